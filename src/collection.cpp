@@ -1,0 +1,100 @@
+#include "collection.hpp"
+
+namespace syncore {
+
+namespace {
+constexpr std::size_t kEntryOverhead = 64;  // hash node + key string + Entity fields
+}
+
+Collection::Collection(std::string name, CollectionOptions options)
+    : name_(std::move(name)), options_(std::move(options)) {}
+
+WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data) {
+  auto it = entities_.find(id);
+  if (it == entities_.end()) {
+    Entity e;
+    e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
+    e.data = std::move(data);
+    e.version = version;
+    bytes_ += e.bytes;
+    entities_.emplace(id, std::move(e));
+    ++live_;
+    return WriteResult::Created;
+  }
+  Entity& e = it->second;
+  if (version < e.version) return WriteResult::Ignored;
+  if (version == e.version && !e.deleted && e.data == data) return WriteResult::Ignored;
+  const bool wasDeleted = e.deleted;
+  bytes_ -= e.bytes;
+  e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
+  bytes_ += e.bytes;
+  e.data = std::move(data);
+  e.version = version;
+  e.deleted = false;
+  if (wasDeleted) {
+    ++live_;
+    return WriteResult::Created;
+  }
+  return WriteResult::Updated;
+}
+
+WriteResult Collection::remove(const std::string& id, std::int64_t version) {
+  auto it = entities_.find(id);
+  if (it == entities_.end()) {
+    // Remember the delete even for an entity never seen, so its older upserts stay dead.
+    Entity e;
+    e.data = nullptr;
+    e.version = version;
+    e.deleted = true;
+    e.bytes = kEntryOverhead + id.capacity();
+    bytes_ += e.bytes;
+    entities_.emplace(id, std::move(e));
+    return WriteResult::Ignored;
+  }
+  Entity& e = it->second;
+  if (version < e.version) return WriteResult::Ignored;
+  if (e.deleted) {
+    e.version = version;
+    return WriteResult::Ignored;
+  }
+  bytes_ -= e.bytes;
+  e.data = nullptr;
+  e.version = version;
+  e.deleted = true;
+  e.bytes = kEntryOverhead + id.capacity();
+  bytes_ += e.bytes;
+  --live_;
+  return WriteResult::Deleted;
+}
+
+const Entity* Collection::find(const std::string& id) const {
+  auto it = entities_.find(id);
+  return it == entities_.end() ? nullptr : &it->second;
+}
+
+const json* Collection::get(const std::string& id) const {
+  const Entity* e = find(id);
+  return (e == nullptr || e->deleted) ? nullptr : &e->data;
+}
+
+std::size_t Collection::compact(std::int64_t upToVersion) {
+  std::size_t dropped = 0;
+  for (auto it = entities_.begin(); it != entities_.end();) {
+    if (it->second.deleted && (upToVersion < 0 || it->second.version <= upToVersion)) {
+      bytes_ -= it->second.bytes;
+      it = entities_.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
+void Collection::forEachLive(
+    const std::function<void(const std::string&, const json&)>& visit) const {
+  for (const auto& [id, e] : entities_)
+    if (!e.deleted) visit(id, e.data);
+}
+
+}  // namespace syncore

@@ -1,0 +1,62 @@
+// One collection's confirmed state: the entities as the server last described them, with the
+// server's version per entity. Deletes stay as tombstones (version kept) until compacted, so a
+// late, older upsert cannot resurrect a deleted entity.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include "json_util.hpp"
+
+namespace syncore {
+
+struct CollectionOptions {
+  std::string idField = "id";  // the entity field that holds its id
+};
+
+struct Entity {
+  json data;                 // the entity object (null for a tombstone)
+  std::int64_t version = 0;  // the server's version
+  bool deleted = false;      // tombstone
+  std::size_t bytes = 0;     // approximate footprint, kept for stats
+};
+
+enum class WriteResult { Created, Updated, Deleted, Ignored };
+
+class Collection {
+ public:
+  Collection(std::string name, CollectionOptions options);
+
+  const std::string& name() const { return name_; }
+  const CollectionOptions& options() const { return options_; }
+
+  // Applies a server upsert. A version lower than the one held (live or tombstone) is stale and
+  // ignored; an equal version with equal data is a no-op.
+  WriteResult upsert(const std::string& id, std::int64_t version, json data);
+  WriteResult remove(const std::string& id, std::int64_t version);
+
+  const Entity* find(const std::string& id) const;  // including tombstones
+  const json* get(const std::string& id) const;     // live entities only
+
+  std::size_t count() const { return live_; }
+  std::size_t tombstones() const { return entities_.size() - live_; }
+  std::size_t approxBytes() const { return bytes_; }
+
+  // Drops tombstones with version <= upToVersion (all when upToVersion < 0). Returns how many.
+  std::size_t compact(std::int64_t upToVersion = -1);
+
+  // Visits live entities in unspecified order.
+  void forEachLive(const std::function<void(const std::string&, const json&)>& visit) const;
+
+  void reserve(std::size_t n) { entities_.reserve(n); }
+
+ private:
+  std::string name_;
+  CollectionOptions options_;
+  std::unordered_map<std::string, Entity> entities_;
+  std::size_t live_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace syncore

@@ -1,0 +1,127 @@
+#include "server_batch.hpp"
+
+namespace syncore {
+
+namespace {
+
+Status fail(ErrorCode code, std::size_t index, const std::string& what) {
+  return Status::error(code, "operation " + std::to_string(index) + ": " + what);
+}
+
+// Reads the id from the operation or, failing that, from the entity's id field; both present
+// must agree.
+Status readId(const json& holder, const json* data, const std::string& idField, std::size_t index,
+              std::string& out) {
+  std::string fromOp;
+  std::string fromData;
+  bool haveOp = false;
+  bool haveData = false;
+  if (auto it = holder.find("id"); it != holder.end()) {
+    if (!idFromJson(*it, fromOp))
+      return fail(ErrorCode::WrongType, index, "id must be a non-empty string or an integer");
+    haveOp = true;
+  }
+  if (data != nullptr) {
+    if (auto it = data->find(idField); it != data->end()) {
+      if (!idFromJson(*it, fromData))
+        return fail(ErrorCode::WrongType, index,
+                    "entity field '" + idField + "' must be a non-empty string or an integer");
+      haveData = true;
+    }
+  }
+  if (haveOp && haveData && fromOp != fromData)
+    return fail(ErrorCode::IdMismatch, index,
+                "id '" + fromOp + "' differs from entity field '" + idField + "' = '" + fromData + "'");
+  if (!haveOp && !haveData) return fail(ErrorCode::MissingId, index, "no id");
+  out = haveOp ? fromOp : fromData;
+  return Status::ok();
+}
+
+Status readVersion(const json& holder, std::size_t index, std::int64_t& out) {
+  auto it = holder.find("version");
+  if (it == holder.end()) return fail(ErrorCode::InvalidArgument, index, "version is required");
+  if (!int64FromJson(*it, out) || out < 0)
+    return fail(ErrorCode::WrongType, index, "version must be a non-negative integer");
+  return Status::ok();
+}
+
+Status readEntity(json& holder, Collection* c, std::size_t index, ServerWrite& w) {
+  auto data = holder.find("data");
+  if (data == holder.end() || !data->is_object())
+    return fail(ErrorCode::WrongType, index, "data must be an object");
+  if (Status s = readVersion(holder, index, w.version); !s) return s;
+  if (Status s = readId(holder, &*data, c->options().idField, index, w.id); !s) return s;
+  w.kind = ServerWrite::Kind::Upsert;
+  w.collection = c;
+  w.data = &*data;
+  return Status::ok();
+}
+
+}  // namespace
+
+Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatch& out) {
+  json* ops = &batch;
+  if (batch.is_object()) {
+    auto it = batch.find("ops");
+    if (it == batch.end() || !it->is_array())
+      return Status::error(ErrorCode::WrongType, "batch.ops must be an array");
+    ops = &*it;
+    if (auto c = batch.find("cursor"); c != batch.end() && !c->is_null()) {
+      if (!int64FromJson(*c, out.cursor) || out.cursor < 0)
+        return Status::error(ErrorCode::WrongType, "batch.cursor must be a non-negative integer");
+      out.hasCursor = true;
+    }
+  } else if (!batch.is_array()) {
+    return Status::error(ErrorCode::WrongType, "a batch is an array of operations or {ops, cursor}");
+  }
+
+  out.writes.reserve(ops->size());
+  for (std::size_t i = 0; i < ops->size(); ++i) {
+    json& op = (*ops)[i];
+    if (!op.is_object()) return fail(ErrorCode::WrongType, i, "must be an object");
+    auto name = op.find("op");
+    if (name == op.end() || !name->is_string())
+      return fail(ErrorCode::UnknownOp, i, "op must be a string");
+    auto col = op.find("collection");
+    if (col == op.end() || !col->is_string())
+      return fail(ErrorCode::WrongType, i, "collection must be a string");
+    const auto& colName = col->get_ref<const std::string&>();
+    Collection* c = lookup(colName);
+    if (c == nullptr) return fail(ErrorCode::UnknownCollection, i, "unknown collection '" + colName + "'");
+    const auto& kind = name->get_ref<const std::string&>();
+
+    if (kind == "upsert") {
+      ServerWrite w;
+      if (Status s = readEntity(op, c, i, w); !s) return s;
+      out.writes.push_back(std::move(w));
+    } else if (kind == "delete") {
+      ServerWrite w;
+      w.kind = ServerWrite::Kind::Delete;
+      w.collection = c;
+      if (Status s = readVersion(op, i, w.version); !s) return s;
+      if (Status s = readId(op, nullptr, c->options().idField, i, w.id); !s) return s;
+      out.writes.push_back(std::move(w));
+    } else if (kind == "load") {
+      auto entities = op.find("entities");
+      if (entities == op.end() || !entities->is_array())
+        return fail(ErrorCode::WrongType, i, "entities must be an array");
+      out.writes.reserve(out.writes.size() + entities->size());
+      for (std::size_t k = 0; k < entities->size(); ++k) {
+        json& item = (*entities)[k];
+        if (!item.is_object())
+          return fail(ErrorCode::WrongType, i, "entities[" + std::to_string(k) + "] must be an object");
+        ServerWrite w;
+        if (Status s = readEntity(item, c, i, w); !s) {
+          s.message += " (entities[" + std::to_string(k) + "])";
+          return s;
+        }
+        out.writes.push_back(std::move(w));
+      }
+    } else {
+      return fail(ErrorCode::UnknownOp, i, "unknown op '" + kind + "'");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace syncore

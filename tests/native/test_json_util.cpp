@@ -1,0 +1,76 @@
+#include <catch2/catch.hpp>
+
+#include "json_util.hpp"
+
+using namespace syncore;
+
+TEST_CASE("json_util: parse accepts valid JSON and rejects bad input with its own code") {
+  json out;
+  REQUIRE(parseJson(R"({"a":[1,2,{"b":null}]})", out).isOk());
+  CHECK(out["a"][2].contains("b"));
+
+  CHECK(parseJson("{bad", out).code == ErrorCode::BadJson);
+  CHECK(parseJson("", out).code == ErrorCode::BadJson);
+  CHECK(parseJson("[1,2,]", out).code == ErrorCode::BadJson);
+  CHECK(parseJson("NaN", out).code == ErrorCode::BadJson);
+  CHECK(parseJson(std::string("\"\xff\xfe\""), out).code == ErrorCode::BadJson);  // invalid UTF-8
+  // the failed parses left the previous value in place
+  CHECK(out["a"].size() == 3);
+}
+
+TEST_CASE("json_util: size and depth limits are enforced before parsing") {
+  json out;
+  ParseLimits limits;
+  limits.maxBytes = 10;
+  CHECK(parseJson("[1,2,3,4,5,6]", out, limits).code == ErrorCode::TooLarge);
+  limits.maxBytes = 1 << 20;
+  limits.maxDepth = 4;
+  CHECK(parseJson("[[[[1]]]]", out, limits).isOk());
+  CHECK(parseJson("[[[[[1]]]]]", out, limits).code == ErrorCode::TooDeep);
+  // brackets inside strings do not count
+  CHECK(parseJson(R"(["[[[[[[[[", "\"[[[[[["])", out, limits).isOk());
+  std::string deep(100000, '[');
+  CHECK(parseJson(deep, out).code == ErrorCode::TooDeep);
+}
+
+TEST_CASE("json_util: dump never aborts on invalid UTF-8 held in a value") {
+  json v = std::string("ok\xff");
+  std::string text = dumpJson(v);
+  CHECK(text.find("ok") != std::string::npos);
+}
+
+TEST_CASE("json_util: paths walk nested objects and arrays") {
+  json doc = json::parse(R"({"meta":{"owner":{"name":"ann"}},"tags":["x","y"]})");
+  const json* name = lookupPath(doc, splitPath("meta.owner.name"));
+  REQUIRE(name != nullptr);
+  CHECK(*name == "ann");
+  const json* tag = lookupPath(doc, splitPath("tags.1"));
+  REQUIRE(tag != nullptr);
+  CHECK(*tag == "y");
+  CHECK(lookupPath(doc, splitPath("tags.2")) == nullptr);
+  CHECK(lookupPath(doc, splitPath("tags.x")) == nullptr);
+  CHECK(lookupPath(doc, splitPath("tags.99999999999999999999")) == nullptr);
+  CHECK(lookupPath(doc, splitPath("meta.owner.name.first")) == nullptr);
+  CHECK(lookupPath(doc, splitPath("missing")) == nullptr);
+}
+
+TEST_CASE("json_util: ids from strings and integers, nothing else") {
+  std::string id;
+  CHECK(idFromJson(json("abc"), id));
+  CHECK(id == "abc");
+  CHECK(idFromJson(json(42), id));
+  CHECK(id == "42");
+  CHECK(idFromJson(json(-7), id));
+  CHECK(id == "-7");
+  CHECK_FALSE(idFromJson(json(""), id));
+  CHECK_FALSE(idFromJson(json(1.5), id));
+  CHECK_FALSE(idFromJson(json(nullptr), id));
+  CHECK_FALSE(idFromJson(json::object(), id));
+}
+
+TEST_CASE("json_util: approximate size grows with content") {
+  json small = json::parse(R"({"a":1})");
+  json big = json::parse(R"({"a":1,"b":"a long string value that takes room","c":[1,2,3,4]})");
+  CHECK(approxBytes(small) > 0);
+  CHECK(approxBytes(big) > approxBytes(small));
+}

@@ -1,0 +1,49 @@
+# Every Emscripten flag of the wasm build, each with its reason. Included by the top-level
+# CMakeLists.txt when configured with emcmake.
+
+# Release optimisation level: -O2 measured against -Oz (see docs/build.md); override with
+# -DSYNCORE_WASM_OPT=... to compare again.
+set(SYNCORE_WASM_OPT "-O2" CACHE STRING "optimisation flag for the release wasm build")
+
+set(SYNCORE_WASM_LINK_FLAGS
+  -lembind                           # bindings.cpp registers the API with embind
+  -sMODULARIZE=1                     # a factory instead of a global Module: several cores per page
+  -sEXPORT_ES6=1                     # an ES module, imported alike by browsers, bundlers and Node
+  -sEXPORT_NAME=createSyncoreWasm    # the factory's name inside the glue
+  -sENVIRONMENT=web,worker           # Node loads this same glue with wasmBinary read by js/node.js
+  -sALLOW_MEMORY_GROWTH=1            # the store's size is not known up front
+  -sINITIAL_MEMORY=16777216          # 16 MiB: room for a small store without a grow at start
+  -sFILESYSTEM=0                     # no virtual FS: persistence lives in the JS shim (IndexedDB)
+  -sDYNAMIC_EXECUTION=0              # no eval / new Function: runs under a strict CSP
+  -sDISABLE_EXCEPTION_CATCHING=1     # the core reports errors as codes, never by throwing
+)
+
+# CMake's own per-config optimisation flags would fight ours; keep only NDEBUG.
+set(CMAKE_CXX_FLAGS_RELEASE "-DNDEBUG")
+set(CMAKE_CXX_FLAGS_DEBUG "")
+
+if(CMAKE_BUILD_TYPE STREQUAL "Debug")
+  set(SYNCORE_WASM_COMPILE_FLAGS -O0 -g)  # readable stacks in the browser's debugger
+  set(SYNCORE_WASM_MODE_LINK_FLAGS
+    -O0 -g
+    -sASSERTIONS=2                   # checks on every glue call and on memory growth
+    -sSAFE_HEAP=1                    # catches unaligned and out-of-bounds accesses
+    -sSTACK_OVERFLOW_CHECK=2         # catches a blown stack instead of corrupting the heap
+  )
+  set(SYNCORE_WASM_OUTPUT syncore-debug)
+else()
+  set(SYNCORE_WASM_COMPILE_FLAGS ${SYNCORE_WASM_OPT})
+  set(SYNCORE_WASM_MODE_LINK_FLAGS
+    ${SYNCORE_WASM_OPT}              # the link step optimises the wasm and minifies the glue too
+    -sASSERTIONS=0                   # release: no glue checks
+  )
+  set(SYNCORE_WASM_OUTPUT syncore)
+endif()
+
+target_compile_options(syncore_core PRIVATE ${SYNCORE_WASM_COMPILE_FLAGS})
+add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${CMAKE_SOURCE_DIR}/wasm/conversions.cpp)
+target_include_directories(syncore_wasm PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
+target_link_libraries(syncore_wasm PRIVATE syncore_core)
+target_compile_options(syncore_wasm PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS})
+target_link_options(syncore_wasm PRIVATE ${SYNCORE_WASM_LINK_FLAGS} ${SYNCORE_WASM_MODE_LINK_FLAGS})
+set_target_properties(syncore_wasm PROPERTIES OUTPUT_NAME ${SYNCORE_WASM_OUTPUT} SUFFIX ".mjs")
