@@ -54,6 +54,8 @@ Status readEntity(json& holder, Collection* c, std::size_t index, ServerWrite& w
   w.kind = ServerWrite::Kind::Upsert;
   w.collection = c;
   w.data = &*data;
+  // An entity always carries its id, so readers of a list can key rows without a side channel.
+  if (!data->contains(c->options().idField)) (*data)[c->options().idField] = w.id;
   return Status::ok();
 }
 

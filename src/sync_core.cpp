@@ -111,10 +111,11 @@ void SyncCore::finishCommit(Commit& out) {
     if (!touched) continue;
     // Report only when what a reader of the window sees moved: other ids, or new data in it.
     std::vector<std::string> window = open.query->window();
-    bool visible = window != open.lastWindow;
+    bool visible = window != open.lastWindow || open.query->total() != open.lastTotal;
     for (std::size_t i = 0; !visible && i < window.size(); ++i) visible = changedIds.count(window[i]) != 0;
     if (!visible) continue;
     open.lastWindow = window;
+    open.lastTotal = open.query->total();
     out.queries.push_back({qid, std::move(window), open.query->total()});
   }
 }
@@ -178,6 +179,7 @@ Status SyncCore::openQuery(const json& spec, QueryUpdate& out) {
   const std::uint32_t qid = nextQuery_++;
   OpenQuery open{std::move(query), {}};
   open.lastWindow = open.query->window();
+  open.lastTotal = open.query->total();
   out = {qid, open.lastWindow, open.query->total()};
   queries_.emplace(qid, std::move(open));
   return Status::ok();

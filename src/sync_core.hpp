@@ -76,6 +76,7 @@ class SyncCore {
   struct OpenQuery {
     std::unique_ptr<LiveQuery> query;
     std::vector<std::string> lastWindow;
+    std::size_t lastTotal = 0;
   };
   Collection* findCollection(const std::string& name);
   const Collection* findCollection(const std::string& name) const;

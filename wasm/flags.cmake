@@ -29,6 +29,9 @@ if(CMAKE_BUILD_TYPE STREQUAL "Debug")
     -sASSERTIONS=2                   # checks on every glue call and on memory growth
     -sSAFE_HEAP=1                    # catches unaligned and out-of-bounds accesses
     -sSTACK_OVERFLOW_CHECK=2         # catches a blown stack instead of corrupting the heap
+    -sENVIRONMENT=web,worker,node    # assertions check the environment, so name Node too
+    -sNODEJS_CATCH_EXIT=0            # never install process-wide handlers in the host app
+    -sNODEJS_CATCH_REJECTION=0       # idem, for unhandled rejections
   )
   set(SYNCORE_WASM_OUTPUT syncore-debug)
 else()

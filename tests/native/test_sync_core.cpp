@@ -245,3 +245,17 @@ TEST_CASE("sync_core: commit serialises to the JSON the JS layer reads") {
   CHECK(j["queries"].is_object());
   CHECK(j["cursor"] == 3);
 }
+
+TEST_CASE("sync_core: a live query reports a new total even when its window is unchanged") {
+  SyncCore core = makeCore();
+  apply(core, R"([{"op":"upsert","collection":"todos","id":"1","version":1,"data":{"id":"1","rank":1}}])");
+  QueryUpdate q;
+  REQUIRE(core.openQuery(json::parse(R"({"collection":"todos","orderBy":["rank"],"limit":1})"), q).isOk());
+  Commit c = apply(core, R"([{"op":"upsert","collection":"todos","id":"2","version":1,"data":{"id":"2","rank":5}}])");
+  REQUIRE(c.queries.size() == 1);
+  CHECK(c.queries[0].ids == std::vector<std::string>{"1"});
+  CHECK(c.queries[0].total == 2);
+  // an update outside the window that keeps the total is not reported
+  c = apply(core, R"([{"op":"upsert","collection":"todos","id":"2","version":2,"data":{"id":"2","rank":6}}])");
+  CHECK(c.queries.empty());
+}

@@ -1,0 +1,21 @@
+// Browser entry: the wasm sits next to the glue in dist/ and is found relative to this module.
+// Bundlers that move files can pass wasmUrl (or locateFile, or wasmBinary) to createSyncCore.
+import createReleaseModule from '../dist/syncore.mjs';
+import { makeCreateSyncCore } from './load.js';
+
+export { SyncCore } from './core.js';
+export { SyncError, ErrorCodes } from './errors.js';
+export { LiveQuery } from './live_query.js';
+
+const dist = new URL('../dist/', import.meta.url);
+
+export const createSyncCore = makeCreateSyncCore(async ({ debug, wasmBinary, locateFile, wasmUrl }) => {
+  const name = debug ? 'syncore-debug' : 'syncore';
+  // Release glue is imported statically so bundlers see it; the debug glue only on request.
+  const factory = debug ? (await import(new URL(`${name}.mjs`, dist).href)).default : createReleaseModule;
+  const options = {};
+  if (wasmBinary) options.wasmBinary = wasmBinary;
+  else if (wasmUrl) options.locateFile = () => String(wasmUrl);
+  else options.locateFile = locateFile ?? ((file) => new URL(file, dist).href);
+  return factory(options);
+});

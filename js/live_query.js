@@ -1,0 +1,59 @@
+// A live query held by JS: the core keeps the result incrementally; this object holds the
+// current rows as an immutable array and tells its listeners when the core reports a change.
+
+export class LiveQuery {
+  /** @internal */
+  constructor(core, spec, first) {
+    this._core = core;
+    this.id = first.id;
+    this.spec = Object.freeze({ ...spec });
+    this._listeners = new Set();
+    this._closed = false;
+    this._apply(first);
+  }
+
+  /** Entity ids of the current window, in order. */
+  get ids() {
+    return this._ids;
+  }
+
+  /** Number of matching entities before offset / limit. */
+  get total() {
+    return this._total;
+  }
+
+  /** The current rows: a frozen array of frozen snapshots; a new array only when it changed. */
+  get current() {
+    return this._rows;
+  }
+
+  /** Calls listener(rows, query) after every change of the result. Returns an unsubscribe. */
+  subscribe(listener) {
+    if (typeof listener !== 'function') throw new TypeError('listener must be a function');
+    this._listeners.add(listener);
+    return () => this._listeners.delete(listener);
+  }
+
+  close() {
+    if (this._closed) return;
+    this._closed = true;
+    this._listeners.clear();
+    this._core._closeQuery(this);
+  }
+
+  get closed() {
+    return this._closed;
+  }
+
+  /** @internal */
+  _apply(update) {
+    this._ids = Object.freeze(update.ids.slice());
+    this._total = update.total;
+    this._rows = Object.freeze(this._core._snapshotsOf(this.spec.collection, update.ids));
+  }
+
+  /** @internal */
+  _notify() {
+    for (const listener of [...this._listeners]) listener(this._rows, this);
+  }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# npm test: set up, build, then every suite: Catch2 under ctest, node:test on the wasm build, and
+# the headless-Chromium tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash scripts/setup.sh
+bash scripts/build.sh
+echo "== ctest (native core)"
+(cd build/native && ctest --output-on-failure -j "$(nproc)")
+echo "== node:test (wasm build, JS API, browser end-to-end)"
+node --test --test-concurrency=1 tests/node/*.test.js tests/browser/*.test.js
+echo "== all suites passed in $(( $(date +%s) - start )) s"
