@@ -22,8 +22,9 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
     return WriteResult::Created;
   }
   Entity& e = it->second;
-  if (version < e.version) return WriteResult::Ignored;
-  if (version == e.version && !e.deleted && e.data == data) return WriteResult::Ignored;
+  // A tombstone wins over an upsert of its own version: only a newer write can bring it back.
+  if (version < e.version || (e.deleted && version == e.version)) return WriteResult::Ignored;
+  if (version == e.version && e.data == data) return WriteResult::Ignored;
   const bool wasDeleted = e.deleted;
   bytes_ -= e.bytes;
   e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);

@@ -36,6 +36,7 @@ TEST_CASE("collection: deletes leave tombstones that stop older upserts") {
   CHECK(c.count() == 0);
   CHECK(c.tombstones() == 1);
   CHECK(c.upsert("1", 1, todo("1", "late")) == WriteResult::Ignored);
+  CHECK(c.upsert("1", 2, todo("1", "same version as the delete")) == WriteResult::Ignored);
   CHECK(c.get("1") == nullptr);
   // a newer upsert brings it back
   CHECK(c.upsert("1", 3, todo("1", "again")) == WriteResult::Created);

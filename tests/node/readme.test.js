@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = new URL('../../', import.meta.url);
+
+test('the README example runs and prints what it says', async () => {
+  const readme = await readFile(new URL('README.md', root), 'utf8');
+  const match = readme.match(/<!-- readme-example[^>]*-->\s*```js\n([\s\S]*?)```/);
+  assert.ok(match, 'README has the marked example');
+  const entry = new URL('js/node.js', root).href;
+  const code = match[1].replace("from 'syncore'", `from '${entry}'`);
+  const dir = await mkdtemp(join(tmpdir(), 'syncore-readme-'));
+  try {
+    const file = join(dir, 'example.mjs');
+    await writeFile(file, code);
+    const { stdout } = await run(process.execPath, [file]);
+    const lines = stdout.trim().split('\n');
+    assert.deepEqual(lines, [
+      'top 3: Ada 91, Cy 78',
+      'top 3: Ada 91, Bo 88, Cy 78',
+      'true',
+      "[ 's1', 's2', 's3' ]",
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
