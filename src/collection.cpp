@@ -10,6 +10,7 @@ Collection::Collection(std::string name, CollectionOptions options)
     : name_(std::move(name)), options_(std::move(options)) {}
 
 WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data) {
+  const bool overlaid = hasOverlay(id);
   auto it = entities_.find(id);
   if (it == entities_.end()) {
     Entity e;
@@ -19,6 +20,7 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
     bytes_ += e.bytes;
     entities_.emplace(id, std::move(e));
     ++live_;
+    if (!overlaid) ++viewLive_;
     return WriteResult::Created;
   }
   Entity& e = it->second;
@@ -34,6 +36,7 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
   e.deleted = false;
   if (wasDeleted) {
     ++live_;
+    if (!overlaid) ++viewLive_;
     return WriteResult::Created;
   }
   return WriteResult::Updated;
@@ -65,6 +68,7 @@ WriteResult Collection::remove(const std::string& id, std::int64_t version) {
   e.bytes = kEntryOverhead + id.capacity();
   bytes_ += e.bytes;
   --live_;
+  if (!hasOverlay(id)) --viewLive_;
   return WriteResult::Deleted;
 }
 
@@ -73,9 +77,37 @@ const Entity* Collection::find(const std::string& id) const {
   return it == entities_.end() ? nullptr : &it->second;
 }
 
-const json* Collection::get(const std::string& id) const {
+const json* Collection::confirmed(const std::string& id) const {
   const Entity* e = find(id);
   return (e == nullptr || e->deleted) ? nullptr : &e->data;
+}
+
+const json* Collection::get(const std::string& id) const {
+  if (!overlay_.empty()) {
+    auto o = overlay_.find(id);
+    if (o != overlay_.end()) return o->second.is_null() ? nullptr : &o->second;
+  }
+  return confirmed(id);
+}
+
+void Collection::setOverlay(const std::string& id, json view) {
+  const bool before = get(id) != nullptr;
+  auto [it, inserted] = overlay_.try_emplace(id);
+  if (!inserted) overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
+  it->second = std::move(view);
+  overlayBytes_ += syncore::approxBytes(it->second) + kEntryOverhead;
+  const bool after = get(id) != nullptr;
+  viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
+}
+
+void Collection::clearOverlay(const std::string& id) {
+  auto it = overlay_.find(id);
+  if (it == overlay_.end()) return;
+  const bool before = !it->second.is_null();
+  overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
+  overlay_.erase(it);
+  const bool after = confirmed(id) != nullptr;
+  viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
 }
 
 std::size_t Collection::compact(std::int64_t upToVersion) {
@@ -95,7 +127,9 @@ std::size_t Collection::compact(std::int64_t upToVersion) {
 void Collection::forEachLive(
     const std::function<void(const std::string&, const json&)>& visit) const {
   for (const auto& [id, e] : entities_)
-    if (!e.deleted) visit(id, e.data);
+    if (!e.deleted && overlay_.count(id) == 0) visit(id, e.data);
+  for (const auto& [id, view] : overlay_)
+    if (!view.is_null()) visit(id, view);
 }
 
 }  // namespace syncore

@@ -1,6 +1,7 @@
-// One collection's confirmed state: the entities as the server last described them, with the
-// server's version per entity. Deletes stay as tombstones (version kept) until compacted, so a
-// late, older upsert cannot resurrect a deleted entity.
+// One collection: the confirmed state (the entities as the server last described them, with the
+// server's version per entity) and the view overlay (entities with pending local mutations, as
+// the user sees them). Deletes stay as tombstones (version kept) until compacted, so a late,
+// older upsert cannot resurrect a deleted entity.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -36,17 +37,24 @@ class Collection {
   WriteResult upsert(const std::string& id, std::int64_t version, json data);
   WriteResult remove(const std::string& id, std::int64_t version);
 
-  const Entity* find(const std::string& id) const;  // including tombstones
-  const json* get(const std::string& id) const;     // live entities only
+  const Entity* find(const std::string& id) const;       // confirmed, including tombstones
+  const json* confirmed(const std::string& id) const;    // confirmed live entities only
+  const json* get(const std::string& id) const;          // the view: overlay first, then confirmed
 
-  std::size_t count() const { return live_; }
+  // The view of an entity with pending mutations (null json = deleted in the view), or back to
+  // the confirmed state when nothing is pending.
+  void setOverlay(const std::string& id, json view);
+  void clearOverlay(const std::string& id);
+  bool hasOverlay(const std::string& id) const { return overlay_.count(id) != 0; }
+
+  std::size_t count() const { return viewLive_; }  // entities in the view
   std::size_t tombstones() const { return entities_.size() - live_; }
-  std::size_t approxBytes() const { return bytes_; }
+  std::size_t approxBytes() const { return bytes_ + overlayBytes_; }
 
   // Drops tombstones with version <= upToVersion (all when upToVersion < 0). Returns how many.
   std::size_t compact(std::int64_t upToVersion = -1);
 
-  // Visits live entities in unspecified order.
+  // Visits the view's live entities in unspecified order.
   void forEachLive(const std::function<void(const std::string&, const json&)>& visit) const;
 
   void reserve(std::size_t n) { entities_.reserve(n); }
@@ -55,8 +63,11 @@ class Collection {
   std::string name_;
   CollectionOptions options_;
   std::unordered_map<std::string, Entity> entities_;
-  std::size_t live_ = 0;
+  std::unordered_map<std::string, json> overlay_;
+  std::size_t live_ = 0;      // confirmed live
+  std::size_t viewLive_ = 0;  // live in the view
   std::size_t bytes_ = 0;
+  std::size_t overlayBytes_ = 0;
 };
 
 }  // namespace syncore

@@ -77,3 +77,40 @@ TEST_CASE("collection: memory estimate follows inserts and removals") {
   c.forEachLive([&](const std::string&, const json&) { ++live; });
   CHECK(live == 1);
 }
+
+TEST_CASE("collection: the view overlay hides confirmed state while mutations are pending") {
+  Collection c("todos", {});
+  c.upsert("1", 1, todo("1", "server"));
+  c.setOverlay("1", todo("1", "local edit"));
+  CHECK((*c.get("1"))["title"] == "local edit");
+  CHECK((*c.confirmed("1"))["title"] == "server");
+  CHECK(c.count() == 1);
+
+  // a local create of an entity the server does not know yet
+  c.setOverlay("tmp-1", todo("tmp-1", "new"));
+  CHECK(c.count() == 2);
+  // a local delete
+  c.setOverlay("1", nullptr);
+  CHECK(c.get("1") == nullptr);
+  CHECK(c.count() == 1);
+  // confirmed changes underneath an overlay do not change the view count
+  c.upsert("1", 2, todo("1", "server v2"));
+  c.remove("1", 3);
+  CHECK(c.count() == 1);
+  c.upsert("1", 4, todo("1", "server v4"));
+  std::size_t seen = 0;
+  c.forEachLive([&](const std::string& id, const json&) {
+    ++seen;
+    CHECK(id == "tmp-1");
+  });
+  CHECK(seen == 1);
+  // back to confirmed
+  c.clearOverlay("1");
+  CHECK((*c.get("1"))["title"] == "server v4");
+  CHECK(c.count() == 2);
+  c.clearOverlay("tmp-1");
+  CHECK(c.count() == 1);
+  CHECK(c.get("tmp-1") == nullptr);
+  c.clearOverlay("never");  // no-op
+  CHECK(c.count() == 1);
+}

@@ -1,0 +1,429 @@
+#include "outbox.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "merge_patch.hpp"
+
+namespace syncore {
+
+namespace {
+
+constexpr std::size_t kLanes = 4;
+
+std::size_t laneOf(Priority p) { return static_cast<std::size_t>(p); }
+
+}  // namespace
+
+const char* priorityName(Priority priority) {
+  switch (priority) {
+    case Priority::Low: return "low";
+    case Priority::Normal: return "normal";
+    case Priority::High: return "high";
+    case Priority::Critical: return "critical";
+  }
+  return "normal";
+}
+
+bool priorityFromName(const std::string& name, Priority& out) {
+  for (Priority p : {Priority::Low, Priority::Normal, Priority::High, Priority::Critical}) {
+    if (name == priorityName(p)) {
+      out = p;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* mutationKindName(MutationKind kind) {
+  switch (kind) {
+    case MutationKind::Create: return "create";
+    case MutationKind::Update: return "update";
+    case MutationKind::Delete: return "delete";
+  }
+  return "update";
+}
+
+bool mutationKindFromName(const std::string& name, MutationKind& out) {
+  for (MutationKind k : {MutationKind::Create, MutationKind::Update, MutationKind::Delete}) {
+    if (name == mutationKindName(k)) {
+      out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* errorClassName(ErrorClass cls) {
+  switch (cls) {
+    case ErrorClass::Transient: return "transient";
+    case ErrorClass::Auth: return "auth";
+    case ErrorClass::Validation: return "validation";
+    case ErrorClass::Conflict: return "conflict";
+    case ErrorClass::Storage: return "storage";
+  }
+  return "transient";
+}
+
+bool errorClassFromName(const std::string& name, ErrorClass& out) {
+  for (ErrorClass c : {ErrorClass::Transient, ErrorClass::Auth, ErrorClass::Validation,
+                       ErrorClass::Conflict, ErrorClass::Storage}) {
+    if (name == errorClassName(c)) {
+      out = c;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool payloadFitsKind(MutationKind kind, const json& payload) {
+  return kind == MutationKind::Delete ? payload.is_null() : payload.is_object();
+}
+
+Outbox::Outbox(std::string clientId, OutboxConfig config, std::uint64_t seed)
+    : clientId_(std::move(clientId)), config_(config), prng_(seed) {
+  if (config_.batchSize == 0) config_.batchSize = 1;
+  if (config_.maxInFlightBatches == 0) config_.maxInFlightBatches = 1;
+  if (config_.backoffBaseMs < 0) config_.backoffBaseMs = 0;
+  if (config_.backoffMaxMs < config_.backoffBaseMs) config_.backoffMaxMs = config_.backoffBaseMs;
+}
+
+std::string Outbox::freshKey() { return clientId_ + ":" + std::to_string(nextSeq_++); }
+
+void Outbox::insertEntry(OutboxEntry entry) {
+  EntityLog& entity = index_[{entry.collection, entry.entityId}];
+  entity.seqs.insert(std::upper_bound(entity.seqs.begin(), entity.seqs.end(), entry.seq), entry.seq);
+  if (entry.state == OutboxEntry::State::InFlight) ++entity.inFlight;
+  const std::uint64_t seq = entry.seq;
+  log_.emplace(seq, std::move(entry));
+}
+
+std::uint64_t Outbox::appendEntry(OutboxEntry entry) {
+  entry.seq = nextSeq_;
+  entry.key = freshKey();
+  const std::uint64_t seq = entry.seq;
+  insertEntry(std::move(entry));
+  return seq;
+}
+
+void Outbox::land(OutboxEntry& entry) {
+  if (entry.state != OutboxEntry::State::InFlight) return;
+  auto batch = batches_.find(entry.batch);
+  if (batch != batches_.end() && --batch->second.open == 0) batches_.erase(batch);
+  auto entity = index_.find({entry.collection, entry.entityId});
+  if (entity != index_.end() && entity->second.inFlight > 0) --entity->second.inFlight;
+  entry.state = OutboxEntry::State::Queued;
+  entry.batch = 0;
+}
+
+OutboxEntry Outbox::takeOut(std::uint64_t seq) {
+  auto it = log_.find(seq);
+  land(it->second);
+  OutboxEntry entry = std::move(it->second);
+  log_.erase(it);
+  auto entity = index_.find({entry.collection, entry.entityId});
+  if (entity != index_.end()) {
+    auto& seqs = entity->second.seqs;
+    seqs.erase(std::remove(seqs.begin(), seqs.end(), seq), seqs.end());
+    if (seqs.empty()) index_.erase(entity);
+  }
+  return entry;
+}
+
+EnqueueResult Outbox::enqueue(OutboxMutation m) {
+  EnqueueResult result;
+  if (m.collection.empty() || m.entityId.empty()) {
+    result.status = Status::error(ErrorCode::MissingId, "a mutation needs a collection and an entity id");
+    return result;
+  }
+  if (m.kind == MutationKind::Delete) m.payload = nullptr;
+  if (!payloadFitsKind(m.kind, m.payload)) {
+    result.status = Status::error(ErrorCode::WrongType, std::string("the payload of a ") +
+                                                            mutationKindName(m.kind) +
+                                                            " must be an object");
+    return result;
+  }
+
+  auto entity = index_.find({m.collection, m.entityId});
+  OutboxEntry* last = nullptr;
+  if (entity != index_.end()) {
+    OutboxEntry& candidate = log_.find(entity->second.seqs.back())->second;
+    if (candidate.state == OutboxEntry::State::Queued && !candidate.sent &&
+        candidate.strategy == m.strategy) {
+      last = &candidate;
+    }
+  }
+
+  if (last != nullptr) {
+    const MutationKind before = last->kind;
+    const bool fold = (m.kind == MutationKind::Update && before != MutationKind::Delete) ||
+                      m.kind == MutationKind::Delete;
+    if (fold && m.kind == MutationKind::Delete && before == MutationKind::Create) {
+      // The server never saw the create: both disappear and the entity never existed for it.
+      result.outcome = EnqueueOutcome::CancelledCreate;
+      result.seq = last->seq;
+      OutboxEntry cancelled = takeOut(last->seq);
+      cancelled.mutationIds.push_back(std::move(m.mutationId));
+      result.cancelled = std::move(cancelled);
+      return result;
+    }
+    if (fold) {
+      if (m.kind == MutationKind::Delete) {
+        last->kind = MutationKind::Delete;
+        last->payload = nullptr;
+      } else if (before == MutationKind::Create) {
+        last->payload = applyMergePatch(std::move(last->payload), m.payload);
+      } else {
+        composeMergePatches(last->payload, m.payload);
+      }
+      last->mutationIds.push_back(std::move(m.mutationId));
+      last->priority = std::max(last->priority, m.priority);
+      if (!m.meta.is_null()) last->meta = std::move(m.meta);
+      result.outcome = EnqueueOutcome::Coalesced;
+      result.seq = last->seq;
+      return result;
+    }
+  }
+
+  OutboxEntry entry;
+  entry.mutationIds.push_back(std::move(m.mutationId));
+  entry.collection = std::move(m.collection);
+  entry.entityId = std::move(m.entityId);
+  entry.kind = m.kind;
+  entry.payload = std::move(m.payload);
+  entry.baseVersion = m.baseVersion;
+  entry.priority = m.priority;
+  entry.strategy = std::move(m.strategy);
+  entry.meta = std::move(m.meta);
+  result.outcome = EnqueueOutcome::Appended;
+  result.seq = appendEntry(std::move(entry));
+  return result;
+}
+
+const OutboxEntry* Outbox::find(std::uint64_t seq) const {
+  auto it = log_.find(seq);
+  return it == log_.end() ? nullptr : &it->second;
+}
+
+std::vector<const OutboxEntry*> Outbox::entriesFor(const std::string& collection,
+                                                   const std::string& entityId) const {
+  std::vector<const OutboxEntry*> out;
+  auto entity = index_.find({collection, entityId});
+  if (entity == index_.end()) return out;
+  out.reserve(entity->second.seqs.size());
+  for (std::uint64_t seq : entity->second.seqs) out.push_back(&log_.find(seq)->second);
+  return out;
+}
+
+std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs) {
+  if (paused_ || batches_.size() >= config_.maxInFlightBatches) return std::nullopt;
+  // Only an entity's head can be eligible, so one pass over the index finds every candidate.
+  std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
+  for (auto& [key, entity] : index_) {
+    if (entity.inFlight > 0) continue;
+    const OutboxEntry& head = log_.find(entity.seqs.front())->second;
+    if (head.notBeforeMs > nowMs) continue;
+    candidates.emplace_back(kLanes - 1 - laneOf(head.priority), head.seq);
+  }
+  if (candidates.empty()) return std::nullopt;
+  const std::size_t count = std::min(candidates.size(), config_.batchSize);
+  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count),
+                    candidates.end());
+
+  Batch batch;
+  batch.id = nextBatch_++;
+  if (nextBatch_ == 0) nextBatch_ = 1;  // 0 means "not in a batch"
+  batch.seqs.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    OutboxEntry& entry = log_.find(candidates[i].second)->second;
+    entry.state = OutboxEntry::State::InFlight;
+    entry.batch = batch.id;
+    entry.sent = true;
+    ++entry.attempts;
+    ++index_.find({entry.collection, entry.entityId})->second.inFlight;
+    batch.seqs.push_back(entry.seq);
+  }
+  batches_[batch.id] = BatchState{batch.seqs, count};
+  return batch;
+}
+
+std::optional<OutboxEntry> Outbox::ack(std::uint64_t seq) {
+  if (log_.find(seq) == log_.end()) return std::nullopt;
+  return takeOut(seq);
+}
+
+std::int64_t Outbox::backoffCapMs(std::uint32_t attempts) const {
+  // base * 2^(attempts-1), saturating at the max before the shift could overflow.
+  std::int64_t cap = config_.backoffBaseMs;
+  for (std::uint32_t i = 1; i < attempts && cap > 0 && cap < config_.backoffMaxMs; ++i) {
+    cap = cap > config_.backoffMaxMs / 2 ? config_.backoffMaxMs : cap * 2;
+  }
+  return std::min(cap, config_.backoffMaxMs);
+}
+
+FailResult Outbox::fail(std::uint64_t seq, ErrorClass cls, const std::string& message,
+                        std::int64_t nowMs) {
+  FailResult result;
+  auto it = log_.find(seq);
+  if (it == log_.end() || it->second.state != OutboxEntry::State::InFlight) return result;
+  OutboxEntry& entry = it->second;
+  land(entry);
+
+  const auto deadLetter = [&]() {
+    OutboxEntry gone = takeOut(seq);
+    result.outcome = FailOutcome::DeadLettered;
+    result.entry = gone;
+    dead_.push_back(DeadLetter{std::move(gone), cls, message});
+  };
+
+  switch (cls) {
+    case ErrorClass::Transient:
+      if (entry.attempts >= config_.maxRetries) {
+        deadLetter();
+        break;
+      }
+      // Full jitter: uniform over [0, cap] spreads a crowd of retrying clients apart.
+      entry.notBeforeMs = nowMs + prng_.uniform(0, backoffCapMs(entry.attempts));
+      result.outcome = FailOutcome::Requeued;
+      result.retryAtMs = entry.notBeforeMs;
+      break;
+    case ErrorClass::Auth:
+      // Every entry would fail the same way until a new token arrives; this one was not at fault.
+      if (entry.attempts > 0) --entry.attempts;
+      paused_ = true;
+      result.outcome = FailOutcome::Paused;
+      result.retryAtMs = entry.notBeforeMs;
+      break;
+    case ErrorClass::Validation:
+      deadLetter();
+      break;
+    case ErrorClass::Conflict:
+      result.outcome = FailOutcome::Conflict;
+      result.entry = takeOut(seq);
+      break;
+    case ErrorClass::Storage:
+      // Local storage failed, not the server: retry after a short fixed pause, uncounted.
+      if (entry.attempts > 0) --entry.attempts;
+      entry.notBeforeMs = nowMs + config_.backoffBaseMs;
+      result.outcome = FailOutcome::Requeued;
+      result.retryAtMs = entry.notBeforeMs;
+      break;
+  }
+  return result;
+}
+
+std::vector<FailResult> Outbox::batchTimedOut(std::uint32_t batch, std::int64_t nowMs) {
+  std::vector<FailResult> results;
+  auto it = batches_.find(batch);
+  if (it == batches_.end()) return results;
+  const std::vector<std::uint64_t> seqs = it->second.seqs;  // fail() may erase the batch
+  for (std::uint64_t seq : seqs) {
+    const OutboxEntry* entry = find(seq);
+    if (entry == nullptr || entry->state != OutboxEntry::State::InFlight || entry->batch != batch) continue;
+    results.push_back(fail(seq, ErrorClass::Transient, "batch timed out", nowMs));
+  }
+  return results;
+}
+
+void Outbox::onDisconnect() {
+  for (auto& [seq, entry] : log_) {
+    if (entry.state != OutboxEntry::State::InFlight) continue;
+    land(entry);
+    if (entry.attempts > 0) --entry.attempts;
+  }
+  batches_.clear();
+}
+
+void Outbox::onReconnect() {
+  for (auto& [seq, entry] : log_) {
+    if (entry.state == OutboxEntry::State::Queued) entry.notBeforeMs = 0;
+  }
+}
+
+std::int64_t Outbox::wakeAt(std::int64_t nowMs) const {
+  if (paused_) return -1;
+  std::int64_t earliest = -1;
+  for (const auto& [key, entity] : index_) {
+    if (entity.inFlight > 0) continue;
+    const OutboxEntry& head = log_.find(entity.seqs.front())->second;
+    if (head.notBeforeMs > nowMs && (earliest < 0 || head.notBeforeMs < earliest)) {
+      earliest = head.notBeforeMs;
+    }
+  }
+  return earliest;
+}
+
+DeadLetter* Outbox::findDead(std::uint64_t seq) {
+  for (DeadLetter& letter : dead_) {
+    if (letter.entry.seq == seq) return &letter;
+  }
+  return nullptr;
+}
+
+bool Outbox::retryDead(std::uint64_t seq) {
+  auto it = std::find_if(dead_.begin(), dead_.end(),
+                         [seq](const DeadLetter& d) { return d.entry.seq == seq; });
+  if (it == dead_.end()) return false;
+  OutboxEntry entry = std::move(it->entry);
+  dead_.erase(it);
+  entry.state = OutboxEntry::State::Queued;
+  entry.batch = 0;
+  entry.attempts = 0;
+  entry.notBeforeMs = 0;
+  insertEntry(std::move(entry));
+  return true;
+}
+
+bool Outbox::editDead(std::uint64_t seq, json payload) {
+  DeadLetter* letter = findDead(seq);
+  if (letter == nullptr || !payloadFitsKind(letter->entry.kind, payload)) return false;
+  letter->entry.payload = std::move(payload);
+  letter->entry.key = freshKey();
+  letter->entry.sent = false;  // nothing has gone out under the new key
+  return retryDead(seq);
+}
+
+bool Outbox::discardDead(std::uint64_t seq) {
+  auto it = std::find_if(dead_.begin(), dead_.end(),
+                         [seq](const DeadLetter& d) { return d.entry.seq == seq; });
+  if (it == dead_.end()) return false;
+  dead_.erase(it);
+  return true;
+}
+
+bool Outbox::remove(std::uint64_t seq) {
+  if (log_.find(seq) == log_.end()) return false;
+  takeOut(seq);
+  return true;
+}
+
+bool Outbox::replacePayload(std::uint64_t seq, json payload, std::int64_t baseVersion) {
+  auto it = log_.find(seq);
+  if (it == log_.end() || it->second.state != OutboxEntry::State::Queued) return false;
+  if (!payloadFitsKind(it->second.kind, payload)) return false;
+  it->second.payload = std::move(payload);
+  it->second.baseVersion = baseVersion;
+  return true;
+}
+
+void Outbox::renameEntity(const std::string& collection, const std::string& from,
+                          const std::string& to) {
+  if (from == to || to.empty()) return;
+  for (DeadLetter& letter : dead_) {
+    if (letter.entry.collection == collection && letter.entry.entityId == from) letter.entry.entityId = to;
+  }
+  auto source = index_.find({collection, from});
+  if (source == index_.end()) return;
+  EntityLog moved = std::move(source->second);
+  index_.erase(source);
+  for (std::uint64_t seq : moved.seqs) log_.find(seq)->second.entityId = to;
+  EntityLog& target = index_[{collection, to}];
+  std::vector<std::uint64_t> merged;
+  merged.reserve(target.seqs.size() + moved.seqs.size());
+  std::merge(target.seqs.begin(), target.seqs.end(), moved.seqs.begin(), moved.seqs.end(),
+             std::back_inserter(merged));
+  target.seqs = std::move(merged);
+  target.inFlight += moved.inFlight;
+}
+
+}  // namespace syncore
