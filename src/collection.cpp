@@ -124,6 +124,12 @@ std::size_t Collection::compact(std::int64_t upToVersion) {
   return dropped;
 }
 
+void Collection::forEachTombstone(std::int64_t upToVersion,
+                                  const std::function<void(const std::string&)>& visit) const {
+  for (const auto& [id, e] : entities_)
+    if (e.deleted && (upToVersion < 0 || e.version <= upToVersion)) visit(id);
+}
+
 void Collection::forEachLive(
     const std::function<void(const std::string&, const json&)>& visit) const {
   for (const auto& [id, e] : entities_)

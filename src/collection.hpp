@@ -54,6 +54,14 @@ class Collection {
   // Drops tombstones with version <= upToVersion (all when upToVersion < 0). Returns how many.
   std::size_t compact(std::int64_t upToVersion = -1);
 
+  // Visits the ids of tombstones with version <= upToVersion (all when upToVersion < 0).
+  void forEachTombstone(std::int64_t upToVersion, const std::function<void(const std::string&)>& visit) const;
+
+  // Visits every confirmed entity, tombstones included (what persistence stores).
+  void forEachEntity(const std::function<void(const std::string&, const Entity&)>& visit) const {
+    for (const auto& [id, e] : entities_) visit(id, e);
+  }
+
   // Visits the view's live entities in unspecified order.
   void forEachLive(const std::function<void(const std::string&, const json&)>& visit) const;
 

@@ -17,6 +17,10 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::TooLarge: return "TOO_LARGE";
     case ErrorCode::TooDeep: return "TOO_DEEP";
     case ErrorCode::InvalidArgument: return "INVALID_ARGUMENT";
+    case ErrorCode::NotFound: return "NOT_FOUND";
+    case ErrorCode::AlreadyExists: return "ALREADY_EXISTS";
+    case ErrorCode::NotConfigured: return "NOT_CONFIGURED";
+    case ErrorCode::CorruptRecord: return "CORRUPT_RECORD";
   }
   return "UNKNOWN";
 }

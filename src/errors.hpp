@@ -20,6 +20,10 @@ enum class ErrorCode {
   TooLarge,           // input over the configured size limit
   TooDeep,            // nesting deeper than the configured limit
   InvalidArgument,    // any other malformed argument
+  NotFound,           // the entity (or conflict, or dead letter) does not exist
+  AlreadyExists,      // a create for an id that is already in the view
+  NotConfigured,      // a call that needs configureClient first
+  CorruptRecord,      // a persisted record that cannot be read back
 };
 
 const char* errorCodeName(ErrorCode code);

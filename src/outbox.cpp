@@ -88,6 +88,27 @@ Outbox::Outbox(std::string clientId, OutboxConfig config, std::uint64_t seed)
   if (config_.backoffMaxMs < config_.backoffBaseMs) config_.backoffMaxMs = config_.backoffBaseMs;
 }
 
+bool Outbox::replaceMeta(std::uint64_t seq, json meta) {
+  auto it = log_.find(seq);
+  if (it == log_.end()) return false;
+  it->second.meta = std::move(meta);
+  return true;
+}
+
+bool Outbox::requeueRebased(OutboxEntry entry, json payload, std::int64_t baseVersion) {
+  if (log_.count(entry.seq) != 0 || !payloadFitsKind(entry.kind, payload)) return false;
+  entry.payload = std::move(payload);
+  entry.baseVersion = baseVersion;
+  entry.state = OutboxEntry::State::Queued;
+  entry.batch = 0;
+  entry.attempts = 0;
+  entry.notBeforeMs = 0;
+  entry.sent = false;
+  entry.key = freshKey();
+  insertEntry(std::move(entry));
+  return true;
+}
+
 std::string Outbox::freshKey() { return clientId_ + ":" + std::to_string(nextSeq_++); }
 
 void Outbox::insertEntry(OutboxEntry entry) {

@@ -170,6 +170,11 @@ class Outbox {
   // Rebase: new payload (must fit the kind) and base version of a queued entry; false if the
   // entry is unknown or in flight (what the server is processing cannot change under it).
   bool replacePayload(std::uint64_t seq, json payload, std::int64_t baseVersion);
+  // Replaces the opaque meta of an entry (the core keeps the rebase base and timestamp there).
+  bool replaceMeta(std::uint64_t seq, json meta);
+  // Puts back an entry that fail(Conflict) handed out, rebased by the resolver: at its place by
+  // seq, queued, with a fresh key (the server answered the old key with a conflict).
+  bool requeueRebased(OutboxEntry entry, json payload, std::int64_t baseVersion);
 
   // Temp id → server id: every entry and dead letter of the entity is renamed. Merges with
   // entries already filed under `to`, keeping seq order.
@@ -178,6 +183,9 @@ class Outbox {
   // The whole durable state (entries, dead letters, counters, paused flag, PRNG state). The
   // client id and config are not part of it: they come from the constructor.
   json toJson() const;
+  // toJson without entries and dead letters: counters, paused flag, PRNG. The core persists
+  // entries one record each and rebuilds the whole document for fromJson on restart.
+  json headerToJson() const;
   // Replaces out's durable state with the one in `state`, validated first: on error out is left
   // untouched. In-flight entries come back queued with the same keys, as after a disconnect.
   static Status fromJson(const json& state, Outbox& out);
@@ -212,6 +220,9 @@ class Outbox {
   std::uint32_t nextBatch_ = 1;
   bool paused_ = false;
 };
+
+json outboxEntryToJson(const OutboxEntry& entry);
+Status outboxEntryFromJson(const json& value, const std::string& where, OutboxEntry& out);
 
 // True when the payload has the shape the kind needs (objects for create/update, null for delete).
 bool payloadFitsKind(MutationKind kind, const json& payload);

@@ -93,7 +93,9 @@ class FieldReader {
   Status& status_;
 };
 
-json entryToJson(const OutboxEntry& e) {
+}  // namespace
+
+json outboxEntryToJson(const OutboxEntry& e) {
   json ids = json::array();
   for (const auto& id : e.mutationIds) ids.push_back(id);
   return json{{"seq", e.seq},
@@ -113,7 +115,7 @@ json entryToJson(const OutboxEntry& e) {
               {"sent", e.sent}};
 }
 
-Status entryFromJson(const json& value, const std::string& where, OutboxEntry& e) {
+Status outboxEntryFromJson(const json& value, const std::string& where, OutboxEntry& e) {
   Status status;
   if (!value.is_object()) return Status::error(ErrorCode::WrongType, where + " must be an object");
   FieldReader r(value, where, status);
@@ -165,14 +167,20 @@ Status entryFromJson(const json& value, const std::string& where, OutboxEntry& e
   return status;
 }
 
-}  // namespace
+
+json Outbox::headerToJson() const {
+  json prng = json::array();
+  for (std::uint64_t word : prng_.state()) prng.push_back(toHex(word));
+  return json{{"format", kFormat}, {"nextSeq", nextSeq_}, {"nextBatch", nextBatch_},
+              {"paused", paused_}, {"prng", std::move(prng)}};
+}
 
 json Outbox::toJson() const {
   json entries = json::array();
-  for (const auto& [seq, entry] : log_) entries.push_back(entryToJson(entry));
+  for (const auto& [seq, entry] : log_) entries.push_back(outboxEntryToJson(entry));
   json dead = json::array();
   for (const DeadLetter& letter : dead_) {
-    dead.push_back(json{{"entry", entryToJson(letter.entry)},
+    dead.push_back(json{{"entry", outboxEntryToJson(letter.entry)},
                         {"errorClass", errorClassName(letter.errorClass)},
                         {"message", letter.message}});
   }
@@ -233,7 +241,7 @@ Status Outbox::fromJson(const json& state, Outbox& out) {
   for (std::size_t i = 0; i < entries->size(); ++i) {
     const std::string where = "outbox.entries[" + std::to_string(i) + "]";
     OutboxEntry entry;
-    status = entryFromJson((*entries)[i], where, entry);
+    status = outboxEntryFromJson((*entries)[i], where, entry);
     if (status.isOk()) status = claim(entry, where);
     if (!status.isOk()) return status;
     restored.insertEntry(std::move(entry));
@@ -245,7 +253,7 @@ Status Outbox::fromJson(const json& state, Outbox& out) {
     DeadLetter letter;
     const json* entry = item.find("entry") != item.end() ? &*item.find("entry") : nullptr;
     if (entry == nullptr) return Status::error(ErrorCode::InvalidArgument, where + ".entry is missing");
-    status = entryFromJson(*entry, where + ".entry", letter.entry);
+    status = outboxEntryFromJson(*entry, where + ".entry", letter.entry);
     if (status.isOk()) status = claim(letter.entry, where + ".entry");
     if (!status.isOk()) return status;
     FieldReader lr(item, where, status);

@@ -1,5 +1,7 @@
 #include "server_batch.hpp"
 
+#include "hlc.hpp"
+
 namespace syncore {
 
 namespace {
@@ -59,6 +61,61 @@ Status readEntity(json& holder, Collection* c, std::size_t index, ServerWrite& w
   return Status::ok();
 }
 
+Status readOrigin(const json& op, std::size_t index, ServerWrite& w) {
+  if (auto it = op.find("origin"); it != op.end() && !it->is_null()) {
+    if (!it->is_string()) return fail(ErrorCode::WrongType, index, "origin must be a string");
+    w.key = it->get_ref<const std::string&>();
+  }
+  if (auto it = op.find("ts"); it != op.end() && !it->is_null()) {
+    HlcTimestamp ts;
+    if (!hlcFromJson(*it, ts)) return fail(ErrorCode::WrongType, index, "ts must be an HLC timestamp");
+    w.ts = &*it;
+  }
+  return Status::ok();
+}
+
+// ack / reject / conflict: the server's answer to one pushed mutation, named by its key.
+Status readAnswer(json& op, const std::string& kind, std::size_t index, ServerWrite& w) {
+  auto key = op.find("key");
+  if (key == op.end() || !key->is_string() || key->get_ref<const std::string&>().empty())
+    return fail(ErrorCode::WrongType, index, "key must be a non-empty string");
+  w.key = key->get_ref<const std::string&>();
+  if (kind == "reject") {
+    w.kind = ServerWrite::Kind::Reject;
+    auto cls = op.find("class");
+    if (cls == op.end() || !cls->is_string() ||
+        !errorClassFromName(cls->get_ref<const std::string&>(), w.errorClass))
+      return fail(ErrorCode::WrongType, index,
+                  "class must be transient, auth, validation, conflict or storage");
+    if (auto m = op.find("message"); m != op.end() && !m->is_null()) {
+      if (!m->is_string()) return fail(ErrorCode::WrongType, index, "message must be a string");
+      w.message = m->get_ref<const std::string&>();
+    }
+    return Status::ok();
+  }
+  w.kind = kind == "ack" ? ServerWrite::Kind::Ack : ServerWrite::Kind::Conflict;
+  if (auto v = op.find("version"); v != op.end() && !v->is_null()) {
+    if (!int64FromJson(*v, w.version) || w.version < 0)
+      return fail(ErrorCode::WrongType, index, "version must be a non-negative integer");
+  } else if (w.kind == ServerWrite::Kind::Conflict) {
+    return fail(ErrorCode::InvalidArgument, index, "a conflict carries the server's version");
+  }
+  if (auto d = op.find("data"); d != op.end() && !d->is_null()) {
+    if (!d->is_object()) return fail(ErrorCode::WrongType, index, "data must be an object or null");
+    w.data = &*d;
+  }
+  if (auto id = op.find("id"); id != op.end() && !id->is_null()) {
+    if (!idFromJson(*id, w.id))
+      return fail(ErrorCode::WrongType, index, "id must be a non-empty string or an integer");
+  }
+  if (auto ts = op.find("ts"); ts != op.end() && !ts->is_null()) {
+    HlcTimestamp parsed;
+    if (!hlcFromJson(*ts, parsed)) return fail(ErrorCode::WrongType, index, "ts must be an HLC timestamp");
+    w.ts = &*ts;
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatch& out) {
@@ -84,6 +141,13 @@ Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatc
     auto name = op.find("op");
     if (name == op.end() || !name->is_string())
       return fail(ErrorCode::UnknownOp, i, "op must be a string");
+    if (const auto& answer = name->get_ref<const std::string&>();
+        answer == "ack" || answer == "reject" || answer == "conflict") {
+      ServerWrite w;
+      if (Status s = readAnswer(op, answer, i, w); !s) return s;
+      out.writes.push_back(std::move(w));
+      continue;
+    }
     auto col = op.find("collection");
     if (col == op.end() || !col->is_string())
       return fail(ErrorCode::WrongType, i, "collection must be a string");
@@ -95,6 +159,7 @@ Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatc
     if (kind == "upsert") {
       ServerWrite w;
       if (Status s = readEntity(op, c, i, w); !s) return s;
+      if (Status s = readOrigin(op, i, w); !s) return s;
       out.writes.push_back(std::move(w));
     } else if (kind == "delete") {
       ServerWrite w;
@@ -102,6 +167,7 @@ Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatc
       w.collection = c;
       if (Status s = readVersion(op, i, w.version); !s) return s;
       if (Status s = readId(op, nullptr, c->options().idField, i, w.id); !s) return s;
+      if (Status s = readOrigin(op, i, w); !s) return s;
       out.writes.push_back(std::move(w));
     } else if (kind == "load") {
       auto entities = op.find("entities");

@@ -1,5 +1,6 @@
-// Decoding of a server batch (upserts, deletes, bulk loads) into validated operations. Decoding
-// checks everything first so that applying can never fail half-way.
+// Decoding of a server batch (remote upserts and deletes, bulk loads, and the server's answers to
+// pushed mutations: acks, rejections, conflicts) into validated operations. Decoding checks
+// everything first so that applying can never fail half-way.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -7,17 +8,23 @@
 #include <vector>
 
 #include "collection.hpp"
+#include "outbox.hpp"
 #include "errors.hpp"
 #include "json_util.hpp"
 
 namespace syncore {
 
 struct ServerWrite {
-  enum class Kind { Upsert, Delete } kind = Kind::Upsert;
-  Collection* collection = nullptr;
-  std::string id;
-  std::int64_t version = 0;
-  json* data = nullptr;  // points into the decoded batch; moved out when applied
+  enum class Kind { Upsert, Delete, Ack, Reject, Conflict } kind = Kind::Upsert;
+  Collection* collection = nullptr;  // upsert / delete
+  std::string id;                    // upsert / delete: the entity; ack: the server's id, if sent
+  std::int64_t version = -1;         // -1: not given (ack of a delete, say)
+  json* data = nullptr;              // points into the decoded batch; moved out when applied
+  std::string key;                   // ack / reject / conflict: the mutation's idempotency key;
+                                     // upsert / delete: the origin mutation's key, if any
+  const json* ts = nullptr;          // the remote change's HLC timestamp, if sent
+  ErrorClass errorClass = ErrorClass::Transient;  // reject
+  std::string message;                            // reject
 };
 
 struct ServerBatch {

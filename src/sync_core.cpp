@@ -1,7 +1,6 @@
 #include "sync_core.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "server_batch.hpp"
@@ -12,13 +11,71 @@ json commitToJson(const Commit& commit) {
   json queries = json::object();
   for (const auto& q : commit.queries)
     queries[std::to_string(q.query)] = {{"ids", q.ids}, {"total", q.total}};
-  return {{"changes", changeSetToJson(commit.changes)},
-          {"notify", commit.notify},
-          {"queries", std::move(queries)},
-          {"cursor", commit.cursor}};
+  json out = {{"changes", changeSetToJson(commit.changes)},
+              {"notify", commit.notify},
+              {"queries", std::move(queries)},
+              {"cursor", commit.cursor}};
+  if (!commit.effects.empty()) out["effects"] = commit.effects;
+  if (!commit.events.empty()) out["events"] = commit.events;
+  if (!commit.renamed.empty()) out["renamed"] = commit.renamed;
+  return out;
 }
 
-SyncCore::SyncCore(ParseLimits limits) : limits_(limits) {}
+SyncCore::SyncCore(ParseLimits limits)
+    : limits_(limits),
+      outbox_(std::make_unique<Outbox>(clientId_, OutboxConfig{}, 1)),
+      clock_(clientId_) {}
+
+SyncCore::~SyncCore() = default;
+SyncCore::SyncCore(SyncCore&&) noexcept = default;
+SyncCore& SyncCore::operator=(SyncCore&&) noexcept = default;
+
+namespace {
+
+bool ruleFromName(const std::string& name, FieldRule& out) {
+  if (name == "server") out = FieldRule::Server;
+  else if (name == "client") out = FieldRule::Client;
+  else if (name == "last-write-wins") out = FieldRule::LastWriteWins;
+  else return false;
+  return true;
+}
+
+Status parseSyncOptions(const json& options, CollectionSyncOptions& out) {
+  if (!options.is_object()) return Status::ok();
+  if (auto it = options.find("strategy"); it != options.end()) {
+    if (!it->is_string() || !strategyFromName(it->get_ref<const std::string&>(), out.strategy))
+      return Status::error(ErrorCode::WrongType,
+                           "strategy must be server-wins, client-wins, last-write-wins, merge, custom or manual");
+  }
+  if (auto it = options.find("priority"); it != options.end()) {
+    if (!it->is_string() || !priorityFromName(it->get_ref<const std::string&>(), out.priority))
+      return Status::error(ErrorCode::WrongType, "priority must be low, normal, high or critical");
+  }
+  if (auto it = options.find("persist"); it != options.end()) {
+    if (!it->is_boolean()) return Status::error(ErrorCode::WrongType, "persist must be a boolean");
+    out.persist = it->get<bool>();
+  }
+  if (auto it = options.find("mergeRules"); it != options.end()) {
+    if (!it->is_object()) return Status::error(ErrorCode::WrongType, "mergeRules must be an object");
+    const char* bad = "merge rules are server, client or last-write-wins";
+    if (auto d = it->find("default"); d != it->end()) {
+      if (!d->is_string() || !ruleFromName(d->get_ref<const std::string&>(), out.mergeRules.defaultRule))
+        return Status::error(ErrorCode::WrongType, bad);
+    }
+    if (auto f = it->find("fields"); f != it->end()) {
+      if (!f->is_object()) return Status::error(ErrorCode::WrongType, "mergeRules.fields must be an object");
+      for (auto rule = f->begin(); rule != f->end(); ++rule) {
+        FieldRule r;
+        if (!rule->is_string() || !ruleFromName(rule->get_ref<const std::string&>(), r))
+          return Status::error(ErrorCode::WrongType, bad);
+        out.mergeRules.byPath[rule.key()] = r;
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
 
 Status SyncCore::defineCollection(const std::string& name, const json& options) {
   if (name.empty()) return Status::error(ErrorCode::InvalidArgument, "collection name is empty");
@@ -32,14 +89,24 @@ Status SyncCore::defineCollection(const std::string& name, const json& options) 
       parsed.idField = it->get_ref<const std::string&>();
     }
   }
+  CollectionSyncOptions sync;
+  if (Status s = parseSyncOptions(options, sync); !s) return s;
   if (const Collection* existing = findCollection(name)) {
     if (existing->options().idField != parsed.idField)
       return Status::error(ErrorCode::InvalidArgument,
                            "collection '" + name + "' is already defined with other options");
+    syncOptions_[name] = sync;  // sync settings may be changed at any time
     return Status::ok();
   }
   collections_.emplace(name, Collection(name, std::move(parsed)));
+  syncOptions_[name] = sync;
   return Status::ok();
+}
+
+const CollectionSyncOptions& SyncCore::syncOptions(const std::string& collection) const {
+  static const CollectionSyncOptions defaults;
+  auto it = syncOptions_.find(collection);
+  return it == syncOptions_.end() ? defaults : it->second;
 }
 
 Collection* SyncCore::findCollection(const std::string& name) {
@@ -56,45 +123,64 @@ Status SyncCore::unknownCollection(const std::string& name) const {
   return Status::error(ErrorCode::UnknownCollection, "unknown collection '" + name + "'");
 }
 
-Status SyncCore::applyServer(json batch, Commit& out) {
-  ServerBatch decoded;
-  Status s = decodeServerBatch(
-      batch, [this](const std::string& n) { return findCollection(n); }, decoded);
-  if (!s) return s;
+// ---- commit bookkeeping ----------------------------------------------------------------------
 
-  // Net effect per entity across the whole commit: an entity created then deleted in one batch
-  // is no change at all; one updated twice is one update.
-  struct Touch {
-    Collection* collection;
-    std::string id;
-    bool liveBefore;
-  };
-  std::vector<Touch> touched;
-  std::unordered_map<std::string, std::unordered_set<std::string>> seen;
-  for (ServerWrite& w : decoded.writes) {
-    const bool liveBefore = w.collection->get(w.id) != nullptr;
-    WriteResult r = w.kind == ServerWrite::Kind::Upsert
-                        ? w.collection->upsert(w.id, w.version, std::move(*w.data))
-                        : w.collection->remove(w.id, w.version);
-    if (r == WriteResult::Ignored) continue;
-    if (seen[w.collection->name()].insert(w.id).second)
-      touched.push_back({w.collection, w.id, liveBefore});
+void SyncCore::beginCommit(std::int64_t nowMs) {
+  if (nowMs > lastNow_) lastNow_ = nowMs;
+  touched_.clear();
+  touchIndex_.clear();
+}
+
+// Remembers an entity's view before its first change in this commit. compare: keep a copy to
+// tell a real change from a rewrite with the same content (acks, rebases); server writes on
+// entities without pending mutations skip the copy, the store already ignores no-op writes.
+void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
+  auto [it, inserted] = touchIndex_.try_emplace({c->name(), id}, touched_.size());
+  if (!inserted) {
+    Touch& t = touched_[it->second];
+    if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
+    return;
   }
-  for (const Touch& t : touched) {
-    const bool liveAfter = t.collection->get(t.id) != nullptr;
-    CollectionChanges& c = out.changes.collections[t.collection->name()];
-    if (t.liveBefore && liveAfter) c.updated.push_back(t.id);
-    else if (!t.liveBefore && liveAfter) c.created.push_back(t.id);
-    else if (t.liveBefore && !liveAfter) c.deleted.push_back(t.id);
+  const json* before = c->get(id);
+  Touch t{c, id, before != nullptr, compare, json()};
+  if (compare && before != nullptr) t.before = *before;
+  touched_.push_back(std::move(t));
+}
+
+// For a write already made on an entity without pending mutations: its liveness before the
+// write is known from the store's answer, so nothing needs copying.
+void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore) {
+  auto [it, inserted] = touchIndex_.try_emplace({c->name(), id}, touched_.size());
+  if (!inserted) return;
+  touched_.push_back(Touch{c, id, liveBefore, false, json()});
+}
+
+void SyncCore::collectChanges(Commit& out) {
+  for (const Touch& t : touched_) {
+    const json* after = t.collection->get(t.id);
+    const bool liveAfter = after != nullptr;
+    if (t.liveBefore && liveAfter) {
+      if (t.compare && *after == t.before) continue;
+      out.changes.collections[t.collection->name()].updated.push_back(t.id);
+    } else if (!t.liveBefore && liveAfter) {
+      out.changes.collections[t.collection->name()].created.push_back(t.id);
+    } else if (t.liveBefore && !liveAfter) {
+      out.changes.collections[t.collection->name()].deleted.push_back(t.id);
+    }
   }
-  if (decoded.hasCursor && decoded.cursor > cursor_) cursor_ = decoded.cursor;
-  finishCommit(out);
-  return Status::ok();
+  touched_.clear();
+  touchIndex_.clear();
 }
 
 void SyncCore::finishCommit(Commit& out) {
+  collectChanges(out);
   out.cursor = cursor_;
   out.notify = subscriptions_.affected(out.changes);
+  updateQueries(out);
+  emitEffects(out);
+}
+
+void SyncCore::updateQueries(Commit& out) {
   for (auto& [qid, open] : queries_) {
     const std::string& colName = open.query->spec().collection;
     auto changed = out.changes.collections.find(colName);
@@ -109,7 +195,7 @@ void SyncCore::finishCommit(Commit& out) {
       }
     }
     if (!touched) continue;
-    // Report only when what a reader of the window sees moved: other ids, or new data in it.
+    // Report only when what a reader sees moved: other ids, a new total, or new data in the window.
     std::vector<std::string> window = open.query->window();
     bool visible = window != open.lastWindow || open.query->total() != open.lastTotal;
     for (std::size_t i = 0; !visible && i < window.size(); ++i) visible = changedIds.count(window[i]) != 0;
@@ -119,6 +205,76 @@ void SyncCore::finishCommit(Commit& out) {
     out.queries.push_back({qid, std::move(window), open.query->total()});
   }
 }
+
+// Effects in the order the shim must carry them out: durable first, then the network. Batches
+// are taken before the persist effect is built so that their "sent" marks are durable too.
+void SyncCore::emitEffects(Commit& out) {
+  const std::size_t first = out.effects.size();
+  pump(out);  // appends the sends and the wake
+  if (persist_) {
+    json persist = persistEffect();
+    if (!persist["put"].empty() || !persist["delete"].empty())
+      out.effects.insert(out.effects.begin() + static_cast<std::ptrdiff_t>(first), std::move(persist));
+  } else {
+    dirtyEntities_.clear();
+    dirtyOutbox_.clear();
+    dirtyConflicts_.clear();
+    dirtyMeta_ = false;
+  }
+}
+
+// ---- server input ----------------------------------------------------------------------------
+
+Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
+  ServerBatch decoded;
+  Status s = decodeServerBatch(
+      batch, [this](const std::string& n) { return findCollection(n); }, decoded);
+  if (!s) return s;
+  beginCommit(nowMs);
+  for (ServerWrite& w : decoded.writes) {
+    switch (w.kind) {
+      case ServerWrite::Kind::Upsert:
+      case ServerWrite::Kind::Delete: {
+        std::uint64_t seq = 0;
+        if (!w.key.empty() && findByKey(w.key, seq)) {
+          // The echo of our own mutation: it is that mutation's ack.
+          json ack = {{"key", w.key}, {"version", w.version}};
+          if (w.kind == ServerWrite::Kind::Upsert) ack["data"] = std::move(*w.data);
+          handleAck(ack, out);
+          break;
+        }
+        remoteWrite(w.collection, w.id, w.version,
+                    w.kind == ServerWrite::Kind::Upsert ? w.data : nullptr, w.ts, out);
+        break;
+      }
+      case ServerWrite::Kind::Ack: {
+        json ack = {{"key", w.key}, {"version", w.version}};
+        if (w.data != nullptr) ack["data"] = std::move(*w.data);
+        if (!w.id.empty()) ack["id"] = w.id;
+        handleAck(ack, out);
+        break;
+      }
+      case ServerWrite::Kind::Reject:
+        handleReject(json{{"key", w.key}, {"class", errorClassName(w.errorClass)}, {"message", w.message}}, out);
+        break;
+      case ServerWrite::Kind::Conflict: {
+        json conflict = {{"key", w.key}, {"version", w.version}, {"data", nullptr}};
+        if (w.data != nullptr) conflict["data"] = std::move(*w.data);
+        if (w.ts != nullptr) conflict["ts"] = *w.ts;
+        handleConflict(conflict, out);
+        break;
+      }
+    }
+  }
+  if (decoded.hasCursor && decoded.cursor > cursor_) {
+    cursor_ = decoded.cursor;
+    dirtyMeta_ = true;
+  }
+  finishCommit(out);
+  return Status::ok();
+}
+
+// ---- reads -----------------------------------------------------------------------------------
 
 Status SyncCore::get(const std::string& collection, const std::string& id, const json*& out) const {
   const Collection* c = findCollection(collection);
@@ -159,15 +315,25 @@ Status SyncCore::entityVersion(const std::string& collection, const std::string&
 Status SyncCore::compact(const std::string& collection, std::int64_t upToVersion,
                          std::size_t& dropped) {
   dropped = 0;
+  std::vector<Collection*> targets;
   if (collection.empty()) {
-    for (auto& [name, c] : collections_) dropped += c.compact(upToVersion);
-    return Status::ok();
+    for (auto& [name, c] : collections_) targets.push_back(&c);
+  } else {
+    Collection* c = findCollection(collection);
+    if (c == nullptr) return unknownCollection(collection);
+    targets.push_back(c);
   }
-  Collection* c = findCollection(collection);
-  if (c == nullptr) return unknownCollection(collection);
-  dropped = c->compact(upToVersion);
+  for (Collection* c : targets) {
+    // Persisted tombstones go too: remember which ids to delete from storage.
+    std::vector<std::string> ids;
+    c->forEachTombstone(upToVersion, [&](const std::string& id) { ids.push_back(id); });
+    dropped += c->compact(upToVersion);
+    for (auto& id : ids) markEntity(c->name(), id);
+  }
   return Status::ok();
 }
+
+// ---- live queries and subscriptions ------------------------------------------------------------
 
 Status SyncCore::openQuery(const json& spec, QueryUpdate& out) {
   QuerySpec parsed;
@@ -177,7 +343,7 @@ Status SyncCore::openQuery(const json& spec, QueryUpdate& out) {
   auto query = std::make_unique<LiveQuery>(std::move(parsed));
   c->forEachLive([&](const std::string& id, const json& data) { query->seed(id, data); });
   const std::uint32_t qid = nextQuery_++;
-  OpenQuery open{std::move(query), {}};
+  OpenQuery open{std::move(query), {}, 0};
   open.lastWindow = open.query->window();
   open.lastTotal = open.query->total();
   out = {qid, open.lastWindow, open.query->total()};
@@ -224,6 +390,9 @@ json SyncCore::stats() const {
           {"subscriptions", subscriptions_.size()},
           {"cache", {{"entries", cache_.size()}, {"bytes", cache_.approxBytes()}}},
           {"cursor", cursor_},
+          {"pending", outbox_->size()},
+          {"deadLetters", outbox_->deadLetters().size()},
+          {"conflicts", conflicts_.size()},
           {"memoryBytes", bytes}};
 }
 

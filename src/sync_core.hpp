@@ -1,18 +1,23 @@
-// The core's facade: collections of confirmed entities, live queries, subscriptions and the
-// query cache behind one deterministic API. Input arrives in batches (one commit each); every
-// commit answers with what changed, which subscriptions to notify and which query results moved.
+// The core's facade: confirmed state + pending log = view, behind one deterministic API. Input
+// arrives in batches (server data, local mutations, connectivity, time); every call is one commit
+// that answers with what the view changed, whom to notify, and the effects for the shim to carry
+// out in order (persist these records, then send this batch, wake me at t).
 #pragma once
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "change_set.hpp"
 #include "collection.hpp"
+#include "conflict_resolver.hpp"
 #include "errors.hpp"
+#include "hlc.hpp"
 #include "json_util.hpp"
 #include "live_query.hpp"
+#include "outbox.hpp"
 #include "query_cache.hpp"
 #include "subscriptions.hpp"
 
@@ -25,32 +30,68 @@ struct QueryUpdate {
 };
 
 struct Commit {
-  ChangeSet changes;
+  ChangeSet changes;                  // what the view changed
   std::vector<std::uint32_t> notify;  // subscriptions whose collection or entity changed
   std::vector<QueryUpdate> queries;   // live queries whose window or window entities changed
   std::int64_t cursor = 0;            // the server cursor after this commit
+  // Ordered effects: {"type":"persist","put":[records],"delete":[keys]} always comes before any
+  // {"type":"send","batch":id,"mutations":[...]}; {"type":"wake","at":ms} last.
+  std::vector<json> effects;
+  // Events for the app: settled mutations, conflicts, auth-required, dead letters.
+  std::vector<json> events;
+  // Temp id -> server id, per collection, for ids remapped in this commit.
+  std::map<std::string, std::map<std::string, std::string>> renamed;
 };
 
 json commitToJson(const Commit& commit);
 
+// Per-collection sync settings (defineCollection options beyond idField).
+struct CollectionSyncOptions {
+  Strategy strategy = Strategy::ServerWins;
+  MergeRules mergeRules;
+  Priority priority = Priority::Normal;
+  bool persist = true;
+};
+
+// A conflict parked by the manual strategy (or a custom resolver that could not decide).
+struct ParkedConflict {
+  std::string id;
+  std::string collection, entityId;
+  MutationKind kind = MutationKind::Update;
+  json base, local, remote, patch;
+  std::int64_t remoteVersion = -1;
+  std::vector<std::string> mutationIds;
+  std::vector<std::string> paths;
+  std::string strategy;
+};
+
 class SyncCore {
  public:
   explicit SyncCore(ParseLimits limits = {});
+  ~SyncCore();
+  SyncCore(SyncCore&&) noexcept;
+  SyncCore& operator=(SyncCore&&) noexcept;
 
   const ParseLimits& limits() const { return limits_; }
   void setLimits(const ParseLimits& limits) { limits_ = limits; }
 
-  // options: {"idField": "id"}. Redefining an existing collection with the same options is a
-  // no-op; with other options it is an InvalidArgument error.
+  // ---- state manager (sync_core.cpp) --------------------------------------------------------
+
+  // options: {"idField", "strategy", "mergeRules": {"default", "fields": {path: rule}},
+  // "priority", "persist"}. Redefining with the same options is a no-op; otherwise an error.
   Status defineCollection(const std::string& name, const json& options);
   bool hasCollection(const std::string& name) const { return collections_.count(name) != 0; }
 
-  // Server data. batch: an array of operations, or {"ops": [...], "cursor": n}. Operations:
-  //   {"op":"upsert","collection":c,"id":i?,"version":v,"data":{...}}
-  //   {"op":"delete","collection":c,"id":i,"version":v}
-  //   {"op":"load","collection":c,"entities":[{"id":i?,"version":v,"data":{...}}, ...]}
-  // The whole batch is validated before anything is applied: on error the store is unchanged.
-  Status applyServer(json batch, Commit& out);
+  // Server input. batch: an array of operations, or {"ops": [...], "cursor": n}:
+  //   {"op":"upsert","collection","id"?,"version","data", "origin"?, "ts"?}   a remote change
+  //   {"op":"delete","collection","id","version", "origin"?, "ts"?}
+  //   {"op":"load","collection","entities":[{"id"?,"version","data"}]}        bulk load
+  //   {"op":"ack","key","version"?,"id"?,"data"?}       the server applied a pushed mutation
+  //   {"op":"reject","key","class","message"?}          it refused one (transient/auth/validation/storage)
+  //   {"op":"conflict","key","version","data","ts"?}    its version check failed; data = server's entity
+  // The whole batch is validated before anything is applied: on error nothing changes.
+  Status applyServer(json batch, Commit& out) { return applyServer(std::move(batch), lastNow_, out); }
+  Status applyServer(json batch, std::int64_t nowMs, Commit& out);
 
   Status get(const std::string& collection, const std::string& id, const json*& out) const;
   Status list(const std::string& collection, json& out) const;
@@ -72,24 +113,127 @@ class SyncCore {
 
   json stats() const;
 
+  // ---- sync (sync_mutations.cpp) ------------------------------------------------------------
+
+  // {"clientId", "seed", "persist", "batchSize", "maxInFlightBatches", "maxRetries",
+  //  "backoffBaseMs", "backoffMaxMs", "maxClockDriftMs"}. Before any mutation; a restore may
+  // replace the client id with the persisted one.
+  Status configureClient(const json& config);
+  const std::string& clientId() const { return clientId_; }
+
+  // {"collection", "op": "create"|"update"|"delete", "id"?, "data"? (create: the entity;
+  //  update: the edited entity, diffed against the view), "patch"? (update: a merge patch),
+  //  "priority"?, "strategy"?}. mutationId is empty when the update changed nothing.
+  Status mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId);
+
+  Status setOnline(bool online, std::int64_t nowMs, Commit& out);
+  bool online() const { return online_; }
+  Status tick(std::int64_t nowMs, Commit& out);  // timers: backoff expiry
+  Status batchTimedOut(std::uint32_t batch, std::int64_t nowMs, Commit& out);
+  Status resumeQueue(std::int64_t nowMs, Commit& out);  // after auth-required, with a new token
+
+  json pendingMutations() const;  // the outbox, in order
+  json deadLetters() const;
+  Status retryDeadLetter(std::uint64_t seq, std::int64_t nowMs, Commit& out);
+  Status editDeadLetter(std::uint64_t seq, const json& payload, std::int64_t nowMs, Commit& out);
+  Status discardDeadLetter(std::uint64_t seq, std::int64_t nowMs, Commit& out);
+
+  json conflicts() const;
+  // resolution: {"choice": "local" | "remote" | "merged", "value"?}; a kept change becomes a new
+  // mutation (its id in mutationId).
+  Status resolveConflict(const std::string& id, const json& resolution, std::int64_t nowMs,
+                         Commit& out, std::string& mutationId);
+
+  // Not owned; null to remove. Used by collections whose strategy is custom.
+  void setCustomResolver(const std::string& collection, CustomResolver* resolver);
+
+  // ---- persistence (sync_persistence.cpp) ---------------------------------------------------
+
+  // Every durable record ({"store","key","value"}), as the persist effects have written them.
+  json exportRecords() const;
+  // Rebuilds a fresh core (collections defined, nothing loaded yet) from persisted records.
+  Status restore(const json& records, Commit& out);
+
  private:
   struct OpenQuery {
     std::unique_ptr<LiveQuery> query;
     std::vector<std::string> lastWindow;
     std::size_t lastTotal = 0;
   };
+  // One entity's view before the commit touched it, to classify the change at the end.
+  struct Touch {
+    Collection* collection;
+    std::string id;
+    bool liveBefore;
+    bool compare;
+    json before;
+  };
+
   Collection* findCollection(const std::string& name);
   const Collection* findCollection(const std::string& name) const;
   Status unknownCollection(const std::string& name) const;
+  const CollectionSyncOptions& syncOptions(const std::string& collection) const;
+
+  // Commit bookkeeping.
+  void beginCommit(std::int64_t nowMs);
+  void touch(Collection* c, const std::string& id, bool compare);
+  void touchKnown(Collection* c, const std::string& id, bool liveBefore);
   void finishCommit(Commit& out);
+  void collectChanges(Commit& out);
+  void updateQueries(Commit& out);
+  void emitEffects(Commit& out);
+  void pump(Commit& out);
+
+  // Sync internals (sync_mutations.cpp).
+  void recomputeView(Collection* c, const std::string& id);
+  void remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
+                   const json* ts, Commit& out);
+  void rebase(Collection* c, const std::string& id, const HlcTimestamp& remoteTs, Commit& out);
+  bool findByKey(const std::string& key, std::uint64_t& seq) const;
+  void handleAck(const json& op, Commit& out);
+  void handleReject(const json& op, Commit& out);
+  void handleConflict(const json& op, Commit& out);
+  void applyResolution(const OutboxEntry& entry, const ConflictCase& c, const Resolution& r,
+                       bool wasInLog, Commit& out);
+  void renameEntity(Collection* c, const std::string& from, const std::string& to, Commit& out);
+  void settle(Commit& out, const std::vector<std::string>& ids, const char* status, json extra = json::object());
+  Status enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq);
+  json entryMeta(const HlcTimestamp& ts, const json& base) const;
+  void markOutbox(std::uint64_t seq) { dirtyOutbox_.insert(seq); }
+  void markEntity(const std::string& collection, const std::string& id) { dirtyEntities_.insert({collection, id}); }
+
+  // Persistence internals (sync_persistence.cpp).
+  json persistEffect();
+  json metaRecord() const;
 
   ParseLimits limits_;
   std::map<std::string, Collection> collections_;
+  std::map<std::string, CollectionSyncOptions> syncOptions_;
+  std::map<std::string, CustomResolver*> customResolvers_;
   std::map<std::uint32_t, OpenQuery> queries_;
   std::uint32_t nextQuery_ = 1;
   SubscriptionRegistry subscriptions_;
   QueryCache cache_;
   std::int64_t cursor_ = 0;
+
+  // Sync state.
+  std::string clientId_ = "local";
+  std::unique_ptr<Outbox> outbox_;
+  HybridLogicalClock clock_;
+  std::map<std::string, ParkedConflict> conflicts_;
+  std::uint64_t nextMutation_ = 1;
+  std::uint64_t nextConflict_ = 1;
+  bool online_ = false;
+  bool persist_ = false;
+  std::int64_t lastNow_ = 0;
+
+  // Per-commit working state.
+  std::vector<Touch> touched_;
+  std::map<std::pair<std::string, std::string>, std::size_t> touchIndex_;
+  std::set<std::pair<std::string, std::string>> dirtyEntities_;
+  std::set<std::uint64_t> dirtyOutbox_;  // entries and dead letters, by seq
+  std::set<std::string> dirtyConflicts_;
+  bool dirtyMeta_ = false;
 };
 
 }  // namespace syncore

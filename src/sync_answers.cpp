@@ -1,0 +1,169 @@
+// The server's answers to pushed mutations: acks fold into confirmed state (remapping temp ids),
+// rejections follow their error class, conflicts go through the resolver.
+#include "merge_patch.hpp"
+#include "sync_core.hpp"
+#include "sync_internal.hpp"
+
+namespace syncore {
+
+using detail::caseFor;
+using detail::replaceString;
+
+// ---- the server's answers ----------------------------------------------------------------------
+
+void SyncCore::handleAck(const json& op, Commit& out) {
+  std::uint64_t seq = 0;
+  if (!findByKey(op["key"].get_ref<const std::string&>(), seq)) return;  // a duplicate ack
+  std::optional<OutboxEntry> acked = outbox_->ack(seq);
+  if (!acked) return;
+  markOutbox(seq);
+  dirtyMeta_ = true;
+  const OutboxEntry& entry = *acked;
+  Collection* c = findCollection(entry.collection);
+  if (c == nullptr) return;
+  std::int64_t version = -1;
+  if (auto v = op.find("version"); v != op.end()) int64FromJson(*v, version);
+  std::string finalId = entry.entityId;
+  if (auto sid = op.find("id"); sid != op.end() && entry.kind == MutationKind::Create) {
+    std::string serverId;
+    if (idFromJson(*sid, serverId) && serverId != entry.entityId) {
+      renameEntity(c, entry.entityId, serverId, out);
+      finalId = serverId;
+    }
+  }
+  touch(c, finalId, true);
+  const Entity* current = c->find(finalId);
+  if (version < 0) version = (current != nullptr ? current->version : 0) + 1;
+  // Fold the acknowledged change into confirmed state: the server's entity if it sent one.
+  json folded;
+  if (auto d = op.find("data"); d != op.end() && d->is_object()) {
+    folded = *d;
+  } else if (entry.kind == MutationKind::Create) {
+    folded = entry.payload;
+  } else if (entry.kind == MutationKind::Update) {
+    const json* base = c->confirmed(finalId);
+    folded = base != nullptr ? applyMergePatch(*base, entry.payload) : json(nullptr);
+  }
+  if (folded.is_object()) {
+    folded[c->options().idField] = finalId;
+    c->upsert(finalId, version, std::move(folded));
+  } else {
+    c->remove(finalId, version);
+  }
+  markEntity(c->name(), finalId);
+  // Later entries of the entity were made on top of this change: it is part of their base now,
+  // and their version check is against the acknowledged version.
+  for (const OutboxEntry* later : outbox_->entriesFor(c->name(), finalId)) {
+    if (later->state == OutboxEntry::State::InFlight || later->sent) continue;
+    json meta = later->meta.is_object() ? later->meta : json::object();
+    json base = meta.contains("base") ? meta["base"] : json(nullptr);
+    if (entry.kind == MutationKind::Create) base = entry.payload;
+    else if (entry.kind == MutationKind::Update) base = applyMergePatch(std::move(base), entry.payload);
+    else base = nullptr;
+    meta["base"] = std::move(base);
+    const std::uint64_t laterSeq = later->seq;
+    json payload = later->payload;
+    outbox_->replaceMeta(laterSeq, std::move(meta));
+    outbox_->replacePayload(laterSeq, std::move(payload), version);
+    markOutbox(laterSeq);
+  }
+  recomputeView(c, finalId);
+  settle(out, entry.mutationIds, "acked", {{"collection", c->name()}, {"id", finalId}, {"version", version}});
+}
+
+void SyncCore::handleReject(const json& op, Commit& out) {
+  std::uint64_t seq = 0;
+  if (!findByKey(op["key"].get_ref<const std::string&>(), seq)) return;
+  ErrorClass cls = ErrorClass::Transient;
+  errorClassFromName(op["class"].get_ref<const std::string&>(), cls);
+  const std::string& message = op["message"].get_ref<const std::string&>();
+  if (cls == ErrorClass::Conflict) {
+    // A conflict without the server's entity: resolve against what we hold as confirmed.
+    const OutboxEntry* e = outbox_->find(seq);
+    Collection* c = e != nullptr ? findCollection(e->collection) : nullptr;
+    if (c == nullptr) return;
+    const Entity* cur = c->find(e->entityId);
+    json conflict = {{"key", e->key}, {"version", cur != nullptr ? cur->version : 0},
+                     {"data", c->confirmed(e->entityId) != nullptr ? *c->confirmed(e->entityId) : json(nullptr)}};
+    handleConflict(conflict, out);
+    return;
+  }
+  FailResult fr = outbox_->fail(seq, cls, message, lastNow_);
+  markOutbox(seq);
+  dirtyMeta_ = true;
+  switch (fr.outcome) {
+    case FailOutcome::Paused:
+      out.events.push_back({{"type", "auth-required"}, {"message", message}});
+      break;
+    case FailOutcome::DeadLettered:
+      if (fr.entry) {
+        Collection* c = findCollection(fr.entry->collection);
+        touch(c, fr.entry->entityId, true);
+        recomputeView(c, fr.entry->entityId);  // rolled back: the view no longer shows it
+        settle(out, fr.entry->mutationIds, "dead-letter",
+               {{"seq", fr.entry->seq}, {"errorClass", errorClassName(cls)}, {"message", message}});
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void SyncCore::handleConflict(const json& op, Commit& out) {
+  std::uint64_t seq = 0;
+  if (!findByKey(op["key"].get_ref<const std::string&>(), seq)) return;
+  const OutboxEntry* pending = outbox_->find(seq);
+  Collection* c = findCollection(pending->collection);
+  if (c == nullptr) return;
+  const std::string id = pending->entityId;
+  std::int64_t version = 0;
+  int64FromJson(op["version"], version);
+  json data = op["data"];
+  const json* ts = op.contains("ts") ? &op["ts"] : nullptr;
+  FailResult fr = outbox_->fail(seq, ErrorClass::Conflict, "", lastNow_);
+  markOutbox(seq);
+  touch(c, id, true);
+  // The server's state is a remote change like any other (it rebases the entity's other entries).
+  remoteWrite(c, id, version, data.is_object() ? &data : nullptr, ts, out);
+  if (fr.outcome == FailOutcome::Conflict && fr.entry) {
+    const json* remoteP = c->confirmed(id);
+    HlcTimestamp remoteTs{lastNow_, 0, std::string()};
+    HlcTimestamp parsed;
+    if (ts != nullptr && hlcFromJson(*ts, parsed)) remoteTs = clampHlc(parsed, lastNow_, clock_.maxDriftMs());
+    const CollectionSyncOptions& opts = syncOptions(c->name());
+    ConflictCase cc = caseFor(*fr.entry, remoteP != nullptr ? *remoteP : json(nullptr), remoteTs,
+                              opts.strategy, opts.mergeRules);
+    auto custom = customResolvers_.find(c->name());
+    Resolution r = syncore::resolveConflict(cc, custom == customResolvers_.end() ? nullptr : custom->second);
+    applyResolution(*fr.entry, cc, r, false, out);
+  }
+  recomputeView(c, id);
+}
+
+void SyncCore::renameEntity(Collection* c, const std::string& from, const std::string& to, Commit& out) {
+  out.renamed[c->name()][from] = to;
+  touch(c, from, true);
+  touch(c, to, true);
+  outbox_->renameEntity(c->name(), from, to);
+  for (const OutboxEntry* e : outbox_->entriesFor(c->name(), to)) markOutbox(e->seq);
+  // References to the temp id anywhere in the pending log now name the server's id.
+  std::vector<std::pair<Collection*, std::string>> affected;
+  for (const auto& [seq, entry] : outbox_->entries()) {
+    if (entry.state == OutboxEntry::State::InFlight || entry.sent || !entry.payload.is_structured()) continue;
+    json payload = entry.payload;
+    if (!replaceString(payload, from, to)) continue;
+    Collection* owner = findCollection(entry.collection);
+    if (entry.kind == MutationKind::Create) payload[owner->options().idField] = entry.entityId;
+    outbox_->replacePayload(seq, std::move(payload), entry.baseVersion);
+    markOutbox(seq);
+    affected.emplace_back(owner, entry.entityId);
+  }
+  for (auto& [owner, id] : affected) {
+    touch(owner, id, true);
+    recomputeView(owner, id);
+  }
+  c->clearOverlay(from);
+  subscriptions_.renameEntity(c->name(), from, to);
+}
+
+}  // namespace syncore
