@@ -3,31 +3,17 @@
 import { SyncError, ErrorCodes } from './errors.js';
 import { SnapshotCache, deepFreeze } from './snapshots.js';
 import { LiveQuery } from './live_query.js';
+import { QueryCacheApi } from './query_cache.js';
+import { toJson, requireName, requireId } from './args.js';
 
-const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
-
-function toJson(value, what) {
-  if (typeof value === 'string') return value;
-  let text;
-  try {
-    text = JSON.stringify(value);
-  } catch (err) {
-    throw new SyncError(ErrorCodes.BAD_JSON, `${what} cannot be serialised: ${err.message}`);
-  }
-  if (text === undefined) throw new SyncError(ErrorCodes.BAD_JSON, `${what} is not a JSON value`);
-  return text;
+function randomId() {
+  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
+  return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 }
 
-function requireName(value, what) {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new SyncError(ErrorCodes.WRONG_TYPE, `${what} must be a non-empty string`);
-  return value;
-}
-
-function requireId(id) {
-  if (typeof id === 'string' && id.length > 0) return id;
-  if (typeof id === 'number' && Number.isInteger(id)) return String(id);
-  throw new SyncError(ErrorCodes.MISSING_ID, 'id must be a non-empty string or an integer');
+function randomSeed() {
+  if (globalThis.crypto?.getRandomValues) return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
+  return Math.floor(Math.random() * 2 ** 32);
 }
 
 // A throwing listener must not stop the others, nor unwind into the commit that called it: its
@@ -57,6 +43,10 @@ export class SyncCore {
     if (Object.keys(limits).length > 0) this._check(this._handle.configure(JSON.stringify(limits)));
     for (const [name, opts] of Object.entries(options.collections ?? {})) this.defineCollection(name, opts);
     this.cache = new QueryCacheApi(this);
+    this._onEffects = options.onEffects ?? null;
+    this._onEvent = options.onEvent ?? null;
+    this._resolvers = new Map();
+    if (options.client) this.configureClient(options.client);
   }
 
   // ---- errors -------------------------------------------------------------------------------
@@ -88,10 +78,36 @@ export class SyncCore {
    */
   applyServer(batch) {
     const text = toJson(batch, 'batch');
-    const commit = JSON.parse(this._check(this._live().apply(text)));
+    return this._commit(this._live().apply(text, this._now()));
+  }
+
+  /** @internal Parses a commit, routes it, hands effects and events on, and returns its summary. */
+  _commit(text) {
+    const commit = JSON.parse(this._check(text));
     this._cursor = commit.cursor;
     this._dispatch(commit);
-    return { changes: commit.changes, cursor: commit.cursor };
+    const result = { changes: commit.changes, cursor: commit.cursor };
+    if (commit.effects) result.effects = commit.effects;
+    if (commit.events) result.events = commit.events;
+    if (commit.renamed) result.renamed = commit.renamed;
+    if (commit.mutationId) result.mutationId = commit.mutationId;
+    if (commit.effects && this._onEffects) {
+      try {
+        this._onEffects(commit.effects);
+      } catch (err) {
+        this._onListenerError(err);
+      }
+    }
+    if (commit.events && this._onEvent) {
+      for (const event of commit.events) {
+        try {
+          this._onEvent(event);
+        } catch (err) {
+          this._onListenerError(err);
+        }
+      }
+    }
+    return result;
   }
 
   /** Bulk load (an initial sync): entities are { id?, version, data } items. */
@@ -215,6 +231,11 @@ export class SyncCore {
   /** @internal Routes one commit: snapshots, live queries, then subscribers. */
   _dispatch(commit) {
     this._snapshots.invalidate(commit.changes);
+    for (const [collection, renames] of Object.entries(commit.renamed ?? {})) {
+      for (const entry of this._subscriptions.values()) {
+        if (entry.collection === collection && entry.id && renames[entry.id]) entry.id = renames[entry.id];
+      }
+    }
     const touched = [];
     for (const [qid, update] of Object.entries(commit.queries)) {
       const q = this._queries.get(Number(qid));
@@ -241,6 +262,114 @@ export class SyncCore {
     }
   }
 
+  // ---- sync: optimistic mutations, the outbox, conflicts ---------------------------------------
+
+  /** { clientId, seed, persist, batchSize, maxInFlightBatches, maxRetries, backoffBaseMs, backoffMaxMs, maxClockDriftMs } */
+  configureClient(config) {
+    if (config === null || typeof config !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'client config must be an object');
+    const full = { ...config };
+    // Identity and jitter seed come from outside the deterministic core.
+    if (full.clientId === undefined) full.clientId = randomId();
+    if (full.seed === undefined) full.seed = randomSeed();
+    this._check(this._live().configureClient(toJson(full, 'client config')));
+    return this;
+  }
+
+  /**
+   * An optimistic mutation: { collection, op: 'create' | 'update' | 'delete', id?, data?, patch?,
+   * priority?, strategy? }. The view changes at once; returns { mutationId, changes, effects, events }.
+   */
+  mutate(request) {
+    if (request === null || typeof request !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a mutation is an object');
+    return this._commit(this._live().mutate(toJson(request, 'mutation'), this._now()));
+  }
+
+  setOnline(online) {
+    return this._commit(this._live().setOnline(Boolean(online), this._now()));
+  }
+
+  /** Lets timers (retry backoff) fire; call it at the time a wake effect named. */
+  tick() {
+    return this._commit(this._live().tick(this._now()));
+  }
+
+  batchTimedOut(batch) {
+    return this._commit(this._live().batchTimedOut(batch, this._now()));
+  }
+
+  /** After an auth-required event, once a new token is in place. */
+  resumeQueue() {
+    return this._commit(this._live().resumeQueue(this._now()));
+  }
+
+  pendingMutations() {
+    return deepFreeze(JSON.parse(this._live().pendingMutations()));
+  }
+
+  deadLetters() {
+    return deepFreeze(JSON.parse(this._live().deadLetters()));
+  }
+
+  retryDeadLetter(seq) {
+    return this._commit(this._live().retryDeadLetter(seq, this._now()));
+  }
+
+  editDeadLetter(seq, payload) {
+    return this._commit(this._live().editDeadLetter(seq, toJson(payload, 'payload'), this._now()));
+  }
+
+  discardDeadLetter(seq) {
+    return this._commit(this._live().discardDeadLetter(seq, this._now()));
+  }
+
+  /** Parked conflicts, each with base, local and remote values. */
+  conflicts() {
+    return deepFreeze(JSON.parse(this._live().conflicts()));
+  }
+
+  /** resolution: { choice: 'local' | 'remote' | 'merged', value? } */
+  resolveConflict(id, resolution) {
+    requireName(id, 'conflict id');
+    return this._commit(this._live().resolveConflict(id, toJson(resolution, 'resolution'), this._now()));
+  }
+
+  /**
+   * fn({ collection, id, base, local, remote, localPatch, localKind }) returns the merged entity,
+   * null to delete, or undefined to park the conflict for the app. A throwing fn parks it too.
+   */
+  setCustomResolver(collection, fn) {
+    requireName(collection, 'collection');
+    if (fn !== null && fn !== undefined && typeof fn !== 'function')
+      throw new SyncError(ErrorCodes.WRONG_TYPE, 'a resolver is a function');
+    const onError = this._onListenerError;
+    // Never throws into wasm: every failure becomes "cannot decide".
+    const safe = fn
+      ? (caseText) => {
+          try {
+            const merged = fn(JSON.parse(caseText));
+            if (merged === undefined) return undefined;
+            return JSON.stringify(merged);
+          } catch (err) {
+            onError(err);
+            return undefined;
+          }
+        }
+      : undefined;
+    this._check(this._live().setCustomResolver(collection, safe));
+    return this;
+  }
+
+  /** Every durable record, as the persist effects wrote them. */
+  exportRecords() {
+    return JSON.parse(this._live().exportRecords());
+  }
+
+  /** Rebuilds this (fresh) core from persisted records. */
+  restore(records) {
+    if (!Array.isArray(records)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'records must be an array');
+    return this._commit(this._live().restore(toJson(records, 'records')));
+  }
+
   // ---- upkeep ---------------------------------------------------------------------------------
 
   /** Drops tombstones (of one collection, or all) up to a version (all when omitted). */
@@ -262,44 +391,5 @@ export class SyncCore {
     this._subscriptions.clear();
     this._snapshots.clear();
     this._handle.delete();
-  }
-}
-
-/** The query cache for results fetched outside the sync channel; time defaults to Date.now(). */
-class QueryCacheApi {
-  constructor(core) {
-    this._core = core;
-  }
-
-  set(key, value, { ttl = 60000, staleTime = 0, tags = [], now } = {}) {
-    requireName(key, 'cache key');
-    const opts = toJson({ ttl, staleTime, tags }, 'cache options');
-    const t = now ?? this._core._now();
-    this._core._check(this._core._live().cacheSet(key, toJson(value, 'cache value'), opts, t));
-  }
-
-  /** { status: 'fresh' | 'stale' | 'miss', value?, age? } */
-  get(key, { now } = {}) {
-    requireName(key, 'cache key');
-    const t = now ?? this._core._now();
-    const hit = JSON.parse(this._core._check(this._core._live().cacheGet(key, t)));
-    if (hasOwn(hit, 'value')) hit.value = deepFreeze(hit.value);
-    return hit;
-  }
-
-  invalidate(key) {
-    return this._core._live().cacheInvalidate(requireName(key, 'cache key'));
-  }
-
-  invalidateTag(tag) {
-    return this._core._live().cacheInvalidateTag(requireName(tag, 'tag'));
-  }
-
-  remove(key) {
-    return this._core._live().cacheRemove(requireName(key, 'cache key'));
-  }
-
-  prune({ now } = {}) {
-    return this._core._check(this._core._live().cachePrune(now ?? this._core._now()), (n) => n < 0);
   }
 }

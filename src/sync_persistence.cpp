@@ -108,9 +108,10 @@ json SyncCore::persistEffect() {
 
 json SyncCore::exportRecords() const {
   json out = json::array();
-  for (const auto& [name, c] : collections_) {
+  for (const auto& entry : collections_) {
+    const std::string& name = entry.first;  // named: clang cannot capture structured bindings
     if (!syncOptions(name).persist) continue;
-    c.forEachEntity([&](const std::string& id, const Entity& e) {
+    entry.second.forEachEntity([&](const std::string& id, const Entity& e) {
       out.push_back(record("entities", json::array({name, id}), entityValue(e)));
     });
   }

@@ -59,12 +59,25 @@ bool CoreHandle::defineCollection(const std::string& name, const std::string& op
   return true;
 }
 
-std::string CoreHandle::apply(const std::string& batchJson) {
+bool CoreHandle::time(double nowMs, std::int64_t& out) {
+  if (!integralNumber(nowMs, out)) return fail(Status::error(ErrorCode::WrongType, "now must be an integer (ms)"));
+  return true;
+}
+
+std::string CoreHandle::commitOr(Status s, const Commit& commit, const std::string& mutationId) {
+  if (!s) return fail(std::move(s)), std::string();
+  json out = commitToJson(commit);
+  if (!mutationId.empty()) out["mutationId"] = mutationId;
+  return dumpJson(out);
+}
+
+std::string CoreHandle::apply(const std::string& batchJson, double nowMs) {
   json batch;
-  if (!parse(batchJson, batch)) return {};
+  std::int64_t now = 0;
+  if (!time(nowMs, now) || !parse(batchJson, batch)) return {};
   Commit commit;
-  if (Status s = core_.applyServer(std::move(batch), commit); !s) return fail(std::move(s)), std::string();
-  return dumpJson(commitToJson(commit));
+  Status s = core_.applyServer(std::move(batch), now, commit);
+  return commitOr(std::move(s), commit);
 }
 
 std::string CoreHandle::get(const std::string& collection, const std::string& id) {

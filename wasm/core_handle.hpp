@@ -3,8 +3,11 @@
 // for non-string results) tells js/ to read errorCode() / errorMessage() and raise a SyncError.
 #pragma once
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 
+#include "js_resolver.hpp"
 #include "sync_core.hpp"
 
 namespace syncore {
@@ -15,7 +18,7 @@ class CoreHandle {
 
   bool configure(const std::string& optionsJson);
   bool defineCollection(const std::string& name, const std::string& optionsJson);
-  std::string apply(const std::string& batchJson);
+  std::string apply(const std::string& batchJson, double nowMs);
   std::string get(const std::string& collection, const std::string& id);
   std::string getMany(const std::string& collection, const std::string& idsJson);
   std::string list(const std::string& collection);
@@ -39,6 +42,26 @@ class CoreHandle {
 
   std::string stats();
 
+  // Sync: every call below answers with a commit (changes, effects, events) as JSON, or "".
+  bool configureClient(const std::string& configJson);
+  std::string mutate(const std::string& requestJson, double nowMs);  // adds "mutationId"
+  std::string setOnline(bool online, double nowMs);
+  std::string tick(double nowMs);
+  std::string batchTimedOut(double batch, double nowMs);
+  std::string resumeQueue(double nowMs);
+  std::string pendingMutations();
+  std::string deadLetters();
+  std::string conflicts();
+  std::string retryDeadLetter(double seq, double nowMs);
+  std::string editDeadLetter(double seq, const std::string& payloadJson, double nowMs);
+  std::string discardDeadLetter(double seq, double nowMs);
+  std::string resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs);  // adds "mutationId"
+  std::string exportRecords();
+  std::string restore(const std::string& recordsJson);
+  // fn(caseJson) -> merged entity JSON text, "null" to delete, or undefined to park. js/ wraps it
+  // so that it never throws into wasm. An undefined fn removes the resolver.
+  bool setCustomResolver(const std::string& collection, emscripten::val fn);
+
   std::string errorCode() const { return errorCodeName(error_.code); }
   std::string errorMessage() const { return error_.message; }
 
@@ -46,8 +69,12 @@ class CoreHandle {
   bool fail(Status s);
   bool parse(const std::string& text, json& out);
 
+  std::string commitOr(Status s, const Commit& commit, const std::string& mutationId = {});
+  bool time(double nowMs, std::int64_t& out);
+
   SyncCore core_;
   Status error_;
+  std::map<std::string, std::unique_ptr<JsResolver>> resolvers_;
 };
 
 }  // namespace syncore
