@@ -119,6 +119,11 @@ export class SyncCore {
     return this.applyServer(batch);
   }
 
+  /** This client's identity (persisted: a restore brings the stored one back). */
+  get clientId() {
+    return this._live().clientId();
+  }
+
   /** The server cursor after the last commit. */
   get cursor() {
     return this._cursor;

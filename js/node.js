@@ -5,10 +5,15 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import createReleaseModule from '../dist/syncore.mjs';
 import { makeCreateSyncCore } from './load.js';
+import { makeCreateSyncClient } from './create_client.js';
 
 export { SyncCore } from './core.js';
 export { SyncError, ErrorCodes } from './errors.js';
 export { LiveQuery } from './live_query.js';
+export { createWebSocketTransport } from './transport/websocket.js';
+export { createRestTransport } from './transport/rest.js';
+export { createMemoryStorage } from './storage/memory.js';
+export { openIndexedDbStorage } from './storage/indexeddb.js';
 
 const dist = new URL('../dist/', import.meta.url);
 
@@ -40,3 +45,9 @@ function withCommonJsGlobals(run) {
     if (saved.__dirname === undefined) delete globalThis.__dirname;
   }
 }
+
+/** A sync client: core + transport (url or transport) + storage (default: 'memory'). */
+export const createSyncClient = makeCreateSyncClient(createSyncCore, {
+  defaultStorage: 'memory',
+  loadWebSocket: async () => (await import('ws')).default,
+});

@@ -28,6 +28,7 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("cachePrune", &CoreHandle::cachePrune)
       .function("stats", &CoreHandle::stats)
       .function("configureClient", &CoreHandle::configureClient)
+      .function("clientId", &CoreHandle::clientId)
       .function("mutate", &CoreHandle::mutate)
       .function("setOnline", &CoreHandle::setOnline)
       .function("tick", &CoreHandle::tick)

@@ -44,6 +44,7 @@ class CoreHandle {
 
   // Sync: every call below answers with a commit (changes, effects, events) as JSON, or "".
   bool configureClient(const std::string& configJson);
+  std::string clientId() const { return core_.clientId(); }
   std::string mutate(const std::string& requestJson, double nowMs);  // adds "mutationId"
   std::string setOnline(bool online, double nowMs);
   std::string tick(double nowMs);

@@ -1,0 +1,370 @@
+// The sync client: the core plus the browser around it. It restores the core from storage, carries
+// out the core's effects in order (persist, and only once that is durable, send; wake timers),
+// feeds it the transport's answers and changes, and turns it all into a status, events and
+// promises an app can use.
+import { SyncError, ErrorCodes } from './errors.js';
+import { createMemoryStorage } from './storage/memory.js';
+import { watchNetwork } from './network.js';
+
+const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
+  'storageQuotaExceeded', 'networkStatusChanged', 'authRequired', 'statusChanged', 'notification', 'error',
+  'mutationSettled', 'storageEvent'];
+
+/**
+ * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
+ * @param {object} options see createSyncClient in index.d.ts
+ */
+export async function startSyncClient(core, options) {
+  const client = new SyncClient(core, options);
+  await client._start();
+  return client;
+}
+
+class SyncClient {
+  constructor(core, options) {
+    this.core = core;
+    this._options = options;
+    this._transport = options.transport ?? null;
+    this._storage = options.storage ?? createMemoryStorage();
+    this._token = options.token;
+    this._listeners = new Map(EVENTS.map((e) => [e, new Set()]));
+    this._waiting = new Map(); // mutationId -> { resolve, reject }
+    this._batchTimers = new Map();
+    this._batchTimeoutMs = options.batchTimeoutMs ?? 30_000;
+    this._queue = Promise.resolve(); // effects, in commit order
+    this._wakeTimer = null;
+    this._storageRetryMs = 1000;
+    this._closed = false;
+    this._status = { online: true, connected: false, syncing: false, pending: 0, failed: 0, conflicts: 0,
+      lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom' };
+  }
+
+  async _start() {
+    const { core } = this;
+    core._onEffects = (effects) => this._carryOut(effects);
+    core._onEvent = (event) => this._coreEvent(event);
+    core.configureClient({ ...(this._options.client ?? {}), persist: true });
+    const records = await this._storage.readAll();
+    if (records.length > 0) core.restore(records);
+    this._refreshCounts();
+    if (this._transport) {
+      this._transport.start(this._sink(), () => ({
+        clientId: core.clientId,
+        token: this._token,
+        cursor: core.cursor,
+        collections: Object.keys(this._options.collections ?? {}),
+      }));
+    }
+    this._network = watchNetwork({
+      window: this._options.window,
+      document: this._options.document,
+      onChange: (online) => this._setNetwork(online),
+      onWake: () => this.sync(),
+    });
+    this._status.online = this._network.online;
+    if (this._status.online && this._transport) this._transport.connect();
+    this._emitStatus();
+  }
+
+  // ---- effects: persist, then send, then wake ----------------------------------------------------
+
+  _carryOut(effects) {
+    this._queue = this._queue.then(() => this._run(effects)).catch((err) => this._emit('error', err));
+  }
+
+  async _run(effects) {
+    for (const effect of effects) {
+      if (this._closed) return;
+      if (effect.type === 'persist') await this._persist(effect);
+      else if (effect.type === 'send') this._send(effect);
+      else if (effect.type === 'wake') this._wakeAt(effect.at);
+    }
+  }
+
+  // Durable before sent: retried until the storage takes it; memory state is already consistent.
+  async _persist(effect) {
+    for (let attempt = 0; !this._closed; attempt++) {
+      try {
+        await this._storage.write(effect);
+        this._storageRetryMs = 1000;
+        return;
+      } catch (err) {
+        const code = err?.code ?? 'STORAGE_FAILED';
+        if (code === 'STORAGE_QUOTA') this._emit('storageQuotaExceeded', { message: err.message });
+        this._emit('storageEvent', { type: 'storage-error', code, message: String(err?.message ?? err) });
+        const delay = Math.min(30_000, this._storageRetryMs * 2 ** Math.min(attempt, 5));
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  _send(effect) {
+    if (!this._transport || !this._transport.push(effect.batch, effect.mutations)) {
+      // Not connected after all: the batch goes back to the queue under the same keys.
+      this._guard(() => this.core.batchTimedOut(effect.batch));
+      return;
+    }
+    this._setStatus({ syncing: true });
+    this._emit('syncStarted', { batch: effect.batch, mutations: effect.mutations.length });
+    const timer = setTimeout(() => {
+      this._batchTimers.delete(effect.batch);
+      this._emit('syncFailed', { batch: effect.batch, reason: 'timeout' });
+      this._guard(() => this.core.batchTimedOut(effect.batch));
+    }, this._batchTimeoutMs);
+    this._batchTimers.set(effect.batch, timer);
+  }
+
+  _wakeAt(at) {
+    if (this._wakeTimer) clearTimeout(this._wakeTimer);
+    const delay = Math.max(0, at - this.core._now());
+    this._wakeTimer = setTimeout(() => {
+      this._wakeTimer = null;
+      this._guard(() => this.core.tick());
+    }, delay);
+  }
+
+  // Every core call from a callback goes through here: a bad server message is an error event.
+  _guard(fn) {
+    if (this._closed) return undefined;
+    try {
+      const r = fn();
+      this._refreshCounts();
+      return r;
+    } catch (err) {
+      this._emit('error', err);
+      return undefined;
+    }
+  }
+
+  // ---- what the transport reports ------------------------------------------------------------------
+
+  _sink() {
+    return {
+      connected: () => {
+        this._setStatus({ connected: true, connection: 'connected', retryInMs: null });
+      },
+      caughtUp: () => {
+        // Push only once caught up: base versions are then current, so fewer conflicts.
+        this._guard(() => this.core.setOnline(true));
+        this._setStatus({ lastSyncAt: Date.now(), connection: 'connected' });
+        this._maybeCompleted();
+      },
+      disconnected: () => {
+        for (const t of this._batchTimers.values()) clearTimeout(t);
+        this._batchTimers.clear();
+        this._guard(() => this.core.setOnline(false));
+        this._setStatus({ connected: false, syncing: false });
+      },
+      deliver: (changes, cursor) => {
+        const ops = [];
+        for (const c of changes) {
+          if (!c || typeof c !== 'object') continue;
+          const op = { op: c.op === 'delete' ? 'delete' : 'upsert', collection: c.collection, id: c.id, version: c.version };
+          if (op.op === 'upsert') op.data = c.data;
+          if (c.origin) op.origin = c.origin;
+          if (c.ts) op.ts = c.ts;
+          ops.push(op);
+        }
+        const batch = { ops };
+        if (Number.isInteger(cursor)) batch.cursor = cursor;
+        const ok = this._guard(() => this.core.applyServer(batch)) !== undefined;
+        if (ok) this._setStatus({ lastSyncAt: Date.now() });
+        return ok;
+      },
+      answer: (batch, results) => {
+        const timer = this._batchTimers.get(batch);
+        if (timer) clearTimeout(timer);
+        this._batchTimers.delete(batch);
+        const ops = [];
+        for (const r of results) {
+          if (!r || typeof r.key !== 'string') continue;
+          if (r.status === 'ok') ops.push({ op: 'ack', key: r.key, version: r.version, id: r.id, data: r.data ?? null });
+          else if (r.status === 'conflict') ops.push({ op: 'conflict', key: r.key, version: r.version ?? 0, data: r.data ?? null });
+          else ops.push({ op: 'reject', key: r.key, class: r.class ?? 'transient', message: r.message ?? '' });
+        }
+        this._guard(() => this.core.applyServer(ops));
+        this._setStatus({ lastSyncAt: Date.now(), syncing: this._batchTimers.size > 0 });
+        this._maybeCompleted();
+      },
+      status: (s) => {
+        this._setStatus({ connection: s.state, retryInMs: s.retryInMs ?? null });
+      },
+      notification: (n) => this._emit('notification', n),
+      authRequired: (message) => {
+        this._setStatus({ connection: 'auth-required' });
+        this._emit('authRequired', { message });
+      },
+      error: (e) => this._emit('error', new SyncError(e.code ?? 'TRANSPORT', e.message ?? '')),
+    };
+  }
+
+  _maybeCompleted() {
+    if (this._batchTimers.size === 0 && this._status.pending === 0) this._emit('syncCompleted', { lastSyncAt: this._status.lastSyncAt });
+  }
+
+  // ---- what the core reports -----------------------------------------------------------------------
+
+  _coreEvent(event) {
+    if (event.type === 'queued') this._emit('operationQueued', event);
+    else if (event.type === 'conflict') this._emit('conflictDetected', event);
+    else if (event.type === 'auth-required') {
+      this._setStatus({ connection: 'auth-required' });
+      this._emit('authRequired', event);
+    } else if (event.type === 'settled') {
+      this._emit('mutationSettled', event);
+      if (event.status === 'dead-letter') this._emit('syncFailed', event);
+      for (const id of event.mutationIds) {
+        const waiter = this._waiting.get(id);
+        if (!waiter) continue;
+        this._waiting.delete(id);
+        if (event.status === 'dead-letter') waiter.reject(new SyncError('REJECTED', event.message || 'the server refused the change'));
+        else if (event.status === 'conflict') waiter.reject(Object.assign(new SyncError('CONFLICT', 'the change is in conflict and waits for a decision'), { conflictId: event.conflictId }));
+        else waiter.resolve({ status: event.status, id: event.id, version: event.version });
+      }
+    }
+  }
+
+  // ---- the API --------------------------------------------------------------------------------------
+
+  /** A mutation: returns { value, mutationId, result } — value at once, result settled by the server. */
+  mutate(request) {
+    const r = this.core.mutate(request);
+    this._refreshCounts();
+    const id = r.mutationId;
+    const changed = r.changes?.[request.collection];
+    const entityId = request.id !== undefined ? String(request.id) : changed?.created?.[0];
+    const value = entityId !== undefined ? this.core.get(request.collection, entityId) : undefined;
+    if (!id) return { value, mutationId: null, result: Promise.resolve({ status: 'unchanged' }) };
+    const result = new Promise((resolve, reject) => this._waiting.set(id, { resolve, reject }));
+    result.catch(() => {}); // callers may ignore it; a rejection is also an event
+    return { value, mutationId: id, id: entityId, result };
+  }
+
+  collection(name) {
+    if (!this._options.collections || !(name in this._options.collections))
+      throw new SyncError(ErrorCodes.UNKNOWN_COLLECTION, `unknown collection '${name}'`);
+    const client = this;
+    const core = this.core;
+    return {
+      name,
+      get: (id) => core.get(name, id),
+      list: () => core.list(name),
+      count: () => core.count(name),
+      query: (spec = {}) => core.query({ ...spec, collection: name }),
+      subscribe: (fn) => core.subscribe(name, fn),
+      subscribeEntity: (id, fn) => core.subscribeEntity(name, id, fn),
+      create: (data, opts = {}) => client.mutate({ ...opts, collection: name, op: 'create', data }),
+      update: (id, data, opts = {}) => client.mutate({ ...opts, collection: name, op: 'update', id, data }),
+      patch: (id, patch, opts = {}) => client.mutate({ ...opts, collection: name, op: 'update', id, patch }),
+      delete: (id, opts = {}) => client.mutate({ ...opts, collection: name, op: 'delete', id }),
+    };
+  }
+
+  /** "Sync now": reconnect or catch up, and flush the outbox. */
+  sync() {
+    if (this._closed) return;
+    this._guard(() => this.core.tick());
+    this._transport?.sync();
+  }
+
+  setToken(token) {
+    this._token = token;
+    this._transport?.setToken(token);
+    this._guard(() => this.core.resumeQueue());
+  }
+
+  get status() {
+    return this._status;
+  }
+
+  statusMessage() {
+    const s = this._status;
+    const n = s.pending;
+    const changes = `${n} change${n === 1 ? '' : 's'}`;
+    if (!s.online) return n > 0 ? `Offline — ${changes} will sync when connected` : 'Offline — changes will sync when connected';
+    if (s.connection === 'auth-required') return 'Sign in again to sync';
+    if (s.connection === 'reconnecting' && s.retryInMs !== null) return `Reconnecting in ${Math.max(1, Math.ceil(s.retryInMs / 1000))} s${n > 0 ? ` — ${changes} pending sync` : ''}`;
+    if (!s.connected) return n > 0 ? `Connecting — ${changes} pending sync` : 'Connecting…';
+    if (s.failed > 0) return `${s.failed} change${s.failed === 1 ? '' : 's'} could not be saved`;
+    if (n > 0) return `${changes} pending sync`;
+    return 'All changes synced';
+  }
+
+  on(event, fn) {
+    const set = this._listeners.get(event);
+    if (!set) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, `unknown event '${event}'`);
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  getStats() {
+    return { ...this.core.stats(), transport: this._transport?.stats ?? null, storage: this._storage.kind ?? 'custom', status: { ...this._status } };
+  }
+
+  /** Empties local storage (entities, outbox, everything). The in-memory core keeps running. */
+  async clearLocalData() {
+    await this._queue;
+    await this._storage.clear();
+  }
+
+  async close() {
+    if (this._closed) return;
+    this._closed = true;
+    this._network?.stop();
+    this._transport?.close();
+    for (const t of this._batchTimers.values()) clearTimeout(t);
+    if (this._wakeTimer) clearTimeout(this._wakeTimer);
+    await this._queue.catch(() => {});
+    await this._storage.close?.();
+    this.core.dispose();
+  }
+
+  /** Resolves when every effect so far has been carried out (tests, shutdown). */
+  async flush() {
+    await this._queue;
+  }
+
+  // ---- status ---------------------------------------------------------------------------------------
+
+  _setNetwork(online) {
+    this._setStatus({ online });
+    this._emit('networkStatusChanged', { online });
+    if (!this._transport) return;
+    if (online) this._transport.connect();
+    else this._transport.disconnect();
+  }
+
+  _refreshCounts() {
+    const st = this.core.stats();
+    this._setStatus({ pending: st.pending, failed: st.deadLetters, conflicts: st.conflicts });
+  }
+
+  _setStatus(patch) {
+    let changed = false;
+    for (const [k, v] of Object.entries(patch)) {
+      if (this._status[k] !== v) {
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) return;
+    this._status = Object.freeze({ ...this._status, ...patch });
+    this._emitStatus();
+  }
+
+  _emitStatus() {
+    this._emit('statusChanged', this._status);
+  }
+
+  _emit(event, payload) {
+    for (const fn of [...(this._listeners.get(event) ?? [])]) {
+      try {
+        fn(payload);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,262 @@
+// The WebSocket transport (docs/protocol.md): hello first (the token travels there, never in the
+// URL), catch-up in resumable chunks, live changes, pushes with per-batch answers, heartbeat with
+// a dead-socket timeout, and reconnect with exponential backoff and full jitter that never gives
+// up silently. It speaks to the client through a sink; it never touches the core itself.
+
+const PROTOCOL = [1];
+
+export function createWebSocketTransport({
+  url,
+  WebSocket: WebSocketImpl = globalThis.WebSocket,
+  heartbeatMs = 15_000,
+  reconnectBaseMs = 1_000,
+  reconnectMaxMs = 60_000,
+  catchUpLimit = 500,
+  maxMessageBytes = 16 * 1024 * 1024,
+  random = Math.random,
+  setTimer = (fn, ms) => setTimeout(fn, ms),
+  clearTimer = (t) => clearTimeout(t),
+} = {}) {
+  if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError('url must be a string or URL');
+  if (typeof WebSocketImpl !== 'function') throw new TypeError('no WebSocket implementation: pass { WebSocket }');
+
+  let sink = null;
+  let session = null;
+  let socket = null;
+  let wanted = false; // the client wants a connection (online and started)
+  let authBlocked = false;
+  let attempt = 0;
+  let reconnectTimer = null;
+  let heartbeatTimer = null;
+  let lastHeard = 0;
+  let catchingUp = false;
+  const stats = { opened: 0, closed: 0, received: 0, sent: 0, reconnects: 0 };
+
+  function send(message) {
+    if (!socket || socket.readyState !== 1) return false;
+    socket.send(JSON.stringify(message));
+    stats.sent++;
+    return true;
+  }
+
+  function scheduleReconnect() {
+    if (!wanted || authBlocked || reconnectTimer) return;
+    // Full jitter: a random delay up to the current cap, so a server restart is not stampeded.
+    const cap = Math.min(reconnectMaxMs, reconnectBaseMs * 2 ** attempt);
+    const delay = Math.floor(random() * cap);
+    attempt++;
+    stats.reconnects++;
+    sink.status({ state: 'reconnecting', retryInMs: delay, retryAt: Date.now() + delay });
+    reconnectTimer = setTimer(() => {
+      reconnectTimer = null;
+      open();
+    }, delay);
+  }
+
+  function stopHeartbeat() {
+    if (heartbeatTimer) clearTimer(heartbeatTimer);
+    heartbeatTimer = null;
+  }
+
+  function startHeartbeat() {
+    stopHeartbeat();
+    const beat = () => {
+      // Silence for two intervals: the socket is dead even if the OS has not noticed.
+      if (Date.now() - lastHeard > 2 * heartbeatMs) {
+        sink.error({ code: 'HEARTBEAT_TIMEOUT', message: `no message from the server for ${2 * heartbeatMs} ms` });
+        drop();
+        return;
+      }
+      send({ type: 'heartbeat', t: Date.now() });
+      heartbeatTimer = setTimer(beat, heartbeatMs);
+    };
+    heartbeatTimer = setTimer(beat, heartbeatMs);
+  }
+
+  function drop() {
+    const s = socket;
+    socket = null;
+    stopHeartbeat();
+    catchingUp = false;
+    if (s) {
+      try {
+        s.close();
+      } catch {
+        /* already closing */
+      }
+      stats.closed++;
+      sink.disconnected();
+    }
+    scheduleReconnect();
+  }
+
+  function open() {
+    if (!wanted || socket) return;
+    sink.status({ state: 'connecting' });
+    let s;
+    try {
+      s = new WebSocketImpl(String(url));
+    } catch (err) {
+      sink.error({ code: 'CONNECT_FAILED', message: String(err?.message ?? err) });
+      scheduleReconnect();
+      return;
+    }
+    socket = s;
+    s.onopen = () => {
+      if (socket !== s) return;
+      stats.opened++;
+      lastHeard = Date.now();
+      const hello = session();
+      send({ type: 'hello', protocol: PROTOCOL, clientId: hello.clientId, token: hello.token, cursor: hello.cursor, collections: hello.collections });
+      startHeartbeat();
+    };
+    s.onmessage = (event) => {
+      if (socket !== s) return;
+      lastHeard = Date.now();
+      stats.received++;
+      receive(event.data);
+    };
+    s.onerror = () => {
+      /* followed by close */
+    };
+    s.onclose = () => {
+      if (socket !== s) return;
+      socket = null;
+      stopHeartbeat();
+      catchingUp = false;
+      stats.closed++;
+      sink.disconnected();
+      scheduleReconnect();
+    };
+  }
+
+  function requestChunk() {
+    catchingUp = true;
+    sink.status({ state: 'catching-up' });
+    send({ type: 'sync_request', cursor: session().cursor, limit: catchUpLimit });
+  }
+
+  function receive(raw) {
+    const text = typeof raw === 'string' ? raw : String(raw);
+    if (text.length > maxMessageBytes) {
+      sink.error({ code: 'TOO_LARGE', message: `a server message of ${text.length} bytes exceeds the limit` });
+      return;
+    }
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      sink.error({ code: 'BAD_MESSAGE', message: 'the server sent a message that is not JSON' });
+      return;
+    }
+    if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
+      sink.error({ code: 'BAD_MESSAGE', message: 'the server sent a message without a type' });
+      return;
+    }
+    switch (msg.type) {
+      case 'welcome':
+        attempt = 0; // a successful handshake resets the reconnect backoff
+        authBlocked = false;
+        sink.connected(msg);
+        requestChunk();
+        break;
+      case 'sync_response':
+      case 'initial_sync': {
+        const ok = sink.deliver(Array.isArray(msg.changes) ? msg.changes : [], msg.cursor);
+        if (ok && msg.more) requestChunk();
+        else {
+          catchingUp = false;
+          sink.caughtUp();
+        }
+        break;
+      }
+      case 'entity_created':
+      case 'entity_updated':
+      case 'entity_deleted':
+        sink.deliver([{ ...msg, op: msg.type === 'entity_deleted' ? 'delete' : 'upsert' }], msg.cursor);
+        break;
+      case 'push_result':
+        sink.answer(msg.batch, Array.isArray(msg.results) ? msg.results : []);
+        break;
+      case 'heartbeat_ack':
+        break;
+      case 'notification':
+        sink.notification(msg);
+        break;
+      case 'error':
+        if (msg.code === 'unauthorized') {
+          authBlocked = true;
+          sink.authRequired(msg.message ?? 'unauthorized');
+          drop();
+        } else {
+          sink.error({ code: String(msg.code ?? 'SERVER_ERROR').toUpperCase(), message: String(msg.message ?? '') });
+        }
+        break;
+      default:
+        sink.error({ code: 'BAD_MESSAGE', message: `unknown message type '${msg.type}'` });
+    }
+  }
+
+  return {
+    kind: 'websocket',
+    stats,
+    /** sink: the client's callbacks; getSession() -> { clientId, token, cursor, collections }. */
+    start(clientSink, getSession) {
+      sink = clientSink;
+      session = getSession;
+    },
+    connect() {
+      wanted = true;
+      if (reconnectTimer) {
+        clearTimer(reconnectTimer);
+        reconnectTimer = null;
+      }
+      attempt = 0;
+      open();
+    },
+    disconnect() {
+      wanted = false;
+      if (reconnectTimer) clearTimer(reconnectTimer);
+      reconnectTimer = null;
+      const s = socket;
+      if (s) {
+        socket = null;
+        stopHeartbeat();
+        try {
+          s.close();
+        } catch {
+          /* ignore */
+        }
+        stats.closed++;
+        sink.disconnected();
+      }
+      sink.status({ state: 'offline' });
+    },
+    push(batch, mutations) {
+      return send({ type: 'push', batch, mutations });
+    },
+    /** Catch up now (focus, "Sync now"): reconnect at once if down, else ask for changes. */
+    sync() {
+      if (!wanted) return;
+      if (!socket) {
+        if (reconnectTimer) clearTimer(reconnectTimer);
+        reconnectTimer = null;
+        attempt = 0;
+        open();
+      } else if (!catchingUp && socket.readyState === 1) {
+        requestChunk();
+      }
+    },
+    setToken(token) {
+      authBlocked = false;
+      if (socket && socket.readyState === 1) send({ type: 'auth', token });
+      else if (wanted) this.sync();
+    },
+    get connected() {
+      return Boolean(socket && socket.readyState === 1);
+    },
+    close() {
+      this.disconnect();
+    },
+  };
+}
