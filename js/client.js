@@ -58,10 +58,12 @@ class SyncClient {
     this._network = watchNetwork({
       window: this._options.window,
       document: this._options.document,
-      onChange: (online) => this._setNetwork(online),
+      onChange: (online) => {
+        if (!this._forcedOffline || !online) this._setNetwork(online);
+      },
       onWake: () => this.sync(),
     });
-    this._status.online = this._network.online;
+    this._setStatus({ online: this._network.online });
     if (this._status.online && this._transport) this._transport.connect();
     this._emitStatus();
   }
@@ -258,6 +260,18 @@ class SyncClient {
       patch: (id, patch, opts = {}) => client.mutate({ ...opts, collection: name, op: 'update', id, patch }),
       delete: (id, opts = {}) => client.mutate({ ...opts, collection: name, op: 'delete', id }),
     };
+  }
+
+  /** Work offline on purpose (an "offline" switch): the socket closes, edits queue up. */
+  goOffline() {
+    this._forcedOffline = true;
+    this._setNetwork(false);
+  }
+
+  /** Back from goOffline(), if the device itself is online. */
+  goOnline() {
+    this._forcedOffline = false;
+    if (this._network?.online !== false) this._setNetwork(true);
   }
 
   /** "Sync now": reconnect or catch up, and flush the outbox. */

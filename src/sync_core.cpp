@@ -238,7 +238,7 @@ Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
         std::uint64_t seq = 0;
         if (!w.key.empty() && findByKey(w.key, seq)) {
           // The echo of our own mutation: it is that mutation's ack.
-          json ack = {{"key", w.key}, {"version", w.version}};
+          json ack = {{"key", w.key}, {"version", w.version}, {"id", w.id}};  // a create's server id
           if (w.kind == ServerWrite::Kind::Upsert) ack["data"] = std::move(*w.data);
           handleAck(ack, out);
           break;

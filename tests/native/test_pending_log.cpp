@@ -171,3 +171,24 @@ TEST_CASE("pending_log: a delete rolls back on rejection") {
   CHECK(view(core, "1") == json::parse(R"({"id":"1"})"));
   CHECK(r.changes.collections["todos"].created == std::vector<std::string>{"1"});
 }
+
+TEST_CASE("pending_log: the echo of a create names the server's id and remaps like an ack") {
+  SyncCore core = makeClient();
+  Commit c;
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "new"}}}}, 1000, &c);
+  const std::string temp = c.changes.collections["todos"].created[0];
+  Commit on = goOnline(core);
+  const std::string key = sent(on)[0]["key"];
+  json echo = json::array({{{"op", "upsert"}, {"collection", "todos"}, {"id", "s7"}, {"version", 1},
+                            {"data", {{"id", "s7"}, {"title", "new"}}}, {"origin", key}}});
+  Commit e = server(core, echo);
+  CHECK(e.renamed["todos"][temp] == "s7");
+  CHECK(view(core, "s7")["title"] == "new");
+  CHECK(view(core, temp).is_null());
+  // the push_result that follows is a duplicate ack: ignored
+  Commit late = server(core, json::array({{{"op", "ack"}, {"key", key}, {"id", "s7"}, {"version", 1}}}));
+  CHECK(late.changes.empty());
+  std::size_t n = 0;
+  REQUIRE(core.count("todos", n).isOk());
+  CHECK(n == 1);
+}
