@@ -173,7 +173,9 @@ export function createWebSocketTransport({
       case 'entity_created':
       case 'entity_updated':
       case 'entity_deleted':
-        sink.deliver([{ ...msg, op: msg.type === 'entity_deleted' ? 'delete' : 'upsert' }], msg.cursor);
+        // While catching up in chunks, a live change must not move the cursor past changes the
+        // next chunk still has to bring: apply it, but let the chunks advance the cursor.
+        sink.deliver([{ ...msg, op: msg.type === 'entity_deleted' ? 'delete' : 'upsert' }], catchingUp ? undefined : msg.cursor);
         break;
       case 'push_result':
         sink.answer(msg.batch, Array.isArray(msg.results) ? msg.results : []);
