@@ -253,3 +253,153 @@ export declare class SyncCore {
 }
 
 export declare function createSyncCore(options?: CreateSyncCoreOptions): Promise<SyncCore>;
+
+// ---- the sync client ------------------------------------------------------------------------
+
+export interface ClientCollectionOptions extends CollectionOptions {
+  /** Dotted fields never written to IndexedDB (kept in memory only). */
+  sensitiveFields?: string[];
+}
+
+export interface Storage {
+  kind: 'indexeddb' | 'memory' | string;
+  write(effect: Extract<Effect, { type: 'persist' }>): Promise<void>;
+  readAll(): Promise<StoredRecord[]>;
+  clear(): Promise<void>;
+  close(): Promise<void> | void;
+}
+
+export interface IndexedDbStorageOptions {
+  name?: string;
+  indexedDB?: unknown;
+  version?: number;
+  migrate?: (ctx: { db: unknown; transaction: unknown; oldVersion: number; newVersion: number }) => void;
+  sensitiveFields?: Record<string, string[]>;
+  onEvent?: (event: { type: 'storage-error' | 'storage-closed' | 'storage-unavailable'; code?: string; message?: string }) => void;
+}
+
+export interface TransportSink {
+  connected(welcome: unknown): void;
+  caughtUp(): void;
+  disconnected(): void;
+  deliver(changes: unknown[], cursor?: number): boolean;
+  answer(batch: number, results: unknown[]): void;
+  status(s: { state: string; retryInMs?: number }): void;
+  notification(n: unknown): void;
+  authRequired(message: string): void;
+  error(e: { code: string; message: string }): void;
+}
+
+export interface Transport {
+  kind: string;
+  stats: Record<string, number>;
+  start(sink: TransportSink, session: () => { clientId: string; token?: string; cursor: number; collections: string[] }): void;
+  connect(): void;
+  disconnect(): void;
+  push(batch: number, mutations: WireMutation[]): boolean;
+  sync(): void;
+  setToken(token: string): void;
+  readonly connected: boolean;
+  close(): void;
+}
+
+export interface WebSocketTransportOptions {
+  url: string | URL;
+  WebSocket?: unknown;
+  heartbeatMs?: number;
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  catchUpLimit?: number;
+  maxMessageBytes?: number;
+}
+
+export interface RestTransportOptions {
+  baseUrl: string | URL;
+  fetch?: typeof fetch;
+  pull?: (cursor: number) => Promise<{ changes: unknown[]; cursor?: number }>;
+  pollIntervalMs?: number;
+  idField?: string;
+  versionField?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'collections' | 'client'> {
+  /** ws:// or wss:// URL of a sync server (docs/protocol.md); or pass a transport. */
+  url?: string | URL;
+  transport?: Transport;
+  collections: Record<string, ClientCollectionOptions>;
+  /** 'indexeddb' (browser default), 'memory' (Node default), IndexedDbStorageOptions, or a Storage. */
+  storage?: 'indexeddb' | 'memory' | IndexedDbStorageOptions | Storage;
+  /** Sent in hello (never in the URL). */
+  token?: string;
+  client?: ClientConfig;
+  websocket?: Omit<WebSocketTransportOptions, 'url'>;
+  WebSocket?: unknown;
+  batchTimeoutMs?: number;
+  window?: EventTarget;
+  document?: EventTarget & { visibilityState?: string };
+}
+
+export interface SyncStatus {
+  online: boolean;
+  connected: boolean;
+  syncing: boolean;
+  pending: number;
+  failed: number;
+  conflicts: number;
+  lastSyncAt: number | null;
+  connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required';
+  retryInMs: number | null;
+  storage: string;
+}
+
+export interface MutationHandle<T extends Entity = Entity> {
+  /** The optimistic value, at once. */
+  value: T | undefined;
+  mutationId: string | null;
+  id?: string;
+  /** Settled by the server: resolves { status, id, version }; rejects (REJECTED / CONFLICT). */
+  result: Promise<{ status: 'acked' | 'overridden' | 'merged' | 'cancelled' | 'unchanged'; id?: string; version?: number }>;
+}
+
+export interface CollectionHandle<T extends Entity = Entity> {
+  readonly name: string;
+  get(id: Id): T | undefined;
+  list(): T[];
+  count(): number;
+  query(spec?: Omit<QuerySpec, 'collection'>): LiveQuery<T>;
+  subscribe(listener: (changes: CollectionChanges) => void): () => void;
+  subscribeEntity(id: Id, listener: (entity: T | undefined) => void): () => void;
+  create(data: Record<string, unknown>, options?: { priority?: Priority; strategy?: Strategy; id?: Id }): MutationHandle<T>;
+  update(id: Id, data: Record<string, unknown>, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
+  patch(id: Id, patch: Record<string, unknown>, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
+  delete(id: Id, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
+}
+
+export type ClientEvent =
+  | 'syncStarted' | 'syncCompleted' | 'syncFailed' | 'operationQueued' | 'conflictDetected'
+  | 'storageQuotaExceeded' | 'networkStatusChanged' | 'authRequired' | 'statusChanged'
+  | 'notification' | 'error' | 'mutationSettled' | 'storageEvent';
+
+export interface SyncClient {
+  readonly core: SyncCore;
+  readonly status: Readonly<SyncStatus>;
+  collection<T extends Entity = Entity>(name: string): CollectionHandle<T>;
+  mutate(request: MutationRequest): MutationHandle;
+  statusMessage(): string;
+  on(event: ClientEvent, listener: (payload: any) => void): () => void;
+  sync(): void;
+  setToken(token: string): void;
+  goOffline(): void;
+  goOnline(): void;
+  getStats(): CoreStats & { transport: Record<string, number> | null; storage: string; status: SyncStatus };
+  clearLocalData(): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export declare function createSyncClient(options: CreateSyncClientOptions): Promise<SyncClient>;
+export declare function createWebSocketTransport(options: WebSocketTransportOptions): Transport;
+export declare function createRestTransport(options: RestTransportOptions): Transport;
+export declare function createMemoryStorage(options?: { sensitiveFields?: Record<string, string[]> }): Storage;
+export declare function openIndexedDbStorage(options?: IndexedDbStorageOptions): Promise<Storage>;
