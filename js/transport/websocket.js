@@ -28,7 +28,7 @@ export function createWebSocketTransport({
   let attempt = 0;
   let reconnectTimer = null;
   let heartbeatTimer = null;
-  let lastHeard = 0;
+  let silenceTimer = null;
   let catchingUp = false;
   const stats = { opened: 0, closed: 0, received: 0, sent: 0, reconnects: 0 };
 
@@ -55,18 +55,26 @@ export function createWebSocketTransport({
 
   function stopHeartbeat() {
     if (heartbeatTimer) clearTimer(heartbeatTimer);
+    if (silenceTimer) clearTimer(silenceTimer);
     heartbeatTimer = null;
+    silenceTimer = null;
+  }
+
+  // Any message proves the socket alive; two heartbeat intervals of silence prove it dead, even
+  // when the OS has not noticed.
+  function heard() {
+    if (silenceTimer) clearTimer(silenceTimer);
+    silenceTimer = setTimer(() => {
+      silenceTimer = null;
+      sink.error({ code: 'HEARTBEAT_TIMEOUT', message: `no message from the server for ${2 * heartbeatMs} ms` });
+      drop();
+    }, 2 * heartbeatMs);
   }
 
   function startHeartbeat() {
     stopHeartbeat();
+    heard();
     const beat = () => {
-      // Silence for two intervals: the socket is dead even if the OS has not noticed.
-      if (Date.now() - lastHeard > 2 * heartbeatMs) {
-        sink.error({ code: 'HEARTBEAT_TIMEOUT', message: `no message from the server for ${2 * heartbeatMs} ms` });
-        drop();
-        return;
-      }
       send({ type: 'heartbeat', t: Date.now() });
       heartbeatTimer = setTimer(beat, heartbeatMs);
     };
@@ -105,14 +113,13 @@ export function createWebSocketTransport({
     s.onopen = () => {
       if (socket !== s) return;
       stats.opened++;
-      lastHeard = Date.now();
       const hello = session();
       send({ type: 'hello', protocol: PROTOCOL, clientId: hello.clientId, token: hello.token, cursor: hello.cursor, collections: hello.collections });
       startHeartbeat();
     };
     s.onmessage = (event) => {
       if (socket !== s) return;
-      lastHeard = Date.now();
+      heard();
       stats.received++;
       receive(event.data);
     };

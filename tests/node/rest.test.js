@@ -148,3 +148,39 @@ test('REST adapter: a retried push after a lost answer is deduplicated by its ke
   assert.equal(posts.length, 2);
   assert.equal(posts[0].key, posts[1].key);
 });
+
+test('REST adapter: pulls come from the user function, on connect and every pollIntervalMs', async (t) => {
+  const rest = await startRestServer();
+  t.after(() => rest.server.close());
+  const feed = [
+    { op: 'upsert', collection: 'todos', id: 'p1', version: 1, data: { id: 'p1', title: 'pulled' } },
+    { op: 'upsert', collection: 'todos', id: 'p2', version: 1, data: { id: 'p2', title: 'polled later' } },
+  ];
+  const asked = [];
+  let served = 1;
+  const pull = async (cursor) => {
+    asked.push(cursor);
+    const changes = feed.slice(cursor, served);
+    return { changes, cursor: served };
+  };
+  const client = await createSyncClient({
+    transport: createRestTransport({ baseUrl: rest.url, pull, pollIntervalMs: 20 }),
+    collections: { todos: {} },
+    token: 'good',
+  });
+  t.after(() => client.close());
+  await new Promise((resolve) => {
+    const check = () => client.collection('todos').get('p1') && resolve();
+    client.core.subscribe('todos', check);
+    check();
+  });
+  served = 2; // the back end has something new; the next poll brings it
+  await new Promise((resolve) => {
+    const check = () => client.collection('todos').get('p2') && resolve();
+    client.core.subscribe('todos', check);
+    check();
+  });
+  assert.equal(asked[0], 0);
+  assert.ok(asked.includes(1), `asked from cursor 1 after the first pull: ${asked}`);
+  assert.equal(client.core.cursor, 2);
+});
