@@ -43,6 +43,7 @@ class SyncClient {
     const { core } = this;
     core._onEffects = (effects) => this._carryOut(effects);
     core._onEvent = (event) => this._coreEvent(event);
+    core._onCommit = () => this._refreshCounts(); // whoever called the core (hooks too)
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
     const records = await this._storage.readAll();
     if (records.length > 0) core.restore(records);

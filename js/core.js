@@ -45,6 +45,7 @@ export class SyncCore {
     this.cache = new QueryCacheApi(this);
     this._onEffects = options.onEffects ?? null;
     this._onEvent = options.onEvent ?? null;
+    this._onCommit = null; // the sync client's hook: counts follow every commit
     this._resolvers = new Map();
     if (options.client) this.configureClient(options.client);
   }
@@ -86,6 +87,7 @@ export class SyncCore {
     const commit = JSON.parse(this._check(text));
     this._cursor = commit.cursor;
     this._dispatch(commit);
+    if (this._onCommit) this._onCommit(commit);
     const result = { changes: commit.changes, cursor: commit.cursor };
     if (commit.effects) result.effects = commit.effects;
     if (commit.events) result.events = commit.events;

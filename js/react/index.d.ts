@@ -1,0 +1,158 @@
+// Types for 'syncore/react' (hand-written; the runtime is js/react/index.js). React 18 or 19.
+import type { ReactNode, ReactElement } from 'react';
+import type {
+  SyncClient, SyncCore, SyncStatus, SyncError, Entity, Id, QuerySpec, Priority, Strategy, MutationHandle,
+  PendingMutation, ParkedConflict, CommitResult, Json,
+} from '../index.js';
+
+// ---- the provider ----------------------------------------------------------------------------
+
+export type SyncProviderProps =
+  | { client: SyncClient; core?: undefined; children?: ReactNode }
+  | { core: SyncCore; client?: undefined; children?: ReactNode };
+
+/** Gives the tree a SyncClient (createSyncClient), or a bare SyncCore for apps without a server. */
+export declare function SyncProvider(props: SyncProviderProps): ReactElement;
+
+/** The provider's client. Throws outside a provider, or when the provider has only a core. */
+export declare function useSyncClient(): SyncClient;
+
+/** The provider's core (the client's core, or the bare core). */
+export declare function useSyncCore(): SyncCore;
+
+// ---- entities and live queries -----------------------------------------------------------------
+
+/** The entity's frozen snapshot, or undefined. Re-renders only when this entity changes. */
+export declare function useEntity<T extends Entity = Entity>(collection: string, id: Id | null | undefined): T | undefined;
+
+export interface CollectionResult<T extends Entity = Entity> {
+  /** Frozen rows of the window, in order; a new array only when the result changed. */
+  readonly data: readonly T[];
+  /** Matches before offset / limit. */
+  readonly total: number;
+  readonly ids: readonly string[];
+}
+
+/**
+ * A live query's result. The spec is compared by its JSON: a new object literal each render does
+ * not reopen the query. Re-renders only when the result changes.
+ */
+export declare function useCollection<T extends Entity = Entity>(collection: string, query?: Omit<QuerySpec, 'collection'>): CollectionResult<T>;
+
+// ---- mutations ----------------------------------------------------------------------------------
+
+export interface MutationOptions {
+  priority?: Priority;
+  strategy?: Strategy;
+}
+
+export interface MutationResult {
+  status: 'acked' | 'overridden' | 'merged' | 'cancelled' | 'unchanged';
+  id?: string;
+  version?: number;
+}
+
+export interface UseMutation<T extends Entity = Entity> {
+  /** Optimistic: the view changes at once; the handle's result settles with the server. */
+  create(data: Record<string, unknown>, options?: MutationOptions & { id?: Id }): MutationHandle<T>;
+  update(id: Id, data: Record<string, unknown>, options?: MutationOptions): MutationHandle<T>;
+  patch(id: Id, patch: Record<string, unknown>, options?: MutationOptions): MutationHandle<T>;
+  remove(id: Id, options?: MutationOptions): MutationHandle<T>;
+  /** Clears error and lastResult. */
+  reset(): void;
+  /** This hook's unsettled mutations. */
+  readonly pending: number;
+  /** The last rejection (a SyncError: REJECTED, CONFLICT, or the core's code for a refused call), until reset() or a later success. */
+  readonly error: SyncError | null;
+  readonly lastResult: MutationResult | null;
+}
+
+export declare function useMutation<T extends Entity = Entity>(collection: string): UseMutation<T>;
+
+// ---- status, outbox, conflicts ----------------------------------------------------------------
+
+export interface SyncStatusWithMessage extends SyncStatus {
+  /** client.statusMessage(): "3 changes pending sync", "Offline — changes will sync when connected", … */
+  readonly message: string;
+}
+
+/** client.status plus its message; the same frozen object while the status is unchanged. */
+export declare function useSyncStatus(): Readonly<SyncStatusWithMessage>;
+
+export interface Outbox {
+  readonly pending: readonly PendingMutation[];
+  readonly deadLetters: readonly PendingMutation[];
+  retry(seq: number): CommitResult;
+  discard(seq: number): CommitResult;
+  edit(seq: number, payload: Record<string, unknown> | null): CommitResult;
+}
+
+/** Pending mutations and dead letters; the arrays keep their identity while unchanged. */
+export declare function useOutbox(): Outbox;
+/** The same as useOutbox(). */
+export declare function usePendingMutations(): Outbox;
+
+export interface Conflicts {
+  readonly conflicts: readonly ParkedConflict[];
+  resolve(id: string, resolution: { choice: 'local' | 'remote' | 'merged'; value?: Record<string, unknown> | null }): CommitResult;
+}
+
+/** Parked (manual) conflicts with base, local and remote values. */
+export declare function useConflicts(): Conflicts;
+
+// ---- remote data through the query cache --------------------------------------------------------
+
+export type RemoteStatus = 'loading' | 'fresh' | 'stale' | 'error' | 'idle';
+
+export interface RemoteDataOptions {
+  /** Fresh for this many ms (default 60000). */
+  ttl?: number;
+  /** Then served stale, and refetched in the background, this many ms more (default 0). */
+  staleTime?: number;
+  /** Poll every this many ms while shown (default 0: no polling). */
+  refreshInterval?: number;
+  /** For invalidateTag(). */
+  tags?: string[];
+  /** false: no fetch (status 'idle' until something is cached). Default true. */
+  enabled?: boolean;
+}
+
+/** The value must be JSON: it is kept in the core's cache and read back frozen. */
+export type Fetcher<T> = (key: string) => T | Promise<T>;
+
+export interface RemoteData<T> {
+  /** The cached value (frozen, the same object while its JSON is the same), or undefined. */
+  readonly data: T | undefined;
+  readonly status: RemoteStatus;
+  /** Set when status is 'error': what the fetcher threw, or the SyncError of a value that is not JSON. */
+  readonly error: unknown;
+  /** Fetches now (shares a fetch already under way); resolves to the data, never rejects. */
+  refresh(): Promise<T | undefined>;
+}
+
+export declare function useRemoteData<T = Json>(key: string, fetcher: Fetcher<T>, options?: RemoteDataOptions): RemoteData<T>;
+
+export type RemoteSource<T = unknown> = readonly [key: string, fetcher: Fetcher<T>, options?: RemoteDataOptions];
+type SourceValue<S> = S extends RemoteSource<infer T> ? T : never;
+
+export interface MultiRemoteData<S extends Record<string, RemoteSource<any>>> {
+  readonly data: { readonly [K in keyof S]: SourceValue<S[K]> | undefined };
+  /** 'error' if any failed, else 'loading' if any loads, else 'stale' if any is stale, else 'fresh' ('idle' if all are). */
+  readonly status: RemoteStatus;
+  readonly statuses: { readonly [K in keyof S]: RemoteStatus };
+  readonly errors: { readonly [K in keyof S]: unknown };
+  /** Refreshes every enabled source. */
+  refresh(): Promise<void>;
+}
+
+/** Several sources at once: useMultiRemoteData({ user: ['/api/user', fetchUser], … }). */
+export declare function useMultiRemoteData<S extends Record<string, RemoteSource<any>>>(sources: S): MultiRemoteData<S>;
+
+export interface Invalidate {
+  /** Marks the key stale; components showing it refetch. Returns whether it was cached. */
+  invalidate(key: string): boolean;
+  /** Marks every key with the tag stale; shown ones refetch. Returns how many. */
+  invalidateTag(tag: string): number;
+}
+
+export declare function useInvalidate(): Invalidate;
