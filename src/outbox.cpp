@@ -169,8 +169,16 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
   OutboxEntry* last = nullptr;
   if (entity != index_.end()) {
     OutboxEntry& candidate = log_.find(entity->second.seqs.back())->second;
+    // No folding while the entity may merge with a suspect (see hold): a held entity, or one whose
+    // create is uncertain while its collection has suspects. Its entries keep their own seqs so
+    // that a merged queue is still in the order the mutations were made.
+    const OutboxEntry& first = log_.find(entity->second.seqs.front())->second;
+    auto suspect = held_.lower_bound({m.collection, std::string()});
+    const bool suspects = suspect != held_.end() && suspect->first == m.collection;
+    const bool mayMerge = held_.count(entity->first) != 0 ||
+                          (suspects && first.kind == MutationKind::Create && first.sent);
     if (candidate.state == OutboxEntry::State::Queued && !candidate.sent &&
-        candidate.strategy == m.strategy) {
+        candidate.strategy == m.strategy && !mayMerge) {
       last = &candidate;
     }
   }
@@ -241,7 +249,7 @@ std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs) {
   // Only an entity's head can be eligible, so one pass over the index finds every candidate.
   std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
   for (auto& [key, entity] : index_) {
-    if (entity.inFlight > 0) continue;
+    if (entity.inFlight > 0 || held_.count(key) != 0) continue;
     const OutboxEntry& head = log_.find(entity.seqs.front())->second;
     if (head.notBeforeMs > nowMs) continue;
     candidates.emplace_back(kLanes - 1 - laneOf(head.priority), head.seq);
@@ -365,7 +373,7 @@ std::int64_t Outbox::wakeAt(std::int64_t nowMs) const {
   if (paused_) return -1;
   std::int64_t earliest = -1;
   for (const auto& [key, entity] : index_) {
-    if (entity.inFlight > 0) continue;
+    if (entity.inFlight > 0 || held_.count(key) != 0) continue;
     const OutboxEntry& head = log_.find(entity.seqs.front())->second;
     if (head.notBeforeMs > nowMs && (earliest < 0 || head.notBeforeMs < earliest)) {
       earliest = head.notBeforeMs;
@@ -418,6 +426,13 @@ bool Outbox::remove(std::uint64_t seq) {
   return true;
 }
 
+bool Outbox::deadLetter(std::uint64_t seq, ErrorClass cls, std::string message) {
+  auto it = log_.find(seq);
+  if (it == log_.end() || it->second.state != OutboxEntry::State::Queued) return false;
+  dead_.push_back(DeadLetter{takeOut(seq), cls, std::move(message)});
+  return true;
+}
+
 bool Outbox::replacePayload(std::uint64_t seq, json payload, std::int64_t baseVersion) {
   auto it = log_.find(seq);
   if (it == log_.end() || it->second.state != OutboxEntry::State::Queued) return false;
@@ -427,9 +442,37 @@ bool Outbox::replacePayload(std::uint64_t seq, json payload, std::int64_t baseVe
   return true;
 }
 
+void Outbox::hold(const std::string& collection, const std::string& entityId) {
+  held_.insert({collection, entityId});
+}
+
+bool Outbox::held(const std::string& collection, const std::string& entityId) const {
+  return held_.count({collection, entityId}) != 0;
+}
+
+bool Outbox::hasUncertainCreate(const std::string& collection) const {
+  for (const auto& [seq, entry] : log_)
+    if (entry.kind == MutationKind::Create && entry.sent && entry.collection == collection) return true;
+  return false;
+}
+
+bool Outbox::releaseHolds() {
+  bool released = false;
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (hasUncertainCreate(it->first)) {
+      ++it;
+    } else {
+      it = held_.erase(it);
+      released = true;
+    }
+  }
+  return released;
+}
+
 void Outbox::renameEntity(const std::string& collection, const std::string& from,
                           const std::string& to) {
   if (from == to || to.empty()) return;
+  if (held_.erase({collection, from}) != 0) held_.insert({collection, to});
   for (DeadLetter& letter : dead_) {
     if (letter.entry.collection == collection && letter.entry.entityId == from) letter.entry.entityId = to;
   }

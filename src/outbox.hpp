@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -167,6 +168,9 @@ class Outbox {
 
   // Drops an entry the core decided against (e.g. a conflict resolved for the server).
   bool remove(std::uint64_t seq);
+  // Moves a queued entry straight to the dead letters: one that cannot be sent any more, such as
+  // an update made on top of a create that was dead-lettered. False if unknown or in flight.
+  bool deadLetter(std::uint64_t seq, ErrorClass cls, std::string message);
   // Rebase: new payload (must fit the kind) and base version of a queued entry; false if the
   // entry is unknown or in flight (what the server is processing cannot change under it).
   bool replacePayload(std::uint64_t seq, json payload, std::int64_t baseVersion);
@@ -176,6 +180,17 @@ class Outbox {
   // seq, queued, with a fresh key (the server answered the old key with a conflict).
   bool requeueRebased(OutboxEntry entry, json payload, std::int64_t baseVersion);
 
+  // Suspects: entities the server showed for the first time while a create of their collection
+  // was uncertain (sent, unanswered): one of them may be that create under its server id, which
+  // only its ack will tell. A suspect's entries wait until no create of the collection is
+  // uncertain, so that an ack renaming the temp id into the suspect merges both queues in their
+  // order before either goes out (per-entity order holds across the two names).
+  void hold(const std::string& collection, const std::string& entityId);
+  bool held(const std::string& collection, const std::string& entityId) const;
+  bool hasUncertainCreate(const std::string& collection) const;
+  // Lifts the holds of collections without an uncertain create; true if any was lifted.
+  bool releaseHolds();
+
   // Temp id → server id: every entry and dead letter of the entity is renamed. Merges with
   // entries already filed under `to`, keeping seq order.
   void renameEntity(const std::string& collection, const std::string& from, const std::string& to);
@@ -183,7 +198,7 @@ class Outbox {
   // The whole durable state (entries, dead letters, counters, paused flag, PRNG state). The
   // client id and config are not part of it: they come from the constructor.
   json toJson() const;
-  // toJson without entries and dead letters: counters, paused flag, PRNG. The core persists
+  // toJson without entries and dead letters: counters, paused flag, PRNG, held entities. The core persists
   // entries one record each and rebuilds the whole document for fromJson on restart.
   json headerToJson() const;
   // Replaces out's durable state with the one in `state`, validated first: on error out is left
@@ -216,6 +231,7 @@ class Outbox {
   std::map<EntityKey, EntityLog> index_;
   std::map<std::uint32_t, BatchState> batches_;
   std::vector<DeadLetter> dead_;
+  std::set<EntityKey> held_;
   std::uint64_t nextSeq_ = 1;
   std::uint32_t nextBatch_ = 1;
   bool paused_ = false;

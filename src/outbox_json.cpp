@@ -171,8 +171,14 @@ Status outboxEntryFromJson(const json& value, const std::string& where, OutboxEn
 json Outbox::headerToJson() const {
   json prng = json::array();
   for (std::uint64_t word : prng_.state()) prng.push_back(toHex(word));
-  return json{{"format", kFormat}, {"nextSeq", nextSeq_}, {"nextBatch", nextBatch_},
+  json header{{"format", kFormat}, {"nextSeq", nextSeq_}, {"nextBatch", nextBatch_},
               {"paused", paused_}, {"prng", std::move(prng)}};
+  if (!held_.empty()) {
+    json held = json::array();
+    for (const auto& [collection, id] : held_) held.push_back(json::array({collection, id}));
+    header["held"] = std::move(held);
+  }
+  return header;
 }
 
 json Outbox::toJson() const {
@@ -184,11 +190,10 @@ json Outbox::toJson() const {
                         {"errorClass", errorClassName(letter.errorClass)},
                         {"message", letter.message}});
   }
-  json prng = json::array();
-  for (std::uint64_t word : prng_.state()) prng.push_back(toHex(word));
-  return json{{"format", kFormat},      {"nextSeq", nextSeq_}, {"nextBatch", nextBatch_},
-              {"paused", paused_},      {"prng", std::move(prng)},
-              {"entries", std::move(entries)}, {"deadLetters", std::move(dead)}};
+  json state = headerToJson();
+  state["entries"] = std::move(entries);
+  state["deadLetters"] = std::move(dead);
+  return state;
 }
 
 Status Outbox::fromJson(const json& state, Outbox& out) {
@@ -215,6 +220,15 @@ Status Outbox::fromJson(const json& state, Outbox& out) {
     if (!good || !restored.prng_.setState(words)) {
       r.failAt("prng", "must be four hex words, not all zero");
     }
+  }
+  if (const json* held = r.field("held", false)) {
+    bool good = held->is_array();
+    for (std::size_t i = 0; good && i < held->size(); ++i) {
+      const json& key = (*held)[i];
+      good = key.is_array() && key.size() == 2 && key[0].is_string() && key[1].is_string();
+      if (good) restored.held_.insert({key[0].get<std::string>(), key[1].get<std::string>()});
+    }
+    if (!good) r.failAt("held", "must be an array of [collection, id] pairs");
   }
   const json* entries = r.field("entries", true);
   if (entries != nullptr && !entries->is_array()) r.failAt("entries", "must be an array");

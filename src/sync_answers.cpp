@@ -55,11 +55,19 @@ void SyncCore::handleAck(const json& op, Commit& out) {
   // and their version check is against the acknowledged version.
   for (const OutboxEntry* later : outbox_->entriesFor(c->name(), finalId)) {
     if (later->state == OutboxEntry::State::InFlight || later->sent) continue;
+    // An older entry (a dead letter put back behind this one's back) was not made on top of it:
+    // it keeps its base and version, and the server's version check sends it to the resolver.
+    if (later->seq < entry.seq) continue;
     json meta = later->meta.is_object() ? later->meta : json::object();
     json base = meta.contains("base") ? meta["base"] : json(nullptr);
-    if (entry.kind == MutationKind::Create) base = entry.payload;
-    else if (entry.kind == MutationKind::Update) base = applyMergePatch(std::move(base), entry.payload);
-    else base = nullptr;
+    if (entry.kind == MutationKind::Create) {
+      base = entry.payload;
+      base[c->options().idField] = finalId;  // the server's id, as in confirmed state
+    } else if (entry.kind == MutationKind::Update) {
+      base = applyMergePatch(std::move(base), entry.payload);
+    } else {
+      base = nullptr;
+    }
     meta["base"] = std::move(base);
     const std::uint64_t laterSeq = later->seq;
     json payload = later->payload;
@@ -99,13 +107,34 @@ void SyncCore::handleReject(const json& op, Commit& out) {
       if (fr.entry) {
         Collection* c = findCollection(fr.entry->collection);
         touch(c, fr.entry->entityId, true);
-        recomputeView(c, fr.entry->entityId);  // rolled back: the view no longer shows it
         settle(out, fr.entry->mutationIds, "dead-letter",
                {{"seq", fr.entry->seq}, {"errorClass", errorClassName(cls)}, {"message", message}});
+        deadLetterDependents(*fr.entry, cls, message, out);
+        recomputeView(c, fr.entry->entityId);  // rolled back: the view no longer shows it
       }
       break;
     default:
       break;
+  }
+}
+
+// A create that went to the dead letters takes the entity's later entries with it: they were made
+// on top of it and the server has nothing to apply them to (sent alone, an update of the temp id
+// comes back as a conflict on a missing entity and would be re-made as a create of the bare patch).
+// Retrying the create's dead letter, then theirs, sends them again in their order.
+void SyncCore::deadLetterDependents(const OutboxEntry& create, ErrorClass cls, const std::string& message,
+                                    Commit& out) {
+  if (create.kind != MutationKind::Create) return;
+  std::vector<std::uint64_t> seqs;
+  for (const OutboxEntry* e : outbox_->entriesFor(create.collection, create.entityId)) seqs.push_back(e->seq);
+  const std::string why = "its create was dead-lettered" + (message.empty() ? std::string() : ": " + message);
+  for (std::uint64_t seq : seqs) {
+    const OutboxEntry* e = outbox_->find(seq);
+    if (e == nullptr) continue;
+    const std::vector<std::string> ids = e->mutationIds;
+    if (!outbox_->deadLetter(seq, cls, why)) continue;
+    markOutbox(seq);
+    settle(out, ids, "dead-letter", {{"seq", seq}, {"errorClass", errorClassName(cls)}, {"message", why}});
   }
 }
 
@@ -146,6 +175,8 @@ void SyncCore::renameEntity(Collection* c, const std::string& from, const std::s
   touch(c, to, true);
   outbox_->renameEntity(c->name(), from, to);
   for (const OutboxEntry* e : outbox_->entriesFor(c->name(), to)) markOutbox(e->seq);
+  for (const DeadLetter& d : outbox_->deadLetters())  // renamed too: persist the new id
+    if (d.entry.collection == c->name() && d.entry.entityId == to) markOutbox(d.entry.seq);
   // References to the temp id anywhere in the pending log now name the server's id.
   std::vector<std::pair<Collection*, std::string>> affected;
   for (const auto& [seq, entry] : outbox_->entries()) {

@@ -193,6 +193,7 @@ class SyncCore {
   void handleAck(const json& op, Commit& out);
   void handleReject(const json& op, Commit& out);
   void handleConflict(const json& op, Commit& out);
+  void deadLetterDependents(const OutboxEntry& create, ErrorClass cls, const std::string& message, Commit& out);
   void applyResolution(const OutboxEntry& entry, const ConflictCase& c, const Resolution& r,
                        bool wasInLog, Commit& out);
   void renameEntity(Collection* c, const std::string& from, const std::string& to, Commit& out);

@@ -216,6 +216,9 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   const Entity* confirmed = c->find(id);
   m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
   const json* base = c->confirmed(id);
+  // An edit of an entity that exists only through its pending create was made on top of that
+  // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
+  if (base == nullptr && kind != MutationKind::Create) base = c->get(id);
   m.meta = entryMeta(clock_.tick(nowMs), base != nullptr ? *base : json(nullptr));
   touch(c, id, true);
   std::uint64_t seq = 0;
@@ -235,6 +238,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
 void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
                            const json* ts, Commit& out) {
   const bool overlaid = c->hasOverlay(id);
+  const bool known = c->find(id) != nullptr;
   if (overlaid) touch(c, id, true);
   WriteResult r = data != nullptr ? c->upsert(id, version, std::move(*data)) : c->remove(id, version);
   if (r == WriteResult::Ignored) {
@@ -242,6 +246,13 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
     return;
   }
   markEntity(c->name(), id);
+  if (!known && !overlaid && outbox_->hasUncertainCreate(c->name())) {
+    // An id new to this client may be our own create under its server id, its ack and echo not
+    // seen yet: see Outbox::hold. (Never one with entries of its own: nothing held is ever sent,
+    // so no held entity can be the uncertain create its hold waits for.)
+    outbox_->hold(c->name(), id);
+    dirtyMeta_ = true;
+  }
   if (!overlaid) {
     touchKnown(c, id, r != WriteResult::Created);
     return;
@@ -251,6 +262,7 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
   HlcTimestamp parsed;
   if (ts != nullptr && hlcFromJson(*ts, parsed)) {
     clock_.receive(parsed, lastNow_);
+    dirtyMeta_ = true;  // the clock moved: a restart must not issue timestamps before this one
     remoteTs = clampHlc(parsed, lastNow_, clock_.maxDriftMs());
   }
   rebase(c, id, remoteTs, out);
@@ -377,13 +389,15 @@ Status SyncCore::tick(std::int64_t nowMs, Commit& out) {
 Status SyncCore::batchTimedOut(std::uint32_t batch, std::int64_t nowMs, Commit& out) {
   beginCommit(nowMs);
   for (FailResult& fr : outbox_->batchTimedOut(batch, nowMs)) {
+    dirtyMeta_ = true;  // a retry's jitter advanced the outbox's PRNG, which is persisted
     if (fr.outcome != FailOutcome::DeadLettered || !fr.entry) continue;
     markOutbox(fr.entry->seq);
     Collection* c = findCollection(fr.entry->collection);
     touch(c, fr.entry->entityId, true);
-    recomputeView(c, fr.entry->entityId);
     settle(out, fr.entry->mutationIds, "dead-letter",
            {{"seq", fr.entry->seq}, {"errorClass", "transient"}, {"message", "no answer after the last retry"}});
+    deadLetterDependents(*fr.entry, ErrorClass::Transient, "no answer after the last retry", out);
+    recomputeView(c, fr.entry->entityId);
   }
   finishCommit(out);
   return Status::ok();
@@ -399,6 +413,7 @@ Status SyncCore::resumeQueue(std::int64_t nowMs, Commit& out) {
 
 // Hands every batch the outbox is ready to send to the shim, then says when to wake.
 void SyncCore::pump(Commit& out) {
+  if (outbox_->releaseHolds()) dirtyMeta_ = true;  // no uncertain create left to be one of them
   if (online_) {
     while (auto batch = outbox_->takeBatch(lastNow_)) {
       json mutations = json::array();

@@ -20,6 +20,30 @@ json entrySummary(const OutboxEntry& e) {
           {"notBefore", e.notBeforeMs}};
 }
 
+// A dead-lettered create and the edits dead-lettered with it (see deadLetterDependents) are one
+// unit: an edit cannot go out alone, the server has no entity to apply it to. The seq of the
+// create an edit depends on, 0 if none is dead.
+std::uint64_t deadCreateOf(const Outbox& outbox, const OutboxEntry& edit) {
+  if (edit.kind == MutationKind::Create) return 0;
+  for (const DeadLetter& d : outbox.deadLetters())
+    if (d.entry.kind == MutationKind::Create && d.entry.seq < edit.seq && d.entry.collection == edit.collection &&
+        d.entry.entityId == edit.entityId)
+      return d.entry.seq;
+  return 0;
+}
+
+// The dead letters that go back with `seq`: its create's whole unit (the create and every edit
+// dead-lettered with it), or just itself.
+std::vector<std::uint64_t> deadUnitOf(const Outbox& outbox, const OutboxEntry& entry) {
+  const std::uint64_t create = entry.kind == MutationKind::Create ? entry.seq : deadCreateOf(outbox, entry);
+  std::vector<std::uint64_t> unit{entry.seq};
+  if (create == 0) return unit;
+  if (create != entry.seq) unit.push_back(create);
+  for (const DeadLetter& d : outbox.deadLetters())
+    if (d.entry.seq != entry.seq && deadCreateOf(outbox, d.entry) == create) unit.push_back(d.entry.seq);
+  return unit;
+}
+
 }  // namespace
 
 json SyncCore::pendingMutations() const {
@@ -47,10 +71,11 @@ Status SyncCore::retryDeadLetter(std::uint64_t seq, std::int64_t nowMs, Commit& 
   if (entry == nullptr) return Status::error(ErrorCode::NotFound, "no dead letter " + std::to_string(seq));
   Collection* c = findCollection(entry->collection);
   const std::string id = entry->entityId;
+  const std::vector<std::uint64_t> unit = deadUnitOf(*outbox_, *entry);  // a create goes with its edits
   beginCommit(nowMs);
   touch(c, id, true);
-  outbox_->retryDead(seq);
-  markOutbox(seq);
+  for (std::uint64_t s : unit)
+    if (outbox_->retryDead(s)) markOutbox(s);
   recomputeView(c, id);  // back in the log, so back in the view
   finishCommit(out);
   return Status::ok();
@@ -65,10 +90,13 @@ Status SyncCore::editDeadLetter(std::uint64_t seq, const json& payload, std::int
     return Status::error(ErrorCode::WrongType, "the payload does not fit a " + std::string(mutationKindName(entry->kind)));
   Collection* c = findCollection(entry->collection);
   const std::string id = entry->entityId;
+  const std::vector<std::uint64_t> unit = deadUnitOf(*outbox_, *entry);  // a create goes with its edits
   beginCommit(nowMs);
   touch(c, id, true);
   outbox_->editDead(seq, payload);
   markOutbox(seq);
+  for (std::uint64_t s : unit)
+    if (s != seq && outbox_->retryDead(s)) markOutbox(s);
   dirtyMeta_ = true;
   recomputeView(c, id);
   finishCommit(out);
@@ -76,9 +104,15 @@ Status SyncCore::editDeadLetter(std::uint64_t seq, const json& payload, std::int
 }
 
 Status SyncCore::discardDeadLetter(std::uint64_t seq, std::int64_t nowMs, Commit& out) {
+  // Discarding a create discards the edits that depend on it: alone they have nothing to apply to.
+  std::vector<std::uint64_t> dependents;
+  for (const DeadLetter& d : outbox_->deadLetters())
+    if (deadCreateOf(*outbox_, d.entry) == seq) dependents.push_back(d.entry.seq);
   if (!outbox_->discardDead(seq)) return Status::error(ErrorCode::NotFound, "no dead letter " + std::to_string(seq));
   beginCommit(nowMs);
   markOutbox(seq);
+  for (std::uint64_t dependent : dependents)
+    if (outbox_->discardDead(dependent)) markOutbox(dependent);
   finishCommit(out);
   return Status::ok();
 }
