@@ -1,5 +1,6 @@
-// A dependency-free static server for the demo: demo/ at /, the repository's js/ at /js/ and
-// dist/ at /dist/. Only GET and HEAD; nothing outside those three roots is reachable.
+// A dependency-free static server for the demo: demo/ at /, the page's bundle (demo/dist/, made by
+// demo/build.js) at /assets/, the repository's js/ at /js/ and dist/ at /dist/. Only GET and HEAD;
+// nothing outside those roots is reachable.
 //
 //   node demo/serve.js            -> http://127.0.0.1:5173/  (PORT=8080 node demo/serve.js)
 //   import { startDemoServer } from './serve.js';  const { url, close } = await startDemoServer();
@@ -14,6 +15,7 @@ const repoDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** URL prefix -> folder on disk. Longest prefixes first; '/' last. */
 const MOUNTS = [
+  { prefix: '/assets/', root: resolve(demoDir, 'dist') },
   { prefix: '/js/', root: resolve(repoDir, 'js') },
   { prefix: '/dist/', root: resolve(repoDir, 'dist') },
   { prefix: '/', root: resolve(demoDir) },

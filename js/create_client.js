@@ -19,7 +19,8 @@ export function makeCreateSyncClient(createSyncCore, platform) {
     let s = storage;
     if (s === undefined) s = platform.defaultStorage;
     if (s === 'memory' || s === null || s === false) s = createMemoryStorage();
-    else if (s === 'indexeddb' || (typeof s === 'object' && s.indexedDB !== undefined && typeof s.write !== 'function')) {
+    else if (s === 'indexeddb' || (typeof s === 'object' && typeof s.write !== 'function' && typeof s.readAll !== 'function')) {
+      // IndexedDbStorageOptions ({ name }, { indexedDB }, …): every field of it is optional.
       const idbOptions = s === 'indexeddb' ? {} : s;
       s = await openIndexedDbStorage({ ...idbOptions, sensitiveFields: idbOptions.sensitiveFields ?? sensitiveFieldsOf(collections) });
     }

@@ -118,6 +118,7 @@ function localStatus(core, prev) {
 function localMessage(s) {
   const plural = (n) => `${n} change${n === 1 ? '' : 's'}`;
   if (s.failed > 0) return `${plural(s.failed)} could not be saved`;
+  if (s.conflicts > 0) return `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'} to resolve`;
   if (s.pending > 0) return `${plural(s.pending)} pending sync`;
   return 'All changes saved on this device';
 }

@@ -1,5 +1,6 @@
-// End-to-end smoke test of the demo page in headless Chromium: the wasm core loads in a real
-// browser, the live leaderboard renders and follows every commit the buttons make.
+// End-to-end smoke test of the live-query playground (demo/leaderboard.html) in headless Chromium:
+// the wasm core loads in a real browser, the live leaderboard renders and follows every commit the
+// buttons make. (The gradebook at / has its own tests: e2e.test.js.)
 //   node --test tests/browser/smoke.test.js      (screenshots land in test-output/smoke-*.png)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,7 +104,7 @@ async function clickForOneCommit(selector) {
 
 test('the page loads the wasm core and renders the live leaderboard', async () => {
   const wasm = page.waitForResponse((res) => res.url().endsWith('/dist/syncore.wasm'));
-  await page.goto(`${server.url}?seed=smoke`);
+  await page.goto(`${server.url}leaderboard.html?seed=smoke`);
   const wasmResponse = await wasm;
   assert.equal(wasmResponse.headers()['content-type'], 'application/wasm');
   await page.waitForSelector('body[data-ready="true"]');

@@ -254,6 +254,8 @@ test('useConflicts shows a manual conflict between two clients; resolve settles 
   await act(async () => a.goOnline());
   await until(a, () => a.core.conflicts().length === 1, 'a parked the conflict');
   assert.equal(view.container.textContent, 'mine vs theirs');
+  await until(a, () => a.status.pending === 0, 'nothing else pending');
+  assert.equal(a.statusMessage(), '1 conflict to resolve', 'not "All changes synced" while a change waits for a decision');
   assert.equal(conflicts.conflicts[0].base.text, 'base');
 
   await act(async () => conflicts.resolve(conflicts.conflicts[0].id, { choice: 'local' }));

@@ -1,4 +1,4 @@
-// Gradebook demo: a "scores" collection held by syncore (wasm), a live leaderboard query rendered
+// Live-query playground (/leaderboard.html): a "scores" collection held by syncore (wasm), a live leaderboard query rendered
 // as a table, and buttons that play the server's part (every action is one applyServer commit).
 // Add ?seed=<anything> to the URL for a reproducible sequence of random students and scores.
 import { createSyncCore, SyncError } from '/js/browser.js';
