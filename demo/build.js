@@ -3,9 +3,10 @@
 //
 //   node demo/build.js                    (demo/server/main.js calls buildDemo() at startup)
 //   import { buildDemo } from './build.js';  await buildDemo({ minify: false });
-import { realpathSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { runningDirectly } from './cli.js';
 
 export const SOURCE_DIR = fileURLToPath(new URL('./src/', import.meta.url));
 export const OUT_DIR = fileURLToPath(new URL('./dist/', import.meta.url));
@@ -39,16 +40,7 @@ export async function buildDemo({ minify = true, outDir = OUT_DIR, logLevel = 'w
   return { outfile, bytes, ms: Math.round(performance.now() - started), warnings: result.warnings };
 }
 
-function runningDirectly() {
-  if (!process.argv[1]) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-
-if (runningDirectly()) {
+if (runningDirectly(import.meta.url)) {
   const { outfile, bytes, ms } = await buildDemo({ minify: !process.argv.includes('--dev') });
   console.log(`built ${outfile} (${(bytes / 1024).toFixed(0)} KiB) in ${ms} ms`);
 }

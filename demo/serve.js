@@ -5,10 +5,11 @@
 //   node demo/serve.js            -> http://127.0.0.1:5173/  (PORT=8080 node demo/serve.js)
 //   import { startDemoServer } from './serve.js';  const { url, close } = await startDemoServer();
 import { createServer } from 'node:http';
-import { createReadStream, realpathSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { runningDirectly, portFromEnv } from './cli.js';
 
 const demoDir = fileURLToPath(new URL('.', import.meta.url));
 const repoDir = fileURLToPath(new URL('..', import.meta.url));
@@ -138,21 +139,8 @@ export async function startDemoServer({ port = 0, host = '127.0.0.1' } = {}) {
   };
 }
 
-function runningDirectly() {
-  if (!process.argv[1]) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-
-if (runningDirectly()) {
-  const port = Number(process.env.PORT || 5173);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`PORT must be a port number, not '${process.env.PORT}'`);
-    process.exit(1);
-  }
+if (runningDirectly(import.meta.url)) {
+  const port = portFromEnv();
   const { url, close } = await startDemoServer({ port, host: '127.0.0.1' });
   console.log(`syncore demo: ${url}`);
   const stop = () => close().then(() => process.exit(0));

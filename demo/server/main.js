@@ -9,14 +9,15 @@
 //   const demo = await startDemo({ port: 0, dataDir });          // { url, syncUrl, sync, store, close }
 //
 // Every token is accepted (the demo has no users); the data survives restarts in the data folder.
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { buildDemo } from '../build.js';
 import { startDemoServer } from '../serve.js';
 import { seedGradebook, validateGradebook } from './gradebook.js';
 import { SyncStore } from './store.js';
 import { startSyncServer } from './sync_server.js';
+import { runningDirectly, portFromEnv } from '../cli.js';
 
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data', import.meta.url));
 
@@ -72,21 +73,8 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir, build =
   }
 }
 
-function runningDirectly() {
-  if (!process.argv[1]) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-
-if (runningDirectly()) {
-  const port = Number(process.env.PORT || 5173);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`PORT must be a port number, not '${process.env.PORT}'`);
-    process.exit(1);
-  }
+if (runningDirectly(import.meta.url)) {
+  const port = portFromEnv();
   const host = process.env.HOST || '127.0.0.1';
   const dataDir = resolve(process.env.SYNCORE_DATA_DIR || DEFAULT_DATA_DIR);
   const demo = await startDemo({ port, host, dataDir });
