@@ -2,39 +2,13 @@
 // components re-render for which change, optimistic mutations, and no leaked subscriptions.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Window } from 'happy-dom';
 import { createElement as h, act, StrictMode, useState, Component } from 'react';
 import { createSyncCore } from '../../js/node.js';
 import {
   SyncProvider, useSyncClient, useSyncCore, useEntity, useCollection, useMutation, useOutbox,
   useConflicts, useSyncStatus,
 } from '../../js/react/index.js';
-
-const win = new Window({ url: 'http://localhost/' });
-globalThis.window = win;
-globalThis.document = win.document;
-if (globalThis.navigator === undefined) globalThis.navigator = win.navigator; // Node 20 has none
-globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-const { createRoot } = await import('react-dom/client');
-after(async () => {
-  await win.happyDOM.abort();
-  win.close();
-});
-
-async function mount(element, rootOptions) {
-  const container = document.createElement('div');
-  document.body.appendChild(container);
-  const root = createRoot(container, rootOptions);
-  await act(async () => root.render(element));
-  return {
-    container,
-    rerender: (next) => act(async () => root.render(next)),
-    unmount: async () => {
-      await act(async () => root.unmount());
-      container.remove();
-    },
-  };
-}
+import { mount } from './react_dom.js';
 
 // Shows the code (or message) of an error thrown while rendering its children.
 class Boundary extends Component {

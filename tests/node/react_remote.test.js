@@ -2,36 +2,11 @@
 // cache's clock injected (createSyncCore({ now })) so freshness is deterministic.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Window } from 'happy-dom';
 import { createElement as h, act, StrictMode, useState } from 'react';
 import { createSyncCore } from '../../js/node.js';
 import { SyncProvider, useRemoteData, useMultiRemoteData, useInvalidate } from '../../js/react/index.js';
 import { remoteStoreOf } from '../../js/react/remote.js';
-
-const win = new Window({ url: 'http://localhost/' });
-globalThis.window = win;
-globalThis.document = win.document;
-if (globalThis.navigator === undefined) globalThis.navigator = win.navigator; // Node 20 has none
-globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-const { createRoot } = await import('react-dom/client');
-after(async () => {
-  await win.happyDOM.abort();
-  win.close();
-});
-
-async function mount(element) {
-  const container = document.createElement('div');
-  document.body.appendChild(container);
-  const root = createRoot(container);
-  await act(async () => root.render(element));
-  return {
-    container,
-    unmount: async () => {
-      await act(async () => root.unmount());
-      container.remove();
-    },
-  };
-}
+import { mount } from './react_dom.js';
 
 // A fetcher whose answers the test hands out one by one: calls[i].resolve(value) / .reject(err).
 function controlled() {

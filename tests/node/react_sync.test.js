@@ -2,36 +2,11 @@
 // mutations settled by the server, the outbox with dead letters, and manual conflicts.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Window } from 'happy-dom';
 import { createElement as h, act } from 'react';
 import { createSyncClient, createRestTransport } from '../../js/node.js';
 import { startSyncServer } from '../../demo/server/sync_server.js';
 import { SyncProvider, useSyncClient, useSyncStatus, useMutation, useEntity, useCollection, useOutbox, useConflicts } from '../../js/react/index.js';
-
-const win = new Window({ url: 'http://localhost/' });
-globalThis.window = win;
-globalThis.document = win.document;
-if (globalThis.navigator === undefined) globalThis.navigator = win.navigator; // Node 20 has none
-globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-const { createRoot } = await import('react-dom/client');
-after(async () => {
-  await win.happyDOM.abort();
-  win.close();
-});
-
-async function mount(element) {
-  const container = document.createElement('div');
-  document.body.appendChild(container);
-  const root = createRoot(container);
-  await act(async () => root.render(element));
-  return {
-    container,
-    unmount: async () => {
-      await act(async () => root.unmount());
-      container.remove();
-    },
-  };
-}
+import { mount } from './react_dom.js';
 
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 const collections = { todos: {}, notes: { strategy: 'manual' } };
