@@ -200,7 +200,8 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
       }
       if (auto f = m.payload.find(idField); f != m.payload.end() && *f != (*view)[idField])
         return Status::error(ErrorCode::IdMismatch, "an update cannot change the id field");
-      if (m.payload.empty()) return Status::ok();  // nothing changed: no mutation
+      // Nothing changed (an empty patch, or one that sets what is already there): no mutation.
+      if (m.payload.empty() || applyMergePatch(*view, m.payload) == *view) return Status::ok();
     } else {
       m.payload = nullptr;
     }

@@ -23,6 +23,8 @@ TEST_CASE("pending_log: an edit that changes nothing is no mutation") {
   server(core, R"([{"op":"upsert","collection":"todos","id":"1","version":1,"data":{"id":"1","t":"a"}}])");
   std::string m = mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "1"}, {"data", {{"id", "1"}, {"t", "a"}}}});
   CHECK(m.empty());
+  std::string p = mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "1"}, {"patch", {{"t", "a"}}}});
+  CHECK(p.empty());  // a patch that sets what is already there
   CHECK(core.pendingMutations().empty());
 }
 
