@@ -446,10 +446,6 @@ void Outbox::hold(const std::string& collection, const std::string& entityId) {
   held_.insert({collection, entityId});
 }
 
-bool Outbox::held(const std::string& collection, const std::string& entityId) const {
-  return held_.count({collection, entityId}) != 0;
-}
-
 bool Outbox::hasUncertainCreate(const std::string& collection) const {
   for (const auto& [seq, entry] : log_)
     if (entry.kind == MutationKind::Create && entry.sent && entry.collection == collection) return true;

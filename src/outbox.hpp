@@ -186,7 +186,6 @@ class Outbox {
   // uncertain, so that an ack renaming the temp id into the suspect merges both queues in their
   // order before either goes out (per-entity order holds across the two names).
   void hold(const std::string& collection, const std::string& entityId);
-  bool held(const std::string& collection, const std::string& entityId) const;
   bool hasUncertainCreate(const std::string& collection) const;
   // Lifts the holds of collections without an uncertain create; true if any was lifted.
   bool releaseHolds();
@@ -195,11 +194,11 @@ class Outbox {
   // entries already filed under `to`, keeping seq order.
   void renameEntity(const std::string& collection, const std::string& from, const std::string& to);
 
-  // The whole durable state (entries, dead letters, counters, paused flag, PRNG state). The
-  // client id and config are not part of it: they come from the constructor.
+  // The whole durable state (entries, dead letters, counters, paused flag, PRNG state, held
+  // entities). The client id and config are not part of it: they come from the constructor.
   json toJson() const;
-  // toJson without entries and dead letters: counters, paused flag, PRNG, held entities. The core persists
-  // entries one record each and rebuilds the whole document for fromJson on restart.
+  // toJson without entries and dead letters: counters, paused flag, PRNG, held entities. The core
+  // persists entries one record each and rebuilds the whole document for fromJson on restart.
   json headerToJson() const;
   // Replaces out's durable state with the one in `state`, validated first: on error out is left
   // untouched. In-flight entries come back queued with the same keys, as after a disconnect.

@@ -58,6 +58,9 @@ void SyncCore::handleAck(const json& op, Commit& out) {
     // An older entry (a dead letter put back behind this one's back) was not made on top of it:
     // it keeps its base and version, and the server's version check sends it to the resolver.
     if (later->seq < entry.seq) continue;
+    // Only a (re-)create is made on top of a delete: an edit queued behind one was made while the
+    // delete was not pending (a dead letter retried since), so it too keeps its base.
+    if (entry.kind == MutationKind::Delete && later->kind != MutationKind::Create) continue;
     json meta = later->meta.is_object() ? later->meta : json::object();
     json base = meta.contains("base") ? meta["base"] : json(nullptr);
     if (entry.kind == MutationKind::Create) {
@@ -121,7 +124,8 @@ void SyncCore::handleReject(const json& op, Commit& out) {
 // A create that went to the dead letters takes the entity's later entries with it: they were made
 // on top of it and the server has nothing to apply them to (sent alone, an update of the temp id
 // comes back as a conflict on a missing entity and would be re-made as a create of the bare patch).
-// Retrying the create's dead letter, then theirs, sends them again in their order.
+// They stay one unit in the dead letters: retrying or editing any of them brings all back in their
+// order, discarding the create discards them (see sync_review.cpp).
 void SyncCore::deadLetterDependents(const OutboxEntry& create, ErrorClass cls, const std::string& message,
                                     Commit& out) {
   if (create.kind != MutationKind::Create) return;

@@ -277,3 +277,34 @@ TEST_CASE("regression: edits of an id that may be our own uncertain create wait 
     CHECK(sent(woken).size() == 1);  // re-sent: its own create does not wait for itself
   }
 }
+
+TEST_CASE("regression: an edit made while a delete was dead-lettered is not rebased onto that delete") {
+  // sim seeds 4411, 5512: the app retried a dead-lettered delete in front of an edit made in the
+  // meantime; the delete's ack made the edit an edit of nothing (null base, current version) and
+  // its conflict re-created the entity from the bare patch.
+  SyncCore core = makeClient({{"strategy", "client-wins"}});
+  server(core, R"([{"op":"upsert","collection":"todos","id":"a","version":1,"data":{"id":"a","title":"t"}}])");
+  goOnline(core);
+  Commit del;
+  mutate(core, {{"collection", "todos"}, {"op", "delete"}, {"id", "a"}}, 1000, &del);
+  const std::string k1 = sent(del).at(0)["key"];
+  server(core, json::array({{{"op", "reject"}, {"key", k1}, {"class", "validation"}, {"message", "not yet"}}}));
+  const std::uint64_t deadSeq = core.deadLetters().at(0)["seq"];
+  Commit offline;
+  REQUIRE(core.setOnline(false, 1000, offline).isOk());
+  mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "a"}, {"patch", {{"n", 1}}}});  // on the live entity
+  Commit retried;
+  REQUIRE(core.retryDeadLetter(deadSeq, 1000, retried).isOk());  // back in front of the edit
+  Commit online = goOnline(core);
+  REQUIRE(sent(online).size() == 1);
+  Commit acked = server(core, json::array({{{"op", "ack"}, {"key", k1}, {"version", 2}}}));
+  auto out = sent(acked);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0]["kind"] == "update");
+  CHECK(out[0]["baseVersion"] == 1);  // still against the entity it was made on
+  Commit conflict = server(core, json::array({{{"op", "conflict"}, {"key", out[0]["key"]}, {"version", 2}, {"data", nullptr}}}));
+  auto recreate = sent(conflict);
+  REQUIRE(recreate.size() == 1);
+  CHECK(recreate[0]["kind"] == "create");
+  CHECK(recreate[0]["data"] == json({{"id", "a"}, {"title", "t"}, {"n", 1}}));
+}
