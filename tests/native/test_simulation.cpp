@@ -1,7 +1,9 @@
 // The deterministic simulation (tests/native/sim/): seeded clients, a model server and a faulty
 // network, checked after quiescence. SIM_SEEDS=N runs N seeds (default 500) starting at
 // SIM_SEED_START (default 1); SIM_SEED=N runs exactly that seed; SIM_TRACE=1 narrates every step
-// to stderr (use it with SIM_SEED).
+// to stderr (use it with SIM_SEED); SIM_SCALE=P sets the workload length in percent (default 250
+// in optimized builds, 100 in Debug: a seed replays exactly under the same scale); SIM_STATS=1
+// prints what the seeds exercised.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -53,8 +55,8 @@ TEST_CASE("simulation: every seed converges with nothing lost, duplicated or reo
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cerr << "simulation: " << count - failures.size() << "/" << count << " seeds passed (seeds " << first
-            << ".." << first + count - 1 << ") in " << seconds << " s"
-            << (failures.empty() ? "" : "; replay one with SIM_SEED=<seed> SIM_TRACE=1") << "\n";
+            << ".." << first + count - 1 << ", SIM_SCALE=" << options.stepsScale << ") in " << seconds << " s"
+            << (failures.empty() ? "" : "; replay one with SIM_SEED=<seed> SIM_TRACE=1 (same SIM_SCALE)") << "\n";
   if (envFlag("SIM_STATS"))
     for (const auto& [k, v] : totals) std::cerr << "  " << k << ": " << v << "\n";
   for (const std::string& f : failures) FAIL_CHECK(f);

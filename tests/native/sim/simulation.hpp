@@ -90,7 +90,11 @@ struct SimResult {
 
 struct SimOptions {
   bool trace = false;     // every step to stderr
+#ifdef NDEBUG
   int stepsScale = 250;   // percent of the base workload length (SIM_SCALE overrides)
+#else
+  int stepsScale = 100;   // unoptimized builds run shorter workloads by default
+#endif
 };
 
 class Simulation {
