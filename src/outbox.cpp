@@ -307,7 +307,7 @@ FailResult Outbox::fail(std::uint64_t seq, ErrorClass cls, const std::string& me
 
   switch (cls) {
     case ErrorClass::Transient:
-      if (entry.attempts >= config_.maxRetries) {
+      if (entry.attempts > config_.maxRetries) {  // the first attempt plus maxRetries retries
         deadLetter();
         break;
       }
@@ -390,26 +390,36 @@ DeadLetter* Outbox::findDead(std::uint64_t seq) {
 }
 
 bool Outbox::retryDead(std::uint64_t seq) {
-  auto it = std::find_if(dead_.begin(), dead_.end(),
-                         [seq](const DeadLetter& d) { return d.entry.seq == seq; });
-  if (it == dead_.end()) return false;
-  OutboxEntry entry = std::move(it->entry);
-  dead_.erase(it);
-  entry.state = OutboxEntry::State::Queued;
-  entry.batch = 0;
-  entry.attempts = 0;
-  entry.notBeforeMs = 0;
-  insertEntry(std::move(entry));
-  return true;
+  // A refusal the server gave for certain is stored under its key, so the same key would only
+  // fetch it again: the retry goes out as a new request. A transient dead letter keeps its key,
+  // since it may have been applied while its answers were lost.
+  const DeadLetter* letter = findDead(seq);
+  return letter != nullptr && requeueDead(seq, letter->errorClass == ErrorClass::Validation);
 }
 
 bool Outbox::editDead(std::uint64_t seq, json payload) {
   DeadLetter* letter = findDead(seq);
   if (letter == nullptr || !payloadFitsKind(letter->entry.kind, payload)) return false;
   letter->entry.payload = std::move(payload);
-  letter->entry.key = freshKey();
-  letter->entry.sent = false;  // nothing has gone out under the new key
-  return retryDead(seq);
+  return requeueDead(seq, true);  // a changed payload is a new request
+}
+
+bool Outbox::requeueDead(std::uint64_t seq, bool newKey) {
+  auto it = std::find_if(dead_.begin(), dead_.end(),
+                         [seq](const DeadLetter& d) { return d.entry.seq == seq; });
+  if (it == dead_.end()) return false;
+  OutboxEntry entry = std::move(it->entry);
+  dead_.erase(it);
+  if (newKey) {
+    entry.key = freshKey();
+    entry.sent = false;  // nothing has gone out under the new key
+  }
+  entry.state = OutboxEntry::State::Queued;
+  entry.batch = 0;
+  entry.attempts = 0;
+  entry.notBeforeMs = 0;
+  insertEntry(std::move(entry));
+  return true;
 }
 
 bool Outbox::discardDead(std::uint64_t seq) {

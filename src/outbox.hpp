@@ -100,7 +100,7 @@ struct DeadLetter {
 struct OutboxConfig {
   std::size_t batchSize = 50;          // entries per batch (0 is taken as 1)
   std::size_t maxInFlightBatches = 2;  // (0 is taken as 1)
-  std::uint32_t maxRetries = 10;       // attempts before a transient failure dead-letters
+  std::uint32_t maxRetries = 10;       // retries after the first attempt before a transient failure dead-letters
   std::int64_t backoffBaseMs = 1000;
   std::int64_t backoffMaxMs = 60000;
 };
@@ -159,7 +159,8 @@ class Outbox {
   std::int64_t wakeAt(std::int64_t nowMs) const;
 
   const std::vector<DeadLetter>& deadLetters() const { return dead_; }
-  // Back into the log at its place by seq, attempts and backoff reset.
+  // Back into the log at its place by seq, attempts and backoff reset; a validation refusal
+  // gets a fresh key (the server stored its refusal under the old one).
   bool retryDead(std::uint64_t seq);
   // New payload (must fit the kind), then retry. The entry gets a fresh key: the old one may
   // already be applied on the server, which would deduplicate the edited resend.
@@ -220,6 +221,7 @@ class Outbox {
   OutboxEntry takeOut(std::uint64_t seq);         // removes from log, index and batch
   void land(OutboxEntry& entry);                  // in flight → queued
   std::string freshKey();
+  bool requeueDead(std::uint64_t seq, bool newKey);
   std::int64_t backoffCapMs(std::uint32_t attempts) const;
   DeadLetter* findDead(std::uint64_t seq);
 

@@ -51,7 +51,8 @@ TEST_CASE("outbox: a retried dead letter returns at its place by seq with attemp
   CHECK(entries[1]->seq == 3);
   CHECK(entries[0]->attempts == 0);
   CHECK(entries[0]->state == OutboxEntry::State::Queued);
-  CHECK(entries[0]->key == "c1:1");
+  CHECK(entries[0]->key == "c1:4");  // refused for certain under c1:1: a new request
+  CHECK(!entries[0]->sent);
   auto batch = box.takeBatch(0);
   REQUIRE(batch);
   CHECK(batch->seqs == std::vector<std::uint64_t>{1});
@@ -86,6 +87,20 @@ TEST_CASE("outbox: editing a dead letter changes its payload and gives it a fres
   CHECK(!e->sent);
   CHECK(box.enqueue(create("m2", "b")).seq == 3);
   CHECK(box.find(3)->key == "c1:3");
+}
+
+TEST_CASE("outbox: a retried transient dead letter keeps its key: it may have been applied") {
+  OutboxConfig config;
+  config.maxRetries = 0;
+  Outbox box("c1", config, 1);
+  box.enqueue(create("m1", "a"));
+  REQUIRE(box.takeBatch(0));
+  REQUIRE(box.fail(1, ErrorClass::Transient, "timeout", 0).outcome == FailOutcome::DeadLettered);
+  REQUIRE(box.retryDead(1));
+  const OutboxEntry* e = box.find(1);
+  REQUIRE(e);
+  CHECK(e->key == "c1:1");
+  CHECK(e->sent);
 }
 
 TEST_CASE("outbox: discarding a dead letter forgets it") {
