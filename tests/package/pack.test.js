@@ -255,6 +255,16 @@ useCollection();
     assert.deepEqual(await page.locator('li').allTextContents(), ['A seeded todo', 'Todo 2']);
     assert.deepEqual(store.list('todos').map((t) => t.data?.title ?? t.title).sort(), ['A seeded todo', 'Todo 2']);
     assert.deepEqual(problems, []);
+
+    // Without { wasmUrl } a bundled app cannot find the wasm, and the error says what to add.
+    await writeFile(join(dir, 'no-wasm-url.js'), `import { createSyncCore } from 'syncore';
+createSyncCore().then(() => { window.outcome = 'loaded'; }, (e) => { window.outcome = e.code + ' ' + e.message; });`);
+    await runOk('npx', ['--offline', 'esbuild', 'no-wasm-url.js', '--bundle', '--format=esm', '--outdir=public'], { cwd: dir });
+    await writeFile(join(dir, 'public', 'no-wasm-url.html'), '<script type="module" src="no-wasm-url.js"></script>');
+    const bare = await browser.newPage();
+    await bare.goto(`${app.url}no-wasm-url.html`);
+    const outcome = await (await bare.waitForFunction(() => window.outcome)).jsonValue();
+    assert.match(outcome, /^LOAD_FAILED .*import wasmUrl from 'syncore\/syncore.wasm' .*--loader:.wasm=file.*pass \{ wasmUrl \}/);
   } finally {
     await browser.close();
     await app.close();
