@@ -15,7 +15,7 @@ export { openIndexedDbStorage } from './storage/indexeddb.js';
 
 const dist = new URL('../dist/', import.meta.url);
 
-export const createSyncCore = makeCreateSyncCore(async ({ debug, wasmBinary, locateFile, wasmUrl }) => {
+export const createSyncCore = /* @__PURE__ */ makeCreateSyncCore(async ({ debug, wasmBinary, locateFile, wasmUrl }) => {
   const name = debug ? 'syncore-debug' : 'syncore';
   // Release glue is imported statically so bundlers see it; the debug glue only on request.
   const factory = debug ? (await import(new URL(`${name}.mjs`, dist).href).catch(debugBuildMissing)).default : createReleaseModule;
@@ -37,7 +37,7 @@ function debugBuildMissing(err) {
 }
 
 /** A sync client: core + transport (url or transport) + storage (default: 'indexeddb'). */
-export const createSyncClient = makeCreateSyncClient(createSyncCore, {
+export const createSyncClient = /* @__PURE__ */ makeCreateSyncClient(createSyncCore, {
   defaultStorage: 'indexeddb',
   loadWebSocket: undefined,
 });

@@ -18,7 +18,7 @@ export { openIndexedDbStorage } from './storage/indexeddb.js';
 
 const dist = new URL('../dist/', import.meta.url);
 
-export const createSyncCore = makeCreateSyncCore(async ({ debug, wasmBinary, locateFile, wasmUrl }) => {
+export const createSyncCore = /* @__PURE__ */ makeCreateSyncCore(async ({ debug, wasmBinary, locateFile, wasmUrl }) => {
   const name = debug ? 'syncore-debug' : 'syncore';
   if (debug) await assertDebugBuildPresent();
   // Release glue is imported statically so bundlers see it; the debug glue only on request.
@@ -60,7 +60,7 @@ function withCommonJsGlobals(run) {
 }
 
 /** A sync client: core + transport (url or transport) + storage (default: 'memory'). */
-export const createSyncClient = makeCreateSyncClient(createSyncCore, {
+export const createSyncClient = /* @__PURE__ */ makeCreateSyncClient(createSyncCore, {
   defaultStorage: 'memory',
   loadWebSocket: loadWs,
 });
