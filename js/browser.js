@@ -1,5 +1,6 @@
 // Browser entry: the wasm sits next to the glue in dist/ and is found relative to this module.
-// Bundlers that move files can pass wasmUrl (or locateFile, or wasmBinary) to createSyncCore.
+// Bundlers move this module away from it, so bundled apps pass the file's URL as { wasmUrl }
+// (`import wasmUrl from 'syncore/syncore.wasm'`; or locateFile, or wasmBinary).
 import createReleaseModule from '../dist/syncore.mjs';
 import { makeCreateSyncCore } from './load.js';
 import { makeCreateSyncClient } from './create_client.js';
@@ -14,19 +15,29 @@ export { openIndexedDbStorage } from './storage/indexeddb.js';
 
 const dist = new URL('../dist/', import.meta.url);
 
-export const createSyncCore = makeCreateSyncCore(async ({ debug, wasmBinary, locateFile, wasmUrl }) => {
+export const createSyncCore = /* @__PURE__ */ makeCreateSyncCore(async ({ debug, wasmBinary, locateFile, wasmUrl }) => {
   const name = debug ? 'syncore-debug' : 'syncore';
   // Release glue is imported statically so bundlers see it; the debug glue only on request.
-  const factory = debug ? (await import(new URL(`${name}.mjs`, dist).href)).default : createReleaseModule;
+  const factory = debug ? (await import(new URL(`${name}.mjs`, dist).href).catch(debugBuildMissing)).default : createReleaseModule;
   const options = {};
   if (wasmBinary) options.wasmBinary = wasmBinary;
   else if (wasmUrl) options.locateFile = () => String(wasmUrl);
   else options.locateFile = locateFile ?? ((file) => new URL(file, dist).href);
-  return factory(options);
+  if (wasmBinary || wasmUrl || locateFile) return factory(options);
+  // The default location is next to this module, which a bundler moves: say what to do instead.
+  return factory(options).catch((err) => {
+    throw new Error(`${err?.message ?? err} (bundled app? import wasmUrl from 'syncore/syncore.wasm' ` +
+      'with your bundler emitting the file (esbuild: --loader:.wasm=file) and pass { wasmUrl })');
+  });
 });
 
+function debugBuildMissing(err) {
+  throw new Error(`the debug build (syncore-debug.mjs) did not load: ${err?.message ?? err}; the npm package ships only ` +
+    'the release build, build the debug one from a clone of syncore (bash scripts/build.sh wasm)');
+}
+
 /** A sync client: core + transport (url or transport) + storage (default: 'indexeddb'). */
-export const createSyncClient = makeCreateSyncClient(createSyncCore, {
+export const createSyncClient = /* @__PURE__ */ makeCreateSyncClient(createSyncCore, {
   defaultStorage: 'indexeddb',
   loadWebSocket: undefined,
 });

@@ -9,5 +9,5 @@ bash scripts/build.sh
 echo "== ctest (native core)"
 (cd build/native && ctest --output-on-failure -j "$(nproc)")
 echo "== node:test (wasm build, JS API, browser end-to-end)"
-node --test --test-concurrency=1 tests/node/*.test.js tests/browser/*.test.js
+node --test --test-concurrency=1 tests/node/*.test.js tests/browser/*.test.js tests/package/*.test.js
 echo "== all suites passed in $(( $(date +%s) - start )) s"
