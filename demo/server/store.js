@@ -1,10 +1,10 @@
 // The reference sync server's durable store: per collection entities { id, version, data,
-// deleted }, a global cursor, an append-only change log and the idempotency table (key -> the
-// answer given), as docs/protocol.md "Writing a back end" describes.
+// deleted }, a global cursor, an append-only change log, the idempotency table (key -> the
+// answer given) and the client ids' owners, as docs/protocol.md "Writing a back end" describes.
 //
 // Durability (when a data folder is given):
 //   <dataDir>/log.jsonl      one JSON line per transaction (an applied mutation with its change
-//                            and answer, or a stored refusal), appended with a synchronous write
+//                            and answer, a stored refusal or a client-id claim), appended with a synchronous write
 //                            before the in-memory state changes;
 //   <dataDir>/snapshot.json  the whole state every `snapshotEvery` transactions and on close,
 //                            written to a temporary file, fsynced and renamed over the old one;
@@ -110,6 +110,8 @@ export class SyncStore {
   #log = [];
   /** idempotency key -> { answer, userId, collection } */
   #answers = new Map();
+  /** client id -> the user that first said hello with it (see claimClient) */
+  #clients = new Map();
   /** collection -> last number used for a server id */
   #counters = new Map();
   #closed = false;
@@ -177,6 +179,22 @@ export class SyncStore {
   answerFor(key) {
     const a = this.#answers.get(key);
     return a ? cloneJson(a) : null;
+  }
+
+  /** The user a client id belongs to (undefined: not claimed yet). */
+  clientOwner(clientId) {
+    return this.#clients.get(clientId);
+  }
+
+  /**
+   * Binds a client id to a user, durably, unless it is bound already. Returns the owner: `userId`
+   * when the claim holds (new or the same user), another user's id when it does not.
+   */
+  claimClient(clientId, userId = null) {
+    this.#checkOpen();
+    if (this.#clients.has(clientId)) return this.#clients.get(clientId);
+    this.#commit({ seq: this.#seq + 1, claim: { clientId, userId } });
+    return userId;
   }
 
   /** A copy of the change log entries after `cursor` (all of them: no compaction). */
@@ -314,6 +332,7 @@ export class SyncStore {
       ),
       changes: this.#log,
       answers: [...this.#answers],
+      clients: [...this.#clients],
     };
     const file = join(this.#dir, SNAPSHOT_FILE);
     const tmp = `${file}.tmp`;
@@ -393,6 +412,10 @@ export class SyncStore {
 
   #applyRecord(record) {
     this.#seq = record.seq;
+    if (record.claim) {
+      this.#clients.set(record.claim.clientId, record.claim.userId ?? null);
+      return;
+    }
     if (record.counter !== undefined && record.change)
       this.#counters.set(record.change.collection, record.counter);
     const ch = record.change;
@@ -428,6 +451,7 @@ export class SyncStore {
       }
       this.#log = state.changes;
       this.#answers = new Map(state.answers);
+      this.#clients = new Map(state.clients ?? []);
       this.recovery.snapshot = true;
     }
     const logFile = join(this.#dir, LOG_FILE);
@@ -451,7 +475,11 @@ export class SyncStore {
       } catch {
         record = null;
       }
-      if (!isPlainObject(record) || !Number.isInteger(record.seq) || typeof record.key !== 'string') {
+      const wellFormed =
+        isPlainObject(record) &&
+        Number.isInteger(record.seq) &&
+        (typeof record.key === 'string' || (isPlainObject(record.claim) && typeof record.claim.clientId === 'string'));
+      if (!wellFormed) {
         if (!badLine) badLine = lineNo;
         continue;
       }
