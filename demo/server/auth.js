@@ -1,7 +1,8 @@
 // Who a connection is and what it may do: the authorization hooks and their normalised form.
 //
 // A hook turns the token of a hello (or auth) message into { userId, canRead(collection),
-// canWrite(collection, mutation), expiresAt? } or null (unauthorized). The token itself is never
+// canWrite(collection, mutation, current), expiresAt? } or null (unauthorized); `current` is the
+// entity as the store holds it ({ id, version, data, deleted } or null), for per-entity rules. The token itself is never
 // kept on the connection and never logged: a hook's error is logged with the token blanked out.
 
 const allowAll = () => true;
@@ -70,9 +71,9 @@ export function canRead(conn, collection) {
   }
 }
 
-export function canWrite(conn, collection, mutation) {
+export function canWrite(conn, collection, mutation, current) {
   try {
-    return Boolean(conn.auth.canWrite(collection, mutation));
+    return Boolean(conn.auth.canWrite(collection, mutation, current));
   } catch {
     return false;
   }

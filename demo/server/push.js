@@ -44,9 +44,11 @@ function processMutation(ctx, conn, m, changes) {
       collection: typeof m.collection === 'string' ? m.collection : null,
     });
   }
-  if (!canWrite(conn, m.collection, m)) return refuse(key, 'forbidden', `user ${conn.userId} may not write ${m.collection}`);
+  // Per-entity rules (e.g. "only the owner edits") need what is there now: `current`.
+  const current = m.id == null ? null : store.get(m.collection, m.id);
+  if (!canWrite(conn, m.collection, m, current))
+    return refuse(key, 'forbidden', `user ${conn.userId} may not write ${m.collection}${current ? ` ${current.id}` : ''}`);
   if (validate) {
-    const current = m.id == null ? null : store.get(m.collection, m.id);
     const verdict = validate({ mutation: m, current, userId: conn.userId, clientId: conn.clientId });
     const message = typeof verdict === 'string' ? verdict : verdict?.message;
     if (message) {

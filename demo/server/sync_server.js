@@ -36,7 +36,8 @@ export const SYNC_PATH = '/sync';
  * - path ['/sync'].
  * - dataDir: the store's folder (log + snapshot); in memory when omitted. Or pass `store`.
  * - authorize({ token, clientId }) -> { userId, canRead(collection), canWrite(collection,
- *   mutation), expiresAt? } | null (may be async). Missing methods allow; [accept everyone].
+ *   mutation, current), expiresAt? } | null (may be async). Missing methods allow; [accept
+ *   everyone]. current: the stored entity { id, version, data, deleted } or null.
  *   A client id belongs to the first user that says hello with it; see session.js.
  * - validate({ mutation, current, userId, clientId }) -> a message string to refuse a mutation
  *   for good (error class validation), or nothing.

@@ -233,6 +233,30 @@ describe('writes need permission', () => {
     assert.equal((await client.collection('students').create({ name: 'Bo' }).result).status, 'acked');
   });
 
+  test('a per-entity rule: only the owner of an entity may change it (canWrite gets the current entity)', T, async (t) => {
+    const srv = await startSyncServer({
+      authorize: ({ token }) => ({
+        userId: token,
+        canWrite: (collection, mutation, current) => (current ? current.data.owner === token : mutation.data?.owner === token),
+      }),
+    });
+    t.after(() => srv.close());
+    const ann = await rawClient(srv.url);
+    await ann.hello({ clientId: 'a1', token: 'ann' });
+    const bob = await rawClient(srv.url);
+    await bob.hello({ clientId: 'b1', token: 'bob' });
+    const created = (await ann.push([creation('a1:1', 'docs', { owner: 'ann', text: 'mine' })])).results[0];
+    assert.equal(created.status, 'ok');
+    const change = { collection: 'docs', id: created.id, kind: 'update', data: { text: 'hijacked' }, baseVersion: 1 };
+    const refused = (await bob.push([{ key: 'b1:1', ...change }, creation('b1:2', 'docs', { owner: 'ann' })])).results;
+    assert.deepEqual(refused.map((r) => r.class), ['forbidden', 'forbidden']);
+    assert.match(refused[0].message, new RegExp(`may not write docs ${created.id}`));
+    assert.equal((await ann.push([{ key: 'a1:2', ...change, data: { text: 'edited' } }])).results[0].status, 'ok');
+    assert.equal(srv.store.get('docs', created.id).data.text, 'edited');
+    ann.ws.close();
+    bob.ws.close();
+  });
+
   test('the gradebook demo: no token writes; the read-only "viewer" gets forbidden; others unauthorized', T, async (t) => {
     const srv = await startSyncServer({ authorize: authorizeGradebook, validate: validateGradebook });
     t.after(() => srv.close());
@@ -354,15 +378,22 @@ describe('limits', () => {
     t.after(() => srv.close());
     const c = await rawClient(srv.url);
     await c.hello({ clientId: 'c1' });
-    for (let i = 0; i < 100; i++) c.send({ type: 'heartbeat', t: i });
+    // Flood until the server closes (bounded): how many get through depends on timing, so the
+    // exact arithmetic is the RateLimiter test's; here: answered, then cut off.
+    let sent = 0;
+    let open = true;
+    c.closed.then(() => (open = false));
+    while (open && sent < 20_000) {
+      for (let i = 0; i < 50; i++) c.send({ type: 'heartbeat', t: sent++ });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const { code, reason } = await c.closed;
     assert.deepEqual([code, reason], [1008, 'rate limit exceeded']);
     const limited = c.inbox.filter((m) => m.type === 'error' && m.code === 'rate_limited');
     const acks = c.inbox.filter((m) => m.type === 'heartbeat_ack');
-    // 10 in the bucket (the hello took one), then 10 drops tolerated, the 11th closes (a token or
-    // two may refill while the frames arrive)
-    assert.ok(acks.length >= 9 && acks.length < 20, `${acks.length} acks`);
-    assert.ok(limited.length >= 11 && limited.length < 30, `${limited.length} rate_limited`);
+    assert.ok(acks.length >= 9, `${acks.length} acks`);
+    assert.ok(limited.length >= 11, `${limited.length} rate_limited`);
+    assert.ok(acks.length + limited.length < sent, 'not every message was answered');
     assert.ok(limited.every((e) => e.retryAfterMs > 0));
     assert.match(limited.at(-1).message, /closing/);
   });
