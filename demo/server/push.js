@@ -7,7 +7,7 @@
 // token expired: the client pauses its queue until a new token), `transient` (retry later).
 import { canRead, canWrite, expired } from './auth.js';
 import { broadcast } from './changes.js';
-import { isPlainObject, mutationShapeError } from './store.js';
+import { isPlainObject, mutationShapeError } from './mutation.js';
 import { send, sendError } from './wire.js';
 
 const refuse = (key, cls, message) => ({ key, status: 'error', class: cls, message });

@@ -5,7 +5,7 @@ import { redact, runAuthorize } from './auth.js';
 import { onSyncRequest } from './changes.js';
 import { frameSize, RateLimiter } from './limits.js';
 import { onPush } from './push.js';
-import { isPlainObject } from './store.js';
+import { isPlainObject } from './mutation.js';
 import { closeConn, send, sendError } from './wire.js';
 
 /** Protocol versions this server speaks. */

@@ -13,6 +13,7 @@
 //   push.js     push -> push_result        changes.js  catch-up and live fan-out
 //   auth.js     authorization hooks        limits.js   frame size, rate limiter
 //   wire.js     sending and closing        store.js    the durable store
+//   mutation.js a mutation's shape, merge patch
 import { createServer, STATUS_CODES } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { SyncStore } from './store.js';
