@@ -183,6 +183,9 @@ class SyncClient {
           if (!r || typeof r.key !== 'string') continue;
           if (r.status === 'ok') ops.push({ op: 'ack', key: r.key, version: r.version, id: r.id, data: r.data ?? null });
           else if (r.status === 'conflict') ops.push({ op: 'conflict', key: r.key, version: r.version ?? 0, data: r.data ?? null });
+          // forbidden (no permission for this one mutation) is final like validation: the core
+          // dead-letters it and the queue goes on; only `auth` (the token) pauses the queue.
+          else if (r.class === 'forbidden') ops.push({ op: 'reject', key: r.key, class: 'validation', message: `forbidden: ${r.message ?? ''}` });
           else ops.push({ op: 'reject', key: r.key, class: r.class ?? 'transient', message: r.message ?? '' });
         }
         this._guard(() => this.core.applyServer(ops));

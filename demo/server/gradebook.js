@@ -46,3 +46,15 @@ export function validateGradebook({ mutation }) {
     return 'a student needs a name';
   return undefined;
 }
+
+/**
+ * The demo's authorization hook. The page sends no token and may read and write everything (user
+ * "teacher"); the token "viewer" is a read-only role (user "viewer"): its writes are refused as
+ * `forbidden` and dead-lettered on its client. Any other token is unauthorized.
+ */
+export function authorizeGradebook({ token }) {
+  const readAll = (collection) => COLLECTIONS.includes(collection);
+  if (token == null || token === '') return { userId: 'teacher', canRead: readAll, canWrite: readAll };
+  if (token === 'viewer') return { userId: 'viewer', canRead: readAll, canWrite: () => false };
+  return null;
+}

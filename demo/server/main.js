@@ -8,13 +8,14 @@
 //   import { startDemo } from './demo/server/main.js';          // tests
 //   const demo = await startDemo({ port: 0, dataDir });          // { url, syncUrl, sync, store, close }
 //
-// Every token is accepted (the demo has no users); the data survives restarts in the data folder.
+// No token: the teacher (reads and writes); token "viewer": read-only (see authorizeGradebook).
+// The data survives restarts in the data folder.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDemo } from '../build.js';
 import { startDemoServer } from '../serve.js';
-import { seedGradebook, validateGradebook } from './gradebook.js';
+import { authorizeGradebook, seedGradebook, validateGradebook } from './gradebook.js';
 import { SyncStore } from './store.js';
 import { startSyncServer } from './sync_server.js';
 import { runningDirectly, portFromEnv } from '../cli.js';
@@ -41,7 +42,7 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir, build =
   try {
     const seeded = seed ? seedGradebook(store) : 0;
     demo = await startDemoServer({ port, host });
-    sync = await startSyncServer({ validate: validateGradebook, ...syncOptions, server: demo.server, store });
+    sync = await startSyncServer({ validate: validateGradebook, authorize: authorizeGradebook, ...syncOptions, server: demo.server, store });
     let closing = null;
     return {
       url: demo.url,

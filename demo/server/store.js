@@ -1,10 +1,10 @@
 // The reference sync server's durable store: per collection entities { id, version, data,
-// deleted }, a global cursor, an append-only change log and the idempotency table (key -> the
-// answer given), as docs/protocol.md "Writing a back end" describes.
+// deleted }, a global cursor, an append-only change log, the idempotency table (key -> the
+// answer given) and the client ids' owners, as docs/protocol.md "Writing a back end" describes.
 //
 // Durability (when a data folder is given):
 //   <dataDir>/log.jsonl      one JSON line per transaction (an applied mutation with its change
-//                            and answer, or a stored refusal), appended with a synchronous write
+//                            and answer, a stored refusal or a client-id claim), appended with a synchronous write
 //                            before the in-memory state changes;
 //   <dataDir>/snapshot.json  the whole state every `snapshotEvery` transactions and on close,
 //                            written to a temporary file, fsynced and renamed over the old one;
@@ -26,59 +26,13 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { cloneJson, isPlainObject, isTemporaryId, mergePatch, mutationShapeError, setOwn } from './mutation.js';
+
+export { MUTATION_KINDS, isPlainObject, mergePatch, mutationShapeError, isTemporaryId } from './mutation.js';
 
 const SNAPSHOT_FILE = 'snapshot.json';
 const LOG_FILE = 'log.jsonl';
 const SNAPSHOT_FORMAT = 'syncore-store';
-
-export const MUTATION_KINDS = ['create', 'update', 'delete'];
-
-export const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** Defines an own property even for names like "__proto__" (JSON.parse makes those own data). */
-function setOwn(obj, key, value) {
-  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-function cloneJson(value) {
-  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-}
-
-/**
- * RFC 7396 JSON merge patch: object members are merged recursively, `null` removes a member,
- * anything else (arrays included) replaces the target whole. Never mutates its arguments.
- */
-export function mergePatch(target, patch) {
-  if (!isPlainObject(patch)) return cloneJson(patch);
-  const result = {};
-  if (isPlainObject(target)) for (const k of Object.keys(target)) setOwn(result, k, target[k]);
-  for (const k of Object.keys(patch)) {
-    const v = patch[k];
-    if (v === null) delete result[k];
-    else setOwn(result, k, mergePatch(Object.hasOwn(result, k) ? result[k] : undefined, v));
-  }
-  return result;
-}
-
-const validId = (id) =>
-  (typeof id === 'string' && id.length > 0 && id.length <= 256) || Number.isSafeInteger(id);
-
-/** Why a pushed mutation is malformed, or null. (The key is checked by the server.) */
-export function mutationShapeError(m) {
-  if (!isPlainObject(m)) return 'a mutation must be an object';
-  if (typeof m.collection !== 'string' || m.collection.length === 0 || m.collection.length > 200)
-    return 'collection must be a non-empty string';
-  if (!MUTATION_KINDS.includes(m.kind)) return 'kind must be "create", "update" or "delete"';
-  if ((m.kind !== 'create' || m.id != null) && !validId(m.id)) return 'id must be a non-empty string or an integer';
-  if (m.kind === 'create' && !isPlainObject(m.data)) return 'a create carries the whole entity as an object in data';
-  if (m.kind === 'update' && !isPlainObject(m.data)) return 'an update carries a JSON merge patch object in data';
-  if (m.kind !== 'create' && !Number.isInteger(m.baseVersion)) return 'baseVersion must be an integer';
-  if (m.ts != null && !isPlainObject(m.ts)) return 'ts must be an object';
-  return null;
-}
-
-/** A temporary id the server replaces with its own on create. */
-export const isTemporaryId = (id) => id == null || (typeof id === 'string' && id.startsWith('tmp-'));
 
 function idPrefix(collection) {
   const letter = /[a-z]/i.exec(collection);
@@ -110,6 +64,8 @@ export class SyncStore {
   #log = [];
   /** idempotency key -> { answer, userId, collection } */
   #answers = new Map();
+  /** client id -> the user that first said hello with it (see claimClient) */
+  #clients = new Map();
   /** collection -> last number used for a server id */
   #counters = new Map();
   #closed = false;
@@ -177,6 +133,22 @@ export class SyncStore {
   answerFor(key) {
     const a = this.#answers.get(key);
     return a ? cloneJson(a) : null;
+  }
+
+  /** The user a client id belongs to (undefined: not claimed yet). */
+  clientOwner(clientId) {
+    return this.#clients.get(clientId);
+  }
+
+  /**
+   * Binds a client id to a user, durably, unless it is bound already. Returns the owner: `userId`
+   * when the claim holds (new or the same user), another user's id when it does not.
+   */
+  claimClient(clientId, userId = null) {
+    this.#checkOpen();
+    if (this.#clients.has(clientId)) return this.#clients.get(clientId);
+    this.#commit({ seq: this.#seq + 1, claim: { clientId, userId } });
+    return userId;
   }
 
   /** A copy of the change log entries after `cursor` (all of them: no compaction). */
@@ -314,6 +286,7 @@ export class SyncStore {
       ),
       changes: this.#log,
       answers: [...this.#answers],
+      clients: [...this.#clients],
     };
     const file = join(this.#dir, SNAPSHOT_FILE);
     const tmp = `${file}.tmp`;
@@ -393,6 +366,10 @@ export class SyncStore {
 
   #applyRecord(record) {
     this.#seq = record.seq;
+    if (record.claim) {
+      this.#clients.set(record.claim.clientId, record.claim.userId ?? null);
+      return;
+    }
     if (record.counter !== undefined && record.change)
       this.#counters.set(record.change.collection, record.counter);
     const ch = record.change;
@@ -428,6 +405,7 @@ export class SyncStore {
       }
       this.#log = state.changes;
       this.#answers = new Map(state.answers);
+      this.#clients = new Map(state.clients ?? []);
       this.recovery.snapshot = true;
     }
     const logFile = join(this.#dir, LOG_FILE);
@@ -451,7 +429,11 @@ export class SyncStore {
       } catch {
         record = null;
       }
-      if (!isPlainObject(record) || !Number.isInteger(record.seq) || typeof record.key !== 'string') {
+      const wellFormed =
+        isPlainObject(record) &&
+        Number.isInteger(record.seq) &&
+        (typeof record.key === 'string' || (isPlainObject(record.claim) && typeof record.claim.clientId === 'string'));
+      if (!wellFormed) {
         if (!badLine) badLine = lineNo;
         continue;
       }

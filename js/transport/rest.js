@@ -6,8 +6,10 @@
 // token as a Bearer header. Status codes map to the outbox's error classes. Pulls come from a
 // user function, on connect, on "Sync now" and every pollIntervalMs.
 
+// 401: the token (pause the queue until a new one); 403: this write is not allowed (final).
 function classify(status) {
-  if (status === 401 || status === 403) return 'auth';
+  if (status === 401) return 'auth';
+  if (status === 403) return 'forbidden';
   if (status === 409 || status === 412) return 'conflict';
   if (status === 408 || status === 425 || status === 429 || status >= 500) return 'transient';
   return 'validation';

@@ -19,6 +19,8 @@ export function createWebSocketTransport({
 } = {}) {
   if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError('url must be a string or URL');
   if (typeof WebSocketImpl !== 'function') throw new TypeError('no WebSocket implementation: pass { WebSocket }');
+  // URLs end up in logs and history: a token there would leak; it goes in hello ({ token }).
+  if (/[?&](token|access_token)=/i.test(String(url))) throw new TypeError('the token goes in the client options ({ token }), never in the url');
 
   let sink = null;
   let session = null;
@@ -193,7 +195,9 @@ export function createWebSocketTransport({
         sink.notification(msg);
         break;
       case 'error':
-        if (msg.code === 'unauthorized') {
+        // unauthorized: the token; forbidden: this client id belongs to another user. Either way
+        // only another token helps, so wait for one instead of reconnecting in a loop.
+        if (msg.code === 'unauthorized' || msg.code === 'forbidden') {
           authBlocked = true;
           sink.authRequired(msg.message ?? 'unauthorized');
           drop();
@@ -246,7 +250,7 @@ export function createWebSocketTransport({
     },
     /** Catch up now (focus, "Sync now"): reconnect at once if down, else ask for changes. */
     sync() {
-      if (!wanted) return;
+      if (!wanted || authBlocked) return; // the same token would be refused again: wait for setToken
       if (!socket) {
         if (reconnectTimer) clearTimer(reconnectTimer);
         reconnectTimer = null;

@@ -317,17 +317,17 @@ describe('push', () => {
     assert.deepEqual((await c.push([removal('c1:5', 'grades', 'g4', 2)])).results, [res.results[2]]);
   });
 
-  test("a key with another client's id is refused (validation), and not remembered", T, async (t) => {
+  test("a key with another client's id is refused (forbidden), and not remembered", T, async (t) => {
     const srv = await serve(t);
     const mallory = await srv.client({ clientId: 'mallory' });
     const res = await mallory.push([creation('alice:1', 'students', { name: 'evil' }), { ...creation('x', 'students') }, creation(':1', 'students')]);
-    assert.deepEqual(res.results.map((r) => [r.status, r.class]), [['error', 'validation'], ['error', 'validation'], ['error', 'validation']]);
+    assert.deepEqual(res.results.map((r) => [r.status, r.class]), [['error', 'forbidden'], ['error', 'validation'], ['error', 'validation']]);
     assert.match(res.results[0].message, /does not belong/);
     assert.equal(srv.store.cursor, 0);
     const alice = await srv.client({ clientId: 'alice' });
     assert.equal((await alice.push([creation('alice:1', 'students', { name: 'Alice' })])).results[0].status, 'ok');
     // and mallory cannot read alice's stored answer either
-    assert.equal((await mallory.push([creation('alice:1', 'students')])).results[0].class, 'validation');
+    assert.equal((await mallory.push([creation('alice:1', 'students')])).results[0].class, 'forbidden');
   });
 
   test('a lost ack: applied, dropped before push_result; the retry gets the same answer', T, async (t) => {
@@ -502,12 +502,12 @@ describe('authorization', () => {
     'tok-root': { userId: 'root', read: '*', write: '*' },
   });
 
-  test('write rules: no permission -> error class auth (not remembered); auth with a new token -> welcome; then ok', T, async (t) => {
+  test('write rules: no permission -> error class forbidden (not remembered); auth with a new token -> welcome; then ok', T, async (t) => {
     const srv = await serve(t, { authorize });
     const ann = await srv.client({ token: 'tok-ann', clientId: 'ann1' });
     const m = creation('ann1:1', 'grades', { v: 1 });
     const res = await ann.push([m]);
-    assert.deepEqual(res.results.map((r) => [r.status, r.class]), [['error', 'auth']]);
+    assert.deepEqual(res.results.map((r) => [r.status, r.class]), [['error', 'forbidden']]);
     ann.send({ type: 'auth', token: 'tok-ann-2' });
     const again = await ann.next('welcome');
     assert.deepEqual([again.userId, again.protocol], ['ann', 1]);
@@ -533,7 +533,7 @@ describe('authorization', () => {
     bob.send({ type: 'sync_request', cursor: 0 });
     const res = await bob.next('sync_response');
     assert.deepEqual(res.changes.map((c) => c.collection), ['students']);
-    assert.deepEqual((await bob.push([creation('bob:1', 'students')])).results.map((r) => r.class), ['auth']);
+    assert.deepEqual((await bob.push([creation('bob:1', 'students')])).results.map((r) => r.class), ['forbidden']);
   });
 
   test('an expired token: pushes get class auth, catch-up gets unauthorized', T, async (t) => {
@@ -590,9 +590,9 @@ describe('durability', () => {
     } finally {
       await first.close({ snapshot: false });
     }
-    appendFileSync(join(dataDir, 'log.jsonl'), '{"seq":5,"key":"c1:5","userId":"anon');
+    appendFileSync(join(dataDir, 'log.jsonl'), '{"seq":6,"key":"c1:5","userId":"anon');
     const srv = await serve(t, { dataDir });
-    assert.equal(srv.store.recovery.replayed, 4);
+    assert.equal(srv.store.recovery.replayed, 5); // c1's client-id claim and its 4 mutations
     assert.equal(srv.store.cursor, 4);
     const c = await srv.client({ clientId: 'c1' });
     assert.equal((await c.push([creation('c1:5', 'students', { name: 'Cy' })])).results[0].status, 'ok');
