@@ -28,5 +28,6 @@ export const createSyncCore = makeCreateSyncCore(async ({ debug, wasmBinary, loc
 /** A sync client: core + transport (url or transport) + storage (default: 'indexeddb'). */
 export const createSyncClient = makeCreateSyncClient(createSyncCore, {
   defaultStorage: 'indexeddb',
+  multiTab: true, // js/tabs/: the tabs of one origin share one outbox
   loadWebSocket: undefined,
 });
