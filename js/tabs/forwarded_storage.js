@@ -7,13 +7,16 @@ export const FORWARDED_PREFIX = 'tabs:forwarded:';
 export function withForwardedKeys(inner) {
   const extras = new WeakMap(); // persist effect -> extra put records
   const loaded = new Map(); // follower key -> { collection, id, at }
-  const state = { meta: null };
+  const state = { meta: null, durableNextSeq: 0 };
   const storage = {
     ...inner,
     async write(effect) {
       const more = extras.get(effect);
       // A new object: the core's effect stays as it was, for a retry after a failed write.
-      return inner.write(more ? { ...effect, put: [...(effect.put ?? []), ...more] } : effect);
+      await inner.write(more ? { ...effect, put: [...(effect.put ?? []), ...more] } : effect);
+      const meta = effect.put?.find((r) => r.store === 'meta' && r.key === 'core');
+      const next = Number(meta?.value?.outbox?.nextSeq);
+      if (Number.isFinite(next) && next > state.durableNextSeq) state.durableNextSeq = next;
     },
     async readAll() {
       const out = [];
@@ -22,7 +25,10 @@ export function withForwardedKeys(inner) {
           loaded.set(r.key.slice(FORWARDED_PREFIX.length), r.value);
           continue;
         }
-        if (r.store === 'meta' && r.key === 'core') state.meta = r.value;
+        if (r.store === 'meta' && r.key === 'core') {
+          state.meta = r.value;
+          state.durableNextSeq = Number(r.value?.outbox?.nextSeq) || 0;
+        }
         out.push(r);
       }
       return out;
@@ -33,6 +39,10 @@ export function withForwardedKeys(inner) {
     loaded,
     get meta() {
       return state.meta;
+    },
+    /** The shared outbox holds every key of the shared client id numbered below this. */
+    get durableNextSeq() {
+      return state.durableNextSeq;
     },
     attach(effect, records) {
       extras.set(effect, [...(extras.get(effect) ?? []), ...records]);

@@ -38,16 +38,17 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   let appIsEngine = false;
   let hidden = null; // { client, relay } in a follower tab that leads
   let relay = null; // the relay of whichever client is the engine in this tab
+  let appForwarded = null; // the app client's shared storage while the app client is the engine
   let closed = false;
   let becoming = Promise.resolve();
 
   const setRole = (role) => app?._setStatus({ tab: role });
-  const newTransport = () => createTabTransport({ name, tabId, BroadcastChannel, helloRetryMs: tabs.helloRetryMs });
+  const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel, helloRetryMs: tabs.helloRetryMs, ...extra });
 
   async function engineWithRelay() {
     const forwarded = withForwardedKeys(await openSharedStorage());
     const client = await startEngine({ storage: forwarded.storage });
-    return { client, relay: startTabRelay({ client, name, tabId, BroadcastChannel, forwarded }) };
+    return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel, forwarded }) };
   }
 
   // A follower tab elected: a hidden engine restored from the shared database, and a relay.
@@ -74,8 +75,15 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     if (appIsEngine) {
       appIsEngine = false;
       const shared = app._storage;
-      app._rewire({ transport: newTransport(), storage: createMemoryStorage() });
-      app.flush().then(() => shared.close?.()).catch(() => {});
+      const forwarded = appForwarded;
+      appForwarded = null;
+      // Its queued entries carry the shared client id. Those its own writes made durable are in the
+      // shared outbox already: flagged `shared`, the relay acknowledges them without applying.
+      const prefix = `${app.core.clientId}:`;
+      const isShared = (key) => typeof key === 'string' && key.startsWith(prefix) && Number(key.slice(prefix.length)) < forwarded.durableNextSeq;
+      const lastWrite = app.flush(); // the write under way, if any, decides what is durable
+      app._rewire({ transport: newTransport({ isShared, after: lastWrite }), storage: createMemoryStorage() });
+      lastWrite.then(() => shared.close?.()).catch(() => {});
     }
     if (hidden) {
       const h = hidden;
@@ -101,6 +109,7 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     const started = await engineWithRelay();
     app = started.client;
     relay = started.relay;
+    appForwarded = started.forwarded;
     appIsEngine = true;
   } else {
     app = await startFollower({ transport: newTransport(), clientId: `tab-${randomId()}` });

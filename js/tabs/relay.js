@@ -33,14 +33,9 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
   const idField = (c) => core._idFields?.get(c) ?? 'id';
   const versions = new Map(); // collection \0 id -> relay version
   const renames = new Map(); // collection \0 temp id -> server id
-  const applied = new Map(forwarded.loaded); // follower key -> { collection, id }
+  const applied = new Map(forwarded.loaded); // follower tab | follower key -> { collection, id }
   let counter = 0;
   let stopped = false;
-
-  // Keys of the shared client id below this number were in the shared outbox when this leader
-  // restored it: a former leader tab (now a follower) re-sending them must not apply them again.
-  const sharedPrefix = `${core.clientId}:`;
-  const restoredNextSeq = Number(forwarded.meta?.outbox?.nextSeq ?? 0);
 
   const k = (c, id) => `${c}\u0000${id}`;
   const versionOf = (c, id) => {
@@ -106,16 +101,17 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
 
   // Applies one forwarded mutation (synchronously, so pushes keep their order) and says what to
   // answer once the engine's storage has it.
-  function applyOne(m) {
+  function applyOne(m, from) {
     if (!m || typeof m.key !== 'string' || typeof m.collection !== 'string') return { error: 'a forwarded mutation needs key and collection' };
-    const known = applied.get(m.key);
-    if (known) return { ...known, key: m.key };
     const c = m.collection;
     let id = m.id === undefined || m.id === null ? undefined : finalId(c, String(m.id));
-    if (m.key.startsWith(sharedPrefix) && Number(m.key.slice(sharedPrefix.length)) < restoredNextSeq) {
-      applied.set(m.key, { collection: c, id });
-      return { key: m.key, collection: c, id };
-    }
+    // A former leader tab re-sending what it had itself written to the shared outbox: it is there
+    // (or already sent) under the shared client id; applying it again would duplicate it.
+    if (m.shared === true) return { key: m.key, collection: c, id };
+    // Keyed by sender too: a former leader's own keys share the client id with the leaders' keys.
+    const appliedKey = `${from}|${m.key}`;
+    const known = applied.get(appliedKey);
+    if (known) return { ...known, key: m.key };
     let request;
     if (m.kind === 'create') request = { collection: c, op: 'create', id, data: { ...(m.data ?? {}), [idField(c)]: id } };
     else if (m.kind === 'update') request = { collection: c, op: 'update', id, patch: m.data ?? {} };
@@ -131,10 +127,10 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     }
     if (id === undefined) id = r.changes?.[c]?.created?.[0];
     const record = { collection: c, id };
-    applied.set(m.key, record);
+    applied.set(appliedKey, record);
     const persist = r.effects?.find((e) => e.type === 'persist');
     // The follower key goes into the transaction that makes the mutation durable: both or neither.
-    if (persist) forwarded.attach(persist, [{ store: 'meta', key: FORWARDED_PREFIX + m.key, value: { ...record, at: Date.now() } }]);
+    if (persist) forwarded.attach(persist, [{ store: 'meta', key: FORWARDED_PREFIX + appliedKey, value: { ...record, at: Date.now() } }]);
     return { key: m.key, ...record };
   }
 
@@ -149,7 +145,8 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
 
   async function onPush(msg) {
     const mutations = Array.isArray(msg.mutations) ? msg.mutations : [];
-    const outcomes = mutations.map(applyOne);
+    const from = String(msg.from);
+    const outcomes = mutations.map((m) => applyOne(m, from));
     client._refreshCounts?.();
     await client.flush(); // every persist effect so far (ours included) is durable now
     post({ type: 'push_result', to: msg.from, batch: msg.batch, results: outcomes.map(answer) });

@@ -10,7 +10,14 @@
 
 const FIRST_VERSION = 2 ** 40;
 
-export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.BroadcastChannel, helloRetryMs = 1000 }) {
+/**
+ * @param {object} o
+ * @param {(key: string) => boolean} [o.isShared] a former leader's client: true for the keys it had
+ *   itself made durable in the shared outbox (the relay must not apply those again)
+ * @param {Promise<unknown>} [o.after] say hello only once this settles (a former leader: once its
+ *   last write to the shared database has finished, so isShared is final)
+ */
+export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.BroadcastChannel, helloRetryMs = 1000, isShared, after }) {
   let sink = null;
   let session = null; // () -> { clientId, token, ... }
   let channel = null;
@@ -126,14 +133,19 @@ export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.
     start(clientSink, getSession) {
       sink = clientSink;
       session = getSession;
-      channel = new BroadcastChannel(`syncore-tabs:${name}`);
-      channel.onmessage = ({ data }) => receive(data);
       // A leader that started before us announced itself already; ask, and keep asking while
       // there is none (a handoff in progress).
-      hello();
-      helloTimer = setInterval(() => {
-        if (!leader) hello();
-      }, helloRetryMs);
+      const begin = () => {
+        if (closed) return;
+        channel = new BroadcastChannel(`syncore-tabs:${name}`);
+        channel.onmessage = ({ data }) => receive(data);
+        hello();
+        helloTimer = setInterval(() => {
+          if (!leader) hello();
+        }, helloRetryMs);
+      };
+      if (after) Promise.resolve(after).then(begin, begin);
+      else begin();
     },
     // The link between tabs does not depend on the device's network: a follower keeps handing its
     // edits to the leader (durable there) while offline.
@@ -143,7 +155,9 @@ export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.
       if (!leader) return false;
       const translated = mutations.map((m) => {
         const to = m.id !== undefined && renames.get(key(m.collection, String(m.id)));
-        return to ? { ...m, id: to } : m;
+        const out = to ? { ...m, id: to } : { ...m };
+        if (isShared?.(m.key)) out.shared = true;
+        return out;
       });
       post({ type: 'push', session: leader.session, batch, mutations: translated });
       return true;
