@@ -55,15 +55,15 @@ async function startMultiTab(createSyncCore, platform, options, tabs) {
   const { url, collections = {}, token, client, websocket = {}, tabs: _tabs, storage: _storage, transport: _transport, ...rest } = options;
   const { idbOptions } = tabs;
   const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
-  const start = async (transport, storage, clientOptions) => {
+  const start = async (transport, storage, clientOptions, tokenNow = token) => {
     const core = await createSyncCore({ ...rest, collections });
-    return startSyncClient(core, { ...options, collections, transport, storage, token, client: clientOptions });
+    return startSyncClient(core, { ...options, collections, transport, storage, token: tokenNow, client: clientOptions });
   };
   return startTabbedClient({
     name: idbOptions.name ?? 'syncore',
     tabs,
     openSharedStorage: () => openIndexedDbStorage({ ...idbOptions, sensitiveFields: idbOptions.sensitiveFields ?? sensitiveFieldsOf(collections) }),
-    startEngine: ({ storage }) => start(createWebSocketTransport({ ...websocket, url, WebSocket }), storage, client),
+    startEngine: ({ storage, token: latest }) => start(createWebSocketTransport({ ...websocket, url, WebSocket }), storage, client, latest ?? token),
     startFollower: ({ transport, clientId }) => start(transport, createMemoryStorage(), { ...(client ?? {}), clientId }),
   });
 }

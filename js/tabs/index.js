@@ -47,7 +47,8 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
 
   async function engineWithRelay() {
     const forwarded = withForwardedKeys(await openSharedStorage());
-    const client = await startEngine({ storage: forwarded.storage });
+    // The token: the latest this tab's app client was given (setToken), else the one it started with.
+    const client = await startEngine({ storage: forwarded.storage, token: app?._token });
     return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel, forwarded }) };
   }
 

@@ -134,8 +134,10 @@ test('leader closes with forwarded writes still queued offline: the next leader 
   // b's writes are acknowledged by the leader once durable in the shared database.
   await until(() => b.status.pending === 8 && b.core.stats().pending === 0, "b's writes durable in the leader");
   assert.equal(server.store.list('todos').length, 0, 'nothing reached the server yet');
+  const closedAt = Date.now();
   await a.close(); // the leader tab goes away
   await until(() => b.status.tab === 'leader', 'b elected');
+  t.diagnostic(`fallback election (heartbeat 40 ms, resign on close): leader after ${Date.now() - closedAt} ms`);
   await until(settled([b], server, 8), 'everything on the server');
   assertExactlyOnce(server, expected, 'after handoff');
   assert.deepEqual(titles(b), serverTitles(server));
@@ -174,8 +176,10 @@ test('a push the leader persisted but never acknowledged is not applied again by
 test('a push the leader never persisted is re-sent to the next leader and applied once', async (t) => {
   const server = await startSyncServer();
   const origin = { idb: new IDBFactory(), name: 'four' };
-  // The first leader never takes b's pushes in (it dies between receiving and persisting).
-  const a = await openTab(server, origin, { BroadcastChannel: lossyChannel({ in: (m) => m?.type === 'push' }) });
+  // The first leader never takes b's pushes in (it dies between receiving and persisting), and
+  // dies without a word (no resign, no bye): the others notice the missing heartbeats.
+  const silent = (m) => m?.type === 'resign' || m?.type === 'bye';
+  const a = await openTab(server, origin, { BroadcastChannel: lossyChannel({ in: (m) => m?.type === 'push', out: silent }) });
   const b = await openTab(server, origin);
   const c = await openTab(server, origin);
   t.after(async () => {
@@ -186,8 +190,10 @@ test('a push the leader never persisted is re-sent to the next leader and applie
   assert.equal(a.status.tab, 'leader');
   for (let i = 0; i < 3; i++) b.collection('todos').create({ title: `b${i}`, n: i });
   await until(() => b.core.stats().pending === 3, 'b waits for its acks');
+  const closedAt = Date.now();
   await a.close();
   await until(() => [b, c].some((x) => x.status.tab === 'leader'), 'a new leader');
+  t.diagnostic(`fallback election after a silent leader death (heartbeat 40 ms): leader after ${Date.now() - closedAt} ms`);
   await until(settled([b, c], server, 3), 'on the server and in both tabs');
   assertExactlyOnce(server, ['b0', 'b1', 'b2'], 'after handoff');
   assert.deepEqual(titles(c), serverTitles(server));
