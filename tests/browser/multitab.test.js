@@ -227,6 +227,8 @@ test('two pages of one browser profile: one leader (Web Lock), writes from both 
   assert.equal(await role(A), 'leader');
   assert.equal(await role(B), 'follower');
   assert.equal(await evaluate(A, () => window.tab.client.tabs.election), 'web-locks');
+  await waitFor(A, () => window.tab.client.status.connected && window.tab.client.status.lastSyncAt !== null, undefined, 'A connected');
+  await waitFor(B, () => window.tab.client.status.connected, undefined, "B showing the leader's connection");
   assert.equal(sync.connections().length, 1, 'one socket for the origin');
   await write(A, 'a', 10);
   await write(B, 'b', 10);
@@ -269,6 +271,9 @@ test('a frozen leader page hands off; resumed, it writes through the new leader'
   await converged(B, 'B after resuming');
   await converged(C, 'C after B resumed');
   assertExactlyOnce('after the freeze');
+  // The frozen leader closed its socket as it froze; the server may take a moment to see it.
+  const deadline = Date.now() + 5000;
+  while (sync.connections().length !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(sync.connections().length, 1, 'still one socket for the origin');
 });
 
