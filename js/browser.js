@@ -39,5 +39,6 @@ function debugBuildMissing(err) {
 /** A sync client: core + transport (url or transport) + storage (default: 'indexeddb'). */
 export const createSyncClient = /* @__PURE__ */ makeCreateSyncClient(createSyncCore, {
   defaultStorage: 'indexeddb',
+  multiTab: true, // js/tabs/: the tabs of one origin share one outbox
   loadWebSocket: undefined,
 });

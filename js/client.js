@@ -36,7 +36,8 @@ class SyncClient {
     this._storageRetryMs = 1000;
     this._closed = false;
     this._status = { online: true, connected: false, syncing: false, pending: 0, failed: 0, conflicts: 0,
-      lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom' };
+      lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom', tab: null };
+    this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
   }
 
   async _start() {
@@ -201,7 +202,30 @@ class SyncClient {
         this._emit('authRequired', { message });
       },
       error: (e) => this._emit('error', new SyncError(e.code ?? 'TRANSPORT', e.message ?? '')),
+      // A transport in front of another client (a follower tab's, js/tabs/): its status is ours.
+      upstream: (s) => {
+        this._upstream = s && typeof s === 'object' ? s : null;
+        this._refreshCounts();
+        this._setStatus({});
+      },
     };
+  }
+
+  /** @internal Swaps transport and storage (a leader tab becoming a follower, js/tabs/). */
+  _rewire({ transport, storage }) {
+    const old = this._transport;
+    this._transport = null;
+    old?.close();
+    this._sink().disconnected();
+    if (storage) this._storage = storage;
+    this._transport = transport;
+    this._transport.start(this._sink(), () => ({
+      clientId: this.core.clientId,
+      token: this._token,
+      cursor: this.core.cursor,
+      collections: Object.keys(this._options.collections ?? {}),
+    }));
+    this._transport.connect();
   }
 
   _maybeCompleted() {
@@ -356,10 +380,13 @@ class SyncClient {
 
   _refreshCounts() {
     const st = this.core.stats();
-    this._setStatus({ pending: st.pending, failed: st.deadLetters, conflicts: st.conflicts });
+    const up = this._upstream;
+    this._setStatus({ pending: st.pending + (up?.pending ?? 0), failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0) });
   }
 
   _setStatus(patch) {
+    const up = this._upstream;
+    if (up) patch = { ...patch, connected: Boolean(up.connected), connection: up.connection ?? 'offline', retryInMs: up.retryInMs ?? null, syncing: Boolean(up.syncing) };
     let changed = false;
     for (const [k, v] of Object.entries(patch)) {
       if (this._status[k] !== v) {

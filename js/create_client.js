@@ -5,11 +5,14 @@ import { startSyncClient } from './client.js';
 import { createWebSocketTransport } from './transport/websocket.js';
 import { createMemoryStorage } from './storage/memory.js';
 import { openIndexedDbStorage } from './storage/indexeddb.js';
+import { startTabbedClient } from './tabs/index.js';
 
 export function makeCreateSyncClient(createSyncCore, platform) {
   return async function createSyncClient(options = {}) {
     if (options === null || typeof options !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'options must be an object');
-    const { url, transport, collections = {}, storage, token, client, websocket = {}, ...rest } = options;
+    const { url, transport, collections = {}, storage, token, client, websocket = {}, tabs, ...rest } = options;
+    const tabsOptions = multiTabOptions(options, storage ?? platform.defaultStorage, platform);
+    if (tabsOptions) return startMultiTab(createSyncCore, platform, options, tabsOptions);
     const core = await createSyncCore({ ...rest, collections });
     let t = transport ?? null;
     if (!t && url !== undefined) {
@@ -28,6 +31,41 @@ export function makeCreateSyncClient(createSyncCore, platform) {
       throw new SyncError(ErrorCodes.WRONG_TYPE, "storage must be 'indexeddb', 'memory' or a storage object");
     return startSyncClient(core, { ...options, collections, transport: t, storage: s, token, client });
   };
+}
+
+// Multi-tab (js/tabs/) where it is needed: the shared database is IndexedDB, the connection is
+// the WebSocket made here from `url`, and tabs can talk (BroadcastChannel). On by default in the
+// browser; `tabs: false` turns it off, `tabs: true` or an object turns it on elsewhere (Node tests).
+function multiTabOptions(options, storage, platform) {
+  const { tabs } = options;
+  if (tabs === false || tabs === null) return null;
+  if (tabs === undefined && !platform.multiTab) return null;
+  const o = typeof tabs === 'object' ? tabs : {};
+  if (typeof (o.BroadcastChannel ?? globalThis.BroadcastChannel) !== 'function') return null;
+  if (options.url === undefined || options.transport) return null;
+  const idb = storage === 'indexeddb' || (storage !== null && typeof storage === 'object' && typeof storage.write !== 'function' && typeof storage.readAll !== 'function');
+  if (!idb) return null;
+  const idbOptions = storage === 'indexeddb' ? {} : storage;
+  const factory = idbOptions.indexedDB ?? globalThis.indexedDB;
+  if (!factory || typeof factory.open !== 'function') return null; // memory-only anyway: nothing to share
+  return { ...o, idbOptions };
+}
+
+async function startMultiTab(createSyncCore, platform, options, tabs) {
+  const { url, collections = {}, token, client, websocket = {}, tabs: _tabs, storage: _storage, transport: _transport, ...rest } = options;
+  const { idbOptions } = tabs;
+  const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
+  const start = async (transport, storage, clientOptions, tokenNow = token) => {
+    const core = await createSyncCore({ ...rest, collections });
+    return startSyncClient(core, { ...options, collections, transport, storage, token: tokenNow, client: clientOptions });
+  };
+  return startTabbedClient({
+    name: idbOptions.name ?? 'syncore',
+    tabs,
+    openSharedStorage: () => openIndexedDbStorage({ ...idbOptions, sensitiveFields: idbOptions.sensitiveFields ?? sensitiveFieldsOf(collections) }),
+    startEngine: ({ storage, token: latest }) => start(createWebSocketTransport({ ...websocket, url, WebSocket }), storage, client, latest ?? token),
+    startFollower: ({ transport, clientId }) => start(transport, createMemoryStorage(), { ...(client ?? {}), clientId }),
+  });
 }
 
 // Per-collection option { sensitiveFields: [...] } -> the storage's map.

@@ -285,6 +285,8 @@ export interface TransportSink {
   deliver(changes: unknown[], cursor?: number): boolean;
   answer(batch: number, results: unknown[]): void;
   status(s: { state: string; retryInMs?: number }): void;
+  /** A transport in front of another client (a follower tab's): that client's connection and counts. */
+  upstream?(s: Partial<SyncStatus> | null): void;
   notification(n: unknown): void;
   authRequired(message: string): void;
   error(e: { code: string; message: string }): void;
@@ -338,7 +340,30 @@ export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'co
   batchTimeoutMs?: number;
   window?: EventTarget;
   document?: EventTarget & { visibilityState?: string };
+  /**
+   * Multi-tab (docs/multitab.md): the tabs of one origin share one outbox through one leader tab.
+   * On by default in the browser when the client makes its own WebSocket (`url`), stores in
+   * IndexedDB and BroadcastChannel exists; `false` turns it off; `true` or options turn it on
+   * elsewhere (Node tests).
+   */
+  tabs?: boolean | MultiTabOptions;
 }
+
+export interface MultiTabOptions {
+  /** Web Locks to elect the leader [navigator.locks]; null: use the BroadcastChannel election. */
+  locks?: unknown | null;
+  BroadcastChannel?: unknown;
+  /** Heartbeat of the BroadcastChannel election [1000 ms]; a leader is presumed gone after 3. */
+  heartbeatMs?: number;
+  /** How often a follower without a leader says hello again [1000 ms]. */
+  helloRetryMs?: number;
+  /** Where `freeze` / `resume` are heard [document]; `pagehide` / `pageshow` on `window`. */
+  document?: EventTarget;
+  window?: EventTarget;
+}
+
+/** 'leader': this tab owns the socket and the shared outbox; 'follower': it forwards to the leader. */
+export type TabRole = 'leader' | 'follower';
 
 export interface SyncStatus {
   online: boolean;
@@ -351,6 +376,8 @@ export interface SyncStatus {
   connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required';
   retryInMs: number | null;
   storage: string;
+  /** Multi-tab role; null when multi-tab is off. A follower's connection and counts are the leader's. */
+  tab: TabRole | null;
 }
 
 export interface MutationHandle<T extends Entity = Entity> {
@@ -396,6 +423,14 @@ export interface SyncClient {
   clearLocalData(): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Present when multi-tab is on. */
+  readonly tabs?: {
+    readonly tabId: string;
+    readonly election: 'web-locks' | 'broadcast-channel';
+    readonly role: TabRole;
+    /** The client that owns the socket and the shared database in this tab, when it leads. */
+    readonly engine: SyncClient | null;
+  };
 }
 
 export declare function createSyncClient(options: CreateSyncClientOptions): Promise<SyncClient>;

@@ -1,0 +1,169 @@
+// Multi-tab: the tabs of one origin share one outbox through one leader tab.
+//
+// The leader's app client is an ordinary SyncClient (WebSocket + the shared IndexedDB) with a relay
+// (relay.js) serving the other tabs. A follower's app client is a SyncClient whose transport is
+// the tab link (tab_transport.js) and whose storage is memory: it has its own client id, so its
+// idempotency keys and temp ids never collide with another tab's, and it never writes the shared
+// database. When a follower is elected (the leader closed or froze), it starts a second, hidden
+// SyncClient restored from the shared database (the "engine") with a relay, and its app client
+// goes on as a follower of its own tab. A leader whose app client is the engine and that freezes
+// turns that client into a follower in place: no more writes to the shared database from it.
+// See docs/multitab.md.
+import { createElection } from './election.js';
+import { startTabRelay } from './relay.js';
+import { createTabTransport } from './tab_transport.js';
+import { withForwardedKeys } from './forwarded_storage.js';
+import { createMemoryStorage } from '../storage/memory.js';
+
+function randomId() {
+  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * @param {object} o
+ * @param {string} o.name the shared database's name (one leader per name)
+ * @param {object} o.tabs the `tabs` option (object form)
+ * @param {() => Promise<object>} o.startEngine starts a SyncClient on o.storage (the shared
+ *   database wrapped by withForwardedKeys) with a WebSocket transport; gets { storage }
+ * @param {() => Promise<object>} o.openSharedStorage opens the shared IndexedDB storage
+ * @param {(o: { transport, clientId }) => Promise<object>} o.startFollower starts a SyncClient on memory
+ */
+export async function startTabbedClient({ name, tabs, startEngine, openSharedStorage, startFollower }) {
+  const tabId = randomId();
+  const BroadcastChannel = tabs.BroadcastChannel ?? globalThis.BroadcastChannel;
+  const doc = tabs.document ?? globalThis.document;
+  const win = tabs.window ?? globalThis.window;
+  let app = null; // the client the app holds
+  let appIsEngine = false;
+  let hidden = null; // { client, relay } in a follower tab that leads
+  let relay = null; // the relay of whichever client is the engine in this tab
+  let appForwarded = null; // the app client's shared storage while the app client is the engine
+  let closed = false;
+  let becoming = Promise.resolve();
+
+  const setRole = (role) => app?._setStatus({ tab: role });
+  const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel, helloRetryMs: tabs.helloRetryMs, ...extra });
+
+  async function engineWithRelay() {
+    const forwarded = withForwardedKeys(await openSharedStorage());
+    // The token: the latest this tab's app client was given (setToken), else the one it started with.
+    const client = await startEngine({ storage: forwarded.storage, token: app?._token });
+    return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel, forwarded }) };
+  }
+
+  // A follower tab elected: a hidden engine restored from the shared database, and a relay.
+  const lead = () => {
+    becoming = becoming.then(async () => {
+      if (closed || appIsEngine || hidden || !election.leading) return;
+      const started = await engineWithRelay();
+      if (closed || !election.leading) {
+        started.relay.stop();
+        await started.client.close();
+        return;
+      }
+      hidden = started;
+      relay = started.relay;
+      setRole('leader');
+    }).catch((err) => app?._emit?.('error', err));
+  };
+
+  // Leadership lost (frozen, hidden, closing): stop using the shared database and the socket at
+  // once. Synchronous up to the writes already under way: a frozen tab must not keep the lock.
+  const stepDown = () => {
+    relay?.stop();
+    relay = null;
+    if (appIsEngine) {
+      appIsEngine = false;
+      const shared = app._storage;
+      const forwarded = appForwarded;
+      appForwarded = null;
+      // Its queued entries carry the shared client id. Those its own writes made durable are in the
+      // shared outbox already: flagged `shared`, the relay acknowledges them without applying.
+      const prefix = `${app.core.clientId}:`;
+      const isShared = (key) => typeof key === 'string' && key.startsWith(prefix) && Number(key.slice(prefix.length)) < forwarded.durableNextSeq;
+      const lastWrite = app.flush(); // the write under way, if any, decides what is durable
+      app._rewire({ transport: newTransport({ isShared, after: lastWrite }), storage: createMemoryStorage() });
+      lastWrite.then(() => shared.close?.()).catch(() => {});
+    }
+    if (hidden) {
+      const h = hidden;
+      hidden = null;
+      h.client.close().catch(() => {});
+    }
+    setRole('follower');
+  };
+
+  const election = createElection({
+    name,
+    tabId,
+    locks: tabs.locks === undefined ? globalThis.navigator?.locks : tabs.locks,
+    BroadcastChannel,
+    heartbeatMs: tabs.heartbeatMs,
+    onElected: lead,
+    onDeposed: () => {
+      if (!closed) stepDown();
+    },
+  });
+
+  if (await election.start()) {
+    const started = await engineWithRelay();
+    app = started.client;
+    relay = started.relay;
+    appForwarded = started.forwarded;
+    appIsEngine = true;
+  } else {
+    app = await startFollower({ transport: newTransport(), clientId: `tab-${randomId()}` });
+  }
+  setRole(appIsEngine ? 'leader' : 'follower');
+  if (!appIsEngine && election.leading) lead(); // elected while the follower was starting
+
+  // Page lifecycle: a frozen or hidden-for-good tab hands leadership on; a resumed one queues again.
+  const onFreeze = () => {
+    if (closed) return;
+    election.resign(); // onDeposed steps down when this tab led
+    stepDown();
+  };
+  const onResume = () => {
+    if (!closed) election.rejoin();
+  };
+  const onPageShow = (e) => {
+    if (e?.persisted) onResume();
+  };
+  doc?.addEventListener?.('freeze', onFreeze);
+  doc?.addEventListener?.('resume', onResume);
+  win?.addEventListener?.('pagehide', onFreeze);
+  win?.addEventListener?.('pageshow', onPageShow);
+
+  const closeApp = app.close.bind(app);
+  app.close = async () => {
+    if (closed) return;
+    closed = true;
+    doc?.removeEventListener?.('freeze', onFreeze);
+    doc?.removeEventListener?.('resume', onResume);
+    win?.removeEventListener?.('pagehide', onFreeze);
+    win?.removeEventListener?.('pageshow', onPageShow);
+    relay?.stop();
+    relay = null;
+    await becoming;
+    const h = hidden;
+    hidden = null;
+    await closeApp(); // flushes its writes before the lock goes
+    if (h) await h.client.close();
+    election.close();
+  };
+  Object.defineProperty(app, 'tabs', {
+    value: Object.freeze({
+      tabId,
+      election: election.kind,
+      get role() {
+        return appIsEngine || hidden ? 'leader' : 'follower';
+      },
+      /** The engine of this tab when it leads (the app client itself, or the hidden one). */
+      get engine() {
+        return appIsEngine ? app : hidden?.client ?? null;
+      },
+    }),
+  });
+  return app;
+}
