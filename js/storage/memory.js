@@ -1,6 +1,7 @@
 // Storage without persistence: the same interface as the IndexedDB adapter, for tests, for apps
 // that keep nothing on the device, and as the fallback where IndexedDB is unavailable.
 import { SyncError } from '../errors.js';
+import { quarantineInMemory } from './quarantine.js';
 
 /** The stores a persist effect writes to. */
 export const STORES = Object.freeze(['meta', 'entities', 'outbox', 'deadLetters', 'conflicts']);
@@ -91,6 +92,8 @@ export function createMemoryStorage({ sensitiveFields = {} } = {}) {
   // store -> Map(key text -> { key, value }); array keys need a value-based identity.
   const stores = new Map(STORES.map((s) => [s, new Map()]));
   let closed = false;
+  const quarantine = quarantineInMemory();
+  const listeners = new Set();
 
   const live = () => {
     if (closed) throw storageError('STORAGE_FAILED', 'this storage was closed');
@@ -127,6 +130,35 @@ export function createMemoryStorage({ sensitiveFields = {} } = {}) {
     async clear() {
       live();
       for (const map of stores.values()) map.clear();
+      await quarantine.clear();
+    },
+
+    /** Moves records the core refused out of the stores, as the IndexedDB adapter does. */
+    async quarantine(records, reason) {
+      live();
+      const at = Date.now();
+      await quarantine.add(records.map((r) => ({ store: r.store, key: r.key, value: r.value, reason: String(reason), at })));
+      for (const r of records) stores.get(r.store)?.delete(id(r.key));
+      for (const r of records) {
+        const event = { type: 'quarantined', store: r.store, key: r.key, reason: String(reason) };
+        for (const fn of [...listeners]) {
+          try {
+            fn(event);
+          } catch (err) {
+            queueMicrotask(() => {
+              throw err;
+            });
+          }
+        }
+      }
+    },
+
+    readQuarantine: () => quarantine.list(),
+    clearQuarantine: () => quarantine.clear(),
+
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
     },
 
     async close() {
