@@ -4,7 +4,7 @@
 // promises an app can use.
 import { SyncError, ErrorCodes } from './errors.js';
 import { createMemoryStorage } from './storage/memory.js';
-import { restoreWithQuarantine } from './storage/recover.js';
+import { restoreWithQuarantine, sortOutRedacted } from './storage/recover.js';
 import { watchNetwork } from './network.js';
 
 const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
@@ -97,11 +97,20 @@ class SyncClient {
       : async (rs, reason) => { // a custom storage without one: left where they are, reported
         for (const r of rs) this._storageEvent({ type: 'quarantined', store: r.store, key: r.key, reason, kept: true });
       };
-    await restoreWithQuarantine(this.core, records, {
+    const { keep, dropped, lost } = sortOutRedacted(records);
+    if (dropped.length > 0) await storage.write({ type: 'persist', put: [], delete: dropped.map((r) => ({ store: r.store, key: r.key })) }).catch(() => {});
+    for (const l of lost) this._emit('storageEvent', { type: 'sensitive-values-lost', ...l });
+    const { quarantined, cursorReset } = await restoreWithQuarantine(this.core, keep, {
       quarantine,
       write: (effect) => storage.write(effect),
       entitiesLost: this._entitiesQuarantined === true,
     });
+    this._restoreReport = { records: keep.length - quarantined.length, quarantined: this._quarantinedCount, cursorReset, sensitiveValuesLost: lost };
+  }
+
+  /** What the start found in storage (events then came before any listener could be added). */
+  get restoreReport() {
+    return this._restoreReport ?? { records: 0, quarantined: 0, cursorReset: false, sensitiveValuesLost: [] };
   }
 
   _storageEvent(event) {

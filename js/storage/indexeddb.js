@@ -115,18 +115,28 @@ export async function openIndexedDbStorage({
 
   // The browser may close the connection (storage cleared, disk trouble), or another tab may need
   // it gone to upgrade or delete the database. Let go at once and reopen on the next use.
+  const drop = (conn, reason, event) => {
+    if (db !== conn) return;
+    db = null;
+    conn.close();
+    const closed = { type: 'storage-closed', reason };
+    if (reason === 'versionchange') closed.newVersion = event?.newVersion ?? null; // null: deleted
+    emit(closed);
+  };
   const adopt = (conn) => {
-    const lost = (reason) => (event) => {
-      if (db !== conn) return;
-      db = null;
-      conn.close();
-      const closed = { type: 'storage-closed', reason };
-      if (reason === 'versionchange') closed.newVersion = event?.newVersion ?? null; // null: deleted
-      emit(closed);
-    };
-    conn.onversionchange = lost('versionchange');
-    conn.onclose = lost('close');
+    conn.onversionchange = (event) => drop(conn, 'versionchange', event);
+    conn.onclose = () => drop(conn, 'close');
     db = conn;
+  };
+  // A forced close aborts the connection's transactions before its close event: the only sign at
+  // abort time is that the connection refuses new transactions (its close-pending flag).
+  const closing = (conn) => {
+    try {
+      conn.transaction(STORES[0], 'readonly');
+      return false;
+    } catch (err) {
+      return err?.name === 'InvalidStateError';
+    }
   };
   adopt(db);
 
@@ -194,7 +204,7 @@ export async function openIndexedDbStorage({
         let thrown;
         tx.oncomplete = () => resolve({ ok: true });
         // tx.error first: when the browser aborted (quota), later calls throw a less telling error.
-        tx.onabort = () => resolve({ ok: false, thrown, error: tx.error ?? thrown ?? new DOMException('transaction aborted', 'AbortError') });
+        tx.onabort = () => resolve({ ok: false, txError: tx.error, error: tx.error ?? thrown ?? new DOMException('transaction aborted', 'AbortError') });
         try {
           body(tx);
         } catch (err) {
@@ -207,8 +217,12 @@ export async function openIndexedDbStorage({
         }
       });
       if (outcome.ok) return;
-      const connectionLost = db !== conn && outcome.thrown === undefined && outcome.error?.name !== 'QuotaExceededError';
-      if (connectionLost && attempt < 2) continue;
+      // tx.error is null when we aborted it ourselves (a value that cannot be stored).
+      const connectionLost = outcome.txError?.name === 'AbortError' && (db !== conn || closing(conn));
+      if (connectionLost && attempt < 2) {
+        drop(conn, 'close');
+        continue;
+      }
       throw outcome.error;
     }
   };

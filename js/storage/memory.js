@@ -33,23 +33,29 @@ export function redactRecord(record, sensitiveFields) {
   for (const [holder, field] of targets) {
     const target = holder?.[field];
     if (target === null || typeof target !== 'object') continue;
-    for (const path of paths) removePath(target, String(path).split('.'));
+    const removed = paths.filter((path) => removePath(target, String(path).split('.')));
+    // A pending change that loses values here cannot be replayed whole after a reload: say which
+    // fields it lost, so the restore can report it (and drop an edit that is left empty).
+    if (field === 'payload' && removed.length > 0) holder.redactedFields = removed;
   }
   return copy;
 }
 
 // An array met on the way with a non-numeric segment gets the rest of the path removed from every
 // element: a sensitive field inside a list of sub-objects must not survive in any of them.
+// Returns whether anything was removed.
 function removePath(node, segments) {
-  if (node === null || typeof node !== 'object') return;
+  if (node === null || typeof node !== 'object') return false;
   const [head, ...rest] = segments;
   if (Array.isArray(node) && !/^\d+$/.test(head)) {
-    for (const item of node) removePath(item, segments);
-    return;
+    let removed = false;
+    for (const item of node) removed = removePath(item, segments) || removed;
+    return removed;
   }
-  if (!Object.prototype.hasOwnProperty.call(node, head)) return;
-  if (rest.length === 0) delete node[head];
-  else removePath(node[head], rest);
+  if (!Object.prototype.hasOwnProperty.call(node, head)) return false;
+  if (rest.length > 0) return removePath(node[head], rest);
+  delete node[head];
+  return true;
 }
 
 /** Valid IndexedDB keys, so that what memory storage accepts IndexedDB would accept too. */

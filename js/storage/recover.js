@@ -58,6 +58,34 @@ export async function restoreWithQuarantine(core, records, { quarantine, write, 
   }
 }
 
+// A patch with nothing in it but empty objects changes nothing (JSON merge patch).
+function isEmptyPatch(patch) {
+  return patch !== null && typeof patch === 'object' && !Array.isArray(patch) && Object.values(patch).every(isEmptyPatch);
+}
+
+/**
+ * Sensitive values are never stored, so a pending change that carried some comes back without
+ * them (the storage marks it with redactedFields). Each is reported; an update left with nothing
+ * in it is dropped instead of sending an empty patch (and deleted from storage).
+ * @returns {{ keep: object[], dropped: object[], lost: { collection: string, id: string, fields: string[], dropped: boolean }[] }}
+ */
+export function sortOutRedacted(records) {
+  const keep = [];
+  const dropped = [];
+  const lost = [];
+  for (const r of records) {
+    const v = r.store === 'outbox' ? r.value : undefined;
+    if (!v || !Array.isArray(v.redactedFields)) {
+      keep.push(r);
+      continue;
+    }
+    const drop = v.kind === 'update' && isEmptyPatch(v.payload);
+    lost.push({ collection: v.collection, id: v.entityId, fields: v.redactedFields, dropped: drop });
+    (drop ? dropped : keep).push(r);
+  }
+  return { keep, dropped, lost };
+}
+
 // A lost entity record leaves a hole the server would never fill: its change lies before the
 // stored cursor. Catching up from 0 again sends every entity; known versions change nothing.
 function withCursorReset(records) {
