@@ -124,6 +124,9 @@ class SyncClient {
       this._writeWarning = { code: 'STORAGE_CLOSED', message: `the local database was closed (${event.reason}): reopening` };
     } else if (event?.type === 'storage-reopened' && this._writeWarning?.code === 'STORAGE_CLOSED') {
       this._writeWarning = null;
+    } else if (event?.type === 'storage-recreated' && !this._closed) {
+      // The database is new and empty: everything the core holds goes back in, after what is queued.
+      this._carryOut([{ type: 'persist', put: this.core.exportRecords(), delete: [] }]);
     }
     this._setStatus({ storageWarning: this._writeWarning ?? this._lastingWarning });
     this._emit('storageEvent', event);

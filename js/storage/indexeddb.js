@@ -29,6 +29,9 @@ function safeEmit(onEvent, event) {
   }
 }
 
+// Connections that created their database (it did not exist, or was deleted meanwhile).
+const createdAnew = new WeakSet();
+
 /**
  * Opens (creating or upgrading) the database; rejects with the underlying error. Without a version
  * it opens whatever version is there (after another tab upgraded it).
@@ -46,6 +49,7 @@ function openDatabase(factory, name, version, migrate) {
     req.onupgradeneeded = (event) => {
       const db = req.result;
       const transaction = req.transaction;
+      if (event.oldVersion === 0) createdAnew.add(db);
       for (const store of STORES) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
       if (typeof migrate !== 'function') return;
       try {
@@ -165,6 +169,9 @@ export async function openIndexedDbStorage({
         }
         adopt(conn);
         emit({ type: 'storage-reopened', version: conn.version });
+        // Deleted while we were away (site data cleared, another tab): what this tab still holds
+        // is the only copy; the storage-recreated event asks the owner to write it all again.
+        if (createdAnew.has(conn)) emit({ type: 'storage-recreated' });
         return conn;
       },
       (err) => {

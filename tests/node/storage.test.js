@@ -273,7 +273,7 @@ test('versionchange or a forced close: storage-closed, then the next write reope
   assert.deepEqual(events.at(-1), { type: 'storage-closed', reason: 'close' });
   assert.equal((await storage.readAll()).length, everyStore().put.length);
   assert.equal(connections.length, 3);
-  assert.deepEqual(types(), ['storage-closed', 'storage-reopened', 'storage-closed', 'storage-reopened']);
+  assert.deepEqual(types(), ['storage-closed', 'storage-reopened', 'storage-recreated', 'storage-closed', 'storage-reopened']);
 
   // A newer app version upgrades the database: this one lets it, then carries on at that version.
   const newer = await openIndexedDbStorage({ indexedDB, name: 'tabs', version: 2 });

@@ -240,6 +240,29 @@ test('another tab upgrades the database: this one lets it, carries on at the new
   await again.close();
 });
 
+test('another tab deletes the database: this tab lets it go, then writes everything it holds back', async () => {
+  const indexedDB = new IDBFactory();
+  const options = { collections: { todos: {} }, storage: { indexedDB, name: 'deleted' } };
+  const client = await createSyncClient(options);
+  const todos = client.collection('todos');
+  client.core.applyServer({ ops: [{ op: 'upsert', collection: 'todos', id: 's', version: 3, data: { id: 's', title: 'server' } }], cursor: 4 });
+  todos.create({ id: 'a', title: 'a' });
+  await client.flush();
+  await request(indexedDB.deleteDatabase('deleted')); // not blocked: this tab closed at once
+  const events = [];
+  client.on('storageEvent', (e) => events.push(e.type));
+  todos.create({ id: 'b', title: 'b' });
+  await client.flush();
+  assert.deepEqual(events, ['storage-reopened', 'storage-recreated']);
+  await client.close();
+
+  const again = await createSyncClient(options);
+  assert.deepEqual(titles(again.collection('todos').list()), ['a', 'b', 'server']);
+  assert.equal(again.status.pending, 2);
+  assert.equal(again.core.cursor, 4);
+  await again.close();
+});
+
 test('torn records fail their checksum: quarantined and reported, the rest restores, lost entities come back', async (t) => {
   const server = await startSyncServer();
   t.after(() => server.close());
