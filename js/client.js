@@ -92,11 +92,19 @@ class SyncClient {
       return;
     }
     const storage = this._storage;
-    const quarantine = typeof storage.quarantine === 'function'
-      ? (rs, reason) => storage.quarantine(rs, reason)
-      : async (rs, reason) => { // a custom storage without one: left where they are, reported
-        for (const r of rs) this._storageEvent({ type: 'quarantined', store: r.store, key: r.key, reason, kept: true });
-      };
+    // Left where they are but not restored, and reported, when the storage cannot move them
+    // (a custom storage without quarantine(), or the move failing): the start goes on either way.
+    const keepInPlace = (rs, reason) => {
+      for (const r of rs) this._storageEvent({ type: 'quarantined', store: r.store, key: r.key, reason, kept: true });
+    };
+    const quarantine = async (rs, reason) => {
+      if (typeof storage.quarantine !== 'function') return keepInPlace(rs, reason);
+      try {
+        await storage.quarantine(rs, reason);
+      } catch {
+        keepInPlace(rs, reason);
+      }
+    };
     const { keep, dropped, lost } = sortOutRedacted(records);
     if (dropped.length > 0) await storage.write({ type: 'persist', put: [], delete: dropped.map((r) => ({ store: r.store, key: r.key })) }).catch(() => {});
     for (const l of lost) this._emit('storageEvent', { type: 'sensitive-values-lost', ...l });
@@ -166,10 +174,13 @@ class SyncClient {
       } catch (err) {
         const code = err?.code ?? 'STORAGE_FAILED';
         const message = String(err?.message ?? err);
-        this._writeWarning = { code, message: code === 'STORAGE_QUOTA'
+        const text = code === 'STORAGE_QUOTA'
           ? `storage is full: changes are kept in memory and saved once space is freed (${message})`
-          : `saving changes failed, retrying: ${message}` };
-        this._setStatus({ storageWarning: this._writeWarning });
+          : `saving changes failed, retrying: ${message}`;
+        if (this._writeWarning?.code !== code || this._writeWarning?.message !== text) {
+          this._writeWarning = { code, message: text };
+          this._setStatus({ storageWarning: this._writeWarning });
+        }
         if (code === 'STORAGE_QUOTA') this._emit('storageQuotaExceeded', { message });
         // The adapters report their own errors as storage events; a custom storage may not.
         if (typeof this._storage.subscribe !== 'function') this._emit('storageEvent', { type: 'storage-error', code, message });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory, IDBObjectStore, forceCloseDatabase } from 'fake-indexeddb';
-import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
+import { createSyncClient, openIndexedDbStorage, createMemoryStorage } from '../../js/node.js';
 import { startSyncServer } from '../../demo/server/sync_server.js';
 
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
@@ -344,6 +344,22 @@ test('records the core refuses (checksum fine) are quarantined; a lost meta take
   assert.equal(q.filter((r) => r.store === 'outbox').length, 2); // the refused one and 'a'
   assert.equal(raw.filter((r) => r.store === 'outbox').length, 1);
   await last.close();
+});
+
+test('a storage that cannot quarantine: the refused record is left in place, skipped and reported', async () => {
+  const memory = createMemoryStorage();
+  await memory.write({ type: 'persist', put: [
+    { store: 'entities', key: ['todos', 'ok'], value: { version: 1, deleted: false, data: { id: 'ok', title: 'ok' } } },
+    { store: 'entities', key: ['todos', 'bad'], value: { version: 1, deleted: 'no', data: {} } },
+  ], delete: [] });
+  const { quarantine, ...custom } = memory; // a custom storage: write, readAll, clear, close
+  custom.kind = 'custom';
+  const client = await createSyncClient({ collections: { todos: {} }, storage: custom });
+  assert.deepEqual(titles(client.collection('todos').list()), ['ok']);
+  assert.equal(client.status.storageWarning.code, 'STORAGE_QUARANTINED');
+  assert.equal(client.restoreReport.quarantined, 1);
+  assert.equal((await custom.readAll()).length, 2); // nothing deleted
+  await client.close();
 });
 
 test('records written before checksums existed still load', async () => {
