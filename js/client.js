@@ -4,7 +4,7 @@
 // promises an app can use.
 import { SyncError, ErrorCodes } from './errors.js';
 import { createMemoryStorage } from './storage/memory.js';
-import { restoreWithQuarantine, sortOutRedacted } from './storage/recover.js';
+import { restoreFromStorage } from './storage/recover.js';
 import { watchNetwork } from './network.js';
 
 const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
@@ -78,42 +78,20 @@ class SyncClient {
 
   // Never bricks the app: unreadable storage -> memory only; refused records -> quarantine.
   async _restore() {
-    let records;
-    try {
-      records = await this._storage.readAll();
-    } catch (err) {
+    const result = await restoreFromStorage(this.core, this._storage, {
+      report: (event) => this._storageEvent(event),
+      entitiesLost: () => this._entitiesQuarantined === true,
+    });
+    if (result.unreadable) {
       const failed = this._storage;
       this._unsubscribeStorage?.();
       this._storage = createMemoryStorage();
-      failed.close?.().catch?.(() => {});
-      this._lastingWarning = { code: 'STORAGE_UNAVAILABLE', message: `local data could not be read (${err?.message ?? err}): changes are kept in memory only and are lost when the page closes` };
+      failed.close?.()?.catch?.(() => {});
+      this._lastingWarning = { code: 'STORAGE_UNAVAILABLE', message: `local data could not be read (${result.unreadable}): changes are kept in memory only and are lost when the page closes` };
       this._setStatus({ storage: 'memory', storageWarning: this._lastingWarning });
-      this._emit('storageEvent', { type: 'storage-unavailable', message: String(err?.message ?? err) });
-      return;
+      this._emit('storageEvent', { type: 'storage-unavailable', message: result.unreadable });
     }
-    const storage = this._storage;
-    // Left where they are but not restored, and reported, when the storage cannot move them
-    // (a custom storage without quarantine(), or the move failing): the start goes on either way.
-    const keepInPlace = (rs, reason) => {
-      for (const r of rs) this._storageEvent({ type: 'quarantined', store: r.store, key: r.key, reason, kept: true });
-    };
-    const quarantine = async (rs, reason) => {
-      if (typeof storage.quarantine !== 'function') return keepInPlace(rs, reason);
-      try {
-        await storage.quarantine(rs, reason);
-      } catch {
-        keepInPlace(rs, reason);
-      }
-    };
-    const { keep, dropped, lost } = sortOutRedacted(records);
-    if (dropped.length > 0) await storage.write({ type: 'persist', put: [], delete: dropped.map((r) => ({ store: r.store, key: r.key })) }).catch(() => {});
-    for (const l of lost) this._emit('storageEvent', { type: 'sensitive-values-lost', ...l });
-    const { quarantined, cursorReset } = await restoreWithQuarantine(this.core, keep, {
-      quarantine,
-      write: (effect) => storage.write(effect),
-      entitiesLost: this._entitiesQuarantined === true,
-    });
-    this._restoreReport = { records: keep.length - quarantined.length, quarantined: this._quarantinedCount, cursorReset, sensitiveValuesLost: lost };
+    this._restoreReport = { ...result.report, quarantined: this._quarantinedCount };
   }
 
   /** What the start found in storage (events then came before any listener could be added). */

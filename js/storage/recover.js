@@ -92,3 +92,46 @@ function withCursorReset(records) {
   return records.map((r) =>
     r.store === 'meta' && r.value && typeof r.value === 'object' ? { ...r, value: { ...r.value, cursor: 0 } } : r);
 }
+
+/**
+ * The client's start: reads the storage and restores the core, never failing for what is stored.
+ * @param {object} core a fresh core
+ * @param {object} storage a storage adapter (quarantine() optional)
+ * @param {{ report: (event: object) => void, entitiesLost: () => boolean }} hooks report gets the
+ *   events of what was left in place or lost; entitiesLost says whether readAll quarantined any
+ *   entity record (its events went to the client's subscription)
+ * @returns {Promise<{ unreadable?: string, report: { records: number, cursorReset: boolean, sensitiveValuesLost: object[] } }>}
+ *   unreadable: readAll failed (the message); the core is left empty
+ */
+export async function restoreFromStorage(core, storage, { report, entitiesLost }) {
+  let records;
+  try {
+    records = await storage.readAll();
+  } catch (err) {
+    return { unreadable: String(err?.message ?? err), report: { records: 0, cursorReset: false, sensitiveValuesLost: [] } };
+  }
+  // Left where they are but not restored, and reported, when the storage cannot move them
+  // (a custom storage without quarantine(), or the move failing): the start goes on either way.
+  const keepInPlace = (rs, reason) => {
+    for (const r of rs) report({ type: 'quarantined', store: r.store, key: r.key, reason, kept: true });
+  };
+  const quarantine = async (rs, reason) => {
+    if (typeof storage.quarantine !== 'function') return keepInPlace(rs, reason);
+    try {
+      await storage.quarantine(rs, reason);
+    } catch {
+      keepInPlace(rs, reason);
+    }
+  };
+  const { keep, dropped, lost } = sortOutRedacted(records);
+  if (dropped.length > 0) {
+    await storage.write({ type: 'persist', put: [], delete: dropped.map((r) => ({ store: r.store, key: r.key })) }).catch(() => {});
+  }
+  for (const l of lost) report({ type: 'sensitive-values-lost', ...l });
+  const { quarantined, cursorReset } = await restoreWithQuarantine(core, keep, {
+    quarantine,
+    write: (effect) => storage.write(effect),
+    entitiesLost: entitiesLost(),
+  });
+  return { report: { records: keep.length - quarantined.length, cursorReset, sensitiveValuesLost: lost } };
+}
