@@ -279,6 +279,7 @@ export type StorageEvent =
   | { type: 'storage-reopened'; version: number }
   | { type: 'storage-upgraded'; version: number }
   | { type: 'storage-recreated' }
+  | { type: 'storage-blocked' }
   | { type: 'quarantined'; store: string; key: unknown; reason: string; kept?: boolean }
   | { type: 'sensitive-values-lost'; collection: string; id: string; fields: string[]; dropped: boolean };
 
@@ -309,6 +310,8 @@ export interface IndexedDbStorageOptions {
   migrate?: (ctx: { db: unknown; transaction: unknown; oldVersion: number; newVersion: number }) => void;
   sensitiveFields?: Record<string, string[]>;
   onEvent?: (event: StorageEvent) => void;
+  /** An open not done by then fails: memory storage at start, a failed (retried) write later. 0: never. Default 10000. */
+  openTimeoutMs?: number;
 }
 
 export interface TransportSink {

@@ -36,8 +36,27 @@ const createdAnew = new WeakSet();
  * Opens (creating or upgrading) the database; rejects with the underlying error. Without a version
  * it opens whatever version is there (after another tab upgraded it).
  */
-function openDatabase(factory, name, version, migrate) {
-  return new Promise((resolve, reject) => {
+function openDatabase(factory, name, version, migrate, { timeoutMs, onBlocked } = {}) {
+  return new Promise((resolveOpen, rejectOpen) => {
+    // An open that never settles (blocked by a tab that keeps an older version open, or a browser
+    // bug) must not hang the app: after timeoutMs it fails, and a late connection is closed.
+    let settled = false;
+    let blocked = false;
+    const timer = timeoutMs > 0 ? setTimeout(() => {
+      settled = true;
+      rejectOpen(new DOMException(`IndexedDB did not open within ${timeoutMs} ms${blocked ? ' (blocked: another tab keeps an older version open)' : ''}`, 'TimeoutError'));
+    }, timeoutMs) : null;
+    const resolve = (db) => {
+      clearTimeout(timer);
+      if (settled) db.close();
+      else resolveOpen(db);
+      settled = true;
+    };
+    const reject = (err) => {
+      clearTimeout(timer);
+      if (!settled) rejectOpen(err);
+      settled = true;
+    };
     let req;
     try {
       req = version === undefined ? factory.open(name) : factory.open(name, version);
@@ -75,14 +94,20 @@ function openDatabase(factory, name, version, migrate) {
       event?.preventDefault?.();
       reject(hookError ?? req.error);
     };
-    // onblocked: another connection has not closed yet; the request stays pending until it does.
+    // Another connection has not closed yet; the request stays pending until it does.
+    req.onblocked = () => {
+      blocked = true;
+      onBlocked?.();
+    };
   });
 }
 
 /**
  * @param {{ name?: string, indexedDB?: IDBFactory, version?: number,
  *   migrate?: (ctx: { db: IDBDatabase, transaction: IDBTransaction, oldVersion: number, newVersion: number }) => void,
- *   sensitiveFields?: Record<string, string[]>, onEvent?: (event: object) => void }} [options]
+ *   sensitiveFields?: Record<string, string[]>, onEvent?: (event: object) => void,
+ *   openTimeoutMs?: number }} [options] openTimeoutMs: an open not done by then fails (the first
+ *   one falls back to memory storage; a reopen fails the write, which the client retries); 0: never
  */
 export async function openIndexedDbStorage({
   name = 'syncore',
@@ -91,6 +116,7 @@ export async function openIndexedDbStorage({
   migrate,
   sensitiveFields = {},
   onEvent,
+  openTimeoutMs = 10_000,
 } = {}) {
   const listeners = new Set();
   const emit = (event) => {
@@ -106,9 +132,10 @@ export async function openIndexedDbStorage({
   };
   if (!indexedDB || typeof indexedDB.open !== 'function') return fallback('IndexedDB is not available');
 
+  const openOptions = { timeoutMs: openTimeoutMs, onBlocked: () => emit({ type: 'storage-blocked' }) };
   let db;
   try {
-    db = await openDatabase(indexedDB, name, version, migrate);
+    db = await openDatabase(indexedDB, name, version, migrate, openOptions);
   } catch (err) {
     return fallback(`IndexedDB could not be opened: ${err?.message || err?.name || err}`);
   }
@@ -148,9 +175,9 @@ export async function openIndexedDbStorage({
   // tab upgraded it past our version, the version it has now: the stores we need are checked, and
   // the app is told (storage-upgraded) that a newer version of it runs elsewhere.
   const reopen = () =>
-    openDatabase(indexedDB, name, version, migrate).catch((err) => {
+    openDatabase(indexedDB, name, version, migrate, openOptions).catch((err) => {
       if (err?.name !== 'VersionError') throw err;
-      return openDatabase(indexedDB, name, undefined, undefined).then((conn) => {
+      return openDatabase(indexedDB, name, undefined, undefined, openOptions).then((conn) => {
         emit({ type: 'storage-upgraded', version: conn.version });
         return conn;
       });

@@ -421,6 +421,25 @@ test('no IndexedDB (private mode): memory only, with a status warning from the s
   await client.close();
 });
 
+test('an open that never completes (blocked by an old tab, or hanging): memory only after openTimeoutMs', { timeout: 5000 }, async () => {
+  const hanging = await createSyncClient({ collections: { todos: {} }, storage: { indexedDB: { open: () => ({}) }, openTimeoutMs: 50 } });
+  assert.equal(hanging.status.storage, 'memory');
+  assert.match(hanging.status.storageWarning.message, /did not open within 50 ms/);
+  await hanging.close();
+
+  // A tab with an old version open that ignores versionchange blocks the upgrade for good.
+  const indexedDB = new IDBFactory();
+  const old = await request(indexedDB.open('blocked', 1));
+  const events = [];
+  const storage = await openIndexedDbStorage({ indexedDB, name: 'blocked', version: 2, openTimeoutMs: 100, onEvent: (e) => events.push(e.type) });
+  assert.equal(storage.kind, 'memory');
+  assert.deepEqual(events, ['storage-blocked', 'storage-unavailable']);
+  assert.match(storage.warning.message, /blocked: another tab keeps an older version open/);
+  old.close(); // the late open now goes through, and is closed at once: nothing holds the database
+  const next = await request(indexedDB.open('blocked', 3));
+  next.close();
+});
+
 test('sensitive fields are in no IndexedDB store after creates, edits, conflicts and dead letters', async () => {
   const indexedDB = new IDBFactory();
   const transport = scriptedTransport();
