@@ -229,7 +229,7 @@ export async function openIndexedDbStorage({
       } catch (err) {
         // The connection started closing between our check and now: reopen once and go again.
         if (err?.name === 'InvalidStateError' && attempt === 0) {
-          if (db === conn) db = null;
+          drop(conn, 'close');
           continue;
         }
         throw err;
