@@ -4,6 +4,7 @@
 // promises an app can use.
 import { SyncError, ErrorCodes } from './errors.js';
 import { createMemoryStorage } from './storage/memory.js';
+import { restoreFromStorage } from './storage/recover.js';
 import { watchNetwork } from './network.js';
 
 const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
@@ -33,11 +34,18 @@ class SyncClient {
     this._batchTimeoutMs = options.batchTimeoutMs ?? 30_000;
     this._queue = Promise.resolve(); // effects, in commit order
     this._wakeTimer = null;
-    this._storageRetryMs = 1000;
+    this._storageRetryMs = options.storageRetryMs ?? 1000;
     this._closed = false;
+    // Storage trouble for status.storageWarning: a write problem (clears once a write succeeds)
+    // shown before a lasting one (memory only, quarantined records, upgraded elsewhere).
+    this._writeWarning = null;
+    this._lastingWarning = this._storage.warning ?? null;
+    this._quarantinedCount = 0;
     this._status = { online: true, connected: false, syncing: false, pending: 0, failed: 0, conflicts: 0,
-      lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom', tab: null };
+      lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom',
+      storageWarning: this._lastingWarning, tab: null };
     this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
+    this._unsubscribeStorage = this._storage.subscribe?.((event) => this._storageEvent(event));
   }
 
   async _start() {
@@ -46,8 +54,7 @@ class SyncClient {
     core._onEvent = (event) => this._coreEvent(event);
     core._onCommit = () => this._refreshCounts(); // whoever called the core (hooks too)
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
-    const records = await this._storage.readAll();
-    if (records.length > 0) core.restore(records);
+    await this._restore();
     this._refreshCounts();
     if (this._transport) {
       this._transport.start(this._sink(), () => ({
@@ -70,6 +77,53 @@ class SyncClient {
     this._emitStatus();
   }
 
+  // Never bricks the app: unreadable storage -> memory only; refused records -> quarantine.
+  async _restore() {
+    const result = await restoreFromStorage(this.core, this._storage, {
+      report: (event) => this._storageEvent(event),
+      entitiesLost: () => this._entitiesQuarantined === true,
+    });
+    if (result.unreadable) {
+      const failed = this._storage;
+      this._unsubscribeStorage?.();
+      this._storage = createMemoryStorage();
+      failed.close?.()?.catch?.(() => {});
+      this._lastingWarning = { code: 'STORAGE_UNAVAILABLE', message: `local data could not be read (${result.unreadable}): changes are kept in memory only and are lost when the page closes` };
+      this._setStatus({ storage: 'memory', storageWarning: this._lastingWarning });
+      this._emit('storageEvent', { type: 'storage-unavailable', message: result.unreadable });
+    }
+    this._restoreReport = { ...result.report, quarantined: this._quarantinedCount };
+  }
+
+  /** What the start found in storage (events then came before any listener could be added). */
+  get restoreReport() {
+    return this._restoreReport ?? { records: 0, quarantined: 0, cursorReset: false, sensitiveValuesLost: [] };
+  }
+
+  _storageEvent(event) {
+    if (event?.type === 'quarantined') {
+      this._quarantinedCount++;
+      if (event.store === 'entities') this._entitiesQuarantined = true;
+      this._lastingWarning = { code: 'STORAGE_QUARANTINED', message: `${this._quarantinedCount} stored record${this._quarantinedCount === 1 ? ' was' : 's were'} unreadable and set aside (see quarantined())` };
+    } else if (event?.type === 'storage-upgraded') {
+      this._lastingWarning = { code: 'STORAGE_UPGRADED', message: 'a newer version of the app upgraded the local database in another tab: reload this page' };
+    } else if (event?.type === 'storage-closed') {
+      this._writeWarning = { code: 'STORAGE_CLOSED', message: `the local database was closed (${event.reason}): reopening` };
+    } else if (event?.type === 'storage-reopened' && this._writeWarning?.code === 'STORAGE_CLOSED') {
+      this._writeWarning = null;
+    } else if (event?.type === 'storage-recreated' && !this._closed) {
+      // The database is new and empty: everything the core holds goes back in, after what is queued.
+      this._carryOut([{ type: 'persist', put: this.core.exportRecords(), delete: [] }]);
+    }
+    this._setStatus({ storageWarning: this._writeWarning ?? this._lastingWarning });
+    this._emit('storageEvent', event);
+  }
+
+  /** Records set aside as unreadable: [{ store, key, value, reason, at }] (empty if none). */
+  async quarantined() {
+    return (await this._storage.readQuarantine?.()) ?? [];
+  }
+
   // ---- effects: persist, then send, then wake ----------------------------------------------------
 
   _carryOut(effects) {
@@ -85,19 +139,39 @@ class SyncClient {
     }
   }
 
-  // Durable before sent: retried until the storage takes it; memory state is already consistent.
+  // Durable before sent: retried until the storage takes it; memory state is already consistent,
+  // and later effects (their sends too) wait behind this one, in order. sync() retries at once.
   async _persist(effect) {
     for (let attempt = 0; !this._closed; attempt++) {
       try {
         await this._storage.write(effect);
-        this._storageRetryMs = 1000;
+        if (this._writeWarning) {
+          this._writeWarning = null;
+          this._setStatus({ storageWarning: this._lastingWarning });
+        }
         return;
       } catch (err) {
         const code = err?.code ?? 'STORAGE_FAILED';
-        if (code === 'STORAGE_QUOTA') this._emit('storageQuotaExceeded', { message: err.message });
-        this._emit('storageEvent', { type: 'storage-error', code, message: String(err?.message ?? err) });
+        const message = String(err?.message ?? err);
+        const text = code === 'STORAGE_QUOTA'
+          ? `storage is full: changes are kept in memory and saved once space is freed (${message})`
+          : `saving changes failed, retrying: ${message}`;
+        if (this._writeWarning?.code !== code || this._writeWarning?.message !== text) {
+          this._writeWarning = { code, message: text };
+          this._setStatus({ storageWarning: this._writeWarning });
+        }
+        if (code === 'STORAGE_QUOTA') this._emit('storageQuotaExceeded', { message });
+        // The adapters report their own errors as storage events; a custom storage may not.
+        if (typeof this._storage.subscribe !== 'function') this._emit('storageEvent', { type: 'storage-error', code, message });
         const delay = Math.min(30_000, this._storageRetryMs * 2 ** Math.min(attempt, 5));
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this._retryStorageNow = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this._retryStorageNow = null;
       }
     }
   }
@@ -217,7 +291,15 @@ class SyncClient {
     this._transport = null;
     old?.close();
     this._sink().disconnected();
-    if (storage) this._storage = storage;
+    if (storage) {
+      // A frozen leader stops writing the shared database: its warnings and events go with it.
+      this._unsubscribeStorage?.();
+      this._storage = storage;
+      this._unsubscribeStorage = storage.subscribe?.((event) => this._storageEvent(event));
+      this._writeWarning = null;
+      this._lastingWarning = storage.warning ?? null;
+      this._setStatus({ storage: storage.kind ?? 'custom', storageWarning: this._lastingWarning });
+    }
     this._transport = transport;
     this._transport.start(this._sink(), () => ({
       clientId: this.core.clientId,
@@ -305,6 +387,7 @@ class SyncClient {
   /** "Sync now": reconnect or catch up, and flush the outbox. */
   sync() {
     if (this._closed) return;
+    this._retryStorageNow?.();
     this._guard(() => this.core.tick());
     this._transport?.sync();
   }
@@ -358,6 +441,8 @@ class SyncClient {
     this._transport?.close();
     for (const t of this._batchTimers.values()) clearTimeout(t);
     if (this._wakeTimer) clearTimeout(this._wakeTimer);
+    this._retryStorageNow?.(); // a write waiting to retry gives up: the client is closed
+    this._unsubscribeStorage?.();
     await this._queue.catch(() => {});
     await this._storage.close?.();
     this.core.dispose();

@@ -261,12 +261,46 @@ export interface ClientCollectionOptions extends CollectionOptions {
   sensitiveFields?: string[];
 }
 
+/** A record set aside as unreadable (failed checksum, or refused by the core on restore). */
+export interface QuarantinedRecord {
+  store: string;
+  key: unknown;
+  value: unknown;
+  reason: string;
+  /** Date.now() when it was set aside. */
+  at: number;
+}
+
+/** What the storage adapters report (client: the 'storageEvent' event). See docs/storage.md. */
+export type StorageEvent =
+  | { type: 'storage-error'; code: 'STORAGE_QUOTA' | 'STORAGE_FAILED' | string; message: string }
+  | { type: 'storage-unavailable'; message: string }
+  | { type: 'storage-closed'; reason: 'close' | 'versionchange'; newVersion?: number | null }
+  | { type: 'storage-reopened'; version: number }
+  | { type: 'storage-upgraded'; version: number }
+  | { type: 'storage-recreated' }
+  | { type: 'storage-blocked' }
+  | { type: 'quarantined'; store: string; key: unknown; reason: string; kept?: boolean }
+  | { type: 'sensitive-values-lost'; collection: string; id: string; fields: string[]; dropped: boolean };
+
+export interface StorageWarning {
+  code: 'STORAGE_UNAVAILABLE' | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_CLOSED' | 'STORAGE_UPGRADED' | 'STORAGE_QUARANTINED' | string;
+  message: string;
+}
+
 export interface Storage {
   kind: 'indexeddb' | 'memory' | string;
   write(effect: Extract<Effect, { type: 'persist' }>): Promise<void>;
   readAll(): Promise<StoredRecord[]>;
   clear(): Promise<void>;
   close(): Promise<void> | void;
+  /** Optional: move records out of the way (kept, never deleted silently). */
+  quarantine?(records: StoredRecord[], reason: string): Promise<void>;
+  readQuarantine?(): Promise<QuarantinedRecord[]>;
+  clearQuarantine?(): Promise<void>;
+  subscribe?(listener: (event: StorageEvent) => void): () => void;
+  /** Set on the memory storage openIndexedDbStorage falls back to. */
+  warning?: StorageWarning;
 }
 
 export interface IndexedDbStorageOptions {
@@ -275,7 +309,9 @@ export interface IndexedDbStorageOptions {
   version?: number;
   migrate?: (ctx: { db: unknown; transaction: unknown; oldVersion: number; newVersion: number }) => void;
   sensitiveFields?: Record<string, string[]>;
-  onEvent?: (event: { type: 'storage-error' | 'storage-closed' | 'storage-unavailable'; code?: string; message?: string }) => void;
+  onEvent?: (event: StorageEvent) => void;
+  /** An open not done by then fails: memory storage at start, a failed (retried) write later. 0: never. Default 10000. */
+  openTimeoutMs?: number;
 }
 
 export interface TransportSink {
@@ -338,6 +374,8 @@ export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'co
   websocket?: Omit<WebSocketTransportOptions, 'url'>;
   WebSocket?: unknown;
   batchTimeoutMs?: number;
+  /** First delay before a failed storage write is retried (doubling to 30 s). Default 1000. */
+  storageRetryMs?: number;
   window?: EventTarget;
   document?: EventTarget & { visibilityState?: string };
   /**
@@ -375,9 +413,12 @@ export interface SyncStatus {
   lastSyncAt: number | null;
   connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required';
   retryInMs: number | null;
+  /** 'indexeddb', 'memory' (also when IndexedDB is unavailable), or a custom storage's kind. */
   storage: string;
   /** Multi-tab role; null when multi-tab is off. A follower's connection and counts are the leader's. */
   tab: TabRole | null;
+  /** A storage problem to show: a failing write first, then a lasting one. null when none. */
+  storageWarning: StorageWarning | null;
 }
 
 export interface MutationHandle<T extends Entity = Entity> {
@@ -430,6 +471,15 @@ export interface SyncClient {
     readonly role: TabRole;
     /** The client that owns the socket and the shared database in this tab, when it leads. */
     readonly engine: SyncClient | null;
+  };
+  /** Records set aside as unreadable (empty if none, or if the storage keeps no quarantine). */
+  quarantined(): Promise<QuarantinedRecord[]>;
+  /** What the start found in storage (its events came before any listener could be added). */
+  readonly restoreReport: {
+    records: number;
+    quarantined: number;
+    cursorReset: boolean;
+    sensitiveValuesLost: { collection: string; id: string; fields: string[]; dropped: boolean }[];
   };
 }
 

@@ -2,6 +2,8 @@
 // resolved only on `complete`, so the caller can send after it knowing the records are durable.
 import { SyncError } from '../errors.js';
 import { STORES, createMemoryStorage, redactRecord, checkPersistEffect } from './memory.js';
+import { sealValue, openValue } from './checksum.js';
+import { quarantineIn } from './quarantine.js';
 
 const QUOTA_NAMES = new Set(['QuotaExceededError', 'NS_ERROR_DOM_QUOTA_REACHED']);
 
@@ -27,12 +29,37 @@ function safeEmit(onEvent, event) {
   }
 }
 
-/** Opens (creating or upgrading) the database; rejects with the underlying error. */
-function openDatabase(factory, name, version, migrate) {
-  return new Promise((resolve, reject) => {
+// Connections that created their database (it did not exist, or was deleted meanwhile).
+const createdAnew = new WeakSet();
+
+/**
+ * Opens (creating or upgrading) the database; rejects with the underlying error. Without a version
+ * it opens whatever version is there (after another tab upgraded it).
+ */
+function openDatabase(factory, name, version, migrate, { timeoutMs, onBlocked } = {}) {
+  return new Promise((resolveOpen, rejectOpen) => {
+    // An open that never settles (blocked by a tab that keeps an older version open, or a browser
+    // bug) must not hang the app: after timeoutMs it fails, and a late connection is closed.
+    let settled = false;
+    let blocked = false;
+    const timer = timeoutMs > 0 ? setTimeout(() => {
+      settled = true;
+      rejectOpen(new DOMException(`IndexedDB did not open within ${timeoutMs} ms${blocked ? ' (blocked: another tab keeps an older version open)' : ''}`, 'TimeoutError'));
+    }, timeoutMs) : null;
+    const resolve = (db) => {
+      clearTimeout(timer);
+      if (settled) db.close();
+      else resolveOpen(db);
+      settled = true;
+    };
+    const reject = (err) => {
+      clearTimeout(timer);
+      if (!settled) rejectOpen(err);
+      settled = true;
+    };
     let req;
     try {
-      req = factory.open(name, version);
+      req = version === undefined ? factory.open(name) : factory.open(name, version);
     } catch (err) {
       reject(err); // e.g. a SecurityError in some private modes
       return;
@@ -41,6 +68,7 @@ function openDatabase(factory, name, version, migrate) {
     req.onupgradeneeded = (event) => {
       const db = req.result;
       const transaction = req.transaction;
+      if (event.oldVersion === 0) createdAnew.add(db);
       for (const store of STORES) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
       if (typeof migrate !== 'function') return;
       try {
@@ -66,14 +94,20 @@ function openDatabase(factory, name, version, migrate) {
       event?.preventDefault?.();
       reject(hookError ?? req.error);
     };
-    // onblocked: another connection has not closed yet; the request stays pending until it does.
+    // Another connection has not closed yet; the request stays pending until it does.
+    req.onblocked = () => {
+      blocked = true;
+      onBlocked?.();
+    };
   });
 }
 
 /**
  * @param {{ name?: string, indexedDB?: IDBFactory, version?: number,
  *   migrate?: (ctx: { db: IDBDatabase, transaction: IDBTransaction, oldVersion: number, newVersion: number }) => void,
- *   sensitiveFields?: Record<string, string[]>, onEvent?: (event: object) => void }} [options]
+ *   sensitiveFields?: Record<string, string[]>, onEvent?: (event: object) => void,
+ *   openTimeoutMs?: number }} [options] openTimeoutMs: an open not done by then fails (the first
+ *   one falls back to memory storage; a reopen fails the write, which the client retries); 0: never
  */
 export async function openIndexedDbStorage({
   name = 'syncore',
@@ -82,44 +116,78 @@ export async function openIndexedDbStorage({
   migrate,
   sensitiveFields = {},
   onEvent,
+  openTimeoutMs = 10_000,
 } = {}) {
-  const emit = (event) => safeEmit(onEvent, event);
+  const listeners = new Set();
+  const emit = (event) => {
+    safeEmit(onEvent, event);
+    for (const fn of [...listeners]) safeEmit(fn, event);
+  };
   const fallback = (message) => {
     emit({ type: 'storage-unavailable', message });
-    return createMemoryStorage({ sensitiveFields });
+    const memory = createMemoryStorage({ sensitiveFields });
+    // Read by the client, which subscribes only after this: status.storageWarning from the start.
+    memory.warning = { code: 'STORAGE_UNAVAILABLE', message: `${message}: changes are kept in memory only and are lost when the page closes` };
+    return memory;
   };
   if (!indexedDB || typeof indexedDB.open !== 'function') return fallback('IndexedDB is not available');
 
+  const openOptions = { timeoutMs: openTimeoutMs, onBlocked: () => emit({ type: 'storage-blocked' }) };
   let db;
   try {
-    db = await openDatabase(indexedDB, name, version, migrate);
+    db = await openDatabase(indexedDB, name, version, migrate, openOptions);
   } catch (err) {
     return fallback(`IndexedDB could not be opened: ${err?.message || err?.name || err}`);
   }
 
   let closedByApp = false;
   let opening = null;
+  const quarantine = quarantineIn(indexedDB, name);
 
   // The browser may close the connection (storage cleared, disk trouble), or another tab may need
   // it gone to upgrade or delete the database. Let go at once and reopen on the next use.
+  const drop = (conn, reason, event) => {
+    if (db !== conn) return;
+    db = null;
+    conn.close();
+    const closed = { type: 'storage-closed', reason };
+    if (reason === 'versionchange') closed.newVersion = event?.newVersion ?? null; // null: deleted
+    emit(closed);
+  };
   const adopt = (conn) => {
-    const lost = () => {
-      if (db !== conn) return;
-      db = null;
-      conn.close();
-      emit({ type: 'storage-closed' });
-    };
-    conn.onversionchange = lost;
-    conn.onclose = lost;
+    conn.onversionchange = (event) => drop(conn, 'versionchange', event);
+    conn.onclose = () => drop(conn, 'close');
     db = conn;
   };
+  // A forced close aborts the connection's transactions before its close event: the only sign at
+  // abort time is that the connection refuses new transactions (its close-pending flag).
+  const closing = (conn) => {
+    try {
+      conn.transaction(STORES[0], 'readonly');
+      return false;
+    } catch (err) {
+      return err?.name === 'InvalidStateError';
+    }
+  };
   adopt(db);
+
+  // Our version first (recreating the stores if the database was deleted meanwhile); if another
+  // tab upgraded it past our version, the version it has now: the stores we need are checked, and
+  // the app is told (storage-upgraded) that a newer version of it runs elsewhere.
+  const reopen = () =>
+    openDatabase(indexedDB, name, version, migrate, openOptions).catch((err) => {
+      if (err?.name !== 'VersionError') throw err;
+      return openDatabase(indexedDB, name, undefined, undefined, openOptions).then((conn) => {
+        emit({ type: 'storage-upgraded', version: conn.version });
+        return conn;
+      });
+    });
 
   const connection = () => {
     if (closedByApp) return Promise.reject(new SyncError('STORAGE_FAILED', 'this storage was closed'));
     if (db) return Promise.resolve(db);
     // One reopen shared by every caller waiting meanwhile, so they keep their order.
-    opening ??= openDatabase(indexedDB, name, version, migrate).then(
+    opening ??= reopen().then(
       (conn) => {
         opening = null;
         if (closedByApp) {
@@ -127,6 +195,10 @@ export async function openIndexedDbStorage({
           throw new SyncError('STORAGE_FAILED', 'this storage was closed');
         }
         adopt(conn);
+        emit({ type: 'storage-reopened', version: conn.version });
+        // Deleted while we were away (site data cleared, another tab): what this tab still holds
+        // is the only copy; the storage-recreated event asks the owner to write it all again.
+        if (createdAnew.has(conn)) emit({ type: 'storage-recreated' });
         return conn;
       },
       (err) => {
@@ -143,7 +215,11 @@ export async function openIndexedDbStorage({
     return typed;
   };
 
-  /** Runs body(tx) in one transaction; resolves on `complete`, rejects on abort or any throw. */
+  /**
+   * Runs body(tx) in one transaction; resolves on `complete`, rejects on abort or any throw. A
+   * transaction aborted because the connection was closed under it left nothing behind (they are
+   * atomic), so it runs again, once, on a fresh connection.
+   */
   const run = async (scope, mode, body) => {
     for (let attempt = 0; ; attempt++) {
       const conn = await connection();
@@ -153,16 +229,16 @@ export async function openIndexedDbStorage({
       } catch (err) {
         // The connection started closing between our check and now: reopen once and go again.
         if (err?.name === 'InvalidStateError' && attempt === 0) {
-          if (db === conn) db = null;
+          drop(conn, 'close');
           continue;
         }
         throw err;
       }
-      return new Promise((resolve, reject) => {
+      const outcome = await new Promise((resolve) => {
         let thrown;
-        tx.oncomplete = () => resolve();
+        tx.oncomplete = () => resolve({ ok: true });
         // tx.error first: when the browser aborted (quota), later calls throw a less telling error.
-        tx.onabort = () => reject(tx.error ?? thrown ?? new DOMException('transaction aborted', 'AbortError'));
+        tx.onabort = () => resolve({ ok: false, txError: tx.error, error: tx.error ?? thrown ?? new DOMException('transaction aborted', 'AbortError') });
         try {
           body(tx);
         } catch (err) {
@@ -174,7 +250,38 @@ export async function openIndexedDbStorage({
           }
         }
       });
+      if (outcome.ok) return;
+      // tx.error is null when we aborted it ourselves (a value that cannot be stored).
+      const connectionLost = outcome.txError?.name === 'AbortError' && (db !== conn || closing(conn));
+      if (connectionLost && attempt < 2) {
+        drop(conn, 'close');
+        continue;
+      }
+      throw outcome.error;
     }
+  };
+
+  const sameRecord = (store, key, a, b) =>
+    JSON.stringify(openValue(store, key, a).value) === JSON.stringify(openValue(store, key, b).value);
+
+  const moveToQuarantine = async (records, reason) => {
+    if (records.length === 0) return;
+    const at = Date.now();
+    try {
+      await quarantine.add(records.map((r) => ({ store: r.store, key: r.key, value: r.value, reason: String(reason), at })));
+      await run([...new Set(records.map((r) => r.store))], 'readwrite', (tx) => {
+        for (const r of records) {
+          const os = tx.objectStore(r.store);
+          const current = os.get(r.key);
+          current.onsuccess = () => {
+            if (current.result !== undefined && sameRecord(r.store, r.key, current.result, r.value)) os.delete(r.key);
+          };
+        }
+      });
+    } catch (err) {
+      throw fail(err, 'quarantine failed');
+    }
+    for (const r of records) emit({ type: 'quarantined', store: r.store, key: r.key, reason: String(reason) });
   };
 
   return {
@@ -191,7 +298,7 @@ export async function openIndexedDbStorage({
       let del;
       try {
         ({ put, del } = checkPersistEffect(effect));
-        put = put.map((r) => ({ store: r.store, key: r.key, value: redactRecord(r, sensitiveFields) }));
+        put = put.map((r) => ({ store: r.store, key: r.key, value: sealValue(r.store, r.key, redactRecord(r, sensitiveFields)) }));
       } catch (err) {
         throw fail(err, 'write failed');
       }
@@ -208,7 +315,11 @@ export async function openIndexedDbStorage({
       }
     },
 
-    /** Every stored record as { store, key, value }, for core.restore(). */
+    /**
+     * Every stored record as { store, key, value }, for core.restore(), checksums checked and
+     * removed. A record whose checksum does not match is moved to the quarantine (a 'quarantined'
+     * event names it) and left out; one without a checksum (written before they existed) loads.
+     */
     async readAll() {
       const requests = [];
       try {
@@ -222,19 +333,58 @@ export async function openIndexedDbStorage({
         throw fail(err, 'readAll failed');
       }
       const out = [];
+      const bad = [];
       for (const [store, keys, values] of requests) {
         // Both lists come in key order from the same snapshot, so they line up.
-        for (let i = 0; i < keys.result.length; i++) out.push({ store, key: keys.result[i], value: values.result[i] });
+        for (let i = 0; i < keys.result.length; i++) {
+          const key = keys.result[i];
+          const { state, value } = openValue(store, key, values.result[i]);
+          if (state === 'bad') bad.push({ store, key, value: values.result[i] });
+          else out.push({ store, key, value });
+        }
       }
+      if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
       return out;
     },
 
-    /** Empties every store (clear local data); the database itself stays. */
+    /**
+     * Moves records out of the way: copied to the quarantine database, then deleted here (only if
+     * still the same value, so a newer write from another tab is not thrown away). Each gets a
+     * 'quarantined' event.
+     * @param {{ store: string, key: unknown, value: unknown }[]} records
+     */
+    quarantine: moveToQuarantine,
+
+    /** What the quarantine holds: [{ store, key, value, reason, at }], oldest first. */
+    async readQuarantine() {
+      try {
+        return await quarantine.list();
+      } catch (err) {
+        throw fail(err, 'reading the quarantine failed');
+      }
+    },
+
+    async clearQuarantine() {
+      try {
+        await quarantine.clear();
+      } catch (err) {
+        throw fail(err, 'clearing the quarantine failed');
+      }
+    },
+
+    /** Listens to this storage's events (as onEvent); returns the unsubscribe function. */
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+
+    /** Empties every store and the quarantine (clear local data); the database itself stays. */
     async clear() {
       try {
         await run(STORES, 'readwrite', (tx) => {
           for (const store of STORES) tx.objectStore(store).clear();
         });
+        await quarantine.clear();
       } catch (err) {
         throw fail(err, 'clear failed');
       }

@@ -1,6 +1,7 @@
 // Storage without persistence: the same interface as the IndexedDB adapter, for tests, for apps
 // that keep nothing on the device, and as the fallback where IndexedDB is unavailable.
 import { SyncError } from '../errors.js';
+import { quarantineInMemory } from './quarantine.js';
 
 /** The stores a persist effect writes to. */
 export const STORES = Object.freeze(['meta', 'entities', 'outbox', 'deadLetters', 'conflicts']);
@@ -32,23 +33,29 @@ export function redactRecord(record, sensitiveFields) {
   for (const [holder, field] of targets) {
     const target = holder?.[field];
     if (target === null || typeof target !== 'object') continue;
-    for (const path of paths) removePath(target, String(path).split('.'));
+    const removed = paths.filter((path) => removePath(target, String(path).split('.')));
+    // A pending change that loses values here cannot be replayed whole after a reload: say which
+    // fields it lost, so the restore can report it (and drop an edit that is left empty).
+    if (field === 'payload' && removed.length > 0) holder.redactedFields = removed;
   }
   return copy;
 }
 
 // An array met on the way with a non-numeric segment gets the rest of the path removed from every
 // element: a sensitive field inside a list of sub-objects must not survive in any of them.
+// Returns whether anything was removed.
 function removePath(node, segments) {
-  if (node === null || typeof node !== 'object') return;
+  if (node === null || typeof node !== 'object') return false;
   const [head, ...rest] = segments;
   if (Array.isArray(node) && !/^\d+$/.test(head)) {
-    for (const item of node) removePath(item, segments);
-    return;
+    let removed = false;
+    for (const item of node) removed = removePath(item, segments) || removed;
+    return removed;
   }
-  if (!Object.prototype.hasOwnProperty.call(node, head)) return;
-  if (rest.length === 0) delete node[head];
-  else removePath(node[head], rest);
+  if (!Object.prototype.hasOwnProperty.call(node, head)) return false;
+  if (rest.length > 0) return removePath(node[head], rest);
+  delete node[head];
+  return true;
 }
 
 /** Valid IndexedDB keys, so that what memory storage accepts IndexedDB would accept too. */
@@ -91,6 +98,8 @@ export function createMemoryStorage({ sensitiveFields = {} } = {}) {
   // store -> Map(key text -> { key, value }); array keys need a value-based identity.
   const stores = new Map(STORES.map((s) => [s, new Map()]));
   let closed = false;
+  const quarantine = quarantineInMemory();
+  const listeners = new Set();
 
   const live = () => {
     if (closed) throw storageError('STORAGE_FAILED', 'this storage was closed');
@@ -127,6 +136,35 @@ export function createMemoryStorage({ sensitiveFields = {} } = {}) {
     async clear() {
       live();
       for (const map of stores.values()) map.clear();
+      await quarantine.clear();
+    },
+
+    /** Moves records the core refused out of the stores, as the IndexedDB adapter does. */
+    async quarantine(records, reason) {
+      live();
+      const at = Date.now();
+      await quarantine.add(records.map((r) => ({ store: r.store, key: r.key, value: r.value, reason: String(reason), at })));
+      for (const r of records) stores.get(r.store)?.delete(id(r.key));
+      for (const r of records) {
+        const event = { type: 'quarantined', store: r.store, key: r.key, reason: String(reason) };
+        for (const fn of [...listeners]) {
+          try {
+            fn(event);
+          } catch (err) {
+            queueMicrotask(() => {
+              throw err;
+            });
+          }
+        }
+      }
+    },
+
+    readQuarantine: () => quarantine.list(),
+    clearQuarantine: () => quarantine.clear(),
+
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
     },
 
     async close() {

@@ -256,6 +256,7 @@ test('versionchange or a forced close: storage-closed, then the next write reope
   const { events, onEvent } = recorder();
   const storage = await openIndexedDbStorage({ indexedDB: watched, name: 'tabs', onEvent });
   await storage.write({ type: 'persist', put: [META], delete: [] });
+  const types = () => events.map((e) => e.type);
 
   // Another tab deletes the database (clear site data): we must let go or it stays blocked.
   await new Promise((resolve, reject) => {
@@ -263,22 +264,24 @@ test('versionchange or a forced close: storage-closed, then the next write reope
     req.onsuccess = resolve;
     req.onerror = () => reject(req.error);
   });
-  assert.deepEqual(events, [{ type: 'storage-closed' }]);
+  assert.deepEqual(events, [{ type: 'storage-closed', reason: 'versionchange', newVersion: null }]);
   await storage.write(everyStore());
   assert.equal(connections.length, 2);
   assert.deepEqual(byStoreKey(await storage.readAll()), byStoreKey(everyStore().put));
 
   forceCloseDatabase(connections[1]); // the browser closing it
-  assert.deepEqual(events, [{ type: 'storage-closed' }, { type: 'storage-closed' }]);
+  assert.deepEqual(events.at(-1), { type: 'storage-closed', reason: 'close' });
   assert.equal((await storage.readAll()).length, everyStore().put.length);
   assert.equal(connections.length, 3);
+  assert.deepEqual(types(), ['storage-closed', 'storage-reopened', 'storage-recreated', 'storage-closed', 'storage-reopened']);
 
-  // A newer app version upgrades the database: this old one can no longer open it.
+  // A newer app version upgrades the database: this one lets it, then carries on at that version.
   const newer = await openIndexedDbStorage({ indexedDB, name: 'tabs', version: 2 });
-  assert.equal(events.at(-1).type, 'storage-closed');
-  await assert.rejects(storage.write({ type: 'persist', put: [META], delete: [] }), { code: 'STORAGE_FAILED' });
-  assert.equal(events.at(-1).type, 'storage-error');
-  assert.equal((await newer.readAll()).length, everyStore().put.length);
+  assert.deepEqual(events.at(-1), { type: 'storage-closed', reason: 'versionchange', newVersion: 2 });
+  await storage.write({ type: 'persist', put: [{ ...META, value: { clientId: 'c1', cursor: 9 } }], delete: [] });
+  assert.deepEqual(types().slice(-2), ['storage-upgraded', 'storage-reopened']);
+  assert.equal(events.at(-1).version, 2);
+  assert.equal((await newer.readAll()).find((r) => r.store === 'meta').value.cursor, 9);
   await Promise.all([newer.close(), storage.close()]);
 });
 
