@@ -180,7 +180,13 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   const std::uint64_t number = nextMutation_;
   if (kind == MutationKind::Create) {
     if (data == nullptr) return Status::error(ErrorCode::WrongType, "a create needs data (an object)");
-    if (!haveId) id = "tmp-" + clientId_ + "-" + std::to_string(number);  // remapped on ack
+    if (!haveId) {
+      // Remapped on ack. A server entity may already sit under this temp id (a server that kept
+      // someone's temp id): take the next free one rather than refuse the user's create.
+      id = "tmp-" + clientId_ + "-" + std::to_string(number);
+      for (int k = 1; c->get(id) != nullptr || c->confirmed(id) != nullptr; ++k)
+        id = "tmp-" + clientId_ + "-" + std::to_string(number) + "-" + std::to_string(k);
+    }
     if (c->get(id) != nullptr) return Status::error(ErrorCode::AlreadyExists, "'" + id + "' already exists");
     m.payload = *data;
     m.payload[idField] = id;
