@@ -253,6 +253,14 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
     return;
   }
   markEntity(c->name(), id);
+  // Every remote write we take in moves the clock (clamped, see HybridLogicalClock::receive), not
+  // only those that meet a pending edit: an edit made after seeing a write is stamped after it.
+  HlcTimestamp parsed;
+  const bool stamped = ts != nullptr && hlcFromJson(*ts, parsed);
+  if (stamped) {
+    clock_.receive(parsed, lastNow_);
+    dirtyMeta_ = true;  // the clock moved: a restart must not issue timestamps before this one
+  }
   if (!known && !overlaid && outbox_->hasUncertainCreate(c->name())) {
     // An id new to this client may be our own create under its server id, its ack and echo not
     // seen yet: see Outbox::hold. (Never one with entries of its own: nothing held is ever sent,
@@ -266,12 +274,7 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
   }
   // Without its own timestamp a remote change counts as made when it arrived.
   HlcTimestamp remoteTs{lastNow_, 0, std::string()};
-  HlcTimestamp parsed;
-  if (ts != nullptr && hlcFromJson(*ts, parsed)) {
-    clock_.receive(parsed, lastNow_);
-    dirtyMeta_ = true;  // the clock moved: a restart must not issue timestamps before this one
-    remoteTs = clampHlc(parsed, lastNow_, clock_.maxDriftMs());
-  }
+  if (stamped) remoteTs = clampHlc(parsed, lastNow_, clock_.maxDriftMs());
   rebase(c, id, remoteTs, out);
 }
 
