@@ -2,6 +2,8 @@
 // invariant is also kept in tests/fuzz/corpus/<target>/regress_*.json.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "merge_patch.hpp"
 #include "sync_test_util.hpp"
 
@@ -44,4 +46,45 @@ TEST_CASE("fuzz regression: the outbox does not fold an edit it cannot compose; 
   for (const json& m : core.pendingMutations()) onServer = applyMergePatch(onServer, m["data"]);
   CHECK(onServer == expected);
   CHECK(core.pendingMutations().size() == 2);
+}
+
+// fuzz_restore, corpus/restore/regress_key_beyond_next_seq.json: a (tampered) outbox record whose
+// key "fz:8" was not below the persisted nextSeq 8. The restore took it; the next mutation got the
+// key fz:8 again, and the records it persisted could not be restored any more (duplicated key).
+TEST_CASE("fuzz regression: restore moves the counters past every key, mutation id and conflict id it reads") {
+  SyncCore source = makeClient();
+  mutate(source, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "one"}}}});
+  mutate(source, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "two"}}}});
+  json records = source.exportRecords();
+  std::string nextKey, nextMutationId;
+  for (json& r : records) {
+    if (r["store"] == "meta") {
+      nextKey = "c1:" + std::to_string(r["value"]["outbox"]["nextSeq"].get<std::uint64_t>());
+      nextMutationId = "c1#" + std::to_string(r["value"]["nextMutation"].get<std::uint64_t>());
+    }
+  }
+  REQUIRE_FALSE(nextKey.empty());
+  for (json& r : records) {
+    if (r["store"] == "outbox" && r["key"] == 1) {
+      r["value"]["key"] = nextKey;                        // a key the counter has not issued yet
+      r["value"]["mutationIds"] = json::array({nextMutationId});
+    }
+  }
+  SyncCore restored = makeClient();
+  Commit c;
+  REQUIRE(restored.restore(records, c).isOk());
+  const std::string fresh = mutate(restored, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "three"}}}});
+  CHECK(fresh != nextMutationId);
+  std::set<std::string> keys, ids;
+  for (const json& m : restored.pendingMutations()) {
+    CHECK(keys.insert(m["key"].get<std::string>()).second);
+    for (const json& id : m["mutationIds"]) CHECK(ids.insert(id.get<std::string>()).second);
+  }
+  CHECK(keys.size() == 3);
+  // What it persists now restores again.
+  SyncCore again = makeClient();
+  syncore::Status s = again.restore(restored.exportRecords(), c);
+  INFO(s.message);
+  CHECK(s.isOk());
+  CHECK(again.pendingMutations() == restored.pendingMutations());
 }
