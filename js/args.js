@@ -7,10 +7,23 @@ export function toJson(value, what) {
   try {
     text = JSON.stringify(value);
   } catch (err) {
+    // Nesting deep enough to exhaust the stack surfaces as a RangeError.
+    if (err instanceof RangeError) throw new SyncError(ErrorCodes.TOO_DEEP, `${what} is nested too deeply to serialise`);
     throw new SyncError(ErrorCodes.BAD_JSON, `${what} cannot be serialised: ${err.message}`);
   }
   if (text === undefined) throw new SyncError(ErrorCodes.BAD_JSON, `${what} is not a JSON value`);
+  // JSON.stringify writes NaN and ±Infinity as null without a word: data would change silently.
+  // Only text with a null can hide one, so the strict pass runs only then.
+  if (text.includes('null')) JSON.stringify(value, rejectNonFinite(what));
   return text;
+}
+
+function rejectNonFinite(what) {
+  return (key, v) => {
+    if (typeof v === 'number' && !Number.isFinite(v))
+      throw new SyncError(ErrorCodes.WRONG_TYPE, `${what} holds ${v} at '${key}': only finite numbers are JSON`);
+    return v;
+  };
 }
 
 export function requireName(value, what) {

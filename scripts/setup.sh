@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is not there yet: Debian packages (emscripten,
-# nlohmann-json, Catch2, Chromium) and the npm dev dependencies. Safe to run again: it only acts
-# on what is missing.
+# nlohmann-json, Catch2, Chromium, clang for the fuzzers) and the npm dev dependencies. Safe to run
+# again: it only acts on what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,9 @@ command -v emcc >/dev/null 2>&1 || missing+=(emscripten)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
+# The libFuzzer targets (scripts/fuzz.sh): clang and its fuzzer / sanitizer runtimes.
+command -v clang++ >/dev/null 2>&1 || missing+=(clang)
+compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || missing+=(libclang-rt-14-dev)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"

@@ -98,6 +98,18 @@ void composeMergePatches(json& into, const json& next) {
   }
 }
 
+bool mergePatchesCompose(const json& into, const json& next) {
+  if (!next.is_object() || !into.is_object()) return true;  // next replaces the whole document
+  for (auto it = next.begin(); it != next.end(); ++it) {
+    if (!it.value().is_object()) continue;
+    auto slot = into.find(it.key());
+    if (slot == into.end()) continue;
+    if (!slot->is_object()) return false;
+    if (!mergePatchesCompose(*slot, it.value())) return false;
+  }
+  return true;
+}
+
 std::vector<std::string> patchPaths(const json& patch) {
   std::vector<std::string> out;
   if (patch.is_object()) collectPaths(patch, "", out);

@@ -20,6 +20,12 @@ json applyMergePatch(json target, const json& patch);
 // json::merge_patch on the patch itself, a null in `next` stays a null (a removal to send).
 void composeMergePatches(json& into, const json& next);
 
+// Whether composeMergePatches(into, next) is exact. It is not when `into` sets a field to a
+// non-object (or removes it) and `next` then patches that field with an object: applied in turn,
+// the second patch lands on an empty object; composed, it would merge into whatever the target
+// held, and no merge patch can say "replace with exactly this object". Such edits stay separate.
+bool mergePatchesCompose(const json& into, const json& next);
+
 // Dotted paths of the leaves a patch touches ("a.b", "tags"): what a conflict check compares.
 std::vector<std::string> patchPaths(const json& patch);
 

@@ -185,7 +185,8 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
 
   if (last != nullptr) {
     const MutationKind before = last->kind;
-    const bool fold = (m.kind == MutationKind::Update && before != MutationKind::Delete) ||
+    const bool fold = (m.kind == MutationKind::Update && before != MutationKind::Delete &&
+                       (before == MutationKind::Create || mergePatchesCompose(last->payload, m.payload))) ||
                       m.kind == MutationKind::Delete;
     if (fold && m.kind == MutationKind::Delete && before == MutationKind::Create) {
       // The server never saw the create: both disappear and the entity never existed for it.

@@ -180,7 +180,13 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   const std::uint64_t number = nextMutation_;
   if (kind == MutationKind::Create) {
     if (data == nullptr) return Status::error(ErrorCode::WrongType, "a create needs data (an object)");
-    if (!haveId) id = "tmp-" + clientId_ + "-" + std::to_string(number);  // remapped on ack
+    if (!haveId) {
+      // Remapped on ack. A server entity may already sit under this temp id (a server that kept
+      // someone's temp id): take the next free one rather than refuse the user's create.
+      id = "tmp-" + clientId_ + "-" + std::to_string(number);
+      for (int k = 1; c->get(id) != nullptr || c->confirmed(id) != nullptr; ++k)
+        id = "tmp-" + clientId_ + "-" + std::to_string(number) + "-" + std::to_string(k);
+    }
     if (c->get(id) != nullptr) return Status::error(ErrorCode::AlreadyExists, "'" + id + "' already exists");
     m.payload = *data;
     m.payload[idField] = id;
@@ -247,6 +253,14 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
     return;
   }
   markEntity(c->name(), id);
+  // Every remote write we take in moves the clock (clamped, see HybridLogicalClock::receive), not
+  // only those that meet a pending edit: an edit made after seeing a write is stamped after it.
+  HlcTimestamp parsed;
+  const bool stamped = ts != nullptr && hlcFromJson(*ts, parsed);
+  if (stamped) {
+    clock_.receive(parsed, lastNow_);
+    dirtyMeta_ = true;  // the clock moved: a restart must not issue timestamps before this one
+  }
   if (!known && !overlaid && outbox_->hasUncertainCreate(c->name())) {
     // An id new to this client may be our own create under its server id, its ack and echo not
     // seen yet: see Outbox::hold. (Never one with entries of its own: nothing held is ever sent,
@@ -260,12 +274,7 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
   }
   // Without its own timestamp a remote change counts as made when it arrived.
   HlcTimestamp remoteTs{lastNow_, 0, std::string()};
-  HlcTimestamp parsed;
-  if (ts != nullptr && hlcFromJson(*ts, parsed)) {
-    clock_.receive(parsed, lastNow_);
-    dirtyMeta_ = true;  // the clock moved: a restart must not issue timestamps before this one
-    remoteTs = clampHlc(parsed, lastNow_, clock_.maxDriftMs());
-  }
+  if (stamped) remoteTs = clampHlc(parsed, lastNow_, clock_.maxDriftMs());
   rebase(c, id, remoteTs, out);
 }
 

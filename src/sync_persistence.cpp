@@ -3,6 +3,8 @@
 // restart that rebuilds a core from them.
 #include "sync_core.hpp"
 
+#include <algorithm>
+
 namespace syncore {
 
 namespace {
@@ -56,6 +58,29 @@ bool conflictFromJson(const json& v, ParkedConflict& c) {
 }
 
 Status corrupt(const std::string& what) { return Status::error(ErrorCode::CorruptRecord, what); }
+
+// n when text is prefix followed by the decimal n (at most 18 digits), else 0: a number this
+// client issued ("<client>:<seq>" keys, "<client>#<n>" mutation ids, "conflict-<n>").
+std::uint64_t issuedNumber(const std::string& text, const std::string& prefix) {
+  if (text.size() <= prefix.size() || text.size() > prefix.size() + 18 || text.compare(0, prefix.size(), prefix) != 0)
+    return 0;
+  std::uint64_t n = 0;
+  for (std::size_t i = prefix.size(); i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return 0;
+    n = n * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  return n;
+}
+
+// The highest key number and mutation number an outbox entry (or a dead letter's entry) holds.
+void scanIssued(const json& entry, const std::string& clientId, std::uint64_t& key, std::uint64_t& mutation) {
+  if (!entry.is_object()) return;
+  if (auto k = entry.find("key"); k != entry.end() && k->is_string())
+    key = std::max(key, issuedNumber(k->get_ref<const std::string&>(), clientId + ":"));
+  if (auto ids = entry.find("mutationIds"); ids != entry.end() && ids->is_array())
+    for (const json& id : *ids)
+      if (id.is_string()) mutation = std::max(mutation, issuedNumber(id.get_ref<const std::string&>(), clientId + "#"));
+}
 
 }  // namespace
 
@@ -205,6 +230,23 @@ Status SyncCore::restore(const json& records, Commit& out) {
   } else if (!entries.empty() || !dead.empty()) {
     return corrupt("outbox records without the meta record");
   }
+  // The counters must lie beyond every number already issued, or the next mutation would reuse a
+  // stored key or id (a server would take it for a resend). Records that say otherwise (torn or
+  // tampered) are repaired by moving the counters on, rather than refused: nothing is lost.
+  std::uint64_t highestKey = 0, highestMutation = 0, highestConflict = 0;
+  for (const json& e : entries) scanIssued(e, clientId, highestKey, highestMutation);
+  for (const json& d : dead)
+    if (d.is_object() && d.contains("entry")) scanIssued(d["entry"], clientId, highestKey, highestMutation);
+  for (const ParkedConflict& pc : parked) {
+    highestConflict = std::max(highestConflict, issuedNumber(pc.id, "conflict-"));
+    for (const std::string& id : pc.mutationIds) highestMutation = std::max(highestMutation, issuedNumber(id, clientId + "#"));
+  }
+  nextMutation = std::max(nextMutation, highestMutation + 1);
+  nextConflict = std::max(nextConflict, highestConflict + 1);
+  if (auto seq = outboxDoc.find("nextSeq"); seq != outboxDoc.end() && seq->is_number_unsigned() &&
+                                            seq->get<std::uint64_t>() <= highestKey)
+    *seq = highestKey + 1;
+
   auto restored = std::make_unique<Outbox>(clientId, outbox_->config(), 1);
   if (meta != nullptr) {
     outboxDoc["entries"] = std::move(entries);

@@ -146,7 +146,13 @@ export function createWebSocketTransport({
   }
 
   function receive(raw) {
-    const text = typeof raw === 'string' ? raw : String(raw);
+    // The protocol is text frames (the WebSocket checks their UTF-8). A binary frame would be
+    // decoded with replacement characters, silently changing data: refuse it.
+    if (typeof raw !== 'string') {
+      sink.error({ code: 'BAD_MESSAGE', message: 'the server sent a binary frame; the protocol is JSON text' });
+      return;
+    }
+    const text = raw;
     if (text.length > maxMessageBytes) {
       sink.error({ code: 'TOO_LARGE', message: `a server message of ${text.length} bytes exceeds the limit` });
       return;

@@ -3,7 +3,8 @@
 // SIM_SEED_START (default 1); SIM_SEED=N runs exactly that seed; SIM_TRACE=1 narrates every step
 // to stderr (use it with SIM_SEED); SIM_SCALE=P sets the workload length in percent (default 250
 // in optimized builds, 100 in Debug: a seed replays exactly under the same scale); SIM_STATS=1
-// prints what the seeds exercised.
+// prints what the seeds exercised; SIM_CLOCKS=skew gives every seed the skewed clocks (one client
+// an hour behind, one an hour ahead, one at 2099) that every 4th seed has by default.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -39,6 +40,7 @@ TEST_CASE("simulation: every seed converges with nothing lost, duplicated or reo
   }
   sim::SimOptions options;
   options.trace = envFlag("SIM_TRACE");
+  options.skewAll = std::getenv("SIM_CLOCKS") != nullptr && std::string(std::getenv("SIM_CLOCKS")) == "skew";
   options.stepsScale = static_cast<int>(envNumber("SIM_SCALE", static_cast<std::uint64_t>(options.stepsScale)));
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> failures;
@@ -73,4 +75,21 @@ TEST_CASE("simulation: a seed replays identically", "[sim]") {
     CHECK(a.digest == b.digest);
     CHECK(a.stats == b.stats);
   }
+}
+
+TEST_CASE("simulation: clients an hour behind, an hour ahead and at 2099 converge with clamped clocks", "[sim][clock]") {
+  sim::SimOptions options;
+  options.skewAll = true;
+  options.stepsScale = 100;
+  std::map<std::string, std::uint64_t> totals;
+  for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+    sim::SimResult r = sim::Simulation(seed, options).run();
+    INFO("seed " << seed << " (replay: SIM_CLOCKS=skew SIM_SCALE=100 SIM_SEED=" << seed << ")");
+    CHECK(r.reason == "");
+    CHECK(r.ok);
+    for (const auto& [k, v] : r.stats) totals[k] += v;
+  }
+  CHECK(totals["clocks.skewedSeeds"] == 24);
+  // The 2099 client's writes reached the server and were clamped there.
+  CHECK(totals["server.clampedTimestamps"] > 0);
 }

@@ -77,6 +77,12 @@ class ModelServer {
   std::uint64_t nextId = 1;
   bool ackData = true;         // acks carry the entity (else the client folds its own change)
   bool storeConflicts = true;  // a conflict answer is remembered under its key (else re-evaluated)
+  // The server's clock (virtual time) and the drift it tolerates: a write stamped further ahead
+  // is stored with its wall clamped to now + maxDriftMs, so a client whose clock says 2099 cannot
+  // win every later last-write-wins comparison with that write (docs/protocol.md).
+  std::int64_t now = 0;
+  std::int64_t maxDriftMs = 60'000;
+  std::uint64_t clampedTs = 0;
   std::uint64_t received = 0, duplicates = 0, conflicts = 0, rejected = 0;
 
   void defineCollection(const std::string& name) { store[name]; }
@@ -157,6 +163,11 @@ class ModelServer {
               const std::string& id, const std::string& kind, Entity& e, const json& ts, json& feed) {
     e.lastKey = key;
     e.ts = ts.is_object() ? ts : json();
+    if (e.ts.is_object() && e.ts.contains("wall") && e.ts["wall"].is_number_integer() &&
+        e.ts["wall"].get<std::int64_t>() > now + maxDriftMs) {
+      e.ts["wall"] = now + maxDriftMs;
+      ++clampedTs;
+    }
     ++cursor;
     changes.push_back({collection, id});
     ++applyCount[key];

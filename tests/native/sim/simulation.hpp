@@ -95,6 +95,9 @@ struct SimOptions {
 #else
   int stepsScale = 100;   // unoptimized builds run shorter workloads by default
 #endif
+  // Clock skew: every 4th seed gives its clients clocks one hour behind, one hour ahead and at
+  // 2099 (the rest keep seconds of disagreement); skewAll does it for every seed (SIM_CLOCKS=skew).
+  bool skewAll = false;
 };
 
 class Simulation {
@@ -193,7 +196,24 @@ class Simulation {
 
   void count(const std::string& what, std::uint64_t n = 1) { stats_[what] += n; }
 
-  std::int64_t wall(const Client& c) const { return now_ + c.skew; }
+  std::int64_t wall(const Client& c) const { return now_ + epoch_ + c.skew; }
+
+  bool skewedClocks() const { return options_.skewAll || seed_ % 4 == 0; }
+
+  // A client's hybrid logical clock never runs further ahead of its own wall clock than its
+  // maxClockDriftMs: remote timestamps are clamped before they are merged, so a client at 2099
+  // cannot drag the others there. Read from the persisted meta record, which a restart resumes.
+  void checkClock(Client& c, const std::string& when) {
+    for (const json& r : c.core->exportRecords()) {
+      if (str(r, "store") != "meta") continue;
+      const json& clock = r["value"]["clock"];
+      const std::int64_t hlcWall = clock["wall"].get<std::int64_t>();
+      const std::int64_t limit = wall(c) + c.config["maxClockDriftMs"].get<std::int64_t>();
+      if (hlcWall > limit)
+        fail(c.id + ": " + when + ", its clock " + clock.dump() + " is ahead of its wall " + std::to_string(wall(c)) +
+             " by more than maxClockDriftMs");
+    }
+  }
 
   static Event heartbeat(int client, std::int64_t at) {
     Event e;
@@ -270,6 +290,16 @@ class Simulation {
       c->id = "c" + std::to_string(i + 1);
       // Clocks disagree by seconds; now and then one runs hours ahead (LWW must clamp it).
       c->skew = chance(0.05) ? rng_.uniform(3'600'000, 7'200'000) : rng_.uniform(-3000, 3000);
+      if (skewedClocks()) {
+        // Decided without the seed's generator, so the other seeds replay exactly as before.
+        constexpr std::int64_t kHour = 3'600'000;
+        constexpr std::int64_t k2099 = 4'070'908'800'000;  // 2099-01-01T00:00:00Z
+        constexpr std::int64_t kEpoch2023 = 1'700'000'000'000;
+        // Real time is then 2023 (epoch_), so the clock an hour behind is not before 1970.
+        epoch_ = kEpoch2023;
+        const std::int64_t profile[] = {-kHour, kHour, k2099 - kEpoch2023 - now_};
+        if (i < 3) c->skew = profile[(static_cast<std::uint64_t>(i) + seed_) % 3];
+      }
       const std::int64_t base = rng_.uniform(20, 400);
       c->config = {{"clientId", c->id},
                    {"seed", rng_.uniform(1, 1'000'000)},
@@ -282,6 +312,7 @@ class Simulation {
                    {"maxClockDriftMs", rng_.uniform(1000, 120'000)}};
       clients_.push_back(std::move(c));
     }
+    if (skewedClocks()) count("clocks.skewedSeeds");
     trace("seed " + std::to_string(seed_) + ": " + std::to_string(n) + " clients, " + std::to_string(steps_) +
           " steps, loss " + std::to_string(loss_) + ", dup " + std::to_string(dup_) + ", crash " +
           std::to_string(crashP_));
@@ -340,13 +371,16 @@ class Simulation {
         sendBatch(c, e, keyIds);
       } else if (type == "wake") {
         if (mode == CrashMode::AfterPersist) continue;
-        scheduleWake(c, num(e, "at") - c.skew);  // the client's clock -> virtual time
+        scheduleWake(c, num(e, "at") - c.skew - epoch_);  // the client's clock -> virtual time
       } else {
         fail(c.id + ": unknown effect " + e.dump());
       }
     }
     for (const json& ev : commit.events) handleEvent(c, ev);
-    if (hasPersist && chance(0.02)) checkStorage(c, "after a commit");
+    if (hasPersist && chance(0.02)) {
+      checkStorage(c, "after a commit");
+      checkClock(c, "after a commit");
+    }
     if (mode == CrashMode::AfterPersist) {
       trace(c.id + " crashes after writing a commit, before its sends");
       count("crash.after-persist");
@@ -614,6 +648,7 @@ class Simulation {
     switch (e.kind) {
       case Event::Kind::Push: {
         ModelServer::Faults f = quiescing_ ? ModelServer::Faults{0, 0, faults_.validation} : faults_;
+        server_.now = now_ + epoch_;  // the server's clock is right
         ModelServer::PushResult r = server_.push(c.id, e.body, rng_, f);
         if (!server_.violations.empty()) fail("server saw a protocol violation: " + server_.violations.front());
         trace("server answers " + c.id + ": " + r.answers.dump());
@@ -1018,6 +1053,7 @@ class Simulation {
       if (c.core->cursor() != server_.cursor)
         fail(c.id + ": cursor " + std::to_string(c.core->cursor()) + " != server cursor " + std::to_string(server_.cursor));
       checkStorage(c, "after quiescence");
+      checkClock(c, "after quiescence");
       // A restart from the records gives back the same state.
       json before = snapshot(*c.core);
       auto restored = makeCore(c);
@@ -1039,6 +1075,7 @@ class Simulation {
       for (const auto& [id, e] : entities)
         if (!e.deleted && startsWith(str(e.data, "ref"), "tmp-")) count("server.danglingTempRefs");
     count("server.cursor", static_cast<std::uint64_t>(server_.cursor));
+    count("server.clampedTimestamps", server_.clampedTs);
     count("events", events_);
   }
 
@@ -1129,6 +1166,7 @@ class Simulation {
   SimOptions options_;
   syncore::Prng rng_;
   std::int64_t now_ = 1'000'000;
+  std::int64_t epoch_ = 0;  // real time at virtual 0, as the clocks (clients', server's) read it
   std::uint64_t nextOrder_ = 0, events_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   ModelServer server_;
