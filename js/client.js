@@ -260,7 +260,6 @@ class SyncClient {
           else if (r.status === 'conflict') ops.push({ op: 'conflict', key: r.key, version: r.version ?? 0, data: r.data ?? null });
           // forbidden (no permission for this one mutation) is final like validation: the core
           // dead-letters it and the queue goes on; only `auth` (the token) pauses the queue.
-          else if (r.class === 'forbidden') ops.push({ op: 'reject', key: r.key, class: 'validation', message: `forbidden: ${r.message ?? ''}` });
           else ops.push({ op: 'reject', key: r.key, class: r.class ?? 'transient', message: r.message ?? '' });
         }
         this._guard(() => this.core.applyServer(ops));
@@ -329,7 +328,7 @@ class SyncClient {
         const waiter = this._waiting.get(id);
         if (!waiter) continue;
         this._waiting.delete(id);
-        if (event.status === 'dead-letter') waiter.reject(new SyncError('REJECTED', event.message || 'the server refused the change'));
+        if (event.status === 'dead-letter') waiter.reject(Object.assign(new SyncError('REJECTED', `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`), { errorClass: event.errorClass }));
         else if (event.status === 'conflict') waiter.reject(Object.assign(new SyncError('CONFLICT', 'the change is in conflict and waits for a decision'), { conflictId: event.conflictId }));
         else waiter.resolve({ status: event.status, id: event.id, version: event.version });
       }

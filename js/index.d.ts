@@ -105,7 +105,7 @@ export type ServerOp =
   | { op: 'delete'; collection: string; id: Id; version: number; origin?: string; ts?: HlcTimestamp }
   | { op: 'load'; collection: string; entities: LoadItem[] }
   | { op: 'ack'; key: string; version?: number; id?: Id; data?: Record<string, unknown> | null }
-  | { op: 'reject'; key: string; class: 'transient' | 'auth' | 'validation' | 'conflict' | 'storage'; message?: string }
+  | { op: 'reject'; key: string; class: 'transient' | 'auth' | 'validation' | 'conflict' | 'storage' | 'forbidden'; message?: string }
   | { op: 'conflict'; key: string; version: number; data: Record<string, unknown> | null; ts?: HlcTimestamp };
 
 export interface LoadItem {

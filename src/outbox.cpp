@@ -61,13 +61,14 @@ const char* errorClassName(ErrorClass cls) {
     case ErrorClass::Validation: return "validation";
     case ErrorClass::Conflict: return "conflict";
     case ErrorClass::Storage: return "storage";
+    case ErrorClass::Forbidden: return "forbidden";
   }
   return "transient";
 }
 
 bool errorClassFromName(const std::string& name, ErrorClass& out) {
   for (ErrorClass c : {ErrorClass::Transient, ErrorClass::Auth, ErrorClass::Validation,
-                       ErrorClass::Conflict, ErrorClass::Storage}) {
+                       ErrorClass::Conflict, ErrorClass::Storage, ErrorClass::Forbidden}) {
     if (name == errorClassName(c)) {
       out = c;
       return true;
@@ -325,6 +326,7 @@ FailResult Outbox::fail(std::uint64_t seq, ErrorClass cls, const std::string& me
       result.retryAtMs = entry.notBeforeMs;
       break;
     case ErrorClass::Validation:
+    case ErrorClass::Forbidden:
       deadLetter();
       break;
     case ErrorClass::Conflict:
@@ -391,11 +393,12 @@ DeadLetter* Outbox::findDead(std::uint64_t seq) {
 }
 
 bool Outbox::retryDead(std::uint64_t seq) {
-  // A refusal the server gave for certain is stored under its key, so the same key would only
+  // A refusal the server gave for certain (validation, forbidden) is stored under its key, so the same key would only
   // fetch it again: the retry goes out as a new request. A transient dead letter keeps its key,
   // since it may have been applied while its answers were lost.
   const DeadLetter* letter = findDead(seq);
-  return letter != nullptr && requeueDead(seq, letter->errorClass == ErrorClass::Validation);
+  return letter != nullptr && requeueDead(seq, letter->errorClass == ErrorClass::Validation ||
+                                                   letter->errorClass == ErrorClass::Forbidden);
 }
 
 bool Outbox::editDead(std::uint64_t seq, json payload) {

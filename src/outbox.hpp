@@ -25,8 +25,10 @@ enum class MutationKind { Create, Update, Delete };
 const char* mutationKindName(MutationKind kind);  // "create", "update", "delete"
 bool mutationKindFromName(const std::string& name, MutationKind& out);
 
-enum class ErrorClass { Transient, Auth, Validation, Conflict, Storage };
-const char* errorClassName(ErrorClass cls);  // "transient", "auth", "validation", "conflict", "storage"
+// Forbidden: no permission for this one mutation (403); final like Validation, but named apart so
+// the app can tell "not allowed" from "not valid".
+enum class ErrorClass { Transient, Auth, Validation, Conflict, Storage, Forbidden };
+const char* errorClassName(ErrorClass cls);  // "transient", "auth", "validation", "conflict", "storage", "forbidden"
 bool errorClassFromName(const std::string& name, ErrorClass& out);
 
 struct OutboxEntry {

@@ -86,7 +86,7 @@ Status readAnswer(json& op, const std::string& kind, std::size_t index, ServerWr
     if (cls == op.end() || !cls->is_string() ||
         !errorClassFromName(cls->get_ref<const std::string&>(), w.errorClass))
       return fail(ErrorCode::WrongType, index,
-                  "class must be transient, auth, validation, conflict or storage");
+                  "class must be transient, auth, validation, conflict, storage or forbidden");
     if (auto m = op.find("message"); m != op.end() && !m->is_null()) {
       if (!m->is_string()) return fail(ErrorCode::WrongType, index, "message must be a string");
       w.message = m->get_ref<const std::string&>();

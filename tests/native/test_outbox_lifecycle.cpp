@@ -103,6 +103,23 @@ TEST_CASE("outbox: a retried transient dead letter keeps its key: it may have be
   CHECK(e->sent);
 }
 
+TEST_CASE("outbox: a forbidden refusal dead-letters at once, keeps going, and retries under a fresh key") {
+  Outbox box("c1", {}, 1);
+  box.enqueue(create("m1", "a"));
+  box.enqueue(create("m2", "b"));
+  REQUIRE(box.takeBatch(0));
+  const FailResult r = box.fail(1, ErrorClass::Forbidden, "no permission", 0);
+  CHECK(r.outcome == FailOutcome::DeadLettered);
+  CHECK(!box.paused());  // one mutation's permission, not the token: the queue goes on
+  REQUIRE(box.deadLetters().size() == 1);
+  CHECK(std::string(errorClassName(box.deadLetters()[0].errorClass)) == "forbidden");
+  ErrorClass parsed = ErrorClass::Transient;
+  CHECK(errorClassFromName("forbidden", parsed));
+  CHECK(parsed == ErrorClass::Forbidden);
+  REQUIRE(box.retryDead(1));
+  CHECK(box.find(1)->key == "c1:3");
+}
+
 TEST_CASE("outbox: discarding a dead letter forgets it") {
   Outbox box("c1", {}, 1);
   box.enqueue(create("m1", "a"));

@@ -220,11 +220,12 @@ describe('writes need permission', () => {
     await until(client, () => client.status.connected, 'connected');
     const grade = client.collection('grades').create({ score: 100 });
     const student = client.collection('students').create({ name: 'Ada' });
-    await assert.rejects(grade.result, (err) => err.code === 'REJECTED' && /forbidden: user ann may not write grades/.test(err.message));
+    await assert.rejects(grade.result, (err) => err.code === 'REJECTED' && err.errorClass === 'forbidden' && /forbidden: user ann may not write grades/.test(err.message));
     assert.equal((await student.result).status, 'acked');
     await until(client, () => client.status.pending === 0, 'drained');
     assert.equal(client.collection('grades').count(), 0, 'rolled back');
     assert.equal(client.core.deadLetters().length, 1);
+    assert.equal(client.core.deadLetters()[0].errorClass, 'forbidden');
     assert.equal(failed.length, 1);
     assert.notEqual(client.status.connection, 'auth-required');
     assert.deepEqual(srv.store.list('grades'), []);
