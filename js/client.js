@@ -352,7 +352,7 @@ class SyncClient {
   }
 
   collection(name) {
-    if (!this._options.collections || !(name in this._options.collections))
+    if (!this._options.collections || !Object.hasOwn(this._options.collections, name))
       throw new SyncError(ErrorCodes.UNKNOWN_COLLECTION, `unknown collection '${name}'`);
     const client = this;
     const core = this.core;
