@@ -8,34 +8,12 @@ import { IDBFactory } from 'fake-indexeddb';
 import { WebSocketServer } from 'ws';
 import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
 import { startSyncServer, tokenTable } from '../../demo/server/sync_server.js';
+import { untilClient as until } from './helpers.js';
 
 const collections = { todos: {} };
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 
 // Resolves when predicate() holds, re-checked on every client event; rejects after a bound.
-function until(client, predicate, what, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const events = ['statusChanged', 'mutationSettled', 'syncCompleted', 'error', 'conflictDetected', 'authRequired'];
-    const offs = [];
-    const timer = setTimeout(() => finish(new Error(`timed out waiting for: ${what}`)), ms);
-    const finish = (err) => {
-      clearTimeout(timer);
-      offs.forEach((off) => off());
-      offCore();
-      err ? reject(err) : resolve();
-    };
-    const check = () => {
-      try {
-        if (predicate()) finish();
-      } catch (err) {
-        finish(err);
-      }
-    };
-    for (const e of events) offs.push(client.on(e, check));
-    const offCore = client.core.subscribe('todos', check);
-    check();
-  });
-}
 
 async function open(server, extra = {}) {
   return createSyncClient({ url: server.url, collections, token: 't', websocket: fast, batchTimeoutMs: 2000, ...extra });

@@ -6,25 +6,11 @@ import { IDBFactory } from 'fake-indexeddb';
 import { WebSocketServer } from 'ws';
 import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
 import { startSyncServer } from '../../demo/server/sync_server.js';
+import { untilClient as until } from './helpers.js';
 
 const collections = { todos: {} };
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 
-function until(client, predicate, what, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const offs = [];
-    const timer = setTimeout(() => done(new Error(`timed out waiting for: ${what}`)), ms);
-    const done = (err) => {
-      clearTimeout(timer);
-      offs.forEach((off) => off());
-      err ? reject(err) : resolve();
-    };
-    const check = () => predicate() && done();
-    for (const e of ['statusChanged', 'mutationSettled', 'syncCompleted', 'error']) offs.push(client.on(e, check));
-    offs.push(client.core.subscribe('todos', check));
-    check();
-  });
-}
 
 // A stand-in for window / document: EventTargets with what the client listens to.
 function fakeBrowser() {

@@ -7,6 +7,7 @@ import { createSyncClient, createRestTransport } from '../../js/node.js';
 import { startSyncServer } from '../../demo/server/sync_server.js';
 import { SyncProvider, useSyncClient, useSyncStatus, useMutation, useEntity, useCollection, useOutbox, useConflicts } from '../../js/react/index.js';
 import { mount } from './react_dom.js';
+import { untilClient } from './helpers.js';
 
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 const collections = { todos: {}, notes: { strategy: 'manual' } };
@@ -17,29 +18,7 @@ async function open(server) {
 }
 
 // Inside act: resolves once predicate() holds, re-checked on every client event; rejects after a bound.
-function until(client, predicate, what, ms = 5000) {
-  return act(() => new Promise((resolve, reject) => {
-    const events = ['statusChanged', 'mutationSettled', 'syncCompleted', 'error', 'conflictDetected', 'operationQueued'];
-    const offs = [];
-    const timer = setTimeout(() => finish(new Error(`timed out waiting for: ${what}`)), ms);
-    const finish = (err) => {
-      clearTimeout(timer);
-      for (const off of offs) off();
-      if (err) reject(err);
-      else resolve();
-    };
-    const check = () => {
-      try {
-        if (predicate()) finish();
-      } catch (err) {
-        finish(err);
-      }
-    };
-    for (const e of events) offs.push(client.on(e, check));
-    for (const c of Object.keys(client.core.stats().collections)) offs.push(client.core.subscribe(c, check));
-    check();
-  }));
-}
+const until = (client, predicate, what, ms = 5000) => act(() => untilClient(client, predicate, what, ms));
 
 test('useSyncStatus follows goOffline / goOnline; useSyncClient is the client', async (t) => {
   const server = await startSyncServer();

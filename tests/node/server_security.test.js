@@ -13,6 +13,7 @@ import { createSyncClient, createRestTransport, createWebSocketTransport } from 
 import { startSyncServer, tokenTable } from '../../demo/server/sync_server.js';
 import { authorizeGradebook, validateGradebook } from '../../demo/server/gradebook.js';
 import { RateLimiter } from '../../demo/server/limits.js';
+import { untilClient } from './helpers.js';
 
 const T = { timeout: 10_000 };
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
@@ -64,21 +65,7 @@ const creation = (key, collection, data = {}) => {
   return { key, collection, id, kind: 'create', data: { id, ...data }, baseVersion: -1, ts: { wall: Date.now(), counter: 0, node: 'x' } };
 };
 
-/** Resolves when predicate() holds, checked on the client's events; rejects after ms. */
-function until(client, predicate, what, ms = 8000) {
-  return new Promise((resolve, reject) => {
-    const offs = [];
-    const timer = setTimeout(() => done(new Error(`timed out waiting for: ${what}`)), ms);
-    const done = (err) => {
-      clearTimeout(timer);
-      offs.forEach((off) => off());
-      err ? reject(err) : resolve();
-    };
-    const check = () => predicate() && done();
-    for (const e of ['statusChanged', 'mutationSettled', 'syncCompleted', 'syncFailed', 'authRequired', 'error']) offs.push(client.on(e, check));
-    check();
-  });
-}
+const until = (client, predicate, what, ms = 8000) => untilClient(client, predicate, what, ms);
 
 describe('the token travels only in hello', () => {
   test('a real client with a distinctive token: not in any URL, log line, server file or server frame', T, async (t) => {

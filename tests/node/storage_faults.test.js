@@ -7,23 +7,10 @@ import assert from 'node:assert/strict';
 import { IDBFactory, IDBObjectStore, forceCloseDatabase } from 'fake-indexeddb';
 import { createSyncClient, openIndexedDbStorage, createMemoryStorage } from '../../js/node.js';
 import { startSyncServer } from '../../demo/server/sync_server.js';
+import { untilClient as until } from './helpers.js';
 
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 
-function until(client, predicate, what, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const offs = [];
-    const timer = setTimeout(() => done(new Error(`timed out waiting for: ${what}`)), ms);
-    const done = (err) => {
-      clearTimeout(timer);
-      offs.forEach((off) => off());
-      err ? reject(err) : resolve();
-    };
-    const check = () => predicate() && done();
-    for (const e of ['statusChanged', 'mutationSettled', 'syncCompleted', 'storageEvent', 'error']) offs.push(client.on(e, check));
-    check();
-  });
-}
 
 const request = (req) =>
   new Promise((resolve, reject) => {
