@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --json file] [-- --no-browser]
+// npm run bench [-- --quick] [-- --json file] [-- --no-browser] [-- --no-callgrind] [-- --chart file.png]
 // Runs W1–W8 for syncore and its peers in this one process (W7 in child processes), repeats the
 // timed workloads SIZES.runs times, and prints a markdown table of medians with ratios.
 import { execFileSync } from 'node:child_process';
@@ -90,9 +90,23 @@ const machine = {
   cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version,
   chromium: chromiumVersion, loadAverageAtEnd: loadavg().map((l) => +l.toFixed(2)),
 };
-const result = { date: new Date().toISOString(), quick: QUICK, sizes: SIZES, machine, medians, samples, seconds: (performance.now() - started) / 1000 };
+let callgrindRows = null;
+if (!QUICK && !args.includes('--no-callgrind')) {
+  const { callgrind } = await import('./native/callgrind.mjs');
+  callgrindRows = callgrind();
+}
+const result = { date: new Date().toISOString(), quick: QUICK, sizes: SIZES, machine, medians, samples, callgrind: callgrindRows, seconds: (performance.now() - started) / 1000 };
 mkdirSync(dirname(jsonPath), { recursive: true });
 writeFileSync(jsonPath, JSON.stringify(result, null, 1));
 process.stdout.write(`${formatTable(medians, SIZES)}\n`);
+if (callgrindRows) {
+  const { formatCallgrind } = await import('./native/callgrind.mjs');
+  process.stdout.write(`\nNative instruction counts (callgrind, build/native RelWithDebInfo):\n\n${formatCallgrind(callgrindRows)}\n`);
+}
+if (option('--chart')) {
+  const { drawChart } = await import('./chart.mjs');
+  await drawChart(result, option('--chart'));
+  log(`bench: chart in ${option('--chart')}`);
+}
 log(`bench: ${result.seconds.toFixed(1)} s; load average ${machine.loadAverageAtEnd.join(' ')}; figures in ${jsonPath}`);
 process.exit(0); // RxDB and Replicache keep timers alive after close
