@@ -1,7 +1,7 @@
 // W7: memory held for N small entities by one system, measured in a fresh process
 // (node --expose-gc bench/memory.mjs <system> <n>) so nothing else shares the heap.
 // Bytes = growth of V8's used heap + array buffers after a full GC, plus for syncore the growth of
-// the wasm linear memory (which only grows, in steps, so it is an upper bound).
+// the bytes the wasm heap's malloc holds (mallinfo; the linear memory itself only grows).
 import { smallEntity } from './lib/data.mjs';
 
 const [system, nText] = process.argv.slice(2);
@@ -21,7 +21,8 @@ const loaders = {
   async syncore() {
     const { createSyncCore } = await import('../js/node.js');
     const core = await createSyncCore({ collections: { s: {} } });
-    const wasm = () => core._module.HEAP8.buffer.byteLength;
+    // Bytes malloc has handed out (mallinfo) when the build exports it; else linear-memory growth.
+    const wasm = core._module.heapBytesInUse ? () => core._module.heapBytesInUse() : () => core._module.HEAP8.buffer.byteLength;
     const before = wasm();
     return { hold: core, load: () => core.load('s', entities().map((data) => ({ id: data.id, version: 1, data }))), extra: () => wasm() - before };
   },

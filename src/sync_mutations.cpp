@@ -104,13 +104,7 @@ void SyncCore::recomputeView(Collection* c, const std::string& id) {
 }
 
 bool SyncCore::findByKey(const std::string& key, std::uint64_t& seq) const {
-  for (const auto& [s, entry] : outbox_->entries()) {
-    if (entry.key == key) {
-      seq = s;
-      return true;
-    }
-  }
-  return false;
+  return outbox_->findKey(key, seq);
 }
 
 Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq) {

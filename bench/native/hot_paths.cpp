@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "commit_text.hpp"
 #include "sync_core.hpp"
 
 using syncore::Commit;
@@ -52,12 +53,12 @@ std::size_t mutateText(SyncCore& core, const std::string& text) {
   Commit c;
   std::string id;
   check(core.mutate(json::parse(text), kNow, c, id), "mutate");
-  return syncore::commitToJson(c).dump().size();
+  return syncore::commitToText(c, id).size();
 }
 std::size_t applyText(SyncCore& core, const std::string& text) {
   Commit c;
   check(core.applyServer(json::parse(text), kNow, c), "applyServer");
-  return syncore::commitToJson(c).dump().size();
+  return syncore::commitToText(c).size();
 }
 
 std::string updateText(int i, int score) {
@@ -75,22 +76,29 @@ std::string remoteBatch(int first, int n) {
 
 std::size_t sink = 0;
 
-__attribute__((noinline)) void op_local_mutate(SyncCore& core, const std::vector<std::string>& texts) {
+// noipa: GCC's identical-code folding would otherwise merge the op_* functions into one symbol.
+#if defined(__GNUC__) && !defined(__clang__)
+#define BENCH_OP __attribute__((noinline, noipa))
+#else
+#define BENCH_OP __attribute__((noinline))
+#endif
+
+BENCH_OP void op_local_mutate(SyncCore& core, const std::vector<std::string>& texts) {
   for (const auto& t : texts) sink += mutateText(core, t);
 }
-__attribute__((noinline)) void op_remote_apply_0(SyncCore& core, const std::vector<std::string>& b) {
+BENCH_OP void op_remote_apply_0(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
 }
-__attribute__((noinline)) void op_remote_apply_100(SyncCore& core, const std::vector<std::string>& b) {
+BENCH_OP void op_remote_apply_100(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
 }
-__attribute__((noinline)) void op_remote_apply_1000(SyncCore& core, const std::vector<std::string>& b) {
+BENCH_OP void op_remote_apply_1000(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
 }
-__attribute__((noinline)) void op_ack(SyncCore& core, const std::vector<std::string>& acks) {
+BENCH_OP void op_ack(SyncCore& core, const std::vector<std::string>& acks) {
   for (const auto& t : acks) sink += applyText(core, t);
 }
-__attribute__((noinline)) void op_live_query_update(SyncCore& core, const std::vector<std::string>& b) {
+BENCH_OP void op_live_query_update(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
 }
 
