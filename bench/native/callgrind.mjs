@@ -15,6 +15,7 @@ const OPS = [
   ['op_remote_apply_1000', 'remote upsert, 1,000 pending', 2000],
   ['op_ack', 'ack of one in-flight mutation (1,000 in flight)', 1000],
   ['op_live_query_update', 'one-entity remote commit under a live query', 2000],
+  ['op_restore', 'restore of one persisted ~1 KB entity (10,000 records, one call)', 10000],
 ];
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
 

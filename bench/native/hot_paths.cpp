@@ -98,6 +98,11 @@ BENCH_OP void op_remote_apply_1000(SyncCore& core, const std::vector<std::string
 BENCH_OP void op_ack(SyncCore& core, const std::vector<std::string>& acks) {
   for (const auto& t : acks) sink += applyText(core, t);
 }
+BENCH_OP void op_restore(SyncCore& core, const std::string& records) {
+  Commit c;
+  check(core.restore(json::parse(records), c), "restore");
+  sink += syncore::commitToText(c).size();
+}
 BENCH_OP void op_live_query_update(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
 }
@@ -156,6 +161,26 @@ int main(int argc, char** argv) {
     std::vector<std::string> one;
     for (int k = 0; k < updates; ++k) one.push_back(remoteBatch(k, 1));
     timed("live_query_update", updates, [&] { op_live_query_update(core, one); });
+  }
+  {  // restart: 10,000 persisted ~1 KB entities (what W5 hydrates) read back into a fresh core
+    std::string records;
+    {
+      SyncCore source;
+      check(source.defineCollection("k", json::object()), "defineCollection");
+      check(source.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
+      json entities = json::array();
+      const std::string note(950, 'x');
+      for (int i = 0; i < kEntities; ++i)
+        entities.push_back({{"id", "k" + std::to_string(i)}, {"version", 1},
+                            {"data", {{"id", "k" + std::to_string(i)}, {"title", "entity"}, {"score", i % 1000}, {"note", note}}}});
+      Commit load;
+      check(source.applyServer(json{{"ops", json::array({{{"op", "load"}, {"collection", "k"}, {"entities", entities}}})}}, kNow, load), "load");
+      records = source.exportRecords().dump();
+    }
+    SyncCore core;
+    check(core.defineCollection("k", json::object()), "defineCollection");
+    check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
+    timed("restore (per record)", kEntities, [&] { op_restore(core, records); });
   }
   return sink == 0;
 }
