@@ -1,5 +1,6 @@
 #include "core_handle.hpp"
 #include "commit_text.hpp"
+#include "json_fast.hpp"
 
 #include <cmath>
 #include <malloc.h>
@@ -29,7 +30,7 @@ bool CoreHandle::fail(Status s) {
 }
 
 bool CoreHandle::parse(const std::string& text, json& out) {
-  Status s = parseJson(text, out, core_.limits());
+  Status s = parseJsonFast(text, out, core_.limits());  // parseJson's result, strings copied in runs
   if (!s) return fail(std::move(s));
   return true;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commit_text.hpp"
+#include "json_fast.hpp"
 #include "sync_core.hpp"
 
 using syncore::Commit;
@@ -49,15 +50,21 @@ SyncCore loadedCore(bool online) {
 }
 
 // What the wasm binding does per mutate: parse the request text, mutate, serialise the commit.
+json parseText(const std::string& text) {
+  json out;
+  check(syncore::parseJsonFast(text, out, syncore::ParseLimits{}), "parse");
+  return out;
+}
+
 std::size_t mutateText(SyncCore& core, const std::string& text) {
   Commit c;
   std::string id;
-  check(core.mutate(json::parse(text), kNow, c, id), "mutate");
+  check(core.mutate(parseText(text), kNow, c, id), "mutate");
   return syncore::commitToText(c, id).size();
 }
 std::size_t applyText(SyncCore& core, const std::string& text) {
   Commit c;
-  check(core.applyServer(json::parse(text), kNow, c), "applyServer");
+  check(core.applyServer(parseText(text), kNow, c), "applyServer");
   return syncore::commitToText(c).size();
 }
 
@@ -100,7 +107,7 @@ BENCH_OP void op_ack(SyncCore& core, const std::vector<std::string>& acks) {
 }
 BENCH_OP void op_restore(SyncCore& core, const std::string& records) {
   Commit c;
-  check(core.restore(json::parse(records), c), "restore");
+  check(core.restore(parseText(records), c), "restore");
   sink += syncore::commitToText(c).size();
 }
 BENCH_OP void op_live_query_update(SyncCore& core, const std::vector<std::string>& b) {
