@@ -15,6 +15,7 @@ command -v g++ >/dev/null 2>&1 || missing+=(g++)
 # The libFuzzer targets (scripts/fuzz.sh): clang and its fuzzer / sanitizer runtimes.
 command -v clang++ >/dev/null 2>&1 || missing+=(clang)
 compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || missing+=(libclang-rt-14-dev)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)  # npm run bench: callgrind view
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -130,6 +131,8 @@ class Outbox {
   std::vector<const OutboxEntry*> entriesFor(const std::string& collection,
                                              const std::string& entityId) const;  // in order
   const std::map<std::uint64_t, OutboxEntry>& entries() const { return log_; }
+  // The entry holding an idempotency key (acks and echoes name it): O(1), not a scan of the log.
+  bool findKey(const std::string& key, std::uint64_t& seq) const;
   std::size_t size() const { return log_.size(); }  // queued + in flight
   std::size_t inFlightBatches() const { return batches_.size(); }
 
@@ -232,6 +235,8 @@ class Outbox {
   Prng prng_;
   std::map<std::uint64_t, OutboxEntry> log_;
   std::map<EntityKey, EntityLog> index_;
+  std::unordered_map<std::string, std::uint64_t> keys_;  // idempotency key -> seq, entries in log_
+  std::int64_t latestNotBefore_ = 0;  // >= every notBeforeMs in log_ (an upper bound, for wakeAt)
   std::map<std::uint32_t, BatchState> batches_;
   std::vector<DeadLetter> dead_;
   std::set<EntityKey> held_;

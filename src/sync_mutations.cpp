@@ -14,6 +14,24 @@ using detail::outcomeName;
 
 namespace {
 
+// True when the JSON merge patch (RFC 7386) would leave target exactly as it is. The same answer
+// as applyMergePatch(target, patch) == target, without copying the entity on every mutate.
+bool patchChangesNothing(const json& target, const json& patch) {
+  if (!patch.is_object()) return patch == target;
+  if (!target.is_object()) return false;  // the result is an object, the target is not
+  for (const auto& [key, value] : patch.items()) {
+    auto it = target.find(key);
+    if (value.is_null()) {
+      if (it != target.end()) return false;  // a removal
+    } else if (it == target.end()) {
+      return false;  // an addition (an object patch adds at least {})
+    } else if (!patchChangesNothing(*it, value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool readUint(const json& obj, const char* field, std::uint64_t& out, Status& status) {
   auto it = obj.find(field);
   if (it == obj.end()) return false;
@@ -104,13 +122,7 @@ void SyncCore::recomputeView(Collection* c, const std::string& id) {
 }
 
 bool SyncCore::findByKey(const std::string& key, std::uint64_t& seq) const {
-  for (const auto& [s, entry] : outbox_->entries()) {
-    if (entry.key == key) {
-      seq = s;
-      return true;
-    }
-  }
-  return false;
+  return outbox_->findKey(key, seq);
 }
 
 Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq) {
@@ -207,7 +219,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
       if (auto f = m.payload.find(idField); f != m.payload.end() && *f != (*view)[idField])
         return Status::error(ErrorCode::IdMismatch, "an update cannot change the id field");
       // Nothing changed (an empty patch, or one that sets what is already there): no mutation.
-      if (m.payload.empty() || applyMergePatch(*view, m.payload) == *view) return Status::ok();
+      if (m.payload.empty() || patchChangesNothing(*view, m.payload)) return Status::ok();
     } else {
       m.payload = nullptr;
     }

@@ -5,6 +5,7 @@
 
 EMSCRIPTEN_BINDINGS(syncore) {
   using syncore::CoreHandle;
+  emscripten::function("heapBytesInUse", &syncore::heapBytesInUse);
   emscripten::class_<CoreHandle>("CoreHandle")
       .constructor<>()
       .function("configure", &CoreHandle::configure)

@@ -1,6 +1,9 @@
 #include "core_handle.hpp"
+#include "commit_text.hpp"
+#include "json_fast.hpp"
 
 #include <cmath>
+#include <malloc.h>
 
 namespace syncore {
 
@@ -27,7 +30,7 @@ bool CoreHandle::fail(Status s) {
 }
 
 bool CoreHandle::parse(const std::string& text, json& out) {
-  Status s = parseJson(text, out, core_.limits());
+  Status s = parseJsonFast(text, out, core_.limits());  // parseJson's result, strings copied in runs
   if (!s) return fail(std::move(s));
   return true;
 }
@@ -66,9 +69,7 @@ bool CoreHandle::time(double nowMs, std::int64_t& out) {
 
 std::string CoreHandle::commitOr(Status s, const Commit& commit, const std::string& mutationId) {
   if (!s) return fail(std::move(s)), std::string();
-  json out = commitToJson(commit);
-  if (!mutationId.empty()) out["mutationId"] = mutationId;
-  return dumpJson(out);
+  return commitToText(commit, mutationId);  // written directly: no json tree, no copied effects
 }
 
 std::string CoreHandle::apply(const std::string& batchJson, double nowMs) {
@@ -207,5 +208,7 @@ double CoreHandle::cachePrune(double nowMs) {
 }
 
 std::string CoreHandle::stats() { return dumpJson(core_.stats()); }
+
+double heapBytesInUse() { return static_cast<double>(mallinfo().uordblks); }
 
 }  // namespace syncore

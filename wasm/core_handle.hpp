@@ -78,4 +78,8 @@ class CoreHandle {
   std::map<std::string, std::unique_ptr<JsResolver>> resolvers_;
 };
 
+// Bytes the wasm heap's allocator has handed out and not freed (mallinfo): the core's real
+// memory, for stats and the W7 benchmark; the linear memory itself only ever grows.
+double heapBytesInUse();
+
 }  // namespace syncore

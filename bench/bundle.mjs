@@ -1,0 +1,40 @@
+// W8: what a browser app downloads. Each system's entry (the API the bench uses) is bundled by
+// esbuild (ESM, minified, browser platform); syncore adds its .wasm. Sizes raw, gzip -9, brotli 11.
+import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ENTRIES = {
+  syncore: "export { createSyncClient, createSyncCore } from './js/browser.js';",
+  tinybase: "export { createStore } from 'tinybase';",
+  rxdb: "export { createRxDatabase } from 'rxdb'; export { getRxStorageMemory } from 'rxdb/plugins/storage-memory';",
+  tanstack: "export { QueryClient, QueryObserver } from '@tanstack/query-core';",
+  replicache: "export { Replicache } from 'replicache';",
+};
+
+const sizes = (bytes) => ({
+  raw: bytes.length,
+  gzip: gzipSync(bytes, { level: 9 }).length,
+  brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
+
+/** { raw, gzip, brotli } bytes of the system's download (for syncore also js and wasm apart). */
+export async function bundleSize(system) {
+  const out = await build({
+    stdin: { contents: ENTRIES[system], resolveDir: ROOT, loader: 'js' },
+    bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
+    external: ['node:*'],
+  });
+  const js = Buffer.from(out.outputFiles[0].contents);
+  if (system !== 'syncore') return sizes(js);
+  const wasm = await readFile(new URL('../dist/syncore.wasm', import.meta.url));
+  const a = sizes(js);
+  const b = sizes(wasm);
+  return { raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli, js: a, wasm: b };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const s of Object.keys(ENTRIES)) console.log(s, JSON.stringify(await bundleSize(s)));
+}

@@ -1,0 +1,50 @@
+// Native instruction counts of the core's hot paths: builds syncore_bench (RelWithDebInfo, the
+// -DSYNCORE_BENCH=ON target), runs it under callgrind with collection only inside the op_*
+// functions, and prints instructions per operation as a markdown table.
+//   node bench/native/callgrind.mjs [--json file]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OUT = `${ROOT}test-output/callgrind.out`;
+const OPS = [
+  ['op_local_mutate', 'local optimistic update (pending log grows 0 → 1,000)', 1000],
+  ['op_remote_apply_0', 'remote upsert, 0 pending (batches of 100)', 2000],
+  ['op_remote_apply_100', 'remote upsert, 100 pending', 2000],
+  ['op_remote_apply_1000', 'remote upsert, 1,000 pending', 2000],
+  ['op_ack', 'ack of one in-flight mutation (1,000 in flight)', 1000],
+  ['op_live_query_update', 'one-entity remote commit under a live query', 2000],
+  ['op_restore', 'restore of one persisted ~1 KB entity (10,000 records, one call)', 10000],
+];
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+
+export function callgrind() {
+  run('bash', ['-c', `[ -f build/native/CMakeCache.txt ] || cmake -S . -B build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake -S . -B build/native -DSYNCORE_BENCH=ON >/dev/null && cmake --build build/native --target syncore_bench -j 2 >/dev/null`]);
+  mkdirSync(`${ROOT}test-output`, { recursive: true });
+  run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${OUT}`, '--collect-atstart=no',
+    ...OPS.map(([fn]) => `--toggle-collect=*${fn}(*`), 'build/native/syncore_bench', '1']);
+  const annotated = run('callgrind_annotate', ['--inclusive=yes', '--threshold=100', OUT]);
+  const rows = [];
+  for (const [fn, label, ops] of OPS) {
+    const line = annotated.split('\n').find((l) => l.includes(`${fn}(`));
+    if (!line) throw new Error(`callgrind: no figure for ${fn}`);
+    const ir = Number(line.trim().split(/\s+/)[0].replace(/,/g, ''));
+    rows.push({ op: fn.slice(3), label, ops, instructions: ir, perOp: ir / ops });
+  }
+  return rows;
+}
+
+export function formatCallgrind(rows) {
+  const lines = ['| hot path | operations | instructions per operation |', '|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.label} (\`${r.op}\`) | ${r.ops} | ${Math.round(r.perOp).toLocaleString('en-US')} |`);
+  return lines.join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = callgrind();
+  const i = process.argv.indexOf('--json');
+  if (i > 0) writeFileSync(process.argv[i + 1], JSON.stringify(rows, null, 1));
+  console.log(formatCallgrind(rows));
+}

@@ -1,0 +1,193 @@
+// The core's hot paths, one noinline function each, for callgrind:
+//   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='op_*' build/native/syncore_bench
+// Each op_* runs OPS times the same path the wasm binding runs (parse the JSON text, call the core,
+// serialise the commit), so inclusive instructions / OPS = instructions per operation.
+// Without valgrind it prints wall-clock ns per operation instead (noisy; callgrind is the view).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "commit_text.hpp"
+#include "json_fast.hpp"
+#include "sync_core.hpp"
+
+using syncore::Commit;
+using syncore::SyncCore;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int kEntities = 10'000;
+constexpr std::int64_t kNow = 1'700'000'000'000;
+
+std::string entityId(int i) { return "s" + std::to_string(i); }
+json entity(int i, int score) {
+  return {{"id", entityId(i)}, {"name", "student " + std::to_string(i)}, {"score", score}, {"grade", i % 12}};
+}
+
+void check(syncore::Status s, const char* what) {
+  if (!s.isOk()) {
+    std::fprintf(stderr, "%s failed: %s\n", what, s.message.c_str());
+    std::exit(1);
+  }
+}
+
+// A core with kEntities loaded; online or not (online: mutations go straight into flight).
+SyncCore loadedCore(bool online) {
+  SyncCore core;
+  check(core.defineCollection("s", json::object()), "defineCollection");
+  check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", false},
+                              {"batchSize", 100}, {"maxInFlightBatches", 1'000'000}}), "configureClient");
+  Commit c;
+  check(core.setOnline(online, kNow, c), "setOnline");
+  json entities = json::array();
+  for (int i = 0; i < kEntities; ++i) entities.push_back({{"id", entityId(i)}, {"version", 1}, {"data", entity(i, i % 1000)}});
+  Commit load;
+  check(core.applyServer(json{{"ops", json::array({{{"op", "load"}, {"collection", "s"}, {"entities", entities}}})}}, kNow, load), "load");
+  return core;
+}
+
+// What the wasm binding does per mutate: parse the request text, mutate, serialise the commit.
+json parseText(const std::string& text) {
+  json out;
+  check(syncore::parseJsonFast(text, out, syncore::ParseLimits{}), "parse");
+  return out;
+}
+
+std::size_t mutateText(SyncCore& core, const std::string& text) {
+  Commit c;
+  std::string id;
+  check(core.mutate(parseText(text), kNow, c, id), "mutate");
+  return syncore::commitToText(c, id).size();
+}
+std::size_t applyText(SyncCore& core, const std::string& text) {
+  Commit c;
+  check(core.applyServer(parseText(text), kNow, c), "applyServer");
+  return syncore::commitToText(c).size();
+}
+
+std::string updateText(int i, int score) {
+  return json{{"collection", "s"}, {"op", "update"}, {"id", entityId(i)}, {"patch", {{"score", score}}}}.dump();
+}
+// One remote batch of `n` upserts starting at update number `first`.
+std::string remoteBatch(int first, int n) {
+  json ops = json::array();
+  for (int k = first; k < first + n; ++k) {
+    int i = static_cast<int>((static_cast<long long>(k) * 104729 + 7) % kEntities);
+    ops.push_back({{"op", "upsert"}, {"collection", "s"}, {"id", entityId(i)}, {"version", 2 + k}, {"data", entity(i, k % 1000)}});
+  }
+  return json{{"ops", ops}}.dump();
+}
+
+std::size_t sink = 0;
+
+// noipa: GCC's identical-code folding would otherwise merge the op_* functions into one symbol.
+#if defined(__GNUC__) && !defined(__clang__)
+#define BENCH_OP __attribute__((noinline, noipa))
+#else
+#define BENCH_OP __attribute__((noinline))
+#endif
+
+BENCH_OP void op_local_mutate(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) sink += mutateText(core, t);
+}
+BENCH_OP void op_remote_apply_0(SyncCore& core, const std::vector<std::string>& b) {
+  for (const auto& t : b) sink += applyText(core, t);
+}
+BENCH_OP void op_remote_apply_100(SyncCore& core, const std::vector<std::string>& b) {
+  for (const auto& t : b) sink += applyText(core, t);
+}
+BENCH_OP void op_remote_apply_1000(SyncCore& core, const std::vector<std::string>& b) {
+  for (const auto& t : b) sink += applyText(core, t);
+}
+BENCH_OP void op_ack(SyncCore& core, const std::vector<std::string>& acks) {
+  for (const auto& t : acks) sink += applyText(core, t);
+}
+BENCH_OP void op_restore(SyncCore& core, const std::string& records) {
+  Commit c;
+  check(core.restore(parseText(records), c), "restore");
+  sink += syncore::commitToText(c).size();
+}
+BENCH_OP void op_live_query_update(SyncCore& core, const std::vector<std::string>& b) {
+  for (const auto& t : b) sink += applyText(core, t);
+}
+
+template <typename F>
+void timed(const char* name, int ops, F&& run) {
+  auto t0 = std::chrono::steady_clock::now();
+  run();
+  auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("%-22s %8d ops %12.0f ns/op\n", name, ops, ns / ops);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int scale = argc > 1 ? std::atoi(argv[1]) : 1;  // 1 under callgrind; more for wall clock
+  const int mutations = 1000 * scale, updates = 2000 * scale, batch = 100;
+
+  {  // local optimistic update of distinct entities (the pending log grows to `mutations`)
+    SyncCore core = loadedCore(false);
+    std::vector<std::string> texts;
+    for (int i = 0; i < mutations; ++i) texts.push_back(updateText((i * 7919 + 13) % kEntities, i % 1000));
+    timed("local_mutate", mutations, [&] { op_local_mutate(core, texts); });
+  }
+  std::vector<std::string> batches;
+  for (int k = 0; k < updates; k += batch) batches.push_back(remoteBatch(k, batch));
+  for (int pending : {0, 100, 1000}) {  // remote upserts with `pending` local mutations to rebase
+    SyncCore core = loadedCore(false);
+    for (int k = 0; k < pending; ++k) mutateText(core, updateText(k * (kEntities / pending), 99));
+    auto run = [&] {
+      if (pending == 0) op_remote_apply_0(core, batches);
+      else if (pending == 100) op_remote_apply_100(core, batches);
+      else op_remote_apply_1000(core, batches);
+    };
+    std::string name = "remote_apply_" + std::to_string(pending);
+    timed(name.c_str(), updates, run);
+  }
+  {  // acks of 1000 in-flight mutations, in order
+    SyncCore core = loadedCore(true);
+    std::vector<std::string> acks;
+    for (int i = 0; i < mutations; ++i) {
+      mutateText(core, updateText(i % kEntities, 5));
+      acks.push_back(json{{"ops", json::array({{{"op", "ack"}, {"key", "bench:" + std::to_string(i + 1)}, {"version", 100 + i}}})}}.dump());
+    }
+    timed("ack", mutations, [&] { op_ack(core, acks); });
+    if (!core.pendingMutations().empty()) {
+      std::fprintf(stderr, "ack: %zu mutations still pending\n", core.pendingMutations().size());
+      return 1;
+    }
+  }
+  {  // single-entity remote commits under an open live query (top 20 of one grade)
+    SyncCore core = loadedCore(false);
+    syncore::QueryUpdate first;
+    check(core.openQuery({{"collection", "s"}, {"where", json::array({json::array({"grade", "eq", 5})})},
+                          {"orderBy", json::array({json::array({"score", "desc"})})}, {"limit", 20}}, first), "openQuery");
+    std::vector<std::string> one;
+    for (int k = 0; k < updates; ++k) one.push_back(remoteBatch(k, 1));
+    timed("live_query_update", updates, [&] { op_live_query_update(core, one); });
+  }
+  {  // restart: 10,000 persisted ~1 KB entities (what W5 hydrates) read back into a fresh core
+    std::string records;
+    {
+      SyncCore source;
+      check(source.defineCollection("k", json::object()), "defineCollection");
+      check(source.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
+      json entities = json::array();
+      const std::string note(950, 'x');
+      for (int i = 0; i < kEntities; ++i)
+        entities.push_back({{"id", "k" + std::to_string(i)}, {"version", 1},
+                            {"data", {{"id", "k" + std::to_string(i)}, {"title", "entity"}, {"score", i % 1000}, {"note", note}}}});
+      Commit load;
+      check(source.applyServer(json{{"ops", json::array({{{"op", "load"}, {"collection", "k"}, {"entities", entities}}})}}, kNow, load), "load");
+      records = source.exportRecords().dump();
+    }
+    SyncCore core;
+    check(core.defineCollection("k", json::object()), "defineCollection");
+    check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
+    timed("restore (per record)", kEntities, [&] { op_restore(core, records); });
+  }
+  return sink == 0;
+}

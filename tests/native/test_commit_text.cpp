@@ -1,0 +1,60 @@
+// commitToText (the fast writer the wasm binding uses) must say exactly what
+// dumpJson(commitToJson(commit)) + mutationId says: same document, whatever the commit holds.
+#include <catch2/catch.hpp>
+
+#include "commit_text.hpp"
+#include "sync_test_util.hpp"
+
+using namespace synctest;
+
+namespace {
+
+json expected(const Commit& c, const std::string& mutationId) {
+  json j = syncore::commitToJson(c);
+  if (!mutationId.empty()) j["mutationId"] = mutationId;
+  return j;
+}
+
+void checkSame(const Commit& c, const std::string& mutationId = std::string()) {
+  const std::string text = syncore::commitToText(c, mutationId);
+  INFO(text);
+  json parsed = json::parse(text, nullptr, false);
+  REQUIRE_FALSE(parsed.is_discarded());
+  CHECK(parsed == expected(c, mutationId));
+}
+
+}  // namespace
+
+TEST_CASE("commit_text: an empty commit") { checkSame(Commit{}); }
+
+TEST_CASE("commit_text: changes, notify, queries, effects, events, renamed and a mutation id") {
+  Commit c;
+  c.changes.collections["todos"].created = {"a", "quote\"back\\slash"};
+  c.changes.collections["todos"].updated = {"tab\there", std::string("ctl\x01\x1f", 5), "ünï"};
+  c.changes.collections["empty"];  // an empty entry is left out, as in commitToJson
+  c.changes.collections["notes"].deleted = {"n1"};
+  c.notify = {3, 1, 4000000000u};
+  c.queries.push_back({7, {"a", "b"}, 12});
+  c.queries.push_back({9, {}, 0});
+  c.cursor = 42;
+  c.effects.push_back({{"type", "persist"}, {"put", json::array({{{"store", "entities"}, {"key", {"todos", "a"}}}})}});
+  c.effects.push_back({{"type", "wake"}, {"at", 1234}});
+  c.events.push_back({{"type", "queued"}, {"mutationId", "c1#1"}, {"text", "line\nbreak"}});
+  c.renamed["todos"]["tmp-1"] = "s1";
+  c.renamed["todos"]["tmp-2"] = "s2";
+  checkSame(c, "c1#1");
+  checkSame(c);
+}
+
+TEST_CASE("commit_text: real commits of a mutate and a server batch") {
+  SyncCore core = makeClient();
+  std::uint32_t sub = 0;
+  REQUIRE(core.subscribe("todos", "", sub).isOk());
+  Commit c;
+  std::string id;
+  REQUIRE(core.mutate({{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "x"}}}}, 1000, c, id).isOk());
+  checkSame(c, id);
+  Commit s;
+  REQUIRE(core.applyServer(json::parse(R"({"ops":[{"op":"upsert","collection":"todos","id":"9","version":1,"data":{"id":"9"}}],"cursor":5})"), 1001, s).isOk());
+  checkSame(s);
+}
