@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(server_batch restore merge_patch)
+[ ${#targets[@]} -gt 0 ] || targets=(server_batch restore merge_patch json_parse)
 
 [ -f build/fuzz/CMakeCache.txt ] ||
   CXX=clang++ cmake -S . -B build/fuzz -DSYNCORE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -8,7 +8,7 @@ bash scripts/setup.sh
 bash scripts/build.sh
 echo "== ctest (native core)"
 (cd build/native && ctest --output-on-failure -j "$(nproc)")
-echo "== fuzz (libFuzzer, 15 s per target over tests/fuzz/corpus)" && bash scripts/fuzz.sh 15
+echo "== fuzz (libFuzzer, 10 s per target over tests/fuzz/corpus)" && bash scripts/fuzz.sh 10
 echo "== node:test (wasm build, JS API, browser end-to-end)"
 node --test --test-concurrency=1 tests/node/*.test.js tests/browser/*.test.js tests/package/*.test.js
 echo "== all suites passed in $(( $(date +%s) - start )) s"
