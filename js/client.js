@@ -21,6 +21,27 @@ export async function startSyncClient(core, options) {
   return client;
 }
 
+/**
+ * The effects of several commits as one list: their persist effects folded into one write (the
+ * last word on each record wins; `parts` names the effects it stands for), then every other
+ * effect in commit order.
+ */
+export function groupEffects(lists) {
+  const persists = [];
+  const rest = [];
+  for (const list of lists) for (const e of list) (e.type === 'persist' ? persists : rest).push(e);
+  if (persists.length <= 1) return [...persists, ...rest];
+  const last = new Map(); // [store, key] -> { record, put }
+  for (const p of persists) {
+    for (const r of p.delete ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: false });
+    for (const r of p.put ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: true });
+  }
+  const put = [];
+  const del = [];
+  for (const { record, put: isPut } of last.values()) (isPut ? put : del).push(record);
+  return [{ type: 'persist', put, delete: del, parts: persists }, ...rest];
+}
+
 class SyncClient {
   constructor(core, options) {
     this.core = core;
@@ -33,6 +54,8 @@ class SyncClient {
     this._batchTimers = new Map();
     this._batchTimeoutMs = options.batchTimeoutMs ?? 30_000;
     this._queue = Promise.resolve(); // effects, in commit order
+    this._backlog = []; // effect lists of commits waiting for the write under way
+    this._drainQueued = false;
     this._wakeTimer = null;
     this._storageRetryMs = options.storageRetryMs ?? 1000;
     this._closed = false;
@@ -126,8 +149,19 @@ class SyncClient {
 
   // ---- effects: persist, then send, then wake ----------------------------------------------------
 
+  // Group commit: commits made while a write is under way wait in the backlog and go to storage
+  // as one write, then their sends and wakes in commit order. Each send still follows the write
+  // that made its mutations durable; a thousand quick mutations cost a few transactions, not 1,000.
   _carryOut(effects) {
-    this._queue = this._queue.then(() => this._run(effects)).catch((err) => this._emit('error', err));
+    this._backlog.push(effects);
+    if (this._drainQueued) return;
+    this._drainQueued = true;
+    this._queue = this._queue.then(() => {
+      this._drainQueued = false;
+      const lists = this._backlog;
+      this._backlog = [];
+      return this._run(lists.length === 1 ? lists[0] : groupEffects(lists));
+    }).catch((err) => this._emit('error', err));
   }
 
   async _run(effects) {

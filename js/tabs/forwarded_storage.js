@@ -11,7 +11,9 @@ export function withForwardedKeys(inner) {
   const storage = {
     ...inner,
     async write(effect) {
-      const more = extras.get(effect);
+      // A grouped write (js/client.js groupEffects) carries the effects it stands for in parts.
+      const extra = [effect, ...(effect.parts ?? [])].flatMap((e) => extras.get(e) ?? []);
+      const more = extra.length > 0 ? extra : null;
       // A new object: the core's effect stays as it was, for a retry after a failed write.
       await inner.write(more ? { ...effect, put: [...(effect.put ?? []), ...more] } : effect);
       const meta = effect.put?.find((r) => r.store === 'meta' && r.key === 'core');
