@@ -101,7 +101,7 @@ writeFileSync(jsonPath, JSON.stringify(result, null, 1));
 process.stdout.write(`${formatTable(medians, SIZES)}\n`);
 if (callgrindRows) {
   const { formatCallgrind } = await import('./native/callgrind.mjs');
-  process.stdout.write(`\nNative instruction counts (callgrind, build/native RelWithDebInfo):\n\n${formatCallgrind(callgrindRows)}\n`);
+  process.stdout.write(`\nNative instruction counts (callgrind, build/bench RelWithDebInfo):\n\n${formatCallgrind(callgrindRows)}\n`);
 }
 if (option('--chart')) {
   const { drawChart } = await import('./chart.mjs');

@@ -20,11 +20,12 @@ const OPS = [
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
 
 export function callgrind() {
-  run('bash', ['-c', `[ -f build/native/CMakeCache.txt ] || cmake -S . -B build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake -S . -B build/native -DSYNCORE_BENCH=ON >/dev/null && cmake --build build/native --target syncore_bench -j 2 >/dev/null`]);
+  // Its own build folder, always -O2 -g: counts from another build type would not compare.
+  run('bash', ['-c', `cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCORE_BENCH=ON >/dev/null
+    cmake --build build/bench --target syncore_bench -j 2 >/dev/null`]);
   mkdirSync(`${ROOT}test-output`, { recursive: true });
   run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${OUT}`, '--collect-atstart=no',
-    ...OPS.map(([fn]) => `--toggle-collect=*${fn}(*`), 'build/native/syncore_bench', '1']);
+    ...OPS.map(([fn]) => `--toggle-collect=*${fn}(*`), 'build/bench/syncore_bench', '1']);
   const annotated = run('callgrind_annotate', ['--inclusive=yes', '--threshold=100', OUT]);
   const rows = [];
   for (const [fn, label, ops] of OPS) {

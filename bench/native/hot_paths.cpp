@@ -1,5 +1,5 @@
 // The core's hot paths, one noinline function each, for callgrind:
-//   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='op_*' build/native/syncore_bench
+//   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='op_*' build/bench/syncore_bench
 // Each op_* runs OPS times the same path the wasm binding runs (parse the JSON text, call the core,
 // serialise the commit), so inclusive instructions / OPS = instructions per operation.
 // Without valgrind it prints wall-clock ns per operation instead (noisy; callgrind is the view).
