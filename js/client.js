@@ -6,6 +6,7 @@ import { SyncError, ErrorCodes } from './errors.js';
 import { createMemoryStorage } from './storage/memory.js';
 import { restoreFromStorage } from './storage/recover.js';
 import { watchNetwork } from './network.js';
+import { groupEffects } from './group_effects.js';
 
 const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
   'storageQuotaExceeded', 'networkStatusChanged', 'authRequired', 'statusChanged', 'notification', 'error',
@@ -19,27 +20,6 @@ export async function startSyncClient(core, options) {
   const client = new SyncClient(core, options);
   await client._start();
   return client;
-}
-
-/**
- * The effects of several commits as one list: their persist effects folded into one write (the
- * last word on each record wins; `parts` names the effects it stands for), then every other
- * effect in commit order.
- */
-export function groupEffects(lists) {
-  const persists = [];
-  const rest = [];
-  for (const list of lists) for (const e of list) (e.type === 'persist' ? persists : rest).push(e);
-  if (persists.length <= 1) return [...persists, ...rest];
-  const last = new Map(); // [store, key] -> { record, put }
-  for (const p of persists) {
-    for (const r of p.delete ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: false });
-    for (const r of p.put ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: true });
-  }
-  const put = [];
-  const del = [];
-  for (const { record, put: isPut } of last.values()) (isPut ? put : del).push(record);
-  return [{ type: 'persist', put, delete: del, parts: persists }, ...rest];
 }
 
 class SyncClient {

@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncClient, createMemoryStorage } from '../../js/node.js';
-import { groupEffects } from '../../js/client.js';
+import { groupEffects } from '../../js/group_effects.js';
 
 test('groupEffects: one write with the last word on each record, then the other effects in commit order', () => {
   const a = { type: 'persist', put: [{ store: 'entities', key: ['todos', 'a'], value: 1 }], delete: [] };

@@ -1,0 +1,22 @@
+// Group commit (js/client.js): the effects of the commits that waited for a storage write.
+
+/**
+ * The effects of several commits as one list: their persist effects folded into one write (the
+ * last word on each record wins; `parts` names the effects it stands for), then every other
+ * effect in commit order.
+ */
+export function groupEffects(lists) {
+  const persists = [];
+  const rest = [];
+  for (const list of lists) for (const e of list) (e.type === 'persist' ? persists : rest).push(e);
+  if (persists.length <= 1) return [...persists, ...rest];
+  const last = new Map(); // [store, key] -> { record, put }
+  for (const p of persists) {
+    for (const r of p.delete ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: false });
+    for (const r of p.put ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: true });
+  }
+  const put = [];
+  const del = [];
+  for (const { record, put: isPut } of last.values()) (isPut ? put : del).push(record);
+  return [{ type: 'persist', put, delete: del, parts: persists }, ...rest];
+}
