@@ -370,6 +370,7 @@ describe('limits', () => {
     // exact arithmetic is the RateLimiter test's; here: answered, then cut off.
     let sent = 0;
     let open = true;
+    const started = Date.now();
     c.closed.then(() => (open = false));
     while (open && sent < 20_000) {
       for (let i = 0; i < 50; i++) c.send({ type: 'heartbeat', t: sent++ });
@@ -379,8 +380,10 @@ describe('limits', () => {
     assert.deepEqual([code, reason], [1008, 'rate limit exceeded']);
     const limited = c.inbox.filter((m) => m.type === 'error' && m.code === 'rate_limited');
     const acks = c.inbox.filter((m) => m.type === 'heartbeat_ack');
-    assert.ok(acks.length >= 9, `${acks.length} acks`);
-    assert.ok(limited.length >= 11, `${limited.length} rate_limited`);
+    // How many were answered before the cut depends on the machine's timing (on a loaded CI
+    // machine, none once): the bucket's arithmetic is the RateLimiter test's.
+    assert.ok(limited.length >= 1, `${limited.length} rate_limited`);
+    assert.ok(acks.length <= 10 + Math.ceil((Date.now() - started) / 100), `${acks.length} acks: more than the burst plus the refill`);
     assert.ok(acks.length + limited.length < sent, 'not every message was answered');
     assert.ok(limited.every((e) => e.retryAfterMs > 0));
     assert.match(limited.at(-1).message, /closing/);
