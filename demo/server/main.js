@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { buildDemo } from '../build.js';
 import { startDemoServer } from '../serve.js';
 import { authorizeGradebook, seedGradebook, validateGradebook } from './gradebook.js';
-import { SyncStore } from './store.js';
-import { startSyncServer } from './sync_server.js';
+import { SyncStore } from '../../server/store.js';
+import { startSyncServer } from '../../server/sync_server.js';
 import { runningDirectly, portFromEnv } from '../cli.js';
 
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data', import.meta.url));

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createStaticHandler } from '../../demo/serve.js';
-import { startSyncServer } from '../../demo/server/sync_server.js';
+import { startSyncServer } from '../../server/sync_server.js';
 
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

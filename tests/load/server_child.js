@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSyncServer } from '../../demo/server/sync_server.js';
+import { startSyncServer } from '../../server/sync_server.js';
 import { digestOf } from './digest.js';
 
 const dataDir = process.env.LOAD_MEMORY_STORE ? undefined : mkdtempSync(join(tmpdir(), 'syncore-load-'));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { IDBFactory } from 'fake-indexeddb';
 import { WebSocketServer } from 'ws';
 import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
-import { startSyncServer, tokenTable } from '../../demo/server/sync_server.js';
+import { startSyncServer, tokenTable } from '../../server/sync_server.js';
 import { untilClient as until } from './helpers.js';
 
 const collections = { todos: {} };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
 import { WebSocketServer } from 'ws';
 import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
-import { startSyncServer } from '../../demo/server/sync_server.js';
+import { startSyncServer } from '../../server/sync_server.js';
 import { untilClient as until } from './helpers.js';
 
 const collections = { todos: {} };

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElement as h, act } from 'react';
 import { createSyncClient, createRestTransport } from '../../js/node.js';
-import { startSyncServer } from '../../demo/server/sync_server.js';
+import { startSyncServer } from '../../server/sync_server.js';
 import { SyncProvider, useSyncClient, useSyncStatus, useMutation, useEntity, useCollection, useOutbox, useConflicts } from '../../js/react/index.js';
 import { mount } from './react_dom.js';
 import { untilClient } from './helpers.js';

@@ -1,4 +1,4 @@
-// The reference sync server (demo/server/sync_server.js) against real `ws` clients on loopback:
+// The reference sync server (server/sync_server.js) against real `ws` clients on loopback:
 // every message of docs/protocol.md, limits, authorization, restarts. Waits on messages and
 // close events, never on fixed sleeps.
 import { test, describe, after } from 'node:test';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { startSyncServer, tokenTable } from '../../demo/server/sync_server.js';
+import { startSyncServer, tokenTable } from '../../server/sync_server.js';
 import { createStaticHandler } from '../../demo/serve.js';
 
 const T = { timeout: 5000 };

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createSyncClient, createRestTransport, createWebSocketTransport } from '../../js/node.js';
-import { startSyncServer, tokenTable } from '../../demo/server/sync_server.js';
+import { startSyncServer, tokenTable } from '../../server/sync_server.js';
 import { authorizeGradebook, validateGradebook } from '../../demo/server/gradebook.js';
-import { RateLimiter } from '../../demo/server/limits.js';
+import { RateLimiter } from '../../server/limits.js';
 import { untilClient } from './helpers.js';
 
 const T = { timeout: 10_000 };

@@ -1,11 +1,11 @@
-// The reference sync server's store (demo/server/store.js): merge patch, versions, conflicts,
+// The reference sync server's store (server/store.js): merge patch, versions, conflicts,
 // idempotency, catch-up chunks, and durability: snapshot + log replay, torn last line.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SyncStore, mergePatch, mutationShapeError } from '../../demo/server/store.js';
+import { SyncStore, mergePatch, mutationShapeError } from '../../server/store.js';
 
 /** A scratch data folder; stores opened through it are closed, then the folder removed. */
 function scratch(t) {

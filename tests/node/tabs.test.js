@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
 import { createSyncClient } from '../../js/node.js';
-import { startSyncServer } from '../../demo/server/sync_server.js';
+import { startSyncServer } from '../../server/sync_server.js';
 
 const collections = { todos: {} };
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };

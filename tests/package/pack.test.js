@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { SyncStore } from '../../demo/server/store.js';
-import { startSyncServer } from '../../demo/server/sync_server.js';
+import { SyncStore } from '../../server/store.js';
+import { startSyncServer } from '../../server/sync_server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM_ARGS = [
