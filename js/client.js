@@ -44,7 +44,8 @@ class SyncClient {
     this._writeWarning = null;
     this._lastingWarning = this._storage.warning ?? null;
     this._quarantinedCount = 0;
-    this._status = { online: true, connected: false, syncing: false, pending: 0, failed: 0, conflicts: 0,
+    this._setAsideInMemory = []; // server changes set aside that the storage could not keep
+    this._status = { online: true, connected: false, syncing: false, pending: 0, failed: 0, conflicts: 0, skipped: 0,
       lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom',
       storageWarning: this._lastingWarning, tab: null };
     this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
@@ -104,7 +105,9 @@ class SyncClient {
   }
 
   _storageEvent(event) {
-    if (event?.type === 'quarantined') {
+    if (event?.type === 'quarantined' && event.store === 'changes') {
+      // a server change set aside: counted in status.skipped, not as an unreadable record
+    } else if (event?.type === 'quarantined') {
       this._quarantinedCount++;
       if (event.store === 'entities') this._entitiesQuarantined = true;
       this._lastingWarning = { code: 'STORAGE_QUARANTINED', message: `${this._quarantinedCount} stored record${this._quarantinedCount === 1 ? ' was' : 's were'} unreadable and set aside (see quarantined())` };
@@ -122,9 +125,23 @@ class SyncClient {
     this._emit('storageEvent', event);
   }
 
-  /** Records set aside as unreadable: [{ store, key, value, reason, at }] (empty if none). */
+  /**
+   * Records set aside as unreadable, and server changes the core could not apply (store
+   * 'changes', key [collection, id]): [{ store, key, value, reason, at }] (empty if none).
+   */
   async quarantined() {
-    return (await this._storage.readQuarantine?.()) ?? [];
+    // Kept in memory: copies of the entries, the changes as they came (some cannot be cloned).
+    return [...((await this._storage.readQuarantine?.()) ?? []), ...this._setAsideInMemory.map((e) => ({ ...e }))];
+  }
+
+  /** Empties the quarantine once the app has dealt with it; status.skipped goes back to 0. */
+  async clearQuarantine() {
+    await this._storage.clearQuarantine?.();
+    this._setAsideInMemory = [];
+    this._quarantinedCount = 0;
+    if (this._lastingWarning?.code === 'STORAGE_QUARANTINED') this._lastingWarning = null;
+    this._setStatus({ storageWarning: this._writeWarning ?? this._lastingWarning });
+    this._guard(() => this.core.clearSetAside());
   }
 
   // ---- effects: persist, then send, then wake ----------------------------------------------------
@@ -147,7 +164,8 @@ class SyncClient {
   async _run(effects) {
     for (const effect of effects) {
       if (this._closed) return;
-      if (effect.type === 'persist') await this._persist(effect);
+      if (effect.type === 'set-aside') await this._setAside(effect.changes);
+      else if (effect.type === 'persist') await this._persist(effect);
       else if (effect.type === 'send') this._send(effect);
       else if (effect.type === 'wake') this._wakeAt(effect.at);
     }
@@ -187,6 +205,27 @@ class SyncClient {
         });
         this._retryStorageNow = null;
       }
+    }
+  }
+
+  // Server changes the core could not apply go to the quarantine (client.quarantined()) before
+  // the cursor that passes them is stored. A storage that cannot keep them (no quarantine, or it
+  // failed) leaves them in memory for this session; either way the app is told.
+  async _setAside(changes) {
+    for (const c of changes) {
+      const record = { store: 'changes', key: c.collection !== null && c.id !== null ? [c.collection, c.id] : c.index, value: c.change };
+      const reason = `${c.code}: ${c.message}`;
+      let stored = false;
+      if (typeof this._storage.quarantine === 'function') {
+        try {
+          await this._storage.quarantine([record], reason);
+          stored = true;
+        } catch {
+          /* kept in memory below */
+        }
+      }
+      if (!stored) this._setAsideInMemory.push({ ...record, reason, at: Date.now() });
+      this._emit('storageEvent', { type: 'change-set-aside', collection: c.collection, id: c.id, code: c.code, message: c.message, change: c.change, stored });
     }
   }
 
@@ -248,18 +287,17 @@ class SyncClient {
         this._setStatus({ connected: false, syncing: false });
       },
       deliver: (changes, cursor) => {
-        const ops = [];
-        for (const c of changes) {
-          if (!c || typeof c !== 'object') continue;
+        // Change by change: one the core refuses is set aside (kept in the quarantine, reported),
+        // the rest apply, and the cursor passes only changes applied or set aside.
+        const ops = changes.map((c) => {
+          if (!c || typeof c !== 'object' || Array.isArray(c)) return c; // the core sets it aside
           const op = { op: c.op === 'delete' ? 'delete' : 'upsert', collection: c.collection, id: c.id, version: c.version };
           if (op.op === 'upsert') op.data = c.data;
           if (c.origin) op.origin = c.origin;
-          if (c.ts) op.ts = c.ts;
-          ops.push(op);
-        }
-        const batch = { ops };
-        if (Number.isInteger(cursor)) batch.cursor = cursor;
-        const ok = this._guard(() => this.core.applyServer(batch)) !== undefined;
+          if (c.ts !== undefined && c.ts !== null) op.ts = c.ts;
+          return op;
+        });
+        const ok = this._guard(() => this.core.applyServerChanges(ops, Number.isInteger(cursor) ? { cursor } : {})) !== undefined;
         if (ok) this._setStatus({ lastSyncAt: Date.now() });
         return ok;
       },
@@ -330,7 +368,10 @@ class SyncClient {
   // ---- what the core reports -----------------------------------------------------------------------
 
   _coreEvent(event) {
-    if (event.type === 'queued') this._emit('operationQueued', event);
+    if (event.type === 'change-set-aside') {
+      const err = new SyncError(event.code, `a server change to ${event.collection ?? '?'}/${event.id ?? '?'} was set aside: ${event.message}`);
+      this._emit('error', Object.assign(err, { collection: event.collection, id: event.id, setAside: true }));
+    } else if (event.type === 'queued') this._emit('operationQueued', event);
     else if (event.type === 'conflict') this._emit('conflictDetected', event);
     else if (event.type === 'auth-required') {
       this._setStatus({ connection: 'auth-required' });
@@ -426,8 +467,10 @@ class SyncClient {
     if (s.failed > 0) return `${s.failed} change${s.failed === 1 ? '' : 's'} could not be saved`;
     // A parked conflict holds a local change back from the server: not "All changes synced".
     if (s.conflicts > 0) return `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'} to resolve`;
-    if (n > 0) return `${changes} pending sync`;
-    return 'All changes synced';
+    // Server changes set aside (client.quarantined()): synced, but not all of them applied.
+    const skipped = s.skipped > 0 ? ` — ${s.skipped} server change${s.skipped === 1 ? '' : 's'} skipped (see quarantined())` : '';
+    if (n > 0) return `${changes} pending sync${skipped}`;
+    return `All changes synced${skipped}`;
   }
 
   on(event, fn) {
@@ -479,7 +522,8 @@ class SyncClient {
   _refreshCounts() {
     const st = this.core.stats();
     const up = this._upstream;
-    this._setStatus({ pending: st.pending + (up?.pending ?? 0), failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0) });
+    this._setStatus({ pending: st.pending + (up?.pending ?? 0), failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0),
+      skipped: (st.setAside ?? 0) + (up?.skipped ?? 0) });
   }
 
   _setStatus(patch) {

@@ -82,9 +82,56 @@ export class SyncCore {
     return this._commit(this._live().apply(text, this._now()));
   }
 
+  /**
+   * Server changes applied one by one (catch-up chunks, live changes): ops as applyServer takes
+   * them. A change the core refuses (wrong shape, data too deep, text that is not JSON) is set
+   * aside instead of failing the others: the commit's `set-aside` effect (before the persist
+   * that moves the cursor) and its `change-set-aside` events carry { index, collection, id, code,
+   * message, change }. The cursor, when given, then passes them all.
+   */
+  applyServerChanges(changes, { cursor } = {}) {
+    if (!Array.isArray(changes)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'changes must be an array');
+    if (cursor !== undefined && !(Number.isInteger(cursor) && cursor >= 0))
+      throw new SyncError(ErrorCodes.WRONG_TYPE, 'cursor must be a non-negative integer');
+    const lines = [];
+    const sent = []; // core index -> index in changes
+    const refusedHere = []; // what cannot even be written as JSON (NaN, a cycle, nesting past the JS stack)
+    for (let i = 0; i < changes.length; i++) {
+      try {
+        lines.push(toJson(changes[i], 'change'));
+        sent.push(i);
+      } catch (err) {
+        refusedHere.push({ index: i, code: err.code ?? ErrorCodes.BAD_JSON, message: String(err.message ?? err).replace(/^[A-Z_]+: /, '') });
+      }
+    }
+    const text = this._live().applyChanges(lines.join('\n'), cursor ?? NaN, this._now());
+    return this._commit(text, (commit) => {
+      const describe = (r, index) => {
+        const c = changes[index];
+        return { index, collection: r.collection ?? (typeof c?.collection === 'string' ? c.collection : null),
+          id: r.id ?? (typeof c?.id === 'string' || Number.isInteger(c?.id) ? String(c.id) : null),
+          code: r.code, message: r.message };
+      };
+      const effect = commit.effects?.find((e) => e.type === 'set-aside');
+      const aside = (effect?.changes ?? []).map((r) => ({ ...describe(r, sent[r.index]), change: changes[sent[r.index]] }));
+      for (const r of refusedHere) aside.push({ ...describe(r, r.index), change: changes[r.index] });
+      if (aside.length === 0) return;
+      aside.sort((a, b) => a.index - b.index);
+      commit.effects = [{ type: 'set-aside', changes: aside }, ...(commit.effects ?? []).filter((e) => e !== effect)];
+      commit.events = [...(commit.events ?? []).filter((e) => e.type !== 'change-set-aside'),
+        ...aside.map(({ change, ...r }) => ({ type: 'change-set-aside', ...r }))];
+    });
+  }
+
+  /** Forgets the count of server changes set aside (stats().setAside), e.g. once the app dealt with them. */
+  clearSetAside() {
+    return this._commit(this._live().clearSetAside(this._now()));
+  }
+
   /** @internal Parses a commit, routes it, hands effects and events on, and returns its summary. */
-  _commit(text) {
+  _commit(text, adjust) {
     const commit = JSON.parse(this._check(text));
+    if (adjust) adjust(commit);
     this._cursor = commit.cursor;
     this._dispatch(commit);
     if (this._onCommit) this._onCommit(commit);
@@ -369,6 +416,52 @@ export class SyncCore {
   /** Every durable record, as the persist effects wrote them. */
   exportRecords() {
     return JSON.parse(this._live().exportRecords());
+  }
+
+  /**
+   * Restores in chunks, record by record: restoreBegin() on a fresh core, restoreAdd(records) as
+   * often as needed (each record crosses as its own JSON text, so none fails another), then
+   * restoreFinish({ entitiesLost }). Records the core refuses come back in the finish's events as
+   * { type: 'record-refused', index, store, key, code, message } (index: the order added); the
+   * rest restore. A refused entity record (or entitiesLost) resets the cursor to 0, persisted.
+   * Records that cannot be written as JSON at all are refused here, in the same events.
+   */
+  restoreBegin() {
+    this._check(this._live().restoreBegin());
+    this._restoring = { added: 0, refused: [] };
+  }
+
+  /** records: an array of { store, key, value }; returns how many were added so far. */
+  restoreAdd(records) {
+    if (!Array.isArray(records)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'records must be an array');
+    const session = this._restoring;
+    if (!session) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, 'no restore under way: call restoreBegin first');
+    const lines = [];
+    for (const r of records) {
+      try {
+        lines.push(toJson(r, 'record'));
+      } catch (err) {
+        // Still counted: the core's indexes and the caller's stay the same.
+        session.refused.push({ type: 'record-refused', index: session.added, store: r?.store ?? '', key: r?.key ?? null,
+          code: err.code ?? ErrorCodes.BAD_JSON, message: String(err.message ?? err).replace(/^[A-Z_]+: /, '') });
+        lines.push('null');
+      }
+      session.added++;
+    }
+    if (lines.length > 0) this._check(this._live().restoreAdd(lines.join('\n')));
+    return session.added;
+  }
+
+  restoreFinish({ entitiesLost = false } = {}) {
+    const session = this._restoring;
+    this._restoring = null;
+    const lostHere = session?.refused.some((r) => r.store === 'entities') ?? false;
+    return this._commit(this._live().restoreFinish(Boolean(entitiesLost) || lostHere), (commit) => {
+      if (!session || session.refused.length === 0) return;
+      const mine = new Set(session.refused.map((r) => r.index));
+      // The core refused the placeholder these records became; they keep their own reason.
+      commit.events = [...(commit.events ?? []).filter((e) => !(e.type === 'record-refused' && mine.has(e.index))), ...session.refused];
+    });
   }
 
   /** Rebuilds this (fresh) core from persisted records. */

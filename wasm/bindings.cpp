@@ -44,6 +44,11 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("resolveConflict", &CoreHandle::resolveConflict)
       .function("exportRecords", &CoreHandle::exportRecords)
       .function("restore", &CoreHandle::restore)
+      .function("applyChanges", &CoreHandle::applyChanges)
+      .function("clearSetAside", &CoreHandle::clearSetAside)
+      .function("restoreBegin", &CoreHandle::restoreBegin)
+      .function("restoreAdd", &CoreHandle::restoreAdd)
+      .function("restoreFinish", &CoreHandle::restoreFinish)
       .function("setCustomResolver", &CoreHandle::setCustomResolver)
       .function("errorCode", &CoreHandle::errorCode)
       .function("errorMessage", &CoreHandle::errorMessage);
