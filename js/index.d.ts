@@ -79,13 +79,17 @@ export interface StoredRecord { store: 'entities' | 'outbox' | 'deadLetters' | '
 export type Effect =
   | { type: 'persist'; put: StoredRecord[]; delete: { store: string; key: unknown }[] }
   | { type: 'send'; batch: number; mutations: WireMutation[] }
-  | { type: 'wake'; at: number };
+  | { type: 'wake'; at: number }
+  /** Server changes to keep (the quarantine) before the persist effect that moves the cursor past them. */
+  | { type: 'set-aside'; changes: SetAsideChange[] };
 
 export type SyncEvent =
   | { type: 'queued'; mutationId: string; collection: string; id: string }
   | { type: 'settled'; mutationIds: string[]; status: 'acked' | 'dead-letter' | 'cancelled' | 'overridden' | 'merged' | 'conflict'; [extra: string]: unknown }
   | { type: 'conflict'; collection: string; id: string; strategy: Strategy; outcome: string; paths: string[]; base: Json; local: Json; remote: Json; resolved: Json; mutationIds: string[] }
-  | { type: 'auth-required'; message: string };
+  | { type: 'auth-required'; message: string }
+  | ({ type: 'change-set-aside' } & Omit<SetAsideChange, 'change'>)
+  | RefusedRecord;
 
 export interface PendingMutation {
   seq: number; key: string; mutationIds: string[]; collection: string; id: string;
@@ -191,7 +195,32 @@ export interface CoreStats {
   subscriptions: number;
   cache: { entries: number; bytes: number };
   cursor: number;
+  /** Server changes set aside (applyServerChanges) since clearSetAside(); persisted. */
+  setAside: number;
   memoryBytes: number;
+}
+
+/** A server change the core could not apply, set aside instead of failing its chunk. */
+export interface SetAsideChange {
+  /** Its position in the changes given. */
+  index: number;
+  collection: string | null;
+  id: string | null;
+  code: ErrorCode;
+  message: string;
+  /** The change as given. */
+  change: unknown;
+}
+
+/** A stored record the core refused during a restore in chunks (restoreFinish's events). */
+export interface RefusedRecord {
+  type: 'record-refused';
+  /** Its position among the records added. */
+  index: number;
+  store: string;
+  key: unknown;
+  code: ErrorCode;
+  message: string;
 }
 
 export interface CreateSyncCoreOptions {
@@ -249,6 +278,18 @@ export declare class SyncCore {
   setCustomResolver(collection: string, fn: ((c: { collection: string; id: string; base: Json; local: Json; remote: Json; localPatch: Json; localKind: 'update' | 'delete' }) => Record<string, unknown> | null | undefined) | null): this;
   exportRecords(): StoredRecord[];
   restore(records: StoredRecord[]): CommitResult;
+  /**
+   * Server changes one by one: a change the core refuses is set aside (a 'set-aside' effect
+   * before the persist effect, 'change-set-aside' events), the others apply, and the cursor,
+   * when given, passes them all.
+   */
+  applyServerChanges(changes: unknown[], options?: { cursor?: number }): CommitResult;
+  clearSetAside(): CommitResult;
+  /** Restore in chunks, record by record: begin, add (as often as needed), finish. */
+  restoreBegin(): void;
+  restoreAdd(records: StoredRecord[]): number;
+  /** Refused records are RefusedRecord events; entitiesLost resets the cursor to 0 (persisted). */
+  restoreFinish(options?: { entitiesLost?: boolean }): CommitResult;
   dispose(): void;
 }
 
@@ -281,6 +322,8 @@ export type StorageEvent =
   | { type: 'storage-recreated' }
   | { type: 'storage-blocked' }
   | { type: 'quarantined'; store: string; key: unknown; reason: string; kept?: boolean }
+  /** A server change set aside (store 'changes' in quarantined()); stored: false when only kept in memory. */
+  | { type: 'change-set-aside'; collection: string | null; id: string | null; code: string; message: string; change: unknown; stored: boolean }
   | { type: 'sensitive-values-lost'; collection: string; id: string; fields: string[]; dropped: boolean };
 
 export interface StorageWarning {
@@ -410,6 +453,8 @@ export interface SyncStatus {
   pending: number;
   failed: number;
   conflicts: number;
+  /** Server changes set aside as unusable (see quarantined(), store 'changes'): not applied. */
+  skipped: number;
   lastSyncAt: number | null;
   connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required';
   retryInMs: number | null;
@@ -472,8 +517,13 @@ export interface SyncClient {
     /** The client that owns the socket and the shared database in this tab, when it leads. */
     readonly engine: SyncClient | null;
   };
-  /** Records set aside as unreadable (empty if none, or if the storage keeps no quarantine). */
+  /**
+   * Records set aside as unreadable, and server changes the core could not apply (store
+   * 'changes', key [collection, id]); empty if none.
+   */
   quarantined(): Promise<QuarantinedRecord[]>;
+  /** Empties the quarantine once the app has dealt with it; status.skipped goes back to 0. */
+  clearQuarantine(): Promise<void>;
   /** What the start found in storage (its events came before any listener could be added). */
   readonly restoreReport: {
     records: number;
