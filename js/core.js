@@ -93,33 +93,32 @@ export class SyncCore {
     if (!Array.isArray(changes)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'changes must be an array');
     if (cursor !== undefined && !(Number.isInteger(cursor) && cursor >= 0))
       throw new SyncError(ErrorCodes.WRONG_TYPE, 'cursor must be a non-negative integer');
+    // What cannot even be written as JSON (NaN, ±Infinity, nesting past the JS stack) crosses as
+    // a placeholder the core sets aside like any refused change (counted, in order); it keeps
+    // its own code and message here.
     const lines = [];
-    const sent = []; // core index -> index in changes
-    const refusedHere = []; // what cannot even be written as JSON (NaN, a cycle, nesting past the JS stack)
+    const refusedHere = new Map(); // index -> { code, message }
     for (let i = 0; i < changes.length; i++) {
       try {
         lines.push(toJson(changes[i], 'change'));
-        sent.push(i);
       } catch (err) {
-        refusedHere.push({ index: i, code: err.code ?? ErrorCodes.BAD_JSON, message: String(err.message ?? err).replace(/^[A-Z_]+: /, '') });
+        refusedHere.set(i, { code: err.code ?? ErrorCodes.BAD_JSON, message: String(err.message ?? err).replace(/^[A-Z_]+: /, '') });
+        lines.push('null');
       }
     }
     const text = this._live().applyChanges(lines.join('\n'), cursor ?? NaN, this._now());
     return this._commit(text, (commit) => {
-      const describe = (r, index) => {
-        const c = changes[index];
-        return { index, collection: r.collection ?? (typeof c?.collection === 'string' ? c.collection : null),
+      const describe = (r) => {
+        const c = changes[r.index];
+        return { index: r.index, collection: r.collection ?? (typeof c?.collection === 'string' ? c.collection : null),
           id: r.id ?? (typeof c?.id === 'string' || Number.isInteger(c?.id) ? String(c.id) : null),
-          code: r.code, message: r.message };
+          ...(refusedHere.get(r.index) ?? { code: r.code, message: r.message }) };
       };
       const effect = commit.effects?.find((e) => e.type === 'set-aside');
-      const aside = (effect?.changes ?? []).map((r) => ({ ...describe(r, sent[r.index]), change: changes[sent[r.index]] }));
-      for (const r of refusedHere) aside.push({ ...describe(r, r.index), change: changes[r.index] });
-      if (aside.length === 0) return;
-      aside.sort((a, b) => a.index - b.index);
-      commit.effects = [{ type: 'set-aside', changes: aside }, ...(commit.effects ?? []).filter((e) => e !== effect)];
-      commit.events = [...(commit.events ?? []).filter((e) => e.type !== 'change-set-aside'),
-        ...aside.map(({ change, ...r }) => ({ type: 'change-set-aside', ...r }))];
+      if (!effect) return;
+      // The core's copy of each text (raw) gives way to the change itself, as given.
+      effect.changes = effect.changes.map((r) => ({ ...describe(r), change: changes[r.index] }));
+      commit.events = (commit.events ?? []).map((e) => (e.type === 'change-set-aside' ? { type: 'change-set-aside', ...describe(e) } : e));
     });
   }
 
