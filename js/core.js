@@ -6,6 +6,9 @@ import { LiveQuery } from './live_query.js';
 import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
 
+/** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
+export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
+
 function randomId() {
   if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
   return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
@@ -430,24 +433,37 @@ export class SyncCore {
     this._restoring = { added: 0, refused: [] };
   }
 
-  /** records: an array of { store, key, value }; returns how many were added so far. */
-  restoreAdd(records) {
+  /**
+   * records: an array of { store, key, value }, sent into wasm in chunks of at most chunkChars
+   * characters of JSON text (one record over it goes alone). Returns how many were added so far.
+   */
+  restoreAdd(records, { chunkChars = RESTORE_CHUNK_CHARS } = {}) {
     if (!Array.isArray(records)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'records must be an array');
     const session = this._restoring;
     if (!session) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, 'no restore under way: call restoreBegin first');
-    const lines = [];
+    let lines = [];
+    let chars = 0;
+    const send = () => {
+      if (lines.length > 0) this._check(this._live().restoreAdd(lines.join('\n')));
+      lines = [];
+      chars = 0;
+    };
     for (const r of records) {
+      let text;
       try {
-        lines.push(toJson(r, 'record'));
+        text = toJson(r, 'record');
       } catch (err) {
         // Still counted: the core's indexes and the caller's stay the same.
         session.refused.push({ type: 'record-refused', index: session.added, store: r?.store ?? '', key: r?.key ?? null,
           code: err.code ?? ErrorCodes.BAD_JSON, message: String(err.message ?? err).replace(/^[A-Z_]+: /, '') });
-        lines.push('null');
+        text = 'null';
       }
+      if (lines.length > 0 && chars + text.length > chunkChars) send();
+      lines.push(text);
+      chars += text.length + 1;
       session.added++;
     }
-    if (lines.length > 0) this._check(this._live().restoreAdd(lines.join('\n')));
+    send();
     return session.added;
   }
 

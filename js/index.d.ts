@@ -287,7 +287,8 @@ export declare class SyncCore {
   clearSetAside(): CommitResult;
   /** Restore in chunks, record by record: begin, add (as often as needed), finish. */
   restoreBegin(): void;
-  restoreAdd(records: StoredRecord[]): number;
+  /** Sent into wasm in chunks of at most chunkChars characters of JSON (default 4 Mi). */
+  restoreAdd(records: StoredRecord[], options?: { chunkChars?: number }): number;
   /** Refused records are RefusedRecord events; entitiesLost resets the cursor to 0 (persisted). */
   restoreFinish(options?: { entitiesLost?: boolean }): CommitResult;
   dispose(): void;

@@ -4,11 +4,9 @@
 // its store and key. The app must still start: refused records are quarantined, the rest
 // restore. What a lost record means is in docs/storage.md.
 
-/** Text per restoreAdd call (UTF-16 units, so at most 3x as many bytes cross into wasm). */
-export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
-
 /**
- * Restores core from records in chunks; quarantines each record the core refuses.
+ * Restores core from records in bounded chunks (core.restoreAdd); quarantines each record the
+ * core refuses.
  * @param {object} core a fresh core
  * @param {{ store: string, key: unknown, value: unknown }[]} records
  * @param {{ quarantine: (records: object[], reason: string) => Promise<void>, entitiesLost?: boolean,
@@ -17,22 +15,9 @@ export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
  *   its cursor (and persists that), so a reload before the catch-up still resets it
  * @returns {Promise<{ quarantined: object[], cursorReset: boolean }>}
  */
-export async function restoreWithQuarantine(core, records, { quarantine, entitiesLost = false, chunkChars = RESTORE_CHUNK_CHARS }) {
+export async function restoreWithQuarantine(core, records, { quarantine, entitiesLost = false, chunkChars }) {
   core.restoreBegin();
-  let chunk = [];
-  let chars = 0;
-  for (const record of records) {
-    // A size estimate without serialising twice: the core reads each record on its own anyway.
-    const size = approxChars(record);
-    if (chunk.length > 0 && chars + size > chunkChars) {
-      core.restoreAdd(chunk);
-      chunk = [];
-      chars = 0;
-    }
-    chunk.push(record);
-    chars += size;
-  }
-  if (chunk.length > 0) core.restoreAdd(chunk);
+  core.restoreAdd(records, chunkChars === undefined ? {} : { chunkChars });
   const { events = [] } = core.restoreFinish({ entitiesLost });
   const refused = events.filter((e) => e.type === 'record-refused');
   // One quarantine call per reason; the reason starts with the code ("TOO_DEEP: …").
@@ -50,18 +35,6 @@ export async function restoreWithQuarantine(core, records, { quarantine, entitie
     quarantined.push(...rs);
   }
   return { quarantined, cursorReset: entitiesLost || refused.some((e) => e.store === 'entities') };
-}
-
-// Characters a record's JSON text takes, roughly (strings counted at their length): enough to
-// bound a chunk, far cheaper than JSON.stringify. Deep values stop counting past 64 levels.
-function approxChars(value, depth = 0) {
-  if (typeof value === 'string') return value.length + 2;
-  if (value === null || typeof value !== 'object') return 8;
-  if (depth > 64) return 64;
-  let n = 2;
-  if (Array.isArray(value)) for (const v of value) n += approxChars(v, depth + 1) + 1;
-  else for (const k in value) if (Object.hasOwn(value, k)) n += k.length + 4 + approxChars(value[k], depth + 1);
-  return n;
 }
 
 // A patch with nothing in it but empty objects changes nothing (JSON merge patch).
