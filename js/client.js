@@ -523,7 +523,8 @@ class SyncClient {
     const st = this.core.stats();
     const up = this._upstream;
     this._setStatus({ pending: st.pending + (up?.pending ?? 0), failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0),
-      skipped: (st.setAside ?? 0) + (up?.skipped ?? 0) });
+      // A follower sees the same server changes as its leader: the larger count, not the sum.
+      skipped: Math.max(st.setAside ?? 0, up?.skipped ?? 0) });
   }
 
   _setStatus(patch) {
