@@ -5,6 +5,7 @@
 import { SyncError, ErrorCodes } from './errors.js';
 import { createMemoryStorage } from './storage/memory.js';
 import { restoreFromStorage } from './storage/recover.js';
+import { keepSetAside } from './storage/set_aside.js';
 import { watchNetwork } from './network.js';
 import { groupEffects } from './group_effects.js';
 
@@ -209,24 +210,9 @@ class SyncClient {
   }
 
   // Server changes the core could not apply go to the quarantine (client.quarantined()) before
-  // the cursor that passes them is stored. A storage that cannot keep them (no quarantine, or it
-  // failed) leaves them in memory for this session; either way the app is told.
-  async _setAside(changes) {
-    for (const c of changes) {
-      const record = { store: 'changes', key: c.collection !== null && c.id !== null ? [c.collection, c.id] : c.index, value: c.change };
-      const reason = `${c.code}: ${c.message}`;
-      let stored = false;
-      if (typeof this._storage.quarantine === 'function') {
-        try {
-          await this._storage.quarantine([record], reason);
-          stored = true;
-        } catch {
-          /* kept in memory below */
-        }
-      }
-      if (!stored) this._setAsideInMemory.push({ ...record, reason, at: Date.now() });
-      this._emit('storageEvent', { type: 'change-set-aside', collection: c.collection, id: c.id, code: c.code, message: c.message, change: c.change, stored });
-    }
+  // the cursor that passes them is stored; kept in memory for the session if the storage cannot.
+  _setAside(changes) {
+    return keepSetAside(this._storage, changes, { memory: this._setAsideInMemory, report: (event) => this._emit('storageEvent', event) });
   }
 
   _send(effect) {

@@ -227,7 +227,7 @@ export interface CreateSyncCoreOptions {
   collections?: Record<string, CollectionOptions>;
   /** Largest JSON text accepted in one call. Default 64 MiB. */
   maxMessageBytes?: number;
-  /** Deepest nesting accepted. Default 64. */
+  /** Levels an entity's data may nest ({} is 1; default 64), the same on every path: create, server change, ack, restore. */
   maxDepth?: number;
   /** Clock for the query cache (ms). Default Date.now. */
   now?: () => number;

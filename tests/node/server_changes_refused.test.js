@@ -115,3 +115,24 @@ test('the cursor never passes a change neither applied nor set aside; a live cha
   assert.equal(h.value.data.t, '\ud800');
   assert.match(client.statusMessage(), /1 server change skipped/);
 });
+
+test('a storage that cannot keep a set-aside change: kept in memory for the session, and said so', async (t) => {
+  const { createMemoryStorage } = await import('../../js/node.js');
+  const { quarantine, readQuarantine, clearQuarantine, ...custom } = createMemoryStorage();
+  custom.kind = 'custom';
+  let sink = null;
+  const transport = { start: (s) => (sink = s), connect: () => { sink.connected(); sink.caughtUp(); }, disconnect() {}, push: () => true, sync() {}, setToken() {}, close() {} };
+  const client = await createSyncClient({ collections, transport, storage: custom });
+  t.after(() => client.close());
+  const events = [];
+  client.on('storageEvent', (e) => events.push(e));
+  sink.deliver([change('a', 1, { title: 'a' }), change('b', 2, { title: 'b' }, { version: 'two' })], 2);
+  await client.flush();
+  assert.deepEqual(client.collection('todos').list().map((e) => e.id), ['a']);
+  assert.equal(client.core.cursor, 2);
+  assert.equal(client.status.skipped, 1);
+  assert.deepEqual(events.map((e) => [e.type, e.id, e.code, e.stored]), [['change-set-aside', 'b', 'WRONG_TYPE', false]]);
+  const [kept] = await client.quarantined();
+  assert.deepEqual(kept.key, ['todos', 'b']);
+  assert.equal(kept.value.version, 'two');
+});
