@@ -377,6 +377,15 @@ export class SyncCore {
     return this._commit(this._live().restore(toJson(records, 'records')));
   }
 
+  /**
+   * A restarted client's own block of numbers: mutation ids, outbox keys, temp ids and conflict
+   * ids jump past everything the last run may have issued without storing it. The commit's
+   * persist effect stores the block; store it before the first mutation.
+   */
+  reserveIdBlock() {
+    return this._commit(this._live().reserveIdBlock());
+  }
+
   // ---- upkeep ---------------------------------------------------------------------------------
 
   /** Drops tombstones (of one collection, or all) up to a version (all when omitted). */

@@ -6,6 +6,7 @@ import { createWebSocketTransport } from './transport/websocket.js';
 import { createMemoryStorage } from './storage/memory.js';
 import { openIndexedDbStorage } from './storage/indexeddb.js';
 import { startTabbedClient } from './tabs/index.js';
+import { monotonicClock } from './clock.js';
 
 export function makeCreateSyncClient(createSyncCore, platform) {
   return async function createSyncClient(options = {}) {
@@ -13,7 +14,8 @@ export function makeCreateSyncClient(createSyncCore, platform) {
     const { url, transport, collections = {}, storage, token, client, websocket = {}, tabs, ...rest } = options;
     const tabsOptions = multiTabOptions(options, storage ?? platform.defaultStorage, platform);
     if (tabsOptions) return startMultiTab(createSyncCore, platform, options, tabsOptions);
-    const core = await createSyncCore({ ...rest, collections });
+    const clock = monotonicClock(rest.now, rest.monotonicNow);
+    const core = await createSyncCore({ ...rest, now: clock, collections });
     let t = transport ?? null;
     if (!t && url !== undefined) {
       const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
@@ -29,7 +31,7 @@ export function makeCreateSyncClient(createSyncCore, platform) {
     }
     if (typeof s?.write !== 'function' || typeof s?.readAll !== 'function')
       throw new SyncError(ErrorCodes.WRONG_TYPE, "storage must be 'indexeddb', 'memory' or a storage object");
-    return startSyncClient(core, { ...options, collections, transport: t, storage: s, token, client });
+    return startSyncClient(core, { ...options, clock, collections, transport: t, storage: s, token, client });
   };
 }
 
@@ -56,8 +58,9 @@ async function startMultiTab(createSyncCore, platform, options, tabs) {
   const { idbOptions } = tabs;
   const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
   const start = async (transport, storage, clientOptions, tokenNow = token) => {
-    const core = await createSyncCore({ ...rest, collections });
-    return startSyncClient(core, { ...options, collections, transport, storage, token: tokenNow, client: clientOptions });
+    const clock = monotonicClock(rest.now, rest.monotonicNow);
+    const core = await createSyncCore({ ...rest, now: clock, collections });
+    return startSyncClient(core, { ...options, clock, collections, transport, storage, token: tokenNow, client: clientOptions });
   };
   return startTabbedClient({
     name: idbOptions.name ?? 'syncore',

@@ -309,6 +309,9 @@ export async function openIndexedDbStorage({
           // The core never names one key in both lists; deletes first so a put would win anyway.
           for (const r of del) tx.objectStore(r.store).delete(r.key);
           for (const r of put) tx.objectStore(r.store).put(r.value, r.key);
+          // Every request is made: commit now rather than when the page next runs (a page being
+          // unloaded may never run again; an explicit commit reaches the database at once).
+          tx.commit?.();
         });
       } catch (err) {
         throw fail(err, 'write failed');
