@@ -47,6 +47,7 @@ class SyncClient {
       writeSucceeded: () => this._writeSucceeded(),
       durable: (through) => this._durableThrough(through),
       error: (err) => this._emit('error', err),
+      hidden: () => (options.document ?? globalThis.document)?.visibilityState === 'hidden',
     }, { retryMs: options.storageRetryMs ?? 1000, ...(options.groupCommit ?? {}) });
     this._unsaved = []; // accepted mutations not yet stored: { no: the commit's number, id }
     this._wakeTimer = null;

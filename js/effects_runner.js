@@ -31,6 +31,7 @@ export class EffectsRunner {
    * @param {() => void} host.writeSucceeded
    * @param {(through: number) => void} host.durable every commit numbered up to `through` is stored
    * @param {(err: unknown) => void} host.error
+   * @param {() => boolean} [host.hidden] the page is hidden (then every commit goes at once)
    * @param {{ maxRecords?: number, maxDelayMs?: number, retryMs?: number }} [options]
    */
   constructor(host, { maxRecords = 250, maxDelayMs = 20, retryMs = 1000 } = {}) {
@@ -65,8 +66,9 @@ export class EffectsRunner {
     const records = recordsOf(effects);
     this._waiting.push({ no, effects, records, at: monotonic() });
     this._waitingRecords += records;
-    // Mid-burst: a full group starts its write now, while the burst goes on.
-    if (!this._failing && (this._urgent || this._closing || this._waitingRecords >= this._maxRecords) && this._pipelined()) this._issue();
+    // Mid-burst: a full group starts its write now, while the burst goes on. Anything else goes
+    // in a microtask (a synchronous burst shares one write), before the page can stop running.
+    if (!this._failing && this._waitingRecords >= this._maxRecords && this._pipelined()) this._issue();
     else this._schedule();
     return no;
   }
@@ -78,10 +80,14 @@ export class EffectsRunner {
     return new Promise((resolve) => this._waiters.push({ target, resolve }));
   }
 
-  /** While the page hides: every commit goes to storage at once, not grouped. */
+  /** While the page hides: every commit goes to storage at once (in a microtask), never held back. */
   urgent(on) {
     this._urgent = Boolean(on);
     if (this._urgent) this._pump();
+  }
+
+  _isUrgent() {
+    return this._urgent || this._closing || this._host.hidden?.() === true;
   }
 
   /** A write waiting to be retried goes now. */
@@ -124,7 +130,7 @@ export class EffectsRunner {
 
   _pump() {
     if (this._failing || this._waiting.length === 0) return;
-    if (this._issued.length === 0 || this._urgent || this._closing) {
+    if (this._issued.length === 0 || this._isUrgent()) {
       if (this._issued.length === 0 || this._pipelined()) this._issue();
       return;
     }

@@ -31,7 +31,11 @@ export function warnBeforeUnload(win, unsaved) {
   const onBeforeUnload = (event) => {
     if (!unsaved()) return undefined;
     event.preventDefault();
-    event.returnValue = ''; // older browsers need returnValue set
+    try {
+      event.returnValue = ''; // older browsers ask only when returnValue is set
+    } catch {
+      // a plain Event (not a BeforeUnloadEvent): preventDefault said it
+    }
     return '';
   };
   win.addEventListener('beforeunload', onBeforeUnload);
