@@ -222,7 +222,9 @@ export async function openIndexedDbStorage({
    */
   const run = async (scope, mode, body) => {
     for (let attempt = 0; ; attempt++) {
-      const conn = await connection();
+      // An open connection is used at once: the transaction starts inside this call, so a write
+      // issued in the middle of a long task (a burst of edits) is under way before the task ends.
+      const conn = db && !closedByApp ? db : await connection();
       let tx;
       try {
         tx = conn.transaction(scope, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' });

@@ -106,16 +106,17 @@ test(`the window: time from an edit's acceptance until it is durable (${BURST} e
   }
 });
 
-test(`a reload in the middle of a burst of ${BURST} edits: what survives, by the reload's delay`, { timeout: 180_000 }, async (t) => {
+test(`a reload right after a burst of ${BURST} edits keeps every edit`, { timeout: 300_000 }, async (t) => {
   const rows = [];
-  for (const delay of [0, 10, 25, 50, 100, 200]) {
-    const kept = await reloadMidBurst(delay);
-    rows.push(`${delay} ms: ${kept}/${BURST} kept`);
-    t.diagnostic(`reload ${delay} ms after a burst of ${BURST}: ${kept}/${BURST} kept`);
+  for (let round = 0; round < 2; round++) {
+    for (const delay of [0, 10, 25, 50, 100]) {
+      const kept = await reloadMidBurst(delay);
+      rows.push({ delay, kept });
+      t.diagnostic(`reload ${delay} ms after a burst of ${BURST}: ${kept}/${BURST} kept`);
+    }
   }
-  // The bound (docs/storage.md): a reload 100 ms or more after the burst keeps every edit.
-  const late = await reloadMidBurst(100);
-  assert.equal(late, BURST, rows.join('; '));
+  const lost = rows.filter((r) => r.kept !== BURST);
+  assert.deepEqual(lost, [], 'reloads that lost edits');
 });
 
 test('no page errors', () => {
