@@ -249,6 +249,8 @@ export declare class SyncCore {
   setCustomResolver(collection: string, fn: ((c: { collection: string; id: string; base: Json; local: Json; remote: Json; localPatch: Json; localKind: 'update' | 'delete' }) => Record<string, unknown> | null | undefined) | null): this;
   exportRecords(): StoredRecord[];
   restore(records: StoredRecord[]): CommitResult;
+  /** A restarted client's own block of ids (mutation ids, keys, temp ids); store the commit's meta record before mutating. */
+  reserveIdBlock(): CommitResult;
   dispose(): void;
 }
 
@@ -376,6 +378,18 @@ export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'co
   batchTimeoutMs?: number;
   /** First delay before a failed storage write is retried (doubling to 30 s). Default 1000. */
   storageRetryMs?: number;
+  /**
+   * Bounds of the group commit (docs/storage.md): with IndexedDB a group of commits goes to storage
+   * once it holds `maxRecords` records [250] or its oldest commit has waited `maxDelayMs` [20],
+   * even while an earlier write is under way.
+   */
+  groupCommit?: { maxRecords?: number; maxDelayMs?: number };
+  /**
+   * The monotonic clock timers are measured on [performance.now]. The core's time follows `now`
+   * (wall time) forwards and never runs backwards: a wall clock set back does not stall a retry.
+   * A simulation on virtual time passes its virtual clock as both.
+   */
+  monotonicNow?: () => number;
   window?: EventTarget;
   document?: EventTarget & { visibilityState?: string };
   /**
@@ -408,6 +422,8 @@ export interface SyncStatus {
   connected: boolean;
   syncing: boolean;
   pending: number;
+  /** Accepted mutations not yet stored locally: a reload or crash now would lose them. */
+  unsaved: number;
   failed: number;
   conflicts: number;
   lastSyncAt: number | null;
@@ -463,7 +479,13 @@ export interface SyncClient {
   getStats(): CoreStats & { transport: Record<string, number> | null; storage: string; status: SyncStatus };
   clearLocalData(): Promise<void>;
   flush(): Promise<void>;
+  /**
+   * Stores every accepted change, then stops. Rejects with code UNSAVED_CHANGES (and
+   * `mutationIds`) when the storage refused them even after one more try.
+   */
   close(): Promise<void>;
+  /** The browser's "leave site?" prompt while status.unsaved > 0. Returns the remover. */
+  warnBeforeUnload(target?: EventTarget): () => void;
   /** Present when multi-tab is on. */
   readonly tabs?: {
     readonly tabId: string;
