@@ -185,7 +185,7 @@ class SyncClient {
       this._writeWarning = { code, message: text };
       this._setStatus({ storageWarning: this._writeWarning });
     }
-    if (code === 'STORAGE_QUOTA' && attempt >= 0) this._emit('storageQuotaExceeded', { message });
+    if (code === 'STORAGE_QUOTA') this._emit('storageQuotaExceeded', { message, attempt });
     // The adapters report their own errors as storage events; a custom storage may not.
     if (typeof this._storage.subscribe !== 'function') this._emit('storageEvent', { type: 'storage-error', code, message });
   }

@@ -157,9 +157,15 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     await becoming;
     const h = hidden;
     hidden = null;
-    await closeApp(); // flushes its writes before the lock goes
-    if (h) await h.client.close();
-    election.close();
+    try {
+      await closeApp(); // stores its writes before the lock goes (or says which it could not)
+    } finally {
+      try {
+        if (h) await h.client.close();
+      } finally {
+        election.close();
+      }
+    }
   };
   Object.defineProperty(app, 'tabs', {
     value: Object.freeze({
