@@ -385,9 +385,9 @@ export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'co
    */
   groupCommit?: { maxRecords?: number; maxDelayMs?: number };
   /**
-   * The monotonic clock timers are measured on [performance.now]. The core's time follows `now`
-   * (wall time) forwards and never runs backwards: a wall clock set back does not stall a retry.
-   * A simulation on virtual time passes its virtual clock as both.
+   * A monotonic clock [performance.now]. The core's time follows `now` (wall time) as it moves
+   * forwards and never runs backwards: across a step back of the wall clock it moves on by the
+   * time elapsed on this clock instead, so a wall clock set back does not stall a retry.
    */
   monotonicNow?: () => number;
   window?: EventTarget;
