@@ -332,6 +332,7 @@ class SyncClient {
   _coreEvent(event) {
     if (event.type === 'queued') this._emit('operationQueued', event);
     else if (event.type === 'conflict') this._emit('conflictDetected', event);
+    else if (event.type === 'resolver-failed') this._emit('error', event.error);
     else if (event.type === 'auth-required') {
       this._setStatus({ connection: 'auth-required' });
       this._emit('authRequired', event);

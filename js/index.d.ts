@@ -4,7 +4,7 @@ export type ErrorCode =
   | 'BAD_JSON' | 'WRONG_TYPE' | 'MISSING_ID' | 'ID_MISMATCH' | 'UNKNOWN_COLLECTION' | 'UNKNOWN_OP'
   | 'BAD_QUERY' | 'UNKNOWN_QUERY' | 'UNKNOWN_SUBSCRIPTION' | 'TOO_LARGE' | 'TOO_DEEP'
   | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'NOT_CONFIGURED' | 'CORRUPT_RECORD'
-  | 'DISPOSED' | 'LOAD_FAILED';
+  | 'DISPOSED' | 'LOAD_FAILED' | 'RESOLVER_FAILED';
 
 export declare const ErrorCodes: Readonly<{ [K in ErrorCode]: K }>;
 
@@ -85,7 +85,9 @@ export type SyncEvent =
   | { type: 'queued'; mutationId: string; collection: string; id: string }
   | { type: 'settled'; mutationIds: string[]; status: 'acked' | 'dead-letter' | 'cancelled' | 'overridden' | 'merged' | 'conflict'; [extra: string]: unknown }
   | { type: 'conflict'; collection: string; id: string; strategy: Strategy; outcome: string; paths: string[]; base: Json; local: Json; remote: Json; resolved: Json; mutationIds: string[] }
-  | { type: 'auth-required'; message: string };
+  | { type: 'auth-required'; message: string }
+  /** A custom resolver threw, rejected, or returned something that is not an entity: the conflict stays parked. */
+  | { type: 'resolver-failed'; collection: string; id: string; conflictId: string | null; message: string; error: SyncError };
 
 export interface PendingMutation {
   seq: number; key: string; mutationIds: string[]; collection: string; id: string;
@@ -98,6 +100,8 @@ export interface ParkedConflict {
   id: string; collection: string; entityId: string; kind: 'update' | 'delete';
   base: Json; local: Json; remote: Json; patch: Json; remoteVersion: number;
   mutationIds: string[]; paths: string[]; strategy: Strategy;
+  /** An async custom resolver is still deciding it (it stays parked until the promise settles). */
+  resolving: boolean;
 }
 
 export type ServerOp =
@@ -246,7 +250,13 @@ export declare class SyncCore {
   discardDeadLetter(seq: number): CommitResult;
   conflicts(): readonly ParkedConflict[];
   resolveConflict(id: string, resolution: { choice: 'local' | 'remote' | 'merged'; value?: Record<string, unknown> | null }): CommitResult;
-  setCustomResolver(collection: string, fn: ((c: { collection: string; id: string; base: Json; local: Json; remote: Json; localPatch: Json; localKind: 'update' | 'delete' }) => Record<string, unknown> | null | undefined) | null): this;
+  /**
+   * The merged entity (a plain object; its id field is filled in when left out), null to delete,
+   * undefined to park; or a Promise of one: the conflict stays parked (conflicts(): resolving)
+   * until it settles, then is resolved with its value. A throw, a rejection or another value
+   * parks it and is reported (a 'resolver-failed' event; a client's 'error' event, RESOLVER_FAILED).
+   */
+  setCustomResolver(collection: string, fn: ((c: { collection: string; id: string; base: Json; local: Json; remote: Json; localPatch: Json; localKind: 'update' | 'delete' }) => Record<string, unknown> | null | undefined | PromiseLike<Record<string, unknown> | null | undefined>) | null): this;
   exportRecords(): StoredRecord[];
   restore(records: StoredRecord[]): CommitResult;
   dispose(): void;
