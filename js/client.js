@@ -406,6 +406,20 @@ class SyncClient {
     this._transport?.sync();
   }
 
+  /**
+   * Another user on this device: this client closes (its accepted writes finished, in this user's
+   * storage) and a new one starts on the other user's own storage and client id, with their token.
+   * Returns the new client; this one is closed. Made by createSyncClient only.
+   */
+  async switchUser(next) {
+    if (typeof this._options.reopenForUser !== 'function')
+      throw new SyncError(ErrorCodes.NOT_CONFIGURED, 'switchUser needs a client made by createSyncClient');
+    const start = this._options.reopenForUser(next);
+    await this.flush(); // every write accepted so far is in this user's storage before it closes
+    await this.close();
+    return start();
+  }
+
   setToken(token) {
     this._token = token;
     this._transport?.setToken(token);

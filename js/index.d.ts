@@ -380,6 +380,12 @@ export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'co
   storage?: 'indexeddb' | 'memory' | IndexedDbStorageOptions | Storage;
   /** Sent in hello (never in the URL). */
   token?: string;
+  /**
+   * The signed-in user. Local data and the client id belong to one user: with a userId the
+   * IndexedDB database is that user's own (`<name>:user:<userId>`, and so are its client id,
+   * outbox and multi-tab election). A Storage object passed in is the app's to keep apart.
+   */
+  userId?: string;
   client?: ClientConfig;
   websocket?: Omit<WebSocketTransportOptions, 'url'>;
   WebSocket?: unknown;
@@ -468,6 +474,12 @@ export interface SyncClient {
   on(event: ClientEvent, listener: (payload: any) => void): () => void;
   sync(): void;
   setToken(token: string): void;
+  /**
+   * Another user on this device: this client finishes its writes and closes; the returned client
+   * runs on that user's own database and client id, with their token (never this user's). Not
+   * with a Storage object (pass 'indexeddb', 'memory' or IndexedDbStorageOptions).
+   */
+  switchUser(next: { userId: string; token?: string }): Promise<SyncClient>;
   goOffline(): void;
   goOnline(): void;
   getStats(): CoreStats & { transport: Record<string, number> | null; storage: string; status: SyncStatus };
