@@ -7,6 +7,7 @@ import { createMemoryStorage } from './storage/memory.js';
 import { restoreFromStorage } from './storage/recover.js';
 import { watchNetwork } from './network.js';
 import { groupEffects } from './group_effects.js';
+import { persistentStorage } from './storage/persistence.js';
 
 const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
   'storageQuotaExceeded', 'networkStatusChanged', 'authRequired', 'statusChanged', 'notification', 'error',
@@ -46,7 +47,7 @@ class SyncClient {
     this._quarantinedCount = 0;
     this._status = { online: true, connected: false, syncing: false, pending: 0, failed: 0, conflicts: 0,
       lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom',
-      storageWarning: this._lastingWarning, tab: null };
+      storageWarning: this._lastingWarning, storagePersisted: null, tab: null };
     this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
     this._unsubscribeStorage = this._storage.subscribe?.((event) => this._storageEvent(event));
   }
@@ -58,6 +59,7 @@ class SyncClient {
     core._onCommit = () => this._refreshCounts(); // whoever called the core (hooks too)
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
     await this._restore();
+    this._askPersistentStorage();
     this._refreshCounts();
     if (this._transport) {
       this._transport.start(this._sink(), () => ({
@@ -95,12 +97,24 @@ class SyncClient {
       this._setStatus({ storage: 'memory', storageWarning: this._lastingWarning });
       this._emit('storageEvent', { type: 'storage-unavailable', message: result.unreadable });
     }
-    this._restoreReport = { ...result.report, quarantined: this._quarantinedCount };
+    const evicted = this._storage.evicted ?? null;
+    this._restoreReport = { ...result.report, quarantined: this._quarantinedCount, evicted };
+    // Found before any listener could be added: told once the app has had its turn to add them.
+    if (evicted) setTimeout(() => this._closed || this._emit('storageEvent', { type: 'storage-evicted', ...evicted }), 0);
+  }
+
+  // status.storagePersisted, for the origin's storage when this app keeps it in IndexedDB (also in
+  // a follower tab, whose own storage is memory): asked for unless persistStorage is false.
+  _askPersistentStorage() {
+    const { storageManager } = this._options;
+    if (!storageManager) return;
+    persistentStorage(storageManager, { request: this._options.persistStorage !== false })
+      .then((persisted) => this._closed || this._setStatus({ storagePersisted: persisted }));
   }
 
   /** What the start found in storage (events then came before any listener could be added). */
   get restoreReport() {
-    return this._restoreReport ?? { records: 0, quarantined: 0, cursorReset: false, sensitiveValuesLost: [] };
+    return this._restoreReport ?? { records: 0, quarantined: 0, cursorReset: false, sensitiveValuesLost: [], evicted: null };
   }
 
   _storageEvent(event) {

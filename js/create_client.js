@@ -36,7 +36,8 @@ export function makeCreateSyncClient(createSyncCore, platform) {
     }
     if (typeof s?.write !== 'function' || typeof s?.readAll !== 'function')
       throw new SyncError(ErrorCodes.WRONG_TYPE, "storage must be 'indexeddb', 'memory' or a storage object");
-    return startSyncClient(core, { ...options, collections, transport: t, storage: s, token, client });
+    const storageManager = s.kind === 'indexeddb' ? storageManagerOf(options) : undefined;
+    return startSyncClient(core, { ...options, collections, transport: t, storage: s, token, client, storageManager });
   };
 }
 
@@ -64,7 +65,8 @@ async function startMultiTab(createSyncCore, platform, options, tabs) {
   const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
   const start = async (transport, storage, clientOptions, tokenNow = token) => {
     const core = await createSyncCore({ ...rest, collections });
-    return startSyncClient(core, { ...options, collections, transport, storage, token: tokenNow, client: clientOptions });
+    // The origin's storage is IndexedDB in every tab role (a follower's own storage is memory).
+    return startSyncClient(core, { ...options, collections, transport, storage, token: tokenNow, client: clientOptions, storageManager: storageManagerOf(options) });
   };
   return startTabbedClient({
     name: idbOptions.name ?? 'syncore',
@@ -106,6 +108,11 @@ function switchedOptions(options, next) {
   const client = options.client ? { ...options.client } : undefined;
   if (client) delete client.clientId;
   return { ...options, userId: next.userId, token: next.token, client };
+}
+
+// navigator.storage (or the `navigator` option's), for status.storagePersisted.
+function storageManagerOf(options) {
+  return (options.navigator ?? globalThis.navigator)?.storage ?? undefined;
 }
 
 // Per-collection option { sensitiveFields: [...] } -> the storage's map.

@@ -290,11 +290,22 @@ export type StorageEvent =
   | { type: 'storage-upgraded'; version: number }
   | { type: 'storage-recreated' }
   | { type: 'storage-blocked' }
+  /** At start: the database was gone although its marker (kept outside IndexedDB) says it held unsynced records. */
+  | ({ type: 'storage-evicted' } & EvictionReport)
   | { type: 'quarantined'; store: string; key: unknown; reason: string; kept?: boolean }
   | { type: 'sensitive-values-lost'; collection: string; id: string; fields: string[]; dropped: boolean };
 
+/** What an evicted database held when last written: its client id and unsynced records (lost: their sum). */
+export interface EvictionReport {
+  clientId: string | null;
+  pending: number;
+  deadLetters: number;
+  conflicts: number;
+  lost: number;
+}
+
 export interface StorageWarning {
-  code: 'STORAGE_UNAVAILABLE' | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_CLOSED' | 'STORAGE_UPGRADED' | 'STORAGE_QUARANTINED' | string;
+  code: 'STORAGE_UNAVAILABLE' | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_CLOSED' | 'STORAGE_UPGRADED' | 'STORAGE_QUARANTINED' | 'STORAGE_EVICTED' | string;
   message: string;
 }
 
@@ -309,8 +320,10 @@ export interface Storage {
   readQuarantine?(): Promise<QuarantinedRecord[]>;
   clearQuarantine?(): Promise<void>;
   subscribe?(listener: (event: StorageEvent) => void): () => void;
-  /** Set on the memory storage openIndexedDbStorage falls back to. */
+  /** Set on the memory storage openIndexedDbStorage falls back to, and on an evicted IndexedDB one. */
   warning?: StorageWarning;
+  /** IndexedDB: set when the open found the database evicted (see EvictionReport). */
+  evicted?: EvictionReport | null;
 }
 
 export interface IndexedDbStorageOptions {
@@ -322,6 +335,11 @@ export interface IndexedDbStorageOptions {
   onEvent?: (event: StorageEvent) => void;
   /** An open not done by then fails: memory storage at start, a failed (retried) write later. 0: never. Default 10000. */
   openTimeoutMs?: number;
+  /**
+   * Where the marker of unsynced records is kept, outside IndexedDB, to detect an evicted database
+   * (key `syncore:unsynced:<name>`). Default: localStorage where available; null: no marker.
+   */
+  evictionMarker?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
 }
 
 export interface TransportSink {
@@ -392,6 +410,14 @@ export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'co
   batchTimeoutMs?: number;
   /** First delay before a failed storage write is retried (doubling to 30 s). Default 1000. */
   storageRetryMs?: number;
+  /**
+   * Ask for persistent storage (navigator.storage.persist()) when storing in IndexedDB, so the
+   * browser does not evict pending changes. Default true; false only reads persisted().
+   * Firefox may show the user a prompt.
+   */
+  persistStorage?: boolean;
+  /** Where navigator.storage is read from [globalThis.navigator]. */
+  navigator?: { storage?: { persisted?(): Promise<boolean>; persist?(): Promise<boolean> } };
   window?: EventTarget;
   document?: EventTarget & { visibilityState?: string };
   /**
@@ -435,6 +461,11 @@ export interface SyncStatus {
   tab: TabRole | null;
   /** A storage problem to show: a failing write first, then a lasting one. null when none. */
   storageWarning: StorageWarning | null;
+  /**
+   * Whether the browser keeps this origin's storage persistent (not evicted under pressure).
+   * null: unknown, or not IndexedDB. Set shortly after start (the request is asynchronous).
+   */
+  storagePersisted: boolean | null;
 }
 
 export interface MutationHandle<T extends Entity = Entity> {
@@ -502,6 +533,8 @@ export interface SyncClient {
     quarantined: number;
     cursorReset: boolean;
     sensitiveValuesLost: { collection: string; id: string; fields: string[]; dropped: boolean }[];
+    /** The database had been evicted with unsynced records (also a 'storage-evicted' storageEvent just after start). */
+    evicted: EvictionReport | null;
   };
 }
 
