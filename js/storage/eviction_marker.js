@@ -25,7 +25,7 @@ export function defaultMarkerStore() {
   }
 }
 
-const keyOf = (store, key) => `${store}\u0000${JSON.stringify(key)}`;
+const keyOf = (key) => (typeof key === 'string' ? `s${key}` : JSON.stringify(key));
 
 /**
  * @param {{ getItem(k: string): string | null, setItem(k: string, v: string): void, removeItem?(k: string): void } | null} store
@@ -33,19 +33,15 @@ const keyOf = (store, key) => `${store}\u0000${JSON.stringify(key)}`;
  */
 export function evictionMarker(store, name) {
   const markerKey = evictionMarkerKey(name);
-  let unsynced = null; // Set of "store\0key", known once readAll ran (counts before it mean nothing)
+  // store -> Set of keys; known once readAll ran (counts before it mean nothing)
+  let unsynced = null;
   let clientId = null;
   let written = null; // the text last written, to write only on change
+  const fresh = () => ({ outbox: new Set(), deadLetters: new Set(), conflicts: new Set() });
 
-  const counts = () => {
-    const c = { outbox: 0, deadLetters: 0, conflicts: 0 };
-    for (const k of unsynced) c[k.slice(0, k.indexOf('\u0000'))]++;
-    return c;
-  };
   const save = () => {
     if (!store || unsynced === null) return;
-    const c = counts();
-    const text = JSON.stringify({ clientId, pending: c.outbox, deadLetters: c.deadLetters, conflicts: c.conflicts });
+    const text = JSON.stringify({ clientId, pending: unsynced.outbox.size, deadLetters: unsynced.deadLetters.size, conflicts: unsynced.conflicts.size });
     if (text === written) return;
     try {
       store.setItem(markerKey, text);
@@ -77,9 +73,10 @@ export function evictionMarker(store, name) {
 
     /** What readAll found: the starting point. */
     loaded(records) {
-      unsynced = new Set();
+      if (!store) return;
+      unsynced = fresh();
       for (const r of records) {
-        if (UNSYNCED.has(r.store)) unsynced.add(keyOf(r.store, r.key));
+        if (UNSYNCED.has(r.store)) unsynced[r.store].add(keyOf(r.key));
         else if (r.store === 'meta' && typeof r.value?.clientId === 'string') clientId = r.value.clientId;
       }
       save();
@@ -88,9 +85,9 @@ export function evictionMarker(store, name) {
     /** After a write committed. */
     wrote(put, del) {
       if (unsynced === null) return;
-      for (const r of del) if (UNSYNCED.has(r.store)) unsynced.delete(keyOf(r.store, r.key));
+      for (const r of del) if (UNSYNCED.has(r.store)) unsynced[r.store].delete(keyOf(r.key));
       for (const r of put) {
-        if (UNSYNCED.has(r.store)) unsynced.add(keyOf(r.store, r.key));
+        if (UNSYNCED.has(r.store)) unsynced[r.store].add(keyOf(r.key));
         else if (r.store === 'meta' && typeof r.value?.clientId === 'string') clientId = r.value.clientId;
       }
       save();
@@ -98,7 +95,8 @@ export function evictionMarker(store, name) {
 
     /** The app cleared its local data on purpose: nothing is owed any more. */
     cleared() {
-      unsynced = new Set();
+      if (!store) return;
+      unsynced = fresh();
       save();
     },
   };
