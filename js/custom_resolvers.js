@@ -11,20 +11,20 @@
 
 const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
 
-function isPlainObject(v) {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+// A record of fields: a literal, Object.create(null), a class instance, one from another realm.
+// Not a Map, Set, Date, Promise, array or typed array: their JSON is `{}`, a string or a list.
+function isEntityLike(v) {
+  return v !== null && typeof v === 'object' && Object.prototype.toString.call(v) === '[object Object]' && !isThenable(v);
 }
 
 /**
- * What a resolver's value means: { merged } (a plain object with the entity's id, or null), or
+ * What a resolver's value means: { merged } (an object of fields with the entity's id, or null), or
  * { invalid: reason }. An object without the id field gets it: the merged entity is still this
  * entity, and a missing id would otherwise become a patch setting it to null.
  */
 export function checkResolution(value, idField, entityId) {
   if (value === null) return { merged: null };
-  if (!isPlainObject(value)) {
+  if (!isEntityLike(value)) {
     const what = Array.isArray(value) ? 'an array' : value === undefined ? 'undefined' : typeof value === 'object' ? `a ${value.constructor?.name ?? 'non-plain'} object` : `a ${typeof value}`;
     return { invalid: `a resolver returns the merged entity (a plain object), null to delete, or undefined to park; got ${what}` };
   }

@@ -115,9 +115,9 @@ test('multi-tab: two users in two tabs of one origin each lead their own databas
     storage: { indexedDB }, tabs: { locks: null, heartbeatMs: 40, helloRetryMs: 40 } });
   const ann = await tab('ann');
   const bob = await tab('bob');
+  const open = new Set([ann, bob]);
   t.after(async () => {
-    await ann.close();
-    await bob.close();
+    for (const c of open) await c.close();
     await server.close();
   });
   await until(ann, () => ann.status.connected, 'ann connected');
@@ -128,4 +128,15 @@ test('multi-tab: two users in two tabs of one origin each lead their own databas
   await until(ann, () => titles(ann, 'notes').includes('bob'), 'ann sees the shared note');
   assert.deepEqual(titles(bob, 'diary'), []);
   assert.notEqual(ann.core.clientId, bob.core.clientId);
+
+  // Ann's tab switches to Bob: it joins Bob's tabs (a follower of his leader), none of Ann's rows.
+  const bobToo = await ann.switchUser({ userId: 'bob', token: 'tok-bob' });
+  open.delete(ann);
+  open.add(bobToo);
+  await until(bobToo, () => bobToo.status.connected, 'the second bob tab connected through his leader');
+  assert.equal(bobToo.tabs.role, 'follower');
+  assert.deepEqual(titles(bobToo, 'diary'), []);
+  await until(bobToo, () => titles(bobToo, 'notes').includes('bob'), "bob's second tab has his note");
+  await bobToo.collection('notes').create({ title: 'bob, second tab' }).result;
+  assert.ok(server.store.list('notes').some((e) => e.data.title === 'bob, second tab'));
 });
