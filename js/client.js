@@ -10,6 +10,7 @@ import { watchPageLifecycle, warnBeforeUnload } from './page_lifecycle.js';
 import { statusMessage } from './status_message.js';
 import { settleWaiters } from './settlement.js';
 import { EffectsRunner } from './effects_runner.js';
+import { persistentStorage } from './storage/persistence.js';
 
 const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
   'storageQuotaExceeded', 'networkStatusChanged', 'authRequired', 'statusChanged', 'notification', 'error',
@@ -59,7 +60,7 @@ class SyncClient {
     this._quarantinedCount = 0;
     this._status = { online: true, connected: false, syncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0,
       lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom',
-      storageWarning: this._lastingWarning, tab: null };
+      storageWarning: this._lastingWarning, storagePersisted: null, tab: null };
     this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
     this._unsubscribeStorage = this._storage.subscribe?.((event) => this._storageEvent(event));
   }
@@ -76,6 +77,7 @@ class SyncClient {
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
     const fresh = await this._restore();
     await this._reserveIds(fresh);
+    this._askPersistentStorage();
     this._refreshCounts();
     if (this._transport) {
       this._transport.start(this._sink(), () => ({
@@ -119,7 +121,10 @@ class SyncClient {
       this._setStatus({ storage: 'memory', storageWarning: this._lastingWarning });
       this._emit('storageEvent', { type: 'storage-unavailable', message: result.unreadable });
     }
-    this._restoreReport = { ...result.report, quarantined: this._quarantinedCount };
+    const evicted = this._storage.evicted ?? null;
+    this._restoreReport = { ...result.report, quarantined: this._quarantinedCount, evicted };
+    // Found before any listener could be added: told once the app has had its turn to add them.
+    if (evicted) setTimeout(() => this._closed || this._emit('storageEvent', { type: 'storage-evicted', ...evicted }), 0);
     return result.report.records === 0 && this._quarantinedCount === 0;
   }
 
@@ -137,9 +142,18 @@ class SyncClient {
     this._onWriteFailed = null;
   }
 
+  // status.storagePersisted, for the origin's storage when this app keeps it in IndexedDB (also in
+  // a follower tab, whose own storage is memory): asked for unless persistStorage is false.
+  _askPersistentStorage() {
+    const { storageManager } = this._options;
+    if (!storageManager) return;
+    persistentStorage(storageManager, { request: this._options.persistStorage !== false })
+      .then((persisted) => this._closed || this._setStatus({ storagePersisted: persisted }));
+  }
+
   /** What the start found in storage (events then came before any listener could be added). */
   get restoreReport() {
-    return this._restoreReport ?? { records: 0, quarantined: 0, cursorReset: false, sensitiveValuesLost: [] };
+    return this._restoreReport ?? { records: 0, quarantined: 0, cursorReset: false, sensitiveValuesLost: [], evicted: null };
   }
 
   _storageEvent(event) {
@@ -347,6 +361,7 @@ class SyncClient {
   _coreEvent(event) {
     if (event.type === 'queued') this._emit('operationQueued', event);
     else if (event.type === 'conflict') this._emit('conflictDetected', event);
+    else if (event.type === 'resolver-failed') this._emit('error', event.error);
     else if (event.type === 'auth-required') {
       this._setStatus({ connection: 'auth-required' });
       this._emit('authRequired', event);
@@ -411,6 +426,20 @@ class SyncClient {
     this._runner.retryNow();
     this._guard(() => this.core.tick());
     this._transport?.sync();
+  }
+
+  /**
+   * Another user on this device: this client closes (its accepted writes finished, in this user's
+   * storage) and a new one starts on the other user's own storage and client id, with their token.
+   * Returns the new client; this one is closed. Made by createSyncClient only.
+   */
+  async switchUser(next) {
+    if (typeof this._options.reopenForUser !== 'function')
+      throw new SyncError(ErrorCodes.NOT_CONFIGURED, 'switchUser needs a client made by createSyncClient');
+    const start = this._options.reopenForUser(next);
+    await this.flush(); // every write accepted so far is in this user's storage before it closes
+    await this.close();
+    return start();
   }
 
   setToken(token) {
