@@ -10,6 +10,8 @@ import { watchPageLifecycle, warnBeforeUnload } from './page_lifecycle.js';
 import { statusMessage } from './status_message.js';
 import { settleWaiters } from './settlement.js';
 import { EffectsRunner } from './effects_runner.js';
+import { StorageWarnings } from './storage_warnings.js';
+import { collectionHandle } from './collection_handle.js';
 import { persistentStorage } from './storage/persistence.js';
 
 const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
@@ -53,14 +55,10 @@ class SyncClient {
     this._unsaved = []; // accepted mutations not yet stored: { no: the commit's number, id }
     this._wakeTimer = null;
     this._closed = false;
-    // Storage trouble for status.storageWarning: a write problem (clears once a write succeeds)
-    // shown before a lasting one (memory only, quarantined records, upgraded elsewhere).
-    this._writeWarning = null;
-    this._lastingWarning = this._storage.warning ?? null;
-    this._quarantinedCount = 0;
+    this._warnings = new StorageWarnings(this._storage.warning ?? null); // status.storageWarning
     this._status = { online: true, connected: false, syncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0,
       lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom',
-      storageWarning: this._lastingWarning, storagePersisted: null, tab: null };
+      storageWarning: this._warnings.current, storagePersisted: null, tab: null };
     this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
     this._unsubscribeStorage = this._storage.subscribe?.((event) => this._storageEvent(event));
   }
@@ -104,6 +102,9 @@ class SyncClient {
     this._setStatus({ online: this._network.online });
     if (this._status.online && this._transport) this._transport.connect();
     this._emitStatus();
+    // Found before any listener could be added: told once the app has had its turn to add them.
+    const { evicted } = this._restoreReport;
+    if (evicted) setTimeout(() => this._closed || this._emit('storageEvent', { type: 'storage-evicted', ...evicted }), 0);
   }
 
   // Never bricks the app: unreadable storage -> memory only; refused records -> quarantine.
@@ -117,15 +118,13 @@ class SyncClient {
       this._unsubscribeStorage?.();
       this._storage = createMemoryStorage();
       failed.close?.()?.catch?.(() => {});
-      this._lastingWarning = { code: 'STORAGE_UNAVAILABLE', message: `local data could not be read (${result.unreadable}): changes are kept in memory only and are lost when the page closes` };
-      this._setStatus({ storage: 'memory', storageWarning: this._lastingWarning });
+      this._warnings.unreadable(result.unreadable);
+      this._setStatus({ storage: 'memory', storageWarning: this._warnings.current });
       this._emit('storageEvent', { type: 'storage-unavailable', message: result.unreadable });
     }
     const evicted = this._storage.evicted ?? null;
-    this._restoreReport = { ...result.report, quarantined: this._quarantinedCount, evicted };
-    // Found before any listener could be added: told once the app has had its turn to add them.
-    if (evicted) setTimeout(() => this._closed || this._emit('storageEvent', { type: 'storage-evicted', ...evicted }), 0);
-    return result.report.records === 0 && this._quarantinedCount === 0;
+    this._restoreReport = { ...result.report, quarantined: this._warnings.quarantined, evicted };
+    return result.report.records === 0 && this._warnings.quarantined === 0;
   }
 
   // Ids are never issued twice, also across a crash or a close that could not store everything:
@@ -157,21 +156,13 @@ class SyncClient {
   }
 
   _storageEvent(event) {
-    if (event?.type === 'quarantined') {
-      this._quarantinedCount++;
-      if (event.store === 'entities') this._entitiesQuarantined = true;
-      this._lastingWarning = { code: 'STORAGE_QUARANTINED', message: `${this._quarantinedCount} stored record${this._quarantinedCount === 1 ? ' was' : 's were'} unreadable and set aside (see quarantined())` };
-    } else if (event?.type === 'storage-upgraded') {
-      this._lastingWarning = { code: 'STORAGE_UPGRADED', message: 'a newer version of the app upgraded the local database in another tab: reload this page' };
-    } else if (event?.type === 'storage-closed') {
-      this._writeWarning = { code: 'STORAGE_CLOSED', message: `the local database was closed (${event.reason}): reopening` };
-    } else if (event?.type === 'storage-reopened' && this._writeWarning?.code === 'STORAGE_CLOSED') {
-      this._writeWarning = null;
-    } else if (event?.type === 'storage-recreated' && !this._closed) {
+    if (event?.type === 'quarantined' && event.store === 'entities') this._entitiesQuarantined = true;
+    this._warnings.event(event);
+    if (event?.type === 'storage-recreated' && !this._closed) {
       // The database is new and empty: everything the core holds goes back in, after what is queued.
       this._carryOut([{ type: 'persist', put: this.core.exportRecords(), delete: [] }]);
     }
-    this._setStatus({ storageWarning: this._writeWarning ?? this._lastingWarning });
+    this._setStatus({ storageWarning: this._warnings.current });
     this._emit('storageEvent', event);
   }
 
@@ -190,24 +181,15 @@ class SyncClient {
   // behind it in order; the runner retries it (sync() retries at once).
   _writeFailed(err, attempt) {
     this._onWriteFailed?.();
-    const code = err?.code ?? 'STORAGE_FAILED';
-    const message = String(err?.message ?? err);
-    const text = code === 'STORAGE_QUOTA'
-      ? `storage is full: changes are kept in memory and saved once space is freed (${message})`
-      : `saving changes failed, retrying: ${message}`;
-    if (this._writeWarning?.code !== code || this._writeWarning?.message !== text) {
-      this._writeWarning = { code, message: text };
-      this._setStatus({ storageWarning: this._writeWarning });
-    }
+    const { code, message } = this._warnings.writeFailed(err);
+    this._setStatus({ storageWarning: this._warnings.current });
     if (code === 'STORAGE_QUOTA') this._emit('storageQuotaExceeded', { message, attempt });
     // The adapters report their own errors as storage events; a custom storage may not.
     if (typeof this._storage.subscribe !== 'function') this._emit('storageEvent', { type: 'storage-error', code, message });
   }
 
   _writeSucceeded() {
-    if (!this._writeWarning) return;
-    this._writeWarning = null;
-    this._setStatus({ storageWarning: this._lastingWarning });
+    if (this._warnings.writeSucceeded()) this._setStatus({ storageWarning: this._warnings.current });
   }
 
   _durableThrough(through) {
@@ -338,9 +320,8 @@ class SyncClient {
       this._unsubscribeStorage?.();
       this._storage = storage;
       this._unsubscribeStorage = storage.subscribe?.((event) => this._storageEvent(event));
-      this._writeWarning = null;
-      this._lastingWarning = storage.warning ?? null;
-      this._setStatus({ storage: storage.kind ?? 'custom', storageWarning: this._lastingWarning });
+      this._warnings.reset(storage.warning ?? null);
+      this._setStatus({ storage: storage.kind ?? 'custom', storageWarning: this._warnings.current });
     }
     this._transport = transport;
     this._transport.start(this._sink(), () => ({
@@ -391,21 +372,7 @@ class SyncClient {
   collection(name) {
     if (!this._options.collections || !Object.hasOwn(this._options.collections, name))
       throw new SyncError(ErrorCodes.UNKNOWN_COLLECTION, `unknown collection '${name}'`);
-    const client = this;
-    const core = this.core;
-    return {
-      name,
-      get: (id) => core.get(name, id),
-      list: () => core.list(name),
-      count: () => core.count(name),
-      query: (spec = {}) => core.query({ ...spec, collection: name }),
-      subscribe: (fn) => core.subscribe(name, fn),
-      subscribeEntity: (id, fn) => core.subscribeEntity(name, id, fn),
-      create: (data, opts = {}) => client.mutate({ ...opts, collection: name, op: 'create', data }),
-      update: (id, data, opts = {}) => client.mutate({ ...opts, collection: name, op: 'update', id, data }),
-      patch: (id, patch, opts = {}) => client.mutate({ ...opts, collection: name, op: 'update', id, patch }),
-      delete: (id, opts = {}) => client.mutate({ ...opts, collection: name, op: 'delete', id }),
-    };
+    return collectionHandle(this, name);
   }
 
   /** Work offline on purpose (an "offline" switch): the socket closes, edits queue up. */

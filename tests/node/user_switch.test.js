@@ -138,5 +138,6 @@ test('multi-tab: two users in two tabs of one origin each lead their own databas
   assert.deepEqual(titles(bobToo, 'diary'), []);
   await until(bobToo, () => titles(bobToo, 'notes').includes('bob'), "bob's second tab has his note");
   await bobToo.collection('notes').create({ title: 'bob, second tab' }).result;
-  assert.ok(server.store.list('notes').some((e) => e.data.title === 'bob, second tab'));
+  // A follower's result settles once the leader stored the change; the server has it a moment later.
+  await until(bobToo, () => server.store.list('notes').some((e) => e.data.title === 'bob, second tab'), "bob's second-tab note on the server");
 });
