@@ -119,6 +119,47 @@ test(`a reload right after a burst of ${BURST} edits keeps every edit`, { timeou
   assert.deepEqual(lost, [], 'reloads that lost edits');
 });
 
+/** Edits 10 per task (typing-like, ~BURST edits) while a reload comes `delay` ms after the first. */
+async function reloadMidStream(delay) {
+  const context = await browser.newContext();
+  try {
+    const page = await openPage(context);
+    await start(page);
+    const reloaded = page.waitForEvent('load');
+    await page.evaluate(([n, ms]) => {
+      sessionStorage.setItem('accepted', '0');
+      setTimeout(() => location.reload(), ms);
+      const todos = window.client.collection('todos');
+      let i = 0;
+      const step = () => {
+        for (let k = 0; k < 10 && i < n; k++, i++) {
+          todos.create({ id: `s${i}`, title: `s${i}` });
+          sessionStorage.setItem('accepted', String(i + 1)); // survives the reload
+        }
+        if (i < n) setTimeout(step, 0);
+      };
+      step();
+    }, [BURST, delay]);
+    await reloaded;
+    const kept = await start(page);
+    const accepted = Number(await page.evaluate(() => sessionStorage.getItem('accepted')));
+    return { accepted, kept };
+  } finally {
+    await context.close();
+  }
+}
+
+test('a reload in the middle of a stream of edits loses none of those accepted before it', { timeout: 300_000 }, async (t) => {
+  const rows = [];
+  for (const delay of [5, 20, 50, 100, 200]) {
+    const r = await reloadMidStream(delay);
+    rows.push({ delay, ...r });
+    t.diagnostic(`reload ${delay} ms into a stream of edits: ${r.accepted} accepted before it, ${r.kept} kept`);
+  }
+  assert.deepEqual(rows.filter((r) => r.kept !== r.accepted), [], 'reloads that lost accepted edits');
+  assert.ok(rows.some((r) => r.accepted > 0 && r.accepted < BURST), 'some reload came in the middle of the stream');
+});
+
 test('no page errors', () => {
   assert.deepEqual(problems, []);
 });
