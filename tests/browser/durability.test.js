@@ -2,7 +2,10 @@
 // (accepted, not yet durable), and what a reload in the middle of a burst of edits loses.
 //   node --test tests/browser/durability.test.js
 // Each run is a fresh browser context (its own IndexedDB). The figures go to the test's
-// diagnostics (docs/storage.md quotes them); the assertions hold the bound docs/storage.md states.
+// diagnostics (docs/storage.md quotes them): what a reload at a given moment loses depends on how
+// fast the browser commits, so it is not asserted. What is asserted holds whatever the timing: a
+// reload loses no edit that status.unsaved did not count as at risk when the page hid, and loses
+// nothing once it is 0.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -49,20 +52,33 @@ const start = (page, options = {}) =>
     return window.client.collection('todos').count();
   }, options);
 
-/** A burst of BURST creates in one task, then a reload `delay` ms after the burst; how many survive. */
-async function reloadMidBurst(delay) {
+// In the page: status.unsaved as the page hides (after the client's own pagehide handler).
+const recordUnsavedAtHide = () =>
+  addEventListener('pagehide', () => sessionStorage.setItem('unsavedAtHide', String(window.client.status.unsaved)));
+
+/** After a reload: { kept, unsavedAtHide } (the page stores the count before it goes). */
+async function afterReload(page) {
+  const kept = await start(page);
+  const unsavedAtHide = Number(await page.evaluate(() => sessionStorage.getItem('unsavedAtHide')));
+  return { kept, unsavedAtHide };
+}
+
+/** A burst of BURST creates in one task, then a reload `delay` ms after the burst (null: once all is stored). */
+async function reloadAfterBurst(delay) {
   const context = await browser.newContext();
   try {
     const page = await openPage(context);
     await start(page);
+    await page.evaluate(recordUnsavedAtHide);
     const reloaded = page.waitForEvent('load');
-    await page.evaluate(([n, ms]) => {
+    await page.evaluate(async ([n, ms]) => {
       const todos = window.client.collection('todos');
       for (let i = 0; i < n; i++) todos.create({ id: `t${i}`, title: `t${i}` });
-      setTimeout(() => location.reload(), ms);
+      if (ms === null) await window.client.flush();
+      setTimeout(() => location.reload(), ms ?? 0);
     }, [BURST, delay]);
     await reloaded;
-    return await start(page);
+    return await afterReload(page);
   } finally {
     await context.close();
   }
@@ -106,17 +122,18 @@ test(`the window: time from an edit's acceptance until it is durable (${BURST} e
   }
 });
 
-test(`a reload right after a burst of ${BURST} edits keeps every edit`, { timeout: 300_000 }, async (t) => {
+test(`a reload right after a burst of ${BURST} edits loses only what status.unsaved counted`, { timeout: 300_000 }, async (t) => {
   const rows = [];
   for (let round = 0; round < 2; round++) {
     for (const delay of [0, 10, 25, 50, 100]) {
-      const kept = await reloadMidBurst(delay);
-      rows.push({ delay, kept });
-      t.diagnostic(`reload ${delay} ms after a burst of ${BURST}: ${kept}/${BURST} kept`);
+      const r = await reloadAfterBurst(delay);
+      rows.push({ delay, ...r });
+      t.diagnostic(`reload ${delay} ms after a burst of ${BURST}: ${r.kept}/${BURST} kept (${r.unsavedAtHide} unsaved as the page hid)`);
     }
   }
-  const lost = rows.filter((r) => r.kept !== BURST);
-  assert.deepEqual(lost, [], 'reloads that lost edits');
+  assert.deepEqual(rows.filter((r) => BURST - r.kept > r.unsavedAtHide), [], 'reloads that lost edits status.unsaved did not count');
+  const stored = await reloadAfterBurst(null);
+  assert.deepEqual(stored, { kept: BURST, unsavedAtHide: 0 }, 'a reload once status.unsaved is 0');
 });
 
 /** Edits 10 per task (typing-like, ~BURST edits) while a reload comes `delay` ms after the first. */
@@ -125,6 +142,7 @@ async function reloadMidStream(delay) {
   try {
     const page = await openPage(context);
     await start(page);
+    await page.evaluate(recordUnsavedAtHide);
     const reloaded = page.waitForEvent('load');
     await page.evaluate(([n, ms]) => {
       sessionStorage.setItem('accepted', '0');
@@ -141,22 +159,22 @@ async function reloadMidStream(delay) {
       step();
     }, [BURST, delay]);
     await reloaded;
-    const kept = await start(page);
+    const { kept, unsavedAtHide } = await afterReload(page);
     const accepted = Number(await page.evaluate(() => sessionStorage.getItem('accepted')));
-    return { accepted, kept };
+    return { accepted, kept, unsavedAtHide };
   } finally {
     await context.close();
   }
 }
 
-test('a reload in the middle of a stream of edits loses none of those accepted before it', { timeout: 300_000 }, async (t) => {
+test('a reload in the middle of a stream of edits loses only what status.unsaved counted', { timeout: 300_000 }, async (t) => {
   const rows = [];
   for (const delay of [5, 20, 50, 100, 200]) {
     const r = await reloadMidStream(delay);
     rows.push({ delay, ...r });
-    t.diagnostic(`reload ${delay} ms into a stream of edits: ${r.accepted} accepted before it, ${r.kept} kept`);
+    t.diagnostic(`reload ${delay} ms into a stream of edits: ${r.accepted} accepted before it, ${r.kept} kept (${r.unsavedAtHide} unsaved as the page hid)`);
   }
-  assert.deepEqual(rows.filter((r) => r.kept !== r.accepted), [], 'reloads that lost accepted edits');
+  assert.deepEqual(rows.filter((r) => r.accepted - r.kept > r.unsavedAtHide), [], 'reloads that lost edits status.unsaved did not count');
   assert.ok(rows.some((r) => r.accepted > 0 && r.accepted < BURST), 'some reload came in the middle of the stream');
 });
 

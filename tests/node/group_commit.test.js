@@ -115,3 +115,43 @@ test('a failed write is retried folded with the writes issued after it: newer va
   assert.deepEqual(log.sends, [1, 2]);
   assert.deepEqual(log.durable.at(-1), 2);
 });
+
+// Through createSyncClient: storage that keeps concurrent writes in order says so (orderedWrites;
+// the IndexedDB adapter is taken as such), and the bounds apply.
+async function clientOnOrderedStorage() {
+  const inner = createMemoryStorage();
+  const log = { starts: [], slowMs: 0, inBurst: false, duringBurst: 0 };
+  const storage = { ...inner, orderedWrites: true, write: async (effect) => {
+    log.starts.push(Date.now());
+    if (log.inBurst) log.duringBurst++;
+    if (log.slowMs) await new Promise((resolve) => setTimeout(resolve, log.slowMs));
+    return inner.write(effect);
+  } };
+  const client = await createSyncClient({ collections: { todos: {} }, storage, window: new EventTarget(), document: new EventTarget() });
+  return { client, log };
+}
+
+test('a slow write under way does not hold later edits back: they go to storage within groupCommit.maxDelayMs', async (t) => {
+  const { client, log } = await clientOnOrderedStorage();
+  t.after(() => client.close());
+  log.slowMs = 1500;
+  const before = log.starts.length;
+  client.collection('todos').create({ title: 'a' });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  client.collection('todos').create({ title: 'b' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(log.starts.length - before, 2, "b's write started while a's was still under way");
+  assert.equal(client.status.unsaved, 2);
+});
+
+test('a burst of edits in one task starts writing during the burst, in groups of groupCommit.maxRecords', async (t) => {
+  const { client, log } = await clientOnOrderedStorage();
+  t.after(() => client.close());
+  const todos = client.collection('todos');
+  log.inBurst = true;
+  for (let i = 0; i < 600; i++) todos.create({ id: `t${i}`, n: i }); // ~1,200 records
+  log.inBurst = false;
+  assert.ok(log.duringBurst >= 3, `${log.duringBurst} writes started during the burst`);
+  await client.flush();
+  assert.equal(client.status.unsaved, 0);
+});
