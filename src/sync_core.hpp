@@ -168,6 +168,13 @@ class SyncCore {
   // Rebuilds a fresh core (collections defined, nothing loaded yet) from persisted records, all
   // or nothing: the first record it cannot read fails it and leaves the core as it was.
   Status restore(const json& records, Commit& out);
+  // A restarted client's new block of numbers (sync_incarnation.cpp): mutation ids, outbox keys
+  // (so temp ids too) and conflict ids jump to the next multiple of kIdBlock past what is stored,
+  // and the meta record goes out in this commit's persist effect. Called after restore and made
+  // durable before the first mutation, a number issued but never written before a crash or a
+  // close is never issued again.
+  static constexpr std::uint64_t kIdBlock = 1'000'000'000;
+  Status reserveIdBlock(Commit& out);
 
   // The same in chunks, record by record (a client's start, whatever the storage holds):
   // restoreBegin on a fresh core, restoreAdd each record (its JSON text, or restoreAddValue; a text is

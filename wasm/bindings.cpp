@@ -49,6 +49,7 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("restoreBegin", &CoreHandle::restoreBegin)
       .function("restoreAdd", &CoreHandle::restoreAdd)
       .function("restoreFinish", &CoreHandle::restoreFinish)
+      .function("reserveIdBlock", &CoreHandle::reserveIdBlock)
       .function("setCustomResolver", &CoreHandle::setCustomResolver)
       .function("errorCode", &CoreHandle::errorCode)
       .function("errorMessage", &CoreHandle::errorMessage);

@@ -66,6 +66,7 @@ class CoreHandle {
   bool restoreBegin();
   bool restoreAdd(const std::string& lines);
   std::string restoreFinish(bool entitiesLost);
+  std::string reserveIdBlock();
   // fn(caseJson) -> merged entity JSON text, "null" to delete, or undefined to park. js/ wraps it
   // so that it never throws into wasm. An undefined fn removes the resolver.
   bool setCustomResolver(const std::string& collection, emscripten::val fn);
