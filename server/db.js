@@ -9,6 +9,7 @@
 //   undefined | 'memory://'             PGlite in memory (tests).
 // `pg` and `@electric-sql/pglite` are imported only when used: the server's optional peers.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,7 +17,40 @@ export const isPostgresUrl = (target) => typeof target === 'string' && /^postgre
 
 export async function openDatabase(target, { poolSize = 10 } = {}) {
   if (isPostgresUrl(target)) return openPostgres(target, poolSize);
-  return openPGlite(target && target !== 'memory://' ? target : null);
+  if (target && target !== 'memory://') return openPGlite(target);
+  return openMemory();
+}
+
+// In memory, every store of a process shares one PGlite (starting one costs seconds), each in
+// its own schema: every statement runs in a transaction that first sets the search path, so
+// stores never see each other's tables. Closing a store drops its schema.
+let sharedMemory = null;
+let memoryCount = 0;
+async function openMemory() {
+  sharedMemory ??= (async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    return PGlite.create({ loadDataDir: await pgliteTemplate(PGlite) });
+  })();
+  const db = await sharedMemory;
+  const schema = `syncore_mem_${process.pid}_${++memoryCount}`;
+  await db.exec(`CREATE SCHEMA ${schema}`);
+  const inSchema = (fn) =>
+    db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL search_path TO ${schema}`);
+      return fn({ query: (text, params) => tx.query(text, params) });
+    });
+  let closed = false;
+  return {
+    kind: 'pglite',
+    query: (text, params) => inSchema((q) => q.query(text, params)),
+    transaction: inSchema,
+    listen: async () => false,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.exec(`DROP SCHEMA ${schema} CASCADE`);
+    },
+  };
 }
 
 async function openPostgres(url, poolSize) {
@@ -68,11 +102,16 @@ async function openPostgres(url, poolSize) {
 let templatePromise = null;
 async function pgliteTemplate(PGlite) {
   templatePromise ??= (async () => {
-    let version = 'unknown';
+    let version = null;
     try {
-      const pkgUrl = new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url);
-      version = JSON.parse(readFileSync(pkgUrl, 'utf8')).version;
+      version = createRequire(import.meta.url)('@electric-sql/pglite/package.json').version;
     } catch {}
+    if (!version) {
+      const fresh = await PGlite.create();
+      const dump = await fresh.dumpDataDir('none');
+      await fresh.close();
+      return dump;
+    }
     const file = join(tmpdir(), `syncore-pglite-template-${version}.tar`);
     if (existsSync(file)) return new Blob([readFileSync(file)]);
     const fresh = await PGlite.create();
@@ -89,6 +128,12 @@ async function pgliteTemplate(PGlite) {
 async function openPGlite(dir) {
   const { PGlite } = await import('@electric-sql/pglite');
   const fresh = !dir || !existsSync(dir) || readdirSync(dir).length === 0;
+  if (!fresh && !existsSync(join(dir, 'PG_VERSION'))) {
+    const hint = existsSync(join(dir, 'snapshot.json')) || existsSync(join(dir, 'log.jsonl'))
+      ? ': it holds the retired JSON-log store; import it into a new folder with node server/import_json_log.js'
+      : '';
+    throw new Error(`${dir} is not a PGlite data folder${hint}`);
+  }
   if (dir) mkdirSync(dir, { recursive: true });
   const options = fresh ? { loadDataDir: await pgliteTemplate(PGlite) } : {};
   const db = dir ? await PGlite.create(dir, options) : await PGlite.create(options);

@@ -26,8 +26,8 @@ let markCpu = process.cpuUsage();
 let markAt = Date.now();
 let markCursor = 0;
 
-function report() {
-  const log = server.store.changeLog(0);
+async function report() {
+  const log = (await server.store.changeLog(0));
   // Applications per idempotency key: the change log names the key of every applied mutation.
   const perKey = new Map();
   for (const ch of log) perKey.set(ch.origin, (perKey.get(ch.origin) ?? 0) + 1);
@@ -40,8 +40,8 @@ function report() {
   const cpu = process.cpuUsage(markCpu);
   const digests = {};
   let entities = 0;
-  for (const name of server.store.collectionNames()) {
-    digests[name] = digestOf(server.store.list(name).map((e) => e.data));
+  for (const name of (await server.store.collectionNames())) {
+    digests[name] = digestOf((await server.store.list(name)).map((e) => e.data));
     entities += digests[name].count;
   }
   return {
@@ -70,7 +70,7 @@ process.on('message', async (msg) => {
     peakRss = process.memoryUsage().rss;
     process.send({ type: 'marked' });
   } else if (msg.type === 'report') {
-    process.send(report());
+    process.send(await report());
   } else if (msg.type === 'close') {
     clearInterval(sampler);
     await server.close({ snapshot: false });
