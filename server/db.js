@@ -23,15 +23,28 @@ export async function openDatabase(target, { poolSize = 10 } = {}) {
 
 // In memory, every store of a process shares one PGlite (starting one costs seconds), each in
 // its own schema: every statement runs in a transaction that first sets the search path, so
-// stores never see each other's tables. Closing a store drops its schema.
+// stores never see each other's tables. Closing a store drops its schema; the shared PGlite is
+// closed shortly after its last store (PGlite keeps a timer that would hold the process open),
+// unless another store opens meanwhile.
 let sharedMemory = null;
+let memoryStores = 0;
+let memoryCloser = null;
 let memoryCount = 0;
 async function openMemory() {
-  sharedMemory ??= (async () => {
-    const { PGlite } = await import('@electric-sql/pglite');
-    return PGlite.create({ loadDataDir: await pgliteTemplate(PGlite) });
-  })();
-  const db = await sharedMemory;
+  clearTimeout(memoryCloser);
+  memoryStores += 1;
+  let db;
+  try {
+    sharedMemory ??= (async () => {
+      const { PGlite } = await import('@electric-sql/pglite');
+      return PGlite.create({ loadDataDir: await pgliteTemplate(PGlite) });
+    })();
+    db = await sharedMemory;
+  } catch (err) {
+    sharedMemory = null;
+    memoryStores -= 1;
+    throw err;
+  }
   const schema = `syncore_mem_${process.pid}_${++memoryCount}`;
   await db.exec(`CREATE SCHEMA ${schema}`);
   const inSchema = (fn) =>
@@ -49,50 +62,13 @@ async function openMemory() {
       if (closed) return;
       closed = true;
       await db.exec(`DROP SCHEMA ${schema} CASCADE`);
-    },
-  };
-}
-
-async function openPostgres(url, poolSize) {
-  const { default: pg } = await import('pg');
-  // bigint columns (cursors, versions) as numbers: they stay far below 2^53.
-  const types = { getTypeParser: (oid, format) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) };
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
-  pool.on('error', () => {}); // an idle client's connection dropped: the pool replaces it
-  let listener = null;
-  const handlers = new Map();
-  return {
-    kind: 'postgres',
-    query: (text, params) => pool.query(text, params),
-    async transaction(fn) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn({ query: (text, params) => client.query(text, params) });
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
-    /** LISTEN on a dedicated connection; onError(err) when that connection is lost. */
-    async listen(channel, onNotify, onError) {
-      if (!listener) {
-        listener = new pg.Client({ connectionString: url, types });
-        listener.on('notification', (n) => handlers.get(n.channel)?.(n.payload));
-        listener.on('error', (err) => onError?.(err));
-        await listener.connect();
-      }
-      handlers.set(channel, onNotify);
-      await listener.query(`LISTEN ${channel}`);
-      return true;
-    },
-    async close() {
-      await listener?.end().catch(() => {});
-      await pool.end();
+      if (--memoryStores > 0) return;
+      memoryCloser = setTimeout(() => {
+        if (memoryStores > 0) return;
+        sharedMemory = null;
+        db.close().catch(() => {});
+      }, 250);
+      memoryCloser.unref();
     },
   };
 }
