@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import { startSyncServer } from '../../server/sync_server.js';
 import { digestOf } from './digest.js';
 
-const dataDir = process.env.LOAD_MEMORY_STORE ? undefined : mkdtempSync(join(tmpdir(), 'syncore-load-'));
+// LOAD_DB: a PostgreSQL URL; LOAD_MEMORY_STORE=1: PGlite in memory; else PGlite in a temp folder.
+const dataDir = process.env.LOAD_DB || process.env.LOAD_MEMORY_STORE ? undefined : mkdtempSync(join(tmpdir(), 'syncore-load-'));
 // LOAD_DROP_ACK_EVERY=n: every n-th push is applied but its connection is dropped before the
 // push_result (a lost ack): the client reconnects and pushes the same keys again.
 const dropEvery = Number(process.env.LOAD_DROP_ACK_EVERY ?? 0);
 let pushes = 0;
 let droppedAcks = 0;
 const dropBeforeAck = dropEvery > 0 ? () => ++pushes % dropEvery === 0 && ++droppedAcks > 0 : undefined;
-const server = await startSyncServer({ dataDir, idleTimeoutMs: 0, dropBeforeAck });
+const server = await startSyncServer({ db: process.env.LOAD_DB || dataDir, idleTimeoutMs: 0, dropBeforeAck });
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -73,7 +74,7 @@ process.on('message', async (msg) => {
     process.send(await report());
   } else if (msg.type === 'close') {
     clearInterval(sampler);
-    await server.close({ snapshot: false });
+    await server.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
   }
