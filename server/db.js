@@ -73,6 +73,50 @@ async function openMemory() {
   };
 }
 
+async function openPostgres(url, poolSize) {
+  const { default: pg } = await import('pg');
+  // bigint columns (cursors, versions) as numbers: they stay far below 2^53.
+  const types = { getTypeParser: (oid, format) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  pool.on('error', () => {}); // an idle client's connection dropped: the pool replaces it
+  let listener = null;
+  const handlers = new Map();
+  return {
+    kind: 'postgres',
+    query: (text, params) => pool.query(text, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: (text, params) => client.query(text, params) });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    /** LISTEN on a dedicated connection; onError(err) when that connection is lost. */
+    async listen(channel, onNotify, onError) {
+      if (!listener) {
+        listener = new pg.Client({ connectionString: url, types });
+        listener.on('notification', (n) => handlers.get(n.channel)?.(n.payload));
+        listener.on('error', (err) => onError?.(err));
+        await listener.connect();
+      }
+      handlers.set(channel, onNotify);
+      await listener.query(`LISTEN ${channel}`);
+      return true;
+    },
+    async close() {
+      await listener?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}
+
 // initdb inside PGlite costs seconds; a fresh database is loaded from a template dump made once
 // (kept in the temp folder across processes, keyed by the PGlite version).
 let templatePromise = null;
