@@ -333,6 +333,7 @@ async function readAnswer(q, key) {
 class StoreTransaction {
   #store;
   #q;
+  #depth = 0;
   /** The last cursor assigned (the head when nothing was applied yet). */
   cursor;
   /** Changes applied so far, ascending cursor. */
@@ -373,18 +374,20 @@ class StoreTransaction {
    *   data (null: deleted or missing); nothing is stored;
    * - else applied: the version bumps, the change gets the next cursor, the answer is stored.
    */
-  async apply(mutation, { userId = null } = {}) {
+  async apply(mutation, { userId = null, known } = {}) {
     const m = mutation;
     const key = m?.key;
     if (typeof key !== 'string' || key.length === 0) throw new TypeError('a mutation needs a string key');
-    const known = await this.answerFor(key);
-    if (known) return { result: await this.#replayed(known.answer), change: null, replayed: true };
+    // known: the caller looked the key up in this transaction already (its answer, or null).
+    const stored = known === undefined ? await this.answerFor(key) : known;
+    if (stored) return { result: await this.#replayed(stored.answer), change: null, replayed: true };
     const shapeError = mutationShapeError(m);
     if (shapeError) return this.#refuse(key, shapeError, userId, typeof m?.collection === 'string' ? m.collection : null);
     // Data PostgreSQL refuses fails this mutation (for good), not the batch.
     try {
-      return await this.attempt(() => this.#applyChecked(m, userId));
+      return this.#depth > 0 ? await this.#applyChecked(m, userId) : await this.attempt(() => this.#applyChecked(m, userId));
     } catch (err) {
+      if (this.#depth > 0) throw err; // the caller's savepoint rolls back; see refuseData
       if (!isDataError(err)) throw err;
       return this.#refuse(key, `the data cannot be stored: ${err.message}`, userId, m.collection);
     }
@@ -397,6 +400,7 @@ class StoreTransaction {
   async attempt(fn) {
     const mark = { changes: this.changes.length, cursor: this.cursor };
     await this.#q.query('SAVEPOINT syncore_step');
+    this.#depth += 1;
     try {
       const out = await fn();
       await this.#q.query('RELEASE SAVEPOINT syncore_step');
@@ -406,7 +410,16 @@ class StoreTransaction {
       this.changes.length = mark.changes;
       this.cursor = mark.cursor;
       throw err;
+    } finally {
+      this.#depth -= 1;
     }
+  }
+
+  /** After attempt() threw `err` for mutation m: a data error becomes its stored validation
+   * refusal ({ result }); anything else is rethrown. */
+  async refuseData(err, m, userId) {
+    if (!isDataError(err) || typeof m?.key !== 'string') throw err;
+    return this.#refuse(m.key, `the data cannot be stored: ${err.message}`, userId, m.collection);
   }
 
   async #refuse(key, message, userId, collection) {
@@ -457,27 +470,23 @@ class StoreTransaction {
     const numericId = typeof id === 'number';
     const change = { cursor, op: kind, collection, id, version, data, origin: key, ts: m.ts == null ? null : cloneJson(m.ts) };
     const dataText = json(data);
-    await this.#q.query(
-      `INSERT INTO syncore_entities (collection, id, numeric_id, version, data, deleted, cursor)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
-       ON CONFLICT (collection, id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data,
-         deleted = EXCLUDED.deleted, cursor = EXCLUDED.cursor`,
-      [collection, String(id), numericId, version, dataText, kind === 'delete', cursor],
-    );
-    await this.#q.query(
-      `INSERT INTO syncore_changes (cursor, op, collection, id, numeric_id, version, data, origin, ts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb)`,
-      [cursor, kind, collection, String(id), numericId, version, dataText, key, json(change.ts)],
-    );
     // The stored answer keeps no entity data: a replay takes it from the entity (see #replayed).
     const stored = { key, status: 'ok', id, version, collection };
     if (kind === 'delete') stored.deleted = true;
-    await this.#q.query('INSERT INTO syncore_answers (key, user_id, collection, answer) VALUES ($1, $2, $3, $4)', [
-      key,
-      userId,
-      collection,
-      JSON.stringify(stored),
-    ]);
+    // Entity, change and answer in one statement: one round trip while the write lock is held.
+    await this.#q.query(
+      `WITH entity AS (
+         INSERT INTO syncore_entities (collection, id, numeric_id, version, data, deleted, cursor)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+         ON CONFLICT (collection, id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data,
+           deleted = EXCLUDED.deleted, cursor = EXCLUDED.cursor
+       ), change AS (
+         INSERT INTO syncore_changes (cursor, op, collection, id, numeric_id, version, data, origin, ts)
+         VALUES ($7, $8, $1, $2, $3, $4, $5::jsonb, $9, $10::jsonb)
+       )
+       INSERT INTO syncore_answers (key, user_id, collection, answer) VALUES ($9, $11, $1, $12)`,
+      [collection, String(id), numericId, version, dataText, kind === 'delete', cursor, kind, key, json(change.ts), userId, JSON.stringify(stored)],
+    );
     this.cursor = cursor;
     this.changes.push(change);
     return { result: { key, status: 'ok', id, version, data: cloneJson(data) }, change: cloneJson(change), replayed: false };
