@@ -35,7 +35,7 @@ async function processMutation(ctx, actor, tx, m) {
   if (key.slice(0, sep) !== actor.clientId)
     return refuse(key, 'forbidden', `key ${key} does not belong to client ${actor.clientId}`);
   // 1. a known key: the stored answer (to the user who got it first)
-  const stored = await tx.answerFor(key);
+  const { stored, current } = await tx.lookup(key, m.collection, m.id);
   if (stored) {
     if (stored.userId !== actor.userId) return refuse(key, 'forbidden', `key ${key} was used by another user`);
     return present(actor, (await tx.apply(m, { userId: actor.userId, known: stored })).result, stored.collection);
@@ -50,7 +50,6 @@ async function processMutation(ctx, actor, tx, m) {
     });
   }
   // Per-entity rules (e.g. "only the owner edits") need what is there now: `current`.
-  const current = m.id == null ? null : await tx.get(m.collection, m.id);
   if (!canWrite(actor, m.collection, m, current))
     return refuse(key, 'forbidden', `user ${actor.userId} may not write ${m.collection}${current ? ` ${current.id}` : ''}`);
   if (validate) {
@@ -62,7 +61,7 @@ async function processMutation(ctx, actor, tx, m) {
   const limit = Date.now() + options.maxClockDriftMs;
   if (isPlainObject(m.ts) && typeof m.ts.wall === 'number' && m.ts.wall > limit) mutation = { ...m, ts: { ...m.ts, wall: limit } };
   // 3.-4. version check, apply, log, store the answer
-  const { result } = await tx.apply(mutation, { userId: actor.userId, known: null });
+  const { result } = await tx.apply(mutation, { userId: actor.userId, known: null, current });
   return present(actor, result, m.collection);
 }
 

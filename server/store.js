@@ -353,6 +353,22 @@ class StoreTransaction {
     return readAnswer(this.#q, key);
   }
 
+  /** The key's stored answer and the entity, in one round trip: { stored, current }. */
+  async lookup(key, collection, id) {
+    const { rows } = await this.#q.query(
+      `SELECT (SELECT json_build_object('answer', answer, 'user_id', user_id, 'collection', collection)
+                 FROM syncore_answers WHERE key = $1) AS a,
+              (SELECT json_build_object('id', id, 'numeric_id', numeric_id, 'version', version, 'data', data, 'deleted', deleted)
+                 FROM syncore_entities WHERE collection = $2 AND id = $3) AS e`,
+      [key, typeof collection === 'string' ? collection : null, id == null ? null : String(id)],
+    );
+    const { a, e } = rows[0];
+    return {
+      stored: a ? { answer: a.answer, userId: a.user_id, collection: a.collection } : null,
+      current: id == null ? null : entityFromRow(e),
+    };
+  }
+
   /** Stores a refusal (an `error` answer) under its key unless the key has one. Returns the answer kept. */
   async recordAnswer(key, answer, { userId = null, collection = null } = {}) {
     const { rows } = await this.#q.query(
@@ -374,7 +390,7 @@ class StoreTransaction {
    *   data (null: deleted or missing); nothing is stored;
    * - else applied: the version bumps, the change gets the next cursor, the answer is stored.
    */
-  async apply(mutation, { userId = null, known } = {}) {
+  async apply(mutation, { userId = null, known, current } = {}) {
     const m = mutation;
     const key = m?.key;
     if (typeof key !== 'string' || key.length === 0) throw new TypeError('a mutation needs a string key');
@@ -385,7 +401,7 @@ class StoreTransaction {
     if (shapeError) return this.#refuse(key, shapeError, userId, typeof m?.collection === 'string' ? m.collection : null);
     // Data PostgreSQL refuses fails this mutation (for good), not the batch.
     try {
-      return this.#depth > 0 ? await this.#applyChecked(m, userId) : await this.attempt(() => this.#applyChecked(m, userId));
+      return this.#depth > 0 ? await this.#applyChecked(m, userId, current) : await this.attempt(() => this.#applyChecked(m, userId, current));
     } catch (err) {
       if (this.#depth > 0) throw err; // the caller's savepoint rolls back; see refuseData
       if (!isDataError(err)) throw err;
@@ -438,7 +454,8 @@ class StoreTransaction {
     return result;
   }
 
-  async #applyChecked(m, userId) {
+  /** known: the entity as the caller read it in this transaction (undefined: read it here). */
+  async #applyChecked(m, userId, known) {
     const { key, collection, kind } = m;
     const idField = this.#store.idField(collection);
     let id = m.id;
@@ -447,12 +464,12 @@ class StoreTransaction {
       if (isTemporaryId(id)) {
         id = await this.#nextId(collection);
       } else {
-        current = await this.get(collection, id);
+        current = known !== undefined ? known : await this.get(collection, id);
         if (current && !current.deleted) return { result: conflict(key, current), change: null, replayed: false };
         if (current) id = current.id;
       }
     } else {
-      current = await this.get(collection, id);
+      current = known !== undefined ? known : await this.get(collection, id);
       if (!current || current.deleted || current.version !== m.baseVersion)
         return { result: conflict(key, current), change: null, replayed: false };
       id = current.id;
