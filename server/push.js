@@ -174,6 +174,6 @@ export async function onPush(ctx, conn, msg) {
     conn.ws.terminate();
   }
   // Fan-out first (every instance's feed delivers in cursor order; ours right now), then the answer.
-  if (changes.length) await ctx.feed.pump();
+  if (changes.length) await ctx.feed.deliveredUpTo(changes.at(-1).cursor);
   if (!drop) send(conn, { type: 'push_result', batch: msg.batch, results });
 }
