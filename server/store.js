@@ -338,6 +338,9 @@ class StoreTransaction {
   cursor;
   /** Changes applied so far, ascending cursor. */
   changes = [];
+  /** true: apply() takes no savepoint of its own; an error aborts the transaction (the caller
+   * runs it again with savepoints: server/push.js). */
+  unguarded = false;
 
   constructor(store, q, cursor) {
     this.#store = store;
@@ -401,9 +404,10 @@ class StoreTransaction {
     if (shapeError) return this.#refuse(key, shapeError, userId, typeof m?.collection === 'string' ? m.collection : null);
     // Data PostgreSQL refuses fails this mutation (for good), not the batch.
     try {
-      return this.#depth > 0 ? await this.#applyChecked(m, userId, current) : await this.attempt(() => this.#applyChecked(m, userId, current));
+      if (this.#depth > 0 || this.unguarded) return await this.#applyChecked(m, userId, current);
+      return await this.attempt(() => this.#applyChecked(m, userId, current));
     } catch (err) {
-      if (this.#depth > 0) throw err; // the caller's savepoint rolls back; see refuseData
+      if (this.#depth > 0 || this.unguarded) throw err; // the caller rolls back; see refuseData
       if (!isDataError(err)) throw err;
       return this.#refuse(key, `the data cannot be stored: ${err.message}`, userId, m.collection);
     }

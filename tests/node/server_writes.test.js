@@ -130,3 +130,17 @@ test('welcome carries the epoch and horizon; a client older than the horizon get
   assert.equal(incremental.reset, undefined);
   assert.deepEqual(incremental.changes.map((ch) => ch.id), ['n3']);
 });
+
+test('a push whose middle mutation holds data PostgreSQL refuses: that one is refused for good, the others applied, cursors gap-free', T, async (t) => {
+  const sync = await startSyncServer({ logger: null });
+  t.after(() => sync.close());
+  const c = await connect(sync.url);
+  t.after(() => c.ws.terminate());
+  const create = (n, text) => ({ key: `c1:${n}`, collection: 'notes', id: `tmp-${n}`, kind: 'create', data: { text }, baseVersion: -1 });
+  c.send({ type: 'push', batch: 1, mutations: [create(1, 'fine'), create(2, 'nul \u0000 inside'), create(3, 'also fine')] });
+  const result = await c.next('push_result');
+  assert.deepEqual(result.results.map((r) => [r.status, r.class]), [['ok', undefined], ['error', 'validation'], ['ok', undefined]]);
+  assert.deepEqual((await sync.store.changeLog()).map((ch) => [ch.cursor, ch.origin]), [[1, 'c1:1'], [2, 'c1:3']]);
+  c.send({ type: 'push', batch: 2, mutations: [create(2, 'nul \u0000 inside')] });
+  assert.equal((await c.next('push_result')).results[0].class, 'validation', 'the same answer again: stored');
+});
