@@ -112,8 +112,18 @@ function dispatch(ctx, conn, msg) {
   }
 }
 
-function welcome(ctx, conn) {
-  send(conn, { type: 'welcome', protocol: conn.protocol, serverTime: Date.now(), cursor: ctx.store.cursor, userId: conn.userId });
+/** The one place `welcome` is built. epoch: the database's identity (a client that saw another
+ * epoch, or holds a cursor past ours, resyncs in full: docs/protocol.md). */
+function welcome(ctx, conn, { cursor, horizon }) {
+  send(conn, {
+    type: 'welcome',
+    protocol: conn.protocol,
+    serverTime: Date.now(),
+    cursor,
+    epoch: ctx.store.epoch,
+    horizon,
+    userId: conn.userId,
+  });
 }
 
 /**
@@ -121,8 +131,8 @@ function welcome(ctx, conn) {
  * user's hello or auth with it is refused, so nobody can push under — or read the stored answers
  * of — a client id that is not theirs. Returns true when the connection may go on.
  */
-function claimClient(ctx, conn, clientId, userId) {
-  const owner = ctx.store.claimClient(clientId, userId);
+async function claimClient(ctx, conn, clientId, userId) {
+  const owner = await ctx.store.claimClient(clientId, userId);
   if (owner === userId) return true;
   sendError(conn, 'forbidden', `client id ${clientId} belongs to another user; use a new client id for this user`);
   closeConn(conn, 1008, 'client id of another user');
@@ -147,13 +157,17 @@ async function onHello(ctx, conn, msg) {
     return sendError(conn, 'bad_message', 'cursor must be a non-negative integer', { inReplyTo: 'hello' });
   conn.greeting = true;
   const auth = await runAuthorize(ctx.authorize, msg.token, msg.clientId, ctx.logger);
-  conn.greeting = false;
   if (conn.closed) return;
   if (!auth) {
     sendError(conn, 'unauthorized', 'bad or expired token');
     return closeConn(conn, 1008, 'unauthorized');
   }
-  if (!claimClient(ctx, conn, msg.clientId, auth.userId)) return;
+  if (!(await claimClient(ctx, conn, msg.clientId, auth.userId))) return;
+  // The head before the connection joins the fan-out: a change committed after this read either
+  // reaches it live or comes with its catch-up (which reads the head again).
+  const head = await ctx.store.head();
+  conn.greeting = false;
+  if (conn.closed) return;
   clearTimeout(conn.helloTimer);
   conn.auth = auth;
   conn.userId = auth.userId;
@@ -161,7 +175,7 @@ async function onHello(ctx, conn, msg) {
   conn.protocol = chosen;
   conn.subs = msg.collections === undefined ? null : new Set(msg.collections);
   conn.welcomed = true;
-  welcome(ctx, conn);
+  welcome(ctx, conn, head);
 }
 
 async function onAuth(ctx, conn, msg) {
@@ -171,10 +185,12 @@ async function onAuth(ctx, conn, msg) {
     sendError(conn, 'unauthorized', 'bad or expired token');
     return closeConn(conn, 1008, 'unauthorized');
   }
-  if (!claimClient(ctx, conn, conn.clientId, auth.userId)) return;
+  if (!(await claimClient(ctx, conn, conn.clientId, auth.userId))) return;
+  const head = await ctx.store.head();
+  if (conn.closed) return;
   conn.auth = auth;
   conn.userId = auth.userId;
-  welcome(ctx, conn);
+  welcome(ctx, conn, head);
 }
 
 function onSubscribe(conn, msg) {
