@@ -1,17 +1,13 @@
 // What a connection gets to see of the change log: chunked catch-up (sync_request ->
 // sync_response) and the live fan-out of applied changes (entity_created / _updated / _deleted),
 // both limited to the collections it subscribed to and may read.
-import { canRead, expired } from './auth.js';
+import { expired } from './auth.js';
+import { catchUpView, liveView, removalOf, wantsCollectionChanges } from './visibility.js';
 import { closeConn, sendError, sendRaw } from './wire.js';
 
 const CHANGE_TYPES = { create: 'entity_created', update: 'entity_updated', delete: 'entity_deleted' };
 
-/** Does this connection receive changes of `collection`? */
-export function wants(conn, collection) {
-  return (conn.subs === null || conn.subs.has(collection)) && canRead(conn, collection);
-}
-
-export function onSyncRequest(ctx, conn, msg) {
+export async function onSyncRequest(ctx, conn, msg) {
   const { store, options } = ctx;
   const since = msg.cursor ?? 0;
   const limit = msg.limit ?? options.defaultSyncLimit;
@@ -29,7 +25,11 @@ export function onSyncRequest(ctx, conn, msg) {
   let bytes = 0;
   let last = since;
   let more = false;
-  for (const change of store.changesAfter(since, { compact: options.compactCatchUp, filter: (c) => wants(conn, c) })) {
+  const filter = (c) => wantsCollectionChanges(conn, c);
+  for await (const stored of store.changesAfter(since, { compact: options.compactCatchUp, filter })) {
+    // Row level (visibility.js): the change itself, a removal, or nothing.
+    const change = catchUpView(conn, stored, since);
+    if (!change) continue;
     if (parts.length >= max) {
       more = true;
       break;
@@ -45,19 +45,30 @@ export function onSyncRequest(ctx, conn, msg) {
     last = change.cursor;
   }
   // Not "more": everything the connection may see up to the store's cursor was sent.
-  const cursor = more ? last : Math.max(since, store.cursor);
+  const cursor = more ? last : Math.max(since, await store.cursor);
   sendRaw(conn, `{"type":"sync_response","cursor":${cursor},"more":${more},"changes":[${parts.join(',')}]}`);
 }
 
-/** Sends an applied change to every welcomed connection that wants it (but `except`). */
-export function broadcast(ctx, change, except) {
+/**
+ * Sends an applied change to every welcomed connection that wants it (but `except`): the change,
+ * or a removal to a connection that could read the entity before and cannot now. `previous`:
+ * the entity before the change, when known (see visibility.js).
+ */
+export function broadcast(ctx, change, except, previous) {
+  let frame = null;
+  let removal = null;
+  for (const conn of ctx.conns) {
+    if (conn === except || !conn.welcomed || conn.closed || expired(conn)) continue;
+    const view = liveView(conn, change, previous);
+    if (view === 'send') sendRaw(conn, (frame ??= changeFrame(change)));
+    else if (view === 'remove') sendRaw(conn, (removal ??= changeFrame({ ...removalOf(change), op: 'delete' })));
+  }
+}
+
+function changeFrame(change) {
   const message = { type: CHANGE_TYPES[change.op], collection: change.collection, id: change.id, version: change.version, cursor: change.cursor };
   if (change.op !== 'delete') message.data = change.data;
   message.origin = change.origin;
   if (change.ts != null) message.ts = change.ts;
-  const frame = JSON.stringify(message);
-  for (const conn of ctx.conns) {
-    if (conn === except || !conn.welcomed || conn.closed || expired(conn) || !wants(conn, change.collection)) continue;
-    sendRaw(conn, frame);
-  }
+  return JSON.stringify(message);
 }

@@ -5,16 +5,21 @@
 // stored under the key), `forbidden` (the user may not write this, or the key names another
 // client: refused for good, not stored, the client dead-letters it and goes on), `auth` (the
 // token expired: the client pauses its queue until a new token), `transient` (retry later).
-import { canRead, canWrite, expired } from './auth.js';
+import { canReadEntity, canWrite, expired } from './auth.js';
 import { broadcast } from './changes.js';
 import { isPlainObject, mutationShapeError } from './mutation.js';
 import { send, sendError } from './wire.js';
 
 const refuse = (key, cls, message) => ({ key, status: 'error', class: cls, message });
 
-/** What a connection is shown of a result: no data from collections it may not read. */
+/**
+ * What a connection is shown of a result: no data of an entity it may not read (row level: a
+ * conflict must not leak the current row, nor an ok answer a row the write moved out of reach).
+ */
 function present(conn, result, collection) {
-  if (result.data === undefined || collection == null || canRead(conn, collection)) return result;
+  if (result.data == null || collection == null) return result;
+  const id = result.id ?? result.data?.id;
+  if (canReadEntity(conn, collection, { id, version: result.version, data: result.data })) return result;
   const { data, ...rest } = result;
   return rest;
 }
@@ -36,6 +41,11 @@ function processMutation(ctx, conn, m, changes) {
     return present(conn, stored.answer, stored.collection);
   }
   if (expired(conn)) return refuse(key, 'auth', 'token expired');
+  // Nested deeper than maxJsonDepth (found on the frame's bytes, session.js): refused for good.
+  if (ctx.overDeep?.has(m)) {
+    const message = `nested deeper than ${options.maxJsonDepth} levels`;
+    return store.recordAnswer(key, refuse(key, 'validation', message), { userId: conn.userId, collection: typeof m.collection === 'string' ? m.collection : null });
+  }
   // 2. validation and permission
   const shapeError = mutationShapeError(m);
   if (shapeError) {
@@ -60,7 +70,7 @@ function processMutation(ctx, conn, m, changes) {
   if (isPlainObject(m.ts) && typeof m.ts.wall === 'number' && m.ts.wall > limit) mutation = { ...m, ts: { ...m.ts, wall: limit } };
   // 3.-4. version check, apply, log, store the answer
   const { result, change } = store.apply(mutation, { userId: conn.userId });
-  if (change) changes.push(change);
+  if (change) changes.push({ change, previous: current });
   return present(conn, result, m.collection);
 }
 
@@ -91,6 +101,6 @@ export function onPush(ctx, conn, msg) {
     conn.closed = true;
     conn.ws.terminate();
   }
-  for (const change of changes) broadcast(ctx, change, drop ? conn : null);
+  for (const { change, previous } of changes) broadcast(ctx, change, drop ? conn : null, previous);
   if (!drop) send(conn, { type: 'push_result', batch: msg.batch, results });
 }

@@ -3,7 +3,9 @@
 // (a new token on an open connection), subscribe.
 import { redact, runAuthorize } from './auth.js';
 import { onSyncRequest } from './changes.js';
-import { frameSize, RateLimiter } from './limits.js';
+import { deeperThan, frameSize, jsonDepth, RateLimiter } from './limits.js';
+import { helloCollectionsError, initialSubscriptions, onSubscribe, onUnsubscribe } from './subscriptions.js';
+import { removalsAfterRegrant } from './visibility.js';
 import { onPush } from './push.js';
 import { isPlainObject } from './mutation.js';
 import { closeConn, send, sendError } from './wire.js';
@@ -11,7 +13,9 @@ import { closeConn, send, sendError } from './wire.js';
 /** Protocol versions this server speaks. */
 export const PROTOCOL_VERSIONS = [1];
 
-const NEEDS_WELCOME = new Set(['subscribe', 'sync_request', 'push', 'heartbeat', 'auth']);
+const NEEDS_WELCOME = new Set(['subscribe', 'unsubscribe', 'sync_request', 'push', 'heartbeat', 'auth']);
+// A push's envelope around an entity's data: { mutations: [ { data: … } ] }.
+const PUSH_ENVELOPE_DEPTH = 3;
 
 export function onConnection(ctx, ws, req) {
   const { options } = ctx;
@@ -23,7 +27,9 @@ export function onConnection(ctx, ws, req) {
     userId: null,
     auth: null,
     protocol: null,
-    subs: null, // Set of collections, or null: everything readable
+    subs: null, // subscriptions.js, from hello on
+    framesBeforeHello: 0,
+    helloReceived: false,
     welcomed: false,
     greeting: false,
     closed: false,
@@ -57,6 +63,19 @@ function onFrame(ctx, conn, data, isBinary) {
   if (conn.closed) return;
   const now = Date.now();
   conn.lastSeen = now;
+  // Until a hello arrives only a small hello is expected: a bigger frame, or more than a few frames,
+  // closes the connection at once (an unauthenticated socket costs the server next to nothing).
+  if (!conn.welcomed && !conn.helloReceived) {
+    conn.framesBeforeHello += 1;
+    if (frameSize(data) > options.maxHelloBytes) {
+      sendError(conn, 'too_large', `a frame before hello over ${options.maxHelloBytes} bytes`, { limit: options.maxHelloBytes });
+      return closeConn(conn, 1009, 'message too large');
+    }
+    if (conn.framesBeforeHello > options.maxFramesBeforeHello) {
+      sendError(conn, 'bad_message', `more than ${options.maxFramesBeforeHello} messages before hello`);
+      return closeConn(conn, 1008, 'no hello');
+    }
+  }
   if (frameSize(data) > options.maxMessageBytes) {
     sendError(conn, 'too_large', `a frame over ${options.maxMessageBytes} bytes`, { limit: options.maxMessageBytes });
     return closeConn(conn, 1009, 'message too large');
@@ -74,14 +93,25 @@ function onFrame(ctx, conn, data, isBinary) {
     });
   }
   if (isBinary) return sendError(conn, 'bad_message', 'binary frames are not part of the protocol');
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  // Depth is measured on the bytes, before parsing (limits.js): what is nested deeper than any
+  // entity may be is refused for good, never handed to code that recurses.
+  const tooDeep = jsonDepth(bytes) > options.maxJsonDepth + PUSH_ENVELOPE_DEPTH;
   let msg;
   try {
-    msg = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8'));
+    msg = JSON.parse(bytes.toString('utf8')); // V8's parser is iterative: depth costs it nothing
   } catch {
     return sendError(conn, 'bad_message', 'not valid JSON');
   }
   if (!isPlainObject(msg) || typeof msg.type !== 'string')
     return sendError(conn, 'bad_message', 'a message is a JSON object with a string "type"');
+  if (msg.type === 'hello') conn.helloReceived = true; // what follows it may be pipelined
+  if (tooDeep) {
+    if (msg.type !== 'push' || !Array.isArray(msg.mutations))
+      return sendError(conn, 'bad_message', `nested deeper than ${options.maxJsonDepth} levels`, { inReplyTo: msg.type });
+    // Each over-deep mutation gets a validation answer (push.js); the others go through.
+    for (const m of msg.mutations) if (isPlainObject(m) && deeperThan(m, options.maxJsonDepth + 1)) ctx.overDeep.add(m);
+  }
   conn.queue = conn.queue
     .then(() => (conn.closed ? undefined : dispatch(ctx, conn, msg)))
     .catch((err) => {
@@ -100,7 +130,9 @@ function dispatch(ctx, conn, msg) {
     case 'auth':
       return onAuth(ctx, conn, msg);
     case 'subscribe':
-      return onSubscribe(conn, msg);
+      return onSubscribe(ctx, conn, msg);
+    case 'unsubscribe':
+      return onUnsubscribe(ctx, conn, msg);
     case 'sync_request':
       return onSyncRequest(ctx, conn, msg);
     case 'push':
@@ -112,8 +144,9 @@ function dispatch(ctx, conn, msg) {
   }
 }
 
-function welcome(ctx, conn) {
-  send(conn, { type: 'welcome', protocol: conn.protocol, serverTime: Date.now(), cursor: ctx.store.cursor, userId: conn.userId });
+async function welcome(ctx, conn) {
+  const cursor = await ctx.store.cursor;
+  send(conn, { type: 'welcome', protocol: conn.protocol, serverTime: Date.now(), cursor, userId: conn.userId });
 }
 
 /**
@@ -121,8 +154,8 @@ function welcome(ctx, conn) {
  * user's hello or auth with it is refused, so nobody can push under — or read the stored answers
  * of — a client id that is not theirs. Returns true when the connection may go on.
  */
-function claimClient(ctx, conn, clientId, userId) {
-  const owner = ctx.store.claimClient(clientId, userId);
+async function claimClient(ctx, conn, clientId, userId) {
+  const owner = await ctx.store.claimClient(clientId, userId);
   if (owner === userId) return true;
   sendError(conn, 'forbidden', `client id ${clientId} belongs to another user; use a new client id for this user`);
   closeConn(conn, 1008, 'client id of another user');
@@ -141,8 +174,11 @@ async function onHello(ctx, conn, msg) {
   }
   if (typeof msg.clientId !== 'string' || msg.clientId.length === 0 || msg.clientId.length > 200)
     return sendError(conn, 'bad_message', 'hello needs a clientId (a non-empty string)', { inReplyTo: 'hello' });
-  if (msg.collections !== undefined && !(Array.isArray(msg.collections) && msg.collections.every((c) => typeof c === 'string')))
-    return sendError(conn, 'bad_message', 'collections must be a list of names', { inReplyTo: 'hello' });
+  const collectionsError = helloCollectionsError(msg.collections, ctx.options.maxSubscriptions);
+  if (collectionsError) {
+    const { code, message, ...extra } = collectionsError;
+    return sendError(conn, code, message, { inReplyTo: 'hello', ...extra });
+  }
   if (msg.cursor !== undefined && !(Number.isInteger(msg.cursor) && msg.cursor >= 0))
     return sendError(conn, 'bad_message', 'cursor must be a non-negative integer', { inReplyTo: 'hello' });
   conn.greeting = true;
@@ -153,15 +189,15 @@ async function onHello(ctx, conn, msg) {
     sendError(conn, 'unauthorized', 'bad or expired token');
     return closeConn(conn, 1008, 'unauthorized');
   }
-  if (!claimClient(ctx, conn, msg.clientId, auth.userId)) return;
+  if (!(await claimClient(ctx, conn, msg.clientId, auth.userId))) return;
   clearTimeout(conn.helloTimer);
   conn.auth = auth;
   conn.userId = auth.userId;
   conn.clientId = msg.clientId;
   conn.protocol = chosen;
-  conn.subs = msg.collections === undefined ? null : new Set(msg.collections);
+  conn.subs = initialSubscriptions(msg.collections);
   conn.welcomed = true;
-  welcome(ctx, conn);
+  await welcome(ctx, conn);
 }
 
 async function onAuth(ctx, conn, msg) {
@@ -171,14 +207,12 @@ async function onAuth(ctx, conn, msg) {
     sendError(conn, 'unauthorized', 'bad or expired token');
     return closeConn(conn, 1008, 'unauthorized');
   }
-  if (!claimClient(ctx, conn, conn.clientId, auth.userId)) return;
+  if (!(await claimClient(ctx, conn, conn.clientId, auth.userId))) return;
+  const before = conn.auth;
   conn.auth = auth;
   conn.userId = auth.userId;
-  welcome(ctx, conn);
-}
-
-function onSubscribe(conn, msg) {
-  if (!Array.isArray(msg.collections) || !msg.collections.every((c) => typeof c === 'string'))
-    return sendError(conn, 'bad_message', 'subscribe needs collections: a list of names', { inReplyTo: 'subscribe' });
-  if (conn.subs) for (const c of msg.collections) conn.subs.add(c);
+  await welcome(ctx, conn);
+  // The same connection, new rights: what the old token could read and the new one cannot goes.
+  for (const r of await removalsAfterRegrant(ctx.store, conn, before))
+    send(conn, { type: 'entity_deleted', collection: r.collection, id: r.id, version: r.version, origin: null });
 }

@@ -17,12 +17,13 @@
 import { createServer, STATUS_CODES } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { SyncStore } from './store.js';
-import { allowEveryone } from './auth.js';
+import { grantHook } from './auth.js';
+import { ConnectionCounter, throttledLogger } from './limits.js';
 import { onConnection } from './session.js';
 import { closeConn, sendRaw } from './wire.js';
 
 export { PROTOCOL_VERSIONS } from './session.js';
-export { allowEveryone, tokenTable } from './auth.js';
+export { allowEveryone, tokenTable, grantFromUser } from './auth.js';
 export const SYNC_PATH = '/sync';
 
 /**
@@ -40,6 +41,9 @@ export const SYNC_PATH = '/sync';
  *   mutation, current), expiresAt? } | null (may be async). Missing methods allow; [accept
  *   everyone]. current: the stored entity { id, version, data, deleted } or null.
  *   A client id belongs to the first user that says hello with it; see session.js.
+ * - authenticate(token, { clientId }) -> user | null (may be async), with authorize as an object
+ *   of rules { canRead(user, collection, entity?), canWrite(user, collection, mutation, current) }:
+ *   row-level reads (auth.js, visibility.js; a JWT example in jwt.js, groups in examples/groups.js).
  * - validate({ mutation, current, userId, clientId }) -> a message string to refuse a mutation
  *   for good (error class validation), or nothing.
  * - maxMessageBytes [1 MiB]: larger frames get error too_large and close 1009.
@@ -56,7 +60,18 @@ export const SYNC_PATH = '/sync';
  *   connection after applying a push but before its push_result (see also failNextAck()).
  * - snapshotEvery [500], fsync [false]: store durability knobs.
  * - maxBufferedBytes [16 MiB]: a connection with more unsent bytes is cut off (it catches up).
- * - logger [console]: only unexpected errors are logged, never a message or a token.
+ * - logger [console]: only unexpected errors are logged, never a message or a token;
+ *   logErrorsPerMinute [60]: more error lines are counted, not printed.
+ * Limits against abuse (docs/protocol.md "Limits"):
+ * - maxJsonDepth [64]: an entity nested deeper is refused for good (validation), measured on the
+ *   frame's bytes before parsing; other messages that deep get bad_message.
+ * - maxHelloBytes [64 KiB], maxFramesBeforeHello [4]: before welcome, a bigger frame closes
+ *   1009, more frames close 1008.
+ * - maxSubscriptions [1000]: collection and entity names one connection may subscribe to.
+ * - maxConnections [10000], maxConnectionsPerAddress [256]: more upgrades get HTTP 503 / 429.
+ * - headersTimeoutMs [10000]: a request (or upgrade) whose headers are not in by then is dropped
+ *   (own http server only; set headersTimeout on a server you pass in).
+ * - perMessageDeflate [false]: true (or ws's options object) lets clients negotiate compression.
  */
 export async function startSyncServer({
   port = 0,
@@ -64,6 +79,7 @@ export async function startSyncServer({
   dataDir,
   store: givenStore,
   authorize,
+  authenticate,
   validate,
   maxMessageBytes = 1 << 20,
   maxMessagesPerSecond = 200,
@@ -75,7 +91,7 @@ export async function startSyncServer({
   maxSyncLimit = 5000,
   defaultSyncLimit = 500,
   maxResponseBytes,
-  helloTimeoutMs = 10_000,
+  helloTimeoutMs = 5_000,
   idleTimeoutMs = 60_000,
   maxClockDriftMs = 60_000,
   maxBufferedBytes = 16 << 20,
@@ -83,8 +99,19 @@ export async function startSyncServer({
   dropBeforeAck,
   snapshotEvery,
   fsync,
-  logger = console,
+  logger: givenLogger = console,
+  logErrorsPerMinute = 60,
+  maxJsonDepth = 64,
+  maxHelloBytes = 64 << 10,
+  maxFramesBeforeHello = 4,
+  maxSubscriptions = 1000,
+  maxConnections = 10_000,
+  maxConnectionsPerAddress = 256,
+  headersTimeoutMs = 10_000,
+  perMessageDeflate = false,
 } = {}) {
+  const logger = throttledLogger(givenLogger, { perMinute: logErrorsPerMinute });
+  const admission = new ConnectionCounter({ maxConnections, maxPerAddress: maxConnectionsPerAddress });
   const store = givenStore ?? new SyncStore({ dataDir, idFields, snapshotEvery, fsync });
   let failAcks = 0;
   let closing = null;
@@ -92,11 +119,16 @@ export async function startSyncServer({
     store,
     logger,
     validate,
-    authorize: authorize ?? allowEveryone,
+    authorize: grantHook({ authenticate, authorize }),
     conns: new Set(),
+    overDeep: new WeakSet(), // mutations of a frame nested too deep (session.js -> push.js)
     nextConnId: 1,
     options: {
       maxMessageBytes,
+      maxJsonDepth,
+      maxHelloBytes,
+      maxFramesBeforeHello,
+      maxSubscriptions,
       maxMessagesPerSecond,
       rateBurst: rateBurst ?? maxMessagesPerSecond,
       maxBatchMutations,
@@ -124,13 +156,13 @@ export async function startSyncServer({
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: Math.max(maxMessageBytes * 2, maxMessageBytes + 65536),
-    perMessageDeflate: false,
+    perMessageDeflate: perMessageDeflate === true ? { threshold: 1024 } : perMessageDeflate,
   });
 
   const ownServer = !givenServer;
   const httpServer =
     givenServer ??
-    createServer((req, res) => {
+    createServer({ headersTimeout: headersTimeoutMs, requestTimeout: Math.max(headersTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) }, (req, res) => {
       const body = `syncore sync server: connect a WebSocket to ${path}\n`;
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Upgrade: 'websocket' });
       res.end(body);
@@ -159,7 +191,20 @@ export async function startSyncServer({
     if (url.searchParams.has('token') || url.searchParams.has('access_token'))
       return rejectUpgrade(socket, 400, 'the token belongs in the hello message, never in the URL');
     if (closing) return rejectUpgrade(socket, 503);
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ctx, ws, req));
+    const address = req.socket.remoteAddress;
+    const full = admission.admit(address);
+    if (full === 'server') return rejectUpgrade(socket, 503, 'too many connections');
+    if (full === 'address') return rejectUpgrade(socket, 429, 'too many connections from this address');
+    let released = false;
+    const release = () => {
+      if (!released) admission.release(address);
+      released = true;
+    };
+    socket.once('close', release);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', release);
+      onConnection(ctx, ws, req);
+    });
   }
   httpServer.on('upgrade', onUpgrade);
 
@@ -215,7 +260,7 @@ export async function startSyncServer({
         clientId: c.clientId,
         userId: c.userId,
         protocol: c.protocol,
-        collections: c.subs ? [...c.subs] : null,
+        collections: c.subs?.collections ? [...c.subs.collections] : null,
         welcomed: c.welcomed,
         remoteAddress: c.remoteAddress,
       }));
