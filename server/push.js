@@ -24,7 +24,7 @@ function present(conn, result, collection) {
   return rest;
 }
 
-function processMutation(ctx, conn, m, changes) {
+export function processMutation(ctx, conn, m, changes) {
   const { store, validate, options } = ctx;
   if (!isPlainObject(m)) return refuse(undefined, 'validation', 'a mutation must be an object');
   const { key } = m;

@@ -21,6 +21,7 @@ import { grantHook } from './auth.js';
 import { ConnectionCounter, throttledLogger } from './limits.js';
 import { onConnection } from './session.js';
 import { closeConn, sendRaw } from './wire.js';
+import { createRestHandler } from './rest.js';
 
 export { PROTOCOL_VERSIONS } from './session.js';
 export { allowEveryone, tokenTable, grantFromUser } from './auth.js';
@@ -71,6 +72,9 @@ export const SYNC_PATH = '/sync';
  * - maxConnections [10000], maxConnectionsPerAddress [256]: more upgrades get HTTP 503 / 429.
  * - headersTimeoutMs [10000]: a request (or upgrade) whose headers are not in by then is dropped
  *   (own http server only; set headersTimeout on a server you pass in).
+ * - rest [true], restPrefix ['/api']: the REST endpoints (rest.js) on the server's own http
+ *   server; with a server passed in, call handle.handleRest(req, res) (resolves true when it
+ *   answered) from that server's request handler.
  * - perMessageDeflate [false]: true (or ws's options object) lets clients negotiate compression.
  */
 export async function startSyncServer({
@@ -109,6 +113,8 @@ export async function startSyncServer({
   maxConnectionsPerAddress = 256,
   headersTimeoutMs = 10_000,
   perMessageDeflate = false,
+  rest = true,
+  restPrefix = '/api',
 } = {}) {
   const logger = throttledLogger(givenLogger, { perMinute: logErrorsPerMinute });
   const admission = new ConnectionCounter({ maxConnections, maxPerAddress: maxConnectionsPerAddress });
@@ -150,6 +156,7 @@ export async function startSyncServer({
     },
   };
   const { conns } = ctx;
+  const handleRest = createRestHandler(ctx, { prefix: restPrefix });
 
   // ws itself only guards against absurd frames (it closes with 1009 without a word); frames
   // between maxMessageBytes and that bound get a proper error too_large first.
@@ -162,7 +169,8 @@ export async function startSyncServer({
   const ownServer = !givenServer;
   const httpServer =
     givenServer ??
-    createServer({ headersTimeout: headersTimeoutMs, requestTimeout: Math.max(headersTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) }, (req, res) => {
+    createServer({ headersTimeout: headersTimeoutMs, requestTimeout: Math.max(headersTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) }, async (req, res) => {
+      if (rest && (await handleRest(req, res))) return;
       const body = `syncore sync server: connect a WebSocket to ${path}\n`;
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Upgrade: 'websocket' });
       res.end(body);
@@ -253,6 +261,13 @@ export async function startSyncServer({
     },
     store,
     server: httpServer,
+    /** The REST endpoints as a request handler: resolves true when it answered the request. */
+    handleRest,
+    /** http://… base URL of the REST endpoints (own server). */
+    get restUrl() {
+      const a = address();
+      return a ? a.url.replace(/^ws/, 'http').replace(/\/[^/]*$/, '') : null;
+    },
     /** Open connections: { id, clientId, userId, protocol, collections, welcomed, remoteAddress }. */
     connections() {
       return [...conns].map((c) => ({
