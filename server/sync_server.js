@@ -27,6 +27,12 @@ export { PROTOCOL_VERSIONS } from './session.js';
 export { allowEveryone, tokenTable, grantFromUser } from './auth.js';
 export const SYNC_PATH = '/sync';
 
+/** The address a connection is counted under: the peer, or (trustProxy) what the proxy saw. */
+function clientAddress(req, trustProxy) {
+  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return forwarded.at(-1) ?? req.socket.remoteAddress;
+}
+
 /**
  * Starts the sync server. Resolves to
  *   { url, port, store, server, close({ snapshot = true }), connections(), notify(payload, filter),
@@ -70,6 +76,8 @@ export const SYNC_PATH = '/sync';
  *   1009, more frames close 1008.
  * - maxSubscriptions [1000]: collection and entity names one connection may subscribe to.
  * - maxConnections [10000], maxConnectionsPerAddress [256]: more upgrades get HTTP 503 / 429.
+ *   Behind a reverse proxy every client has the proxy's address: set trustProxy [false] to true
+ *   to count by the address the proxy appends last to X-Forwarded-For.
  * - headersTimeoutMs [10000]: a request (or upgrade) whose headers are not in by then is dropped
  *   (own http server only; set headersTimeout on a server you pass in).
  * - rest [true], restPrefix ['/api']: the REST endpoints (rest.js) on the server's own http
@@ -115,6 +123,7 @@ export async function startSyncServer({
   perMessageDeflate = false,
   rest = true,
   restPrefix = '/api',
+  trustProxy = false,
 } = {}) {
   const logger = throttledLogger(givenLogger, { perMinute: logErrorsPerMinute });
   const admission = new ConnectionCounter({ maxConnections, maxPerAddress: maxConnectionsPerAddress });
@@ -199,7 +208,7 @@ export async function startSyncServer({
     if (url.searchParams.has('token') || url.searchParams.has('access_token'))
       return rejectUpgrade(socket, 400, 'the token belongs in the hello message, never in the URL');
     if (closing) return rejectUpgrade(socket, 503);
-    const address = req.socket.remoteAddress;
+    const address = clientAddress(req, trustProxy);
     const full = admission.admit(address);
     if (full === 'server') return rejectUpgrade(socket, 503, 'too many connections');
     if (full === 'address') return rejectUpgrade(socket, 429, 'too many connections from this address');

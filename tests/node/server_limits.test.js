@@ -137,6 +137,15 @@ describe('connections', () => {
     await assert.rejects(rawClient(srv.url), (err) => err.status === 429);
   });
 
+  test('trustProxy: connections are counted by the address the proxy forwards', T, async (t) => {
+    const srv = await serve(t, { maxConnectionsPerAddress: 1, trustProxy: true });
+    const via = (ip) => rawClient(srv.url, { headers: { 'X-Forwarded-For': `203.0.113.9, ${ip}` } });
+    const a = await via('198.51.100.1');
+    const b = await via('198.51.100.2'); // another client behind the same proxy
+    t.after(() => (a.close(), b.close()));
+    await assert.rejects(via('198.51.100.1'), (err) => err.status === 429);
+  });
+
   test('an upgrade whose headers never finish is dropped after headersTimeoutMs', T, async (t) => {
     const srv = await serve(t, { headersTimeoutMs: 300 });
     const socket = connect(srv.port, '127.0.0.1');
