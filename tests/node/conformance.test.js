@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSyncServer } from '../../server/sync_server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,17 +53,35 @@ function runSuite(env) {
   });
 }
 
-for (const deflate of [false, true]) {
-  test(`the conformance suite passes against the reference server (in-memory store, deflate ${deflate ? 'on' : 'off'})`, { timeout: 180_000 }, async (t) => {
-    const srv = await startSyncServer({ ...contract, ...SERVER_LIMITS, perMessageDeflate: deflate, logger: { error() {} } });
-    t.after(() => srv.close());
+// The stores the reference server runs the suite on. (The SQL stores of issue 13 join this list:
+// PGlite in a temp dir, PostgreSQL through tests/support/postgres.js.)
+const STORES = [
+  { name: 'in-memory store', deflate: false, open: () => ({ options: {}, cleanup() {} }) },
+  {
+    name: 'on-disk store',
+    deflate: true,
+    open: () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'syncore-conformance-'));
+      return { options: { dataDir }, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+    },
+  },
+];
+
+for (const store of STORES) {
+  test(`the conformance suite passes against the reference server (${store.name}, permessage-deflate ${store.deflate ? 'on' : 'off'})`, { timeout: 180_000 }, async (t) => {
+    const { options, cleanup } = await store.open();
+    const srv = await startSyncServer({ ...contract, ...SERVER_LIMITS, ...options, perMessageDeflate: store.deflate, logger: { error() {} } });
+    t.after(async () => {
+      await srv.close();
+      await cleanup();
+    });
     const { code, out } = await runSuite({
       SYNC_URL: srv.url,
       SYNC_TOKENS: JSON.stringify({ writer: 'conf-token-writer', other: 'conf-token-other', reader: 'conf-token-reader', expired: 'conf-token-expired' }),
       SYNC_HELLO_TIMEOUT_MS: String(SERVER_LIMITS.helloTimeoutMs),
       SYNC_HEADERS_TIMEOUT_MS: String(SERVER_LIMITS.headersTimeoutMs),
       SYNC_MAX_CONNECTIONS_PER_ADDRESS: String(SERVER_LIMITS.maxConnectionsPerAddress),
-      SYNC_DEFLATE: deflate ? '1' : '0',
+      SYNC_DEFLATE: store.deflate ? '1' : '0',
     });
     const summary = out.split('\n').filter((l) => /^ℹ (tests|pass|fail)/.test(l)).join(', ');
     assert.equal(code, 0, `conformance suite failed (${summary}):\n${out.split('\n').filter((l) => /✖|Error|expected|actual|at .*conformance/.test(l)).slice(0, 80).join('\n')}`);
