@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSyncServer } from '../../server/sync_server.js';
+import { jwtAuthenticate } from '../../server/jwt.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -55,8 +56,22 @@ function runSuite(env) {
 
 // The stores the reference server runs the suite on. (The SQL stores of issue 13 join this list:
 // PGlite in a temp dir, PostgreSQL through tests/support/postgres.js.)
+const JWT_SECRET = 'conformance-secret-of-at-least-32-bytes';
+const STATIC_TOKENS = {
+  SYNC_TOKENS: JSON.stringify({ writer: 'conf-token-writer', other: 'conf-token-other', reader: 'conf-token-reader', expired: 'conf-token-expired' }),
+};
 const STORES = [
   { name: 'in-memory store', deflate: false, open: () => ({ options: {}, cleanup() {} }) },
+  {
+    // The same contract with JWTs: tokens signed by a SYNC_TOKENS_MODULE, verified by jose.
+    name: 'in-memory store, JWT tokens',
+    deflate: false,
+    open: () => ({
+      options: { authenticate: jwtAuthenticate({ secret: JWT_SECRET }) },
+      env: { SYNC_TOKENS_MODULE: fileURLToPath(new URL('../conformance/jwt_tokens.example.js', import.meta.url)), SYNC_JWT_SECRET: JWT_SECRET },
+      cleanup() {},
+    }),
+  },
   {
     name: 'on-disk store',
     deflate: true,
@@ -69,7 +84,7 @@ const STORES = [
 
 for (const store of STORES) {
   test(`the conformance suite passes against the reference server (${store.name}, permessage-deflate ${store.deflate ? 'on' : 'off'})`, { timeout: 180_000 }, async (t) => {
-    const { options, cleanup } = await store.open();
+    const { options, env = STATIC_TOKENS, cleanup } = await store.open();
     const srv = await startSyncServer({ ...contract, ...SERVER_LIMITS, ...options, perMessageDeflate: store.deflate, logger: { error() {} } });
     t.after(async () => {
       await srv.close();
@@ -77,7 +92,7 @@ for (const store of STORES) {
     });
     const { code, out } = await runSuite({
       SYNC_URL: srv.url,
-      SYNC_TOKENS: JSON.stringify({ writer: 'conf-token-writer', other: 'conf-token-other', reader: 'conf-token-reader', expired: 'conf-token-expired' }),
+      ...env,
       SYNC_HELLO_TIMEOUT_MS: String(SERVER_LIMITS.helloTimeoutMs),
       SYNC_HEADERS_TIMEOUT_MS: String(SERVER_LIMITS.headersTimeoutMs),
       SYNC_MAX_CONNECTIONS_PER_ADDRESS: String(SERVER_LIMITS.maxConnectionsPerAddress),
