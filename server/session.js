@@ -56,6 +56,28 @@ export function onConnection(ctx, ws, req) {
     ctx.conns.delete(conn);
   });
   ws.on('message', (data, isBinary) => onFrame(ctx, conn, data, isBinary));
+  limitBytesBeforeHello(conn, req.socket, options);
+}
+
+/**
+ * Counts the bytes that arrive before a hello, as they arrive: `ws` would buffer a whole frame
+ * (up to its maxPayload) before onFrame's checks see it, so a peer that streams a big frame
+ * instead of a hello is cut off at the TCP level once it is past what a few hellos can be. (ws
+ * parses synchronously, so a hello in a chunk is seen before this listener counts that chunk.)
+ */
+function limitBytesBeforeHello(conn, socket, options) {
+  const budget = options.maxHelloBytes * options.maxFramesBeforeHello + 16384;
+  let received = 0;
+  const count = (chunk) => {
+    if (conn.helloReceived || conn.welcomed || conn.closed) return socket.off('data', count);
+    received += chunk.length;
+    if (received > budget) {
+      conn.closed = true;
+      socket.off('data', count);
+      socket.destroy();
+    }
+  };
+  socket.on('data', count);
 }
 
 function onFrame(ctx, conn, data, isBinary) {

@@ -84,6 +84,15 @@ describe('before hello', () => {
     assert.equal((await c.closed).code, 1009);
   });
 
+  test('a 1 MiB frame streamed instead of a hello is cut off on the wire, before the server has read it', T, async (t) => {
+    const srv = await serve(t);
+    const c = await srv.raw();
+    c.send(JSON.stringify({ type: 'hello', pad: 'x'.repeat(1 << 20) }));
+    const { code } = await c.closed;
+    assert.equal(code, 1006, 'the socket was destroyed (no close frame)');
+    assert.deepEqual(c.inbox, [], 'no answer: the frame was never read whole');
+  });
+
   test('more than maxFramesBeforeHello frames without a hello close the connection (1008); frames after a hello are fine', T, async (t) => {
     const srv = await serve(t);
     const chatty = await srv.raw();
