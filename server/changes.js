@@ -1,15 +1,17 @@
 // What a connection gets to see of the change log: chunked catch-up (sync_request ->
 // sync_response) and the live fan-out of applied changes (entity_created / _updated / _deleted),
-// both limited to the collections it subscribed to and may read.
+// both limited to what it subscribed to and may read (row level: visibility.js).
 import { expired } from './auth.js';
-import { catchUpView, liveView, removalOf, wantsCollectionChanges } from './visibility.js';
+import { wireChange } from './store.js';
+import { collectionsOf } from './subscriptions.js';
+import { catchUpView, liveView, removalOf, takePrevious, wantsCollectionChanges } from './visibility.js';
 import { closeConn, sendError, sendRaw } from './wire.js';
 
 const CHANGE_TYPES = { create: 'entity_created', update: 'entity_updated', delete: 'entity_deleted' };
 
 export async function onSyncRequest(ctx, conn, msg) {
   const { store, options } = ctx;
-  const since = msg.cursor ?? 0;
+  let since = msg.cursor ?? 0;
   const limit = msg.limit ?? options.defaultSyncLimit;
   if (!Number.isInteger(since) || since < 0)
     return sendError(conn, 'bad_message', 'cursor must be a non-negative integer', { inReplyTo: 'sync_request' });
@@ -19,56 +21,65 @@ export async function onSyncRequest(ctx, conn, msg) {
     sendError(conn, 'unauthorized', 'token expired');
     return closeConn(conn, 1008, 'unauthorized');
   }
+  // Older than the horizon: changes it never saw may have been compacted away (tombstones
+  // included), so incremental catch-up would silently miss deletions. Start over from 0 and say
+  // so (docs/protocol.md, "Full resync").
+  const { horizon } = await store.head();
+  const reset = since > 0 && since < horizon;
+  if (reset) since = 0;
   const max = Math.min(limit, options.maxSyncLimit);
   const budget = options.maxResponseBytes;
+  const chunk = await store.changesSince(since, {
+    limit: max,
+    compact: options.compactCatchUp,
+    collections: collectionsOf(conn.subs),
+    filter: (c) => wantsCollectionChanges(conn, c),
+  });
   const parts = [];
   let bytes = 0;
-  let last = since;
-  let more = false;
-  const filter = (c) => wantsCollectionChanges(conn, c);
-  for await (const stored of store.changesAfter(since, { compact: options.compactCatchUp, filter })) {
+  let { more, cursor } = chunk;
+  for (const stored of chunk.changes) {
     // Row level (visibility.js): the change itself, a removal, or nothing.
     const change = catchUpView(conn, stored, since);
     if (!change) continue;
-    if (parts.length >= max) {
-      more = true;
-      break;
-    }
-    const json = JSON.stringify(change);
-    const size = Buffer.byteLength(json) + 1;
+    const text = JSON.stringify(change);
+    const size = Buffer.byteLength(text) + 1;
     if (parts.length > 0 && bytes + size > budget - 100) {
+      // Over the byte budget: stop here; the next request resumes after the last one sent.
       more = true;
+      cursor = JSON.parse(parts.at(-1)).cursor;
       break;
     }
-    parts.push(json);
+    parts.push(text);
     bytes += size;
-    last = change.cursor;
   }
-  // Not "more": everything the connection may see up to the store's cursor was sent.
-  const cursor = more ? last : Math.max(since, await store.cursor);
-  sendRaw(conn, `{"type":"sync_response","cursor":${cursor},"more":${more},"changes":[${parts.join(',')}]}`);
+  const resetField = reset ? `"reset":true,"horizon":${horizon},` : '';
+  sendRaw(conn, `{"type":"sync_response",${resetField}"cursor":${cursor},"more":${more},"changes":[${parts.join(',')}]}`);
 }
 
 /**
- * Sends an applied change to every welcomed connection that wants it (but `except`): the change,
- * or a removal to a connection that could read the entity before and cannot now. `previous`:
- * the entity before the change, when known (see visibility.js).
+ * Sends an applied change (server form, store.js) to every welcomed connection that wants it:
+ * the change, or a removal to a connection that could read the entity before and cannot now.
+ * The state before the change is known for this instance's own writes (visibility.js
+ * rememberPrevious); for another instance's, an unreadable change is a removal.
  */
-export function broadcast(ctx, change, except, previous) {
+export function broadcast(ctx, change) {
+  const wire = wireChange(change);
+  const previous = takePrevious(ctx, wire);
   let frame = null;
   let removal = null;
   for (const conn of ctx.conns) {
-    if (conn === except || !conn.welcomed || conn.closed || expired(conn)) continue;
-    const view = liveView(conn, change, previous);
-    if (view === 'send') sendRaw(conn, (frame ??= changeFrame(change)));
-    else if (view === 'remove') sendRaw(conn, (removal ??= changeFrame({ ...removalOf(change), op: 'delete' })));
+    if (!conn.welcomed || conn.closed || expired(conn)) continue;
+    const view = liveView(conn, wire, previous);
+    if (view === 'send') sendRaw(conn, (frame ??= changeFrame(change.op, wire)));
+    else if (view === 'remove') sendRaw(conn, (removal ??= changeFrame('delete', removalOf(wire))));
   }
 }
 
-function changeFrame(change) {
-  const message = { type: CHANGE_TYPES[change.op], collection: change.collection, id: change.id, version: change.version, cursor: change.cursor };
-  if (change.op !== 'delete') message.data = change.data;
-  message.origin = change.origin;
-  if (change.ts != null) message.ts = change.ts;
+function changeFrame(op, wire) {
+  const message = { type: CHANGE_TYPES[op], collection: wire.collection, id: wire.id, version: wire.version, cursor: wire.cursor };
+  if (op !== 'delete') message.data = wire.data;
+  message.origin = wire.origin;
+  if (wire.ts != null) message.ts = wire.ts;
   return JSON.stringify(message);
 }

@@ -166,9 +166,18 @@ function dispatch(ctx, conn, msg) {
   }
 }
 
-async function welcome(ctx, conn) {
-  const cursor = await ctx.store.cursor;
-  send(conn, { type: 'welcome', protocol: conn.protocol, serverTime: Date.now(), cursor, userId: conn.userId });
+/** The one place `welcome` is built. epoch: the database's identity (a client that saw another
+ * epoch, or holds a cursor past ours, resyncs in full: docs/protocol.md). */
+function welcome(ctx, conn, { cursor, horizon }) {
+  send(conn, {
+    type: 'welcome',
+    protocol: conn.protocol,
+    serverTime: Date.now(),
+    cursor,
+    epoch: ctx.store.epoch,
+    horizon,
+    userId: conn.userId,
+  });
 }
 
 /**
@@ -205,13 +214,17 @@ async function onHello(ctx, conn, msg) {
     return sendError(conn, 'bad_message', 'cursor must be a non-negative integer', { inReplyTo: 'hello' });
   conn.greeting = true;
   const auth = await runAuthorize(ctx.authorize, msg.token, msg.clientId, ctx.logger);
-  conn.greeting = false;
   if (conn.closed) return;
   if (!auth) {
     sendError(conn, 'unauthorized', 'bad or expired token');
     return closeConn(conn, 1008, 'unauthorized');
   }
   if (!(await claimClient(ctx, conn, msg.clientId, auth.userId))) return;
+  // The head before the connection joins the fan-out: a change committed after this read either
+  // reaches it live or comes with its catch-up (which reads the head again).
+  const head = await ctx.store.head();
+  conn.greeting = false;
+  if (conn.closed) return;
   clearTimeout(conn.helloTimer);
   conn.auth = auth;
   conn.userId = auth.userId;
@@ -219,7 +232,7 @@ async function onHello(ctx, conn, msg) {
   conn.protocol = chosen;
   conn.subs = initialSubscriptions(msg.collections);
   conn.welcomed = true;
-  await welcome(ctx, conn);
+  welcome(ctx, conn, head);
 }
 
 async function onAuth(ctx, conn, msg) {
@@ -230,10 +243,12 @@ async function onAuth(ctx, conn, msg) {
     return closeConn(conn, 1008, 'unauthorized');
   }
   if (!(await claimClient(ctx, conn, conn.clientId, auth.userId))) return;
+  const head = await ctx.store.head();
+  if (conn.closed) return;
   const before = conn.auth;
   conn.auth = auth;
   conn.userId = auth.userId;
-  await welcome(ctx, conn);
+  welcome(ctx, conn, head);
   // The same connection, new rights: what the old token could read and the new one cannot goes.
   for (const r of await removalsAfterRegrant(ctx.store, conn, before))
     send(conn, { type: 'entity_deleted', collection: r.collection, id: r.id, version: r.version, origin: null });

@@ -1,42 +1,40 @@
-// The reference sync server's durable store: per collection entities { id, version, data,
-// deleted }, a global cursor, an append-only change log, the idempotency table (key -> the
-// answer given) and the client ids' owners, as docs/protocol.md "Writing a back end" describes.
+// The sync server's durable store on SQL (server/schema.js): PostgreSQL through `pg`, or PGlite
+// embedded (server/db.js). Every method is async. A push is one transaction (store.transaction):
+// it locks the cursor row first, so writes from every server instance are applied one after
+// another, each mutation gets the next cursor, and the transaction is committed (durable) before
+// the caller answers. Reads outside a transaction see committed data only.
 //
-// Durability (when a data folder is given):
-//   <dataDir>/log.jsonl      one JSON line per transaction (an applied mutation with its change
-//                            and answer, a stored refusal or a client-id claim), appended with a synchronous write
-//                            before the in-memory state changes;
-//   <dataDir>/snapshot.json  the whole state every `snapshotEvery` transactions and on close,
-//                            written to a temporary file, fsynced and renamed over the old one;
-//                            the log is then emptied.
-// On open: load the snapshot, replay the log records it does not cover (by sequence number). A
-// torn last line (a crash in the middle of an append) is ignored and cut off the file; a bad line
-// followed by good ones is corruption and throws.
-// Without a data folder the store lives in memory only.
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { join } from 'node:path';
-import { cloneJson, isPlainObject, isTemporaryId, mergePatch, mutationShapeError, setOwn } from './mutation.js';
+//   const store = await openStore({ db: 'demo/.data' | 'postgres://…' | undefined, idFields });
+//   await store.transaction(async (tx) => { await tx.apply(mutation, { userId }) });
+import { randomUUID } from 'node:crypto';
+import { openDatabase } from './db.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { cloneJson, isTemporaryId, mergePatch, mutationShapeError, setOwn } from './mutation.js';
 
 export { MUTATION_KINDS, isPlainObject, mergePatch, mutationShapeError, isTemporaryId } from './mutation.js';
 
-const SNAPSHOT_FILE = 'snapshot.json';
-const LOG_FILE = 'log.jsonl';
-const SNAPSHOT_FORMAT = 'syncore-store';
+const SCHEMA_LOCK = 7_373_001; // pg_advisory_xact_lock key: one schema creation at a time
 
 function idPrefix(collection) {
   const letter = /[a-z]/i.exec(collection);
   return letter ? letter[0].toLowerCase() : 'e';
+}
+
+const idOf = (row) => (row.numeric_id ? Number(row.id) : row.id);
+const json = (value) => (value === undefined || value === null ? null : JSON.stringify(value));
+
+/** A change row as the server uses it: { cursor, op: create|update|delete, collection, id, version, data, origin, ts }. */
+function changeFromRow(row) {
+  return {
+    cursor: Number(row.cursor),
+    op: row.op,
+    collection: row.collection,
+    id: idOf(row),
+    version: Number(row.version),
+    data: row.op === 'delete' ? null : row.data,
+    origin: row.origin,
+    ts: row.ts ?? null,
+  };
 }
 
 /** A change as it travels in sync_response: op "upsert" | "delete". */
@@ -49,196 +47,395 @@ export function wireChange(ch) {
   return out;
 }
 
+const entityFromRow = (row) => (row ? { id: idOf(row), version: Number(row.version), data: row.data ?? null, deleted: row.deleted } : null);
+
+/** A PostgreSQL data exception (class 22: e.g. \u0000 in jsonb text): the input, not the server. */
+const isDataError = (err) => typeof err?.code === 'string' && err.code.startsWith('22');
+
+const CHANGE_COLUMNS = 'cursor, op, collection, id, numeric_id, version, data, origin, ts';
+
 export class SyncStore {
-  #dir = null;
-  #fd = null;
-  #fsync = false;
-  #snapshotEvery;
-  #sinceSnapshot = 0;
-  #seq = 0;
-  #cursor = 0;
+  #db;
   #idFields;
-  /** collection -> Map(id as text -> { id, version, data, deleted, cursor }) */
-  #collections = new Map();
-  /** the change log, ascending cursor: { cursor, op, collection, id, version, data, origin, ts } */
-  #log = [];
-  /** idempotency key -> { answer, userId, collection } */
-  #answers = new Map();
-  /** client id -> the user that first said hello with it (see claimClient) */
-  #clients = new Map();
-  /** collection -> last number used for a server id */
-  #counters = new Map();
+  #cursor = 0;
+  #epoch = null;
+  #horizon = 0;
   #closed = false;
-  /** What opening found: { snapshot: bool, replayed: n, tornBytes: n } */
-  recovery = { snapshot: false, replayed: 0, tornBytes: 0 };
 
-  /**
-   * @param {object} [options]
-   * @param {string} [options.dataDir]  folder for log + snapshot; in memory only when omitted
-   * @param {number} [options.snapshotEvery=500]  transactions between snapshots
-   * @param {boolean} [options.fsync=false]  fsync the log after every append (the snapshot is
-   *   always fsynced before its rename)
-   * @param {Record<string,string>} [options.idFields]  collection -> id field in data ("id")
-   */
-  constructor({ dataDir = null, snapshotEvery = 500, fsync = false, idFields = {} } = {}) {
-    this.#snapshotEvery = Math.max(1, snapshotEvery);
-    this.#fsync = fsync;
+  /** Use openStore(). */
+  constructor(db, { idFields = {} } = {}) {
+    this.#db = db;
     this.#idFields = { ...idFields };
-    if (dataDir) {
-      this.#dir = dataDir;
-      mkdirSync(dataDir, { recursive: true });
-      this.#load();
-      this.#fd = openSync(join(dataDir, LOG_FILE), 'a');
-    }
   }
 
-  get dataDir() {
-    return this.#dir;
+  async init() {
+    await this.#db.transaction(async (q) => {
+      if (this.#db.kind === 'postgres') await q.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`);
+      for (const statement of SCHEMA_SQL.split(';').map((s) => s.trim()).filter(Boolean)) await q.query(statement);
+      await q.query(
+        'INSERT INTO syncore_meta (singleton, schema_version, epoch) VALUES (true, $1, $2) ON CONFLICT (singleton) DO NOTHING',
+        [SCHEMA_VERSION, randomUUID()],
+      );
+    });
+    const { rows } = await this.#db.query('SELECT schema_version, epoch, cursor, horizon FROM syncore_meta');
+    if (rows[0].schema_version !== SCHEMA_VERSION)
+      throw new Error(`the database has syncore schema ${rows[0].schema_version}; this server knows ${SCHEMA_VERSION}`);
+    this.#epoch = rows[0].epoch;
+    this.#cursor = Number(rows[0].cursor);
+    this.#horizon = Number(rows[0].horizon);
+    return this;
   }
 
-  /** The cursor of the last change applied (0 when none). */
+  /** 'postgres' | 'pglite' */
+  get kind() {
+    return this.#db.kind;
+  }
+
+  /** The database handle (server/db.js): for the change feed and tools. */
+  get database() {
+    return this.#db;
+  }
+
+  /** The highest cursor this instance knows committed (headCursor() asks the database). */
   get cursor() {
     return this.#cursor;
   }
 
-  /** Number of changes in the change log. */
-  get changeCount() {
-    return this.#log.length;
+  /** This database's epoch: changes when the database is replaced (new, restored). */
+  get epoch() {
+    return this.#epoch;
+  }
+
+  /** Changes at or below this cursor may have been compacted: older clients resync. */
+  get horizon() {
+    return this.#horizon;
   }
 
   idField(collection) {
     return this.#idFields[collection] ?? 'id';
   }
 
-  collectionNames() {
-    return [...this.#collections.keys()];
+  /** { cursor, horizon } as committed now (all changes up to cursor are visible). */
+  async head() {
+    const { rows } = await this.#db.query('SELECT cursor, horizon FROM syncore_meta');
+    this.#noteCursor(Number(rows[0].cursor));
+    this.#horizon = Number(rows[0].horizon);
+    return { cursor: Number(rows[0].cursor), horizon: this.#horizon };
+  }
+
+  async headCursor() {
+    return (await this.head()).cursor;
+  }
+
+  #noteCursor(cursor) {
+    if (cursor > this.#cursor) this.#cursor = cursor;
   }
 
   /** A copy of an entity { id, version, data, deleted } (tombstones included) or null. */
-  get(collection, id) {
-    const e = this.#entity(collection, id);
-    return e ? { id: e.id, version: e.version, data: cloneJson(e.data), deleted: e.deleted } : null;
+  async get(collection, id) {
+    return readEntity(this.#db, collection, id);
   }
 
-  /** Copies of a collection's entities; tombstones only with includeDeleted. */
-  list(collection, { includeDeleted = false } = {}) {
-    const map = this.#collections.get(collection);
-    if (!map) return [];
-    return [...map.values()]
-      .filter((e) => includeDeleted || !e.deleted)
-      .map((e) => ({ id: e.id, version: e.version, data: cloneJson(e.data), deleted: e.deleted }));
+  /** A collection's entities (by id); tombstones only with includeDeleted. */
+  async list(collection, { includeDeleted = false } = {}) {
+    const { rows } = await this.#db.query(
+      `SELECT id, numeric_id, version, data, deleted FROM syncore_entities WHERE collection = $1 ${includeDeleted ? '' : 'AND NOT deleted'} ORDER BY cursor`,
+      [collection],
+    );
+    return rows.map(entityFromRow);
   }
 
-  /** The stored answer for an idempotency key: { answer, userId, collection } (a copy) or null. */
-  answerFor(key) {
-    const a = this.#answers.get(key);
-    return a ? cloneJson(a) : null;
+  async collectionNames() {
+    const { rows } = await this.#db.query('SELECT DISTINCT collection FROM syncore_entities ORDER BY collection');
+    return rows.map((r) => r.collection);
+  }
+
+  /** The stored answer for an idempotency key: { answer, userId, collection } or null. */
+  async answerFor(key) {
+    return readAnswer(this.#db, key);
   }
 
   /** The user a client id belongs to (undefined: not claimed yet). */
-  clientOwner(clientId) {
-    return this.#clients.get(clientId);
+  async clientOwner(clientId) {
+    const { rows } = await this.#db.query('SELECT user_id FROM syncore_clients WHERE client_id = $1', [clientId]);
+    return rows.length ? rows[0].user_id : undefined;
   }
 
   /**
-   * Binds a client id to a user, durably, unless it is bound already. Returns the owner: `userId`
-   * when the claim holds (new or the same user), another user's id when it does not.
+   * Binds a client id to a user, durably, unless it is bound already. Resolves to the owner:
+   * `userId` when the claim holds (new or the same user), another user's id when it does not.
    */
-  claimClient(clientId, userId = null) {
+  async claimClient(clientId, userId = null) {
     this.#checkOpen();
-    if (this.#clients.has(clientId)) return this.#clients.get(clientId);
-    this.#commit({ seq: this.#seq + 1, claim: { clientId, userId } });
-    return userId;
+    const { rows } = await this.#db.query(
+      `INSERT INTO syncore_clients (client_id, user_id) VALUES ($1, $2)
+       ON CONFLICT (client_id) DO UPDATE SET client_id = EXCLUDED.client_id RETURNING user_id`,
+      [clientId, userId],
+    );
+    return rows[0].user_id;
   }
 
-  /** A copy of the change log entries after `cursor` (all of them: no compaction). */
-  changeLog(cursor = 0) {
-    return cloneJson(this.#log.slice(this.#firstAfter(cursor)));
+  /** The change log after `cursor` (what compaction left), ascending, in the server's form. */
+  async changeLog(cursor = 0) {
+    const { rows } = await this.#db.query(`SELECT ${CHANGE_COLUMNS} FROM syncore_changes WHERE cursor > $1 ORDER BY cursor`, [cursor]);
+    return rows.map(changeFromRow);
   }
 
   /**
-   * Changes after `cursor` in wire form (see wireChange), ascending. With compact, only the
-   * latest change of each entity (deletes included). `filter(collection)` selects collections.
-   * The objects share data with the store: serialise them, don't mutate them.
+   * Up to `limit` changes with since < cursor <= upTo, ascending, in the server's form. With
+   * `collections` (a list) only those, through the (collection, cursor) index; with compact,
+   * only the latest change of each entity (a change some later change superseded is skipped).
    */
-  *changesAfter(cursor, { compact = true, filter = null } = {}) {
-    for (let i = this.#firstAfter(cursor); i < this.#log.length; i++) {
-      const ch = this.#log[i];
-      if (filter && !filter(ch.collection)) continue;
-      if (compact && this.#entity(ch.collection, ch.id)?.cursor !== ch.cursor) continue;
-      yield wireChange(ch);
+  async changesBetween(since, upTo, { limit = 500, collections = null, compact = true } = {}) {
+    const params = [since, upTo, limit];
+    let where = 'c.cursor > $1 AND c.cursor <= $2';
+    if (collections) {
+      params.push(collections);
+      where += ` AND c.collection = ANY($4::text[])`;
     }
+    const join = compact ? 'JOIN syncore_entities e ON e.collection = c.collection AND e.id = c.id AND e.cursor = c.cursor' : '';
+    const { rows } = await this.#db.query(
+      `SELECT c.cursor, c.op, c.collection, c.id, c.numeric_id, c.version, c.data, c.origin, c.ts
+         FROM syncore_changes c ${join} WHERE ${where} ORDER BY c.cursor LIMIT $3`,
+      params,
+    );
+    return rows.map(changeFromRow);
   }
 
   /**
-   * One catch-up chunk: { changes, cursor, more }. `cursor` is the last included change's when
-   * more is true, else the store's cursor (everything up to it that passes the filter is sent).
+   * One catch-up chunk: { changes (wire form), cursor, more }. `cursor` is the last included
+   * change's when more is true, else the head (everything up to it that passes is sent).
+   * filter(collection) -> bool narrows further (e.g. read permission).
    */
-  changesSince(cursor, { limit = 500, compact = true, filter = null } = {}) {
+  async changesSince(cursor, { limit = 500, compact = true, collections = null, filter = null } = {}) {
+    const { cursor: head } = await this.head();
     const changes = [];
-    let more = false;
-    for (const ch of this.changesAfter(cursor, { compact, filter })) {
-      if (changes.length >= limit) {
-        more = true;
-        break;
+    let from = cursor;
+    for (;;) {
+      const page = await this.changesBetween(from, head, { limit: limit + 1, collections, compact });
+      for (const ch of page) {
+        from = ch.cursor;
+        if (filter && !filter(ch.collection)) continue;
+        if (changes.length >= limit) return { changes, cursor: changes.at(-1).cursor, more: true };
+        changes.push(wireChange(ch));
       }
-      changes.push(ch);
+      if (page.length < limit + 1) break;
     }
-    return { changes, cursor: more ? changes.at(-1).cursor : Math.max(cursor, this.#cursor), more };
+    return { changes, cursor: Math.max(cursor, head), more: false };
   }
 
   /**
-   * Remembers a refusal (an `error` answer of class validation) under its key, durably, so the
-   * same key gets the same answer again. Returns the answer.
+   * Runs fn(tx) in one transaction that holds the write lock (the cursor row) from its start:
+   * tx.get / tx.answerFor / tx.apply / tx.recordAnswer. Resolves to { value, changes } once
+   * committed; changes: what was applied, ascending cursor.
    */
-  recordAnswer(key, answer, { userId = null, collection = null } = {}) {
+  async transaction(fn) {
     this.#checkOpen();
-    const existing = this.#answers.get(key);
-    if (existing) return existing.answer;
-    this.#commit({ seq: this.#seq + 1, key, userId, collection, answer });
-    return answer;
+    const result = await this.#db.transaction(async (q) => {
+      const { rows } = await q.query('UPDATE syncore_meta SET cursor = cursor RETURNING cursor');
+      const tx = new StoreTransaction(this, q, Number(rows[0].cursor));
+      const value = await fn(tx);
+      if (tx.changes.length) {
+        await q.query('UPDATE syncore_meta SET cursor = $1', [tx.cursor]);
+        // Delivered at commit only (and only on PostgreSQL): wakes every instance's feed.
+        if (this.#db.kind === 'postgres') await q.query(`SELECT pg_notify('syncore_changes', $1)`, [String(tx.cursor)]);
+      }
+      return { value, changes: tx.changes, cursor: tx.cursor };
+    });
+    this.#noteCursor(result.cursor);
+    return { value: result.value, changes: result.changes };
+  }
+
+  /** One mutation as its own transaction: { result, change, replayed } (see StoreTransaction.apply). */
+  async apply(mutation, options) {
+    const { value } = await this.transaction((tx) => tx.apply(mutation, options));
+    return value;
+  }
+
+  /** Stores a refusal under its key (its own transaction). */
+  async recordAnswer(key, answer, options) {
+    const { value } = await this.transaction((tx) => tx.recordAnswer(key, answer, options));
+    return value;
   }
 
   /**
-   * Applies one mutation as one transaction (steps 1, 3 and 4 of "Writing a back end"; the
-   * caller checks the key's owner and permissions). Returns { result, change, replayed }:
-   * - a known key: the stored answer again, change null, replayed true;
-   * - malformed: an `error`/`validation` answer (stored);
+   * Bounded history. Deletes every change some later change of the same entity superseded;
+   * tombstones (entity row and its delete change) older than tombstoneRetentionMs; answers
+   * older than answerRetentionMs. The horizon becomes the highest cursor removed that a client
+   * could still need (a tombstone's): a client older than it resyncs in full.
+   * Resolves to { changes, tombstones, answers, horizon } (rows removed).
+   */
+  async compact({ tombstoneRetentionMs = 30 * 86_400_000, answerRetentionMs = 30 * 86_400_000 } = {}) {
+    this.#checkOpen();
+    const superseded = await this.#db.query(
+      `DELETE FROM syncore_changes c USING syncore_entities e
+        WHERE e.collection = c.collection AND e.id = c.id AND c.cursor < e.cursor`,
+    );
+    const tombstoneSecs = tombstoneRetentionMs / 1000;
+    const stats = await this.#db.transaction(async (q) => {
+      await q.query('UPDATE syncore_meta SET cursor = cursor'); // the write lock: no push in between
+      const gone = await q.query(
+        `DELETE FROM syncore_changes c USING syncore_entities e
+          WHERE e.collection = c.collection AND e.id = c.id AND e.cursor = c.cursor AND e.deleted
+            AND c.committed_at < now() - make_interval(secs => $1) RETURNING c.cursor, c.collection, c.id`,
+        [tombstoneSecs],
+      );
+      let horizon = this.#horizon;
+      for (const row of gone.rows) horizon = Math.max(horizon, Number(row.cursor));
+      if (gone.rows.length) {
+        await q.query(
+          `DELETE FROM syncore_entities e USING unnest($1::text[], $2::text[]) AS g(collection, id)
+            WHERE e.collection = g.collection AND e.id = g.id AND e.deleted`,
+          [gone.rows.map((r) => r.collection), gone.rows.map((r) => r.id)],
+        );
+        await q.query('UPDATE syncore_meta SET horizon = GREATEST(horizon, $1)', [horizon]);
+      }
+      return { tombstones: gone.rows.length, horizon };
+    });
+    const answers = await this.#db.query('DELETE FROM syncore_answers WHERE created_at < now() - make_interval(secs => $1)', [
+      answerRetentionMs / 1000,
+    ]);
+    this.#horizon = stats.horizon;
+    return { changes: superseded.affectedRows ?? superseded.rowCount ?? 0, tombstones: stats.tombstones, answers: answers.affectedRows ?? answers.rowCount ?? 0, horizon: stats.horizon };
+  }
+
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#db.close();
+  }
+
+  #checkOpen() {
+    if (this.#closed) throw new Error('the store is closed');
+  }
+}
+
+async function readEntity(q, collection, id) {
+  const { rows } = await q.query(
+    'SELECT id, numeric_id, version, data, deleted FROM syncore_entities WHERE collection = $1 AND id = $2',
+    [collection, String(id)],
+  );
+  return entityFromRow(rows[0]);
+}
+
+async function readAnswer(q, key) {
+  const { rows } = await q.query('SELECT answer, user_id, collection FROM syncore_answers WHERE key = $1', [key]);
+  return rows.length ? { answer: rows[0].answer, userId: rows[0].user_id, collection: rows[0].collection } : null;
+}
+
+/** One write transaction: reads see its own writes; every apply gets the next cursor. */
+class StoreTransaction {
+  #store;
+  #q;
+  /** The last cursor assigned (the head when nothing was applied yet). */
+  cursor;
+  /** Changes applied so far, ascending cursor. */
+  changes = [];
+
+  constructor(store, q, cursor) {
+    this.#store = store;
+    this.#q = q;
+    this.cursor = cursor;
+  }
+
+  get(collection, id) {
+    return readEntity(this.#q, collection, id);
+  }
+
+  answerFor(key) {
+    return readAnswer(this.#q, key);
+  }
+
+  /** Stores a refusal (an `error` answer) under its key unless the key has one. Returns the answer kept. */
+  async recordAnswer(key, answer, { userId = null, collection = null } = {}) {
+    const { rows } = await this.#q.query(
+      `INSERT INTO syncore_answers (key, user_id, collection, answer) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING answer`,
+      [key, userId, collection, JSON.stringify(answer)],
+    );
+    return rows[0].answer;
+  }
+
+  /**
+   * Applies one mutation (steps 1, 3 and 4 of "Writing a back end"; the caller checks the key's
+   * owner and permissions). Resolves to { result, change, replayed }:
+   * - a known key: the stored answer again (with the entity's data if it is still at that
+   *   version), change null, replayed true;
+   * - malformed, or data PostgreSQL cannot store (e.g. \u0000 in text): a `validation` refusal (stored);
    * - baseVersion differs from the current version (or the entity is missing/deleted for an
    *   update or delete, or a create names a live id): `conflict` with the current version and
-   *   data (null: deleted or missing); nothing is applied or stored;
-   * - else applied: the version bumps, the change is logged, the `ok` answer is stored.
+   *   data (null: deleted or missing); nothing is stored;
+   * - else applied: the version bumps, the change gets the next cursor, the answer is stored.
    */
-  apply(mutation, { userId = null } = {}) {
-    this.#checkOpen();
+  async apply(mutation, { userId = null } = {}) {
     const m = mutation;
     const key = m?.key;
     if (typeof key !== 'string' || key.length === 0) throw new TypeError('a mutation needs a string key');
-    const known = this.#answers.get(key);
-    if (known) return { result: cloneJson(known.answer), change: null, replayed: true };
+    const known = await this.answerFor(key);
+    if (known) return { result: await this.#replayed(known.answer), change: null, replayed: true };
     const shapeError = mutationShapeError(m);
-    if (shapeError) {
-      const answer = { key, status: 'error', class: 'validation', message: shapeError };
-      this.recordAnswer(key, answer, { userId, collection: typeof m?.collection === 'string' ? m.collection : null });
-      return { result: answer, change: null, replayed: false };
+    if (shapeError) return this.#refuse(key, shapeError, userId, typeof m?.collection === 'string' ? m.collection : null);
+    // Data PostgreSQL refuses fails this mutation (for good), not the batch.
+    try {
+      return await this.attempt(() => this.#applyChecked(m, userId));
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      return this.#refuse(key, `the data cannot be stored: ${err.message}`, userId, m.collection);
     }
-    const { collection, kind } = m;
-    const idField = this.idField(collection);
+  }
+
+  /**
+   * Runs fn() inside a savepoint: when it throws, everything it wrote is rolled back (the rest of
+   * the transaction stays usable) and the error is rethrown.
+   */
+  async attempt(fn) {
+    const mark = { changes: this.changes.length, cursor: this.cursor };
+    await this.#q.query('SAVEPOINT syncore_step');
+    try {
+      const out = await fn();
+      await this.#q.query('RELEASE SAVEPOINT syncore_step');
+      return out;
+    } catch (err) {
+      await this.#q.query('ROLLBACK TO SAVEPOINT syncore_step');
+      this.changes.length = mark.changes;
+      this.cursor = mark.cursor;
+      throw err;
+    }
+  }
+
+  async #refuse(key, message, userId, collection) {
+    const answer = { key, status: 'error', class: 'validation', message };
+    await this.recordAnswer(key, answer, { userId, collection });
+    return { result: answer, change: null, replayed: false };
+  }
+
+  async #replayed(answer) {
+    if (answer.status !== 'ok' || answer.collection === undefined) return answer;
+    const { collection, ...result } = answer;
+    const current = await this.get(collection, result.id);
+    if (current && !current.deleted && current.version === result.version) result.data = current.data;
+    else if (answer.deleted) result.data = null;
+    delete result.deleted;
+    return result;
+  }
+
+  async #applyChecked(m, userId) {
+    const { key, collection, kind } = m;
+    const idField = this.#store.idField(collection);
     let id = m.id;
-    let counter;
-    let current;
+    let current = null;
     if (kind === 'create') {
       if (isTemporaryId(id)) {
-        ({ id, counter } = this.#nextId(collection));
+        id = await this.#nextId(collection);
       } else {
-        current = this.#entity(collection, id);
-        if (current && !current.deleted) return { result: this.#conflict(key, current), change: null, replayed: false };
+        current = await this.get(collection, id);
+        if (current && !current.deleted) return { result: conflict(key, current), change: null, replayed: false };
         if (current) id = current.id;
       }
     } else {
-      current = this.#entity(collection, id);
+      current = await this.get(collection, id);
       if (!current || current.deleted || current.version !== m.baseVersion)
-        return { result: this.#conflict(key, current), change: null, replayed: false };
+        return { result: conflict(key, current), change: null, replayed: false };
       id = current.id;
     }
     let data = null;
@@ -250,238 +447,65 @@ export class SyncStore {
       setOwn(data, idField, id);
     }
     const version = (current?.version ?? 0) + 1;
-    const change = {
-      cursor: this.#cursor + 1,
-      op: kind,
+    const cursor = this.cursor + 1;
+    const numericId = typeof id === 'number';
+    const change = { cursor, op: kind, collection, id, version, data, origin: key, ts: m.ts == null ? null : cloneJson(m.ts) };
+    const dataText = json(data);
+    await this.#q.query(
+      `INSERT INTO syncore_entities (collection, id, numeric_id, version, data, deleted, cursor)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+       ON CONFLICT (collection, id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data,
+         deleted = EXCLUDED.deleted, cursor = EXCLUDED.cursor`,
+      [collection, String(id), numericId, version, dataText, kind === 'delete', cursor],
+    );
+    await this.#q.query(
+      `INSERT INTO syncore_changes (cursor, op, collection, id, numeric_id, version, data, origin, ts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb)`,
+      [cursor, kind, collection, String(id), numericId, version, dataText, key, json(change.ts)],
+    );
+    // The stored answer keeps no entity data: a replay takes it from the entity (see #replayed).
+    const stored = { key, status: 'ok', id, version, collection };
+    if (kind === 'delete') stored.deleted = true;
+    await this.#q.query('INSERT INTO syncore_answers (key, user_id, collection, answer) VALUES ($1, $2, $3, $4)', [
+      key,
+      userId,
       collection,
-      id,
-      version,
-      data,
-      origin: key,
-      ts: m.ts == null ? null : cloneJson(m.ts),
-    };
-    const answer = { key, status: 'ok', id, version, data };
-    const record = { seq: this.#seq + 1, key, userId, collection, answer, change };
-    if (counter !== undefined) record.counter = counter;
-    this.#commit(record);
-    return { result: cloneJson(answer), change: cloneJson(change), replayed: false };
+      JSON.stringify(stored),
+    ]);
+    this.cursor = cursor;
+    this.changes.push(change);
+    return { result: { key, status: 'ok', id, version, data: cloneJson(data) }, change: cloneJson(change), replayed: false };
   }
 
-  /** Writes the snapshot now and empties the log (no-op in memory). */
-  snapshot() {
-    this.#checkOpen();
-    if (!this.#dir) return;
-    const state = {
-      format: SNAPSHOT_FORMAT,
-      version: 1,
-      seq: this.#seq,
-      cursor: this.#cursor,
-      idFields: this.#idFields,
-      counters: Object.fromEntries(this.#counters),
-      collections: Object.fromEntries(
-        [...this.#collections].map(([name, map]) => [
-          name,
-          [...map.values()].map(({ id, version, data, deleted, cursor }) => ({ id, version, data, deleted, cursor })),
-        ]),
-      ),
-      changes: this.#log,
-      answers: [...this.#answers],
-      clients: [...this.#clients],
-    };
-    const file = join(this.#dir, SNAPSHOT_FILE);
-    const tmp = `${file}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeAll(fd, JSON.stringify(state));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    syncDir(this.#dir);
-    // Only now is the log redundant: records up to `seq` are in the snapshot. A crash between
-    // the rename and this truncation is harmless (replay skips records the snapshot covers).
-    ftruncateSync(this.#fd, 0);
-    if (this.#fsync) fsyncSync(this.#fd);
-    this.#sinceSnapshot = 0;
-  }
-
-  /** Closes the log; writes a snapshot first unless snapshot is false (a simulated crash). */
-  close({ snapshot = true } = {}) {
-    if (this.#closed) return;
-    if (this.#dir && snapshot && this.#sinceSnapshot > 0) this.snapshot();
-    this.#closed = true;
-    if (this.#fd !== null) closeSync(this.#fd);
-    this.#fd = null;
-  }
-
-  // ---- internals ----
-
-  #checkOpen() {
-    if (this.#closed) throw new Error('the store is closed');
-  }
-
-  #entity(collection, id) {
-    return this.#collections.get(collection)?.get(String(id)) ?? null;
-  }
-
-  #conflict(key, current) {
-    const live = current && !current.deleted;
-    return { key, status: 'conflict', version: current?.version ?? 0, data: live ? cloneJson(current.data) : null };
-  }
-
-  #nextId(collection) {
-    const map = this.#collections.get(collection);
-    let n = this.#counters.get(collection) ?? 0;
+  async #nextId(collection) {
     const prefix = idPrefix(collection);
-    let id;
-    do {
-      n += 1;
-      id = `${prefix}${n}`;
-    } while (map?.has(id));
-    return { id, counter: n };
-  }
-
-  /** Index of the first log entry with cursor > `cursor` (binary search). */
-  #firstAfter(cursor) {
-    let lo = 0;
-    let hi = this.#log.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.#log[mid].cursor <= cursor) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Durably appends a record, then applies it in memory. A failed write changes nothing. */
-  #commit(record) {
-    if (this.#fd !== null) {
-      writeAll(this.#fd, `${JSON.stringify(record)}\n`);
-      if (this.#fsync) fsyncSync(this.#fd);
-    }
-    this.#applyRecord(record);
-    if (this.#fd !== null && ++this.#sinceSnapshot >= this.#snapshotEvery) this.snapshot();
-  }
-
-  #applyRecord(record) {
-    this.#seq = record.seq;
-    if (record.claim) {
-      this.#clients.set(record.claim.clientId, record.claim.userId ?? null);
-      return;
-    }
-    if (record.counter !== undefined && record.change)
-      this.#counters.set(record.change.collection, record.counter);
-    const ch = record.change;
-    if (ch) {
-      let map = this.#collections.get(ch.collection);
-      if (!map) this.#collections.set(ch.collection, (map = new Map()));
-      map.set(String(ch.id), {
-        id: ch.id,
-        version: ch.version,
-        data: ch.data,
-        deleted: ch.op === 'delete',
-        cursor: ch.cursor,
-      });
-      this.#log.push(ch);
-      this.#cursor = ch.cursor;
-    }
-    this.#answers.set(record.key, { answer: record.answer, userId: record.userId ?? null, collection: record.collection ?? null });
-  }
-
-  #load() {
-    const snapFile = join(this.#dir, SNAPSHOT_FILE);
-    rmSync(`${snapFile}.tmp`, { force: true });
-    if (existsSync(snapFile)) {
-      const state = JSON.parse(readFileSync(snapFile, 'utf8'));
-      if (state?.format !== SNAPSHOT_FORMAT || state.version !== 1)
-        throw new Error(`${snapFile} is not a syncore store snapshot (version 1)`);
-      this.#seq = state.seq;
-      this.#cursor = state.cursor;
-      this.#idFields = { ...state.idFields, ...this.#idFields };
-      this.#counters = new Map(Object.entries(state.counters));
-      for (const [name, entities] of Object.entries(state.collections)) {
-        this.#collections.set(name, new Map(entities.map((e) => [String(e.id), e])));
-      }
-      this.#log = state.changes;
-      this.#answers = new Map(state.answers);
-      this.#clients = new Map(state.clients ?? []);
-      this.recovery.snapshot = true;
-    }
-    const logFile = join(this.#dir, LOG_FILE);
-    if (!existsSync(logFile)) return;
-    const buf = readFileSync(logFile);
-    const records = [];
-    let goodEnd = 0;
-    let badLine = 0;
-    let lineNo = 0;
-    for (let start = 0; start < buf.length; ) {
-      const nl = buf.indexOf(0x0a, start);
-      const end = nl === -1 ? buf.length : nl;
-      const next = nl === -1 ? buf.length : nl + 1;
-      lineNo += 1;
-      const text = buf.toString('utf8', start, end);
-      start = next;
-      if (text.trim() === '') continue;
-      let record = null;
-      try {
-        record = JSON.parse(text);
-      } catch {
-        record = null;
-      }
-      const wellFormed =
-        isPlainObject(record) &&
-        Number.isInteger(record.seq) &&
-        (typeof record.key === 'string' || (isPlainObject(record.claim) && typeof record.claim.clientId === 'string'));
-      if (!wellFormed) {
-        if (!badLine) badLine = lineNo;
-        continue;
-      }
-      if (badLine) throw new Error(`${logFile}: line ${badLine} is corrupt but later lines are not; refusing to guess`);
-      records.push(record);
-      goodEnd = end;
-    }
-    // Cut a torn tail off (and end the last good line) so the next append starts a fresh line.
-    const clean = goodEnd === 0 ? buf.length === 0 : buf.length === goodEnd + 1 && buf[goodEnd] === 0x0a;
-    if (!clean) {
-      const fd = openSync(logFile, 'r+');
-      try {
-        ftruncateSync(fd, goodEnd);
-        if (goodEnd > 0) writeSync(fd, '\n', goodEnd);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      this.recovery.tornBytes = Math.max(0, buf.length - goodEnd - (goodEnd > 0 ? 1 : 0));
-    }
-    for (const record of records) {
-      if (record.seq <= this.#seq) continue; // already in the snapshot
-      if (record.seq !== this.#seq + 1) throw new Error(`${logFile}: record ${record.seq} follows ${this.#seq}; a record is missing`);
-      this.#applyRecord(record);
-      this.#sinceSnapshot += 1;
-      this.recovery.replayed += 1;
+    for (;;) {
+      const { rows } = await this.#q.query(
+        `INSERT INTO syncore_counters (collection, n) VALUES ($1, 1)
+         ON CONFLICT (collection) DO UPDATE SET n = syncore_counters.n + 1 RETURNING n`,
+        [collection],
+      );
+      const id = `${prefix}${Number(rows[0].n)}`;
+      if (!(await this.get(collection, id))) return id; // skip ids the clients chose
     }
   }
 }
 
-function writeAll(fd, text) {
-  const buf = Buffer.from(text, 'utf8');
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+function conflict(key, current) {
+  const live = current && !current.deleted;
+  return { key, status: 'conflict', version: current?.version ?? 0, data: live ? current.data : null };
 }
 
-function syncDir(dir) {
-  let fd;
+/**
+ * Opens (or creates) a store. db: a PostgreSQL URL, a PGlite data folder, or nothing (PGlite in
+ * memory). `dataDir` is accepted as another name for a PGlite folder.
+ */
+export async function openStore({ db, dataDir, idFields, poolSize } = {}) {
+  const database = await openDatabase(db ?? dataDir, { poolSize });
   try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // not supported everywhere (Windows); the rename is still atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    return await new SyncStore(database, { idFields }).init();
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
   }
-}
-
-/** Opens (or creates) a store; see SyncStore. */
-export function openStore(options) {
-  return new SyncStore(options);
 }

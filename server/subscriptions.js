@@ -99,3 +99,9 @@ export function onUnsubscribe(ctx, conn, msg) {
     if (ids.size === 0) subs.entities.delete(parsed.collection);
   }
 }
+
+/** The collections a store query may be limited to (null: every collection). */
+export function collectionsOf(subs) {
+  if (!subs || subs.collections === null) return null;
+  return [...new Set([...subs.collections, ...subs.entities.keys()])];
+}

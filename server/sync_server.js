@@ -6,26 +6,34 @@
 //
 // One connection = hello (within helloTimeoutMs) -> welcome, then subscribe / sync_request /
 // push / heartbeat / auth in any order. Messages of one connection are handled in order; each
-// pushed mutation is one store transaction, broadcast to subscribed connections after it commits.
+// push is one store transaction, committed, then fanned out (feed.js) and answered.
 //
 // This file: options, the http upgrade, idle sweeping and the handle. The rest, by concern:
 //   session.js  a connection: limits, dispatch, hello / auth / subscribe, client-id binding
 //   push.js     push -> push_result        changes.js  catch-up and live fan-out
 //   auth.js     authorization hooks        limits.js   frame size, rate limiter
-//   wire.js     sending and closing        store.js    the durable store
+//   wire.js     sending and closing        store.js    the SQL store (db.js, schema.js)
+//   feed.js     the change feed (every instance's commits, in cursor order)
+//   write.js    server-side writes and POST /syncore/write
 //   mutation.js a mutation's shape, merge patch
 import { createServer, STATUS_CODES } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
-import { SyncStore } from './store.js';
+import { openStore } from './store.js';
 import { grantHook } from './auth.js';
+import { broadcast } from './changes.js';
+import { ChangeFeed } from './feed.js';
 import { ConnectionCounter, throttledLogger } from './limits.js';
 import { onConnection } from './session.js';
 import { closeConn, sendRaw } from './wire.js';
+import { handleWriteRequest, serverWrite } from './write.js';
 import { createRestHandler } from './rest.js';
 
 export { PROTOCOL_VERSIONS } from './session.js';
 export { allowEveryone, tokenTable, grantFromUser } from './auth.js';
+export { openStore, SyncStore } from './store.js';
+export { SERVER_CLIENT_ID } from './write.js';
 export const SYNC_PATH = '/sync';
+export const WRITE_PATH = '/syncore/write';
 
 /** The address a connection is counted under: the peer, or (trustProxy) what the proxy saw. */
 function clientAddress(req, trustProxy) {
@@ -35,15 +43,24 @@ function clientAddress(req, trustProxy) {
 
 /**
  * Starts the sync server. Resolves to
- *   { url, port, store, server, close({ snapshot = true }), connections(), notify(payload, filter),
- *     failNextAck(count = 1) }.
+ *   { url, port, store, server, close(), connections(), notify(payload, filter),
+ *     write(collection, entity | patch, { actor, id, op, baseVersion, key }), compact(options),
+ *     handleWrite(req, res) -> bool, failNextAck(count = 1) }.
  *
  * Options (defaults in brackets):
  * - port [0], host ['127.0.0.1']: where to listen when no `server` is given.
  * - server: an existing node:http Server; the WebSocket endpoint is attached to it on `path`
  *   and nothing else of it is touched (close() detaches, it does not close that server).
  * - path ['/sync'].
- * - dataDir: the store's folder (log + snapshot); in memory when omitted. Or pass `store`.
+ * - db: a PostgreSQL URL ('postgres://…') or a PGlite data folder; PGlite in memory when
+ *   omitted. dataDir: another name for a PGlite folder. Or pass `store` (openStore(), kept open
+ *   by close()).
+ * - writeSecret: enables POST /syncore/write (write.js) for back ends holding this secret;
+ *   writePath ['/syncore/write'].
+ * - compactEveryMs [3600000; 0: never], tombstoneRetentionMs [30 days], answerRetentionMs
+ *   [30 days]: bounded history (store.compact(); docs/server.md).
+ * - feedPollMs [1000]: how often the change feed looks for other instances' commits when no
+ *   NOTIFY arrived (PostgreSQL only).
  * - authorize({ token, clientId }) -> { userId, canRead(collection), canWrite(collection,
  *   mutation, current), expiresAt? } | null (may be async). Missing methods allow; [accept
  *   everyone]. current: the stored entity { id, version, data, deleted } or null.
@@ -65,7 +82,6 @@ function clientAddress(req, trustProxy) {
  * - idFields: { collection: 'key' } when the entity id lives in another field than "id".
  * - dropBeforeAck({ clientId, userId, batch, mutations, results }) -> true: for tests, drop the
  *   connection after applying a push but before its push_result (see also failNextAck()).
- * - snapshotEvery [500], fsync [false]: store durability knobs.
  * - maxBufferedBytes [16 MiB]: a connection with more unsent bytes is cut off (it catches up).
  * - logger [console]: only unexpected errors are logged, never a message or a token;
  *   logErrorsPerMinute [60]: more error lines are counted, not printed.
@@ -88,8 +104,15 @@ function clientAddress(req, trustProxy) {
 export async function startSyncServer({
   port = 0,
   host = '127.0.0.1',
+  db,
   dataDir,
   store: givenStore,
+  writeSecret,
+  writePath = WRITE_PATH,
+  compactEveryMs = 3_600_000,
+  tombstoneRetentionMs = 30 * 86_400_000,
+  answerRetentionMs = 30 * 86_400_000,
+  feedPollMs = 1000,
   authorize,
   authenticate,
   validate,
@@ -109,8 +132,6 @@ export async function startSyncServer({
   maxBufferedBytes = 16 << 20,
   idFields,
   dropBeforeAck,
-  snapshotEvery,
-  fsync,
   logger: givenLogger = console,
   logErrorsPerMinute = 60,
   maxJsonDepth = 64,
@@ -127,7 +148,7 @@ export async function startSyncServer({
 } = {}) {
   const logger = throttledLogger(givenLogger, { perMinute: logErrorsPerMinute });
   const admission = new ConnectionCounter({ maxConnections, maxPerAddress: maxConnectionsPerAddress });
-  const store = givenStore ?? new SyncStore({ dataDir, idFields, snapshotEvery, fsync });
+  const store = givenStore ?? (await openStore({ db: db ?? dataDir, idFields }));
   let failAcks = 0;
   let closing = null;
   const ctx = {
@@ -166,6 +187,19 @@ export async function startSyncServer({
   };
   const { conns } = ctx;
   const handleRest = createRestHandler(ctx, { prefix: restPrefix });
+  // Every committed change, from this instance or another, reaches the connections through the
+  // feed, in cursor order (feed.js).
+  ctx.feed = new ChangeFeed(store, {
+    onChange: (change) => broadcast(ctx, change),
+    onError: (err) => logger?.error?.('syncore sync server: change feed:', err),
+    pollMs: feedPollMs,
+  });
+  try {
+    await ctx.feed.start();
+  } catch (err) {
+    if (!givenStore) await store.close();
+    throw err;
+  }
 
   // ws itself only guards against absurd frames (it closes with 1009 without a word); frames
   // between maxMessageBytes and that bound get a proper error too_large first.
@@ -179,11 +213,37 @@ export async function startSyncServer({
   const httpServer =
     givenServer ??
     createServer({ headersTimeout: headersTimeoutMs, requestTimeout: Math.max(headersTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) }, async (req, res) => {
+      if (handleWrite(req, res)) return;
       if (rest && (await handleRest(req, res))) return;
       const body = `syncore sync server: connect a WebSocket to ${path}\n`;
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Upgrade: 'websocket' });
       res.end(body);
     });
+
+  /** Serves POST writePath when writeSecret is set; false: not ours (for an attached server). */
+  function handleWrite(req, res) {
+    if (!writeSecret || closing) return false;
+    let pathname;
+    try {
+      pathname = new URL(req.url, 'http://localhost').pathname;
+    } catch {
+      return false;
+    }
+    if (pathname !== writePath) return false;
+    handleWriteRequest(ctx, req, res, { secret: writeSecret, maxBytes: maxMessageBytes }).catch((err) => {
+      logger?.error?.('syncore sync server: write endpoint:', err);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+    return true;
+  }
+
+  const compactor =
+    compactEveryMs > 0
+      ? setInterval(() => {
+          store.compact({ tombstoneRetentionMs, answerRetentionMs }).catch((err) => logger?.error?.('syncore sync server: compaction:', err));
+        }, compactEveryMs)
+      : null;
+  compactor?.unref();
 
   function rejectUpgrade(socket, status, message = STATUS_CODES[status]) {
     const body = `${message}\n`;
@@ -302,16 +362,28 @@ export async function startSyncServer({
       }
       return n;
     },
+    /** A server-side write (write.js): same checks, versions, cursor and fan-out as a push. */
+    write(collection, value, options) {
+      if (closing) return Promise.reject(new Error('the server is closing'));
+      return serverWrite(ctx, collection, value, options);
+    },
+    /** Serves the write endpoint on an attached server: call from its request handler. */
+    handleWrite,
+    /** Bounded history now (see store.compact); also runs every compactEveryMs. */
+    compact(options = {}) {
+      return store.compact({ tombstoneRetentionMs, answerRetentionMs, ...options });
+    },
     /** The next `count` pushes (from any connection) are applied, then the connection is
      * dropped before the push_result goes out: a lost ack. */
     failNextAck(count = 1) {
       failAcks += count;
     },
-    /** Closes every connection (1001), detaches or closes the http server, closes the store
-     * (with a snapshot unless snapshot: false, which simulates a crash). */
-    close({ snapshot = true } = {}) {
+    /** Closes every connection (1001), detaches or closes the http server, stops the feed and
+     * closes the store (unless it was given). Every answered push was committed already. */
+    close() {
       closing ??= (async () => {
         if (sweep) clearInterval(sweep);
+        if (compactor) clearInterval(compactor);
         httpServer.off('upgrade', onUpgrade);
         const open = [...conns];
         await Promise.race([
@@ -331,7 +403,8 @@ export async function startSyncServer({
         wss.close();
         // Let queued handlers finish before the store goes away.
         await Promise.all(open.map((conn) => conn.queue));
-        if (!givenStore) store.close({ snapshot });
+        await ctx.feed.close();
+        if (!givenStore) await store.close();
         if (ownServer) {
           await new Promise((resolve) => {
             httpServer.close(() => resolve());

@@ -65,3 +65,29 @@ export async function removalsAfterRegrant(store, conn, oldAuth) {
   }
   return out;
 }
+
+// ---- the state before a change, for live removals ----
+// An instance knows the previous state of the changes it applies itself (push.js); the change
+// feed (feed.js) delivers them after commit, so they wait here, keyed by entity and version.
+// Bounded: entries of transactions that rolled back, or of changes another instance's feed
+// delivers, never grow it past PREVIOUS_LIMIT (the oldest go first).
+const PREVIOUS_LIMIT = 10_000;
+const previousKey = (c) => `${c.collection}\u0000${c.id}\u0000${c.version}`;
+
+export function rememberPrevious(ctx, change, previous) {
+  ctx.previousStates ??= new Map();
+  const states = ctx.previousStates;
+  states.set(previousKey(change), previous ?? null);
+  if (states.size > PREVIOUS_LIMIT) states.delete(states.keys().next().value);
+}
+
+/** The remembered previous state of a change (and forgets it), or undefined when unknown. */
+export function takePrevious(ctx, change) {
+  const states = ctx.previousStates;
+  if (!states) return undefined;
+  const key = previousKey(change);
+  if (!states.has(key)) return undefined;
+  const previous = states.get(key);
+  states.delete(key);
+  return previous;
+}

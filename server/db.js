@@ -1,0 +1,103 @@
+// The two databases the store runs on, behind one small interface:
+//   { kind: 'postgres' | 'pglite', query(text, params) -> { rows }, transaction(fn(q)) -> fn's
+//     result (committed before it resolves; rolled back when fn throws),
+//     listen(channel, onNotify) -> unlisten() | null, close() }
+//
+// openDatabase(target):
+//   'postgres://…' | 'postgresql://…'  PostgreSQL through `pg` (a connection pool);
+//   a folder path                       PGlite (embedded PostgreSQL, on disk in that folder);
+//   undefined | 'memory://'             PGlite in memory (tests).
+// `pg` and `@electric-sql/pglite` are imported only when used: the server's optional peers.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const isPostgresUrl = (target) => typeof target === 'string' && /^postgres(ql)?:\/\//.test(target);
+
+export async function openDatabase(target, { poolSize = 10 } = {}) {
+  if (isPostgresUrl(target)) return openPostgres(target, poolSize);
+  return openPGlite(target && target !== 'memory://' ? target : null);
+}
+
+async function openPostgres(url, poolSize) {
+  const { default: pg } = await import('pg');
+  // bigint columns (cursors, versions) as numbers: they stay far below 2^53.
+  const types = { getTypeParser: (oid, format) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  pool.on('error', () => {}); // an idle client's connection dropped: the pool replaces it
+  let listener = null;
+  const handlers = new Map();
+  return {
+    kind: 'postgres',
+    query: (text, params) => pool.query(text, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: (text, params) => client.query(text, params) });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    /** LISTEN on a dedicated connection; onError(err) when that connection is lost. */
+    async listen(channel, onNotify, onError) {
+      if (!listener) {
+        listener = new pg.Client({ connectionString: url, types });
+        listener.on('notification', (n) => handlers.get(n.channel)?.(n.payload));
+        listener.on('error', (err) => onError?.(err));
+        await listener.connect();
+      }
+      handlers.set(channel, onNotify);
+      await listener.query(`LISTEN ${channel}`);
+      return true;
+    },
+    async close() {
+      await listener?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}
+
+// initdb inside PGlite costs seconds; a fresh database is loaded from a template dump made once
+// (kept in the temp folder across processes, keyed by the PGlite version).
+let templatePromise = null;
+async function pgliteTemplate(PGlite) {
+  templatePromise ??= (async () => {
+    let version = 'unknown';
+    try {
+      const pkgUrl = new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url);
+      version = JSON.parse(readFileSync(pkgUrl, 'utf8')).version;
+    } catch {}
+    const file = join(tmpdir(), `syncore-pglite-template-${version}.tar`);
+    if (existsSync(file)) return new Blob([readFileSync(file)]);
+    const fresh = await PGlite.create();
+    const dump = await fresh.dumpDataDir('none');
+    await fresh.close();
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    renameSync(tmp, file);
+    return dump;
+  })();
+  return templatePromise;
+}
+
+async function openPGlite(dir) {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const fresh = !dir || !existsSync(dir) || readdirSync(dir).length === 0;
+  if (dir) mkdirSync(dir, { recursive: true });
+  const options = fresh ? { loadDataDir: await pgliteTemplate(PGlite) } : {};
+  const db = dir ? await PGlite.create(dir, options) : await PGlite.create(options);
+  // PGlite is one connection: transactions are serialised by it (db.transaction holds its lock).
+  return {
+    kind: 'pglite',
+    query: (text, params) => db.query(text, params),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (text, params) => tx.query(text, params) })),
+    listen: async () => false, // one process per PGlite: local commits wake the feed directly
+    close: () => db.close(),
+  };
+}
