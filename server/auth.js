@@ -44,8 +44,9 @@ export function tokenTable(table) {
  * with the rules bound to it. `authenticate` may be async; null / undefined / a throw: unauthorized.
  */
 export function grantFromUser(authenticate, rules = {}) {
-  return async ({ token, clientId }) => {
-    const user = await authenticate(token, { clientId });
+  return async ({ token, clientId, actor }) => {
+    // A server-side write names its actor itself (trusted server code, no token).
+    const user = actor ? { ...actor, id: actor.id ?? actor.userId } : await authenticate(token, { clientId });
     if (!user || typeof user !== 'object') return null;
     const userId = user.id ?? user.userId ?? null;
     return {

@@ -170,21 +170,15 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
     const limit = Math.min(Number(url.searchParams.get('limit') ?? options.defaultSyncLimit), options.maxSyncLimit);
     if (!Number.isInteger(since) || since < 0 || !Number.isInteger(limit) || limit < 1) throw new HttpError(400, 'cursor and limit must be integers');
     const conn = { auth, subs: initialSubscriptions([collection]) };
-    const changes = [];
-    let more = false;
-    let last = since;
-    const filter = (c) => c === collection && canReadEntity({ auth }, c, undefined);
-    for await (const stored of store.changesAfter(since, { compact: options.compactCatchUp, filter })) {
-      const change = catchUpView(conn, stored, since);
-      if (!change) continue;
-      if (changes.length >= limit) {
-        more = true;
-        break;
-      }
-      changes.push(change);
-      last = change.cursor;
-    }
-    return reply(res, 200, { changes, cursor: more ? last : Math.max(since, await store.cursor), more });
+    const chunk = await store.changesSince(since, {
+      limit,
+      compact: options.compactCatchUp,
+      collections: [collection],
+      filter: (c) => c === collection && canReadEntity({ auth }, c, undefined),
+    });
+    // Row level, as in catch-up: the change, a removal, or nothing (the chunk's cursor stands).
+    const changes = chunk.changes.map((c) => catchUpView(conn, c, since)).filter(Boolean);
+    return reply(res, 200, { changes, cursor: chunk.cursor, more: chunk.more });
   }
 
   return async function handleRest(req, res) {

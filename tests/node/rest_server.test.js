@@ -96,7 +96,8 @@ describe('REST endpoints', () => {
     const live = await ws.next('entity_created');
     assert.equal(live.data.owner, 'bo', 'the WebSocket client got the REST write it may read');
     const page = await call(srv, '/todos/?cursor=0&limit=2');
-    assert.deepEqual([page.body.changes.length, page.body.more], [2, true]);
+    // limit bounds the changes scanned; rows ann may not read are left out of them (from 0).
+    assert.deepEqual([page.body.changes.length <= 2, page.body.more, page.body.cursor], [true, true, 2]);
     const rest = await call(srv, `/todos/?cursor=${page.body.cursor}`);
     assert.equal(rest.body.more, false);
     const all = [...page.body.changes, ...rest.body.changes];
