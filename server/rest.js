@@ -106,6 +106,14 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
     return { key, clientId };
   }
 
+  /** One mutation through push.js's checks, applied and fanned out; resolves to its result. */
+  async function applyOne(actor, build) {
+    const changes = [];
+    const result = await processMutation(ctx, actor, await build((c, i) => store.get(c, i)), changes);
+    for (const { change, previous } of changes) broadcast(ctx, change, null, previous);
+    return result;
+  }
+
   async function write(req, res, auth, collection, id) {
     const body = req.method === 'DELETE' ? null : await readBody(req, options.maxMessageBytes);
     let data = null;
@@ -122,32 +130,34 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
     const base = ifMatch(req);
     const idField = typeof store.idField === 'function' ? store.idField(collection) : 'id';
     const ts = { wall: Date.now(), counter: 0, node: clientId };
+    const mergePatchBody = /merge-patch/i.test(req.headers['content-type'] ?? '');
     let mutation;
-    if (req.method === 'POST') {
-      const given = data[idField];
-      const kept = given != null && !(typeof given === 'string' && given.startsWith('tmp-'));
-      const tmp = `tmp-${randomUUID()}`;
-      mutation = { key, collection, id: kept ? given : tmp, kind: 'create', data: kept ? data : { ...data, [idField]: tmp }, baseVersion: -1, ts };
-    } else {
-      const current = await store.get(collection, id);
+    // Built from what the store holds when the write is applied (get: the store's or its
+    // transaction's), so a full-object PUT replaces exactly the version it read.
+    const build = async (get) => {
+      if (req.method === 'POST') {
+        const given = data[idField];
+        const kept = given != null && !(typeof given === 'string' && given.startsWith('tmp-'));
+        const tmp = `tmp-${randomUUID()}`;
+        mutation = { key, collection, id: kept ? given : tmp, kind: 'create', data: kept ? data : { ...data, [idField]: tmp }, baseVersion: -1, ts };
+        return mutation;
+      }
+      const current = await get(collection, id);
       const live = current && !current.deleted ? current : null;
       const baseVersion = base ?? live?.version ?? 0;
-      const mergePatchBody = /merge-patch/i.test(req.headers['content-type'] ?? '');
       if (req.method === 'DELETE') mutation = { key, collection, id, kind: 'delete', data: null, baseVersion, ts };
       else if (req.method === 'PATCH' || mergePatchBody) mutation = { key, collection, id, kind: 'update', data, baseVersion, ts };
       else if (!live && base === undefined) mutation = { key, collection, id, kind: 'create', data: { ...data, [idField]: id }, baseVersion: -1, ts };
       else mutation = { key, collection, id, kind: 'update', data: replacementPatch(live?.data ?? {}, { ...data, [idField]: live?.id ?? id }), baseVersion, ts };
-    }
-    const conn = { clientId, userId: auth.userId, auth };
-    const changes = [];
+      return mutation;
+    };
     let result;
     try {
-      result = await processMutation(ctx, conn, mutation, changes);
+      result = await applyOne({ clientId, userId: auth.userId, auth }, build);
     } catch (err) {
       logger?.error?.('syncore sync server: REST write failed:', err);
       throw new HttpError(503, 'the server could not apply this now', {}, { 'Retry-After': '1' });
     }
-    for (const { change, previous } of changes) broadcast(ctx, change, null, previous);
     if (result.status === 'ok') {
       const headers = { ETag: `"${result.version}"` };
       if (mutation.kind === 'delete') return reply(res, 200, { [idField]: result.id ?? id, version: result.version }, headers);
