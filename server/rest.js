@@ -19,10 +19,9 @@
 // readable), 401 (class auth), 403 (forbidden), 413 (too large), 422 (validation), 503 (transient).
 import { randomUUID } from 'node:crypto';
 import { runAuthorize, canReadEntity, expired } from './auth.js';
-import { broadcast } from './changes.js';
 import { jsonDepth } from './limits.js';
 import { isPlainObject } from './mutation.js';
-import { processMutation } from './push.js';
+import { applyMutations } from './push.js';
 import { initialSubscriptions } from './subscriptions.js';
 import { catchUpView } from './visibility.js';
 
@@ -106,12 +105,11 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
     return { key, clientId };
   }
 
-  /** One mutation through push.js's checks, applied and fanned out; resolves to its result. */
+  /** One mutation through push.js's checks in one transaction, fanned out; resolves to its result. */
   async function applyOne(actor, build) {
-    const changes = [];
-    const result = await processMutation(ctx, actor, await build((c, i) => store.get(c, i)), changes);
-    for (const { change, previous } of changes) broadcast(ctx, change, null, previous);
-    return result;
+    const { results, changes } = await applyMutations(ctx, actor, [(tx) => build((c, i) => tx.get(c, i))]);
+    if (changes.length) await ctx.feed.pump();
+    return results[0];
   }
 
   async function write(req, res, auth, collection, id) {
