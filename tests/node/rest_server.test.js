@@ -63,7 +63,7 @@ describe('REST endpoints', () => {
     const first = await call(srv, '/todos/', { method: 'POST', body: { title: 'once' }, headers: { 'Idempotency-Key': 'dev1:1' } });
     const again = await call(srv, '/todos/', { method: 'POST', body: { title: 'once' }, headers: { 'Idempotency-Key': 'dev1:1' } });
     assert.deepEqual(again, first);
-    assert.equal(srv.store.cursor, 1);
+    assert.equal(await srv.store.cursor, 1);
     const stolen = await call(srv, '/todos/', { method: 'POST', token: 'bo', body: { title: 'x' }, headers: { 'Idempotency-Key': 'dev1:1' } });
     assert.equal(stolen.status, 403);
   });
@@ -74,7 +74,7 @@ describe('REST endpoints', () => {
     assert.equal((await call(srv, '/todos/', { method: 'POST', token: 'nope', body: {} })).status, 401);
     assert.equal((await call(srv, '/todos/', { method: 'POST', token: 'viewer', body: { t: 1 } })).status, 403);
     assert.equal((await call(srv, '/todos/?access_token=ann')).status, 400);
-    assert.equal(srv.store.cursor, 0);
+    assert.equal(await srv.store.cursor, 0);
   });
 
   test('limits: a body over maxMessageBytes -> 413, nested too deep -> 422, not JSON -> 400', T, async (t) => {
@@ -127,7 +127,7 @@ describe('the REST adapter against the server', () => {
       const { id } = await todos.create({ title: 'milk', note: 'x' }).result;
       assert.equal((await todos.patch(id, { title: 'oat milk', note: null }).result).status, 'acked');
       assert.deepEqual((await call(srv, `/todos/${id}/`)).body, { id, title: 'oat milk' });
-      assert.equal(srv.store.get('todos', id).version, 2);
+      assert.equal((await srv.store.get('todos', id)).version, 2);
       const methods = seen.filter((s) => !s.startsWith('GET'));
       const expected = { PUT: 'PUT application/merge-patch+json', PATCH: 'PATCH application/merge-patch+json', 'PUT-full': 'PUT application/json' };
       assert.equal(methods[1], expected[updateMethod]);
@@ -135,7 +135,7 @@ describe('the REST adapter against the server', () => {
       t.after(() => b.close());
       await untilClient(b, () => b.collection('todos').get(id)?.title === 'oat milk', 'b pulled it');
       await todos.delete(id).result;
-      assert.equal(srv.store.get('todos', id).deleted, true);
+      assert.equal((await srv.store.get('todos', id)).deleted, true);
       b.sync();
       await untilClient(b, () => !b.collection('todos').get(id), 'b pulled the delete');
     });
@@ -156,10 +156,10 @@ describe('the REST adapter against the server', () => {
     const edit = a.collection('todos').patch(id, { title: 'by ann' });
     await edit.result.catch(() => {});
     await untilClient(a, () => conflicts.length > 0 || a.collection('todos').get(id)?.title !== 'by ann', 'the conflict was handled');
-    const server = srv.store.get('todos', id);
+    const server = await srv.store.get('todos', id);
     assert.ok(server.version >= 2);
     // Whatever the strategy decided, the client now agrees with what the server holds (or pushes on top of it).
     await untilClient(a, () => a.status.pending === 0, 'settled');
-    assert.equal(a.collection('todos').get(id).title, srv.store.get('todos', id).data.title);
+    assert.equal(a.collection('todos').get(id).title, (await srv.store.get('todos', id)).data.title);
   });
 });

@@ -52,7 +52,7 @@ describe('depth', () => {
     assert.match(r.results[0].message, /deeper than 64/);
     c.send(frame); // a retry gets the stored answer
     assert.deepEqual((await c.next('push_result')).results[0], r.results[0]);
-    assert.equal(srv.store.cursor, 0);
+    assert.equal(await srv.store.cursor, 0);
     assert.deepEqual(srv.lines, [], 'an attacker cannot make the server log');
     await c.roundTrip();
   });
