@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSyncServer } from '../../server/sync_server.js';
 import { jwtAuthenticate } from '../../server/jwt.js';
+import { startPostgres } from '../support/postgres.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -54,17 +55,17 @@ function runSuite(env) {
   });
 }
 
-// The stores the reference server runs the suite on. (The SQL stores of issue 13 join this list:
-// PGlite in a temp dir, PostgreSQL through tests/support/postgres.js.)
+// The stores the reference server runs the suite on: PGlite in memory, PGlite in a folder, and a
+// throwaway PostgreSQL cluster (tests/support/postgres.js).
 const JWT_SECRET = 'conformance-secret-of-at-least-32-bytes';
 const STATIC_TOKENS = {
   SYNC_TOKENS: JSON.stringify({ writer: 'conf-token-writer', other: 'conf-token-other', reader: 'conf-token-reader', expired: 'conf-token-expired' }),
 };
 const STORES = [
-  { name: 'in-memory store', deflate: false, open: () => ({ options: {}, cleanup() {} }) },
+  { name: 'PGlite in memory', deflate: false, open: () => ({ options: {}, cleanup() {} }) },
   {
     // The same contract with JWTs: tokens signed by a SYNC_TOKENS_MODULE, verified by jose.
-    name: 'in-memory store, JWT tokens',
+    name: 'PGlite in memory, JWT tokens',
     deflate: false,
     open: () => ({
       options: { authenticate: jwtAuthenticate({ secret: JWT_SECRET }) },
@@ -73,11 +74,19 @@ const STORES = [
     }),
   },
   {
-    name: 'on-disk store',
+    name: 'PGlite on disk',
     deflate: true,
     open: () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'syncore-conformance-'));
       return { options: { dataDir }, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    deflate: false,
+    open: async () => {
+      const pg = await startPostgres({ fsync: false });
+      return { options: { db: await pg.createDatabase() }, cleanup: () => pg.stop() };
     },
   },
 ];
