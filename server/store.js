@@ -175,6 +175,12 @@ export class SyncStore {
     return rows[0].user_id;
   }
 
+  /** How many changes the log holds (what compaction left). */
+  async changeCount() {
+    const { rows } = await this.#db.query('SELECT count(*)::int AS n FROM syncore_changes');
+    return Number(rows[0].n);
+  }
+
   /** The change log after `cursor` (what compaction left), ascending, in the server's form. */
   async changeLog(cursor = 0) {
     const { rows } = await this.#db.query(`SELECT ${CHANGE_COLUMNS} FROM syncore_changes WHERE cursor > $1 ORDER BY cursor`, [cursor]);

@@ -8,24 +8,28 @@ export const COLLECTIONS = ['students', 'scores'];
 /**
  * Fills an empty store with the seed: 8 students and one score entity per student and assessment
  * (8 × 4), each a logged change like any other. Does nothing when the store has any student.
- * Returns the number of entities created.
+ * Resolves to the number of entities created.
  */
-export function seedGradebook(store) {
-  if (store.list('students', { includeDeleted: true }).length > 0) return 0;
-  let n = 0;
-  const apply = (collection, id, data) => {
-    const { result } = store.apply({ key: `seed:${++n}`, collection, kind: 'create', id, data, baseVersion: 0, ts: null });
-    if (result.status !== 'ok') throw new Error(`seeding ${collection}/${id} failed: ${JSON.stringify(result)}`);
-  };
-  for (const s of SEED_STUDENTS) apply('students', s.id, { id: s.id, name: s.name, class: s.class });
-  for (const s of SEED_STUDENTS) {
-    for (const a of ASSESSMENTS) {
-      const id = scoreId(s.id, a.id);
-      const data = { id, studentId: s.id, assessment: a.id };
-      if (s.scores[a.id] !== undefined) data.score = s.scores[a.id];
-      apply('scores', id, data);
+export async function seedGradebook(store) {
+  if ((await store.list('students', { includeDeleted: true })).length > 0) return 0;
+  // One transaction: a crash mid-seed leaves an empty store (seeded again), never half a class.
+  const { value: n } = await store.transaction(async (tx) => {
+    let count = 0;
+    const apply = async (collection, id, data) => {
+      const { result } = await tx.apply({ key: `seed:${++count}`, collection, kind: 'create', id, data, baseVersion: 0, ts: null });
+      if (result.status !== 'ok') throw new Error(`seeding ${collection}/${id} failed: ${JSON.stringify(result)}`);
+    };
+    for (const s of SEED_STUDENTS) await apply('students', s.id, { id: s.id, name: s.name, class: s.class });
+    for (const s of SEED_STUDENTS) {
+      for (const a of ASSESSMENTS) {
+        const id = scoreId(s.id, a.id);
+        const data = { id, studentId: s.id, assessment: a.id };
+        if (s.scores[a.id] !== undefined) data.score = s.scores[a.id];
+        await apply('scores', id, data);
+      }
     }
-  }
+    return count;
+  });
   return n;
 }
 

@@ -88,13 +88,13 @@ const readTable = (win) =>
   win.page.$$eval('input.score-input', (inputs) => Object.fromEntries(inputs.map((i) => [i.dataset.testid, i.value])));
 
 /** The same from the server's store. */
-function serverTable() {
+async function serverTable() {
   const out = {};
-  for (const { data } of demo.store.list('scores')) out[cellId(data.studentId, data.assessment)] = typeof data.score === 'number' ? String(data.score) : '';
+  for (const { data } of (await demo.store.list('scores'))) out[cellId(data.studentId, data.assessment)] = typeof data.score === 'number' ? String(data.score) : '';
   return out;
 }
 
-const serverScore = (id) => demo.store.get('scores', id)?.data.score;
+const serverScore = async (id) => (await demo.store.get('scores', id))?.data.score;
 
 /** Waits until the page shows exactly `expected` (cell id -> text). */
 async function waitForTable(win, expected, what) {
@@ -168,7 +168,7 @@ async function toggleOffline(win, offline) {
 
 /** Both pages show the server's store, cell for cell, and the same running grades. */
 async function assertConverged(what) {
-  const expected = serverTable();
+  const expected = await serverTable();
   assert.equal(Object.keys(expected).length, 32, '8 students × 4 assessments on the server');
   await waitForTable(A, expected, what);
   await waitForTable(B, expected, what);
@@ -181,7 +181,7 @@ async function assertConverged(what) {
 
 test('both windows load the gradebook the server seeded', T, async () => {
   assert.equal(demo.seeded, 40, 'the seed: 8 students + 32 scores');
-  assert.equal(demo.store.changeCount, 40);
+  assert.equal((await demo.store.changeCount()), 40);
   for (const win of [A, B]) {
     const wasm = win.page.waitForResponse((res) => res.url().endsWith('/dist/syncore.wasm'));
     await win.page.goto(demo.url);
@@ -208,7 +208,7 @@ test('both windows load the gradebook the server seeded', T, async () => {
 });
 
 test('A edits three scores offline while B edits one of them; back online, both converge', T, async () => {
-  const changesBefore = demo.store.changeCount;
+  const changesBefore = (await demo.store.changeCount());
   const gradeBefore = (await gradeOf(A, 's1')).shown;
   await toggleOffline(A, true);
   await A.page.waitForSelector('[data-testid="offline-notice"]');
@@ -227,13 +227,13 @@ test('A edits three scores offline while B edits one of them; back online, both 
   }
   assert.match(await testId(A.page, 'status-message').textContent(), /Offline — 3 changes will sync/);
   assert.equal(await testId(A.page, cellId('s1', 'quiz')).evaluate((el) => el.closest('td').dataset.mark), 'pending');
-  assert.equal(demo.store.changeCount, changesBefore, 'nothing reached the server');
+  assert.equal((await demo.store.changeCount()), changesBefore, 'nothing reached the server');
 
   // Meanwhile B, online, changes one of the same scores.
   await edit(B, 's1', 'quiz', 55);
   await waitForStatus(B, { pending: 0 });
-  assert.equal(serverScore('s1-quiz'), 55);
-  assert.equal(demo.store.changeCount, changesBefore + 1);
+  assert.equal(await serverScore('s1-quiz'), 55);
+  assert.equal((await demo.store.changeCount()), changesBefore + 1);
   assert.equal(await testId(A.page, cellId('s1', 'quiz')).inputValue(), '70', 'offline A does not see it');
   await screenshot(A, 'offline-edits');
 
@@ -241,10 +241,10 @@ test('A edits three scores offline while B edits one of them; back online, both 
   // The two untouched scores sync; the third was changed on both sides: a manual conflict.
   await waitForStatus(A, { online: true, connection: 'connected', pending: 0, conflicts: 1 });
   await testId(A.page, 'conflict-panel').waitFor();
-  assert.equal(serverScore('s2-lab'), 99);
-  assert.equal(serverScore('s3-essay'), 77.5);
-  assert.equal(serverScore('s1-quiz'), 55, "the conflict waits for A's decision");
-  assert.equal(demo.store.changeCount, changesBefore + 3, "B's edit and A's two");
+  assert.equal(await serverScore('s2-lab'), 99);
+  assert.equal(await serverScore('s3-essay'), 77.5);
+  assert.equal(await serverScore('s1-quiz'), 55, "the conflict waits for A's decision");
+  assert.equal((await demo.store.changeCount()), changesBefore + 3, "B's edit and A's two");
   const table = await assertConverged('after A came back online');
   assert.equal(table['cell-s2-lab'], '99');
   assert.equal(table['cell-s3-essay'], '77.5');
@@ -261,12 +261,12 @@ test('the conflict shows base, mine and theirs; "Keep mine" on A wins on both pa
   assert.equal(await testId(A.page, 'status-message').textContent(), '1 conflict to resolve');
   await screenshot(A, 'conflict');
 
-  const changesBefore = demo.store.changeCount;
+  const changesBefore = (await demo.store.changeCount());
   await conflict.locator('[data-testid="keep-mine"]').click();
   await testId(A.page, 'conflict-panel').waitFor({ state: 'detached' });
   await waitForStatus(A, { connection: 'connected', pending: 0, conflicts: 0 });
-  assert.equal(serverScore('s1-quiz'), 70, "A's value won on the server");
-  assert.equal(demo.store.changeCount, changesBefore + 1, 'one change: the resolution');
+  assert.equal(await serverScore('s1-quiz'), 70, "A's value won on the server");
+  assert.equal((await demo.store.changeCount()), changesBefore + 1, 'one change: the resolution');
   const table = await assertConverged('after Keep mine');
   assert.equal(table['cell-s1-quiz'], '70');
   await screenshot(B, 'resolved-b');
@@ -281,7 +281,7 @@ test('A reloaded while offline keeps its pending edits and sends each exactly on
   // Written to IndexedDB before the reload (the client persists every edit before anything else).
   await A.page.evaluate(() => window.gradebook.client.flush());
   const cursorBefore = demo.store.cursor;
-  const changesBefore = demo.store.changeCount;
+  const changesBefore = (await demo.store.changeCount());
 
   // Every WebSocket A opens from now on, and every mutation it pushes through one.
   const sockets = [];
@@ -305,16 +305,16 @@ test('A reloaded while offline keeps its pending edits and sends each exactly on
   }
   assert.equal((await gradeOf(A, 's4')).shown, (await gradeOf(A, 's4')).expected);
   assert.deepEqual(sockets, [], 'a window reloaded offline opens no socket');
-  assert.equal(demo.store.changeCount, changesBefore);
+  assert.equal((await demo.store.changeCount()), changesBefore);
   await screenshot(A, 'reload-offline');
 
   await toggleOffline(A, false);
   await waitForStatus(A, { online: true, connection: 'connected', pending: 0, conflicts: 0 });
   await testId(A.page, 'outbox-empty').waitFor();
-  for (const [id, value] of Object.entries(edits)) assert.equal(serverScore(id), value, `${id} on the server`);
+  for (const [id, value] of Object.entries(edits)) assert.equal(await serverScore(id), value, `${id} on the server`);
   // Exactly once: three applied changes, one per edit, each from its own key of A's client...
-  assert.equal(demo.store.changeCount, changesBefore + 3, 'three edits, three applied changes');
-  const log = demo.store.changeLog(cursorBefore);
+  assert.equal((await demo.store.changeCount()), changesBefore + 3, 'three edits, three applied changes');
+  const log = (await demo.store.changeLog(cursorBefore));
   assert.deepEqual(log.map((c) => c.id).sort(), Object.keys(edits).sort());
   assert.equal(new Set(log.map((c) => c.origin)).size, 3, 'three distinct idempotency keys');
   assert.ok(log.every((c) => c.origin.startsWith(`${clientId}:`)), 'keys of A (the client id survived the reload)');
@@ -327,7 +327,7 @@ test('A reloaded while offline keeps its pending edits and sends each exactly on
 });
 
 test('a change the server refuses becomes a dead letter; Discard rolls it back', T, async () => {
-  const changesBefore = demo.store.changeCount;
+  const changesBefore = (await demo.store.changeCount());
   // The table refuses 150 itself; a client that skips that check meets the server's validation.
   const input = testId(A.page, cellId('s7', 'lab'));
   await input.fill('150');
@@ -343,14 +343,14 @@ test('a change the server refuses becomes a dead letter; Discard rolls it back',
   assert.match(await testId(A.page, 'dead-letter-s7-lab').textContent(), /number from 0 to 100/);
   assert.equal(await input.inputValue(), '55', 'the refused value is rolled back in the view');
   assert.equal(await input.evaluate((el) => el.closest('td').dataset.mark), 'failed');
-  assert.equal(demo.store.changeCount, changesBefore, 'nothing applied');
+  assert.equal((await demo.store.changeCount()), changesBefore, 'nothing applied');
   await screenshot(A, 'dead-letter');
 
   await testId(A.page, 'dead-letter-s7-lab').locator('[data-testid="discard"]').click();
   await testId(A.page, 'dead-letter-s7-lab').waitFor({ state: 'detached' });
   await waitForStatus(A, { pending: 0, failed: 0 });
   await testId(A.page, 'outbox-empty').waitFor();
-  assert.equal(serverScore('s7-lab'), 55);
+  assert.equal(await serverScore('s7-lab'), 55);
   await assertConverged('after the discard');
 });
 

@@ -191,13 +191,13 @@ async function write(p, prefix, count) {
 }
 
 const sorted = (obj) => Object.fromEntries(Object.entries(obj).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
-const serverList = () => sorted(Object.fromEntries(sync.store.list('todos').map(({ data }) => [data.title, data.n])));
+const serverList = async () => sorted(Object.fromEntries((await sync.store.list('todos')).map(({ data }) => [data.title, data.n])));
 
 /** Waits until the server holds every expected title and page p shows exactly the server's state. */
 async function converged(p, what) {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const server = serverList();
+    const server = (await serverList());
     const view = sorted(await evaluate(p, () => window.tab.list()));
     const pending = await evaluate(p, () => window.tab.client.status.pending);
     if (Object.keys(server).length === expected.size && pending === 0 && JSON.stringify(view) === JSON.stringify(server)) return;
@@ -210,11 +210,11 @@ async function converged(p, what) {
 }
 
 /** Every expected title was created on the server exactly once, and nothing else. */
-function assertExactlyOnce(what) {
+async function assertExactlyOnce(what) {
   const creates = new Map();
-  for (const c of sync.store.changeLog(0)) if (c.version === 1) creates.set(c.data.title, (creates.get(c.data.title) ?? 0) + 1);
+  for (const c of (await sync.store.changeLog(0))) if (c.version === 1) creates.set(c.data.title, (creates.get(c.data.title) ?? 0) + 1);
   for (const t of expected) assert.equal(creates.get(t), 1, `${what}: '${t}' created exactly once`);
-  assert.equal(sync.store.list('todos').length, expected.size, `${what}: nothing extra on the server`);
+  assert.equal((await sync.store.list('todos')).length, expected.size, `${what}: nothing extra on the server`);
 }
 
 let A;
@@ -234,7 +234,7 @@ test('two pages of one browser profile: one leader (Web Lock), writes from both 
   await write(B, 'b', 10);
   await converged(A, 'A after writes from both');
   await converged(B, 'B after writes from both');
-  assertExactlyOnce('writes from both pages');
+  await assertExactlyOnce('writes from both pages');
 });
 
 test('the leader page closes with writes queued offline: the follower takes over and sends each once', T, async (t) => {
@@ -244,7 +244,7 @@ test('the leader page closes with writes queued offline: the follower takes over
   // B's writes are durable in the shared outbox once the leader acknowledged them.
   await waitFor(B, () => window.tab.client.core.stats().pending === 0, undefined, "B's writes acknowledged");
   await evaluate(A, () => window.tab.client.flush());
-  assert.equal(Object.keys(serverList()).length, 20, 'nothing queued reached the server yet');
+  assert.equal(Object.keys((await serverList())).length, 20, 'nothing queued reached the server yet');
   const closedAt = Date.now();
   await closePage(A);
   await waitRole(B, 'leader');
@@ -252,7 +252,7 @@ test('the leader page closes with writes queued offline: the follower takes over
   await converged(B, 'B after the handoff');
   // Figures for RELIABILITY.md (not asserted: no timing assertions in npm test).
   t.diagnostic(`close handoff: leader after ${electedAt - closedAt} ms, 10 queued writes on the server after ${Date.now() - closedAt} ms`);
-  assertExactlyOnce('after the leader page closed');
+  await assertExactlyOnce('after the leader page closed');
 });
 
 test('a frozen leader page hands off; resumed, it writes through the new leader', T, async (t) => {
@@ -270,7 +270,7 @@ test('a frozen leader page hands off; resumed, it writes through the new leader'
   await write(B, 'b-resumed', 5);
   await converged(B, 'B after resuming');
   await converged(C, 'C after B resumed');
-  assertExactlyOnce('after the freeze');
+  await assertExactlyOnce('after the freeze');
   // The frozen leader closed its socket as it froze; the server may take a moment to see it.
   const deadline = Date.now() + 5000;
   while (sync.connections().length !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -6,7 +6,10 @@
 //
 //   node tests/load/load.js [--clients 200] [--seconds 30] [--group 20] [--workers 2]
 //                           [--interval-ms 1000] [--entities 5] [--drop-ack-every 0]
-//                           [--duplicate-pushes] [--memory-store] [--json]
+//                           [--duplicate-pushes] [--memory-store] [--postgres] [--json]
+//
+// The store: PGlite in a temporary folder; --memory-store: PGlite in memory; --postgres: a
+// throwaway PostgreSQL cluster (tests/support/postgres.js), started and removed by the run.
 //
 // Every client writes its own `entities` entities (creates, then patches of one at random) every
 // intervalMs ±50 %. Clients come in groups of `group` sharing one collection, so each change is
@@ -23,6 +26,7 @@ import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startPostgres } from '../support/postgres.js';
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 
@@ -51,10 +55,20 @@ function once(emitter, pred) {
   });
 }
 
-export async function runLoad({ clients = 200, seconds = 30, group = 20, workers = 2, intervalMs = 1000, entities = 5, seed = 1, memoryStore = false, dropAckEvery = 0, duplicatePushes = false } = {}) {
+export async function runLoad({ clients = 200, seconds = 30, group = 20, workers = 2, intervalMs = 1000, entities = 5, seed = 1, memoryStore = false, postgres = false, dropAckEvery = 0, duplicatePushes = false } = {}) {
+  const cluster = postgres ? await startPostgres() : null;
+  try {
+    const db = cluster ? await cluster.createDatabase() : undefined;
+    return await runLoadOn({ clients, seconds, group, workers, intervalMs, entities, seed, memoryStore, postgres, dropAckEvery, duplicatePushes, db });
+  } finally {
+    await cluster?.stop();
+  }
+}
+
+async function runLoadOn({ clients, seconds, group, workers, intervalMs, entities, seed, memoryStore, postgres, dropAckEvery, duplicatePushes, db }) {
   const t0 = Date.now();
   const hardDeadline = t0 + (seconds + 120) * 1000;
-  const server = fork(here('./server_child.js'), [], { env: { ...process.env, LOAD_DROP_ACK_EVERY: String(dropAckEvery), ...(memoryStore ? { LOAD_MEMORY_STORE: '1' } : {}) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const server = fork(here('./server_child.js'), [], { env: { ...process.env, LOAD_DROP_ACK_EVERY: String(dropAckEvery), ...(memoryStore ? { LOAD_MEMORY_STORE: '1' } : {}), ...(db ? { LOAD_DB: db } : {}) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pool = [];
   const killer = setTimeout(() => {
     for (const w of pool) w.terminate();
@@ -107,7 +121,7 @@ export async function runLoad({ clients = 200, seconds = 30, group = 20, workers
     const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
     const pushSeconds = (drainedAt - (until - seconds * 1000)) / 1000;
     const report = {
-      command: `node tests/load/load.js --clients ${clients} --seconds ${seconds} --group ${group} --workers ${workers} --interval-ms ${intervalMs} --entities ${entities}${dropAckEvery ? ` --drop-ack-every ${dropAckEvery}` : ''}${duplicatePushes ? ' --duplicate-pushes' : ''}${memoryStore ? ' --memory-store' : ''}`,
+      command: `node tests/load/load.js --clients ${clients} --seconds ${seconds} --group ${group} --workers ${workers} --interval-ms ${intervalMs} --entities ${entities}${dropAckEvery ? ` --drop-ack-every ${dropAckEvery}` : ''}${duplicatePushes ? ' --duplicate-pushes' : ''}${memoryStore ? ' --memory-store' : ''}${postgres ? ' --postgres' : ''}`,
       clients,
       group,
       workers,
@@ -185,6 +199,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       'drop-ack-every': { type: 'string', default: '0' },
       'duplicate-pushes': { type: 'boolean', default: false },
       'memory-store': { type: 'boolean', default: false },
+      postgres: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -196,6 +211,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     intervalMs: Number(values['interval-ms']),
     entities: Number(values.entities),
     memoryStore: values['memory-store'],
+    postgres: values.postgres,
     dropAckEvery: Number(values['drop-ack-every']),
     duplicatePushes: values['duplicate-pushes'],
   });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { startSyncServer } from '../../server/sync_server.js';
 import { digestOf } from './digest.js';
 
-const dataDir = process.env.LOAD_MEMORY_STORE ? undefined : mkdtempSync(join(tmpdir(), 'syncore-load-'));
+// LOAD_DB: a PostgreSQL URL; LOAD_MEMORY_STORE=1: PGlite in memory; else PGlite in a temp folder.
+const dataDir = process.env.LOAD_DB || process.env.LOAD_MEMORY_STORE ? undefined : mkdtempSync(join(tmpdir(), 'syncore-load-'));
 // LOAD_DROP_ACK_EVERY=n: every n-th push is applied but its connection is dropped before the
 // push_result (a lost ack): the client reconnects and pushes the same keys again.
 const dropEvery = Number(process.env.LOAD_DROP_ACK_EVERY ?? 0);
@@ -18,7 +19,7 @@ let pushes = 0;
 let droppedAcks = 0;
 const dropBeforeAck = dropEvery > 0 ? () => ++pushes % dropEvery === 0 && ++droppedAcks > 0 : undefined;
 // Every load client comes from 127.0.0.1: no per-address cap here.
-const server = await startSyncServer({ dataDir, idleTimeoutMs: 0, dropBeforeAck, maxConnectionsPerAddress: Number.POSITIVE_INFINITY });
+const server = await startSyncServer({ db: process.env.LOAD_DB || dataDir, idleTimeoutMs: 0, dropBeforeAck, maxConnectionsPerAddress: Number.POSITIVE_INFINITY });
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -27,8 +28,8 @@ let markCpu = process.cpuUsage();
 let markAt = Date.now();
 let markCursor = 0;
 
-function report() {
-  const log = server.store.changeLog(0);
+async function report() {
+  const log = (await server.store.changeLog(0));
   // Applications per idempotency key: the change log names the key of every applied mutation.
   const perKey = new Map();
   for (const ch of log) perKey.set(ch.origin, (perKey.get(ch.origin) ?? 0) + 1);
@@ -41,8 +42,8 @@ function report() {
   const cpu = process.cpuUsage(markCpu);
   const digests = {};
   let entities = 0;
-  for (const name of server.store.collectionNames()) {
-    digests[name] = digestOf(server.store.list(name).map((e) => e.data));
+  for (const name of (await server.store.collectionNames())) {
+    digests[name] = digestOf((await server.store.list(name)).map((e) => e.data));
     entities += digests[name].count;
   }
   return {
@@ -71,10 +72,10 @@ process.on('message', async (msg) => {
     peakRss = process.memoryUsage().rss;
     process.send({ type: 'marked' });
   } else if (msg.type === 'report') {
-    process.send(report());
+    process.send(await report());
   } else if (msg.type === 'close') {
     clearInterval(sampler);
-    await server.close({ snapshot: false });
+    await server.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
   }

@@ -35,7 +35,7 @@ test('two clients round-trip online', async (t) => {
   await until(b, () => b.collection('todos').get(id)?.title === 'from a', 'b sees the create');
   b.collection('todos').patch(id, { title: 'edited by b' });
   await until(a, () => a.collection('todos').get(id)?.title === 'edited by b', 'a sees the edit');
-  assert.equal(server.store.get?.('todos', id)?.data?.title ?? 'edited by b', 'edited by b');
+  assert.equal((await server.store.get('todos', id))?.data?.title ?? 'edited by b', 'edited by b');
   assert.equal(a.statusMessage(), 'All changes synced');
 });
 

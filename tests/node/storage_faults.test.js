@@ -120,7 +120,7 @@ test('quota exceeded: reported, memory state intact, writes retried, nothing los
   // The app's view has everything; nothing was sent (durable before sent); the disk has the old state.
   assert.deepEqual(titles(todos.list()), ['before, edited', 'during 1', 'during 2']);
   assert.equal(client.status.pending, 3);
-  assert.deepEqual(titles(server.store.list('todos').map((e) => e.data)), ['before']);
+  assert.deepEqual(titles((await server.store.list('todos')).map((e) => e.data)), ['before']);
   const stored = (await rawDump(indexedDB, 'quota')).filter((r) => r.store === 'entities').map((r) => r.value.data);
   assert.deepEqual(titles(stored), ['before']);
 
@@ -129,7 +129,7 @@ test('quota exceeded: reported, memory state intact, writes retried, nothing los
   await Promise.all([...during, edit].map((m) => m.result));
   await until(client, () => client.status.storageWarning === null && client.status.pending === 0, 'warning cleared, drained');
   await client.flush();
-  assert.deepEqual(titles(server.store.list('todos').map((e) => e.data)), ['before, edited', 'during 1', 'during 2']); // each once
+  assert.deepEqual(titles((await server.store.list('todos')).map((e) => e.data)), ['before, edited', 'during 1', 'during 2']); // each once
   await client.close();
 
   const again = await createSyncClient(options);

@@ -14,10 +14,10 @@ const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 function until(predicate, what, ms = 8000) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const poll = () => {
+    const poll = async () => {
       let ok = false;
       try {
-        ok = predicate();
+        ok = await predicate();
       } catch {
         ok = false;
       }
@@ -56,20 +56,20 @@ function openTab(server, origin, tabs = {}) {
 }
 
 const titles = (client) => Object.fromEntries(client.collection('todos').list().map((t) => [t.title, t.n]));
-const serverTitles = (server) => Object.fromEntries(server.store.list('todos').map(({ data }) => [data.title, data.n]));
+const serverTitles = async (server) => Object.fromEntries((await server.store.list('todos')).map(({ data }) => [data.title, data.n]));
 
 /** Every mutation applied exactly once: one change per title on the server, none lost. */
-function assertExactlyOnce(server, expectedTitles, what) {
-  const log = server.store.changeLog(0);
+async function assertExactlyOnce(server, expectedTitles, what) {
+  const log = (await server.store.changeLog(0));
   const creates = new Map();
   for (const c of log) if (c.version === 1) creates.set(c.data.title, (creates.get(c.data.title) ?? 0) + 1);
   for (const title of expectedTitles) assert.equal(creates.get(title), 1, `${what}: '${title}' created exactly once`);
-  assert.equal(server.store.list('todos').length, expectedTitles.length, `${what}: no extra entity on the server`);
+  assert.equal((await server.store.list('todos')).length, expectedTitles.length, `${what}: no extra entity on the server`);
   assert.equal(new Set(log.map((c) => c.origin)).size, log.length, `${what}: every applied change has its own key`);
 }
 
-const settled = (clients, server, n) => () =>
-  server.store.list('todos').length === n && clients.every((c) => c.status.pending === 0 && c.collection('todos').count() === n);
+const settled = (clients, server, n) => async () =>
+  (await server.store.list('todos')).length === n && clients.every((c) => c.status.pending === 0 && c.collection('todos').count() === n);
 
 test('the fallback election makes one leader; every tab writes, each write lands once, views converge', async (t) => {
   const server = await startSyncServer();
@@ -94,7 +94,7 @@ test('the fallback election makes one leader; every tab writes, each write lands
     });
   }
   await until(settled(tabs, server, expected.length), 'all 15 creates on the server and in every tab');
-  assertExactlyOnce(server, expected, 'creates');
+  await assertExactlyOnce(server, expected, 'creates');
   // One connection for the origin: the leader's.
   assert.equal(server.connections().length, 1);
 
@@ -104,10 +104,10 @@ test('the fallback election makes one leader; every tab writes, each write lands
   const id = follower.collection('todos').list().find((x) => x.title === 't0-0').id;
   assert.ok(!id.startsWith('tmp-'), `the follower sees the server's id (${id})`);
   follower.collection('todos').patch(id, { n: 100 });
-  await until(() => server.store.get('todos', id).data.n === 100, 'the follower edit on the server');
+  await until(async () => (await server.store.get('todos', id)).data.n === 100, 'the follower edit on the server');
   leader.collection('todos').patch(id, { n: 200 });
   await until(() => tabs.every((c) => c.collection('todos').get(id)?.n === 200 && c.status.pending === 0), 'the leader edit everywhere');
-  for (const c of tabs) assert.deepEqual(titles(c), serverTitles(server), 'view equals the server');
+  for (const c of tabs) assert.deepEqual(titles(c), await serverTitles(server), 'view equals the server');
   // Follower status mirrors the leader's connection.
   assert.equal(follower.status.connected, true);
   assert.equal(follower.status.connection, 'connected');
@@ -133,14 +133,14 @@ test('leader closes with forwarded writes still queued offline: the next leader 
   }
   // b's writes are acknowledged by the leader once durable in the shared database.
   await until(() => b.status.pending === 8 && b.core.stats().pending === 0, "b's writes durable in the leader");
-  assert.equal(server.store.list('todos').length, 0, 'nothing reached the server yet');
+  assert.equal((await server.store.list('todos')).length, 0, 'nothing reached the server yet');
   const closedAt = Date.now();
   await a.close(); // the leader tab goes away
   await until(() => b.status.tab === 'leader', 'b elected');
   t.diagnostic(`fallback election (heartbeat 40 ms, resign on close): leader after ${Date.now() - closedAt} ms`);
   await until(settled([b], server, 8), 'everything on the server');
-  assertExactlyOnce(server, expected, 'after handoff');
-  assert.deepEqual(titles(b), serverTitles(server));
+  await assertExactlyOnce(server, expected, 'after handoff');
+  assert.deepEqual(titles(b), await serverTitles(server));
 });
 
 test('a push the leader persisted but never acknowledged is not applied again by the next leader', async (t) => {
@@ -166,11 +166,11 @@ test('a push the leader persisted but never acknowledged is not applied again by
   assert.equal(b.core.stats().pending, 1, 'b got no ack: it will send its edit again');
   await a.close();
   await until(() => b.status.tab === 'leader', 'b elected');
-  await until(() => server.store.get('todos', serverId)?.data.n === 2 && b.status.pending === 0, 'the edits on the server');
+  await until(async () => (await server.store.get('todos', serverId))?.data.n === 2 && b.status.pending === 0, 'the edits on the server');
   // Applied again, b's old edit would now overwrite the later one: n would be 1.
   assert.equal(b.collection('todos').get(serverId).n, 2);
-  assert.equal(server.store.get('todos', serverId).data.n, 2);
-  assertExactlyOnce(server, ['x'], 're-sent after handoff');
+  assert.equal((await server.store.get('todos', serverId)).data.n, 2);
+  await assertExactlyOnce(server, ['x'], 're-sent after handoff');
 });
 
 test('a push the leader never persisted is re-sent to the next leader and applied once', async (t) => {
@@ -195,8 +195,8 @@ test('a push the leader never persisted is re-sent to the next leader and applie
   await until(() => [b, c].some((x) => x.status.tab === 'leader'), 'a new leader');
   t.diagnostic(`fallback election after a silent leader death (heartbeat 40 ms): leader after ${Date.now() - closedAt} ms`);
   await until(settled([b, c], server, 3), 'on the server and in both tabs');
-  assertExactlyOnce(server, ['b0', 'b1', 'b2'], 'after handoff');
-  assert.deepEqual(titles(c), serverTitles(server));
+  await assertExactlyOnce(server, ['b0', 'b1', 'b2'], 'after handoff');
+  assert.deepEqual(titles(c), await serverTitles(server));
 });
 
 test('a frozen leader hands off; its queued edits are not applied twice, its new ones go through the new leader', async (t) => {
@@ -228,10 +228,10 @@ test('a frozen leader hands off; its queued edits are not applied twice, its new
   a.collection('todos').create({ title: 'after-resume', n: 2 });
   b.collection('todos').create({ title: 'from-b', n: 3 });
   await until(settled([a, b], server, 5), 'all on the server and in both tabs');
-  await until(() => server.store.get('todos', id).data.n === 2 && a.collection('todos').get(id)?.n === 2, 'x converged');
-  assertExactlyOnce(server, ['x', 'before-freeze', 'at-freeze', 'after-resume', 'from-b'], 'freeze handoff');
-  assert.deepEqual(titles(a), serverTitles(server));
-  assert.deepEqual(titles(b), serverTitles(server));
+  await until(async () => (await server.store.get('todos', id)).data.n === 2 && a.collection('todos').get(id)?.n === 2, 'x converged');
+  await assertExactlyOnce(server, ['x', 'before-freeze', 'at-freeze', 'after-resume', 'from-b'], 'freeze handoff');
+  assert.deepEqual(titles(a), await serverTitles(server));
+  assert.deepEqual(titles(b), await serverTitles(server));
   assert.equal(server.connections().length, 1, 'one connection: the new leader');
 });
 
