@@ -9,7 +9,7 @@ import { replacementPatch } from '../../server/rest.js';
 import { rawClient } from '../support/raw_client.js';
 import { untilClient } from './helpers.js';
 
-const T = { timeout: 15_000 };
+const T = { timeout: 30_000 };
 
 async function serve(t, options = {}) {
   const srv = await startSyncServer({

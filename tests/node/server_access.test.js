@@ -12,7 +12,7 @@ import { createSyncClient } from '../../js/node.js';
 import { rawClient, creation, update } from '../support/raw_client.js';
 import { untilClient } from './helpers.js';
 
-const T = { timeout: 15_000 };
+const T = { timeout: 30_000 };
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
 const about = (id) => (m) => m.type?.startsWith('entity_') && String(m.id) === String(id);
 

@@ -8,7 +8,7 @@ import { startSyncServer } from '../../server/sync_server.js';
 import { jsonDepth, deeperThan, throttledLogger } from '../../server/limits.js';
 import { rawClient, creation } from '../support/raw_client.js';
 
-const T = { timeout: 15_000 };
+const T = { timeout: 30_000 };
 const deepText = (depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
 async function serve(t, options = {}) {
