@@ -77,7 +77,7 @@ function clientAddress(req, trustProxy) {
  * - maxBatchMutations [1000]: a push with more mutations gets error too_large (nothing applied).
  * - compactCatchUp [true]: sync_response carries only the latest change of each entity.
  * - maxSyncLimit [5000], defaultSyncLimit [500], maxResponseBytes [maxMessageBytes]: chunking.
- * - helloTimeoutMs [10000]; idleTimeoutMs [60000] (pinged at half, dropped at full; 0: off).
+ * - helloTimeoutMs [5000]; idleTimeoutMs [60000] (pinged at half, dropped at full; 0: off).
  * - maxClockDriftMs [60000]: a pushed ts.wall further ahead of the server clock is clamped.
  * - idFields: { collection: 'key' } when the entity id lives in another field than "id".
  * - dropBeforeAck({ clientId, userId, batch, mutations, results }) -> true: for tests, drop the
