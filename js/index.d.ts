@@ -433,6 +433,12 @@ export interface RestTransportOptions {
   idField?: string;
   versionField?: string;
   headers?: Record<string, string>;
+  /** How updates are sent: 'PUT' (merge patch, the default), 'PATCH' (merge patch), 'PUT-full' (the whole object). */
+  updateMethod?: 'PUT' | 'PATCH' | 'PUT-full';
+  /** Pull these collections from GET /api/<collection>/?cursor= (the reference server) when no `pull` is given. */
+  pullCollections?: string[];
+  /** Changes per GET page with pullCollections [500]. */
+  pullLimit?: number;
 }
 
 export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'collections' | 'client'> {

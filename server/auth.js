@@ -1,7 +1,13 @@
 // Who a connection is and what it may do: the authorization hooks and their normalised form.
 //
-// A hook turns the token of a hello (or auth) message into { userId, canRead(collection),
-// canWrite(collection, mutation, current), expiresAt? } or null (unauthorized); `current` is the
+// Two ways to say it:
+// - `authenticate(token) -> user` plus `authorize = { canRead(user, collection, entity?),
+//   canWrite(user, collection, mutation, current) }` (row level: `entity` is { id, version, data };
+//   without it the question is "may this user read anything of the collection?"); see
+//   grantFromUser. A user is { id, expiresAt?, ... }: anything the rules need (groups, roles).
+// - one hook (the older form, kept): `authorize({ token, clientId })` returning the grant itself.
+// A grant is { userId, canRead(collection, entity?), canWrite(collection, mutation, current),
+// expiresAt? } or null (unauthorized); `current` is the
 // entity as the store holds it ({ id, version, data, deleted } or null), for per-entity rules. The token itself is never
 // kept on the connection and never logged: a hook's error is logged with the token blanked out.
 
@@ -33,6 +39,36 @@ export function tokenTable(table) {
   };
 }
 
+/**
+ * The grant hook for `authenticate` + `authorize` (an object of rules): the user the token names,
+ * with the rules bound to it. `authenticate` may be async; null / undefined / a throw: unauthorized.
+ */
+export function grantFromUser(authenticate, rules = {}) {
+  return async ({ token, clientId, actor }) => {
+    // A server-side write names its actor itself (trusted server code, no token).
+    const user = actor ? { ...actor, id: actor.id ?? actor.userId } : await authenticate(token, { clientId });
+    if (!user || typeof user !== 'object') return null;
+    const userId = user.id ?? user.userId ?? null;
+    return {
+      userId: userId == null ? null : String(userId),
+      user,
+      expiresAt: user.expiresAt ?? null,
+      canRead: (collection, entity) => (rules.canRead ? rules.canRead(user, collection, entity) : true),
+      canWrite: (collection, mutation, current) => (rules.canWrite ? rules.canWrite(user, collection, mutation, current) : true),
+    };
+  };
+}
+
+/** The server's hook from its options: `authenticate` (+ rules) or the one-function `authorize`. */
+export function grantHook({ authenticate, authorize }) {
+  if (authenticate) {
+    if (authorize != null && typeof authorize !== 'object') throw new TypeError('with authenticate, authorize is an object of rules { canRead, canWrite }');
+    return grantFromUser(authenticate, authorize ?? {});
+  }
+  if (authorize != null && typeof authorize !== 'function') throw new TypeError('authorize is a function ({ token, clientId }) -> grant, or pass authenticate');
+  return authorize ?? allowEveryone;
+}
+
 /** Text with every occurrence of the secret replaced (for log lines). */
 export function redact(text, secret) {
   const s = String(text);
@@ -54,6 +90,7 @@ export async function runAuthorize(hook, token, clientId, logger) {
   if (!result || typeof result !== 'object') return null;
   return {
     userId: result.userId ?? null,
+    user: result.user ?? null,
     expiresAt: result.expiresAt ?? null,
     canRead: typeof result.canRead === 'function' ? result.canRead.bind(result) : allowAll,
     canWrite: typeof result.canWrite === 'function' ? result.canWrite.bind(result) : allowAll,
@@ -66,6 +103,15 @@ export const expired = (conn) => conn.auth?.expiresAt != null && Date.now() >= c
 export function canRead(conn, collection) {
   try {
     return Boolean(conn.auth.canRead(collection));
+  } catch {
+    return false;
+  }
+}
+
+/** May this connection read this entity ({ id, version, data }) of the collection? A throw denies. */
+export function canReadEntity(conn, collection, entity) {
+  try {
+    return Boolean(conn.auth.canRead(collection)) && Boolean(conn.auth.canRead(collection, entity));
   } catch {
     return false;
   }

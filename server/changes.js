@@ -1,16 +1,13 @@
 // What a connection gets to see of the change log: chunked catch-up (sync_request ->
 // sync_response) and the live fan-out of applied changes (entity_created / _updated / _deleted),
-// both limited to the collections it subscribed to and may read.
-import { canRead, expired } from './auth.js';
+// both limited to what it subscribed to and may read (row level: visibility.js).
+import { expired } from './auth.js';
 import { wireChange } from './store.js';
+import { collectionsOf } from './subscriptions.js';
+import { catchUpView, liveView, removalOf, takePrevious, wantsCollectionChanges } from './visibility.js';
 import { closeConn, sendError, sendRaw } from './wire.js';
 
 const CHANGE_TYPES = { create: 'entity_created', update: 'entity_updated', delete: 'entity_deleted' };
-
-/** Does this connection receive changes of `collection`? */
-export function wants(conn, collection) {
-  return (conn.subs === null || conn.subs.has(collection)) && canRead(conn, collection);
-}
 
 export async function onSyncRequest(ctx, conn, msg) {
   const { store, options } = ctx;
@@ -38,13 +35,16 @@ export async function onSyncRequest(ctx, conn, msg) {
   const chunk = await store.changesSince(since, {
     limit: max,
     compact: options.compactCatchUp,
-    collections: conn.subs ? [...conn.subs] : null,
-    filter: (c) => wants(conn, c),
+    collections: collectionsOf(conn.subs),
+    filter: (c) => wantsCollectionChanges(conn, c),
   });
   const parts = [];
   let bytes = 0;
   let { more, cursor } = chunk;
-  for (const change of chunk.changes) {
+  for (const stored of chunk.changes) {
+    // Row level (visibility.js): the change itself, a removal, or nothing.
+    const change = catchUpView(conn, stored, since);
+    if (!change) continue;
     const text = JSON.stringify(change);
     const size = Buffer.byteLength(text) + 1;
     if (parts.length > 0 && bytes + size > budget - 100) {
@@ -60,16 +60,29 @@ export async function onSyncRequest(ctx, conn, msg) {
   sendRaw(conn, `{"type":"sync_response",${resetField}"cursor":${cursor},"more":${more},"changes":[${parts.join(',')}]}`);
 }
 
-/** Sends an applied change (server form, store.js) to every welcomed connection that wants it. */
+/**
+ * Sends an applied change (server form, store.js) to every welcomed connection that wants it:
+ * the change, or a removal to a connection that could read the entity before and cannot now.
+ * The state before the change is known for this instance's own writes (visibility.js
+ * rememberPrevious); for another instance's, an unreadable change is a removal.
+ */
 export function broadcast(ctx, change) {
   const wire = wireChange(change);
-  const message = { type: CHANGE_TYPES[change.op], collection: wire.collection, id: wire.id, version: wire.version, cursor: wire.cursor };
-  if (change.op !== 'delete') message.data = wire.data;
+  const previous = takePrevious(ctx, wire);
+  let frame = null;
+  let removal = null;
+  for (const conn of ctx.conns) {
+    if (!conn.welcomed || conn.closed || expired(conn)) continue;
+    const view = liveView(conn, wire, previous);
+    if (view === 'send') sendRaw(conn, (frame ??= changeFrame(change.op, wire)));
+    else if (view === 'remove') sendRaw(conn, (removal ??= changeFrame('delete', removalOf(wire))));
+  }
+}
+
+function changeFrame(op, wire) {
+  const message = { type: CHANGE_TYPES[op], collection: wire.collection, id: wire.id, version: wire.version, cursor: wire.cursor };
+  if (op !== 'delete') message.data = wire.data;
   message.origin = wire.origin;
   if (wire.ts != null) message.ts = wire.ts;
-  const frame = JSON.stringify(message);
-  for (const conn of ctx.conns) {
-    if (!conn.welcomed || conn.closed || expired(conn) || !wants(conn, change.collection)) continue;
-    sendRaw(conn, frame);
-  }
+  return JSON.stringify(message);
 }

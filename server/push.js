@@ -7,15 +7,21 @@
 // stored under the key), `forbidden` (the user may not write this, or the key names another
 // client: refused for good, not stored, the client dead-letters it and goes on), `auth` (the
 // token expired: the client pauses its queue until a new token), `transient` (retry later).
-import { canRead, canWrite, expired } from './auth.js';
+import { canReadEntity, canWrite, expired } from './auth.js';
+import { rememberPrevious } from './visibility.js';
 import { isPlainObject, mutationShapeError } from './mutation.js';
 import { send, sendError } from './wire.js';
 
 const refuse = (key, cls, message) => ({ key, status: 'error', class: cls, message });
 
-/** What an actor is shown of a result: no data from collections it may not read. */
+/**
+ * What an actor is shown of a result: no data of an entity it may not read (row level: a
+ * conflict must not leak the current row, nor an ok answer a row the write moved out of reach).
+ */
 function present(actor, result, collection) {
-  if (result.data === undefined || collection == null || canRead(actor, collection)) return result;
+  if (result.data == null || collection == null) return result;
+  const id = result.id ?? result.data?.id;
+  if (canReadEntity(actor, collection, { id, version: result.version, data: result.data })) return result;
   const { data, ...rest } = result;
   return rest;
 }
@@ -24,7 +30,7 @@ function present(actor, result, collection) {
  * The one place a mutation is checked before it is applied. `actor`: { clientId, userId, auth }
  * (a connection, or a server-side writer). Runs inside the batch's transaction `tx`.
  */
-async function processMutation(ctx, actor, tx, m) {
+export async function processMutation(ctx, actor, tx, m) {
   const { validate, options } = ctx;
   if (!isPlainObject(m)) return refuse(undefined, 'validation', 'a mutation must be an object');
   const { key } = m;
@@ -41,6 +47,11 @@ async function processMutation(ctx, actor, tx, m) {
     return present(actor, (await tx.apply(m, { userId: actor.userId, known: stored })).result, stored.collection);
   }
   if (expired(actor)) return refuse(key, 'auth', 'token expired');
+  // Nested deeper than maxJsonDepth (found on the frame's bytes, session.js): refused for good.
+  if (ctx.overDeep?.has(m)) {
+    const message = `nested deeper than ${options.maxJsonDepth} levels`;
+    return tx.recordAnswer(key, refuse(key, 'validation', message), { userId: actor.userId, collection: typeof m.collection === 'string' ? m.collection : null });
+  }
   // 2. validation and permission
   const shapeError = mutationShapeError(m);
   if (shapeError) {
@@ -62,6 +73,8 @@ async function processMutation(ctx, actor, tx, m) {
   if (isPlainObject(m.ts) && typeof m.ts.wall === 'number' && m.ts.wall > limit) mutation = { ...m, ts: { ...m.ts, wall: limit } };
   // 3.-4. version check, apply, log, store the answer
   const { result } = await tx.apply(mutation, { userId: actor.userId, known: null, current });
+  // The state before, for the fan-out's removals (visibility.js).
+  if (result.status === 'ok') rememberPrevious(ctx, { collection: m.collection, id: result.id, version: result.version }, current);
   return present(actor, result, m.collection);
 }
 

@@ -3,7 +3,9 @@
 // (a new token on an open connection), subscribe.
 import { redact, runAuthorize } from './auth.js';
 import { onSyncRequest } from './changes.js';
-import { frameSize, RateLimiter } from './limits.js';
+import { deeperThan, frameSize, jsonDepth, RateLimiter } from './limits.js';
+import { helloCollectionsError, initialSubscriptions, onSubscribe, onUnsubscribe } from './subscriptions.js';
+import { removalsAfterRegrant } from './visibility.js';
 import { onPush } from './push.js';
 import { isPlainObject } from './mutation.js';
 import { closeConn, send, sendError } from './wire.js';
@@ -11,7 +13,9 @@ import { closeConn, send, sendError } from './wire.js';
 /** Protocol versions this server speaks. */
 export const PROTOCOL_VERSIONS = [1];
 
-const NEEDS_WELCOME = new Set(['subscribe', 'sync_request', 'push', 'heartbeat', 'auth']);
+const NEEDS_WELCOME = new Set(['subscribe', 'unsubscribe', 'sync_request', 'push', 'heartbeat', 'auth']);
+// A push's envelope around an entity's data: { mutations: [ { data: … } ] }.
+const PUSH_ENVELOPE_DEPTH = 3;
 
 export function onConnection(ctx, ws, req) {
   const { options } = ctx;
@@ -23,7 +27,9 @@ export function onConnection(ctx, ws, req) {
     userId: null,
     auth: null,
     protocol: null,
-    subs: null, // Set of collections, or null: everything readable
+    subs: null, // subscriptions.js, from hello on
+    framesBeforeHello: 0,
+    helloReceived: false,
     welcomed: false,
     greeting: false,
     closed: false,
@@ -50,6 +56,28 @@ export function onConnection(ctx, ws, req) {
     ctx.conns.delete(conn);
   });
   ws.on('message', (data, isBinary) => onFrame(ctx, conn, data, isBinary));
+  limitBytesBeforeHello(conn, req.socket, options);
+}
+
+/**
+ * Counts the bytes that arrive before a hello, as they arrive: `ws` would buffer a whole frame
+ * (up to its maxPayload) before onFrame's checks see it, so a peer that streams a big frame
+ * instead of a hello is cut off at the TCP level once it is past what a few hellos can be. (ws
+ * parses synchronously, so a hello in a chunk is seen before this listener counts that chunk.)
+ */
+function limitBytesBeforeHello(conn, socket, options) {
+  const budget = options.maxHelloBytes * options.maxFramesBeforeHello + 16384;
+  let received = 0;
+  const count = (chunk) => {
+    if (conn.helloReceived || conn.welcomed || conn.closed) return socket.off('data', count);
+    received += chunk.length;
+    if (received > budget) {
+      conn.closed = true;
+      socket.off('data', count);
+      socket.destroy();
+    }
+  };
+  socket.on('data', count);
 }
 
 function onFrame(ctx, conn, data, isBinary) {
@@ -57,6 +85,19 @@ function onFrame(ctx, conn, data, isBinary) {
   if (conn.closed) return;
   const now = Date.now();
   conn.lastSeen = now;
+  // Until a hello arrives only a small hello is expected: a bigger frame, or more than a few frames,
+  // closes the connection at once (an unauthenticated socket costs the server next to nothing).
+  if (!conn.welcomed && !conn.helloReceived) {
+    conn.framesBeforeHello += 1;
+    if (frameSize(data) > options.maxHelloBytes) {
+      sendError(conn, 'too_large', `a frame before hello over ${options.maxHelloBytes} bytes`, { limit: options.maxHelloBytes });
+      return closeConn(conn, 1009, 'message too large');
+    }
+    if (conn.framesBeforeHello > options.maxFramesBeforeHello) {
+      sendError(conn, 'bad_message', `more than ${options.maxFramesBeforeHello} messages before hello`);
+      return closeConn(conn, 1008, 'no hello');
+    }
+  }
   if (frameSize(data) > options.maxMessageBytes) {
     sendError(conn, 'too_large', `a frame over ${options.maxMessageBytes} bytes`, { limit: options.maxMessageBytes });
     return closeConn(conn, 1009, 'message too large');
@@ -74,14 +115,25 @@ function onFrame(ctx, conn, data, isBinary) {
     });
   }
   if (isBinary) return sendError(conn, 'bad_message', 'binary frames are not part of the protocol');
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  // Depth is measured on the bytes, before parsing (limits.js): what is nested deeper than any
+  // entity may be is refused for good, never handed to code that recurses.
+  const tooDeep = jsonDepth(bytes) > options.maxJsonDepth + PUSH_ENVELOPE_DEPTH;
   let msg;
   try {
-    msg = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8'));
+    msg = JSON.parse(bytes.toString('utf8')); // V8's parser is iterative: depth costs it nothing
   } catch {
     return sendError(conn, 'bad_message', 'not valid JSON');
   }
   if (!isPlainObject(msg) || typeof msg.type !== 'string')
     return sendError(conn, 'bad_message', 'a message is a JSON object with a string "type"');
+  if (msg.type === 'hello') conn.helloReceived = true; // what follows it may be pipelined
+  if (tooDeep) {
+    if (msg.type !== 'push' || !Array.isArray(msg.mutations))
+      return sendError(conn, 'bad_message', `nested deeper than ${options.maxJsonDepth} levels`, { inReplyTo: msg.type });
+    // Each over-deep mutation gets a validation answer (push.js); the others go through.
+    for (const m of msg.mutations) if (isPlainObject(m) && deeperThan(m, options.maxJsonDepth + 1)) ctx.overDeep.add(m);
+  }
   conn.queue = conn.queue
     .then(() => (conn.closed ? undefined : dispatch(ctx, conn, msg)))
     .catch((err) => {
@@ -100,7 +152,9 @@ function dispatch(ctx, conn, msg) {
     case 'auth':
       return onAuth(ctx, conn, msg);
     case 'subscribe':
-      return onSubscribe(conn, msg);
+      return onSubscribe(ctx, conn, msg);
+    case 'unsubscribe':
+      return onUnsubscribe(ctx, conn, msg);
     case 'sync_request':
       return onSyncRequest(ctx, conn, msg);
     case 'push':
@@ -151,8 +205,11 @@ async function onHello(ctx, conn, msg) {
   }
   if (typeof msg.clientId !== 'string' || msg.clientId.length === 0 || msg.clientId.length > 200)
     return sendError(conn, 'bad_message', 'hello needs a clientId (a non-empty string)', { inReplyTo: 'hello' });
-  if (msg.collections !== undefined && !(Array.isArray(msg.collections) && msg.collections.every((c) => typeof c === 'string')))
-    return sendError(conn, 'bad_message', 'collections must be a list of names', { inReplyTo: 'hello' });
+  const collectionsError = helloCollectionsError(msg.collections, ctx.options.maxSubscriptions);
+  if (collectionsError) {
+    const { code, message, ...extra } = collectionsError;
+    return sendError(conn, code, message, { inReplyTo: 'hello', ...extra });
+  }
   if (msg.cursor !== undefined && !(Number.isInteger(msg.cursor) && msg.cursor >= 0))
     return sendError(conn, 'bad_message', 'cursor must be a non-negative integer', { inReplyTo: 'hello' });
   conn.greeting = true;
@@ -173,7 +230,7 @@ async function onHello(ctx, conn, msg) {
   conn.userId = auth.userId;
   conn.clientId = msg.clientId;
   conn.protocol = chosen;
-  conn.subs = msg.collections === undefined ? null : new Set(msg.collections);
+  conn.subs = initialSubscriptions(msg.collections);
   conn.welcomed = true;
   welcome(ctx, conn, head);
 }
@@ -188,13 +245,11 @@ async function onAuth(ctx, conn, msg) {
   if (!(await claimClient(ctx, conn, conn.clientId, auth.userId))) return;
   const head = await ctx.store.head();
   if (conn.closed) return;
+  const before = conn.auth;
   conn.auth = auth;
   conn.userId = auth.userId;
   welcome(ctx, conn, head);
-}
-
-function onSubscribe(conn, msg) {
-  if (!Array.isArray(msg.collections) || !msg.collections.every((c) => typeof c === 'string'))
-    return sendError(conn, 'bad_message', 'subscribe needs collections: a list of names', { inReplyTo: 'subscribe' });
-  if (conn.subs) for (const c of msg.collections) conn.subs.add(c);
+  // The same connection, new rights: what the old token could read and the new one cannot goes.
+  for (const r of await removalsAfterRegrant(ctx.store, conn, before))
+    send(conn, { type: 'entity_deleted', collection: r.collection, id: r.id, version: r.version, origin: null });
 }

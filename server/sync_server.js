@@ -20,19 +20,27 @@
 import { createServer, STATUS_CODES } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { openStore } from './store.js';
-import { allowEveryone } from './auth.js';
+import { grantHook } from './auth.js';
 import { broadcast } from './changes.js';
 import { ChangeFeed } from './feed.js';
+import { ConnectionCounter, throttledLogger } from './limits.js';
 import { onConnection } from './session.js';
 import { closeConn, sendRaw } from './wire.js';
 import { handleWriteRequest, serverWrite } from './write.js';
+import { createRestHandler } from './rest.js';
 
 export { PROTOCOL_VERSIONS } from './session.js';
-export { allowEveryone, tokenTable } from './auth.js';
+export { allowEveryone, tokenTable, grantFromUser } from './auth.js';
 export { openStore, SyncStore } from './store.js';
 export { SERVER_CLIENT_ID } from './write.js';
 export const SYNC_PATH = '/sync';
 export const WRITE_PATH = '/syncore/write';
+
+/** The address a connection is counted under: the peer, or (trustProxy) what the proxy saw. */
+function clientAddress(req, trustProxy) {
+  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return forwarded.at(-1) ?? req.socket.remoteAddress;
+}
 
 /**
  * Starts the sync server. Resolves to
@@ -58,6 +66,9 @@ export const WRITE_PATH = '/syncore/write';
  *   mutation, current), expiresAt? } | null (may be async). Missing methods allow; [accept
  *   everyone]. current: the stored entity { id, version, data, deleted } or null.
  *   A client id belongs to the first user that says hello with it; see session.js.
+ * - authenticate(token, { clientId }) -> user | null (may be async), with authorize as an object
+ *   of rules { canRead(user, collection, entity?), canWrite(user, collection, mutation, current) }:
+ *   row-level reads (auth.js, visibility.js; a JWT example in jwt.js, groups in examples/groups.js).
  * - validate({ mutation, current, userId, clientId }) -> a message string to refuse a mutation
  *   for good (error class validation), or nothing.
  * - maxMessageBytes [1 MiB]: larger frames get error too_large and close 1009.
@@ -67,13 +78,29 @@ export const WRITE_PATH = '/syncore/write';
  * - maxBatchMutations [1000]: a push with more mutations gets error too_large (nothing applied).
  * - compactCatchUp [true]: sync_response carries only the latest change of each entity.
  * - maxSyncLimit [5000], defaultSyncLimit [500], maxResponseBytes [maxMessageBytes]: chunking.
- * - helloTimeoutMs [10000]; idleTimeoutMs [60000] (pinged at half, dropped at full; 0: off).
+ * - helloTimeoutMs [5000]; idleTimeoutMs [60000] (pinged at half, dropped at full; 0: off).
  * - maxClockDriftMs [60000]: a pushed ts.wall further ahead of the server clock is clamped.
  * - idFields: { collection: 'key' } when the entity id lives in another field than "id".
  * - dropBeforeAck({ clientId, userId, batch, mutations, results }) -> true: for tests, drop the
  *   connection after applying a push but before its push_result (see also failNextAck()).
  * - maxBufferedBytes [16 MiB]: a connection with more unsent bytes is cut off (it catches up).
- * - logger [console]: only unexpected errors are logged, never a message or a token.
+ * - logger [console]: only unexpected errors are logged, never a message or a token;
+ *   logErrorsPerMinute [60]: more error lines are counted, not printed.
+ * Limits against abuse (docs/protocol.md "Limits"):
+ * - maxJsonDepth [64]: an entity nested deeper is refused for good (validation), measured on the
+ *   frame's bytes before parsing; other messages that deep get bad_message.
+ * - maxHelloBytes [64 KiB], maxFramesBeforeHello [4]: before welcome, a bigger frame closes
+ *   1009, more frames close 1008.
+ * - maxSubscriptions [1000]: collection and entity names one connection may subscribe to.
+ * - maxConnections [10000], maxConnectionsPerAddress [256]: more upgrades get HTTP 503 / 429.
+ *   Behind a reverse proxy every client has the proxy's address: set trustProxy [false] to true
+ *   to count by the address the proxy appends last to X-Forwarded-For.
+ * - headersTimeoutMs [10000]: a request (or upgrade) whose headers are not in by then is dropped
+ *   (own http server only; set headersTimeout on a server you pass in).
+ * - rest [true], restPrefix ['/api']: the REST endpoints (rest.js) on the server's own http
+ *   server; with a server passed in, call handle.handleRest(req, res) (resolves true when it
+ *   answered) from that server's request handler.
+ * - perMessageDeflate [false]: true (or ws's options object) lets clients negotiate compression.
  */
 export async function startSyncServer({
   port = 0,
@@ -88,6 +115,7 @@ export async function startSyncServer({
   answerRetentionMs = 30 * 86_400_000,
   feedPollMs = 1000,
   authorize,
+  authenticate,
   validate,
   maxMessageBytes = 1 << 20,
   maxMessagesPerSecond = 200,
@@ -99,14 +127,28 @@ export async function startSyncServer({
   maxSyncLimit = 5000,
   defaultSyncLimit = 500,
   maxResponseBytes,
-  helloTimeoutMs = 10_000,
+  helloTimeoutMs = 5_000,
   idleTimeoutMs = 60_000,
   maxClockDriftMs = 60_000,
   maxBufferedBytes = 16 << 20,
   idFields,
   dropBeforeAck,
-  logger = console,
+  logger: givenLogger = console,
+  logErrorsPerMinute = 60,
+  maxJsonDepth = 64,
+  maxHelloBytes = 64 << 10,
+  maxFramesBeforeHello = 4,
+  maxSubscriptions = 1000,
+  maxConnections = 10_000,
+  maxConnectionsPerAddress = 256,
+  headersTimeoutMs = 10_000,
+  perMessageDeflate = false,
+  rest = true,
+  restPrefix = '/api',
+  trustProxy = false,
 } = {}) {
+  const logger = throttledLogger(givenLogger, { perMinute: logErrorsPerMinute });
+  const admission = new ConnectionCounter({ maxConnections, maxPerAddress: maxConnectionsPerAddress });
   const store = givenStore ?? (await openStore({ db: db ?? dataDir, idFields }));
   let failAcks = 0;
   let closing = null;
@@ -114,11 +156,16 @@ export async function startSyncServer({
     store,
     logger,
     validate,
-    authorize: authorize ?? allowEveryone,
+    authorize: grantHook({ authenticate, authorize }),
     conns: new Set(),
+    overDeep: new WeakSet(), // mutations of a frame nested too deep (session.js -> push.js)
     nextConnId: 1,
     options: {
       maxMessageBytes,
+      maxJsonDepth,
+      maxHelloBytes,
+      maxFramesBeforeHello,
+      maxSubscriptions,
       maxMessagesPerSecond,
       rateBurst: rateBurst ?? maxMessagesPerSecond,
       maxBatchMutations,
@@ -140,6 +187,7 @@ export async function startSyncServer({
     },
   };
   const { conns } = ctx;
+  const handleRest = createRestHandler(ctx, { prefix: restPrefix });
   // Every committed change, from this instance or another, reaches the connections through the
   // feed, in cursor order (feed.js).
   ctx.feed = new ChangeFeed(store, {
@@ -159,14 +207,15 @@ export async function startSyncServer({
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: Math.max(maxMessageBytes * 2, maxMessageBytes + 65536),
-    perMessageDeflate: false,
+    perMessageDeflate: perMessageDeflate === true ? { threshold: 1024 } : perMessageDeflate,
   });
 
   const ownServer = !givenServer;
   const httpServer =
     givenServer ??
-    createServer((req, res) => {
+    createServer({ headersTimeout: headersTimeoutMs, requestTimeout: Math.max(headersTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) }, async (req, res) => {
       if (handleWrite(req, res)) return;
+      if (rest && (await handleRest(req, res))) return;
       const body = `syncore sync server: connect a WebSocket to ${path}\n`;
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Upgrade: 'websocket' });
       res.end(body);
@@ -220,7 +269,20 @@ export async function startSyncServer({
     if (url.searchParams.has('token') || url.searchParams.has('access_token'))
       return rejectUpgrade(socket, 400, 'the token belongs in the hello message, never in the URL');
     if (closing) return rejectUpgrade(socket, 503);
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ctx, ws, req));
+    const address = clientAddress(req, trustProxy);
+    const full = admission.admit(address);
+    if (full === 'server') return rejectUpgrade(socket, 503, 'too many connections');
+    if (full === 'address') return rejectUpgrade(socket, 429, 'too many connections from this address');
+    let released = false;
+    const release = () => {
+      if (!released) admission.release(address);
+      released = true;
+    };
+    socket.once('close', release);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', release);
+      onConnection(ctx, ws, req);
+    });
   }
   httpServer.on('upgrade', onUpgrade);
 
@@ -269,6 +331,13 @@ export async function startSyncServer({
     },
     store,
     server: httpServer,
+    /** The REST endpoints as a request handler: resolves true when it answered the request. */
+    handleRest,
+    /** http://… base URL of the REST endpoints (own server). */
+    get restUrl() {
+      const a = address();
+      return a ? a.url.replace(/^ws/, 'http').replace(/\/[^/]*$/, '') : null;
+    },
     /** Open connections: { id, clientId, userId, protocol, collections, welcomed, remoteAddress }. */
     connections() {
       return [...conns].map((c) => ({
@@ -276,7 +345,7 @@ export async function startSyncServer({
         clientId: c.clientId,
         userId: c.userId,
         protocol: c.protocol,
-        collections: c.subs ? [...c.subs] : null,
+        collections: c.subs?.collections ? [...c.subs.collections] : null,
         welcomed: c.welcomed,
         remoteAddress: c.remoteAddress,
       }));

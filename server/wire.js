@@ -21,8 +21,16 @@ export function sendError(conn, code, message, extra = {}) {
   send(conn, { type: 'error', code, message, ...extra });
 }
 
+// A peer that does not answer the close handshake (a silent or hostile one) would hold its
+// socket for ws's own 30 s close timeout: it is cut off after this grace instead.
+const CLOSE_GRACE_MS = 1000;
+
 export function closeConn(conn, code, reason) {
   conn.closed = true;
   clearTimeout(conn.helloTimer);
-  if (conn.ws.readyState === WebSocket.OPEN || conn.ws.readyState === WebSocket.CONNECTING) conn.ws.close(code, reason);
+  const { ws } = conn;
+  if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) {
+    ws.close(code, reason);
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
 }

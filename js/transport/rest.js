@@ -1,10 +1,17 @@
 // The REST adapter: for apps without a sync server, the outbox pushes to plain endpoints
 //   POST /api/<collection>/          create (body: the entity)
-//   PUT  /api/<collection>/<id>/     update (body: a JSON merge patch)
+//   PUT  /api/<collection>/<id>/     update (body: a JSON merge patch; see updateMethod)
 //   DELETE /api/<collection>/<id>/   delete
 // with an Idempotency-Key header (the mutation's key), If-Match with the base version and the
 // token as a Bearer header. Status codes map to the outbox's error classes. Pulls come from a
-// user function, on connect, on "Sync now" and every pollIntervalMs.
+// user function, or with pullCollections from GET /api/<collection>/?cursor= (the reference
+// server's list by cursor), on connect, on "Sync now" and every pollIntervalMs.
+//
+// updateMethod: 'PUT' [default] sends the merge patch with PUT (Content-Type
+// application/merge-patch+json); 'PATCH' sends it with PATCH; 'PUT-full' sends the whole object
+// with PUT (application/json), for back ends whose PUT replaces (seed 000's API): the adapter
+// GETs the entity, checks its version against the base version (a conflict otherwise), applies
+// the patch to it and PUTs the result with If-Match.
 
 // 401: the token (pause the queue until a new one); 403: this write is not allowed (final).
 function classify(status) {
@@ -14,6 +21,21 @@ function classify(status) {
   if (status === 408 || status === 425 || status === 429 || status >= 500) return 'transient';
   return 'validation';
 }
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+// RFC 7396, for 'PUT-full' (the adapter stays free of the core's wasm).
+function mergePatch(target, patch) {
+  if (!isObject(patch)) return patch;
+  const out = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+const UPDATE_METHODS = ['PUT', 'PATCH', 'PUT-full'];
 
 async function bodyOf(response) {
   const text = await response.text();
@@ -33,7 +55,13 @@ export function createRestTransport({
   idField = 'id',
   versionField = 'version',
   headers = {},
+  updateMethod = 'PUT',
+  pullCollections,
+  pullLimit = 500,
 } = {}) {
+  if (!UPDATE_METHODS.includes(updateMethod)) throw new TypeError(`updateMethod must be one of ${UPDATE_METHODS.join(', ')}`);
+  if (pullCollections !== undefined && !(Array.isArray(pullCollections) && pullCollections.every((c) => typeof c === 'string')))
+    throw new TypeError('pullCollections must be a list of collection names');
   if (typeof fetchImpl !== 'function') throw new TypeError('no fetch implementation: pass { fetch }');
   if (typeof baseUrl !== 'string' && !(baseUrl instanceof URL)) throw new TypeError('baseUrl must be a string or URL');
   const base = String(baseUrl).replace(/\/+$/, '');
@@ -50,29 +78,56 @@ export function createRestTransport({
     return m.kind === 'create' ? `${base}/api/${collection}/` : `${base}/api/${collection}/${encodeURIComponent(m.id)}/`;
   };
 
-  async function pushOne(m) {
+  const authHeaders = () => {
     const { token } = session();
-    const h = { ...headers, 'Idempotency-Key': m.key };
-    if (token) h.Authorization = `Bearer ${token}`;
+    return token ? { ...headers, Authorization: `Bearer ${token}` } : { ...headers };
+  };
+
+  /** 'PUT-full': the entity as the server has it, or a ready answer (a conflict, an error). */
+  async function currentFor(m) {
+    stats.requests++;
+    const response = await fetchImpl(urlFor(m), { method: 'GET', headers: authHeaders() });
+    const data = await bodyOf(response).catch(() => null);
+    if (response.status === 404) return { answer: { key: m.key, status: 'conflict', version: 0, data: null } };
+    if (!response.ok) return { response, data };
+    const etag = Number.parseInt(String(response.headers?.get?.('ETag') ?? '').replace(/\D/g, ''), 10);
+    const version = Number.isInteger(data?.[versionField]) ? data[versionField] : etag;
+    if (m.baseVersion >= 0 && version !== m.baseVersion) return { answer: { key: m.key, status: 'conflict', version, data } };
+    return { entity: data };
+  }
+
+  async function pushOne(m) {
+    const h = { ...authHeaders(), 'Idempotency-Key': m.key };
     if (m.kind !== 'create' && m.baseVersion >= 0) h['If-Match'] = `"${m.baseVersion}"`;
     let body;
-    if (m.kind === 'create') {
-      h['Content-Type'] = 'application/json';
-      body = JSON.stringify(m.data);
-    } else if (m.kind === 'update') {
-      h['Content-Type'] = 'application/merge-patch+json';
-      body = JSON.stringify(m.data);
-    }
-    const method = m.kind === 'create' ? 'POST' : m.kind === 'update' ? 'PUT' : 'DELETE';
-    stats.requests++;
+    const method = m.kind === 'create' ? 'POST' : m.kind === 'update' ? (updateMethod === 'PATCH' ? 'PATCH' : 'PUT') : 'DELETE';
     let response;
+    let data;
     try {
-      response = await fetchImpl(urlFor(m), { method, headers: h, body });
+      if (m.kind === 'create') {
+        h['Content-Type'] = 'application/json';
+        body = JSON.stringify(m.data);
+      } else if (m.kind === 'update' && updateMethod === 'PUT-full') {
+        const current = await currentFor(m);
+        if (current.answer) return current.answer;
+        if (current.response) ({ response, data } = current);
+        else {
+          h['Content-Type'] = 'application/json';
+          body = JSON.stringify(mergePatch(current.entity, m.data));
+        }
+      } else if (m.kind === 'update') {
+        h['Content-Type'] = 'application/merge-patch+json';
+        body = JSON.stringify(m.data);
+      }
+      if (!response) {
+        stats.requests++;
+        response = await fetchImpl(urlFor(m), { method, headers: h, body });
+        data = await bodyOf(response).catch(() => null);
+      }
     } catch (err) {
       stats.failures++;
       return { key: m.key, status: 'error', class: 'transient', message: `network: ${err?.message ?? err}` };
     }
-    const data = await bodyOf(response).catch(() => null);
     if (response.ok) {
       const entity = data && typeof data === 'object' && !Array.isArray(data) ? data : null;
       const etag = Number.parseInt(String(response.headers?.get?.('ETag') ?? '').replace(/\D/g, ''), 10);
@@ -89,12 +144,36 @@ export function createRestTransport({
     const cls = classify(response.status);
     const message = String(data?.message ?? data?.detail ?? `HTTP ${response.status}`);
     if (cls === 'conflict') {
-      const current = data?.current ?? data;
-      const version = Number.isInteger(current?.[versionField]) ? current[versionField] : 0;
+      const current = data && 'current' in data ? data.current : data;
+      // The reference server says the version beside the entity ({ version, current }).
+      const version = Number.isInteger(data?.version) ? data.version : Number.isInteger(current?.[versionField]) ? current[versionField] : 0;
       return { key: m.key, status: 'conflict', version, data: current && typeof current === 'object' && current[idField] !== undefined ? current : null };
     }
     return { key: m.key, status: 'error', class: cls, message };
   }
+
+  // pullCollections: every collection from the same cursor, chunk by chunk; delivered together
+  // with the lowest final cursor, so no collection's changes are skipped.
+  async function pullFromServer(since) {
+    const changes = [];
+    let cursor = null;
+    for (const collection of pullCollections) {
+      let at = since;
+      for (;;) {
+        stats.requests++;
+        const response = await fetchImpl(`${base}/api/${encodeURIComponent(collection)}/?cursor=${at}&limit=${pullLimit}`, { method: 'GET', headers: authHeaders() });
+        const data = await bodyOf(response).catch(() => null);
+        if (!response.ok) throw new Error(`GET ${collection}: HTTP ${response.status}${data?.message ? `: ${data.message}` : ''}`);
+        changes.push(...(data.changes ?? []));
+        at = data.cursor;
+        if (!data.more) break;
+      }
+      cursor = cursor === null ? at : Math.min(cursor, at);
+    }
+    changes.sort((a, b) => (a.cursor ?? 0) - (b.cursor ?? 0));
+    return { changes, cursor: cursor ?? since };
+  }
+  if (!pull && pullCollections) pull = pullFromServer;
 
   async function doPull() {
     if (!pull || pulling || !wanted) {

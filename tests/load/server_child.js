@@ -18,7 +18,8 @@ const dropEvery = Number(process.env.LOAD_DROP_ACK_EVERY ?? 0);
 let pushes = 0;
 let droppedAcks = 0;
 const dropBeforeAck = dropEvery > 0 ? () => ++pushes % dropEvery === 0 && ++droppedAcks > 0 : undefined;
-const server = await startSyncServer({ db: process.env.LOAD_DB || dataDir, idleTimeoutMs: 0, dropBeforeAck });
+// Every load client comes from 127.0.0.1: no per-address cap here.
+const server = await startSyncServer({ db: process.env.LOAD_DB || dataDir, idleTimeoutMs: 0, dropBeforeAck, maxConnectionsPerAddress: Number.POSITIVE_INFINITY });
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
