@@ -1,23 +1,29 @@
-// The reference sync server in its own process for the load test, so its CPU and memory are
-// measured apart from the clients'. Talks to the runner over IPC:
+// One sync server instance in its own process for the load test, so its CPU and memory are
+// measured apart from the clients' (and from the other instances'). Talks to the runner over IPC:
 //   -> { type: 'listening', url }           once up
-//   <- { type: 'mark' }                     start of the push phase (CPU baseline)
-//   <- { type: 'report' }  -> { type: 'report', ... }   the store's state and the figures
+//   <- { type: 'mark' }  -> { type: 'marked' }          start of the push phase (CPU baseline)
+//   <- { type: 'figures' } -> { type: 'figures', ... }  this process's CPU and memory since mark
+//   <- { type: 'report' }  -> { type: 'report', ... }   the database's state (any instance can
+//                                                        answer: they share one database)
 //   <- { type: 'close' }   -> exits after closing the server
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// env: LOAD_DB (a PostgreSQL URL or a PGlite folder; PGlite in memory when empty),
+//      LOAD_DROP_ACK_EVERY=n (every n-th push is applied but its connection is dropped before the
+//      push_result: a lost ack; the client reconnects and pushes the same keys again).
 import { startSyncServer } from '../../server/sync_server.js';
 import { digestOf } from './digest.js';
 
-const dataDir = process.env.LOAD_MEMORY_STORE ? undefined : mkdtempSync(join(tmpdir(), 'syncore-load-'));
-// LOAD_DROP_ACK_EVERY=n: every n-th push is applied but its connection is dropped before the
-// push_result (a lost ack): the client reconnects and pushes the same keys again.
 const dropEvery = Number(process.env.LOAD_DROP_ACK_EVERY ?? 0);
 let pushes = 0;
 let droppedAcks = 0;
 const dropBeforeAck = dropEvery > 0 ? () => ++pushes % dropEvery === 0 && ++droppedAcks > 0 : undefined;
-const server = await startSyncServer({ dataDir, idleTimeoutMs: 0, dropBeforeAck });
+// No compaction during the run: the change log must name every applied key for the check.
+const server = await startSyncServer({
+  db: process.env.LOAD_DB || undefined,
+  idleTimeoutMs: 0,
+  compactEveryMs: 0,
+  feedPollMs: 200,
+  dropBeforeAck,
+});
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -27,7 +33,8 @@ let markAt = Date.now();
 let markCursor = 0;
 
 async function report() {
-  const log = (await server.store.changeLog(0));
+  const { cursor: head } = await server.store.head();
+  const log = await server.store.changeLog(0);
   // Applications per idempotency key: the change log names the key of every applied mutation.
   const perKey = new Map();
   for (const ch of log) perKey.set(ch.origin, (perKey.get(ch.origin) ?? 0) + 1);
@@ -37,22 +44,37 @@ async function report() {
     const client = k.slice(0, k.lastIndexOf(':'));
     (appliedKeys[client] ??= []).push(k);
   }
-  const cpu = process.cpuUsage(markCpu);
+  // Cursors committed are 1..head, each once (no compaction ran).
+  const gapFree = log.length === head && log.every((ch, i) => ch.cursor === i + 1);
   const digests = {};
   let entities = 0;
-  for (const name of (await server.store.collectionNames())) {
+  for (const name of await server.store.collectionNames()) {
     digests[name] = digestOf((await server.store.list(name)).map((e) => e.data));
     entities += digests[name].count;
   }
+  let answers = null;
+  try {
+    const { rows } = await server.store.database.query("SELECT count(*)::int AS n FROM syncore_answers WHERE answer->>'status' = 'ok'");
+    answers = Number(rows[0].n);
+  } catch {}
   return {
     type: 'report',
-    cursor: server.store.cursor,
-    changesSinceMark: server.store.cursor - markCursor,
+    cursor: head,
+    changesSinceMark: head - markCursor,
     changes: log.length,
+    gapFree,
+    okAnswers: answers,
     duplicates,
     appliedKeys,
     digests,
     entities,
+  };
+}
+
+function figures() {
+  const cpu = process.cpuUsage(markCpu);
+  return {
+    type: 'figures',
     cpuMs: (cpu.user + cpu.system) / 1000,
     wallMs: Date.now() - markAt,
     rss: process.memoryUsage().rss,
@@ -66,15 +88,16 @@ process.on('message', async (msg) => {
   if (msg.type === 'mark') {
     markCpu = process.cpuUsage();
     markAt = Date.now();
-    markCursor = server.store.cursor;
+    markCursor = await server.store.headCursor();
     peakRss = process.memoryUsage().rss;
     process.send({ type: 'marked' });
+  } else if (msg.type === 'figures') {
+    process.send(figures());
   } else if (msg.type === 'report') {
     process.send(await report());
   } else if (msg.type === 'close') {
     clearInterval(sampler);
-    await server.close({ snapshot: false });
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server.close();
     process.exit(0);
   }
 });
