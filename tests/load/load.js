@@ -23,7 +23,7 @@
 // a mutation twice.
 //   import { runLoad } from './tests/load/load.js';   const report = await runLoad({ clients: 20 });
 //
-// Bounded: every phase has a deadline, and the whole run is killed after seconds + 180 s.
+// Bounded: every phase has a deadline, and the whole run is killed after seconds + 300 s.
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -86,7 +86,7 @@ function request(child, type) {
 
 export async function runLoad({ clients = 200, seconds = 30, instances = 1, db = 'pglite', group = 20, workers = 2, intervalMs = 1000, entities = 5, seed = 1, dropAckEvery = 0, duplicatePushes = false } = {}) {
   const t0 = Date.now();
-  const hardDeadline = t0 + (seconds + 180) * 1000;
+  const hardDeadline = t0 + (seconds + 300) * 1000;
   const servers = [];
   const pool = [];
   let database = null;
@@ -189,6 +189,8 @@ export async function runLoad({ clients = 200, seconds = 30, instances = 1, db =
       // Per instance, from the start of writing until every outbox drained.
       servers: figures.map((f) => ({
         cpuPercentOfOneCore: Math.round((f.cpuMs / f.wallMs) * 100),
+        pushesPerSecond: Math.round(f.pushes / (f.wallMs / 1000)),
+        mutationsPerPush: f.pushes ? round(f.pushedMutations / f.pushes) : null,
         rssMiB: mib(f.rss),
         peakRssMiB: mib(f.peakRss),
       })),

@@ -13,9 +13,17 @@ import { startSyncServer } from '../../server/sync_server.js';
 import { digestOf } from './digest.js';
 
 const dropEvery = Number(process.env.LOAD_DROP_ACK_EVERY ?? 0);
-let pushes = 0;
+let pushes = 0; // push messages this instance applied (each one store transaction)
+let pushedMutations = 0;
 let droppedAcks = 0;
-const dropBeforeAck = dropEvery > 0 ? () => ++pushes % dropEvery === 0 && ++droppedAcks > 0 : undefined;
+// Called once per applied push: counts pushes, and drops every dropEvery-th ack.
+const dropBeforeAck = ({ mutations }) => {
+  pushes += 1;
+  pushedMutations += mutations.length;
+  return dropEvery > 0 && pushes % dropEvery === 0 && ++droppedAcks > 0;
+};
+let markPushes = 0;
+let markPushedMutations = 0;
 // No compaction during the run: the change log must name every applied key for the check.
 const server = await startSyncServer({
   db: process.env.LOAD_DB || undefined,
@@ -80,6 +88,8 @@ function figures() {
     rss: process.memoryUsage().rss,
     peakRss,
     connections: server.connections().length,
+    pushes: pushes - markPushes,
+    pushedMutations: pushedMutations - markPushedMutations,
     droppedAcks,
   };
 }
@@ -89,6 +99,8 @@ process.on('message', async (msg) => {
     markCpu = process.cpuUsage();
     markAt = Date.now();
     markCursor = await server.store.headCursor();
+    markPushes = pushes;
+    markPushedMutations = pushedMutations;
     peakRss = process.memoryUsage().rss;
     process.send({ type: 'marked' });
   } else if (msg.type === 'figures') {
