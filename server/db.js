@@ -23,15 +23,28 @@ export async function openDatabase(target, { poolSize = 10 } = {}) {
 
 // In memory, every store of a process shares one PGlite (starting one costs seconds), each in
 // its own schema: every statement runs in a transaction that first sets the search path, so
-// stores never see each other's tables. Closing a store drops its schema.
+// stores never see each other's tables. Closing a store drops its schema; the shared PGlite is
+// closed shortly after its last store (PGlite keeps a timer that would hold the process open),
+// unless another store opens meanwhile.
 let sharedMemory = null;
+let memoryStores = 0;
+let memoryCloser = null;
 let memoryCount = 0;
 async function openMemory() {
-  sharedMemory ??= (async () => {
-    const { PGlite } = await import('@electric-sql/pglite');
-    return PGlite.create({ loadDataDir: await pgliteTemplate(PGlite) });
-  })();
-  const db = await sharedMemory;
+  clearTimeout(memoryCloser);
+  memoryStores += 1;
+  let db;
+  try {
+    sharedMemory ??= (async () => {
+      const { PGlite } = await import('@electric-sql/pglite');
+      return PGlite.create({ loadDataDir: await pgliteTemplate(PGlite) });
+    })();
+    db = await sharedMemory;
+  } catch (err) {
+    sharedMemory = null;
+    memoryStores -= 1;
+    throw err;
+  }
   const schema = `syncore_mem_${process.pid}_${++memoryCount}`;
   await db.exec(`CREATE SCHEMA ${schema}`);
   const inSchema = (fn) =>
@@ -49,6 +62,13 @@ async function openMemory() {
       if (closed) return;
       closed = true;
       await db.exec(`DROP SCHEMA ${schema} CASCADE`);
+      if (--memoryStores > 0) return;
+      memoryCloser = setTimeout(() => {
+        if (memoryStores > 0) return;
+        sharedMemory = null;
+        db.close().catch(() => {});
+      }, 250);
+      memoryCloser.unref();
     },
   };
 }

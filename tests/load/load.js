@@ -84,7 +84,7 @@ function request(child, type) {
   return answer;
 }
 
-export async function runLoad({ clients = 200, seconds = 30, instances = 1, db = 'pglite', group = 20, workers = 2, intervalMs = 1000, entities = 5, seed = 1, dropAckEvery = 0, duplicatePushes = false } = {}) {
+export async function runLoad({ clients = 200, seconds = 30, instances = 1, postgres = false, memoryStore = false, db = postgres ? 'postgres' : memoryStore ? 'memory' : 'pglite', group = 20, workers = 2, intervalMs = 1000, entities = 5, seed = 1, dropAckEvery = 0, duplicatePushes = false } = {}) {
   const t0 = Date.now();
   const hardDeadline = t0 + (seconds + 300) * 1000;
   const servers = [];
@@ -253,14 +253,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       entities: { type: 'string', default: '5' },
       'drop-ack-every': { type: 'string', default: '0' },
       'duplicate-pushes': { type: 'boolean', default: false },
+      postgres: { type: 'boolean', default: false }, // = --db postgres
+      'memory-store': { type: 'boolean', default: false }, // = --db memory --instances 1
       json: { type: 'boolean', default: false },
     },
   });
   const report = await runLoad({
     clients: Number(values.clients),
     seconds: Number(values.seconds),
-    instances: Number(values.instances),
-    db: values.db,
+    instances: values['memory-store'] ? 1 : Number(values.instances),
+    db: values.postgres ? 'postgres' : values['memory-store'] ? 'memory' : values.db,
     workers: Number(values.workers),
     group: Number(values.group),
     intervalMs: Number(values['interval-ms']),

@@ -15,8 +15,13 @@ import { createStaticHandler } from '../../demo/serve.js';
 import { spawnSyncServer } from '../support/sync_server_child.js';
 
 const T = { timeout: 5000 };
-// The first PGlite of a process compiles its wasm (seconds on a busy machine): not per test.
-before(() => openStore().then((store) => store.close()), { timeout: 60_000 });
+// The first PGlite of a process takes seconds to start on a busy machine: once per file, not
+// per test (in-memory stores share it while one is open; this one stays open until the end).
+let warmStore = null;
+before(async () => {
+  warmStore = await openStore();
+}, { timeout: 120_000 });
+after(() => warmStore?.close());
 const ts = () => ({ wall: Date.now(), counter: 0, node: 'x' });
 
 /** A test client: an inbox of parsed messages; next(pred) takes the first match (or waits). */
