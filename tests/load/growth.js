@@ -9,14 +9,18 @@
 //   - restart time: closing the server and starting a new one on the same database, in-process
 //     (startSyncServer until it listens) and as a new process (spawn until it listens).
 //
-//   node tests/load/growth.js [--mutations 1000000] [--entities <mutations/10>] [--writers 4] [--json]
+//   node tests/load/growth.js [--mutations 1000000] [--entities <mutations/10>] [--writers 4]
+//                             [--db postgres|pglite] [--json]
 //
 // Mix: `entities` creates (client-chosen ids), then updates of random entities, each writer
 // connection owning its share of the entities (so it knows their versions: no conflicts). Each
-// mutation's data is ~36 bytes of JSON ({"v":n,"t":"<16 letters>"}). A throwaway PostgreSQL
-// cluster (fsync on) is started and removed after.
+// mutation's data is ~36 bytes of JSON ({"v":n,"t":"<16 letters>"}). --db postgres (default): a
+// throwaway PostgreSQL cluster (fsync on) is started and removed after; --db pglite: an on-disk
+// PGlite folder in the temp folder, removed after.
 import { once } from 'node:events';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -147,12 +151,14 @@ async function tableSizes(store) {
   return { totalMiB: Math.round(total / 1048576), perTable: Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, Math.round(v / 1048576)])), total };
 }
 
-export async function runGrowth({ mutations = 1_000_000, entities = Math.max(1, Math.floor(mutations / 10)), writers = 4, log = () => {} } = {}) {
-  const postgres = await startPostgres({ fsync: true });
+export async function runGrowth({ mutations = 1_000_000, entities = Math.max(1, Math.floor(mutations / 10)), writers = 4, db: kind = 'postgres', log = () => {} } = {}) {
+  const postgres = kind === 'postgres' ? await startPostgres({ fsync: true }) : null;
+  const folder = kind === 'pglite' ? mkdtempSync(join(tmpdir(), 'syncore-growth-')) : null;
+  if (!postgres && !folder) throw new Error(`--db must be postgres or pglite (not ${kind})`);
   let server = null;
   let child = null;
   try {
-    const db = await postgres.createDatabase('growth');
+    const db = postgres ? await postgres.createDatabase('growth') : join(folder, 'pglite');
     const options = { db, compactEveryMs: 0, idleTimeoutMs: 0, maxMessagesPerSecond: 10_000 };
     server = await startSyncServer(options);
     const started = Date.now();
@@ -203,11 +209,11 @@ export async function runGrowth({ mutations = 1_000_000, entities = Math.max(1, 
     const childCatchUp = await catchUp(child.url, head - 1000);
 
     return {
-      command: `node tests/load/growth.js --mutations ${mutations} --entities ${entities} --writers ${writers}`,
+      command: `node tests/load/growth.js --mutations ${mutations} --entities ${entities} --writers ${writers} --db ${kind}`,
       mutations,
       entities,
       writers,
-      path: 'WebSocket pushes of 1,000 mutations through the sync server (push.js, store.js), PostgreSQL 15, fsync on',
+      path: `WebSocket pushes of 1,000 mutations through the sync server (push.js, store.js), ${postgres ? 'PostgreSQL 15, fsync on' : 'PGlite on disk'}`,
       write: { seconds: Math.round(writeMs / 1000), mutationsPerSecond: Math.round(mutations / (writeMs / 1000)), loadAverage1m: { atStart: Number(loadAtStart.toFixed(1)), atEnd: Number(loadavg()[0].toFixed(1)) } },
       disk: {
         afterWrites: { ...written_, bytesPerMutation: perMutation(written_) },
@@ -221,7 +227,8 @@ export async function runGrowth({ mutations = 1_000_000, entities = Math.max(1, 
   } finally {
     await server?.close().catch(() => {});
     await child?.kill('SIGTERM');
-    await postgres.stop();
+    await postgres?.stop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
   }
 }
 
@@ -231,6 +238,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       mutations: { type: 'string', default: '1000000' },
       entities: { type: 'string' },
       writers: { type: 'string', default: '4' },
+      db: { type: 'string', default: 'postgres' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -239,6 +247,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     mutations,
     entities: values.entities ? Number(values.entities) : undefined,
     writers: Number(values.writers),
+    db: values.db,
     log: (line) => console.error(line),
   });
   for (const key of ['afterWrites', 'afterCompaction', 'afterVacuumFull']) delete report.disk[key].total;
