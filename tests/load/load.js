@@ -136,11 +136,14 @@ export async function runLoad({ clients = 200, seconds = 30, instances = 1, post
     const dbCpu = database.cpuMs();
     const figures = await Promise.all(servers.map((s) => request(s, 'figures')));
 
-    const srv = await request(servers[0], 'report');
+    const atDrain = await request(servers[0], 'report');
     const resultsP = pool.map((w) => once(w, (m) => m.type === 'result'));
-    for (const w of pool) w.postMessage({ type: 'converge', digests: srv.digests, deadline: Date.now() + 60_000 });
+    for (const w of pool) w.postMessage({ type: 'converge', digests: atDrain.digests, deadline: Date.now() + 60_000 });
     const results = await Promise.all(resultsP);
     const convergedAt = Date.now();
+    // The per-key check reads the database again once the clients closed: when the drain
+    // deadline passed with pushes in flight, what committed after the first report counts too.
+    const srv = await request(servers[1] ?? servers[0], 'report');
 
     // Per idempotency key: what each client pushed against what the database holds applied.
     const perClient = results.flatMap((r) => r.clients);
@@ -172,6 +175,7 @@ export async function runLoad({ clients = 200, seconds = 30, instances = 1, post
       deadLetters: sum((c) => c.deadLetters),
       pushedKeys: sum((c) => c.pushedKeys.length),
       appliedChanges: srv.changes,
+      appliedAfterDrain: srv.changes - atDrain.changes,
       okAnswers: srv.okAnswers,
       gapFree: srv.gapFree,
       duplicates: srv.duplicates.length,
@@ -182,9 +186,9 @@ export async function runLoad({ clients = 200, seconds = 30, instances = 1, post
       reconnects: sum((c) => c.reconnects),
       droppedAcks: figures.reduce((n, f) => n + f.droppedAcks, 0),
       created: sum((c) => c.created),
-      serverEntities: srv.entities,
+      serverEntities: atDrain.entities,
       mutationsPerSecond: Math.round(sum((c) => c.accepted) / seconds),
-      appliedPerSecond: Math.round(srv.changesSinceMark / pushSeconds),
+      appliedPerSecond: Math.round(atDrain.changesSinceMark / pushSeconds),
       ackLatencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1)) },
       // Per instance, from the start of writing until every outbox drained.
       servers: figures.map((f) => ({

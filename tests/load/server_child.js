@@ -40,9 +40,19 @@ let markCpu = process.cpuUsage();
 let markAt = Date.now();
 let markCursor = 0;
 
+// Every figure of the report from one snapshot of the database (REPEATABLE READ), so a push
+// committed while the report is read cannot make the counts disagree with each other.
 async function report() {
-  const { cursor: head } = await server.store.head();
-  const log = await server.store.changeLog(0);
+  const snapshot = await server.store.database.transaction(async (q) => {
+    // (PGlite is one connection: its transactions never interleave.)
+    if (server.store.kind === 'postgres') await q.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const head = Number((await q.query('SELECT cursor FROM syncore_meta')).rows[0].cursor);
+    const log = (await q.query('SELECT cursor, origin FROM syncore_changes ORDER BY cursor')).rows;
+    const okAnswers = Number((await q.query("SELECT count(*)::int AS n FROM syncore_answers WHERE answer->>'status' = 'ok'")).rows[0].n);
+    const live = (await q.query('SELECT collection, data FROM syncore_entities WHERE NOT deleted ORDER BY collection')).rows;
+    return { head, log, okAnswers, live };
+  });
+  const { head, log, okAnswers, live } = snapshot;
   // Applications per idempotency key: the change log names the key of every applied mutation.
   const perKey = new Map();
   for (const ch of log) perKey.set(ch.origin, (perKey.get(ch.origin) ?? 0) + 1);
@@ -53,25 +63,25 @@ async function report() {
     (appliedKeys[client] ??= []).push(k);
   }
   // Cursors committed are 1..head, each once (no compaction ran).
-  const gapFree = log.length === head && log.every((ch, i) => ch.cursor === i + 1);
+  const gapFree = log.length === head && log.every((ch, i) => Number(ch.cursor) === i + 1);
+  const byCollection = new Map();
+  for (const row of live) {
+    if (!byCollection.has(row.collection)) byCollection.set(row.collection, []);
+    byCollection.get(row.collection).push(row.data);
+  }
   const digests = {};
   let entities = 0;
-  for (const name of await server.store.collectionNames()) {
-    digests[name] = digestOf((await server.store.list(name)).map((e) => e.data));
+  for (const [name, data] of byCollection) {
+    digests[name] = digestOf(data);
     entities += digests[name].count;
   }
-  let answers = null;
-  try {
-    const { rows } = await server.store.database.query("SELECT count(*)::int AS n FROM syncore_answers WHERE answer->>'status' = 'ok'");
-    answers = Number(rows[0].n);
-  } catch {}
   return {
     type: 'report',
     cursor: head,
     changesSinceMark: head - markCursor,
     changes: log.length,
     gapFree,
-    okAnswers: answers,
+    okAnswers,
     duplicates,
     appliedKeys,
     digests,
