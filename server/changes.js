@@ -28,7 +28,8 @@ export async function onSyncRequest(ctx, conn, msg) {
   // included), so incremental catch-up would silently miss deletions. Start over from 0 and say
   // so (docs/protocol.md, "Full resync").
   const { horizon } = await store.head();
-  const reset = since > 0 && since < horizon;
+  // (resync: true marks the next chunk of a full resync already under way: it goes on from there.)
+  const reset = since > 0 && since < horizon && msg.resync !== true;
   if (reset) since = 0;
   const max = Math.min(limit, options.maxSyncLimit);
   const budget = options.maxResponseBytes;

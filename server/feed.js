@@ -17,6 +17,8 @@ export class ChangeFeed {
   #timer = null;
   #closed = false;
   #pageSize;
+  /** { cursor, resolve }: callers waiting for a cursor to be delivered */
+  #waiters = [];
 
   constructor(store, { onChange, onError = () => {}, pollMs = 1000, pageSize = 500 } = {}) {
     this.#store = store;
@@ -41,6 +43,24 @@ export class ChangeFeed {
       this.#timer = setInterval(() => this.pump(), this.pollMs);
       this.#timer.unref?.();
     }
+  }
+
+  /**
+   * Resolves once every change up to `cursor` was delivered (or the feed closed). A push waits
+   * for its own changes only: under a steady stream of writes the feed may never be idle.
+   */
+  deliveredUpTo(cursor) {
+    if (this.#last >= cursor || this.#closed) return Promise.resolve();
+    const wait = new Promise((resolve) => this.#waiters.push({ cursor, resolve }));
+    this.pump();
+    return wait;
+  }
+
+  #wake() {
+    if (!this.#waiters.length) return;
+    const still = [];
+    for (const w of this.#waiters) (this.#closed || this.#last >= w.cursor ? w.resolve() : still.push(w));
+    this.#waiters = still;
   }
 
   /** Delivers every change committed so far that was not delivered yet. Resolves when done. */
@@ -72,12 +92,14 @@ export class ChangeFeed {
         this.#last = change.cursor;
         this.#onChange(change);
       }
+      this.#wake();
       if (page.length < this.#pageSize || this.#closed) return;
     }
   }
 
   async close() {
     this.#closed = true;
+    this.#wake();
     if (this.#timer) clearInterval(this.#timer);
     await this.#running;
   }

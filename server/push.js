@@ -35,10 +35,10 @@ async function processMutation(ctx, actor, tx, m) {
   if (key.slice(0, sep) !== actor.clientId)
     return refuse(key, 'forbidden', `key ${key} does not belong to client ${actor.clientId}`);
   // 1. a known key: the stored answer (to the user who got it first)
-  const stored = await tx.answerFor(key);
+  const { stored, current } = await tx.lookup(key, m.collection, m.id);
   if (stored) {
     if (stored.userId !== actor.userId) return refuse(key, 'forbidden', `key ${key} was used by another user`);
-    return present(actor, (await tx.apply(m, { userId: actor.userId })).result, stored.collection);
+    return present(actor, (await tx.apply(m, { userId: actor.userId, known: stored })).result, stored.collection);
   }
   if (expired(actor)) return refuse(key, 'auth', 'token expired');
   // 2. validation and permission
@@ -50,7 +50,6 @@ async function processMutation(ctx, actor, tx, m) {
     });
   }
   // Per-entity rules (e.g. "only the owner edits") need what is there now: `current`.
-  const current = m.id == null ? null : await tx.get(m.collection, m.id);
   if (!canWrite(actor, m.collection, m, current))
     return refuse(key, 'forbidden', `user ${actor.userId} may not write ${m.collection}${current ? ` ${current.id}` : ''}`);
   if (validate) {
@@ -62,37 +61,119 @@ async function processMutation(ctx, actor, tx, m) {
   const limit = Date.now() + options.maxClockDriftMs;
   if (isPlainObject(m.ts) && typeof m.ts.wall === 'number' && m.ts.wall > limit) mutation = { ...m, ts: { ...m.ts, wall: limit } };
   // 3.-4. version check, apply, log, store the answer
-  const { result } = await tx.apply(mutation, { userId: actor.userId });
+  const { result } = await tx.apply(mutation, { userId: actor.userId, known: null, current });
   return present(actor, result, m.collection);
 }
 
+const refuseAll = (mutations) =>
+  mutations.map((m) => refuse(isPlainObject(m) ? m.key : undefined, 'transient', 'the server could not apply this now'));
+
 /**
- * Applies a batch as one transaction. Resolves to { results, changes } once committed (changes:
- * what was applied, ascending cursor). If the transaction itself fails (the database is gone,
- * the commit failed), nothing was applied and every result is `transient`.
+ * Applies a batch. Resolves to { results, changes } once committed (changes: what was applied,
+ * ascending cursor). Batches that arrive while a transaction runs (other connections, server
+ * writes) are applied together in the next one: one commit (one fsync, one turn of the cursor
+ * lock) for all of them, each mutation still checked, applied and answered on its own. If the
+ * transaction itself fails (the database is gone, the commit failed), nothing of it was applied
+ * and every result is `transient`.
  */
-export async function applyMutations(ctx, actor, mutations) {
-  const { store, logger } = ctx;
-  try {
-    const { value: results, changes } = await store.transaction(async (tx) => {
-      const out = [];
-      for (const m of mutations) {
-        try {
-          // A savepoint per mutation: one that fails leaves the others (and the transaction) whole.
-          // (A function builds its mutation inside the transaction: server-side writes, write.js.)
-          out.push(await tx.attempt(async () => processMutation(ctx, actor, tx, typeof m === 'function' ? await m(tx) : m)));
-        } catch (err) {
-          logger?.error?.('syncore sync server: mutation failed:', err);
-          out.push(refuse(isPlainObject(m) ? m.key : undefined, 'transient', 'the server could not apply this now'));
-        }
-      }
-      return out;
+export function applyMutations(ctx, actor, mutations) {
+  ctx.writeQueue ??= new WriteQueue(ctx);
+  return ctx.writeQueue.submit(actor, mutations);
+}
+
+const MAX_GROUP_MUTATIONS = 2000;
+
+class WriteQueue {
+  #ctx;
+  #pending = [];
+  #running = false;
+
+  constructor(ctx) {
+    this.#ctx = ctx;
+  }
+
+  submit(actor, mutations) {
+    return new Promise((resolve) => {
+      this.#pending.push({ actor, mutations, resolve });
+      if (!this.#running) this.#drain();
     });
-    return { results, changes };
+  }
+
+  async #drain() {
+    this.#running = true;
+    while (this.#pending.length) {
+      const group = [];
+      let size = 0;
+      while (this.#pending.length && (group.length === 0 || size + this.#pending[0].mutations.length <= MAX_GROUP_MUTATIONS)) {
+        const item = this.#pending.shift();
+        size += item.mutations.length;
+        group.push(item);
+      }
+      await this.#run(group);
+    }
+    this.#running = false;
+  }
+
+  async #run(group) {
+    // Fast: no savepoint per mutation (each costs two round trips while the cursor lock is held).
+    // If anything throws, the whole transaction rolls back and the group runs again carefully:
+    // a savepoint per mutation, so one bad mutation is refused alone.
+    try {
+      return this.#resolve(group, await this.#transaction(group, false));
+    } catch {
+      // (retried below)
+    }
+    try {
+      this.#resolve(group, await this.#transaction(group, true));
+    } catch (err) {
+      this.#ctx.logger?.error?.('syncore sync server: push transaction failed:', err);
+      for (const item of group) item.resolve({ results: refuseAll(item.mutations), changes: [] });
+    }
+  }
+
+  async #transaction(group, careful) {
+    const { value } = await this.#ctx.store.transaction(async (tx) => {
+      const outcomes = [];
+      tx.unguarded = !careful;
+      for (const { actor, mutations } of group) {
+        const from = tx.changes.length;
+        const results = [];
+        for (const m of mutations) results.push(careful ? await applyOne(this.#ctx, actor, tx, m) : await applyFast(this.#ctx, actor, tx, m));
+        outcomes.push({ results, from, to: tx.changes.length });
+      }
+      return { outcomes, changes: tx.changes };
+    });
+    return value;
+  }
+
+  #resolve(group, value) {
+    group.forEach((item, i) => {
+      const { results, from, to } = value.outcomes[i];
+      item.resolve({ results, changes: value.changes.slice(from, to) });
+    });
+  }
+}
+
+async function applyFast(ctx, actor, tx, m) {
+  return processMutation(ctx, actor, tx, typeof m === 'function' ? await m(tx) : m);
+}
+
+/** One mutation in its own savepoint: one that fails leaves the others (and the transaction) whole. */
+async function applyOne(ctx, actor, tx, m) {
+  let mutation = m;
+  try {
+    // (A function builds its mutation inside the transaction: server-side writes, write.js.)
+    return await tx.attempt(async () => {
+      if (typeof m === 'function') mutation = await m(tx);
+      return processMutation(ctx, actor, tx, mutation);
+    });
   } catch (err) {
-    logger?.error?.('syncore sync server: push transaction failed:', err);
-    const results = mutations.map((m) => refuse(isPlainObject(m) ? m.key : undefined, 'transient', 'the server could not apply this now'));
-    return { results, changes: [] };
+    try {
+      return present(actor, (await tx.refuseData(err, mutation, actor.userId)).result, mutation.collection);
+    } catch {
+      ctx.logger?.error?.('syncore sync server: mutation failed:', err);
+      return refuse(isPlainObject(mutation) ? mutation.key : undefined, 'transient', 'the server could not apply this now');
+    }
   }
 }
 
@@ -113,6 +194,6 @@ export async function onPush(ctx, conn, msg) {
     conn.ws.terminate();
   }
   // Fan-out first (every instance's feed delivers in cursor order; ours right now), then the answer.
-  if (changes.length) await ctx.feed.pump();
+  if (changes.length) await ctx.feed.deliveredUpTo(changes.at(-1).cursor);
   if (!drop) send(conn, { type: 'push_result', batch: msg.batch, results });
 }

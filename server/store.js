@@ -333,10 +333,14 @@ async function readAnswer(q, key) {
 class StoreTransaction {
   #store;
   #q;
+  #depth = 0;
   /** The last cursor assigned (the head when nothing was applied yet). */
   cursor;
   /** Changes applied so far, ascending cursor. */
   changes = [];
+  /** true: apply() takes no savepoint of its own; an error aborts the transaction (the caller
+   * runs it again with savepoints: server/push.js). */
+  unguarded = false;
 
   constructor(store, q, cursor) {
     this.#store = store;
@@ -350,6 +354,22 @@ class StoreTransaction {
 
   answerFor(key) {
     return readAnswer(this.#q, key);
+  }
+
+  /** The key's stored answer and the entity, in one round trip: { stored, current }. */
+  async lookup(key, collection, id) {
+    const { rows } = await this.#q.query(
+      `SELECT (SELECT json_build_object('answer', answer, 'user_id', user_id, 'collection', collection)
+                 FROM syncore_answers WHERE key = $1) AS a,
+              (SELECT json_build_object('id', id, 'numeric_id', numeric_id, 'version', version, 'data', data, 'deleted', deleted)
+                 FROM syncore_entities WHERE collection = $2 AND id = $3) AS e`,
+      [key, typeof collection === 'string' ? collection : null, id == null ? null : String(id)],
+    );
+    const { a, e } = rows[0];
+    return {
+      stored: a ? { answer: a.answer, userId: a.user_id, collection: a.collection } : null,
+      current: id == null ? null : entityFromRow(e),
+    };
   }
 
   /** Stores a refusal (an `error` answer) under its key unless the key has one. Returns the answer kept. */
@@ -373,18 +393,21 @@ class StoreTransaction {
    *   data (null: deleted or missing); nothing is stored;
    * - else applied: the version bumps, the change gets the next cursor, the answer is stored.
    */
-  async apply(mutation, { userId = null } = {}) {
+  async apply(mutation, { userId = null, known, current } = {}) {
     const m = mutation;
     const key = m?.key;
     if (typeof key !== 'string' || key.length === 0) throw new TypeError('a mutation needs a string key');
-    const known = await this.answerFor(key);
-    if (known) return { result: await this.#replayed(known.answer), change: null, replayed: true };
+    // known: the caller looked the key up in this transaction already (its answer, or null).
+    const stored = known === undefined ? await this.answerFor(key) : known;
+    if (stored) return { result: await this.#replayed(stored.answer), change: null, replayed: true };
     const shapeError = mutationShapeError(m);
     if (shapeError) return this.#refuse(key, shapeError, userId, typeof m?.collection === 'string' ? m.collection : null);
     // Data PostgreSQL refuses fails this mutation (for good), not the batch.
     try {
-      return await this.attempt(() => this.#applyChecked(m, userId));
+      if (this.#depth > 0 || this.unguarded) return await this.#applyChecked(m, userId, current);
+      return await this.attempt(() => this.#applyChecked(m, userId, current));
     } catch (err) {
+      if (this.#depth > 0 || this.unguarded) throw err; // the caller rolls back; see refuseData
       if (!isDataError(err)) throw err;
       return this.#refuse(key, `the data cannot be stored: ${err.message}`, userId, m.collection);
     }
@@ -397,6 +420,7 @@ class StoreTransaction {
   async attempt(fn) {
     const mark = { changes: this.changes.length, cursor: this.cursor };
     await this.#q.query('SAVEPOINT syncore_step');
+    this.#depth += 1;
     try {
       const out = await fn();
       await this.#q.query('RELEASE SAVEPOINT syncore_step');
@@ -406,7 +430,16 @@ class StoreTransaction {
       this.changes.length = mark.changes;
       this.cursor = mark.cursor;
       throw err;
+    } finally {
+      this.#depth -= 1;
     }
+  }
+
+  /** After attempt() threw `err` for mutation m: a data error becomes its stored validation
+   * refusal ({ result }); anything else is rethrown. */
+  async refuseData(err, m, userId) {
+    if (!isDataError(err) || typeof m?.key !== 'string') throw err;
+    return this.#refuse(m.key, `the data cannot be stored: ${err.message}`, userId, m.collection);
   }
 
   async #refuse(key, message, userId, collection) {
@@ -425,7 +458,8 @@ class StoreTransaction {
     return result;
   }
 
-  async #applyChecked(m, userId) {
+  /** known: the entity as the caller read it in this transaction (undefined: read it here). */
+  async #applyChecked(m, userId, known) {
     const { key, collection, kind } = m;
     const idField = this.#store.idField(collection);
     let id = m.id;
@@ -434,12 +468,12 @@ class StoreTransaction {
       if (isTemporaryId(id)) {
         id = await this.#nextId(collection);
       } else {
-        current = await this.get(collection, id);
+        current = known !== undefined ? known : await this.get(collection, id);
         if (current && !current.deleted) return { result: conflict(key, current), change: null, replayed: false };
         if (current) id = current.id;
       }
     } else {
-      current = await this.get(collection, id);
+      current = known !== undefined ? known : await this.get(collection, id);
       if (!current || current.deleted || current.version !== m.baseVersion)
         return { result: conflict(key, current), change: null, replayed: false };
       id = current.id;
@@ -457,27 +491,23 @@ class StoreTransaction {
     const numericId = typeof id === 'number';
     const change = { cursor, op: kind, collection, id, version, data, origin: key, ts: m.ts == null ? null : cloneJson(m.ts) };
     const dataText = json(data);
-    await this.#q.query(
-      `INSERT INTO syncore_entities (collection, id, numeric_id, version, data, deleted, cursor)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
-       ON CONFLICT (collection, id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data,
-         deleted = EXCLUDED.deleted, cursor = EXCLUDED.cursor`,
-      [collection, String(id), numericId, version, dataText, kind === 'delete', cursor],
-    );
-    await this.#q.query(
-      `INSERT INTO syncore_changes (cursor, op, collection, id, numeric_id, version, data, origin, ts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb)`,
-      [cursor, kind, collection, String(id), numericId, version, dataText, key, json(change.ts)],
-    );
     // The stored answer keeps no entity data: a replay takes it from the entity (see #replayed).
     const stored = { key, status: 'ok', id, version, collection };
     if (kind === 'delete') stored.deleted = true;
-    await this.#q.query('INSERT INTO syncore_answers (key, user_id, collection, answer) VALUES ($1, $2, $3, $4)', [
-      key,
-      userId,
-      collection,
-      JSON.stringify(stored),
-    ]);
+    // Entity, change and answer in one statement: one round trip while the write lock is held.
+    await this.#q.query(
+      `WITH entity AS (
+         INSERT INTO syncore_entities (collection, id, numeric_id, version, data, deleted, cursor)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+         ON CONFLICT (collection, id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data,
+           deleted = EXCLUDED.deleted, cursor = EXCLUDED.cursor
+       ), change AS (
+         INSERT INTO syncore_changes (cursor, op, collection, id, numeric_id, version, data, origin, ts)
+         VALUES ($7, $8, $1, $2, $3, $4, $5::jsonb, $9, $10::jsonb)
+       )
+       INSERT INTO syncore_answers (key, user_id, collection, answer) VALUES ($9, $11, $1, $12)`,
+      [collection, String(id), numericId, version, dataText, kind === 'delete', cursor, kind, key, json(change.ts), userId, JSON.stringify(stored)],
+    );
     this.cursor = cursor;
     this.changes.push(change);
     return { result: { key, status: 'ok', id, version, data: cloneJson(data) }, change: cloneJson(change), replayed: false };

@@ -53,7 +53,7 @@ export async function serverWrite(ctx, collection, value, { actor = null, id, op
     return { key: mutationKey, collection, id: entityId ?? null, kind, data: value, baseVersion: base, ts };
   };
   const { results, changes } = await applyMutations(ctx, writer, [build]);
-  if (changes.length) await ctx.feed.pump();
+  if (changes.length) await ctx.feed.deliveredUpTo(changes.at(-1).cursor);
   return results[0];
 }
 

@@ -32,6 +32,9 @@ export function createWebSocketTransport({
   let heartbeatTimer = null;
   let silenceTimer = null;
   let catchingUp = false;
+  // A full resync the server started (sync_response reset: true, docs/protocol.md): its chunks
+  // go on from their own cursor, not from the client's (older than the server's horizon).
+  let resyncCursor = null;
   const stats = { opened: 0, closed: 0, received: 0, sent: 0, reconnects: 0 };
 
   function send(message) {
@@ -133,6 +136,7 @@ export function createWebSocketTransport({
       socket = null;
       stopHeartbeat();
       catchingUp = false;
+      resyncCursor = null;
       stats.closed++;
       sink.disconnected();
       scheduleReconnect();
@@ -142,7 +146,8 @@ export function createWebSocketTransport({
   function requestChunk() {
     catchingUp = true;
     sink.status({ state: 'catching-up' });
-    send({ type: 'sync_request', cursor: session().cursor, limit: catchUpLimit });
+    if (resyncCursor !== null) send({ type: 'sync_request', cursor: resyncCursor, resync: true, limit: catchUpLimit });
+    else send({ type: 'sync_request', cursor: session().cursor, limit: catchUpLimit });
   }
 
   function receive(raw) {
@@ -178,6 +183,7 @@ export function createWebSocketTransport({
       case 'sync_response':
       case 'initial_sync': {
         const ok = sink.deliver(Array.isArray(msg.changes) ? msg.changes : [], msg.cursor);
+        if (msg.reset === true || resyncCursor !== null) resyncCursor = ok && msg.more && Number.isInteger(msg.cursor) ? msg.cursor : null;
         if (ok && msg.more) requestChunk();
         else {
           catchingUp = false;

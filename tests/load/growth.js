@@ -10,7 +10,7 @@
 //     (startSyncServer until it listens) and as a new process (spawn until it listens).
 //
 //   node tests/load/growth.js [--mutations 1000000] [--entities <mutations/10>] [--writers 4]
-//                             [--db postgres|pglite] [--json]
+//                             [--db postgres|pglite] [--pglite] [--batch 1000] [--json]
 //
 // Mix: `entities` creates (client-chosen ids), then updates of random entities, each writer
 // connection owning its share of the entities (so it knows their versions: no conflicts). Each
@@ -28,7 +28,7 @@ import { startSyncServer } from '../../server/sync_server.js';
 import { startPostgres } from '../support/postgres.js';
 import { spawnSyncServer } from '../support/sync_server_child.js';
 
-const BATCH = 1000;
+let BATCH = 1000; // mutations per push (--batch)
 const TABLES = ['syncore_meta', 'syncore_entities', 'syncore_changes', 'syncore_answers', 'syncore_clients', 'syncore_counters'];
 
 /** A raw protocol connection: hello, then request/answer pairs matched by type (and batch). */
@@ -209,7 +209,7 @@ export async function runGrowth({ mutations = 1_000_000, entities = Math.max(1, 
     const childCatchUp = await catchUp(child.url, head - 1000);
 
     return {
-      command: `node tests/load/growth.js --mutations ${mutations} --entities ${entities} --writers ${writers} --db ${kind}`,
+      command: `node tests/load/growth.js --mutations ${mutations} --entities ${entities} --writers ${writers} --db ${kind} --batch ${BATCH}`,
       mutations,
       entities,
       writers,
@@ -239,15 +239,18 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       entities: { type: 'string' },
       writers: { type: 'string', default: '4' },
       db: { type: 'string', default: 'postgres' },
+      pglite: { type: 'boolean', default: false }, // = --db pglite
+      batch: { type: 'string', default: '1000' },
       json: { type: 'boolean', default: false },
     },
   });
   const mutations = Number(values.mutations);
+  BATCH = Number(values.batch);
   const report = await runGrowth({
     mutations,
     entities: values.entities ? Number(values.entities) : undefined,
     writers: Number(values.writers),
-    db: values.db,
+    db: values.pglite ? 'pglite' : values.db,
     log: (line) => console.error(line),
   });
   for (const key of ['afterWrites', 'afterCompaction', 'afterVacuumFull']) delete report.disk[key].total;

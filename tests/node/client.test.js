@@ -216,3 +216,27 @@ test('storage quota exceeded: a storage event, the send waits, nothing is lost',
   const stored = await inner.readAll();
   assert.ok(stored.some((rec) => rec.store === 'entities' && rec.value.data?.title === 'survives a full disk'));
 });
+
+test('a client older than the server horizon takes the full resync in chunks to the end (no loop from its old cursor)', { timeout: 60_000 }, async (t) => {
+  const server = await startSyncServer();
+  t.after(() => server.close());
+  const a = await open(server, { websocket: { ...fast, catchUpLimit: 3 } });
+  t.after(() => a.close());
+  await until(a, () => a.status.connected, 'connected');
+  await server.write('todos', { id: 'x1', title: 'first' }, { actor: 'job' });
+  await until(a, () => a.collection('todos').get('x1')?.title === 'first', 'a has x1');
+  const oldCursor = a.core.cursor;
+  a.goOffline();
+  await until(a, () => !a.status.connected, 'offline');
+  // Offline: ten more entities, one of them deleted, and that tombstone compacted away.
+  for (let i = 2; i <= 11; i++) await server.write('todos', { id: `x${i}`, title: `t${i}` }, { actor: 'job' });
+  await server.write('todos', null, { id: 'x5', op: 'delete', actor: 'job' });
+  await server.store.database.query("UPDATE syncore_changes SET committed_at = now() - interval '2 days' WHERE op = 'delete'");
+  const { horizon } = await server.compact({ tombstoneRetentionMs: 86_400_000 });
+  assert.ok(horizon > oldCursor, 'the client is older than the horizon');
+  const head = await server.store.headCursor();
+  a.goOnline();
+  // Every chunk is 3 changes; the resync goes on from each chunk's cursor to the head.
+  await until(a, () => a.core.cursor === head && a.collection('todos').count() === 10 && a.status.connection === 'connected', 'resynced to the head').catch((err) => { throw new Error(`${err.message}: cursor ${a.core.cursor}/${head}, ${a.collection('todos').count()} todos, ${a.status.connection}`); });
+  assert.equal(a.collection('todos').get('x11')?.title, 't11');
+});

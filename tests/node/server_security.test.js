@@ -2,7 +2,7 @@
 // token travels only in hello (never in a URL, a log line or the server's files), writes need
 // permission (a per-mutation `forbidden` is dead-lettered without stalling the queue), a client
 // id belongs to one user, and the size and rate limits hold. Waits on events, never on sleeps.
-import { test, describe, after } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -10,12 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createSyncClient, createRestTransport, createWebSocketTransport } from '../../js/node.js';
-import { startSyncServer, tokenTable } from '../../server/sync_server.js';
+import { startSyncServer, tokenTable, openStore } from '../../server/sync_server.js';
 import { authorizeGradebook, validateGradebook } from '../../demo/server/gradebook.js';
 import { RateLimiter } from '../../server/limits.js';
 import { untilClient } from './helpers.js';
 
 const T = { timeout: 10_000 };
+// The first PGlite of a process takes seconds to start on a busy machine: once per file, not
+// per test (in-memory stores share it while one is open; this one stays open until the end).
+let warmStore = null;
+before(async () => {
+  warmStore = await openStore();
+}, { timeout: 120_000 });
+after(() => warmStore?.close());
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 const scratchRoot = mkdtempSync(join(tmpdir(), 'syncore-security-'));
 after(() => rmSync(scratchRoot, { recursive: true, force: true }));

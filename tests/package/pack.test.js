@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { SyncStore } from '../../server/store.js';
+import { openStore } from '../../server/store.js';
 import { startSyncServer } from '../../server/sync_server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -78,11 +78,14 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-test('npm pack ships the release wasm + glue, js/ with its types, README and LICENSE, nothing else', async () => {
+test('npm pack ships the release wasm + glue, js/ with its types, server/ (syncore/server), README and LICENSE, nothing else', async () => {
   const files = packed.files.map((f) => f.path).sort();
-  const jsFiles = (await readdir(join(ROOT, 'js'), { recursive: true, withFileTypes: true }))
+  const listed = async (folder) => (await readdir(join(ROOT, folder), { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile()).map((d) => join(d.parentPath ?? d.path, d.name).slice(ROOT.length)).map((p) => p.split(sep).join('/'));
-  assert.deepEqual(files, [...EXPECTED_FILES, ...jsFiles].sort());
+  const jsFiles = await listed('js');
+  const serverFiles = await listed('server');
+  assert.deepEqual(files, [...EXPECTED_FILES, ...jsFiles, ...serverFiles].sort());
+  assert.ok(serverFiles.includes('server/index.js') && serverFiles.includes('server/cli.js'));
   assert.ok(jsFiles.includes('js/index.d.ts') && jsFiles.includes('js/react/index.d.ts') && jsFiles.includes('js/node.cjs'));
   console.log(`# tarball ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} bytes unpacked, ${packed.entryCount} files`);
 });
@@ -215,8 +218,8 @@ useCollection();
   assert.equal(tsc.code, 0, `tsc reported:\n${tsc.stdout}${tsc.stderr}`);
 
   // The page, next to the reference sync server whose store already holds one todo.
-  const store = new SyncStore();
-  store.apply({ key: 'seed:1', collection: 'todos', kind: 'create', id: 't1', data: { id: 't1', title: 'A seeded todo' }, baseVersion: 0, ts: null });
+  const store = await openStore();
+  await store.apply({ key: 'seed:1', collection: 'todos', kind: 'create', id: 't1', data: { id: 't1', title: 'A seeded todo' }, baseVersion: 0, ts: null });
   const app = await serveApp(join(dir, 'public'), store);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   try {
@@ -268,6 +271,7 @@ createSyncCore().then(() => { window.outcome = 'loaded'; }, (e) => { window.outc
   } finally {
     await browser.close();
     await app.close();
+    await store.close();
   }
 });
 
