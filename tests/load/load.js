@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPostgres } from '../support/postgres.js';
 import { clusterCpuMs } from './proc_cpu.js';
+import { startProbe } from './probe.js';
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 
@@ -130,8 +131,11 @@ export async function runLoad({ clients = 200, seconds = 30, instances = 1, post
     const until = Date.now() + seconds * 1000;
     const drainDeadline = until + 90_000;
     const drainedP = pool.map((w) => once(w, (m) => m.type === 'drained'));
+    const probe = await startProbe(urls);
     for (const w of pool) w.postMessage({ type: 'go', until, drainDeadline });
     const drained = await Promise.all(drainedP);
+    const probed = await probe.stop();
+    const probeLatencies = probed.latencies.sort((a, b) => a - b);
     const drainedAt = Date.now();
     const dbCpu = database.cpuMs();
     const figures = await Promise.all(servers.map((s) => request(s, 'figures')));
@@ -174,9 +178,9 @@ export async function runLoad({ clients = 200, seconds = 30, instances = 1, post
       unsettled: sum((c) => c.unsettled),
       deadLetters: sum((c) => c.deadLetters),
       pushedKeys: sum((c) => c.pushedKeys.length),
-      appliedChanges: srv.changes,
+      appliedChanges: srv.changes - probed.acked, // the clients' (the probe's are counted apart)
       appliedAfterDrain: srv.changes - atDrain.changes,
-      okAnswers: srv.okAnswers,
+      okAnswers: srv.okAnswers - probed.acked,
       gapFree: srv.gapFree,
       duplicates: srv.duplicates.length,
       lostKeys: lost,
@@ -186,10 +190,12 @@ export async function runLoad({ clients = 200, seconds = 30, instances = 1, post
       reconnects: sum((c) => c.reconnects),
       droppedAcks: figures.reduce((n, f) => n + f.droppedAcks, 0),
       created: sum((c) => c.created),
-      serverEntities: atDrain.entities,
+      serverEntities: atDrain.entities - (atDrain.digests.probe?.count ?? 0),
       mutationsPerSecond: Math.round(sum((c) => c.accepted) / seconds),
       appliedPerSecond: Math.round(atDrain.changesSinceMark / pushSeconds),
       ackLatencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1)) },
+      // The server's own ack latency, seen by a client that is not starved of CPU.
+      probe: { pushes: probed.pushes, acked: probed.acked, failed: probed.failed, ackLatencyMs: { p50: round(percentile(probeLatencies, 50)), p95: round(percentile(probeLatencies, 95)), p99: round(percentile(probeLatencies, 99)), max: round(probeLatencies.at(-1)) } },
       // Per instance, from the start of writing until every outbox drained.
       servers: figures.map((f) => ({
         cpuPercentOfOneCore: Math.round((f.cpuMs / f.wallMs) * 100),
@@ -219,6 +225,7 @@ export async function runLoad({ clients = 200, seconds = 30, instances = 1, post
       report.gapFree === true &&
       report.acked === report.accepted &&
       report.okAnswers === report.appliedChanges &&
+      report.probe.failed === 0 &&
       report.converged === clients &&
       report.serverEntities === report.created;
     return report;

@@ -10,7 +10,7 @@ import { runLoad } from '../load/load.js';
 
 test('24 clients on 2 instances × 5 s on PostgreSQL, pushes duplicated, acks lost: every key applied once, every mutation acked, all converge', { timeout: 150_000 }, async (t) => {
   const r = await runLoad({ clients: 24, seconds: 5, instances: 2, db: 'postgres', group: 8, workers: 1, intervalMs: 500, entities: 4, dropAckEvery: 20, duplicatePushes: true });
-  t.diagnostic(JSON.stringify({ accepted: r.accepted, applied: r.appliedChanges, droppedAcks: r.droppedAcks, ackLatencyMs: r.ackLatencyMs, reconnects: r.reconnects, servers: r.servers }));
+  t.diagnostic(JSON.stringify({ accepted: r.accepted, applied: r.appliedChanges, droppedAcks: r.droppedAcks, ackLatencyMs: r.ackLatencyMs, reconnects: r.reconnects, probeAckLatencyMs: r.probe.ackLatencyMs, servers: r.servers }));
   assert.ok(r.droppedAcks > 0, 'some acks were lost');
   assert.ok(r.accepted > 24, `clients wrote (${r.accepted} mutations)`);
   assert.equal(r.drained, true, 'every outbox drained');
