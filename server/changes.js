@@ -27,9 +27,11 @@ export async function onSyncRequest(ctx, conn, msg) {
   // Older than the horizon: changes it never saw may have been compacted away (tombstones
   // included), so incremental catch-up would silently miss deletions. Start over from 0 and say
   // so (docs/protocol.md, "Full resync").
-  const { horizon } = await store.head();
+  // Ahead of the head: the client saw changes this database does not have (a restore, another
+  // database): its state cannot be trusted either.
+  const { horizon, cursor: head } = await store.head();
   // (resync: true marks the next chunk of a full resync already under way: it goes on from there.)
-  const reset = since > 0 && since < horizon && msg.resync !== true;
+  const reset = since > 0 && (since < horizon || since > head) && msg.resync !== true;
   if (reset) since = 0;
   const max = Math.min(limit, options.maxSyncLimit);
   const budget = options.maxResponseBytes;

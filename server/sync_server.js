@@ -12,7 +12,8 @@
 //   session.js  a connection: limits, dispatch, hello / auth / subscribe, client-id binding
 //   push.js     push -> push_result        changes.js  catch-up and live fan-out
 //   auth.js     authorization hooks        limits.js   frame size, rate limiter
-//   wire.js     sending and closing        store.js    the SQL store (db.js, schema.js)
+//   wire.js     sending and closing        store.js    the SQL store (db.js, schema.js,
+//                                                  transaction.js, rows.js)
 //   feed.js     the change feed (every instance's commits, in cursor order)
 //   write.js    server-side writes and POST /syncore/write
 //   mutation.js a mutation's shape, merge patch

@@ -144,3 +144,15 @@ test('a push whose middle mutation holds data PostgreSQL refuses: that one is re
   c.send({ type: 'push', batch: 2, mutations: [create(2, 'nul \u0000 inside')] });
   assert.equal((await c.next('push_result')).results[0].class, 'validation', 'the same answer again: stored');
 });
+
+test('a sync_request ahead of the server head gets a full resync (reset) too', T, async (t) => {
+  const sync = await startSyncServer({});
+  t.after(() => sync.close());
+  await sync.write('notes', { id: 'n1', text: 'only' }, { actor: 'a' });
+  const c = await connect(sync.url, { cursor: 40 });
+  t.after(() => c.ws.terminate());
+  assert.equal(c.welcome.cursor, 1);
+  c.send({ type: 'sync_request', cursor: 40 });
+  const reset = await c.next('sync_response');
+  assert.deepEqual([reset.reset, reset.cursor, reset.more, reset.changes.map((ch) => ch.id)], [true, 1, false, ['n1']]);
+});
