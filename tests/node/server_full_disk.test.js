@@ -70,13 +70,18 @@ async function connect(url, clientId) {
 
 const digest = (text) => createHash('sha256').update(text).digest('hex');
 
-async function mountTmpfs(t, size) {
+/**
+ * Mounts a tmpfs of `size`; `cleanups` run (in order) when the test ends, then it is unmounted:
+ * whatever runs on it (a PostgreSQL cluster) must stop before the unmount.
+ */
+async function mountTmpfs(t, size, cleanups) {
   const mount = await mkdtemp(join(tmpdir(), 'syncore-full-disk-'));
   await run('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount]).catch((err) => {
     throw new Error(`this test mounts a small tmpfs and needs root (mount failed: ${err.stderr || err.message})`);
   });
   t.after(async () => {
-    await run('umount', ['-l', mount]).catch(() => {});
+    for (const cleanup of cleanups) await cleanup();
+    await run('umount', [mount]).catch(() => run('umount', ['-l', mount]));
     await rm(mount, { recursive: true, force: true });
   });
   return mount;
@@ -134,11 +139,10 @@ async function checkEverything(url, { acked, refused }) {
 test('a full disk under PGlite: pushes are answered transient, never ok unless durable; after space is freed the server restarts with every acknowledged write', { timeout: 240_000 }, async (t) => {
   // A fresh PGlite folder takes ~39 MiB (a 16 MiB WAL segment included); 96 MiB minus a 24 MiB
   // filler leaves ~33 MiB to fill.
-  const mount = await mountTmpfs(t, '96m');
   const servers = [];
-  t.after(async () => {
+  const mount = await mountTmpfs(t, '96m', [async () => {
     for (const s of servers) await s.kill('SIGKILL');
-  });
+  }]);
   const folder = join(mount, 'pglite');
   const filler = join(mount, 'filler');
   await writeFile(filler, randomBytes(24 * MiB));
@@ -158,23 +162,24 @@ test('a full disk under PGlite: pushes are answered transient, never ok unless d
 test('a full disk under PostgreSQL: pushes are answered transient, never ok unless durable; after space is freed PostgreSQL and the server restart with every acknowledged write', { timeout: 240_000 }, async (t) => {
   // The whole cluster (data, WAL, socket) on the tmpfs: tests/support/postgres.js makes its
   // folder in os.tmpdir(), i.e. $TMPDIR. A fresh cluster takes ~40 MiB.
-  const mount = await mountTmpfs(t, '112m');
+  const servers = [];
+  let postgres;
+  const mount = await mountTmpfs(t, '112m', [
+    async () => {
+      for (const s of servers) await s.kill('SIGKILL');
+    },
+    async () => postgres?.stop(),
+  ]);
   const filler = join(mount, 'filler');
   await writeFile(filler, randomBytes(32 * MiB));
   const savedTmp = process.env.TMPDIR;
   process.env.TMPDIR = mount;
-  let postgres;
   try {
     postgres = await startPostgres();
   } finally {
     if (savedTmp === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = savedTmp;
   }
-  const servers = [];
-  t.after(async () => {
-    for (const s of servers) await s.kill('SIGKILL');
-    await postgres.stop();
-  });
   const db = await postgres.createDatabase();
   const first = await spawnSyncServer(db);
   servers.push(first);
