@@ -1,10 +1,12 @@
 // A worker thread running a share of the load test's clients: real SyncClients (the wasm core,
 // one module instance per thread shared by its clients) over the real WebSocket transport.
 //
-// workerData: { url, from, count, group, intervalMs, entitiesPerClient, seed, duplicatePushes }:
+// workerData: { urls, from, count, group, intervalMs, entitiesPerClient, seed, duplicatePushes }:
 // with duplicatePushes every push frame goes out twice (a duplicated delivery). Client i syncs the
 // collection items-<floor(i / group)> (a team's data: `group` clients share it and see each
-// other's writes live); group >= the client count puts everyone in one collection.
+// other's writes live); group >= the client count puts everyone in one collection. Client i
+// connects to server instance urls[i % urls.length], so a group's members sit on every instance
+// and see each other's writes through the change feed across instances.
 // Phases, driven by the runner:
 //   -> { type: 'ready' }            every client connected and caught up
 //   <- { type: 'go', until }        write until `until` (epoch ms): each client, every
@@ -17,7 +19,7 @@ import WebSocket from 'ws';
 import { createSyncClient, createWebSocketTransport } from '../../js/node.js';
 import { digestOf } from './digest.js';
 
-const { url, from, count, group, intervalMs, entitiesPerClient, seed, duplicatePushes } = workerData;
+const { urls, from, count, group, intervalMs, entitiesPerClient, seed, duplicatePushes } = workerData;
 
 // A small seeded generator: the write pattern is reproducible per run and client.
 function prng(s) {
@@ -43,6 +45,7 @@ async function waitFor(predicate, deadline, step = 25) {
 class LoadClient {
   constructor(index) {
     this.clientId = `load-${index}`;
+    this.url = urls[index % urls.length];
     this.collection = `items-${Math.floor(index / group)}`;
     this.random = prng(seed * 1000 + index);
     this.accepted = 0; // mutations the API accepted (with a mutation id)
@@ -56,7 +59,7 @@ class LoadClient {
   }
 
   async open() {
-    const transport = createWebSocketTransport({ url, WebSocket, reconnectBaseMs: 200, reconnectMaxMs: 2000 });
+    const transport = createWebSocketTransport({ url: this.url, WebSocket, reconnectBaseMs: 200, reconnectMaxMs: 2000 });
     const push = transport.push.bind(transport);
     // Every idempotency key this client ever put on the wire, retries included.
     transport.push = (batch, mutations) => {
