@@ -8,9 +8,6 @@
 
 See README.md.
 """
-default_app_config = "syncore_django.apps.SyncoreConfig"
-
-
 def register(model, **options):
     """Maps a Django model to a syncore collection (see registry.Collection)."""
     from .registry import registry

@@ -91,13 +91,18 @@ class Collection:
             return []
         return [k for k in entity if k != "id" and k not in self.fields]
 
-    def assign(self, obj, entity):
-        """Sets the instance from a whole entity (fields missing from it become null)."""
+    def assign(self, obj, entity, creating=False):
+        """Sets the instance from a whole entity. A field missing from it keeps the model's
+        default on a create; on an update it was removed: null, or the default of a field that
+        cannot be null."""
         if self.document:
             setattr(obj, self.document, {k: v for k, v in entity.items() if k != "id"})
             return
         for name, field in self.fields.items():
-            setattr(obj, field.attname, entity.get(name))
+            if name in entity:
+                setattr(obj, field.attname, entity[name])
+            elif not creating:
+                setattr(obj, field.attname, None if field.null else field.get_default())
 
     def get(self, pk):
         return self.model._default_manager.filter(pk=pk).first()

@@ -111,7 +111,7 @@ def apply_mutation(reader, m, now=None):
                         entity = dict(m["data"]) if kind == "create" else _patched(current, m["data"])
                         if kind == "create":
                             obj = collection.model(pk=pk if pk is not None else collection.new_pk())
-                        collection.assign(obj, entity)
+                        collection.assign(obj, entity, creating=kind == "create")
                         obj.full_clean(validate_unique=False)
                         obj.save()
             except Exception as e:  # the model refused it (full_clean, a database constraint)
