@@ -128,3 +128,18 @@ async def test_a_push_is_answered_and_echoed_with_its_origin_and_a_notification_
     assert (n["type"], n["title"]) == ("notification", "Grades published")
     assert await c.receive_nothing(0.3), "one notification, though the user is in both groups"
     await c.disconnect()
+
+
+@run_async
+async def test_auth_with_narrower_rights_removes_what_the_user_can_no_longer_read(school):
+    from gradebook.models import Profile
+
+    ada = await sync_to_async(Student.objects.create)(name="Ada", department=school.maths)
+    c, _ = await hello(school.tokens["sup_maths"])
+    # The supervisor moves to physics; the app gives them a new token (here: the same one re-read).
+    await sync_to_async(Profile.objects.filter(user=school.users["sup_maths"]).update)(department=school.physics)
+    await c.send_to(text_data=json.dumps({"type": "auth", "token": school.tokens["sup_maths"]}))
+    assert (await recv(c))["type"] == "welcome"
+    removal = await recv(c)
+    assert removal == {"type": "entity_deleted", "collection": "students", "id": ada.pk, "version": 1, "origin": None}
+    await c.disconnect()

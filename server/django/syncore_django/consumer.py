@@ -23,7 +23,7 @@ from .auth import user_groups
 from .changelog import channel_group, current_cursor
 from .limits import RateLimiter, parse
 from .models import ClientBinding
-from .store import Reader, apply_mutation, catch_up, refuse
+from .store import Reader, apply_mutation, catch_up, refuse, removals_after_regrant
 from .subscriptions import Subscriptions, SubscriptionError
 from .wire import deeper_than, is_int
 
@@ -211,9 +211,14 @@ class SyncConsumer(AsyncWebsocketConsumer):
         if granted is None or self.closed:
             return
         user, expires_at, groups = granted
+        before = self.reader.groups
         self.reader.user, self.reader.expires_at, self.reader.groups = user, expires_at, groups
         await self.join(groups)
         await self.welcome()
+        if groups != before:
+            # What the old token could read and the new one cannot is removed from the device.
+            for removal in await database_sync_to_async(removals_after_regrant)(self.reader, before):
+                await self.send_json(removal)
 
     async def authenticate(self, token, client_id):
         """(user, expires_at, groups), or None after refusing (unauthorized / forbidden, close 1008)."""

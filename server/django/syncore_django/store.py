@@ -210,3 +210,20 @@ def _catch_up_view(reader, ev, change, since):
     if since == 0:
         return None
     return {"op": "delete", "collection": change.collection, "id": wire_id, "version": change.version, "origin": None, "cursor": change.cursor}
+
+
+def removals_after_regrant(reader, old_groups):
+    """entity_deleted (origin null, no data) for every entity the reader's old groups could read
+    and its new ones cannot, among what it subscribed to."""
+    out = []
+    rows = EntityVersion.objects.filter(deleted=False, collection__in=registry.names()).order_by("last_cursor")
+    for ev in rows.iterator():
+        audience = set(ev.audience or ())
+        if not audience & set(old_groups) or reader.may_read(audience):
+            continue
+        collection = registry.get(ev.collection)
+        wire_id = collection.wire_id(collection.to_pk(ev.entity_id))
+        if reader.subs is not None and not reader.subs.wants_entity(ev.collection, wire_id):
+            continue
+        out.append({"type": "entity_deleted", "collection": ev.collection, "id": wire_id, "version": ev.version, "origin": None})
+    return out
