@@ -143,3 +143,25 @@ async def test_auth_with_narrower_rights_removes_what_the_user_can_no_longer_rea
     removal = await recv(c)
     assert removal == {"type": "entity_deleted", "collection": "students", "id": ada.pk, "version": 1, "origin": None}
     await c.disconnect()
+
+
+@run_async
+async def test_a_token_that_expires_on_an_open_connection_pauses_pushes_with_class_auth(school):
+    import asyncio
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from syncore_django.models import AccessToken
+
+    token = await sync_to_async(AccessToken.objects.create)(user=school.users["sup_maths"], expires_at=timezone.now() + timedelta(seconds=1))
+    c, w = await hello(token.key)
+    assert w["type"] == "welcome"
+    await asyncio.sleep(1.2)
+    m = {"key": "c1:1", "collection": "students", "id": "tmp-1", "kind": "create", "data": {"name": "Ada", "department": school.maths.pk}, "baseVersion": -1}
+    await c.send_to(text_data=json.dumps({"type": "push", "batch": 1, "mutations": [m]}))
+    r = (await recv(c))["results"][0]
+    assert (r["status"], r["class"]) == ("error", "auth")
+    await c.send_to(text_data=json.dumps({"type": "sync_request", "cursor": 0}))
+    assert (await recv(c))["code"] == "unauthorized"
+    assert (await c.receive_output(2))["code"] == 1008
+    assert await sync_to_async(Student.objects.count)() == 0
