@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { createSyncClient } from '../../js/node.js';
 import { freePort, startDjango } from './daphne.js';
+import { startPostgres } from '../support/postgres.js';
 
 async function startRedis(t) {
   const port = await freePort();
@@ -45,14 +46,18 @@ async function client(t, url, token) {
   return c;
 }
 
-test('two Daphne processes on one database and Redis: a write through one reaches the clients of the other', { timeout: 120_000 }, async (t) => {
+async function twoProcesses(t, database) {
   const redisUrl = await startRedis(t);
-  const one = await startDjango({ redisUrl });
+  const one = await startDjango({ redisUrl, database });
   t.after(() => one.stop());
   const two = await startDjango({ redisUrl, database: one.database, migrate: false, tokens: one.tokens });
   t.after(() => two.stop());
   assert.notEqual(one.port, two.port);
+  return { one, two };
+}
 
+test('two Daphne processes on one database and Redis: a write through one reaches the clients of the other', { timeout: 120_000 }, async (t) => {
+  const { one, two } = await twoProcesses(t);
   const a = await client(t, one.url, one.tokens.writer);
   const b = await client(t, two.url, two.tokens.other);
   const { id } = await a.collection('conf_items').create({ title: 'through one' }).result;
@@ -65,3 +70,51 @@ test('two Daphne processes on one database and Redis: a write through one reache
   await until(a, () => a.collection('conf_items').get('from-shell')?.title === 'orm', 'process one relays an ORM write of another process');
   await until(b, () => b.collection('conf_items').get('from-shell')?.title === 'orm', 'and so does process two');
 });
+
+for (const backend of ['SQLite', 'PostgreSQL']) {
+  test(`two processes writing at once (${backend}): every write applied, one cursor each, in order, both clients converge`, { timeout: 180_000 }, async (t) => {
+    let database;
+    if (backend === 'PostgreSQL') {
+      const pg = await startPostgres({ fsync: false });
+      t.after(() => pg.stop());
+      database = { url: await pg.createDatabase() };
+    }
+    const { one, two } = await twoProcesses(t, database);
+    const a = await client(t, one.url, one.tokens.writer);
+    const b = await client(t, two.url, two.tokens.other);
+    const N = 25;
+    const writes = [];
+    for (let i = 0; i < N; i++) {
+      writes.push(a.collection('conf_items').create({ by: 'a', i }).result);
+      writes.push(b.collection('conf_items').create({ by: 'b', i }).result);
+    }
+    const ids = (await Promise.all(writes)).map((r) => r.id);
+    assert.equal(new Set(ids).size, 2 * N);
+    for (const c of [a, b]) await until(c, () => ids.every((id) => c.collection('conf_items').get(id)), 'every write on both clients');
+    // The log: one change per write, cursors unique and increasing (catch-up from 0 on a raw socket).
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(two.url);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    t.after(() => ws.terminate());
+    const inbox = [];
+    const next = (type) =>
+      new Promise((resolve) => {
+        const look = () => {
+          const i = inbox.findIndex((m) => m.type === type);
+          if (i >= 0) return resolve(inbox.splice(i, 1)[0]);
+          ws.once('message', look);
+        };
+        look();
+      });
+    ws.on('message', (d) => inbox.push(JSON.parse(d)));
+    ws.send(JSON.stringify({ type: 'hello', protocol: [1], clientId: `check-${backend}`, token: two.tokens.writer, collections: ['conf_items'] }));
+    await next('welcome');
+    ws.send(JSON.stringify({ type: 'sync_request', cursor: 0, limit: 5000 }));
+    const { changes } = await next('sync_response');
+    const ours = changes.filter((c) => ids.includes(c.id));
+    assert.equal(ours.length, 2 * N);
+    const cursors = changes.map((c) => c.cursor);
+    assert.deepEqual([...cursors].sort((x, y) => x - y), cursors);
+    assert.equal(new Set(cursors).size, cursors.length);
+  });
+}
