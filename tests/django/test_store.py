@@ -114,3 +114,16 @@ def test_catch_up_is_chunked_compacted_and_resumable(school):
     assert chunks == 3 and len(got) == 7
     assert [c["cursor"] for c in got] == sorted(c["cursor"] for c in got)
     assert next(c for c in got if c["id"] == students[0].pk)["version"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delete_the_reader_could_not_see_comes_as_a_bare_removal_never_with_its_origin(school):
+    hidden = Student.objects.create(name="Bo", department=school.physics)
+    cursor = Change.objects.order_by("-cursor").first().cursor
+    admin = reader_for(school.users["sys_admin"], client_id="adm")
+    assert apply_mutation(admin, {"key": "adm:1", "collection": "students", "id": hidden.pk, "kind": "delete", "data": None, "baseVersion": 1})["status"] == "ok"
+    changes, _, _ = catch_up(reader_for(school.users["sup_maths"]), cursor, 100, 1 << 20)
+    assert changes == [{"op": "delete", "collection": "students", "id": hidden.pk, "version": 2, "origin": None, "cursor": cursor + 1}]
+    own, _, _ = catch_up(reader_for(school.users["sup_physics"]), cursor, 100, 1 << 20)
+    assert own[0]["origin"] == "adm:1", "a reader of the row sees whose write it was"
+    assert catch_up(reader_for(school.users["sup_maths"]), 0, 100, 1 << 20)[0] == []

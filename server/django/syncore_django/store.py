@@ -203,12 +203,13 @@ def _catch_up_view(reader, ev, change, since):
     wire_id = collection.wire_id(collection.to_pk(ev.entity_id)) if collection else ev.entity_id
     if reader.subs is not None and not reader.subs.wants_entity(ev.collection, wire_id):
         return None
-    if change.op == "delete":
-        return wire_change(change, wire_id) if since > 0 else None
+    if since == 0 and change.op == "delete":
+        return None  # a new client holds nothing to delete
     if reader.may_read(change.audience):
         return wire_change(change, wire_id)
     if since == 0:
         return None
+    # A removal: the id and version of an entity the reader may not read, nothing of the write.
     return {"op": "delete", "collection": change.collection, "id": wire_id, "version": change.version, "origin": None, "cursor": change.cursor}
 
 
