@@ -165,3 +165,24 @@ async def test_a_token_that_expires_on_an_open_connection_pauses_pushes_with_cla
     assert (await recv(c))["code"] == "unauthorized"
     assert (await c.receive_output(2))["code"] == 1008
     assert await sync_to_async(Student.objects.count)() == 0
+
+
+@run_async
+async def test_changes_published_out_of_order_by_two_processes_reach_the_client_in_cursor_order_once(school, monkeypatch):
+    from channels.layers import get_channel_layer
+    from syncore_django import changelog
+
+    c, _ = await hello(school.tokens["sup_maths"])
+    held = []
+    monkeypatch.setattr(changelog, "fan_out", held.append)  # as if two processes had not sent yet
+    first = await sync_to_async(Student.objects.create)(name="First", department=school.maths)
+    second = await sync_to_async(Student.objects.create)(name="Second", department=school.maths)
+    layer = get_channel_layer()
+    group = changelog.channel_group(f"department_{school.maths.pk}")
+    await layer.group_send(group, held[1])  # the later change arrives first
+    got = [await recv(c), await recv(c)]
+    await layer.group_send(group, held[0])
+    await layer.group_send(changelog.channel_group("role_system_admin"), held[1])  # and once more, through another group
+    assert [(m["id"], m["cursor"]) for m in got] == [(first.pk, held[0]["change"]["cursor"]), (second.pk, held[1]["change"]["cursor"])]
+    assert await c.receive_nothing(0.3), "each change once"
+    await c.disconnect()

@@ -121,6 +121,16 @@ def change_event(change, wire_id):
     }
 
 
+def changes_between(after, upto):
+    """The change events with after < cursor <= upto, in cursor order (a consumer's gap)."""
+    out = []
+    for change in Change.objects.filter(cursor__gt=after, cursor__lte=upto).order_by("cursor"):
+        collection = registry.get(change.collection)
+        wire_id = collection.wire_id(collection.to_pk(change.entity_id)) if collection else change.entity_id
+        out.append(change_event(change, wire_id))
+    return out
+
+
 def fan_out(event):
     layer = get_channel_layer()
     if layer is None:

@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import conf
 from .auth import user_groups
-from .changelog import channel_group, current_cursor
+from .changelog import changes_between, channel_group, current_cursor
 from .limits import RateLimiter, parse
 from .models import ClientBinding
 from .store import Reader, apply_mutation, catch_up, refuse, removals_after_regrant
@@ -47,7 +47,7 @@ class SyncConsumer(AsyncWebsocketConsumer):
         self.frames_before_hello = 0
         self.reader = None
         self.joined = set()
-        self.seen = collections.OrderedDict()  # recent cursors / notification ids: one per change
+        self.seen = collections.OrderedDict()  # recent notification ids: one per connection
         self.address = None
         self.hello_timer = None
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
@@ -242,6 +242,9 @@ class SyncConsumer(AsyncWebsocketConsumer):
 
     async def welcome(self):
         cursor = await database_sync_to_async(current_cursor)()
+        # Live changes start after it (catch-up brings the rest); kept on a second welcome (auth).
+        if not hasattr(self, "live_cursor"):
+            self.live_cursor = cursor
         await self.send_json({
             "type": "welcome",
             "protocol": self.protocol,
@@ -319,22 +322,33 @@ class SyncConsumer(AsyncWebsocketConsumer):
 
     async def syncore_change(self, event):
         """A committed change: sent as entity_*, as a removal to a reader that lost sight of the
-        entity, or not at all (row level: the groups that may read it before and after)."""
+        entity, or not at all (row level: the groups that may read it before and after).
+
+        In cursor order, each once: several processes publish to the channel layer on their own,
+        so change 12 may arrive before 11. Cursors are handed out in commit order (changelog.py),
+        so when 12 has arrived, 11 is committed: a gap is read from the log and sent first."""
         if not self.welcomed or self.closed or self.expired():
             return
+        cursor = event["change"]["cursor"]
+        if cursor <= self.live_cursor:
+            return  # sent already (through another group, or read from the log in a gap)
+        events = [event] if cursor == self.live_cursor + 1 else await database_sync_to_async(changes_between)(self.live_cursor, cursor)
+        self.live_cursor = cursor
+        for e in events:
+            message = self.live_message(e)
+            if message is not None:
+                await self.send_json(message)
+
+    def live_message(self, event):
         change = event["change"]
-        if not self.first_time(("c", change["cursor"])):
-            return  # the same change through a second group of this user
         if not self.reader.subs.wants_entity(change["collection"], change["id"]):
-            return
+            return None
         if self.reader.may_read(event["audience"]):
-            message = {"type": LIVE_TYPES[event["kind"]], **{k: v for k, v in change.items() if k != "op"}}
-        elif self.reader.may_read(event["previous"]):
-            message = {"type": "entity_deleted", "collection": change["collection"], "id": change["id"],
-                       "version": change["version"], "cursor": change["cursor"], "origin": None}
-        else:
-            return
-        await self.send_json(message)
+            return {"type": LIVE_TYPES[event["kind"]], **{k: v for k, v in change.items() if k != "op"}}
+        if self.reader.may_read(event["previous"]):
+            return {"type": "entity_deleted", "collection": change["collection"], "id": change["id"],
+                    "version": change["version"], "cursor": change["cursor"], "origin": None}
+        return None
 
     async def syncore_notification(self, event):
         if self.welcomed and not self.closed and self.first_time(("n", event["nid"])):
