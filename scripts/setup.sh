@@ -20,6 +20,7 @@ command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)  # npm run bench: cal
 /usr/bin/python3 -c 'import django, channels, daphne, channels_redis, rest_framework, pytest_django, psycopg2' 2>/dev/null ||
   missing+=(python3-django python3-django-channels python3-daphne python3-channels-redis python3-djangorestframework python3-pytest-django python3-psycopg2)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)  # tests/support/postgres.js
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
