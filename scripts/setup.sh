@@ -16,6 +16,11 @@ command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v clang++ >/dev/null 2>&1 || missing+=(clang)
 compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || missing+=(libclang-rt-14-dev)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)  # npm run bench: callgrind view
+# The Django back end (server/django, tests/django): Debian's Python packages and redis-server.
+/usr/bin/python3 -c 'import django, channels, daphne, channels_redis, rest_framework, pytest_django, psycopg2' 2>/dev/null ||
+  missing+=(python3-django python3-django-channels python3-daphne python3-channels-redis python3-djangorestframework python3-pytest-django python3-psycopg2)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)  # tests/support/postgres.js
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"

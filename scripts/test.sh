@@ -11,4 +11,7 @@ echo "== ctest (native core)"
 echo "== fuzz (libFuzzer, 10 s per target over tests/fuzz/corpus)" && bash scripts/fuzz.sh 10
 echo "== node:test (wasm build, JS API, browser end-to-end)"
 node --test --test-concurrency=1 tests/node/*.test.js tests/browser/*.test.js tests/package/*.test.js
+echo "== the Django back end: pytest (Debian's python3), then the conformance suite and the two-Daphne fan-out"
+/usr/bin/python3 -m pytest -q -c tests/django/pytest.ini tests/django
+node --test --test-concurrency=1 tests/django/*.test.js
 echo "== all suites passed in $(( $(date +%s) - start )) s"
