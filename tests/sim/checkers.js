@@ -1,0 +1,134 @@
+// The invariants, checked once the network is healed and everything had time to settle. Each
+// returns a list of failures { invariant, detail }; none is relaxed to let a seed pass.
+
+const FINAL_STATUSES = new Set(['acked', 'dead-letter', 'cancelled', 'overridden', 'merged']);
+
+/** Canonical JSON (sorted keys) so that equal data compares equal. */
+export function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+function byId(rows) {
+  const map = new Map();
+  for (const row of rows) map.set(String(row.id), canonical(row));
+  return map;
+}
+
+/** 1. Every live client's view equals the server's state. */
+export function viewsEqualServer(world) {
+  const failures = [];
+  const store = world.server.store;
+  for (const device of world.devices) {
+    const inc = device.live;
+    if (!inc) {
+      failures.push({ invariant: 'view = server', detail: `${device.name} has no running client at the end` });
+      continue;
+    }
+    for (const collection of Object.keys(world.collections)) {
+      const server = byId(store.list(collection).map((e) => e.data));
+      const view = byId(inc.client.collection(collection).list());
+      const missing = [...server.keys()].filter((id) => !view.has(id));
+      const extra = [...view.keys()].filter((id) => !server.has(id));
+      const differ = [...server.keys()].filter((id) => view.has(id) && view.get(id) !== server.get(id));
+      if (missing.length || extra.length || differ.length) {
+        const show = (ids) => ids.slice(0, 5).join(', ') + (ids.length > 5 ? ` (+${ids.length - 5})` : '');
+        const sample = differ[0] ? `; e.g. ${differ[0]}: client ${view.get(differ[0])} vs server ${server.get(differ[0])}` : '';
+        failures.push({
+          invariant: 'view = server',
+          detail: `${inc.actor.name} ${collection}: ${missing.length} missing [${show(missing)}], ${extra.length} extra [${show(extra)}], ${differ.length} differ [${show(differ)}]${sample}`,
+        });
+      }
+    }
+  }
+  return failures;
+}
+
+/** 2. A client never hands out the same mutation id twice, across restarts. */
+export function mutationIdsUnique(world) {
+  const failures = [];
+  for (const device of world.devices) {
+    for (const r of device.reusedIds)
+      failures.push({ invariant: 'mutation ids unique', detail: `${device.name}: ${r.id} accepted by incarnation ${r.first} and again by ${r.again}` });
+  }
+  return failures;
+}
+
+/**
+ * 3. Every accepted mutation settled visibly (acked, dead letter, cancelled, overridden, merged),
+ * or was lost in a crash before it was durable (the group-commit window a crash may take; counted).
+ * Lost after close(), or lost although durable, fails.
+ */
+export function acceptedMutationsSettled(world) {
+  const failures = [];
+  let crashWindowLosses = 0;
+  for (const device of world.devices) {
+    for (const m of device.mutations.values()) {
+      const last = m.settled.at(-1);
+      if (last && FINAL_STATUSES.has(last.status)) continue;
+      if (last) {
+        failures.push({ invariant: 'accepted mutation settled', detail: `${device.name} ${m.id} (${m.op.kind} ${m.op.collection}/${m.op.id ?? ''}) left ${last.status}` });
+        continue;
+      }
+      const inc = device.incarnations[m.incarnation - 1];
+      if (inc.ended === 'crash' && !m.durable) {
+        crashWindowLosses++;
+        continue;
+      }
+      const how = inc.ended === 'close' ? 'its incarnation ended by close()' : inc.ended === 'crash' ? 'durable before the crash' : 'its incarnation still runs';
+      failures.push({
+        invariant: 'accepted mutation settled',
+        detail: `${device.name} ${m.id} (${m.op.kind} ${m.op.collection}/${m.op.id ?? ''}, accepted at ${(m.at / 1000).toFixed(3)} s by ${device.name}.${m.incarnation}) never settled: ${how}`,
+      });
+    }
+  }
+  world.stats.crashWindowLosses = crashWindowLosses;
+  return failures;
+}
+
+/** 4. Nothing stuck: no pending, no parked conflict, connected; failed only as dead letters. */
+export function nothingStuck(world) {
+  const failures = [];
+  for (const device of world.devices) {
+    const inc = device.live;
+    if (!inc) continue;
+    const s = inc.client.status;
+    const dead = inc.client.core.deadLetters().length;
+    const problems = [];
+    if (s.pending !== 0) problems.push(`${s.pending} pending`);
+    if (s.conflicts !== 0) problems.push(`${s.conflicts} conflicts parked`);
+    if (s.failed !== dead) problems.push(`failed ${s.failed} but ${dead} dead letters`);
+    if (!s.connected || s.connection !== 'connected') problems.push(`connection ${s.connection}`);
+    if (problems.length) failures.push({ invariant: 'nothing stuck', detail: `${inc.actor.name}: ${problems.join(', ')} ("${inc.client.statusMessage()}")` });
+  }
+  return failures;
+}
+
+/** 5. The server applied each mutation at most once: one change per key, one create per mark. */
+export function serverAppliedOnce(world) {
+  const failures = [];
+  const origins = new Map();
+  const marks = new Map();
+  for (const change of world.server.store.changeLog(0)) {
+    origins.set(change.origin, (origins.get(change.origin) ?? 0) + 1);
+    if (change.op === 'create' && change.data?.mark) marks.set(change.data.mark, (marks.get(change.data.mark) ?? 0) + 1);
+  }
+  for (const [key, n] of origins) if (n > 1) failures.push({ invariant: 'applied at most once', detail: `key ${key} applied ${n} times` });
+  for (const [mark, n] of marks) if (n > 1) failures.push({ invariant: 'applied at most once', detail: `the create marked ${mark} applied ${n} times (under different keys)` });
+  return failures;
+}
+
+/** 6. Nothing blew up: no uncaught error in a live page, no unexpected error logged by the server. */
+export function noUnexpectedErrors(world) {
+  const failures = [];
+  for (const { actor, error } of world.clock.uncaught) {
+    if (actor.dead) continue;
+    failures.push({ invariant: 'no uncaught error', detail: `${actor.name}: ${error?.stack?.split('\n').slice(0, 3).join(' | ') ?? error}` });
+  }
+  for (const line of world.server.errors) failures.push({ invariant: 'no server error', detail: line.slice(0, 300) });
+  return failures;
+}
+
+export const ALL_CHECKS = [viewsEqualServer, mutationIdsUnique, acceptedMutationsSettled, nothingStuck, serverAppliedOnce, noUnexpectedErrors];

@@ -1,0 +1,169 @@
+// A simulated device: one browser profile with its own IndexedDB "disk", its own clock and its own
+// network link, running the real client (createSyncClient from js/node.js) one incarnation (page
+// load) after another. An incarnation ends by close() or by a crash (the page is dropped: no close,
+// its timers never fire, its unfinished IndexedDB transactions abort; the disk keeps what committed).
+//
+// Every mutation an incarnation's API accepted is recorded here, with what became of it: durable
+// (the client's flush() passed it while its storage was IndexedDB), settled (a mutationSettled
+// event named it, in any incarnation), or lost with its incarnation.
+import { createSyncClient } from '../../js/node.js';
+import { Actor } from './clock.js';
+
+export class Device {
+  constructor({ name, disk, world }) {
+    this.name = name;
+    this.disk = disk;
+    this.world = world;
+    this.clockOffsetMs = 0;
+    this.incarnations = [];
+    this.current = null; // the live incarnation, or null (down, starting, closing)
+    this.busy = null; // a start or a close under way
+    this.marks = 0;
+    /** mutationId -> record (across every incarnation of this device) */
+    this.mutations = new Map();
+    this.reusedIds = [];
+  }
+
+  get live() {
+    return this.current?.client && !this.current.ended ? this.current : null;
+  }
+
+  /** Starts a new incarnation (a page load). Resolves when the client is up (or failed to start). */
+  start() {
+    const { world } = this;
+    if (this.live || this.starting) return this.busy ?? Promise.resolve();
+    this.starting = true;
+    const n = this.incarnations.length + 1;
+    const actor = new Actor(`${this.name}.${n}`, { clockOffsetMs: this.clockOffsetMs });
+    const disk = this.disk.handle(actor.name);
+    const win = new EventTarget();
+    const doc = new EventTarget();
+    doc.visibilityState = 'visible';
+    const inc = { device: this, n, actor, disk, window: win, document: doc, client: null, ended: null, startError: null, browserOffline: false };
+    this.incarnations.push(inc);
+    world.trace(`${actor.name} starts`);
+    const started = world.clock.run(actor, () =>
+      createSyncClient({
+        url: 'ws://sim.invalid/sync',
+        WebSocket: world.network.webSocketFor(this),
+        collections: world.collections,
+        storage: { name: 'app', indexedDB: disk.factory },
+        tabs: false,
+        window: win,
+        document: doc,
+      }),
+    );
+    this.busy = started.finally(() => {
+      this.starting = false;
+    }).then(
+      (client) => {
+        inc.client = client;
+        if (inc.ended) return; // crashed while starting
+        this.current = inc;
+        this._watch(inc);
+        const report = client.restoreReport;
+        world.trace(`${actor.name} up: client ${client.core.clientId}, ${client.status.pending} pending, restored ${report.records} records${report.quarantined ? `, ${report.quarantined} quarantined` : ''}`);
+        if (report.quarantined) world.note(`${actor.name}: ${report.quarantined} stored records quarantined at start`);
+      },
+      (err) => {
+        inc.startError = err;
+        world.trace(`${actor.name} failed to start: ${err?.code ?? ''} ${err?.message ?? err}`);
+        world.fail('start', `${actor.name}: createSyncClient threw ${err?.code ?? ''} ${err?.message ?? err}`);
+      },
+    );
+    return this.busy;
+  }
+
+  _watch(inc) {
+    const { client } = inc;
+    const world = this.world;
+    client.on('mutationSettled', (event) => {
+      for (const id of event.mutationIds ?? []) {
+        const m = this.mutations.get(id);
+        if (!m) {
+          world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${id}`);
+          continue;
+        }
+        m.settled.push({ status: event.status, incarnation: inc.n, errorClass: event.errorClass });
+      }
+      world.trace(`${inc.actor.name} settled ${event.status} ${(event.mutationIds ?? []).join(',')}${event.errorClass ? ` (${event.errorClass}: ${event.message})` : ''}`);
+    });
+    client.on('error', (err) => world.trace(`${inc.actor.name} error event: ${err?.code ?? ''} ${String(err?.message ?? err).slice(0, 200)}`));
+    client.on('storageEvent', (e) => world.trace(`${inc.actor.name} storage event ${e?.type}${e?.message ? `: ${e.message}` : ''}`));
+  }
+
+  /** One API call on the live client, recorded. `op`: { kind, collection, id?, data? }. */
+  mutate(op) {
+    const inc = this.live;
+    if (!inc) return null;
+    const c = inc.client.collection(op.collection);
+    let handle;
+    try {
+      if (op.kind === 'create') handle = c.create(op.data);
+      else if (op.kind === 'update') handle = c.patch(op.id, op.data);
+      else handle = c.delete(op.id);
+    } catch (err) {
+      this.world.trace(`${inc.actor.name} ${op.kind} ${op.collection}/${op.id ?? ''} refused: ${err?.code ?? ''} ${err?.message ?? err}`);
+      return null;
+    }
+    const id = handle.mutationId;
+    if (!id) return handle;
+    if (this.mutations.has(id)) {
+      const first = this.mutations.get(id);
+      this.reusedIds.push({ id, first: first.incarnation, again: inc.n });
+      this.world.trace(`${inc.actor.name} REUSED mutation id ${id} (first accepted by incarnation ${first.incarnation})`);
+    }
+    const record = { id, incarnation: inc.n, op, at: this.world.clock.now, durable: false, settled: [] };
+    this.mutations.set(id, record);
+    this.world.trace(`${inc.actor.name} ${op.kind} ${op.collection}/${handle.id ?? op.id ?? ''} -> ${id}`);
+    // Durable once a flush that began after it is done, while the client writes IndexedDB.
+    inc.client.flush().then(() => {
+      if (inc.client.status.storage === 'indexeddb') record.durable = true;
+    }, () => {});
+    return handle;
+  }
+
+  /** Ends the live incarnation with close(); resolves when close() has. */
+  close() {
+    const inc = this.live;
+    if (!inc) return Promise.resolve();
+    inc.ended = 'close';
+    this.current = null;
+    const world = this.world;
+    world.trace(`${inc.actor.name} close()`);
+    const done = world.clock.run(inc.actor, () => inc.client.close()).then(
+      () => world.trace(`${inc.actor.name} closed`),
+      (err) => world.trace(`${inc.actor.name} close() rejected: ${err?.code ?? ''} ${err?.message ?? err}`),
+    );
+    inc.closing = done;
+    this.busy = done;
+    return done;
+  }
+
+  /** The page dies: no close(), no more timers, unfinished transactions abort. */
+  crash() {
+    const inc = this.current ?? this.incarnations.at(-1);
+    if (!inc || inc.ended) return;
+    inc.ended = 'crash';
+    this.current = null;
+    inc.actor.dead = true;
+    const aborted = inc.disk.crash();
+    this.world.network.cutAll((c) => c.device === this && c.deviceActor === inc.actor, 'device crashed');
+    this.world.trace(`${inc.actor.name} CRASH (${aborted} IndexedDB transaction${aborted === 1 ? '' : 's'} aborted)`);
+  }
+
+  /** The wall clock of this device jumps (forwards or backwards); its timers are unaffected. */
+  jumpClock(deltaMs) {
+    this.clockOffsetMs += deltaMs;
+    for (const inc of this.incarnations) if (!inc.ended) inc.actor.clockOffsetMs = this.clockOffsetMs;
+    this.world.trace(`${this.name} wall clock jumps ${deltaMs > 0 ? '+' : ''}${deltaMs} ms`);
+  }
+
+  /** The browser's online / offline events (navigator.onLine changes). */
+  browserOnline(online) {
+    const inc = this.live;
+    if (!inc || inc.browserOffline === !online) return;
+    inc.browserOffline = !online;
+    this.world.clock.run(inc.actor, () => inc.window.dispatchEvent(new Event(online ? 'online' : 'offline')));
+  }
+}

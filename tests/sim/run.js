@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The JS-client simulation from the command line.
+//
+//   SEED=17 node tests/sim/run.js           one seed, its whole trace, then its verdict
+//   SEEDS=5000 node tests/sim/run.js        seeds 1..5000 (FROM=n to start elsewhere)
+//   npm run sim                             SEEDS=5000
+//
+// Exit code 1 when any seed fails; each failing seed is listed with its first failures, and
+// `SEED=n node tests/sim/run.js` replays it with a readable trace.
+import { runSeed } from './simulator.js';
+
+function describe(result) {
+  const lines = [`seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} (${JSON.stringify(result.stats)})`];
+  for (const f of result.failures.slice(0, 8)) lines.push(`  ✗ ${f.invariant}: ${f.detail}`);
+  if (result.failures.length > 8) lines.push(`  … ${result.failures.length - 8} more`);
+  for (const n of result.notes.slice(0, 5)) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+async function main() {
+  if (process.env.SEED !== undefined) {
+    const seed = Number(process.env.SEED);
+    const result = await runSeed(seed, { trace: true });
+    console.log(result.trace.join('\n'));
+    console.log(describe(result));
+    process.exitCode = result.ok ? 0 : 1;
+    return;
+  }
+  const count = Number(process.env.SEEDS ?? 100);
+  const from = Number(process.env.FROM ?? 1);
+  const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  const failed = [];
+  for (let seed = from; seed < from + count; seed++) {
+    const result = await runSeed(seed);
+    if (!result.ok) {
+      failed.push(result);
+      console.log(describe(result));
+    }
+    if ((seed - from + 1) % 100 === 0) console.error(`… ${seed - from + 1} seeds, ${failed.length} failed`);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(`${count - failed.length} of ${count} seeds passed (seeds ${from}..${from + count - 1}); ` +
+    `${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU, ${(count / seconds).toFixed(2)} seeds/s`);
+  if (failed.length) console.log(`failing seeds: ${failed.map((r) => r.seed).join(' ')}`);
+  process.exitCode = failed.length ? 1 : 0;
+}
+
+await main();
