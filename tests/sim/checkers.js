@@ -51,7 +51,7 @@ export function mutationIdsUnique(world) {
   const failures = [];
   for (const device of world.devices) {
     for (const r of device.reusedIds)
-      failures.push({ invariant: 'mutation ids unique', detail: `${device.name}: ${r.id} accepted by incarnation ${r.first} and again by ${r.again}` });
+      failures.push({ invariant: 'mutation ids unique', detail: `${device.name}: ${r.id} accepted by incarnation ${r.first} (ended by ${r.firstEnded ?? 'nothing'}) and again by ${r.again}` });
   }
   return failures;
 }
@@ -65,7 +65,7 @@ export function acceptedMutationsSettled(world) {
   const failures = [];
   let crashWindowLosses = 0;
   for (const device of world.devices) {
-    for (const m of device.mutations.values()) {
+    for (const m of device.records) {
       const last = m.settled.at(-1);
       if (last && FINAL_STATUSES.has(last.status)) continue;
       if (last) {
@@ -106,17 +106,27 @@ export function nothingStuck(world) {
   return failures;
 }
 
-/** 5. The server applied each mutation at most once: one change per key, one create per mark. */
+/**
+ * 5. The server applied each mutation at most once: one change per key, and every create (each
+ * carries a unique mark) made one entity: a create applied twice under two keys with a temporary
+ * id would make two. (One id created again with the same mark is a conflict's resurrection.)
+ */
 export function serverAppliedOnce(world) {
   const failures = [];
   const origins = new Map();
   const marks = new Map();
   for (const change of world.server.store.changeLog(0)) {
     origins.set(change.origin, (origins.get(change.origin) ?? 0) + 1);
-    if (change.op === 'create' && change.data?.mark) marks.set(change.data.mark, (marks.get(change.data.mark) ?? 0) + 1);
+    if (change.op === 'create' && change.data?.mark) {
+      if (!marks.has(change.data.mark)) marks.set(change.data.mark, new Map());
+      const ids = marks.get(change.data.mark);
+      const entity = `${change.collection}/${change.id}`;
+      if (!ids.has(entity)) ids.set(entity, `${entity} by ${change.origin} at cursor ${change.cursor}`);
+    }
   }
   for (const [key, n] of origins) if (n > 1) failures.push({ invariant: 'applied at most once', detail: `key ${key} applied ${n} times` });
-  for (const [mark, n] of marks) if (n > 1) failures.push({ invariant: 'applied at most once', detail: `the create marked ${mark} applied ${n} times (under different keys)` });
+  for (const [mark, ids] of marks)
+    if (ids.size > 1) failures.push({ invariant: 'applied at most once', detail: `the create marked ${mark} made ${ids.size} entities: ${[...ids.values()].join('; ')}` });
   return failures;
 }
 

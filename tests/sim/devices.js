@@ -19,7 +19,9 @@ export class Device {
     this.current = null; // the live incarnation, or null (down, starting, closing)
     this.busy = null; // a start or a close under way
     this.marks = 0;
-    /** mutationId -> record (across every incarnation of this device) */
+    /** Every accepted mutation, in order (across every incarnation of this device). */
+    this.records = [];
+    /** mutationId -> its latest record (a reused id shadows the first: reuse is its own failure) */
     this.mutations = new Map();
     this.reusedIds = [];
   }
@@ -79,12 +81,13 @@ export class Device {
     const world = this.world;
     client.on('mutationSettled', (event) => {
       for (const id of event.mutationIds ?? []) {
+        const settled = { status: event.status, incarnation: inc.n, errorClass: event.errorClass };
         const m = this.mutations.get(id);
-        if (!m) {
-          world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${id}`);
-          continue;
-        }
-        m.settled.push({ status: event.status, incarnation: inc.n, errorClass: event.errorClass });
+        // Settled inside the mutate call itself (a delete cancelling an unsent create): the
+        // record is made when the call returns.
+        if (inc.mutating) inc.settledDuringCall.push({ id, settled });
+        else if (!m) world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${id}`);
+        else m.settled.push(settled);
       }
       world.trace(`${inc.actor.name} settled ${event.status} ${(event.mutationIds ?? []).join(',')}${event.errorClass ? ` (${event.errorClass}: ${event.message})` : ''}`);
     });
@@ -98,6 +101,8 @@ export class Device {
     if (!inc) return null;
     const c = inc.client.collection(op.collection);
     let handle;
+    inc.mutating = true;
+    inc.settledDuringCall = [];
     try {
       if (op.kind === 'create') handle = c.create(op.data);
       else if (op.kind === 'update') handle = c.patch(op.id, op.data);
@@ -105,16 +110,24 @@ export class Device {
     } catch (err) {
       this.world.trace(`${inc.actor.name} ${op.kind} ${op.collection}/${op.id ?? ''} refused: ${err?.code ?? ''} ${err?.message ?? err}`);
       return null;
+    } finally {
+      inc.mutating = false;
     }
     const id = handle.mutationId;
     if (!id) return handle;
     if (this.mutations.has(id)) {
       const first = this.mutations.get(id);
-      this.reusedIds.push({ id, first: first.incarnation, again: inc.n });
+      this.reusedIds.push({ id, first: first.incarnation, again: inc.n, firstEnded: this.incarnations[first.incarnation - 1].ended });
       this.world.trace(`${inc.actor.name} REUSED mutation id ${id} (first accepted by incarnation ${first.incarnation})`);
     }
     const record = { id, incarnation: inc.n, op, at: this.world.clock.now, durable: false, settled: [] };
     this.mutations.set(id, record);
+    this.records.push(record);
+    for (const early of inc.settledDuringCall) {
+      const m = this.mutations.get(early.id);
+      if (m) m.settled.push(early.settled);
+      else this.world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${early.id}`);
+    }
     this.world.trace(`${inc.actor.name} ${op.kind} ${op.collection}/${handle.id ?? op.id ?? ''} -> ${id}`);
     // Durable once a flush that began after it is done, while the client writes IndexedDB.
     inc.client.flush().then(() => {

@@ -41,8 +41,8 @@ export function drawScenario(rng) {
   const hostile = rng.chance(0.3);
   return {
     devices: rng.int(2, 4),
-    durationMs: rng.int(20, 90) * 1000,
-    opsPerSecond: rng.pick([0.5, 1, 2, 4]),
+    durationMs: rng.int(15, 60) * 1000,
+    opsPerSecond: rng.pick([0.5, 1, 2]),
     burstChance: rng.pick([0, 0.05, 0.15]),
     strategies: { items: rng.pick(STRATEGIES), notes: rng.pick(STRATEGIES) },
     faults: {
@@ -126,7 +126,7 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     ...world.stats,
     virtualSeconds: Math.round(clock.now / 1000),
     tasks: clock.executed,
-    mutations: world.devices.reduce((n, d) => n + d.mutations.size, 0),
+    mutations: world.devices.reduce((n, d) => n + d.records.length, 0),
     incarnations: world.devices.reduce((n, d) => n + d.incarnations.length, 0),
     serverRestarts: world.server.restarts,
     network: world.network.stats,
