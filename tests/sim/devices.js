@@ -165,6 +165,11 @@ export class Device {
     this.world.trace(`${inc.actor.name} CRASH (${aborted} IndexedDB transaction${aborted === 1 ? '' : 's'} aborted)`);
   }
 
+  /** The disk is replaced by an empty one (a control for the checkers, see scheduleSabotage). */
+  wipeDisk() {
+    this.disk = new this.disk.constructor();
+  }
+
   /** The wall clock of this device jumps (forwards or backwards); its timers are unaffected. */
   jumpClock(deltaMs) {
     this.clockOffsetMs += deltaMs;

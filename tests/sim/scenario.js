@@ -117,3 +117,26 @@ export function scheduleFaults(world, rng) {
     if (conns.length) network.cut(rng.pick(conns), 'connection reset');
   });
 }
+
+/**
+ * A control for the checkers (tests only): device d1 goes offline, makes three edits, and once
+ * they are durable its disk is wiped and the page crashes: writes the product had made durable
+ * are gone, which the checkers must report.
+ */
+export function scheduleSabotage(world, rng, kind) {
+  if (kind !== 'wipe-disk') throw new Error(`unknown sabotage ${kind}`);
+  const { clock, network } = world;
+  const device = world.devices[0];
+  const at = Math.floor(world.scenario.durationMs / 2);
+  clock.schedule(at, () => {
+    network.setOffline(device.name, true);
+    for (let i = 0; i < 3 && device.live; i++) device.mutate(drawOp(world, device, rng));
+    clock.schedule(2000, () => {
+      world.trace(`SABOTAGE: ${device.name}'s disk is wiped`);
+      device.crash();
+      device.wipeDisk();
+      network.setOffline(device.name, false);
+      device.start();
+    });
+  });
+}

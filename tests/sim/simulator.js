@@ -13,8 +13,8 @@ import { Network } from './network.js';
 import { DeviceDisk } from './idb.js';
 import { Device } from './devices.js';
 import { ServerHost } from './server_host.js';
-import { ALL_CHECKS } from './checkers.js';
-import { scheduleWorkload, scheduleFaults } from './scenario.js';
+import { ALL_CHECKS, viewsEqualServer } from './checkers.js';
+import { scheduleWorkload, scheduleFaults, scheduleSabotage } from './scenario.js';
 import { createSyncCore } from '../../js/node.js';
 
 const STRATEGIES = ['server-wins', 'client-wins', 'last-write-wins', 'merge'];
@@ -67,7 +67,7 @@ function loadWasmOnce() {
   return wasmReady;
 }
 
-export async function runSeed(seed, { trace: keepTrace = false, scenario: override } = {}) {
+export async function runSeed(seed, { trace: keepTrace = false, scenario: override, sabotage } = {}) {
   await loadWasmOnce();
   const rng = new Random(seed);
   const scenario = { ...drawScenario(rng.fork()), ...override };
@@ -109,6 +109,7 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     }
     scheduleWorkload(world, workRng);
     scheduleFaults(world, faultRng);
+    if (sabotage) scheduleSabotage(world, rng.fork(), sabotage);
     await clock.runFor(scenario.durationMs);
     await quiesce(world);
     for (const check of ALL_CHECKS) world.failures.push(...check(world));
@@ -167,7 +168,9 @@ async function quiesce(world) {
       const s = inc.client.status;
       if (s.pending !== 0 || s.connection !== 'connected' || !s.connected) return false;
     }
-    return true;
+    // A connection cut half-open before the heal still looks connected until the heartbeat
+    // finds it: quiet means the views agree with the server too.
+    return viewsEqualServer(world).length === 0;
   };
   const deadline = clock.now + SETTLE_LIMIT_MS;
   while (clock.now < deadline) {
