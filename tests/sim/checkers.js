@@ -77,7 +77,11 @@ export function acceptedMutationsSettled(world) {
         crashWindowLosses++;
         continue;
       }
-      const how = inc.ended === 'close' ? 'its incarnation ended by close()' : inc.ended === 'crash' ? 'durable before the crash' : 'its incarnation still runs';
+      const how = {
+        close: 'its incarnation ended by close()',
+        crash: 'durable before the crash',
+        unload: 'its page was gone after pagehide',
+      }[inc.ended] ?? 'its incarnation still runs';
       failures.push({
         invariant: 'accepted mutation settled',
         detail: `${device.name} ${m.id} (${m.op.kind} ${m.op.collection}/${m.op.id ?? ''}, accepted at ${(m.at / 1000).toFixed(3)} s by ${device.name}.${m.incarnation}) never settled: ${how}`,

@@ -10,8 +10,17 @@ import { createSyncClient } from '../../js/node.js';
 import { Actor } from './clock.js';
 
 export class Device {
-  constructor({ name, disk, world }) {
+  /**
+   * @param {object} o
+   * @param {string} o.name
+   * @param {string} [o.machine] the browser this tab runs in (tabs of one machine share its disk,
+   *   network and BroadcastChannel); the device's own name when it has one tab
+   * @param {Function} [o.bus] the machine's BroadcastChannel class: multi-tab on (js/tabs/)
+   */
+  constructor({ name, disk, world, machine = name, bus = null }) {
     this.name = name;
+    this.machine = machine;
+    this.bus = bus;
     this.disk = disk;
     this.world = world;
     this.clockOffsetMs = 0;
@@ -27,7 +36,7 @@ export class Device {
   }
 
   get live() {
-    return this.current?.client && !this.current.ended ? this.current : null;
+    return this.current?.client && !this.current.ended && !this.current.unloading ? this.current : null;
   }
 
   /** Starts a new incarnation (a page load). Resolves when the client is up (or failed to start). */
@@ -50,7 +59,7 @@ export class Device {
         WebSocket: world.network.webSocketFor(this),
         collections: world.collections,
         storage: { name: 'app', indexedDB: disk.factory },
-        tabs: false,
+        tabs: this.bus ? { BroadcastChannel: this.bus, locks: null, window: win, document: doc } : false,
         window: win,
         document: doc,
       }),
@@ -86,7 +95,8 @@ export class Device {
         // Settled inside the mutate call itself (a delete cancelling an unsent create): the
         // record is made when the call returns.
         if (inc.mutating) inc.settledDuringCall.push({ id, settled });
-        else if (!m) world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${id}`);
+        // (A leader tab's client also settles the edits other tabs forwarded to it.)
+        else if (!m && !this.bus) world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${id}`);
         else m.settled.push(settled);
       }
       world.trace(`${inc.actor.name} settled ${event.status} ${(event.mutationIds ?? []).join(',')}${event.errorClass ? ` (${event.errorClass}: ${event.message})` : ''}`);
@@ -97,7 +107,8 @@ export class Device {
 
   /** One API call on the live client, recorded. `op`: { kind, collection, id?, data? }. */
   mutate(op) {
-    const inc = this.live;
+    // The live page, or one in its pagehide handlers (still running until it is gone).
+    const inc = this.current?.client && !this.current.ended ? this.current : null;
     if (!inc) return null;
     const c = inc.client.collection(op.collection);
     let handle;
@@ -154,15 +165,38 @@ export class Device {
   }
 
   /** The page dies: no close(), no more timers, unfinished transactions abort. */
-  crash() {
+  crash(how = 'crash') {
     const inc = this.current ?? this.incarnations.at(-1);
     if (!inc || inc.ended) return;
-    inc.ended = 'crash';
+    inc.ended = how;
     this.current = null;
     inc.actor.dead = true;
     const aborted = inc.disk.crash();
+    this.bus?.closeAllOf(inc.actor);
     this.world.network.cutAll((c) => c.device === this && c.deviceActor === inc.actor, 'device crashed');
-    this.world.trace(`${inc.actor.name} CRASH (${aborted} IndexedDB transaction${aborted === 1 ? '' : 's'} aborted)`);
+    this.world.trace(`${inc.actor.name} ${how === 'crash' ? 'CRASH' : 'page gone after pagehide'} (${aborted} IndexedDB transaction${aborted === 1 ? '' : 's'} aborted)`);
+  }
+
+  /**
+   * The page goes away the way pages do: `pagehide`, during which the app saves a draft (the
+   * standard pattern), then, `graceMs` later, the page is gone (as a crash: what did not commit
+   * aborts). Writes made during pagehide must not be lost (issue 12 item 2), in any tab role.
+   */
+  unload(graceMs, draftOp) {
+    const inc = this.live;
+    if (!inc) return;
+    this.world.trace(`${inc.actor.name} pagehide (the app saves a draft; the page is gone in ${graceMs} ms)`);
+    const save = () => {
+      if (draftOp) this.mutate(draftOp);
+    };
+    inc.window.addEventListener('pagehide', save, { once: true });
+    this.world.clock.run(inc.actor, () => {
+      inc.document.visibilityState = 'hidden';
+      inc.document.dispatchEvent(new Event('visibilitychange'));
+      inc.window.dispatchEvent(new Event('pagehide'));
+    });
+    inc.unloading = true;
+    this.world.clock.schedule(graceMs, () => this.crash('unload'));
   }
 
   /** The disk is replaced by an empty one (a control for the checkers, see scheduleSabotage). */

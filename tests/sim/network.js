@@ -92,7 +92,7 @@ export class Network {
       serverClosedNotified: false,
     };
     this.stats.connections++;
-    const reachable = () => this.server && !this.offline.has(device.name);
+    const reachable = () => this.server && !this.offline.has(device.machine ?? device.name);
     this.clock.schedule(this.latency(), () => {
       if (socket.readyState !== CONNECTING) return;
       if (!reachable()) {
@@ -215,11 +215,12 @@ export class Network {
     for (const conn of [...this.connections]) if (filter(conn)) this.cut(conn, why);
   }
 
-  setOffline(deviceName, offline) {
+  /** A machine (all its tabs) loses or regains the network. */
+  setOffline(machine, offline) {
     if (offline) {
-      this.offline.add(deviceName);
-      this.cutAll((c) => c.device.name === deviceName, 'device offline');
-    } else this.offline.delete(deviceName);
+      this.offline.add(machine);
+      this.cutAll((c) => (c.device.machine ?? c.device.name) === machine, 'offline');
+    } else this.offline.delete(machine);
   }
 
   /** No more faults: every later message arrives, every cut is noticed. */

@@ -91,24 +91,36 @@ export function scheduleFaults(world, rng) {
       });
   });
 
+  const machineOf = (device) => world.devices.filter((d) => d.machine === device.machine);
+
   every(world, rng, scenario.offlinePerMinute, () => {
-    const device = rng.pick(world.devices);
-    if (network.offline.has(device.name)) return;
+    const { machine } = rng.pick(world.devices);
+    if (network.offline.has(machine)) return;
+    const tabs = world.devices.filter((d) => d.machine === machine);
     const browserKnows = rng.chance(0.5);
-    world.trace(`${device.name} goes offline${browserKnows ? ' (the browser says so)' : ' (silently)'}`);
-    network.setOffline(device.name, true);
-    if (browserKnows) device.browserOnline(false);
+    world.trace(`${machine} goes offline${browserKnows ? ' (the browser says so)' : ' (silently)'}`);
+    network.setOffline(machine, true);
+    if (browserKnows) for (const d of tabs) d.browserOnline(false);
     clock.schedule(rng.int(500, 40_000), () => {
       if (world.quiescing) return; // quiescence heals it
-      world.trace(`${device.name} back online`);
-      network.setOffline(device.name, false);
-      device.browserOnline(true);
+      world.trace(`${machine} back online`);
+      network.setOffline(machine, false);
+      for (const d of tabs) d.browserOnline(true);
     });
   });
 
   every(world, rng, scenario.clockJumpsPerMinute, () => {
+    const delta = rng.pick([-20_000, -3_600_000, 20_000, 3_600_000, -500]);
+    for (const d of machineOf(rng.pick(world.devices))) d.jumpClock(delta);
+  });
+
+  // A page hides and goes (a reload, a closed tab, a mobile browser discarding it): the app saves
+  // a draft in its pagehide handler.
+  every(world, rng, scenario.unloadsPerMinute, () => {
     const device = rng.pick(world.devices);
-    device.jumpClock(rng.pick([-20_000, -3_600_000, 20_000, 3_600_000, -500]));
+    if (!device.live) return;
+    device.unload(rng.pick([100, 500, 2000]), drawOp(world, device, rng));
+    clock.schedule(2000, () => restartLater(device, 'after pagehide'));
   });
 
   // Single connections cut now and then (a proxy, a mobile handover).

@@ -12,6 +12,7 @@ import { Random } from './random.js';
 import { Network } from './network.js';
 import { DeviceDisk } from './idb.js';
 import { Device } from './devices.js';
+import { createBroadcastBus } from './tabs.js';
 import { ServerHost } from './server_host.js';
 import { ALL_CHECKS, viewsEqualServer } from './checkers.js';
 import { scheduleWorkload, scheduleFaults, scheduleSabotage } from './scenario.js';
@@ -56,6 +57,9 @@ export function drawScenario(rng) {
     serverRestartsPerMinute: rng.pick([0, 0.5, 2]),
     offlinePerMinute: rng.pick([0, 1, 3]),
     clockJumpsPerMinute: rng.pick([0, 0, 1]),
+    unloadsPerMinute: rng.pick([0, 1, 2]),
+    // Multi-tab (js/tabs/) on the first machine: 2 or 3 tabs sharing its IndexedDB.
+    tabs: rng.chance(0.35) ? rng.int(2, 3) : 0,
   };
 }
 
@@ -103,7 +107,18 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     world.trace(`seed ${seed}: ${JSON.stringify(scenario)}`);
     await settle(world, world.server.start());
     for (let i = 0; i < scenario.devices; i++) {
-      const device = new Device({ name: `d${i + 1}`, disk: new DeviceDisk(), world });
+      const machine = `d${i + 1}`;
+      if (i === 0 && scenario.tabs > 0) {
+        const disk = new DeviceDisk();
+        const bus = createBroadcastBus(clock, rng.fork());
+        for (let t = 0; t < scenario.tabs; t++) {
+          const device = new Device({ name: `${machine}${'abc'[t]}`, machine, disk, bus, world });
+          world.devices.push(device);
+          await settle(world, device.start());
+        }
+        continue;
+      }
+      const device = new Device({ name: machine, disk: new DeviceDisk(), world });
       world.devices.push(device);
       await settle(world, device.start());
     }
