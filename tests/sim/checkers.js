@@ -17,6 +17,9 @@ function byId(rows) {
   return map;
 }
 
+// A device whose wall clock was set back: issue 12 item 11 is about waits scheduled from it.
+const clockNote = (device) => (device.clockOffsetMs < 0 ? ` [its wall clock is ${-device.clockOffsetMs} ms behind]` : '');
+
 /** 1. Every live client's view equals the server's state. */
 export function viewsEqualServer(world) {
   const failures = [];
@@ -38,7 +41,7 @@ export function viewsEqualServer(world) {
         const sample = differ[0] ? `; e.g. ${differ[0]}: client ${view.get(differ[0])} vs server ${server.get(differ[0])}` : '';
         failures.push({
           invariant: 'view = server',
-          detail: `${inc.actor.name} ${collection}: ${missing.length} missing [${show(missing)}], ${extra.length} extra [${show(extra)}], ${differ.length} differ [${show(differ)}]${sample}`,
+          detail: `${inc.actor.name} ${collection}: ${missing.length} missing [${show(missing)}], ${extra.length} extra [${show(extra)}], ${differ.length} differ [${show(differ)}]${sample}${clockNote(device)}`,
         });
       }
     }
@@ -51,7 +54,7 @@ export function mutationIdsUnique(world) {
   const failures = [];
   for (const device of world.devices) {
     for (const r of device.reusedIds)
-      failures.push({ invariant: 'mutation ids unique', detail: `${device.name}: ${r.id} accepted by incarnation ${r.first} (ended by ${r.firstEnded ?? 'nothing'}) and again by ${r.again}` });
+      failures.push({ invariant: 'mutation ids unique', detail: `${r.id} accepted by ${r.first} (ended by ${r.firstEnded ?? 'nothing'}) and again by ${r.again}` });
   }
   return failures;
 }
@@ -105,7 +108,7 @@ export function nothingStuck(world) {
     if (s.conflicts !== 0) problems.push(`${s.conflicts} conflicts parked`);
     if (s.failed !== dead) problems.push(`failed ${s.failed} but ${dead} dead letters`);
     if (!s.connected || s.connection !== 'connected') problems.push(`connection ${s.connection}`);
-    if (problems.length) failures.push({ invariant: 'nothing stuck', detail: `${inc.actor.name}: ${problems.join(', ')} ("${inc.client.statusMessage()}")` });
+    if (problems.length) failures.push({ invariant: 'nothing stuck', detail: `${inc.actor.name}: ${problems.join(', ')} ("${inc.client.statusMessage()}")${clockNote(device)}` });
   }
   return failures;
 }
@@ -139,7 +142,8 @@ export function noUnexpectedErrors(world) {
   const failures = [];
   for (const { actor, error } of world.clock.uncaught) {
     if (actor.dead) continue;
-    failures.push({ invariant: 'no uncaught error', detail: `${actor.name}: ${error?.stack?.split('\n').slice(0, 3).join(' | ') ?? error}` });
+    const frames = error?.stack?.split('\n').filter((l) => !l.includes('node:internal')).slice(0, 5).join(' | ');
+    failures.push({ invariant: 'no uncaught error', detail: `${actor.name}: ${frames ?? error}` });
   }
   for (const line of world.server.errors) failures.push({ invariant: 'no server error', detail: line.slice(0, 300) });
   return failures;

@@ -17,7 +17,7 @@ export class Device {
    *   network and BroadcastChannel); the device's own name when it has one tab
    * @param {Function} [o.bus] the machine's BroadcastChannel class: multi-tab on (js/tabs/)
    */
-  constructor({ name, disk, world, machine = name, bus = null }) {
+  constructor({ name, disk, world, machine = name, bus = null, mutations = new Map() }) {
     this.name = name;
     this.machine = machine;
     this.bus = bus;
@@ -30,8 +30,9 @@ export class Device {
     this.marks = 0;
     /** Every accepted mutation, in order (across every incarnation of this device). */
     this.records = [];
-    /** mutationId -> its latest record (a reused id shadows the first: reuse is its own failure) */
-    this.mutations = new Map();
+    /** mutationId -> its latest record (a reused id shadows the first: reuse is its own failure).
+     * The tabs of one machine share it: a tab's edits may settle in another tab's engine. */
+    this.mutations = mutations;
     this.reusedIds = [];
   }
 
@@ -85,9 +86,19 @@ export class Device {
     return this.busy;
   }
 
-  _watch(inc) {
-    const { client } = inc;
+  _watch(inc, client = inc.client, label = inc.actor.name) {
     const world = this.world;
+    if (client === inc.client && this.bus) {
+      // A tab that leads through a hidden engine (js/tabs/): that engine settles the machine's edits.
+      const watched = new WeakSet();
+      client.on('statusChanged', () => {
+        const engine = client.tabs?.engine;
+        if (engine && engine !== client && !watched.has(engine)) {
+          watched.add(engine);
+          this._watch(inc, engine, `${label} (engine)`);
+        }
+      });
+    }
     client.on('mutationSettled', (event) => {
       for (const id of event.mutationIds ?? []) {
         const settled = { status: event.status, incarnation: inc.n, errorClass: event.errorClass };
@@ -96,13 +107,13 @@ export class Device {
         // record is made when the call returns.
         if (inc.mutating) inc.settledDuringCall.push({ id, settled });
         // (A leader tab's client also settles the edits other tabs forwarded to it.)
-        else if (!m && !this.bus) world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${id}`);
-        else m.settled.push(settled);
+        else if (m) m.settled.push(settled);
+        else if (!this.bus) world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${id}`);
       }
-      world.trace(`${inc.actor.name} settled ${event.status} ${(event.mutationIds ?? []).join(',')}${event.errorClass ? ` (${event.errorClass}: ${event.message})` : ''}`);
+      world.trace(`${label} settled ${event.status} ${(event.mutationIds ?? []).join(',')}${event.errorClass ? ` (${event.errorClass}: ${event.message})` : ''}`);
     });
-    client.on('error', (err) => world.trace(`${inc.actor.name} error event: ${err?.code ?? ''} ${String(err?.message ?? err).slice(0, 200)}`));
-    client.on('storageEvent', (e) => world.trace(`${inc.actor.name} storage event ${e?.type}${e?.message ? `: ${e.message}` : ''}`));
+    client.on('error', (err) => world.trace(`${label} error event: ${err?.code ?? ''} ${String(err?.message ?? err).slice(0, 200)}`));
+    client.on('storageEvent', (e) => world.trace(`${label} storage event ${e?.type}${e?.message ? `: ${e.message}` : ''}`));
   }
 
   /** One API call on the live client, recorded. `op`: { kind, collection, id?, data? }. */
@@ -128,10 +139,10 @@ export class Device {
     if (!id) return handle;
     if (this.mutations.has(id)) {
       const first = this.mutations.get(id);
-      this.reusedIds.push({ id, first: first.incarnation, again: inc.n, firstEnded: this.incarnations[first.incarnation - 1].ended });
+      this.reusedIds.push({ id, first: `${first.device.name}.${first.incarnation}`, again: inc.actor.name, firstEnded: first.device.incarnations[first.incarnation - 1].ended });
       this.world.trace(`${inc.actor.name} REUSED mutation id ${id} (first accepted by incarnation ${first.incarnation})`);
     }
-    const record = { id, incarnation: inc.n, op, at: this.world.clock.now, durable: false, settled: [] };
+    const record = { id, device: this, incarnation: inc.n, op, at: this.world.clock.now, durable: false, settled: [] };
     this.mutations.set(id, record);
     this.records.push(record);
     for (const early of inc.settledDuringCall) {

@@ -8,9 +8,11 @@
 // Exit code 1 when any seed fails; each failing seed is listed with its first failures, and
 // `SEED=n node tests/sim/run.js` replays it with a readable trace.
 import { runSeed } from './simulator.js';
+import { causesOf } from './classify.js';
 
 function describe(result) {
   const lines = [`seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} (${JSON.stringify(result.stats)})`];
+  if (!result.ok) lines.push(`  likely cause: ${causesOf(result).join(' + ')}`);
   for (const f of result.failures.slice(0, 8)) lines.push(`  ✗ ${f.invariant}: ${f.detail}`);
   if (result.failures.length > 8) lines.push(`  … ${result.failures.length - 8} more`);
   for (const n of result.notes.slice(0, 5)) lines.push(`  note: ${n}`);
@@ -44,7 +46,14 @@ async function main() {
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   console.log(`${count - failed.length} of ${count} seeds passed (seeds ${from}..${from + count - 1}); ` +
     `${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU, ${(count / seconds).toFixed(2)} seeds/s`);
-  if (failed.length) console.log(`failing seeds: ${failed.map((r) => r.seed).join(' ')}`);
+  if (failed.length) {
+    console.log(`failing seeds: ${failed.map((r) => r.seed).join(' ')}`);
+    const byCause = new Map();
+    for (const r of failed) for (const c of causesOf(r)) byCause.set(c, [...(byCause.get(c) ?? []), r.seed]);
+    console.log('by likely cause (a seed may have several):');
+    for (const [c, seeds] of [...byCause].sort((a, b) => b[1].length - a[1].length))
+      console.log(`  ${String(seeds.length).padStart(5)}  ${c}  (e.g. ${seeds.slice(0, 8).join(' ')})`);
+  }
   process.exitCode = failed.length ? 1 : 0;
 }
 

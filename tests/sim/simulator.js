@@ -101,7 +101,14 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
   const faultRng = rng.fork();
   world.network = new Network({ clock, rng: netRng, faults: scenario.faults, trace: world.trace });
   world.server = new ServerHost({ clock, network: world.network, dataDir, trace: world.trace });
-  const started = Date.now;
+  // An error thrown on a fresh stack (a listener's, rethrown by the client) would end the
+  // process: it is recorded against the page it came from instead, and judged by the checkers.
+  const onUncaught = (error) => clock.uncaught.push({ actor: clock.actor, error });
+  const onUnhandled = (reason) => {
+    if (!clock.actor.dead) world.note(`unhandled rejection in ${clock.actor.name}: ${reason?.message ?? reason}`);
+  };
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUnhandled);
   let crashed = null;
   try {
     world.trace(`seed ${seed}: ${JSON.stringify(scenario)}`);
@@ -111,8 +118,9 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
       if (i === 0 && scenario.tabs > 0) {
         const disk = new DeviceDisk();
         const bus = createBroadcastBus(clock, rng.fork());
+        const mutations = new Map();
         for (let t = 0; t < scenario.tabs; t++) {
-          const device = new Device({ name: `${machine}${'abc'[t]}`, machine, disk, bus, world });
+          const device = new Device({ name: `${machine}${'abc'[t]}`, machine, disk, bus, mutations, world });
           world.devices.push(device);
           await settle(world, device.start());
         }
@@ -135,9 +143,10 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     await teardown(world).catch((err) => world.failures.push({ invariant: 'teardown', detail: String(err?.stack ?? err) }));
     clock.uninstall();
     restoreGlobals();
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUnhandled);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  void started;
   const stats = {
     ...world.stats,
     virtualSeconds: Math.round(clock.now / 1000),

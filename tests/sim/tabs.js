@@ -15,8 +15,8 @@ export function createBroadcastBus(clock, rng) {
     }
 
     postMessage(data) {
-      if (this.closed) throw new DOMException('BroadcastChannel is closed', 'InvalidStateError');
-      if (this.actor.dead) return;
+      if (this.actor.dead) return; // code of a page that is gone: nobody sees what it does
+      if (this.closed) throw new DOMException(`BroadcastChannel ${this.name} is closed (${this.actor.name})`, 'InvalidStateError');
       const copy = structuredClone(data);
       for (const ch of channels) {
         if (ch === this || ch.closed || ch.name !== this.name) continue;
