@@ -45,7 +45,7 @@ export function scheduleWorkload(world, rng) {
     const deviceRng = rng.fork();
     every(world, deviceRng, scenario.opsPerSecond * 60, () => {
       if (!device.live) return;
-      const n = deviceRng.chance(scenario.burstChance) ? deviceRng.int(3, 25) : 1;
+      const n = deviceRng.chance(scenario.burstChance) ? deviceRng.int(3, 20) : 1;
       for (let i = 0; i < n && device.live; i++) device.mutate(drawOp(world, device, deviceRng));
     });
   }

@@ -44,7 +44,7 @@ export function drawScenario(rng) {
     devices: rng.int(2, 4),
     durationMs: rng.int(15, 60) * 1000,
     opsPerSecond: rng.pick([0.5, 1, 2]),
-    burstChance: rng.pick([0, 0.05, 0.15]),
+    burstChance: rng.pick([0, 0.05, 0.1]),
     strategies: { items: rng.pick(STRATEGIES), notes: rng.pick(STRATEGIES) },
     faults: {
       lossPerMessage: hostile ? 0.03 : rng.pick([0, 0.002, 0.01]),
