@@ -16,6 +16,7 @@ export function causeOf(failure) {
     if (detail.includes('ended by close()')) return 'item 1: close() drops a queued save';
     if (detail.includes('gone after pagehide')) return 'item 2: a write made during pagehide is lost';
     if (detail.includes('durable before the crash')) return 'a write durable before a crash is lost';
+    if (detail.includes('was still not durable')) return 'item 3: a write older than the crash window was not yet durable';
     if (detail.includes('still runs')) return 'an accepted write never settled in a running client';
     return `accepted write left unsettled (${detail.replace(/.* left /, '')})`;
   }

@@ -70,6 +70,8 @@ export class VirtualClock {
     this.executed = 0;
     this.maxTasks = maxTasks;
     this.uncaught = []; // { actor, error }
+    this.storageLatency = null; // () => ms for each IndexedDB step (FIFO); none: instant
+    this._lastStorageAt = 0;
     this._installed = false;
   }
 
@@ -160,7 +162,10 @@ export class VirtualClock {
   }
 
   setImmediate(fn, ...args) {
-    return new Timer(this, this._add(args.length ? () => fn(...args) : fn, 0, { storage: true }));
+    // fake-indexeddb's steps: a disk takes time (storageLatency), but its steps keep their order.
+    const delay = this.storageLatency ? Math.max(0, this._lastStorageAt - this.now, this.storageLatency()) : 0;
+    this._lastStorageAt = this.now + delay;
+    return new Timer(this, this._add(args.length ? () => fn(...args) : fn, delay, { storage: true }));
   }
 
   /** Runs fn at now + ms as the simulator (fault schedule, workload). */

@@ -180,6 +180,7 @@ export class Device {
     const inc = this.current ?? this.incarnations.at(-1);
     if (!inc || inc.ended) return;
     inc.ended = how;
+    inc.endedAt = this.world.clock.now;
     this.current = null;
     inc.actor.dead = true;
     const aborted = inc.disk.crash();

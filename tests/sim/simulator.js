@@ -58,6 +58,7 @@ export function drawScenario(rng) {
     offlinePerMinute: rng.pick([0, 1, 3]),
     clockJumpsPerMinute: rng.pick([0, 0, 1]),
     unloadsPerMinute: rng.pick([0, 1, 2]),
+    slowDisk: rng.pick([0, 0.001, 0.01]),
     // Multi-tab (js/tabs/) on the first machine: 2 or 3 tabs sharing its IndexedDB.
     tabs: rng.chance(0.35) ? rng.int(2, 3) : 0,
   };
@@ -96,6 +97,15 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
   const dataDir = mkdtempSync(join(tmpdir(), 'syncore-sim-'));
   const restoreGlobals = seedGlobals(rng.fork());
   clock.install();
+  // IndexedDB takes time: most steps at once, some a few ms, rarely a slow disk (tens to hundreds).
+  const diskRng = rng.fork();
+  const slowDisk = scenario.slowDisk;
+  clock.storageLatency = () => {
+    const r = diskRng.float();
+    if (r < 0.8) return 0;
+    if (r < 1 - slowDisk) return diskRng.int(1, 4);
+    return diskRng.int(20, 300);
+  };
   const netRng = rng.fork();
   const workRng = rng.fork();
   const faultRng = rng.fork();
