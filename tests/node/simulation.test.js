@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSeed } from '../sim/simulator.js';
+import { causesOf } from '../sim/classify.js';
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 100);
 
@@ -16,7 +17,7 @@ test(`simulation: ${SEEDS} seeds of the real client stack keep every invariant`,
     if (!result.ok) failed.push(result);
   }
   const report = failed
-    .map((r) => `seed ${r.seed} (replay: SEED=${r.seed} node tests/sim/run.js)\n${r.failures.slice(0, 4).map((f) => `  ${f.invariant}: ${f.detail}`).join('\n')}`)
+    .map((r) => `seed ${r.seed} (replay: SEED=${r.seed} node tests/sim/run.js), likely ${causesOf(r).join(' + ')}\n${r.failures.slice(0, 4).map((f) => `  ${f.invariant}: ${f.detail}`).join('\n')}`)
     .join('\n');
   assert.equal(failed.length, 0, `${failed.length} of ${SEEDS} seeds broke an invariant:\n${report}`);
 });

@@ -76,7 +76,7 @@ export function acceptedMutationsSettled(world) {
   for (const device of world.devices) {
     for (const m of device.records) {
       const last = m.settled.at(-1);
-      if (last && FINAL_STATUSES.has(last.status)) continue;
+      if (last && (FINAL_STATUSES.has(last.status) || last.final)) continue;
       if (last) {
         failures.push({ invariant: 'accepted mutation settled', detail: `${device.name} ${m.id} (${m.op.kind} ${m.op.collection}/${m.op.id ?? ''}) left ${last.status}` });
         continue;

@@ -23,7 +23,7 @@ export function causeOf(failure) {
   return invariant;
 }
 
-/** The distinct causes of one seed's failures. */
+/** The distinct causes of one seed's failures (" [tab]" where a tab of a multi-tab machine failed). */
 export function causesOf(result) {
-  return [...new Set(result.failures.map(causeOf))];
+  return [...new Set(result.failures.map((f) => causeOf(f) + (/\bd\d+[abc]\b/.test(f.detail) ? ' [tab]' : '')))];
 }

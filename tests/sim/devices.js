@@ -166,9 +166,23 @@ export class Device {
     this.current = null;
     const world = this.world;
     world.trace(`${inc.actor.name} close()`);
+    // close() may say in its promise which writes it could not keep (issue 12 item 1): a
+    // mutation id named in its result or its error counts as visibly settled.
+    const reported = (value, how) => {
+      for (const id of stringsIn(value)) {
+        const m = this.mutations.get(id);
+        if (m) m.settled.push({ status: `reported by close() (${how})`, incarnation: inc.n, final: true });
+      }
+    };
     const done = world.clock.run(inc.actor, () => inc.client.close()).then(
-      () => world.trace(`${inc.actor.name} closed`),
-      (err) => world.trace(`${inc.actor.name} close() rejected: ${err?.code ?? ''} ${err?.message ?? err}`),
+      (value) => {
+        reported(value, 'result');
+        world.trace(`${inc.actor.name} closed${value === undefined ? '' : `: ${JSON.stringify(value).slice(0, 300)}`}`);
+      },
+      (err) => {
+        reported(err, 'rejection');
+        world.trace(`${inc.actor.name} close() rejected: ${err?.code ?? ''} ${err?.message ?? err}`);
+      },
     );
     inc.closing = done;
     this.busy = done;
@@ -230,4 +244,14 @@ export class Device {
     inc.browserOffline = !online;
     this.world.clock.run(inc.actor, () => inc.window.dispatchEvent(new Event(online ? 'online' : 'offline')));
   }
+}
+
+/** Every string in a value (a close() result or error), a few levels deep. */
+function stringsIn(value, depth = 0, out = []) {
+  if (typeof value === 'string') out.push(value);
+  else if (value && typeof value === 'object' && depth < 4) {
+    for (const v of Array.isArray(value) ? value : Object.values(value)) stringsIn(v, depth + 1, out);
+    if (value instanceof Error && typeof value.message === 'string') out.push(...value.message.split(/[\s,]+/));
+  }
+  return out;
 }
