@@ -219,7 +219,6 @@ async function quiesce(world) {
 }
 
 async function teardown(world) {
-  const { clock } = world;
   const closing = [];
   for (const d of world.devices) if (d.live) closing.push(d.close());
   if (closing.length) await settle(world, Promise.allSettled(closing), 120_000).catch(() => {});
@@ -236,5 +235,4 @@ async function teardown(world) {
       }
     }
   }
-  void clock;
 }
