@@ -148,7 +148,7 @@ export class Device {
     for (const early of inc.settledDuringCall) {
       const m = this.mutations.get(early.id);
       if (m) m.settled.push(early.settled);
-      else this.world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${early.id}`);
+      else if (!this.bus) this.world.note(`${inc.actor.name}: settled a mutation id it never accepted: ${early.id}`);
     }
     this.world.trace(`${inc.actor.name} ${op.kind} ${op.collection}/${handle.id ?? op.id ?? ''} -> ${id}`);
     // Durable once a flush that began after it is done, while the client writes IndexedDB.
