@@ -71,7 +71,7 @@ export class VirtualClock {
     this.maxTasks = maxTasks;
     this.uncaught = []; // { actor, error }
     this.storageLatency = null; // () => ms for each IndexedDB step (FIFO); none: instant
-    this._lastStorageAt = 0;
+    this._lastStorageAt = new WeakMap(); // actor -> time of its last queued storage step
     this._installed = false;
   }
 
@@ -162,9 +162,12 @@ export class VirtualClock {
   }
 
   setImmediate(fn, ...args) {
-    // fake-indexeddb's steps: a disk takes time (storageLatency), but its steps keep their order.
-    const delay = this.storageLatency ? Math.max(0, this._lastStorageAt - this.now, this.storageLatency()) : 0;
-    this._lastStorageAt = this.now + delay;
+    // fake-indexeddb's steps: a disk takes time (storageLatency), but the steps one page asked
+    // for keep their order (one queue per actor: one page's slow disk does not hold up others).
+    const actor = this.actor;
+    const last = this._lastStorageAt.get(actor) ?? 0;
+    const delay = this.storageLatency ? Math.max(0, last - this.now, this.storageLatency()) : 0;
+    this._lastStorageAt.set(actor, this.now + delay);
     return new Timer(this, this._add(args.length ? () => fn(...args) : fn, delay, { storage: true }));
   }
 

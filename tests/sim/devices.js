@@ -197,7 +197,7 @@ export class Device {
     inc.endedAt = this.world.clock.now;
     this.current = null;
     inc.actor.dead = true;
-    const aborted = inc.disk.crash();
+    const aborted = inc.disk.crash({ abortUnfinished: how === 'crash' });
     this.bus?.closeAllOf(inc.actor);
     this.world.network.cutAll((c) => c.device === this && c.deviceActor === inc.actor, 'device crashed');
     this.world.trace(`${inc.actor.name} ${how === 'crash' ? 'CRASH' : 'page gone after pagehide'} (${aborted} IndexedDB transaction${aborted === 1 ? '' : 's'} aborted)`);

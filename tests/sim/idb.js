@@ -65,11 +65,17 @@ export class DeviceDisk {
     };
     return {
       factory: handle,
-      /** Aborts what did not commit and closes every connection; returns how many aborted. */
-      crash() {
+      /**
+       * The page is gone: nothing of it opens the database again and its connections close.
+       * abortUnfinished (a crash): its unfinished transactions abort, returns how many; without
+       * it (a page unloaded after pagehide), transactions it had begun still commit, as the
+       * browser finishes them.
+       */
+      crash({ abortUnfinished = true } = {}) {
         dead = true;
         let aborted = 0;
         const abort = (tx) => {
+          if (!abortUnfinished) return;
           try {
             tx.abort();
             aborted++;

@@ -4,6 +4,7 @@
 //   SEED=17 node tests/sim/run.js           one seed, its whole trace, then its verdict
 //   SEEDS=5000 node tests/sim/run.js        seeds 1..5000 (FROM=n to start elsewhere)
 //   npm run sim                             SEEDS=5000
+//   SCENARIO='{"tabs":3}' SEED=26 …          override knobs of the drawn scenario (see drawScenario)
 //
 // Exit code 1 when any seed fails; each failing seed is listed with its first failures, and
 // `SEED=n node tests/sim/run.js` replays it with a readable trace.
@@ -19,10 +20,14 @@ function describe(result) {
   return lines.join('\n');
 }
 
+function scenarioOverride() {
+  return process.env.SCENARIO ? JSON.parse(process.env.SCENARIO) : undefined;
+}
+
 async function main() {
   if (process.env.SEED !== undefined) {
     const seed = Number(process.env.SEED);
-    const result = await runSeed(seed, { trace: true });
+    const result = await runSeed(seed, { trace: true, scenario: scenarioOverride() });
     console.log(result.trace.join('\n'));
     console.log(describe(result));
     process.exitCode = result.ok ? 0 : 1;
@@ -34,7 +39,7 @@ async function main() {
   const cpuStart = process.cpuUsage();
   const failed = [];
   for (let seed = from; seed < from + count; seed++) {
-    const result = await runSeed(seed);
+    const result = await runSeed(seed, { scenario: scenarioOverride() });
     if (!result.ok) {
       failed.push(result);
       console.log(describe(result));
