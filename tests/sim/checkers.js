@@ -26,7 +26,7 @@ function byId(rows) {
 const clockNote = (device) => (device.clockOffsetMs < 0 ? ` [its wall clock is ${-device.clockOffsetMs} ms behind]` : '');
 
 /** 1. Every live client's view equals the server's state. */
-export function viewsEqualServer(world) {
+export async function viewsEqualServer(world) {
   const failures = [];
   const store = world.server.store;
   for (const device of world.devices) {
@@ -36,7 +36,8 @@ export function viewsEqualServer(world) {
       continue;
     }
     for (const collection of Object.keys(world.collections)) {
-      const server = byId(store.list(collection).map((e) => e.data));
+      // (await: the store's API is synchronous in the file store, async in the SQL one)
+      const server = byId((await store.list(collection)).map((e) => e.data));
       const view = byId(inc.client.collection(collection).list());
       const missing = [...server.keys()].filter((id) => !view.has(id));
       const extra = [...view.keys()].filter((id) => !server.has(id));
@@ -131,11 +132,11 @@ export function nothingStuck(world) {
  * carries a unique mark) made one entity: a create applied twice under two keys with a temporary
  * id would make two. (One id created again with the same mark is a conflict's resurrection.)
  */
-export function serverAppliedOnce(world) {
+export async function serverAppliedOnce(world) {
   const failures = [];
   const origins = new Map();
   const marks = new Map();
-  for (const change of world.server.store.changeLog(0)) {
+  for (const change of await world.server.store.changeLog(0)) {
     origins.set(change.origin, (origins.get(change.origin) ?? 0) + 1);
     if (change.op === 'create' && change.data?.mark) {
       if (!marks.has(change.data.mark)) marks.set(change.data.mark, new Map());

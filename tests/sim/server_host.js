@@ -34,7 +34,7 @@ export class ServerHost {
     const handle = await this.clock.run(actor, () => startSyncServer({ server: http, dataDir: this.dataDir, logger }));
     this.current = { handle, actor };
     this.network.server = this.current;
-    this.trace(`server ${actor.name} up (store cursor ${handle.store.cursor}, replayed ${handle.store.recovery.replayed})`);
+    this.trace(`server ${actor.name} up${handle.store?.recovery ? ` (replayed ${handle.store.recovery.replayed} log records)` : ''}`);
     return this.current;
   }
 

@@ -145,7 +145,7 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     if (sabotage) scheduleSabotage(world, rng.fork(), sabotage);
     await clock.runFor(scenario.durationMs);
     await quiesce(world);
-    for (const check of ALL_CHECKS) world.failures.push(...check(world));
+    for (const check of ALL_CHECKS) world.failures.push(...(await check(world)));
   } catch (err) {
     crashed = err;
     world.failures.push({ invariant: 'simulation ran', detail: err?.stack ?? String(err) });
@@ -195,7 +195,7 @@ async function quiesce(world) {
     device.browserOnline(true);
     if (!device.live) await settle(world, device.start(), 120_000);
   }
-  const quiet = () => {
+  const quiet = async () => {
     for (const d of world.devices) {
       const inc = d.live;
       if (!inc) return false;
@@ -204,15 +204,15 @@ async function quiesce(world) {
     }
     // A connection cut half-open before the heal still looks connected until the heartbeat
     // finds it: quiet means the views agree with the server too.
-    return viewsEqualServer(world).length === 0;
+    return (await viewsEqualServer(world)).length === 0;
   };
   const deadline = clock.now + SETTLE_LIMIT_MS;
   while (clock.now < deadline) {
     await clock.runFor(1000);
-    if (quiet() && world.failures.length === 0) {
+    if ((await quiet()) && world.failures.length === 0) {
       // Let changes in flight land, then judge.
       await clock.runFor(5000);
-      if (quiet()) break;
+      if (await quiet()) break;
     }
   }
   world.stats.settledAfterMs = clock.now;
