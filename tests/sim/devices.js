@@ -57,7 +57,7 @@ export class Device {
     const started = world.clock.run(actor, () =>
       createSyncClient({
         url: 'ws://sim.invalid/sync',
-        WebSocket: world.network.webSocketFor(this),
+        WebSocket: world.network.webSocketFor(this, inc),
         collections: world.collections,
         storage: { name: 'app', indexedDB: disk.factory },
         tabs: this.bus ? { BroadcastChannel: this.bus, locks: null, window: win, document: doc } : false,
@@ -199,7 +199,9 @@ export class Device {
     inc.actor.dead = true;
     const aborted = inc.disk.crash({ abortUnfinished: how === 'crash' });
     this.bus?.closeAllOf(inc.actor);
-    this.world.network.cutAll((c) => c.device === this && c.deviceActor === inc.actor, 'device crashed');
+    // Its connections break; its leftover code (promise chains of the dead page) can neither
+    // connect, send, nor open the database again (network.js, idb.js).
+    this.world.network.cutAll((c) => c.device === this && (c.page === inc || c.deviceActor === inc.actor), 'device crashed');
     this.world.trace(`${inc.actor.name} ${how === 'crash' ? 'CRASH' : 'page gone after pagehide'} (${aborted} IndexedDB transaction${aborted === 1 ? '' : 's'} aborted)`);
   }
 

@@ -47,8 +47,11 @@ export class Network {
     return rng.int(1, 40);
   }
 
-  /** The WebSocket class a device's transport is given. */
-  webSocketFor(device) {
+  /**
+   * The WebSocket class one page (incarnation) of a device is given. A page that is gone never
+   * connects nor sends again, whatever its leftover code still runs (see Device.crash).
+   */
+  webSocketFor(device, page = null) {
     const network = this;
     return class SimWebSocket {
       static CONNECTING = CONNECTING;
@@ -62,7 +65,7 @@ export class Network {
         this.onmessage = null;
         this.onclose = null;
         this.onerror = null;
-        this._conn = network._connect(device, this);
+        this._conn = network._connect(device, this, page);
       }
       send(data) {
         if (this.readyState === CONNECTING) throw new DOMException('still connecting', 'InvalidStateError');
@@ -77,8 +80,9 @@ export class Network {
     };
   }
 
-  _connect(device, socket) {
+  _connect(device, socket, page) {
     const conn = {
+      page,
       id: this.nextConnId++,
       device,
       deviceActor: this.clock.actor,
@@ -92,7 +96,7 @@ export class Network {
       serverClosedNotified: false,
     };
     this.stats.connections++;
-    const reachable = () => this.server && !this.offline.has(device.machine ?? device.name);
+    const reachable = () => this.server && !this.offline.has(device.machine ?? device.name) && !page?.ended;
     this.clock.schedule(this.latency(), () => {
       if (socket.readyState !== CONNECTING) return;
       if (!reachable()) {
@@ -141,7 +145,7 @@ export class Network {
   }
 
   _clientSend(conn, text) {
-    if (conn.broken || !conn.serverWs) return;
+    if (conn.broken || !conn.serverWs || conn.page?.ended) return;
     this.stats.messages++;
     const fate = this._faultOn(conn, `up ${typeOf(text)}`);
     if (fate === 'lost') return;
