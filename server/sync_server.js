@@ -46,7 +46,7 @@ function clientAddress(req, trustProxy) {
  * Starts the sync server. Resolves to
  *   { url, port, store, server, close(), connections(), notify(payload, filter),
  *     write(collection, entity | patch, { actor, id, op, baseVersion, key }), compact(options),
- *     handleWrite(req, res) -> bool, failNextAck(count = 1) }.
+ *     handleWrite(req, res) -> bool, failNextAck(count = 1), accept(ws, { remoteAddress }) }.
  *
  * Options (defaults in brackets):
  * - port [0], host ['127.0.0.1']: where to listen when no `server` is given.
@@ -373,6 +373,18 @@ export async function startSyncServer({
     /** Bounded history now (see store.compact); also runs every compactEveryMs. */
     compact(options = {}) {
       return store.compact({ tombstoneRetentionMs, answerRetentionMs, ...options });
+    },
+    /** Serves a connection that is already open: a `ws` WebSocket or anything with its
+     * server-side surface (send, close, terminate, ping, on/once, readyState, bufferedAmount).
+     * In-process transports and the JS simulation (tests/sim/) swap the socket and nothing else.
+     * Returns false (and terminates it) once the server is closing. */
+    accept(ws, { remoteAddress = null } = {}) {
+      if (closing) {
+        ws.terminate?.();
+        return false;
+      }
+      onConnection(ctx, ws, { socket: { remoteAddress } });
+      return true;
     },
     /** The next `count` pushes (from any connection) are applied, then the connection is
      * dropped before the push_result goes out: a lost ack. */
