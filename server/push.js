@@ -8,6 +8,7 @@
 import { canRead, canWrite, expired } from './auth.js';
 import { broadcast } from './changes.js';
 import { isPlainObject, mutationShapeError } from './mutation.js';
+import { limitError } from './validate.js';
 import { send, sendError } from './wire.js';
 
 const refuse = (key, cls, message) => ({ key, status: 'error', class: cls, message });
@@ -48,8 +49,10 @@ function processMutation(ctx, conn, m, changes) {
   const current = m.id == null ? null : store.get(m.collection, m.id);
   if (!canWrite(conn, m.collection, m, current))
     return refuse(key, 'forbidden', `user ${conn.userId} may not write ${m.collection}${current ? ` ${current.id}` : ''}`);
-  if (validate) {
-    const verdict = validate({ mutation: m, current, userId: conn.userId, clientId: conn.clientId });
+  // What no client could apply (bad ts, too deep, malformed text, too large) is never stored.
+  const unfit = limitError(m, current, options);
+  if (unfit || validate) {
+    const verdict = unfit ?? validate({ mutation: m, current, userId: conn.userId, clientId: conn.clientId });
     const message = typeof verdict === 'string' ? verdict : verdict?.message;
     if (message) {
       return store.recordAnswer(key, refuse(key, 'validation', message), { userId: conn.userId, collection: m.collection });

@@ -6,6 +6,7 @@ import { onSyncRequest } from './changes.js';
 import { frameSize, RateLimiter } from './limits.js';
 import { onPush } from './push.js';
 import { isPlainObject } from './mutation.js';
+import { announcedLimits } from './validate.js';
 import { closeConn, send, sendError } from './wire.js';
 
 /** Protocol versions this server speaks. */
@@ -113,7 +114,8 @@ function dispatch(ctx, conn, msg) {
 }
 
 function welcome(ctx, conn) {
-  send(conn, { type: 'welcome', protocol: conn.protocol, serverTime: Date.now(), cursor: ctx.store.cursor, userId: conn.userId });
+  send(conn, { type: 'welcome', protocol: conn.protocol, serverTime: Date.now(), cursor: ctx.store.cursor, userId: conn.userId,
+    limits: announcedLimits(ctx.options) });
 }
 
 /**
