@@ -232,7 +232,9 @@ class SyncClient {
 
   _sink() {
     return {
-      connected: () => {
+      connected: (welcome) => {
+        // The server's limits size every push from now on (a batch it would refuse loops forever).
+        if (welcome?.limits && typeof welcome.limits === 'object') this._guard(() => this.core.setServerLimits(welcome.limits));
         this._setStatus({ connected: true, connection: 'connected', retryInMs: null });
       },
       caughtUp: () => {
@@ -342,7 +344,7 @@ class SyncClient {
         const waiter = this._waiting.get(id);
         if (!waiter) continue;
         this._waiting.delete(id);
-        if (event.status === 'dead-letter') waiter.reject(Object.assign(new SyncError('REJECTED', `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`), { errorClass: event.errorClass }));
+        if (event.status === 'dead-letter') waiter.reject(Object.assign(new SyncError(event.errorClass === 'too-large' ? 'TOO_LARGE' : 'REJECTED', `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`), { errorClass: event.errorClass }));
         else if (event.status === 'conflict') waiter.reject(Object.assign(new SyncError('CONFLICT', 'the change is in conflict and waits for a decision'), { conflictId: event.conflictId }));
         else waiter.resolve({ status: event.status, id: event.id, version: event.version });
       }

@@ -87,10 +87,16 @@ export type SyncEvent =
   | { type: 'conflict'; collection: string; id: string; strategy: Strategy; outcome: string; paths: string[]; base: Json; local: Json; remote: Json; resolved: Json; mutationIds: string[] }
   | { type: 'auth-required'; message: string };
 
+/** What a server announces in its welcome (docs/protocol.md, Limits). */
+export interface ServerLimits {
+  maxMessageBytes?: number; maxBatchMutations?: number; maxEntityBytes?: number; maxDepth?: number;
+}
+
 export interface PendingMutation {
   seq: number; key: string; mutationIds: string[]; collection: string; id: string;
   kind: 'create' | 'update' | 'delete'; data: Json; priority: Priority;
   state: 'queued' | 'in-flight' | 'dead'; attempts: number; notBefore: number;
+  /** For dead letters: 'validation', 'forbidden', 'transient', 'too-large' (over the server's push limit), … */
   errorClass?: string; message?: string;
 }
 
@@ -235,6 +241,8 @@ export declare class SyncCore {
   stats(): CoreStats;
   configureClient(config: ClientConfig): this;
   mutate(request: MutationRequest): CommitResult;
+  /** The server's limits (its welcome): pushes are cut to them; a change over them is refused with TOO_LARGE. */
+  setServerLimits(limits: ServerLimits): CommitResult;
   setOnline(online: boolean): CommitResult;
   tick(): CommitResult;
   batchTimedOut(batch: number): CommitResult;

@@ -144,6 +144,12 @@ class SyncCore {
   Status resolveConflict(const std::string& id, const json& resolution, std::int64_t nowMs,
                          Commit& out, std::string& mutationId);
 
+  // The server's limits from its welcome: {"maxMessageBytes", "maxBatchMutations",
+  // "maxEntityBytes", "maxDepth"} (each optional, a positive integer). Pushes are cut to them; an
+  // entry that alone is over the push limit becomes a dead letter (too-large); create and update
+  // refuse a change over them with TooLarge (server_limits.cpp).
+  Status setServerLimits(const json& limits, std::int64_t nowMs, Commit& out);
+
   // Not owned; null to remove. Used by collections whose strategy is custom.
   void setCustomResolver(const std::string& collection, CustomResolver* resolver);
 
@@ -181,7 +187,7 @@ class SyncCore {
   void finishCommit(Commit& out);
   void collectChanges(Commit& out);
   void updateQueries(Commit& out);
-  void emitEffects(Commit& out);
+  void emitEffects(Commit& out, std::size_t firstEffect);
   void pump(Commit& out);
 
   // Sync internals (sync_mutations.cpp).
@@ -203,11 +209,22 @@ class SyncCore {
   void markOutbox(std::uint64_t seq) { dirtyOutbox_.insert(seq); }
   void markEntity(const std::string& collection, const std::string& id) { dirtyEntities_.insert({collection, id}); }
 
+  // Server limits (server_limits.cpp).
+  struct ServerLimits {
+    std::size_t maxMessageBytes = 0, maxBatchMutations = 0, maxEntityBytes = 0, maxDepth = 0;  // 0: not known
+  };
+  void applyServerLimits();
+  json wireMutation(const OutboxEntry& e) const;  // as pushed
+  std::size_t wireBytes(const OutboxEntry& e) const;
+  Status checkServerLimits(const Collection& c, const std::string& id, MutationKind kind, const json& payload) const;
+  void settleTooLarge(Commit& out);
+
   // Persistence internals (sync_persistence.cpp).
   json persistEffect();
   json metaRecord() const;
 
   ParseLimits limits_;
+  ServerLimits serverLimits_;
   std::map<std::string, Collection> collections_;
   std::map<std::string, CollectionSyncOptions> syncOptions_;
   std::map<std::string, CustomResolver*> customResolvers_;

@@ -258,6 +258,7 @@ Status SyncCore::restore(const json& records, Commit& out) {
   beginCommit(lastNow_);
   clientId_ = clientId;
   outbox_ = std::move(restored);
+  applyServerLimits();
   clock_ = HybridLogicalClock(clientId_, clock_.maxDriftMs());
   clock_.restore(clock);
   cursor_ = cursor;
