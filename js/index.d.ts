@@ -357,6 +357,8 @@ export interface WebSocketTransportOptions {
   reconnectMaxMs?: number;
   catchUpLimit?: number;
   maxMessageBytes?: number;
+  /** A catch-up chunk not answered within this (default 30 s) ends the connection: error event, reconnect. */
+  catchUpTimeoutMs?: number;
 }
 
 export interface RestTransportOptions {

@@ -148,7 +148,9 @@ class Outbox {
   // entity in flight. Critical lane first, then High, Normal, Low; by seq within a lane.
   // With a byte limit (setBatchLimits) and bytesOf, the batch also stays within the byte limit:
   // entries after the first that would pass it wait for the next batch, and an entry that alone
-  // is over the limit goes to the dead letters (TooLarge; collect them with takeTooLarge).
+  // is over the limit goes to the dead letters (TooLarge; collect them with takeTooLarge before
+  // the next call: what was queued behind them must not go out either). nullopt when every
+  // entry it looked at was too large: call again.
   std::optional<Batch> takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf = nullptr);
 
   // The server's limits on one push (its `welcome`): at most maxCount entries (0: only the
@@ -249,7 +251,6 @@ class Outbox {
   OutboxEntry takeOut(std::uint64_t seq);         // removes from log, index and batch
   void land(OutboxEntry& entry);                  // in flight → queued
   std::string freshKey();
-  std::optional<Batch> selectBatch(std::int64_t nowMs, const EntryBytes& bytesOf, bool& tooLarge);
   void indexMentions(const OutboxEntry& entry);    // its payload's temp ids -> mentions_
   void unindexMentions(const OutboxEntry& entry);
   bool requeueDead(std::uint64_t seq, bool newKey);

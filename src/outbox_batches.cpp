@@ -17,15 +17,6 @@ std::size_t laneOf(Priority p) { return static_cast<std::size_t>(p); }
 }  // namespace
 
 std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf) {
-  // Each round that finds only too-large entries removes them: the others get their turn.
-  for (;;) {
-    bool tooLarge = false;
-    std::optional<Batch> batch = selectBatch(nowMs, bytesOf, tooLarge);
-    if (batch || !tooLarge) return batch;
-  }
-}
-
-std::optional<Batch> Outbox::selectBatch(std::int64_t nowMs, const EntryBytes& bytesOf, bool& tooLarge) {
   if (paused_ || batches_.size() >= config_.maxInFlightBatches) return std::nullopt;
   // Only an entity's head can be eligible, so one pass over the index finds every candidate.
   std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
@@ -58,7 +49,6 @@ std::optional<Batch> Outbox::selectBatch(std::int64_t nowMs, const EntryBytes& b
                                " bytes of changes per push";
         dead_.push_back(DeadLetter{std::move(gone), ErrorClass::TooLarge, std::move(message)});
         tooLarge_.push_back(dead_.back());
-        tooLarge = true;
         continue;
       }
       const std::size_t next = bytes + size + (chosen.empty() ? 0 : 1);  // a comma between entries

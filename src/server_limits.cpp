@@ -93,8 +93,9 @@ Status SyncCore::checkServerLimits(const Collection& c, const std::string& id, M
 
 // Entries the outbox found too large to ever send: settled as dead letters, their dependents with
 // them (an edit of a create that cannot be sent cannot be sent either), the view rolled back.
-void SyncCore::settleTooLarge(Commit& out) {
-  for (DeadLetter& letter : outbox_->takeTooLarge()) {
+bool SyncCore::settleTooLarge(Commit& out) {
+  std::vector<DeadLetter> letters = outbox_->takeTooLarge();
+  for (DeadLetter& letter : letters) {
     const OutboxEntry& entry = letter.entry;
     markOutbox(entry.seq);
     dirtyMeta_ = true;
@@ -106,6 +107,7 @@ void SyncCore::settleTooLarge(Commit& out) {
     deadLetterDependents(entry, ErrorClass::TooLarge, letter.message, out);
     recomputeView(c, entry.entityId);
   }
+  return !letters.empty();
 }
 
 }  // namespace syncore

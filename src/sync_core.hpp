@@ -217,7 +217,7 @@ class SyncCore {
   json wireMutation(const OutboxEntry& e) const;  // as pushed
   std::size_t wireBytes(const OutboxEntry& e) const;
   Status checkServerLimits(const Collection& c, const std::string& id, MutationKind kind, const json& payload) const;
-  void settleTooLarge(Commit& out);
+  bool settleTooLarge(Commit& out);  // true if any
 
   // Persistence internals (sync_persistence.cpp).
   json persistEffect();

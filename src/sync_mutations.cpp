@@ -443,7 +443,14 @@ void SyncCore::pump(Commit& out) {
   if (online_) {
     EntryBytes bytesOf;
     if (outbox_->maxBatchBytes() > 0) bytesOf = [this](const OutboxEntry& e) { return wireBytes(e); };
-    while (auto batch = outbox_->takeBatch(lastNow_, bytesOf)) {
+    for (;;) {
+      std::optional<Batch> batch = outbox_->takeBatch(lastNow_, bytesOf);
+      // Entries too large to ever send leave first, with what was queued on top of them.
+      const bool settled = settleTooLarge(out);
+      if (!batch) {
+        if (settled) continue;  // the rest get their turn
+        break;
+      }
       json mutations = json::array();
       for (std::uint64_t seq : batch->seqs) {
         markOutbox(seq);  // now "sent": durable in this commit's persist effect
@@ -451,7 +458,6 @@ void SyncCore::pump(Commit& out) {
       }
       out.effects.push_back({{"type", "send"}, {"batch", batch->id}, {"mutations", std::move(mutations)}});
     }
-    settleTooLarge(out);
   }
   const std::int64_t wake = outbox_->wakeAt(lastNow_);
   if (wake >= 0) out.effects.push_back({{"type", "wake"}, {"at", wake}});
