@@ -6,7 +6,13 @@ import { SyncError, ErrorCodes } from './errors.js';
 import { createMemoryStorage } from './storage/memory.js';
 import { restoreFromStorage } from './storage/recover.js';
 import { watchNetwork } from './network.js';
-import { groupEffects } from './group_effects.js';
+import { watchPageLifecycle, warnBeforeUnload } from './page_lifecycle.js';
+import { statusMessage } from './status_message.js';
+import { settleWaiters } from './settlement.js';
+import { EffectsRunner } from './effects_runner.js';
+import { StorageWarnings } from './storage_warnings.js';
+import { collectionHandle } from './collection_handle.js';
+import { persistentStorage } from './storage/persistence.js';
 
 const EVENTS = ['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
   'storageQuotaExceeded', 'networkStatusChanged', 'authRequired', 'statusChanged', 'notification', 'error',
@@ -33,20 +39,26 @@ class SyncClient {
     this._waiting = new Map(); // mutationId -> { resolve, reject }
     this._batchTimers = new Map();
     this._batchTimeoutMs = options.batchTimeoutMs ?? 30_000;
-    this._queue = Promise.resolve(); // effects, in commit order
-    this._backlog = []; // effect lists of commits waiting for the write under way
-    this._drainQueued = false;
+    this._clock = options.clock ?? (() => Date.now()); // the core's clock (js/clock.js)
+    // No timer waits longer than the core's longest backoff (a wake further out is re-asked then).
+    this._maxWaitMs = options.client?.backoffMaxMs ?? 60_000;
+    this._runner = new EffectsRunner({
+      storage: () => this._storage,
+      send: (effect) => this._send(effect),
+      wake: (at) => this._wakeAt(at),
+      writeFailed: (err, attempt) => this._writeFailed(err, attempt),
+      writeSucceeded: () => this._writeSucceeded(),
+      durable: (through) => this._durableThrough(through),
+      error: (err) => this._emit('error', err),
+      hidden: () => (options.document ?? globalThis.document)?.visibilityState === 'hidden',
+    }, { retryMs: options.storageRetryMs ?? 1000, ...(options.groupCommit ?? {}) });
+    this._unsaved = []; // accepted mutations not yet stored: { no: the commit's number, id }
     this._wakeTimer = null;
-    this._storageRetryMs = options.storageRetryMs ?? 1000;
     this._closed = false;
-    // Storage trouble for status.storageWarning: a write problem (clears once a write succeeds)
-    // shown before a lasting one (memory only, quarantined records, upgraded elsewhere).
-    this._writeWarning = null;
-    this._lastingWarning = this._storage.warning ?? null;
-    this._quarantinedCount = 0;
-    this._status = { online: true, connected: false, syncing: false, pending: 0, failed: 0, conflicts: 0,
+    this._warnings = new StorageWarnings(this._storage.warning ?? null); // status.storageWarning
+    this._status = { online: true, connected: false, syncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0,
       lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom',
-      storageWarning: this._lastingWarning, tab: null };
+      storageWarning: this._warnings.current, storagePersisted: null, tab: null };
     this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
     this._unsubscribeStorage = this._storage.subscribe?.((event) => this._storageEvent(event));
   }
@@ -55,9 +67,15 @@ class SyncClient {
     const { core } = this;
     core._onEffects = (effects) => this._carryOut(effects);
     core._onEvent = (event) => this._coreEvent(event);
-    core._onCommit = () => this._refreshCounts(); // whoever called the core (hooks too)
+    core._onCommit = (commit) => {
+      // whoever called the core (hooks, the tab relay too): its mutation is unsaved until stored
+      if (commit.mutationId && commit.effects) this._unsaved.push({ no: this._runner.nextNumber, id: commit.mutationId });
+      this._refreshCounts();
+    };
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
-    await this._restore();
+    const fresh = await this._restore();
+    await this._reserveIds(fresh);
+    this._askPersistentStorage();
     this._refreshCounts();
     if (this._transport) {
       this._transport.start(this._sink(), () => ({
@@ -75,9 +93,18 @@ class SyncClient {
       },
       onWake: () => this.sync(),
     });
+    this._lifecycle = watchPageLifecycle({
+      window: this._options.window,
+      document: this._options.document,
+      onHide: () => this._runner.urgent(true),
+      onShow: () => this._runner.urgent(false),
+    });
     this._setStatus({ online: this._network.online });
     if (this._status.online && this._transport) this._transport.connect();
     this._emitStatus();
+    // Found before any listener could be added: told once the app has had its turn to add them.
+    const { evicted } = this._restoreReport;
+    if (evicted) setTimeout(() => this._closed || this._emit('storageEvent', { type: 'storage-evicted', ...evicted }), 0);
   }
 
   // Never bricks the app: unreadable storage -> memory only; refused records -> quarantine.
@@ -91,34 +118,51 @@ class SyncClient {
       this._unsubscribeStorage?.();
       this._storage = createMemoryStorage();
       failed.close?.()?.catch?.(() => {});
-      this._lastingWarning = { code: 'STORAGE_UNAVAILABLE', message: `local data could not be read (${result.unreadable}): changes are kept in memory only and are lost when the page closes` };
-      this._setStatus({ storage: 'memory', storageWarning: this._lastingWarning });
+      this._warnings.unreadable(result.unreadable);
+      this._setStatus({ storage: 'memory', storageWarning: this._warnings.current });
       this._emit('storageEvent', { type: 'storage-unavailable', message: result.unreadable });
     }
-    this._restoreReport = { ...result.report, quarantined: this._quarantinedCount };
+    const evicted = this._storage.evicted ?? null;
+    this._restoreReport = { ...result.report, quarantined: this._warnings.quarantined, evicted };
+    return result.report.records === 0 && this._warnings.quarantined === 0;
+  }
+
+  // Ids are never issued twice, also across a crash or a close that could not store everything:
+  // a restarted client takes a new block of numbers, and the block (a fresh client: its first
+  // meta record) is stored before the first mutation is accepted. A storage that refuses it does
+  // not stop the start: the write is retried behind the others, and status.storageWarning says so.
+  async _reserveIds(fresh) {
+    if (fresh) this._carryOut([{ type: 'persist', put: this.core.exportRecords(), delete: [] }]);
+    else this.core.reserveIdBlock();
+    let failed;
+    const refused = new Promise((resolve) => (failed = resolve));
+    this._onWriteFailed = failed;
+    await Promise.race([this._runner.flush(), refused]);
+    this._onWriteFailed = null;
+  }
+
+  // status.storagePersisted, for the origin's storage when this app keeps it in IndexedDB (also in
+  // a follower tab, whose own storage is memory): asked for unless persistStorage is false.
+  _askPersistentStorage() {
+    const { storageManager } = this._options;
+    if (!storageManager) return;
+    persistentStorage(storageManager, { request: this._options.persistStorage !== false })
+      .then((persisted) => this._closed || this._setStatus({ storagePersisted: persisted }));
   }
 
   /** What the start found in storage (events then came before any listener could be added). */
   get restoreReport() {
-    return this._restoreReport ?? { records: 0, quarantined: 0, cursorReset: false, sensitiveValuesLost: [] };
+    return this._restoreReport ?? { records: 0, quarantined: 0, cursorReset: false, sensitiveValuesLost: [], evicted: null };
   }
 
   _storageEvent(event) {
-    if (event?.type === 'quarantined') {
-      this._quarantinedCount++;
-      if (event.store === 'entities') this._entitiesQuarantined = true;
-      this._lastingWarning = { code: 'STORAGE_QUARANTINED', message: `${this._quarantinedCount} stored record${this._quarantinedCount === 1 ? ' was' : 's were'} unreadable and set aside (see quarantined())` };
-    } else if (event?.type === 'storage-upgraded') {
-      this._lastingWarning = { code: 'STORAGE_UPGRADED', message: 'a newer version of the app upgraded the local database in another tab: reload this page' };
-    } else if (event?.type === 'storage-closed') {
-      this._writeWarning = { code: 'STORAGE_CLOSED', message: `the local database was closed (${event.reason}): reopening` };
-    } else if (event?.type === 'storage-reopened' && this._writeWarning?.code === 'STORAGE_CLOSED') {
-      this._writeWarning = null;
-    } else if (event?.type === 'storage-recreated' && !this._closed) {
+    if (event?.type === 'quarantined' && event.store === 'entities') this._entitiesQuarantined = true;
+    this._warnings.event(event);
+    if (event?.type === 'storage-recreated' && !this._closed) {
       // The database is new and empty: everything the core holds goes back in, after what is queued.
       this._carryOut([{ type: 'persist', put: this.core.exportRecords(), delete: [] }]);
     }
-    this._setStatus({ storageWarning: this._writeWarning ?? this._lastingWarning });
+    this._setStatus({ storageWarning: this._warnings.current });
     this._emit('storageEvent', event);
   }
 
@@ -127,67 +171,33 @@ class SyncClient {
     return (await this._storage.readQuarantine?.()) ?? [];
   }
 
-  // ---- effects: persist, then send, then wake ----------------------------------------------------
+  // ---- effects: persist, then send, then wake (js/effects_runner.js) -----------------------------
 
-  // Group commit: commits made while a write is under way wait in the backlog and go to storage
-  // as one write, then their sends and wakes in commit order. Each send still follows the write
-  // that made its mutations durable; a thousand quick mutations cost a few transactions, not 1,000.
   _carryOut(effects) {
-    this._backlog.push(effects);
-    if (this._drainQueued) return;
-    this._drainQueued = true;
-    this._queue = this._queue.then(() => {
-      this._drainQueued = false;
-      const lists = this._backlog;
-      this._backlog = [];
-      return this._run(lists.length === 1 ? lists[0] : groupEffects(lists));
-    }).catch((err) => this._emit('error', err));
+    this._runner.push(effects);
   }
 
-  async _run(effects) {
-    for (const effect of effects) {
-      if (this._closed) return;
-      if (effect.type === 'persist') await this._persist(effect);
-      else if (effect.type === 'send') this._send(effect);
-      else if (effect.type === 'wake') this._wakeAt(effect.at);
-    }
+  // Storage refused a write: memory state is consistent, and later effects (their sends too) wait
+  // behind it in order; the runner retries it (sync() retries at once).
+  _writeFailed(err, attempt) {
+    this._onWriteFailed?.();
+    const { code, message } = this._warnings.writeFailed(err);
+    this._setStatus({ storageWarning: this._warnings.current });
+    if (code === 'STORAGE_QUOTA') this._emit('storageQuotaExceeded', { message, attempt });
+    // The adapters report their own errors as storage events; a custom storage may not.
+    if (typeof this._storage.subscribe !== 'function') this._emit('storageEvent', { type: 'storage-error', code, message });
   }
 
-  // Durable before sent: retried until the storage takes it; memory state is already consistent,
-  // and later effects (their sends too) wait behind this one, in order. sync() retries at once.
-  async _persist(effect) {
-    for (let attempt = 0; !this._closed; attempt++) {
-      try {
-        await this._storage.write(effect);
-        if (this._writeWarning) {
-          this._writeWarning = null;
-          this._setStatus({ storageWarning: this._lastingWarning });
-        }
-        return;
-      } catch (err) {
-        const code = err?.code ?? 'STORAGE_FAILED';
-        const message = String(err?.message ?? err);
-        const text = code === 'STORAGE_QUOTA'
-          ? `storage is full: changes are kept in memory and saved once space is freed (${message})`
-          : `saving changes failed, retrying: ${message}`;
-        if (this._writeWarning?.code !== code || this._writeWarning?.message !== text) {
-          this._writeWarning = { code, message: text };
-          this._setStatus({ storageWarning: this._writeWarning });
-        }
-        if (code === 'STORAGE_QUOTA') this._emit('storageQuotaExceeded', { message });
-        // The adapters report their own errors as storage events; a custom storage may not.
-        if (typeof this._storage.subscribe !== 'function') this._emit('storageEvent', { type: 'storage-error', code, message });
-        const delay = Math.min(30_000, this._storageRetryMs * 2 ** Math.min(attempt, 5));
-        await new Promise((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this._retryStorageNow = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this._retryStorageNow = null;
-      }
-    }
+  _writeSucceeded() {
+    if (this._warnings.writeSucceeded()) this._setStatus({ storageWarning: this._warnings.current });
+  }
+
+  _durableThrough(through) {
+    let n = 0;
+    while (n < this._unsaved.length && this._unsaved[n].no <= through) n++;
+    if (n === 0) return;
+    this._unsaved.splice(0, n);
+    this._setStatus({ unsaved: this._unsaved.length });
   }
 
   _send(effect) {
@@ -208,7 +218,8 @@ class SyncClient {
 
   _wakeAt(at) {
     if (this._wakeTimer) clearTimeout(this._wakeTimer);
-    const delay = Math.max(0, at - this.core._now());
+    if (this._closed) return;
+    const delay = Math.min(this._maxWaitMs, Math.max(0, at - this._clock()));
     this._wakeTimer = setTimeout(() => {
       this._wakeTimer = null;
       this._guard(() => this.core.tick());
@@ -311,9 +322,8 @@ class SyncClient {
       this._unsubscribeStorage?.();
       this._storage = storage;
       this._unsubscribeStorage = storage.subscribe?.((event) => this._storageEvent(event));
-      this._writeWarning = null;
-      this._lastingWarning = storage.warning ?? null;
-      this._setStatus({ storage: storage.kind ?? 'custom', storageWarning: this._lastingWarning });
+      this._warnings.reset(storage.warning ?? null);
+      this._setStatus({ storage: storage.kind ?? 'custom', storageWarning: this._warnings.current });
     }
     this._transport = transport;
     this._transport.start(this._sink(), () => ({
@@ -334,20 +344,14 @@ class SyncClient {
   _coreEvent(event) {
     if (event.type === 'queued') this._emit('operationQueued', event);
     else if (event.type === 'conflict') this._emit('conflictDetected', event);
+    else if (event.type === 'resolver-failed') this._emit('error', event.error);
     else if (event.type === 'auth-required') {
       this._setStatus({ connection: 'auth-required' });
       this._emit('authRequired', event);
     } else if (event.type === 'settled') {
       this._emit('mutationSettled', event);
       if (event.status === 'dead-letter') this._emit('syncFailed', event);
-      for (const id of event.mutationIds) {
-        const waiter = this._waiting.get(id);
-        if (!waiter) continue;
-        this._waiting.delete(id);
-        if (event.status === 'dead-letter') waiter.reject(Object.assign(new SyncError(event.errorClass === 'too-large' ? 'TOO_LARGE' : 'REJECTED', `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`), { errorClass: event.errorClass }));
-        else if (event.status === 'conflict') waiter.reject(Object.assign(new SyncError('CONFLICT', 'the change is in conflict and waits for a decision'), { conflictId: event.conflictId }));
-        else waiter.resolve({ status: event.status, id: event.id, version: event.version });
-      }
+      settleWaiters(this._waiting, event);
     }
   }
 
@@ -370,21 +374,7 @@ class SyncClient {
   collection(name) {
     if (!this._options.collections || !Object.hasOwn(this._options.collections, name))
       throw new SyncError(ErrorCodes.UNKNOWN_COLLECTION, `unknown collection '${name}'`);
-    const client = this;
-    const core = this.core;
-    return {
-      name,
-      get: (id) => core.get(name, id),
-      list: () => core.list(name),
-      count: () => core.count(name),
-      query: (spec = {}) => core.query({ ...spec, collection: name }),
-      subscribe: (fn) => core.subscribe(name, fn),
-      subscribeEntity: (id, fn) => core.subscribeEntity(name, id, fn),
-      create: (data, opts = {}) => client.mutate({ ...opts, collection: name, op: 'create', data }),
-      update: (id, data, opts = {}) => client.mutate({ ...opts, collection: name, op: 'update', id, data }),
-      patch: (id, patch, opts = {}) => client.mutate({ ...opts, collection: name, op: 'update', id, patch }),
-      delete: (id, opts = {}) => client.mutate({ ...opts, collection: name, op: 'delete', id }),
-    };
+    return collectionHandle(this, name);
   }
 
   /** Work offline on purpose (an "offline" switch): the socket closes, edits queue up. */
@@ -402,9 +392,23 @@ class SyncClient {
   /** "Sync now": reconnect or catch up, and flush the outbox. */
   sync() {
     if (this._closed) return;
-    this._retryStorageNow?.();
+    this._runner.retryNow();
     this._guard(() => this.core.tick());
     this._transport?.sync();
+  }
+
+  /**
+   * Another user on this device: this client closes (its accepted writes finished, in this user's
+   * storage) and a new one starts on the other user's own storage and client id, with their token.
+   * Returns the new client; this one is closed. Made by createSyncClient only.
+   */
+  async switchUser(next) {
+    if (typeof this._options.reopenForUser !== 'function')
+      throw new SyncError(ErrorCodes.NOT_CONFIGURED, 'switchUser needs a client made by createSyncClient');
+    const start = this._options.reopenForUser(next);
+    await this.flush(); // every write accepted so far is in this user's storage before it closes
+    await this.close();
+    return start();
   }
 
   setToken(token) {
@@ -418,18 +422,7 @@ class SyncClient {
   }
 
   statusMessage() {
-    const s = this._status;
-    const n = s.pending;
-    const changes = `${n} change${n === 1 ? '' : 's'}`;
-    if (!s.online) return n > 0 ? `Offline — ${changes} will sync when connected` : 'Offline — changes will sync when connected';
-    if (s.connection === 'auth-required') return 'Sign in again to sync';
-    if (s.connection === 'reconnecting' && s.retryInMs !== null) return `Reconnecting in ${Math.max(1, Math.ceil(s.retryInMs / 1000))} s${n > 0 ? ` — ${changes} pending sync` : ''}`;
-    if (!s.connected) return n > 0 ? `Connecting — ${changes} pending sync` : 'Connecting…';
-    if (s.failed > 0) return `${s.failed} change${s.failed === 1 ? '' : 's'} could not be saved`;
-    // A parked conflict holds a local change back from the server: not "All changes synced".
-    if (s.conflicts > 0) return `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'} to resolve`;
-    if (n > 0) return `${changes} pending sync`;
-    return 'All changes synced';
+    return statusMessage(this._status);
   }
 
   on(event, fn) {
@@ -445,27 +438,46 @@ class SyncClient {
 
   /** Empties local storage (entities, outbox, everything). The in-memory core keeps running. */
   async clearLocalData() {
-    await this._queue;
+    await this._runner.flush();
     await this._storage.clear();
   }
 
+  /**
+   * Stops syncing and stores every change accepted so far before it resolves. A write the storage
+   * keeps refusing gets one more try; if that fails too, close() rejects with UNSAVED_CHANGES
+   * naming the mutations that were not stored (err.mutationIds): they are lost with this page.
+   */
   async close() {
     if (this._closed) return;
     this._closed = true;
     this._network?.stop();
+    this._lifecycle?.stop();
     this._transport?.close();
     for (const t of this._batchTimers.values()) clearTimeout(t);
     if (this._wakeTimer) clearTimeout(this._wakeTimer);
-    this._retryStorageNow?.(); // a write waiting to retry gives up: the client is closed
+    const notStoredFrom = await this._runner.close();
     this._unsubscribeStorage?.();
-    await this._queue.catch(() => {});
     await this._storage.close?.();
     this.core.dispose();
+    if (notStoredFrom !== null) {
+      const lost = this._unsaved.filter((u) => u.no >= notStoredFrom).map((u) => u.id);
+      const err = new SyncError('UNSAVED_CHANGES', `closed with ${lost.length} change${lost.length === 1 ? '' : 's'} the storage did not take: they are lost`);
+      err.mutationIds = lost;
+      throw err;
+    }
   }
 
   /** Resolves when every effect so far has been carried out (tests, shutdown). */
   async flush() {
-    await this._queue;
+    await this._runner.flush();
+  }
+
+  /**
+   * Warns before the page unloads while changes are not stored locally yet (status.unsaved > 0):
+   * the browser's own "leave site?" prompt. Returns the function that removes the listener.
+   */
+  warnBeforeUnload(win = globalThis.window) {
+    return warnBeforeUnload(win, () => this._status.unsaved > 0);
   }
 
   // ---- status ---------------------------------------------------------------------------------------
@@ -481,7 +493,7 @@ class SyncClient {
   _refreshCounts() {
     const st = this.core.stats();
     const up = this._upstream;
-    this._setStatus({ pending: st.pending + (up?.pending ?? 0), failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0) });
+    this._setStatus({ pending: st.pending + (up?.pending ?? 0), unsaved: this._unsaved.length, failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0) });
   }
 
   _setStatus(patch) {

@@ -5,6 +5,7 @@ import { SnapshotCache, deepFreeze } from './snapshots.js';
 import { LiveQuery } from './live_query.js';
 import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
+import { CustomResolvers } from './custom_resolvers.js';
 
 function randomId() {
   if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
@@ -46,7 +47,13 @@ export class SyncCore {
     this._onEffects = options.onEffects ?? null;
     this._onEvent = options.onEvent ?? null;
     this._onCommit = null; // the sync client's hook: counts follow every commit
-    this._resolvers = new Map();
+    this._resolvers = new CustomResolvers({
+      idFieldOf: (collection) => this._idFields.get(collection) ?? 'id',
+      report: (err, info) => this._resolverFailed(err, info),
+      conflictExists: (id) => this.conflicts().some((c) => c.id === id),
+      resolve: (id, value) => this.resolveConflict(id, { choice: 'merged', value }),
+      disposed: () => this._disposed,
+    });
     if (options.client) this.configureClient(options.client);
   }
 
@@ -84,7 +91,16 @@ export class SyncCore {
 
   /** @internal Parses a commit, routes it, hands effects and events on, and returns its summary. */
   _commit(text) {
-    const commit = JSON.parse(this._check(text));
+    let commit;
+    try {
+      commit = JSON.parse(this._check(text));
+    } catch (err) {
+      this._resolvers.commitFailed();
+      throw err;
+    }
+    let conflictsById = null; // read once, and only when an async resolver started in this commit
+    this._resolvers.afterCommit(commit, (id) =>
+      (conflictsById ??= new Map(JSON.parse(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
     this._cursor = commit.cursor;
     this._dispatch(commit);
     if (this._onCommit) this._onCommit(commit);
@@ -338,9 +354,11 @@ export class SyncCore {
     return this._commit(this._live().discardDeadLetter(seq, this._now()));
   }
 
-  /** Parked conflicts, each with base, local and remote values. */
+  /** Parked conflicts, each with base, local and remote values; resolving: an async resolver is deciding it. */
   conflicts() {
-    return deepFreeze(JSON.parse(this._live().conflicts()));
+    const list = JSON.parse(this._live().conflicts());
+    for (const c of list) c.resolving = this._resolvers.isRunning(c.id);
+    return deepFreeze(list);
   }
 
   /** resolution: { choice: 'local' | 'remote' | 'merged', value? } */
@@ -350,29 +368,35 @@ export class SyncCore {
   }
 
   /**
-   * fn({ collection, id, base, local, remote, localPatch, localKind }) returns the merged entity,
-   * null to delete, or undefined to park the conflict for the app. A throwing fn parks it too.
+   * fn({ collection, id, base, local, remote, localPatch, localKind }) returns the merged entity
+   * (a plain object; its id field is filled in when left out), null to delete, or undefined to park
+   * the conflict for the app. A Promise of one of those parks the conflict until it settles, then
+   * resolves it (choice 'merged'). A throwing fn, a rejected promise or any other value parks it
+   * and is reported: a 'resolver-failed' event (options.onEvent; a client's 'error' event), else
+   * options.onListenerError.
    */
   setCustomResolver(collection, fn) {
     requireName(collection, 'collection');
     if (fn !== null && fn !== undefined && typeof fn !== 'function')
       throw new SyncError(ErrorCodes.WRONG_TYPE, 'a resolver is a function');
-    const onError = this._onListenerError;
     // Never throws into wasm: every failure becomes "cannot decide".
-    const safe = fn
-      ? (caseText) => {
-          try {
-            const merged = fn(JSON.parse(caseText));
-            if (merged === undefined) return undefined;
-            return JSON.stringify(merged);
-          } catch (err) {
-            onError(err);
-            return undefined;
-          }
-        }
-      : undefined;
-    this._check(this._live().setCustomResolver(collection, safe));
+    this._check(this._live().setCustomResolver(collection, fn ? this._resolvers.wrap(collection, fn) : undefined));
     return this;
+  }
+
+  /** @internal A resolver that failed: its conflict stays parked; the app is told. */
+  _resolverFailed(err, { collection, id, conflictId }) {
+    if (!this._onEvent) {
+      this._onListenerError(err);
+      return;
+    }
+    const message = `the custom resolver of '${collection}' failed for '${id}' (the conflict stays parked): ${err?.message ?? err}`;
+    const error = Object.assign(new SyncError(ErrorCodes.RESOLVER_FAILED, message), { cause: err, collection, id, conflictId });
+    try {
+      this._onEvent({ type: 'resolver-failed', collection, id, conflictId: conflictId ?? null, message, error });
+    } catch (listenerErr) {
+      this._onListenerError(listenerErr);
+    }
   }
 
   /** Every durable record, as the persist effects wrote them. */
@@ -384,6 +408,15 @@ export class SyncCore {
   restore(records) {
     if (!Array.isArray(records)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'records must be an array');
     return this._commit(this._live().restore(toJson(records, 'records')));
+  }
+
+  /**
+   * A restarted client's own block of numbers: mutation ids, outbox keys, temp ids and conflict
+   * ids jump past everything the last run may have issued without storing it. The commit's
+   * persist effect stores the block; store it before the first mutation.
+   */
+  reserveIdBlock() {
+    return this._commit(this._live().reserveIdBlock());
   }
 
   // ---- upkeep ---------------------------------------------------------------------------------

@@ -6,14 +6,23 @@ import { createWebSocketTransport } from './transport/websocket.js';
 import { createMemoryStorage } from './storage/memory.js';
 import { openIndexedDbStorage } from './storage/indexeddb.js';
 import { startTabbedClient } from './tabs/index.js';
+import { monotonicClock } from './clock.js';
 
 export function makeCreateSyncClient(createSyncCore, platform) {
-  return async function createSyncClient(options = {}) {
-    if (options === null || typeof options !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'options must be an object');
-    const { url, transport, collections = {}, storage, token, client, websocket = {}, tabs, ...rest } = options;
+  return async function createSyncClient(givenOptions = {}) {
+    if (givenOptions === null || typeof givenOptions !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'options must be an object');
+    const options = forUser(givenOptions, platform);
+    // client.switchUser(): checked before the old client closes; returns the start of the new one.
+    options.reopenForUser = (next) => {
+      const switched = switchedOptions(givenOptions, next);
+      forUser(switched, platform);
+      return () => createSyncClient(switched);
+    };
+    const { url, transport, collections = {}, storage, token, client, websocket = {}, tabs, userId: _userId, reopenForUser: _reopen, ...rest } = options;
     const tabsOptions = multiTabOptions(options, storage ?? platform.defaultStorage, platform);
     if (tabsOptions) return startMultiTab(createSyncCore, platform, options, tabsOptions);
-    const core = await createSyncCore({ ...rest, collections });
+    const clock = monotonicClock(rest.now, rest.monotonicNow);
+    const core = await createSyncCore({ ...rest, now: clock, collections });
     let t = transport ?? null;
     if (!t && url !== undefined) {
       const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
@@ -29,7 +38,8 @@ export function makeCreateSyncClient(createSyncCore, platform) {
     }
     if (typeof s?.write !== 'function' || typeof s?.readAll !== 'function')
       throw new SyncError(ErrorCodes.WRONG_TYPE, "storage must be 'indexeddb', 'memory' or a storage object");
-    return startSyncClient(core, { ...options, collections, transport: t, storage: s, token, client });
+    const storageManager = s.kind === 'indexeddb' ? storageManagerOf(options) : undefined;
+    return startSyncClient(core, { ...options, clock, collections, transport: t, storage: s, token, client, storageManager });
   };
 }
 
@@ -52,12 +62,14 @@ function multiTabOptions(options, storage, platform) {
 }
 
 async function startMultiTab(createSyncCore, platform, options, tabs) {
-  const { url, collections = {}, token, client, websocket = {}, tabs: _tabs, storage: _storage, transport: _transport, ...rest } = options;
+  const { url, collections = {}, token, client, websocket = {}, tabs: _tabs, storage: _storage, transport: _transport, userId: _userId, reopenForUser: _reopen, ...rest } = options;
   const { idbOptions } = tabs;
   const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
   const start = async (transport, storage, clientOptions, tokenNow = token) => {
-    const core = await createSyncCore({ ...rest, collections });
-    return startSyncClient(core, { ...options, collections, transport, storage, token: tokenNow, client: clientOptions });
+    const clock = monotonicClock(rest.now, rest.monotonicNow);
+    const core = await createSyncCore({ ...rest, now: clock, collections });
+    // The origin's storage is IndexedDB in every tab role (a follower's own storage is memory).
+    return startSyncClient(core, { ...options, clock, collections, transport, storage, token: tokenNow, client: clientOptions, storageManager: storageManagerOf(options) });
   };
   return startTabbedClient({
     name: idbOptions.name ?? 'syncore',
@@ -66,6 +78,44 @@ async function startMultiTab(createSyncCore, platform, options, tabs) {
     startEngine: ({ storage, token: latest }) => start(createWebSocketTransport({ ...websocket, url, WebSocket }), storage, client, latest ?? token),
     startFollower: ({ transport, clientId }) => start(transport, createMemoryStorage(), { ...(client ?? {}), clientId }),
   });
+}
+
+// Local data and the client id belong to one user: with `userId`, the IndexedDB database (and so
+// the stored client id, the outbox and the multi-tab election) is that user's own. A Storage
+// object passed in is the app's to keep apart per user.
+function forUser(options, platform) {
+  const { userId } = options;
+  if (userId === undefined || userId === null) return { ...options };
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 200)
+    throw new SyncError(ErrorCodes.WRONG_TYPE, 'userId must be a non-empty string (at most 200 characters)');
+  const storage = options.storage ?? platform.defaultStorage;
+  const idb = storage === 'indexeddb' || (storage !== null && typeof storage === 'object' && typeof storage.write !== 'function' && typeof storage.readAll !== 'function');
+  if (!idb) return { ...options };
+  const idbOptions = storage === 'indexeddb' ? {} : storage;
+  return { ...options, storage: { ...idbOptions, name: userDatabaseName(idbOptions.name ?? 'syncore', userId) } };
+}
+
+/** The IndexedDB database of one user: `<name>:user:<userId>`. */
+export function userDatabaseName(name, userId) {
+  return `${name}:user:${userId}`;
+}
+
+// switchUser: the same options for another user, with that user's token (never the last one's)
+// and without a fixed client id (an id belongs to one user; the stored one comes back on restore).
+function switchedOptions(options, next) {
+  if (next === null || typeof next !== 'object' || typeof next.userId !== 'string' || next.userId.length === 0)
+    throw new SyncError(ErrorCodes.WRONG_TYPE, 'switchUser takes { userId, token }: userId a non-empty string');
+  const storage = options.storage;
+  if (storage !== null && typeof storage === 'object' && (typeof storage.write === 'function' || typeof storage.readAll === 'function'))
+    throw new SyncError(ErrorCodes.INVALID_ARGUMENT, "switchUser opens the other user's own database: pass storage as 'indexeddb', 'memory' or IndexedDbStorageOptions, not a Storage object");
+  const client = options.client ? { ...options.client } : undefined;
+  if (client) delete client.clientId;
+  return { ...options, userId: next.userId, token: next.token, client };
+}
+
+// navigator.storage (or the `navigator` option's), for status.storagePersisted.
+function storageManagerOf(options) {
+  return (options.navigator ?? globalThis.navigator)?.storage ?? undefined;
 }
 
 // Per-collection option { sensitiveFields: [...] } -> the storage's map.

@@ -20,6 +20,7 @@ export const ErrorCodes = Object.freeze({
   CORRUPT_RECORD: 'CORRUPT_RECORD',
   DISPOSED: 'DISPOSED',
   LOAD_FAILED: 'LOAD_FAILED',
+  RESOLVER_FAILED: 'RESOLVER_FAILED',
 });
 
 export class SyncError extends Error {

@@ -1,4 +1,4 @@
-// Group commit (js/client.js): the effects of the commits that waited for a storage write.
+// Group commit (js/effects_runner.js): the effects of the commits that share one storage write.
 
 /**
  * The effects of several commits as one list: their persist effects folded into one write (the
@@ -18,5 +18,7 @@ export function groupEffects(lists) {
   const put = [];
   const del = [];
   for (const { record, put: isPut } of last.values()) (isPut ? put : del).push(record);
-  return [{ type: 'persist', put, delete: del, parts: persists }, ...rest];
+  // parts lists the commits' own effects, also when a group is grouped again (a retry folds
+  // several writes): storage wrappers know an effect by identity (js/tabs/forwarded_storage.js).
+  return [{ type: 'persist', put, delete: del, parts: persists.flatMap((p) => p.parts ?? [p]) }, ...rest];
 }

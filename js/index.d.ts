@@ -4,7 +4,7 @@ export type ErrorCode =
   | 'BAD_JSON' | 'WRONG_TYPE' | 'MISSING_ID' | 'ID_MISMATCH' | 'UNKNOWN_COLLECTION' | 'UNKNOWN_OP'
   | 'BAD_QUERY' | 'UNKNOWN_QUERY' | 'UNKNOWN_SUBSCRIPTION' | 'TOO_LARGE' | 'TOO_DEEP'
   | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'NOT_CONFIGURED' | 'CORRUPT_RECORD'
-  | 'DISPOSED' | 'LOAD_FAILED';
+  | 'DISPOSED' | 'LOAD_FAILED' | 'RESOLVER_FAILED';
 
 export declare const ErrorCodes: Readonly<{ [K in ErrorCode]: K }>;
 
@@ -85,7 +85,9 @@ export type SyncEvent =
   | { type: 'queued'; mutationId: string; collection: string; id: string }
   | { type: 'settled'; mutationIds: string[]; status: 'acked' | 'dead-letter' | 'cancelled' | 'overridden' | 'merged' | 'conflict'; [extra: string]: unknown }
   | { type: 'conflict'; collection: string; id: string; strategy: Strategy; outcome: string; paths: string[]; base: Json; local: Json; remote: Json; resolved: Json; mutationIds: string[] }
-  | { type: 'auth-required'; message: string };
+  | { type: 'auth-required'; message: string }
+  /** A custom resolver threw, rejected, or returned something that is not an entity: the conflict stays parked. */
+  | { type: 'resolver-failed'; collection: string; id: string; conflictId: string | null; message: string; error: SyncError };
 
 /** What a server announces in its welcome (docs/protocol.md, Limits). */
 export interface ServerLimits {
@@ -104,6 +106,8 @@ export interface ParkedConflict {
   id: string; collection: string; entityId: string; kind: 'update' | 'delete';
   base: Json; local: Json; remote: Json; patch: Json; remoteVersion: number;
   mutationIds: string[]; paths: string[]; strategy: Strategy;
+  /** An async custom resolver is still deciding it (it stays parked until the promise settles). */
+  resolving: boolean;
 }
 
 export type ServerOp =
@@ -254,9 +258,17 @@ export declare class SyncCore {
   discardDeadLetter(seq: number): CommitResult;
   conflicts(): readonly ParkedConflict[];
   resolveConflict(id: string, resolution: { choice: 'local' | 'remote' | 'merged'; value?: Record<string, unknown> | null }): CommitResult;
-  setCustomResolver(collection: string, fn: ((c: { collection: string; id: string; base: Json; local: Json; remote: Json; localPatch: Json; localKind: 'update' | 'delete' }) => Record<string, unknown> | null | undefined) | null): this;
+  /**
+   * The merged entity (a plain object; its id field is filled in when left out), null to delete,
+   * undefined to park; or a Promise of one: the conflict stays parked (conflicts(): resolving)
+   * until it settles, then is resolved with its value. A throw, a rejection or another value
+   * parks it and is reported (a 'resolver-failed' event; a client's 'error' event, RESOLVER_FAILED).
+   */
+  setCustomResolver(collection: string, fn: ((c: { collection: string; id: string; base: Json; local: Json; remote: Json; localPatch: Json; localKind: 'update' | 'delete' }) => Record<string, unknown> | null | undefined | PromiseLike<Record<string, unknown> | null | undefined>) | null): this;
   exportRecords(): StoredRecord[];
   restore(records: StoredRecord[]): CommitResult;
+  /** A restarted client's own block of ids (mutation ids, keys, temp ids); store the commit's meta record before mutating. */
+  reserveIdBlock(): CommitResult;
   dispose(): void;
 }
 
@@ -288,11 +300,22 @@ export type StorageEvent =
   | { type: 'storage-upgraded'; version: number }
   | { type: 'storage-recreated' }
   | { type: 'storage-blocked' }
+  /** At start: the database was gone although its marker (kept outside IndexedDB) says it held unsynced records. */
+  | ({ type: 'storage-evicted' } & EvictionReport)
   | { type: 'quarantined'; store: string; key: unknown; reason: string; kept?: boolean }
   | { type: 'sensitive-values-lost'; collection: string; id: string; fields: string[]; dropped: boolean };
 
+/** What an evicted database held when last written: its client id and unsynced records (lost: their sum). */
+export interface EvictionReport {
+  clientId: string | null;
+  pending: number;
+  deadLetters: number;
+  conflicts: number;
+  lost: number;
+}
+
 export interface StorageWarning {
-  code: 'STORAGE_UNAVAILABLE' | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_CLOSED' | 'STORAGE_UPGRADED' | 'STORAGE_QUARANTINED' | string;
+  code: 'STORAGE_UNAVAILABLE' | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_CLOSED' | 'STORAGE_UPGRADED' | 'STORAGE_QUARANTINED' | 'STORAGE_EVICTED' | string;
   message: string;
 }
 
@@ -307,8 +330,10 @@ export interface Storage {
   readQuarantine?(): Promise<QuarantinedRecord[]>;
   clearQuarantine?(): Promise<void>;
   subscribe?(listener: (event: StorageEvent) => void): () => void;
-  /** Set on the memory storage openIndexedDbStorage falls back to. */
+  /** Set on the memory storage openIndexedDbStorage falls back to, and on an evicted IndexedDB one. */
   warning?: StorageWarning;
+  /** IndexedDB: set when the open found the database evicted (see EvictionReport). */
+  evicted?: EvictionReport | null;
 }
 
 export interface IndexedDbStorageOptions {
@@ -320,6 +345,11 @@ export interface IndexedDbStorageOptions {
   onEvent?: (event: StorageEvent) => void;
   /** An open not done by then fails: memory storage at start, a failed (retried) write later. 0: never. Default 10000. */
   openTimeoutMs?: number;
+  /**
+   * Where the marker of unsynced records is kept, outside IndexedDB, to detect an evicted database
+   * (key `syncore:unsynced:<name>`). Default: localStorage where available; null: no marker.
+   */
+  evictionMarker?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
 }
 
 export interface TransportSink {
@@ -380,12 +410,38 @@ export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'co
   storage?: 'indexeddb' | 'memory' | IndexedDbStorageOptions | Storage;
   /** Sent in hello (never in the URL). */
   token?: string;
+  /**
+   * The signed-in user. Local data and the client id belong to one user: with a userId the
+   * IndexedDB database is that user's own (`<name>:user:<userId>`, and so are its client id,
+   * outbox and multi-tab election). A Storage object passed in is the app's to keep apart.
+   */
+  userId?: string;
   client?: ClientConfig;
   websocket?: Omit<WebSocketTransportOptions, 'url'>;
   WebSocket?: unknown;
   batchTimeoutMs?: number;
   /** First delay before a failed storage write is retried (doubling to 30 s). Default 1000. */
   storageRetryMs?: number;
+  /**
+   * Bounds of the group commit (docs/storage.md): with IndexedDB a group of commits goes to storage
+   * once it holds `maxRecords` records [250] or its oldest commit has waited `maxDelayMs` [20],
+   * even while an earlier write is under way.
+   */
+  groupCommit?: { maxRecords?: number; maxDelayMs?: number };
+  /**
+   * A monotonic clock [performance.now]. The core's time follows `now` (wall time) as it moves
+   * forwards and never runs backwards: across a step back of the wall clock it moves on by the
+   * time elapsed on this clock instead, so a wall clock set back does not stall a retry.
+   */
+  monotonicNow?: () => number;
+  /**
+   * Ask for persistent storage (navigator.storage.persist()) when storing in IndexedDB, so the
+   * browser does not evict pending changes. Default true; false only reads persisted().
+   * Firefox may show the user a prompt.
+   */
+  persistStorage?: boolean;
+  /** Where navigator.storage is read from [globalThis.navigator]. */
+  navigator?: { storage?: { persisted?(): Promise<boolean>; persist?(): Promise<boolean> } };
   window?: EventTarget;
   document?: EventTarget & { visibilityState?: string };
   /**
@@ -418,6 +474,8 @@ export interface SyncStatus {
   connected: boolean;
   syncing: boolean;
   pending: number;
+  /** Accepted mutations not yet stored locally: a reload or crash now would lose them. */
+  unsaved: number;
   failed: number;
   conflicts: number;
   lastSyncAt: number | null;
@@ -429,6 +487,11 @@ export interface SyncStatus {
   tab: TabRole | null;
   /** A storage problem to show: a failing write first, then a lasting one. null when none. */
   storageWarning: StorageWarning | null;
+  /**
+   * Whether the browser keeps this origin's storage persistent (not evicted under pressure).
+   * null: unknown, or not IndexedDB. Set shortly after start (the request is asynchronous).
+   */
+  storagePersisted: boolean | null;
 }
 
 export interface MutationHandle<T extends Entity = Entity> {
@@ -468,12 +531,24 @@ export interface SyncClient {
   on(event: ClientEvent, listener: (payload: any) => void): () => void;
   sync(): void;
   setToken(token: string): void;
+  /**
+   * Another user on this device: this client finishes its writes and closes; the returned client
+   * runs on that user's own database and client id, with their token (never this user's). Not
+   * with a Storage object (pass 'indexeddb', 'memory' or IndexedDbStorageOptions).
+   */
+  switchUser(next: { userId: string; token?: string }): Promise<SyncClient>;
   goOffline(): void;
   goOnline(): void;
   getStats(): CoreStats & { transport: Record<string, number> | null; storage: string; status: SyncStatus };
   clearLocalData(): Promise<void>;
   flush(): Promise<void>;
+  /**
+   * Stores every accepted change, then stops. Rejects with code UNSAVED_CHANGES (and
+   * `mutationIds`) when the storage refused them even after one more try.
+   */
   close(): Promise<void>;
+  /** The browser's "leave site?" prompt while status.unsaved > 0. Returns the remover. */
+  warnBeforeUnload(target?: EventTarget): () => void;
   /** Present when multi-tab is on. */
   readonly tabs?: {
     readonly tabId: string;
@@ -490,6 +565,8 @@ export interface SyncClient {
     quarantined: number;
     cursorReset: boolean;
     sensitiveValuesLost: { collection: string; id: string; fields: string[]; dropped: boolean }[];
+    /** The database had been evicted with unsynced records (also a 'storage-evicted' storageEvent just after start). */
+    evicted: EvictionReport | null;
   };
 }
 

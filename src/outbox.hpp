@@ -3,6 +3,7 @@
 // dead letters). The core computes the user's view by applying an entity's entries in order, so
 // the outbox never drops an entry without telling the caller what became of it.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -138,6 +139,9 @@ class Outbox {
   std::vector<const OutboxEntry*> entriesFor(const std::string& collection,
                                              const std::string& entityId) const;  // in order
   const std::map<std::uint64_t, OutboxEntry>& entries() const { return log_; }
+  std::uint64_t nextSeq() const { return nextSeq_; }
+  // Moves the key counter on (never back): the keys below `next` are never issued (again).
+  void skipSeqTo(std::uint64_t next) { nextSeq_ = std::max(nextSeq_, next); }
   // The entry holding an idempotency key (acks and echoes name it): O(1), not a scan of the log.
   bool findKey(const std::string& key, std::uint64_t& seq) const;
   std::size_t size() const { return log_.size(); }  // queued + in flight

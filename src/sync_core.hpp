@@ -159,6 +159,13 @@ class SyncCore {
   json exportRecords() const;
   // Rebuilds a fresh core (collections defined, nothing loaded yet) from persisted records.
   Status restore(const json& records, Commit& out);
+  // A restarted client's new block of numbers (sync_incarnation.cpp): mutation ids, outbox keys
+  // (so temp ids too) and conflict ids jump to the next multiple of kIdBlock past what is stored,
+  // and the meta record goes out in this commit's persist effect. Called after restore and made
+  // durable before the first mutation, a number issued but never written before a crash or a
+  // close is never issued again.
+  static constexpr std::uint64_t kIdBlock = 1'000'000'000;
+  Status reserveIdBlock(Commit& out);
 
  private:
   struct OpenQuery {

@@ -45,6 +45,7 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("resolveConflict", &CoreHandle::resolveConflict)
       .function("exportRecords", &CoreHandle::exportRecords)
       .function("restore", &CoreHandle::restore)
+      .function("reserveIdBlock", &CoreHandle::reserveIdBlock)
       .function("setCustomResolver", &CoreHandle::setCustomResolver)
       .function("errorCode", &CoreHandle::errorCode)
       .function("errorMessage", &CoreHandle::errorMessage);

@@ -60,6 +60,7 @@ class CoreHandle {
   std::string resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs);  // adds "mutationId"
   std::string exportRecords();
   std::string restore(const std::string& recordsJson);
+  std::string reserveIdBlock();
   // fn(caseJson) -> merged entity JSON text, "null" to delete, or undefined to park. js/ wraps it
   // so that it never throws into wasm. An undefined fn removes the resolver.
   bool setCustomResolver(const std::string& collection, emscripten::val fn);

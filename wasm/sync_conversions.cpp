@@ -147,6 +147,12 @@ std::string CoreHandle::restore(const std::string& recordsJson) {
   return commitOr(std::move(s), commit);
 }
 
+std::string CoreHandle::reserveIdBlock() {
+  Commit commit;
+  Status s = core_.reserveIdBlock(commit);
+  return commitOr(std::move(s), commit);
+}
+
 bool CoreHandle::setCustomResolver(const std::string& collection, emscripten::val fn) {
   if (!core_.hasCollection(collection))
     return fail(Status::error(ErrorCode::UnknownCollection, "unknown collection '" + collection + "'"));

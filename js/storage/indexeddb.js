@@ -4,6 +4,7 @@ import { SyncError } from '../errors.js';
 import { STORES, createMemoryStorage, redactRecord, checkPersistEffect } from './memory.js';
 import { sealValue, openValue } from './checksum.js';
 import { quarantineIn } from './quarantine.js';
+import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
 
 const QUOTA_NAMES = new Set(['QuotaExceededError', 'NS_ERROR_DOM_QUOTA_REACHED']);
 
@@ -27,6 +28,11 @@ function safeEmit(onEvent, event) {
       throw err;
     });
   }
+}
+
+function evictedMessage({ lost, pending }) {
+  const what = pending === lost ? `${lost} unsynced change${lost === 1 ? '' : 's'}` : `${lost} unsynced record${lost === 1 ? '' : 's'} (${pending} pending change${pending === 1 ? '' : 's'})`;
+  return `the browser deleted this site's local database while no page was open: ${what} made on this device could not be sent and are lost`;
 }
 
 // Connections that created their database (it did not exist, or was deleted meanwhile).
@@ -106,8 +112,10 @@ function openDatabase(factory, name, version, migrate, { timeoutMs, onBlocked } 
  * @param {{ name?: string, indexedDB?: IDBFactory, version?: number,
  *   migrate?: (ctx: { db: IDBDatabase, transaction: IDBTransaction, oldVersion: number, newVersion: number }) => void,
  *   sensitiveFields?: Record<string, string[]>, onEvent?: (event: object) => void,
- *   openTimeoutMs?: number }} [options] openTimeoutMs: an open not done by then fails (the first
- *   one falls back to memory storage; a reopen fails the write, which the client retries); 0: never
+ *   openTimeoutMs?: number, evictionMarker?: object | null }} [options] openTimeoutMs: an open not
+ *   done by then fails (the first one falls back to memory storage; a reopen fails the write, which
+ *   the client retries); 0: never. evictionMarker: where the unsynced-records marker is kept
+ *   (getItem/setItem, as localStorage, the default; null: none), see eviction_marker.js
  */
 export async function openIndexedDbStorage({
   name = 'syncore',
@@ -117,6 +125,7 @@ export async function openIndexedDbStorage({
   sensitiveFields = {},
   onEvent,
   openTimeoutMs = 10_000,
+  evictionMarker: markerStore = defaultMarkerStore(),
 } = {}) {
   const listeners = new Set();
   const emit = (event) => {
@@ -143,6 +152,10 @@ export async function openIndexedDbStorage({
   let closedByApp = false;
   let opening = null;
   const quarantine = quarantineIn(indexedDB, name);
+  const marker = evictionMarker(markerStore, name);
+  // A database created by this open although its marker says it held unsynced records: evicted.
+  const evicted = createdAnew.has(db) ? marker.lostOnOpen() : null;
+  if (evicted) emit({ type: 'storage-evicted', ...evicted });
 
   // The browser may close the connection (storage cleared, disk trouble), or another tab may need
   // it gone to upgrade or delete the database. Let go at once and reopen on the next use.
@@ -222,7 +235,9 @@ export async function openIndexedDbStorage({
    */
   const run = async (scope, mode, body) => {
     for (let attempt = 0; ; attempt++) {
-      const conn = await connection();
+      // An open connection is used at once: the transaction starts inside this call, so a write
+      // issued in the middle of a long task (a burst of edits) is under way before the task ends.
+      const conn = db && !closedByApp ? db : await connection();
       let tx;
       try {
         tx = conn.transaction(scope, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' });
@@ -288,6 +303,10 @@ export async function openIndexedDbStorage({
     kind: 'indexeddb',
     name,
     version,
+    /** Set when this open found the database gone although it held unsynced records (storage-evicted). */
+    evicted,
+    /** Read by the client at start: status.storageWarning from the first moment. */
+    warning: evicted ? { code: 'STORAGE_EVICTED', message: evictedMessage(evicted) } : undefined,
 
     /**
      * Applies one persist effect's deletes and puts in one transaction. Keeps nothing between
@@ -296,8 +315,10 @@ export async function openIndexedDbStorage({
     async write(effect) {
       let put;
       let del;
+      let raw;
       try {
         ({ put, del } = checkPersistEffect(effect));
+        raw = put;
         put = put.map((r) => ({ store: r.store, key: r.key, value: sealValue(r.store, r.key, redactRecord(r, sensitiveFields)) }));
       } catch (err) {
         throw fail(err, 'write failed');
@@ -309,10 +330,14 @@ export async function openIndexedDbStorage({
           // The core never names one key in both lists; deletes first so a put would win anyway.
           for (const r of del) tx.objectStore(r.store).delete(r.key);
           for (const r of put) tx.objectStore(r.store).put(r.value, r.key);
+          // Every request is made: commit now rather than when the page next runs (a page being
+          // unloaded may never run again; an explicit commit reaches the database at once).
+          tx.commit?.();
         });
       } catch (err) {
         throw fail(err, 'write failed');
       }
+      marker.wrote(raw, del);
     },
 
     /**
@@ -344,6 +369,7 @@ export async function openIndexedDbStorage({
         }
       }
       if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
+      marker.loaded(out);
       return out;
     },
 
@@ -388,6 +414,7 @@ export async function openIndexedDbStorage({
       } catch (err) {
         throw fail(err, 'clear failed');
       }
+      marker.cleared();
     },
 
     /** Closes the connection for good: later calls reject with STORAGE_FAILED. */

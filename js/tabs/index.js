@@ -13,6 +13,7 @@ import { createElection } from './election.js';
 import { startTabRelay } from './relay.js';
 import { createTabTransport } from './tab_transport.js';
 import { withForwardedKeys } from './forwarded_storage.js';
+import { linkedChannels } from './linked_channel.js';
 import { createMemoryStorage } from '../storage/memory.js';
 
 function randomId() {
@@ -32,6 +33,8 @@ function randomId() {
 export async function startTabbedClient({ name, tabs, startEngine, openSharedStorage, startFollower }) {
   const tabId = randomId();
   const BroadcastChannel = tabs.BroadcastChannel ?? globalThis.BroadcastChannel;
+  // The tab link (relay <-> tab transports); the election keeps the plain channel.
+  const TabChannel = linkedChannels(BroadcastChannel, tabId);
   const doc = tabs.document ?? globalThis.document;
   const win = tabs.window ?? globalThis.window;
   let app = null; // the client the app holds
@@ -43,13 +46,13 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   let becoming = Promise.resolve();
 
   const setRole = (role) => app?._setStatus({ tab: role });
-  const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel, helloRetryMs: tabs.helloRetryMs, ...extra });
+  const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel: TabChannel, helloRetryMs: tabs.helloRetryMs, ...extra });
 
   async function engineWithRelay() {
     const forwarded = withForwardedKeys(await openSharedStorage());
     // The token: the latest this tab's app client was given (setToken), else the one it started with.
     const client = await startEngine({ storage: forwarded.storage, token: app?._token });
-    return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel, forwarded }) };
+    return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel: TabChannel, forwarded }) };
   }
 
   // A follower tab elected: a hidden engine restored from the shared database, and a relay.
@@ -118,7 +121,13 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   setRole(appIsEngine ? 'leader' : 'follower');
   if (!appIsEngine && election.leading) lead(); // elected while the follower was starting
 
-  // Page lifecycle: a frozen or hidden-for-good tab hands leadership on; a resumed one queues again.
+  // Page lifecycle: a frozen tab (also one kept in the back-forward cache) hands leadership on; a
+  // resumed one queues again. A page being unloaded keeps its role to the end: what its app saves
+  // in its own pagehide handlers (which run after this one) still goes to the shared database, and
+  // the browser releases the lock once the page is gone (the fallback election: 3 heartbeats).
+  const onPageHide = (e) => {
+    if (e?.persisted) onFreeze();
+  };
   const onFreeze = () => {
     if (closed) return;
     election.resign(); // onDeposed steps down when this tab led
@@ -132,7 +141,7 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   };
   doc?.addEventListener?.('freeze', onFreeze);
   doc?.addEventListener?.('resume', onResume);
-  win?.addEventListener?.('pagehide', onFreeze);
+  win?.addEventListener?.('pagehide', onPageHide);
   win?.addEventListener?.('pageshow', onPageShow);
 
   const closeApp = app.close.bind(app);
@@ -141,16 +150,22 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     closed = true;
     doc?.removeEventListener?.('freeze', onFreeze);
     doc?.removeEventListener?.('resume', onResume);
-    win?.removeEventListener?.('pagehide', onFreeze);
+    win?.removeEventListener?.('pagehide', onPageHide);
     win?.removeEventListener?.('pageshow', onPageShow);
     relay?.stop();
     relay = null;
     await becoming;
     const h = hidden;
     hidden = null;
-    await closeApp(); // flushes its writes before the lock goes
-    if (h) await h.client.close();
-    election.close();
+    try {
+      await closeApp(); // stores its writes before the lock goes (or says which it could not)
+    } finally {
+      try {
+        if (h) await h.client.close();
+      } finally {
+        election.close();
+      }
+    }
   };
   Object.defineProperty(app, 'tabs', {
     value: Object.freeze({

@@ -4,6 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncClient, createMemoryStorage } from '../../js/node.js';
 import { groupEffects } from '../../js/group_effects.js';
+import { EffectsRunner } from '../../js/effects_runner.js';
 
 test('groupEffects: one write with the last word on each record, then the other effects in commit order', () => {
   const a = { type: 'persist', put: [{ store: 'entities', key: ['todos', 'a'], value: 1 }], delete: [] };
@@ -43,4 +44,114 @@ test('1,000 quick mutations: a few writes, not 1,000; all durable and restored a
   assert.equal(again.collection('todos').get('t10').n, -10);
   assert.equal(again.collection('todos').get('t11').n, 11);
   assert.equal(again.status.pending, 1000); // creates and their edits coalesced, none sent yet
+});
+
+// The runner on storage that keeps concurrent writes in order (as IndexedDB does).
+function orderedStorage({ delayMs = 5, fail = () => false } = {}) {
+  const records = new Map();
+  const started = [];
+  return {
+    records,
+    started,
+    orderedWrites: true,
+    async write(effect) {
+      started.push({ at: Date.now(), effect });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (fail(effect)) throw Object.assign(new Error('refused'), { code: 'STORAGE_FAILED' });
+      for (const r of effect.put ?? []) records.set(r.key, r.value);
+    },
+  };
+}
+
+function runnerOn(storage, options) {
+  const log = { sends: [], durable: [], failures: 0 };
+  const runner = new EffectsRunner({
+    storage: () => storage,
+    send: (e) => log.sends.push(e.batch),
+    wake: () => {},
+    writeFailed: () => log.failures++,
+    writeSucceeded: () => {},
+    durable: (n) => log.durable.push(n),
+    error: (err) => {
+      throw err;
+    },
+  }, options);
+  return { runner, log };
+}
+
+const put = (key, value) => ({ type: 'persist', put: [{ store: 'meta', key, value }], delete: [] });
+
+test('group commit bound: while a slow write is under way, the next group starts after maxDelayMs, not after it', async () => {
+  const storage = orderedStorage({ delayMs: 200 });
+  const { runner } = runnerOn(storage, { maxDelayMs: 20, maxRecords: 1000 });
+  runner.push([put('a', 1)]);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  runner.push([put('b', 1)]);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(storage.started.length, 2, 'the second write started while the first was under way');
+  assert.ok(storage.started[1].at - storage.started[0].at < 150, `${storage.started[1].at - storage.started[0].at} ms apart`);
+  // maxRecords: a group that fills up starts at once, in the same task.
+  const { runner: full } = runnerOn(storage, { maxDelayMs: 10_000, maxRecords: 2 });
+  full.push([put('c', 1)]);
+  await Promise.resolve();
+  const before = storage.started.length;
+  full.push([put('d', 1)]);
+  full.push([put('e', 1), put('f', 1)]);
+  // d (1 record) and e+f (2) make 3 >= 2: both groups (d; e and f) go to storage inside push().
+  assert.equal(storage.started.length, before + 2, 'the full groups went to storage inside push()');
+  await runner.flush();
+  await full.flush();
+});
+
+test('a failed write is retried folded with the writes issued after it: newer values stay; sends wait, in order', async () => {
+  let refusals = 1;
+  const storage = orderedStorage({ fail: (effect) => effect.put.some((r) => r.key === 'x' && r.value === 1) && refusals-- > 0 });
+  const { runner, log } = runnerOn(storage, { maxRecords: 1, retryMs: 10 });
+  runner.push([put('x', 1), { type: 'send', batch: 1 }]);
+  runner.push([put('x', 2), { type: 'send', batch: 2 }]); // issued while the first is under way
+  await runner.flush();
+  assert.equal(log.failures, 1);
+  assert.equal(storage.records.get('x'), 2, 'the retry did not put the older value back');
+  assert.deepEqual(log.sends, [1, 2]);
+  assert.deepEqual(log.durable.at(-1), 2);
+});
+
+// Through createSyncClient: storage that keeps concurrent writes in order says so (orderedWrites;
+// the IndexedDB adapter is taken as such), and the bounds apply.
+async function clientOnOrderedStorage() {
+  const inner = createMemoryStorage();
+  const log = { starts: [], slowMs: 0, inBurst: false, duringBurst: 0 };
+  const storage = { ...inner, orderedWrites: true, write: async (effect) => {
+    log.starts.push(Date.now());
+    if (log.inBurst) log.duringBurst++;
+    if (log.slowMs) await new Promise((resolve) => setTimeout(resolve, log.slowMs));
+    return inner.write(effect);
+  } };
+  const client = await createSyncClient({ collections: { todos: {} }, storage, window: new EventTarget(), document: new EventTarget() });
+  return { client, log };
+}
+
+test('a slow write under way does not hold later edits back: they go to storage within groupCommit.maxDelayMs', async (t) => {
+  const { client, log } = await clientOnOrderedStorage();
+  t.after(() => client.close());
+  log.slowMs = 1500;
+  const before = log.starts.length;
+  client.collection('todos').create({ title: 'a' });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  client.collection('todos').create({ title: 'b' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(log.starts.length - before, 2, "b's write started while a's was still under way");
+  assert.equal(client.status.unsaved, 2);
+});
+
+test('a burst of edits in one task starts writing during the burst, in groups of groupCommit.maxRecords', async (t) => {
+  const { client, log } = await clientOnOrderedStorage();
+  t.after(() => client.close());
+  const todos = client.collection('todos');
+  log.inBurst = true;
+  for (let i = 0; i < 600; i++) todos.create({ id: `t${i}`, n: i }); // ~1,200 records
+  log.inBurst = false;
+  assert.ok(log.duringBurst >= 3, `${log.duringBurst} writes started during the burst`);
+  await client.flush();
+  assert.equal(client.status.unsaved, 0);
 });

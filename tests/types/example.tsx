@@ -163,3 +163,21 @@ export async function main(root: { render(node: ReactNode): void }) {
     </SyncProvider>,
   );
 }
+
+// Users, async resolvers, eviction and persistent storage (issue 12 items 4, 5, 12).
+export async function signedIn(token: string) {
+  const ann = await createSyncClient({
+    url: 'wss://example.com/sync',
+    token,
+    userId: 'ann',
+    persistStorage: true,
+    storage: { name: 'app', evictionMarker: null },
+    collections: { notes: { strategy: 'custom' } },
+  });
+  ann.core.setCustomResolver('notes', async ({ local, remote }) => ({ ...(remote as object), ...(local as object) }));
+  const resolving: boolean = ann.core.conflicts()[0]?.resolving ?? false;
+  const persisted: boolean | null = ann.status.storagePersisted;
+  const lost: number = ann.restoreReport.evicted?.lost ?? 0;
+  const bob: SyncClient = await ann.switchUser({ userId: 'bob', token: 'tok-bob' });
+  return { resolving, persisted, lost, bob };
+}

@@ -1,0 +1,262 @@
+// The client's effects runner (js/client.js hands it each commit's effects): persist first and
+// durably, then the commit's sends and wakes, in commit order. Nothing is sent before the write
+// that made it durable has finished.
+//
+// Group commit: commits that come while a write is under way share a later write, so a thousand
+// quick edits cost a few transactions. Bounded, because an accepted edit is at risk (a reload or a
+// crash loses it) until its write is durable. With storage that keeps concurrent writes in order
+// (IndexedDB runs readwrite transactions on overlapping stores in the order they were created), a
+// group goes to storage once it holds maxRecords records or its oldest commit has waited
+// maxDelayMs, even while an earlier write is still under way; while the page hides (urgent) or
+// the client closes, every commit goes at once. Other storage gets one write at a time.
+// A failed write is retried (backoff; retryNow() at once) folded with every write issued after it,
+// so a late retry never puts older values back over newer ones.
+import { groupEffects } from './group_effects.js';
+
+const monotonic = () => globalThis.performance?.now?.() ?? Date.now();
+
+const recordsOf = (effects) => {
+  let n = 0;
+  for (const e of effects) if (e.type === 'persist') n += (e.put?.length ?? 0) + (e.delete?.length ?? 0);
+  return n;
+};
+
+export class EffectsRunner {
+  /**
+   * @param {object} host
+   * @param {() => object} host.storage the storage to write to now (a tab stepping down swaps it)
+   * @param {(effect: object) => void} host.send
+   * @param {(at: number) => void} host.wake
+   * @param {(err: unknown, attempt: number) => void} host.writeFailed
+   * @param {() => void} host.writeSucceeded
+   * @param {(through: number) => void} host.durable every commit numbered up to `through` is stored
+   * @param {(err: unknown) => void} host.error
+   * @param {() => boolean} [host.hidden] the page is hidden (then every commit goes at once)
+   * @param {{ maxRecords?: number, maxDelayMs?: number, retryMs?: number }} [options]
+   */
+  constructor(host, { maxRecords = 250, maxDelayMs = 20, retryMs = 1000 } = {}) {
+    this._host = host;
+    this._maxRecords = Math.max(1, maxRecords);
+    this._maxDelayMs = Math.max(0, maxDelayMs);
+    this._retryMs = retryMs;
+    this._no = 0; // the number of the last commit pushed
+    this._doneThrough = 0;
+    this._waiting = []; // commits not handed to storage yet: { no, effects, records, at }
+    this._waitingRecords = 0;
+    this._issued = []; // writes handed to storage, oldest first: { first, last, persist, rest, done }
+    this._draining = false;
+    this._failing = false;
+    this._pumpQueued = false;
+    this._timer = null;
+    this._urgent = false;
+    this._closing = false;
+    this._gaveUpFrom = null; // closing: the first commit that could not be stored
+    this._waiters = [];
+    this._retryNow = null;
+  }
+
+  /** The number the next pushed commit gets. */
+  get nextNumber() {
+    return this._no + 1;
+  }
+
+  /** Queues one commit's effects; returns its number. */
+  push(effects) {
+    const no = ++this._no;
+    const records = recordsOf(effects);
+    this._waiting.push({ no, effects, records, at: monotonic() });
+    this._waitingRecords += records;
+    // Mid-burst: a full group starts its write now, while the burst goes on. Anything else goes
+    // in a microtask (a synchronous burst shares one write), before the page can stop running.
+    if (!this._failing && this._waitingRecords >= this._maxRecords && this._pipelined()) this._issue();
+    else this._schedule();
+    return no;
+  }
+
+  /** Resolves once every commit pushed so far is stored and its sends and wakes are done (or given up). */
+  flush() {
+    const target = this._no;
+    if (this._doneThrough >= target || this._gaveUpFrom !== null) return Promise.resolve();
+    return new Promise((resolve) => this._waiters.push({ target, resolve }));
+  }
+
+  /** While the page hides: every commit goes to storage at once (in a microtask), never held back. */
+  urgent(on) {
+    this._urgent = Boolean(on);
+    if (this._urgent) this._pump();
+  }
+
+  _isUrgent() {
+    return this._urgent || this._closing || this._host.hidden?.() === true;
+  }
+
+  /** A write waiting to be retried goes now. */
+  retryNow() {
+    this._retryNow?.();
+  }
+
+  /**
+   * Closing: no more sends or wakes; everything queued goes to storage, and a failing write gets
+   * one more try. Resolves to null, or to the number of the first commit that was not stored.
+   */
+  async close() {
+    this._closing = true;
+    this._clearTimer();
+    this.retryNow();
+    this._pump();
+    await this.flush();
+    return this._gaveUpFrom;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  _pipelined(storage = this._host.storage()) {
+    return storage?.orderedWrites === true || storage?.kind === 'indexeddb';
+  }
+
+  _schedule() {
+    if (this._pumpQueued) return;
+    this._pumpQueued = true;
+    queueMicrotask(() => {
+      this._pumpQueued = false;
+      this._pump();
+    });
+  }
+
+  _clearTimer() {
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = null;
+  }
+
+  _pump() {
+    if (this._failing || this._waiting.length === 0) return;
+    if (this._issued.length === 0 || this._isUrgent()) {
+      if (this._issued.length === 0 || this._pipelined()) this._issue();
+      return;
+    }
+    if (!this._pipelined()) return; // the write under way issues the rest when it is done
+    const age = monotonic() - this._waiting[0].at;
+    if (this._waitingRecords >= this._maxRecords || age >= this._maxDelayMs) {
+      this._issue();
+      return;
+    }
+    this._timer ??= setTimeout(() => {
+      this._timer = null;
+      this._pump();
+    }, this._maxDelayMs - age);
+  }
+
+  // Hands waiting commits to storage: in groups of up to maxRecords records when writes may
+  // overlap, else all of them as one write.
+  _issue() {
+    this._clearTimer();
+    const storage = this._host.storage();
+    const pipelined = this._pipelined(storage);
+    while (this._waiting.length > 0 && !this._failing) {
+      if (this._issued.length > 0 && !pipelined) break;
+      const take = [];
+      let records = 0;
+      while (this._waiting.length > 0 && (take.length === 0 || !pipelined || records + this._waiting[0].records <= this._maxRecords)) {
+        const next = this._waiting.shift();
+        records += next.records;
+        take.push(next);
+      }
+      this._waitingRecords -= records;
+      const grouped = groupEffects(take.map((t) => t.effects));
+      const persist = grouped[0]?.type === 'persist' ? grouped[0] : null;
+      const item = { first: take[0].no, last: take[take.length - 1].no, persist, rest: persist ? grouped.slice(1) : grouped };
+      item.done = persist ? this._write(storage, persist) : Promise.resolve({ ok: true });
+      this._issued.push(item);
+    }
+    this._drain();
+  }
+
+  _write(storage, effect) {
+    try {
+      return Promise.resolve(storage.write(effect)).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+    } catch (err) {
+      return Promise.resolve({ ok: false, err });
+    }
+  }
+
+  async _drain() {
+    if (this._draining) return;
+    this._draining = true;
+    try {
+      while (this._issued.length > 0) {
+        const head = this._issued[0];
+        const outcome = await head.done;
+        if (!outcome.ok) await this._recover(outcome.err);
+        else {
+          this._issued.shift();
+          if (head.persist) this._host.writeSucceeded();
+          this._complete(head);
+        }
+        // What waited behind the write goes now (a group commit).
+        if (this._issued.length === 0 && this._waiting.length > 0 && this._gaveUpFrom === null) this._issue();
+      }
+    } finally {
+      this._draining = false;
+    }
+  }
+
+  _complete(item) {
+    this._doneThrough = item.last;
+    this._host.durable(item.last);
+    if (!this._closing) {
+      for (const effect of item.rest) {
+        try {
+          if (effect.type === 'send') this._host.send(effect);
+          else if (effect.type === 'wake') this._host.wake(effect.at);
+        } catch (err) {
+          this._host.error(err);
+        }
+      }
+    }
+    this._waiters = this._waiters.filter((w) => {
+      if (w.target > item.last) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  // The head write failed. Every write issued after it may have been stored with newer values:
+  // once they have all settled, their effects are written again as one, until storage takes it.
+  async _recover(firstError) {
+    this._failing = true;
+    let err = firstError;
+    for (let attempt = 0; ; attempt++) {
+      this._host.writeFailed(err, attempt);
+      if (this._closing && attempt >= 1) {
+        this._gaveUpFrom = this._issued[0].first;
+        this._issued = [];
+        this._waiting = [];
+        this._waitingRecords = 0;
+        for (const w of this._waiters) w.resolve();
+        this._waiters = [];
+        this._failing = false;
+        return;
+      }
+      const delay = this._closing ? 0 : Math.min(30_000, this._retryMs * 2 ** Math.min(attempt, 5));
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this._retryNow = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this._retryNow = null;
+      await Promise.all(this._issued.map((i) => i.done));
+      const persists = this._issued.filter((i) => i.persist).map((i) => [i.persist]);
+      const folded = groupEffects(persists)[0];
+      const outcome = await this._write(this._host.storage(), folded);
+      if (outcome.ok) break;
+      err = outcome.err;
+    }
+    this._host.writeSucceeded();
+    const items = this._issued;
+    this._issued = [];
+    this._failing = false;
+    for (const item of items) this._complete(item);
+  }
+}
