@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncClient } from '../../js/node.js';
 import { startSyncServer } from '../../server/sync_server.js';
+import { WebSocketServer } from 'ws';
 import { untilClient as until } from './helpers.js';
 
 const collections = { notes: {} };
@@ -105,4 +106,24 @@ test('a catch-up chunk over the client\'s frame limit is an error and a reconnec
   assert.ok(errors.some((e) => e.code === 'TOO_LARGE' && /catch-up chunk/.test(e.message)), errors.map((e) => e.message).join('; '));
   assert.ok(delays[1] > delays[0] && delays[2] > delays[1], `the backoff grows: ${delays.join(', ')}`);
   assert.equal(reader.core.cursor, 0, 'the cursor never passed the change it could not take');
+});
+
+test('a catch-up chunk that never comes ends the connection (CATCH_UP_TIMEOUT) instead of catching up forever', async (t) => {
+  // A server that welcomes and then never answers sync_request.
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  let hellos = 0;
+  wss.on('connection', (socket) => {
+    socket.once('message', () => {
+      hellos++;
+      socket.send(JSON.stringify({ type: 'welcome', protocol: 1, cursor: 0 }));
+    });
+  });
+  t.after(() => new Promise((resolve) => wss.close(resolve)));
+  const client = await createSyncClient({ url: `ws://127.0.0.1:${wss.address().port}`, collections, websocket: { ...fast, catchUpTimeoutMs: 150 } });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.code));
+  await until(client, () => hellos >= 3, 'reconnected after each silent catch-up', 10_000);
+  assert.ok(errors.filter((c) => c === 'CATCH_UP_TIMEOUT').length >= 2, errors.join());
 });
