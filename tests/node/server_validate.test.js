@@ -148,3 +148,13 @@ test('an update that would grow an entity past maxEntityBytes is refused; the en
   const [big] = (await c.push([{ key: 'c1:50', collection: 'notes', id: 'tmp-50', kind: 'create', data: { s: 'y'.repeat(10_001) }, baseVersion: -1, ts: ts() }])).results;
   assert.equal(big.class, 'validation');
 });
+
+test('data nested 300,000 levels deep (a 600 KB frame) is refused as validation, not failed as transient and retried forever', async (t) => {
+  const server = await serve(t);
+  const c = await server.open();
+  const depth = 300_000;
+  const [r] = (await c.pushText(`{"key":"c1:1","collection":"notes","id":"tmp-1","kind":"create","baseVersion":-1,"data":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`)).results;
+  assert.equal(r.status, 'error');
+  assert.equal(r.class, 'validation', r.message);
+  assert.deepEqual(await c.changes(), []);
+});
