@@ -5,6 +5,7 @@
 import { SyncError, ErrorCodes } from './errors.js';
 import { createMemoryStorage } from './storage/memory.js';
 import { restoreFromStorage } from './storage/recover.js';
+import { keepSetAside } from './storage/set_aside.js';
 import { watchNetwork } from './network.js';
 import { watchPageLifecycle, warnBeforeUnload } from './page_lifecycle.js';
 import { statusMessage } from './status_message.js';
@@ -49,14 +50,16 @@ class SyncClient {
       writeFailed: (err, attempt) => this._writeFailed(err, attempt),
       writeSucceeded: () => this._writeSucceeded(),
       durable: (through) => this._durableThrough(through),
+      setAside: (changes) => this._setAside(changes),
       error: (err) => this._emit('error', err),
       hidden: () => (options.document ?? globalThis.document)?.visibilityState === 'hidden',
     }, { retryMs: options.storageRetryMs ?? 1000, ...(options.groupCommit ?? {}) });
     this._unsaved = []; // accepted mutations not yet stored: { no: the commit's number, id }
     this._wakeTimer = null;
     this._closed = false;
+    this._setAsideInMemory = []; // server changes set aside that the storage could not keep
     this._warnings = new StorageWarnings(this._storage.warning ?? null); // status.storageWarning
-    this._status = { online: true, connected: false, syncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0,
+    this._status = { online: true, connected: false, syncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0, skipped: 0,
       lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom',
       storageWarning: this._warnings.current, storagePersisted: null, tab: null };
     this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
@@ -157,7 +160,8 @@ class SyncClient {
 
   _storageEvent(event) {
     if (event?.type === 'quarantined' && event.store === 'entities') this._entitiesQuarantined = true;
-    this._warnings.event(event);
+    // A server change set aside is counted in status.skipped, not as an unreadable record.
+    if (!(event?.type === 'quarantined' && event.store === 'changes')) this._warnings.event(event);
     if (event?.type === 'storage-recreated' && !this._closed) {
       // The database is new and empty: everything the core holds goes back in, after what is queued.
       this._carryOut([{ type: 'persist', put: this.core.exportRecords(), delete: [] }]);
@@ -166,9 +170,22 @@ class SyncClient {
     this._emit('storageEvent', event);
   }
 
-  /** Records set aside as unreadable: [{ store, key, value, reason, at }] (empty if none). */
+  /**
+   * Records set aside as unreadable, and server changes the core could not apply (store
+   * 'changes', key [collection, id]): [{ store, key, value, reason, at }] (empty if none).
+   */
   async quarantined() {
-    return (await this._storage.readQuarantine?.()) ?? [];
+    // Kept in memory: copies of the entries, the changes as they came (some cannot be cloned).
+    return [...((await this._storage.readQuarantine?.()) ?? []), ...this._setAsideInMemory.map((e) => ({ ...e }))];
+  }
+
+  /** Empties the quarantine once the app has dealt with it; status.skipped goes back to 0. */
+  async clearQuarantine() {
+    await this._storage.clearQuarantine?.();
+    this._setAsideInMemory = [];
+    this._warnings.quarantineCleared();
+    this._setStatus({ storageWarning: this._warnings.current });
+    this._guard(() => this.core.clearSetAside());
   }
 
   // ---- effects: persist, then send, then wake (js/effects_runner.js) -----------------------------
@@ -198,6 +215,12 @@ class SyncClient {
     if (n === 0) return;
     this._unsaved.splice(0, n);
     this._setStatus({ unsaved: this._unsaved.length });
+  }
+
+  // Server changes the core could not apply go to the quarantine (client.quarantined()) before
+  // the cursor that passes them is stored; kept in memory for the session if the storage cannot.
+  _setAside(changes) {
+    return keepSetAside(this._storage, changes, { memory: this._setAsideInMemory, report: (event) => this._emit('storageEvent', event) });
   }
 
   _send(effect) {
@@ -261,18 +284,17 @@ class SyncClient {
         this._setStatus({ connected: false, syncing: false });
       },
       deliver: (changes, cursor) => {
-        const ops = [];
-        for (const c of changes) {
-          if (!c || typeof c !== 'object') continue;
+        // Change by change: one the core refuses is set aside (kept in the quarantine, reported),
+        // the rest apply, and the cursor passes only changes applied or set aside.
+        const ops = changes.map((c) => {
+          if (!c || typeof c !== 'object' || Array.isArray(c)) return c; // the core sets it aside
           const op = { op: c.op === 'delete' ? 'delete' : 'upsert', collection: c.collection, id: c.id, version: c.version };
           if (op.op === 'upsert') op.data = c.data;
           if (c.origin) op.origin = c.origin;
-          if (c.ts) op.ts = c.ts;
-          ops.push(op);
-        }
-        const batch = { ops };
-        if (Number.isInteger(cursor)) batch.cursor = cursor;
-        const ok = this._guard(() => this.core.applyServer(batch)) !== undefined;
+          if (c.ts !== undefined && c.ts !== null) op.ts = c.ts;
+          return op;
+        });
+        const ok = this._guard(() => this.core.applyServerChanges(ops, Number.isInteger(cursor) ? { cursor } : {})) !== undefined;
         if (ok) this._setStatus({ lastSyncAt: Date.now() });
         return ok;
       },
@@ -342,7 +364,10 @@ class SyncClient {
   // ---- what the core reports -----------------------------------------------------------------------
 
   _coreEvent(event) {
-    if (event.type === 'queued') this._emit('operationQueued', event);
+    if (event.type === 'change-set-aside') {
+      const err = new SyncError(event.code, `a server change to ${event.collection ?? '?'}/${event.id ?? '?'} was set aside: ${event.message}`);
+      this._emit('error', Object.assign(err, { collection: event.collection, id: event.id, setAside: true }));
+    } else if (event.type === 'queued') this._emit('operationQueued', event);
     else if (event.type === 'conflict') this._emit('conflictDetected', event);
     else if (event.type === 'resolver-failed') this._emit('error', event.error);
     else if (event.type === 'auth-required') {
@@ -493,7 +518,9 @@ class SyncClient {
   _refreshCounts() {
     const st = this.core.stats();
     const up = this._upstream;
-    this._setStatus({ pending: st.pending + (up?.pending ?? 0), unsaved: this._unsaved.length, failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0) });
+    this._setStatus({ pending: st.pending + (up?.pending ?? 0), unsaved: this._unsaved.length, failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0),
+      // A follower sees the same server changes as its leader: the larger count, not the sum.
+      skipped: Math.max(st.setAside ?? 0, up?.skipped ?? 0) });
   }
 
   _setStatus(patch) {

@@ -7,6 +7,9 @@ import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
 import { CustomResolvers } from './custom_resolvers.js';
 
+/** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
+export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
+
 function randomId() {
   if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
   return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
@@ -89,8 +92,53 @@ export class SyncCore {
     return this._commit(this._live().apply(text, this._now()));
   }
 
+  /**
+   * Server changes applied one by one (catch-up chunks, live changes): ops as applyServer takes
+   * them. A change the core refuses (wrong shape, data too deep, text that is not JSON) is set
+   * aside instead of failing the others: the commit's `set-aside` effect (before the persist
+   * that moves the cursor) and its `change-set-aside` events carry { index, collection, id, code,
+   * message, change }. The cursor, when given, then passes them all.
+   */
+  applyServerChanges(changes, { cursor } = {}) {
+    if (!Array.isArray(changes)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'changes must be an array');
+    if (cursor !== undefined && !(Number.isInteger(cursor) && cursor >= 0))
+      throw new SyncError(ErrorCodes.WRONG_TYPE, 'cursor must be a non-negative integer');
+    // What cannot even be written as JSON (NaN, ±Infinity, nesting past the JS stack) crosses as
+    // a placeholder the core sets aside like any refused change (counted, in order); it keeps
+    // its own code and message here.
+    const lines = [];
+    const refusedHere = new Map(); // index -> { code, message }
+    for (let i = 0; i < changes.length; i++) {
+      try {
+        lines.push(toJson(changes[i], 'change'));
+      } catch (err) {
+        refusedHere.set(i, { code: err.code ?? ErrorCodes.BAD_JSON, message: String(err.message ?? err).replace(/^[A-Z_]+: /, '') });
+        lines.push('null');
+      }
+    }
+    const text = this._live().applyChanges(lines.join('\n'), cursor ?? NaN, this._now());
+    return this._commit(text, (commit) => {
+      const describe = (r) => {
+        const c = changes[r.index];
+        return { index: r.index, collection: r.collection ?? (typeof c?.collection === 'string' ? c.collection : null),
+          id: r.id ?? (typeof c?.id === 'string' || Number.isInteger(c?.id) ? String(c.id) : null),
+          ...(refusedHere.get(r.index) ?? { code: r.code, message: r.message }) };
+      };
+      const effect = commit.effects?.find((e) => e.type === 'set-aside');
+      if (!effect) return;
+      // The core's copy of each text (raw) gives way to the change itself, as given.
+      effect.changes = effect.changes.map((r) => ({ ...describe(r), change: changes[r.index] }));
+      commit.events = (commit.events ?? []).map((e) => (e.type === 'change-set-aside' ? { type: 'change-set-aside', ...describe(e) } : e));
+    });
+  }
+
+  /** Forgets the count of server changes set aside (stats().setAside), e.g. once the app dealt with them. */
+  clearSetAside() {
+    return this._commit(this._live().clearSetAside(this._now()));
+  }
+
   /** @internal Parses a commit, routes it, hands effects and events on, and returns its summary. */
-  _commit(text) {
+  _commit(text, adjust) {
     let commit;
     try {
       commit = JSON.parse(this._check(text));
@@ -98,6 +146,7 @@ export class SyncCore {
       this._resolvers.commitFailed();
       throw err;
     }
+    if (adjust) adjust(commit);
     let conflictsById = null; // read once, and only when an async resolver started in this commit
     this._resolvers.afterCommit(commit, (id) =>
       (conflictsById ??= new Map(JSON.parse(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
@@ -402,6 +451,65 @@ export class SyncCore {
   /** Every durable record, as the persist effects wrote them. */
   exportRecords() {
     return JSON.parse(this._live().exportRecords());
+  }
+
+  /**
+   * Restores in chunks, record by record: restoreBegin() on a fresh core, restoreAdd(records) as
+   * often as needed (each record crosses as its own JSON text, so none fails another), then
+   * restoreFinish({ entitiesLost }). Records the core refuses come back in the finish's events as
+   * { type: 'record-refused', index, store, key, code, message } (index: the order added); the
+   * rest restore. A refused entity record (or entitiesLost) resets the cursor to 0, persisted.
+   * Records that cannot be written as JSON at all are refused here, in the same events.
+   */
+  restoreBegin() {
+    this._check(this._live().restoreBegin());
+    this._restoring = { added: 0, refused: [] };
+  }
+
+  /**
+   * records: an array of { store, key, value }, sent into wasm in chunks of at most chunkChars
+   * characters of JSON text (one record over it goes alone). Returns how many were added so far.
+   */
+  restoreAdd(records, { chunkChars = RESTORE_CHUNK_CHARS } = {}) {
+    if (!Array.isArray(records)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'records must be an array');
+    const session = this._restoring;
+    if (!session) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, 'no restore under way: call restoreBegin first');
+    let lines = [];
+    let chars = 0;
+    const send = () => {
+      if (lines.length > 0) this._check(this._live().restoreAdd(lines.join('\n')));
+      lines = [];
+      chars = 0;
+    };
+    for (const r of records) {
+      let text;
+      try {
+        text = toJson(r, 'record');
+      } catch (err) {
+        // Still counted: the core's indexes and the caller's stay the same.
+        session.refused.push({ type: 'record-refused', index: session.added, store: r?.store ?? '', key: r?.key ?? null,
+          code: err.code ?? ErrorCodes.BAD_JSON, message: String(err.message ?? err).replace(/^[A-Z_]+: /, '') });
+        text = 'null';
+      }
+      if (lines.length > 0 && chars + text.length > chunkChars) send();
+      lines.push(text);
+      chars += text.length + 1;
+      session.added++;
+    }
+    send();
+    return session.added;
+  }
+
+  restoreFinish({ entitiesLost = false } = {}) {
+    const session = this._restoring;
+    this._restoring = null;
+    const lostHere = session?.refused.some((r) => r.store === 'entities') ?? false;
+    return this._commit(this._live().restoreFinish(Boolean(entitiesLost) || lostHere), (commit) => {
+      if (!session || session.refused.length === 0) return;
+      const mine = new Set(session.refused.map((r) => r.index));
+      // The core refused the placeholder these records became; they keep their own reason.
+      commit.events = [...(commit.events ?? []).filter((e) => !(e.type === 'record-refused' && mine.has(e.index))), ...session.refused];
+    });
   }
 
   /** Rebuilds this (fresh) core from persisted records. */

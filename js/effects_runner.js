@@ -30,6 +30,8 @@ export class EffectsRunner {
    * @param {(err: unknown, attempt: number) => void} host.writeFailed
    * @param {() => void} host.writeSucceeded
    * @param {(through: number) => void} host.durable every commit numbered up to `through` is stored
+   * @param {(changes: object[]) => Promise<void>} [host.setAside] keeps server changes the core set
+   *   aside (a 'set-aside' effect); never rejects
    * @param {(err: unknown) => void} host.error
    * @param {() => boolean} [host.hidden] the page is hidden (then every commit goes at once)
    * @param {{ maxRecords?: number, maxDelayMs?: number, retryMs?: number }} [options]
@@ -53,6 +55,7 @@ export class EffectsRunner {
     this._gaveUpFrom = null; // closing: the first commit that could not be stored
     this._waiters = [];
     this._retryNow = null;
+    this._holding = false; // set-aside changes are being kept: nothing is issued behind them
   }
 
   /** The number the next pushed commit gets. */
@@ -152,7 +155,7 @@ export class EffectsRunner {
     this._clearTimer();
     const storage = this._host.storage();
     const pipelined = this._pipelined(storage);
-    while (this._waiting.length > 0 && !this._failing) {
+    while (this._waiting.length > 0 && !this._failing && !this._holding) {
       if (this._issued.length > 0 && !pipelined) break;
       const take = [];
       let records = 0;
@@ -163,12 +166,32 @@ export class EffectsRunner {
       }
       this._waitingRecords -= records;
       const grouped = groupEffects(take.map((t) => t.effects));
-      const persist = grouped[0]?.type === 'persist' ? grouped[0] : null;
-      const item = { first: take[0].no, last: take[take.length - 1].no, persist, rest: persist ? grouped.slice(1) : grouped };
-      item.done = persist ? this._write(storage, persist) : Promise.resolve({ ok: true });
+      const setAside = grouped.filter((e) => e.type === 'set-aside');
+      const effects = setAside.length > 0 ? grouped.filter((e) => e.type !== 'set-aside') : grouped;
+      const persist = effects[0]?.type === 'persist' ? effects[0] : null;
+      const item = { first: take[0].no, last: take[take.length - 1].no, persist, rest: persist ? effects.slice(1) : effects };
+      if (setAside.length > 0) {
+        // Server changes set aside are kept before the write that stores the cursor past them;
+        // meanwhile nothing is issued behind that write, so writes keep their order.
+        this._holding = true;
+        item.done = this._keep(setAside.flatMap((e) => e.changes)).then(() => {
+          this._holding = false;
+          const done = persist ? this._write(this._host.storage(), persist) : Promise.resolve({ ok: true });
+          this._schedule();
+          return done;
+        });
+      } else {
+        item.done = persist ? this._write(storage, persist) : Promise.resolve({ ok: true });
+      }
       this._issued.push(item);
     }
     this._drain();
+  }
+
+  _keep(changes) {
+    return Promise.resolve()
+      .then(() => this._host.setAside?.(changes))
+      .catch((err) => this._host.error(err));
   }
 
   _write(storage, effect) {

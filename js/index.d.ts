@@ -79,13 +79,17 @@ export interface StoredRecord { store: 'entities' | 'outbox' | 'deadLetters' | '
 export type Effect =
   | { type: 'persist'; put: StoredRecord[]; delete: { store: string; key: unknown }[] }
   | { type: 'send'; batch: number; mutations: WireMutation[] }
-  | { type: 'wake'; at: number };
+  | { type: 'wake'; at: number }
+  /** Server changes to keep (the quarantine) before the persist effect that moves the cursor past them. */
+  | { type: 'set-aside'; changes: SetAsideChange[] };
 
 export type SyncEvent =
   | { type: 'queued'; mutationId: string; collection: string; id: string }
   | { type: 'settled'; mutationIds: string[]; status: 'acked' | 'dead-letter' | 'cancelled' | 'overridden' | 'merged' | 'conflict'; [extra: string]: unknown }
   | { type: 'conflict'; collection: string; id: string; strategy: Strategy; outcome: string; paths: string[]; base: Json; local: Json; remote: Json; resolved: Json; mutationIds: string[] }
   | { type: 'auth-required'; message: string }
+  | ({ type: 'change-set-aside' } & Omit<SetAsideChange, 'change'>)
+  | RefusedRecord
   /** A custom resolver threw, rejected, or returned something that is not an entity: the conflict stays parked. */
   | { type: 'resolver-failed'; collection: string; id: string; conflictId: string | null; message: string; error: SyncError };
 
@@ -201,14 +205,39 @@ export interface CoreStats {
   subscriptions: number;
   cache: { entries: number; bytes: number };
   cursor: number;
+  /** Server changes set aside (applyServerChanges) since clearSetAside(); persisted. */
+  setAside: number;
   memoryBytes: number;
+}
+
+/** A server change the core could not apply, set aside instead of failing its chunk. */
+export interface SetAsideChange {
+  /** Its position in the changes given. */
+  index: number;
+  collection: string | null;
+  id: string | null;
+  code: ErrorCode;
+  message: string;
+  /** The change as given. */
+  change: unknown;
+}
+
+/** A stored record the core refused during a restore in chunks (restoreFinish's events). */
+export interface RefusedRecord {
+  type: 'record-refused';
+  /** Its position among the records added. */
+  index: number;
+  store: string;
+  key: unknown;
+  code: ErrorCode;
+  message: string;
 }
 
 export interface CreateSyncCoreOptions {
   collections?: Record<string, CollectionOptions>;
   /** Largest JSON text accepted in one call. Default 64 MiB. */
   maxMessageBytes?: number;
-  /** Deepest nesting accepted. Default 64. */
+  /** Levels an entity's data may nest ({} is 1; default 64), the same on every path: create, server change, ack, restore. */
   maxDepth?: number;
   /** Clock for the query cache (ms). Default Date.now. */
   now?: () => number;
@@ -267,6 +296,19 @@ export declare class SyncCore {
   setCustomResolver(collection: string, fn: ((c: { collection: string; id: string; base: Json; local: Json; remote: Json; localPatch: Json; localKind: 'update' | 'delete' }) => Record<string, unknown> | null | undefined | PromiseLike<Record<string, unknown> | null | undefined>) | null): this;
   exportRecords(): StoredRecord[];
   restore(records: StoredRecord[]): CommitResult;
+  /**
+   * Server changes one by one: a change the core refuses is set aside (a 'set-aside' effect
+   * before the persist effect, 'change-set-aside' events), the others apply, and the cursor,
+   * when given, passes them all.
+   */
+  applyServerChanges(changes: unknown[], options?: { cursor?: number }): CommitResult;
+  clearSetAside(): CommitResult;
+  /** Restore in chunks, record by record: begin, add (as often as needed), finish. */
+  restoreBegin(): void;
+  /** Sent into wasm in chunks of at most chunkChars characters of JSON (default 4 Mi). */
+  restoreAdd(records: StoredRecord[], options?: { chunkChars?: number }): number;
+  /** Refused records are RefusedRecord events; entitiesLost resets the cursor to 0 (persisted). */
+  restoreFinish(options?: { entitiesLost?: boolean }): CommitResult;
   /** A restarted client's own block of ids (mutation ids, keys, temp ids); store the commit's meta record before mutating. */
   reserveIdBlock(): CommitResult;
   dispose(): void;
@@ -303,6 +345,8 @@ export type StorageEvent =
   /** At start: the database was gone although its marker (kept outside IndexedDB) says it held unsynced records. */
   | ({ type: 'storage-evicted' } & EvictionReport)
   | { type: 'quarantined'; store: string; key: unknown; reason: string; kept?: boolean }
+  /** A server change set aside (store 'changes' in quarantined()); stored: false when only kept in memory. */
+  | { type: 'change-set-aside'; collection: string | null; id: string | null; code: string; message: string; change: unknown; stored: boolean }
   | { type: 'sensitive-values-lost'; collection: string; id: string; fields: string[]; dropped: boolean };
 
 /** What an evicted database held when last written: its client id and unsynced records (lost: their sum). */
@@ -478,6 +522,8 @@ export interface SyncStatus {
   unsaved: number;
   failed: number;
   conflicts: number;
+  /** Server changes set aside as unusable (see quarantined(), store 'changes'): not applied. */
+  skipped: number;
   lastSyncAt: number | null;
   connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required';
   retryInMs: number | null;
@@ -557,8 +603,13 @@ export interface SyncClient {
     /** The client that owns the socket and the shared database in this tab, when it leads. */
     readonly engine: SyncClient | null;
   };
-  /** Records set aside as unreadable (empty if none, or if the storage keeps no quarantine). */
+  /**
+   * Records set aside as unreadable, and server changes the core could not apply (store
+   * 'changes', key [collection, id]); empty if none.
+   */
   quarantined(): Promise<QuarantinedRecord[]>;
+  /** Empties the quarantine once the app has dealt with it; status.skipped goes back to 0. */
+  clearQuarantine(): Promise<void>;
   /** What the start found in storage (its events came before any listener could be added). */
   readonly restoreReport: {
     records: number;

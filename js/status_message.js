@@ -11,6 +11,8 @@ export function statusMessage(s) {
   if (s.failed > 0) return `${s.failed} change${s.failed === 1 ? '' : 's'} could not be saved`;
   // A parked conflict holds a local change back from the server: not "All changes synced".
   if (s.conflicts > 0) return `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'} to resolve`;
-  if (n > 0) return `${changes} pending sync`;
-  return 'All changes synced';
+  // Server changes set aside (client.quarantined()): synced, but not all of them applied.
+  const skipped = s.skipped > 0 ? ` — ${s.skipped} server change${s.skipped === 1 ? '' : 's'} skipped (see quarantined())` : '';
+  if (n > 0) return `${changes} pending sync${skipped}`;
+  return `All changes synced${skipped}`;
 }

@@ -37,6 +37,12 @@ export class StorageWarnings {
     }
   }
 
+  /** The app emptied the quarantine: no record set aside any more. */
+  quarantineCleared() {
+    this.quarantined = 0;
+    if (this.lasting?.code === 'STORAGE_QUARANTINED') this.lasting = null;
+  }
+
   /** A write the storage refused: returns its { code, message }. */
   writeFailed(err) {
     const code = err?.code ?? 'STORAGE_FAILED';

@@ -1,5 +1,6 @@
 #include "json_util.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace syncore {
@@ -44,6 +45,23 @@ Status parseJson(std::string_view text, json& out, const ParseLimits& limits) {
   if (parsed.is_discarded()) return Status::error(ErrorCode::BadJson, "input is not valid JSON");
   out = std::move(parsed);
   return Status::ok();
+}
+
+int jsonDepth(const json& value, int limit) {
+  if (!value.is_structured()) return 0;
+  if (limit <= 0) return 1;  // already past the limit: no need to look further
+  int deepest = 0;
+  for (const json& child : value) {
+    deepest = std::max(deepest, jsonDepth(child, limit - 1));
+    if (deepest >= limit) break;  // this value is past the limit already
+  }
+  return deepest + 1;
+}
+
+Status checkDataDepth(const json& value, const ParseLimits& limits, const char* what) {
+  if (jsonDepth(value, limits.maxDepth) <= limits.maxDepth) return Status::ok();
+  return Status::error(ErrorCode::TooDeep, std::string(what) + " nests deeper than " +
+                                               std::to_string(limits.maxDepth) + " levels");
 }
 
 std::string dumpJson(const json& value) {

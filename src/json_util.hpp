@@ -15,8 +15,22 @@ using json = nlohmann::json;
 
 struct ParseLimits {
   std::size_t maxBytes = 64u * 1024u * 1024u;  // one batch; a bulk load of 100k entities fits
-  int maxDepth = 64;                           // deeper input could exhaust the stack when dumped
+  // How deep an entity's data may nest ({} is one level), the same on every path: a create or an
+  // update, the server's change, its ack, a restored record. Text crossing the boundary wraps the
+  // data in envelopes (a request, an op, a stored record), so its parse allows kEnvelopeDepth more.
+  int maxDepth = 64;
+  static constexpr int kEnvelopeDepth = 8;
+  ParseLimits forText() const {
+    ParseLimits text = *this;
+    text.maxDepth = maxDepth + kEnvelopeDepth;
+    return text;
+  }
 };
+
+// Nesting depth of a value (scalars 0, {} and [] 1), counted no further than limit + 1.
+int jsonDepth(const json& value, int limit);
+// TooDeep when value (an entity's data, a patch) nests deeper than limits.maxDepth.
+Status checkDataDepth(const json& value, const ParseLimits& limits, const char* what);
 
 // Parses text into out. Rejects invalid JSON / UTF-8 (BadJson), oversize (TooLarge) and
 // over-deep nesting (TooDeep) before building anything.

@@ -238,6 +238,15 @@ class Outbox {
   // Replaces out's durable state with the one in `state`, validated first: on error out is left
   // untouched. In-flight entries come back queued with the same keys, as after a disconnect.
   static Status fromJson(const json& state, Outbox& out);
+  // The same, record by record: an entry or dead letter that cannot be read (or repeats a seq or
+  // key) is left out and listed in skipped instead of failing the whole state. Only a bad header
+  // fails it.
+  struct SkippedEntry {
+    bool deadLetter = false;
+    std::size_t index = 0;  // in state.entries or state.deadLetters
+    Status status;
+  };
+  static Status fromJson(const json& state, Outbox& out, std::vector<SkippedEntry>* skipped);
 
  private:
   using EntityKey = std::pair<std::string, std::string>;  // collection, entity id

@@ -168,6 +168,24 @@ Status outboxEntryFromJson(const json& value, const std::string& where, OutboxEn
 }
 
 
+namespace {
+
+Status deadLetterFromJson(const json& item, const std::string& where, DeadLetter& letter) {
+  if (!item.is_object()) return Status::error(ErrorCode::WrongType, where + " must be an object");
+  const json* entry = item.find("entry") != item.end() ? &*item.find("entry") : nullptr;
+  if (entry == nullptr) return Status::error(ErrorCode::InvalidArgument, where + ".entry is missing");
+  Status status = outboxEntryFromJson(*entry, where + ".entry", letter.entry);
+  if (!status.isOk()) return status;
+  FieldReader lr(item, where, status);
+  std::string cls;
+  lr.string("errorClass", cls, true, true);
+  if (status.isOk() && !errorClassFromName(cls, letter.errorClass)) lr.failAt("errorClass", "is not an error class");
+  lr.string("message", letter.message, false, false);
+  return status;
+}
+
+}  // namespace
+
 json Outbox::headerToJson() const {
   json prng = json::array();
   for (std::uint64_t word : prng_.state()) prng.push_back(toHex(word));
@@ -196,7 +214,9 @@ json Outbox::toJson() const {
   return state;
 }
 
-Status Outbox::fromJson(const json& state, Outbox& out) {
+Status Outbox::fromJson(const json& state, Outbox& out) { return fromJson(state, out, nullptr); }
+
+Status Outbox::fromJson(const json& state, Outbox& out, std::vector<SkippedEntry>* skipped) {
   if (!state.is_object()) return Status::error(ErrorCode::WrongType, "outbox state must be an object");
   Status status;
   FieldReader r(state, "outbox", status);
@@ -257,25 +277,25 @@ Status Outbox::fromJson(const json& state, Outbox& out) {
     OutboxEntry entry;
     status = outboxEntryFromJson((*entries)[i], where, entry);
     if (status.isOk()) status = claim(entry, where);
-    if (!status.isOk()) return status;
+    if (!status.isOk()) {
+      if (skipped == nullptr) return status;
+      skipped->push_back({false, i, std::move(status)});
+      status = Status::ok();
+      continue;
+    }
     restored.insertEntry(std::move(entry));
   }
   for (std::size_t i = 0; dead != nullptr && i < dead->size(); ++i) {
     const std::string where = "outbox.deadLetters[" + std::to_string(i) + "]";
-    const json& item = (*dead)[i];
-    if (!item.is_object()) return Status::error(ErrorCode::WrongType, where + " must be an object");
     DeadLetter letter;
-    const json* entry = item.find("entry") != item.end() ? &*item.find("entry") : nullptr;
-    if (entry == nullptr) return Status::error(ErrorCode::InvalidArgument, where + ".entry is missing");
-    status = outboxEntryFromJson(*entry, where + ".entry", letter.entry);
+    status = deadLetterFromJson((*dead)[i], where, letter);
     if (status.isOk()) status = claim(letter.entry, where + ".entry");
-    if (!status.isOk()) return status;
-    FieldReader lr(item, where, status);
-    std::string cls;
-    lr.string("errorClass", cls, true, true);
-    if (status.isOk() && !errorClassFromName(cls, letter.errorClass)) lr.failAt("errorClass", "is not an error class");
-    lr.string("message", letter.message, false, false);
-    if (!status.isOk()) return status;
+    if (!status.isOk()) {
+      if (skipped == nullptr) return status;
+      skipped->push_back({true, i, std::move(status)});
+      status = Status::ok();
+      continue;
+    }
     restored.dead_.push_back(std::move(letter));
   }
   out = std::move(restored);

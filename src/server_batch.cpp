@@ -47,10 +47,11 @@ Status readVersion(const json& holder, std::size_t index, std::int64_t& out) {
   return Status::ok();
 }
 
-Status readEntity(json& holder, Collection* c, std::size_t index, ServerWrite& w) {
+Status readEntity(json& holder, Collection* c, const ParseLimits& limits, std::size_t index, ServerWrite& w) {
   auto data = holder.find("data");
   if (data == holder.end() || !data->is_object())
     return fail(ErrorCode::WrongType, index, "data must be an object");
+  if (Status s = checkDataDepth(*data, limits, "data"); !s) return fail(s.code, index, s.message);
   if (Status s = readVersion(holder, index, w.version); !s) return s;
   if (Status s = readId(holder, &*data, c->options().idField, index, w.id); !s) return s;
   w.kind = ServerWrite::Kind::Upsert;
@@ -75,7 +76,8 @@ Status readOrigin(const json& op, std::size_t index, ServerWrite& w) {
 }
 
 // ack / reject / conflict: the server's answer to one pushed mutation, named by its key.
-Status readAnswer(json& op, const std::string& kind, std::size_t index, ServerWrite& w) {
+Status readAnswer(json& op, const std::string& kind, const ParseLimits& limits, std::size_t index,
+                  ServerWrite& w) {
   auto key = op.find("key");
   if (key == op.end() || !key->is_string() || key->get_ref<const std::string&>().empty())
     return fail(ErrorCode::WrongType, index, "key must be a non-empty string");
@@ -102,6 +104,7 @@ Status readAnswer(json& op, const std::string& kind, std::size_t index, ServerWr
   }
   if (auto d = op.find("data"); d != op.end() && !d->is_null()) {
     if (!d->is_object()) return fail(ErrorCode::WrongType, index, "data must be an object or null");
+    if (Status s = checkDataDepth(*d, limits, "data"); !s) return fail(s.code, index, s.message);
     w.data = &*d;
   }
   if (auto id = op.find("id"); id != op.end() && !id->is_null()) {
@@ -118,7 +121,8 @@ Status readAnswer(json& op, const std::string& kind, std::size_t index, ServerWr
 
 }  // namespace
 
-Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatch& out) {
+Status decodeServerBatch(json& batch, const CollectionLookup& lookup, const ParseLimits& limits,
+                         ServerBatch& out) {
   json* ops = &batch;
   if (batch.is_object()) {
     auto it = batch.find("ops");
@@ -144,7 +148,7 @@ Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatc
     if (const auto& answer = name->get_ref<const std::string&>();
         answer == "ack" || answer == "reject" || answer == "conflict") {
       ServerWrite w;
-      if (Status s = readAnswer(op, answer, i, w); !s) return s;
+      if (Status s = readAnswer(op, answer, limits, i, w); !s) return s;
       out.writes.push_back(std::move(w));
       continue;
     }
@@ -158,7 +162,7 @@ Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatc
 
     if (kind == "upsert") {
       ServerWrite w;
-      if (Status s = readEntity(op, c, i, w); !s) return s;
+      if (Status s = readEntity(op, c, limits, i, w); !s) return s;
       if (Status s = readOrigin(op, i, w); !s) return s;
       out.writes.push_back(std::move(w));
     } else if (kind == "delete") {
@@ -179,7 +183,7 @@ Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatc
         if (!item.is_object())
           return fail(ErrorCode::WrongType, i, "entities[" + std::to_string(k) + "] must be an object");
         ServerWrite w;
-        if (Status s = readEntity(item, c, i, w); !s) {
+        if (Status s = readEntity(item, c, limits, i, w); !s) {
           s.message += " (entities[" + std::to_string(k) + "])";
           return s;
         }

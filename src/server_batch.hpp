@@ -35,7 +35,9 @@ struct ServerBatch {
 
 using CollectionLookup = std::function<Collection*(const std::string&)>;
 
-// batch is kept alive by the caller: the decoded writes point into it.
-Status decodeServerBatch(json& batch, const CollectionLookup& lookup, ServerBatch& out);
+// batch is kept alive by the caller: the decoded writes point into it. Entity data deeper than
+// limits.maxDepth is refused (TooDeep), whichever op carries it.
+Status decodeServerBatch(json& batch, const CollectionLookup& lookup, const ParseLimits& limits,
+                         ServerBatch& out);
 
 }  // namespace syncore

@@ -1,8 +1,10 @@
 #include "sync_core.hpp"
+#include "restore_session.hpp"  // complete for the destructor
 
 #include <algorithm>
 #include <unordered_set>
 
+#include "json_fast.hpp"
 #include "server_batch.hpp"
 
 namespace syncore {
@@ -229,50 +231,116 @@ void SyncCore::emitEffects(Commit& out, std::size_t first) {
 Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
   ServerBatch decoded;
   Status s = decodeServerBatch(
-      batch, [this](const std::string& n) { return findCollection(n); }, decoded);
+      batch, [this](const std::string& n) { return findCollection(n); }, limits_, decoded);
   if (!s) return s;
   beginCommit(nowMs);
-  for (ServerWrite& w : decoded.writes) {
-    switch (w.kind) {
-      case ServerWrite::Kind::Upsert:
-      case ServerWrite::Kind::Delete: {
-        std::uint64_t seq = 0;
-        if (!w.key.empty() && findByKey(w.key, seq)) {
-          // The echo of our own mutation: it is that mutation's ack.
-          json ack = {{"key", w.key}, {"version", w.version}, {"id", w.id}};  // a create's server id
-          if (w.kind == ServerWrite::Kind::Upsert) ack["data"] = std::move(*w.data);
-          handleAck(ack, out);
-          break;
-        }
-        remoteWrite(w.collection, w.id, w.version,
-                    w.kind == ServerWrite::Kind::Upsert ? w.data : nullptr, w.ts, out);
-        break;
-      }
-      case ServerWrite::Kind::Ack: {
-        json ack = {{"key", w.key}, {"version", w.version}};
-        if (w.data != nullptr) ack["data"] = std::move(*w.data);
-        if (!w.id.empty()) ack["id"] = w.id;
-        handleAck(ack, out);
-        break;
-      }
-      case ServerWrite::Kind::Reject:
-        handleReject(json{{"key", w.key}, {"class", errorClassName(w.errorClass)}, {"message", w.message}}, out);
-        break;
-      case ServerWrite::Kind::Conflict: {
-        json conflict = {{"key", w.key}, {"version", w.version}, {"data", nullptr}};
-        if (w.data != nullptr) conflict["data"] = std::move(*w.data);
-        if (w.ts != nullptr) conflict["ts"] = *w.ts;
-        handleConflict(conflict, out);
-        break;
-      }
-    }
-  }
+  for (ServerWrite& w : decoded.writes) applyServerWrite(w, out);
   if (decoded.hasCursor && decoded.cursor > cursor_) {
     cursor_ = decoded.cursor;
     dirtyMeta_ = true;
   }
   finishCommit(out);
   return Status::ok();
+}
+
+namespace {
+
+// What a set-aside change names, as far as it could be read.
+void describeChange(const json& op, json& collection, json& id) {
+  if (!op.is_object()) return;
+  if (auto c = op.find("collection"); c != op.end() && c->is_string()) collection = *c;
+  std::string text;
+  if (auto i = op.find("id"); i != op.end() && idFromJson(*i, text)) id = text;
+}
+
+}  // namespace
+
+Status SyncCore::applyServerChanges(const std::vector<std::string_view>& changes, bool hasCursor,
+                                    std::int64_t cursor, std::int64_t nowMs, Commit& out) {
+  if (hasCursor && cursor < 0) return Status::error(ErrorCode::WrongType, "cursor must be a non-negative integer");
+  const auto lookup = [this](const std::string& n) { return findCollection(n); };
+  json setAside = json::array();
+  beginCommit(nowMs);
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    json op;
+    Status s = parseJsonFast(changes[i], op, limits_.forText());
+    ServerBatch decoded;
+    json one = json::array();
+    if (s) {
+      one.push_back(std::move(op));
+      s = decodeServerBatch(one, lookup, limits_, decoded);
+    }
+    if (!s) {
+      json collection, id;
+      if (!one.empty()) describeChange(one[0], collection, id);
+      setAside.push_back({{"index", i}, {"collection", collection}, {"id", id}, {"code", errorCodeName(s.code)},
+                          {"message", s.message}, {"raw", std::string(changes[i])}});
+      out.events.push_back({{"type", "change-set-aside"}, {"index", i}, {"collection", collection}, {"id", id},
+                            {"code", errorCodeName(s.code)}, {"message", s.message}});
+      continue;
+    }
+    for (ServerWrite& w : decoded.writes) applyServerWrite(w, out);
+  }
+  if (!setAside.empty()) {
+    setAside_ += setAside.size();
+    dirtyMeta_ = true;
+  }
+  // Every change was applied or set aside: the cursor may pass them all.
+  if (hasCursor && cursor > cursor_) {
+    cursor_ = cursor;
+    dirtyMeta_ = true;
+  }
+  finishCommit(out);
+  // Kept by the shim before the persist effect that moves the cursor past them.
+  if (!setAside.empty())
+    out.effects.insert(out.effects.begin(), json{{"type", "set-aside"}, {"changes", std::move(setAside)}});
+  return Status::ok();
+}
+
+Status SyncCore::clearSetAside(std::int64_t nowMs, Commit& out) {
+  beginCommit(nowMs);
+  if (setAside_ != 0) {
+    setAside_ = 0;
+    dirtyMeta_ = true;
+  }
+  finishCommit(out);
+  return Status::ok();
+}
+
+void SyncCore::applyServerWrite(ServerWrite& w, Commit& out) {
+  switch (w.kind) {
+    case ServerWrite::Kind::Upsert:
+    case ServerWrite::Kind::Delete: {
+      std::uint64_t seq = 0;
+      if (!w.key.empty() && findByKey(w.key, seq)) {
+        // The echo of our own mutation: it is that mutation's ack.
+        json ack = {{"key", w.key}, {"version", w.version}, {"id", w.id}};  // a create's server id
+        if (w.kind == ServerWrite::Kind::Upsert) ack["data"] = std::move(*w.data);
+        handleAck(ack, out);
+        break;
+      }
+      remoteWrite(w.collection, w.id, w.version,
+                  w.kind == ServerWrite::Kind::Upsert ? w.data : nullptr, w.ts, out);
+      break;
+    }
+    case ServerWrite::Kind::Ack: {
+      json ack = {{"key", w.key}, {"version", w.version}};
+      if (w.data != nullptr) ack["data"] = std::move(*w.data);
+      if (!w.id.empty()) ack["id"] = w.id;
+      handleAck(ack, out);
+      break;
+    }
+    case ServerWrite::Kind::Reject:
+      handleReject(json{{"key", w.key}, {"class", errorClassName(w.errorClass)}, {"message", w.message}}, out);
+      break;
+    case ServerWrite::Kind::Conflict: {
+      json conflict = {{"key", w.key}, {"version", w.version}, {"data", nullptr}};
+      if (w.data != nullptr) conflict["data"] = std::move(*w.data);
+      if (w.ts != nullptr) conflict["ts"] = *w.ts;
+      handleConflict(conflict, out);
+      break;
+    }
+  }
 }
 
 // ---- reads -----------------------------------------------------------------------------------
@@ -394,6 +462,7 @@ json SyncCore::stats() const {
           {"pending", outbox_->size()},
           {"deadLetters", outbox_->deadLetters().size()},
           {"conflicts", conflicts_.size()},
+          {"setAside", setAside_},
           {"memoryBytes", bytes}};
 }
 

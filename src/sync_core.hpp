@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "change_set.hpp"
@@ -19,6 +20,7 @@
 #include "live_query.hpp"
 #include "outbox.hpp"
 #include "query_cache.hpp"
+#include "server_batch.hpp"
 #include "subscriptions.hpp"
 
 namespace syncore {
@@ -93,6 +95,18 @@ class SyncCore {
   Status applyServer(json batch, Commit& out) { return applyServer(std::move(batch), lastNow_, out); }
   Status applyServer(json batch, std::int64_t nowMs, Commit& out);
 
+  // Server changes one by one (catch-up chunks, live changes): each text is one operation as
+  // applyServer takes them, read on its own. A change that cannot be read or applied is set
+  // aside, never half applied: a {"type":"set-aside","changes":[{index, collection, id, code,
+  // message, raw}]} effect, placed before the persist effect that moves the cursor, hands it to
+  // the shim to keep, and a "change-set-aside" event tells the app. The cursor, when given, moves:
+  // every change was either applied or set aside. The count of changes set aside is persisted
+  // (stats().setAside) until clearSetAside().
+  Status applyServerChanges(const std::vector<std::string_view>& changes, bool hasCursor,
+                            std::int64_t cursor, std::int64_t nowMs, Commit& out);
+  Status clearSetAside(std::int64_t nowMs, Commit& out);
+  std::uint64_t setAsideCount() const { return setAside_; }
+
   Status get(const std::string& collection, const std::string& id, const json*& out) const;
   Status list(const std::string& collection, json& out) const;
   Status count(const std::string& collection, std::size_t& out) const;
@@ -157,7 +171,8 @@ class SyncCore {
 
   // Every durable record ({"store","key","value"}), as the persist effects have written them.
   json exportRecords() const;
-  // Rebuilds a fresh core (collections defined, nothing loaded yet) from persisted records.
+  // Rebuilds a fresh core (collections defined, nothing loaded yet) from persisted records, all
+  // or nothing: the first record it cannot read fails it and leaves the core as it was.
   Status restore(const json& records, Commit& out);
   // A restarted client's new block of numbers (sync_incarnation.cpp): mutation ids, outbox keys
   // (so temp ids too) and conflict ids jump to the next multiple of kIdBlock past what is stored,
@@ -166,6 +181,19 @@ class SyncCore {
   // close is never issued again.
   static constexpr std::uint64_t kIdBlock = 1'000'000'000;
   Status reserveIdBlock(Commit& out);
+
+  // The same in chunks, record by record (a client's start, whatever the storage holds):
+  // restoreBegin on a fresh core, restoreAdd each record (its JSON text, or restoreAddValue; a text is
+  // parsed on its own, so one record's size or depth never fails another), restoreFinish. A
+  // record the core cannot read is refused on its own and reported in the finish's events,
+  // {"type":"record-refused","index","store","key","code","message"} (index: the order of
+  // restoreAdd calls); the rest restore. A refused entity record, or entitiesLost (the shim lost
+  // some before), resets the cursor to 0 and persists it: the catch-up brings the entities back.
+  // Nothing else may be called between begin and finish.
+  Status restoreBegin();
+  Status restoreAdd(std::string_view recordText);
+  Status restoreAddValue(json record);
+  Status restoreFinish(bool entitiesLost, Commit& out);
 
  private:
   struct OpenQuery {
@@ -216,6 +244,8 @@ class SyncCore {
   void markOutbox(std::uint64_t seq) { dirtyOutbox_.insert(seq); }
   void markEntity(const std::string& collection, const std::string& id) { dirtyEntities_.insert({collection, id}); }
 
+  void applyServerWrite(ServerWrite& w, Commit& out);
+
   // Server limits (server_limits.cpp).
   struct ServerLimits {
     std::size_t maxMessageBytes = 0, maxBatchMutations = 0, maxEntityBytes = 0, maxDepth = 0;  // 0: not known
@@ -226,9 +256,12 @@ class SyncCore {
   Status checkServerLimits(const Collection& c, const std::string& id, MutationKind kind, const json& payload) const;
   bool settleTooLarge(Commit& out);  // true if any
 
-  // Persistence internals (sync_persistence.cpp).
+  // Persistence internals (sync_persistence.cpp, sync_restore.cpp).
   json persistEffect();
   json metaRecord() const;
+  struct RestoreSession;
+  void refuseRecord(RestoreSession& rs, std::size_t index, std::string store, json key, Status why);
+  Status finishRestore(bool strict, bool entitiesLost, Commit& out);
 
   ParseLimits limits_;
   ServerLimits serverLimits_;
@@ -251,6 +284,8 @@ class SyncCore {
   bool online_ = false;
   bool persist_ = false;
   std::int64_t lastNow_ = 0;
+  std::uint64_t setAside_ = 0;  // server changes set aside (applyServerChanges), persisted
+  std::unique_ptr<RestoreSession> restoring_;
 
   // Per-commit working state.
   std::vector<Touch> touched_;

@@ -7,6 +7,9 @@
 
 namespace syncore::detail {
 
+// The key of the core's own record in the meta store.
+constexpr const char* kMetaKey = "core";
+
 // Replaces every string equal to `from` (a temp id) by `to`, in place; true if any was found.
 inline bool replaceString(json& value, const std::string& from, const std::string& to) {
   bool hit = false;

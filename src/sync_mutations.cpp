@@ -158,6 +158,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   const json* data = nullptr;
   if (auto d = request.find("data"); d != request.end() && !d->is_null()) {
     if (!d->is_object()) return Status::error(ErrorCode::WrongType, "data must be an object");
+    if (Status depth = checkDataDepth(*d, limits_, "data"); !depth) return depth;
     data = &*d;
   }
   std::string id, dataId;
@@ -211,6 +212,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
       auto patch = request.find("patch");
       if (patch != request.end() && !patch->is_null()) {
         if (!patch->is_object()) return Status::error(ErrorCode::WrongType, "patch must be an object (a JSON merge patch)");
+        if (Status depth = checkDataDepth(*patch, limits_, "patch"); !depth) return depth;
         m.payload = *patch;
       } else if (data != nullptr) {
         m.payload = createMergePatch(*view, *data);  // the edited entity against what the user saw

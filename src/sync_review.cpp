@@ -86,6 +86,7 @@ Status SyncCore::editDeadLetter(std::uint64_t seq, const json& payload, std::int
   for (const DeadLetter& d : outbox_->deadLetters())
     if (d.entry.seq == seq) entry = &d.entry;
   if (entry == nullptr) return Status::error(ErrorCode::NotFound, "no dead letter " + std::to_string(seq));
+  if (Status depth = checkDataDepth(payload, limits_, "payload"); !depth) return depth;
   if (!payloadFitsKind(entry->kind, payload))
     return Status::error(ErrorCode::WrongType, "the payload does not fit a " + std::string(mutationKindName(entry->kind)));
   Collection* c = findCollection(entry->collection);
@@ -145,6 +146,7 @@ Status SyncCore::resolveConflict(const std::string& id, const json& resolution, 
     auto v = resolution.find("value");
     if (v == resolution.end() || !(v->is_object() || v->is_null()))
       return Status::error(ErrorCode::WrongType, "a merged resolution needs value (an object, or null to delete)");
+    if (Status depth = checkDataDepth(*v, limits_, "value"); !depth) return depth;
     value = *v;
   } else if (which != "remote") {
     return Status::error(ErrorCode::WrongType, "choice must be local, remote or merged");

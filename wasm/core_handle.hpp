@@ -60,6 +60,13 @@ class CoreHandle {
   std::string resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs);  // adds "mutationId"
   std::string exportRecords();
   std::string restore(const std::string& recordsJson);
+  // Server changes one a line, each applied or set aside on its own; cursor NaN: none.
+  std::string applyChanges(const std::string& lines, double cursor, double nowMs);
+  std::string clearSetAside(double nowMs);
+  // Restore in chunks: records one a line (SyncCore::restoreBegin / restoreAdd / restoreFinish).
+  bool restoreBegin();
+  bool restoreAdd(const std::string& lines);
+  std::string restoreFinish(bool entitiesLost);
   std::string reserveIdBlock();
   // fn(caseJson) -> merged entity JSON text, "null" to delete, or undefined to park. js/ wraps it
   // so that it never throws into wasm. An undefined fn removes the resolver.

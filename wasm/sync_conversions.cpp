@@ -1,5 +1,7 @@
 // Conversions for the sync half of the API (see core_handle.hpp).
 #include <cmath>
+#include <string_view>
+#include <vector>
 
 #include "core_handle.hpp"
 
@@ -144,6 +146,65 @@ std::string CoreHandle::restore(const std::string& recordsJson) {
   if (!parse(recordsJson, records)) return {};
   Commit commit;
   Status s = core_.restore(records, commit);
+  return commitOr(std::move(s), commit);
+}
+
+namespace {
+
+// Several JSON texts in one string, one a line: JSON.stringify never writes a raw newline, so
+// each record or change crosses in one call yet is parsed (and refused) on its own.
+std::vector<std::string_view> splitLines(const std::string& text) {
+  std::vector<std::string_view> lines;
+  if (text.empty()) return lines;
+  std::string_view rest(text);
+  for (;;) {
+    const std::size_t nl = rest.find('\n');
+    lines.push_back(rest.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string CoreHandle::applyChanges(const std::string& lines, double cursor, double nowMs) {
+  std::int64_t now = 0;
+  std::int64_t at = -1;
+  if (!time(nowMs, now)) return {};
+  const bool hasCursor = !std::isnan(cursor);
+  if (hasCursor) {
+    if (!std::isfinite(cursor) || cursor != std::floor(cursor) || cursor < 0 || cursor > 9007199254740991.0)
+      return fail(Status::error(ErrorCode::WrongType, "cursor must be a non-negative integer")), std::string();
+    at = static_cast<std::int64_t>(cursor);
+  }
+  Commit commit;
+  Status s = core_.applyServerChanges(splitLines(lines), hasCursor, at, now, commit);
+  return commitOr(std::move(s), commit);
+}
+
+std::string CoreHandle::clearSetAside(double nowMs) {
+  std::int64_t now = 0;
+  if (!time(nowMs, now)) return {};
+  Commit commit;
+  Status s = core_.clearSetAside(now, commit);
+  return commitOr(std::move(s), commit);
+}
+
+bool CoreHandle::restoreBegin() {
+  if (Status s = core_.restoreBegin(); !s) return fail(std::move(s));
+  return true;
+}
+
+bool CoreHandle::restoreAdd(const std::string& lines) {
+  for (std::string_view record : splitLines(lines))
+    if (Status s = core_.restoreAdd(record); !s) return fail(std::move(s));
+  return true;
+}
+
+std::string CoreHandle::restoreFinish(bool entitiesLost) {
+  Commit commit;
+  Status s = core_.restoreFinish(entitiesLost, commit);
   return commitOr(std::move(s), commit);
 }
 

@@ -284,8 +284,10 @@ export async function openIndexedDbStorage({
     const at = Date.now();
     try {
       await quarantine.add(records.map((r) => ({ store: r.store, key: r.key, value: r.value, reason: String(reason), at })));
-      await run([...new Set(records.map((r) => r.store))], 'readwrite', (tx) => {
-        for (const r of records) {
+      // Records of no store here (server changes the core set aside) are only kept, not moved.
+      const stored = records.filter((r) => STORES.includes(r.store));
+      if (stored.length > 0) await run([...new Set(stored.map((r) => r.store))], 'readwrite', (tx) => {
+        for (const r of stored) {
           const os = tx.objectStore(r.store);
           const current = os.get(r.key);
           current.onsuccess = () => {

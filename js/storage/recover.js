@@ -1,61 +1,40 @@
-// Restoring a core from stored records when the core refuses some of them (CORRUPT_RECORD: the
-// checksum passed, but the content is not a record the core can read: a bug, a newer or older
-// format, a hand edit). The app must still start: the refused record is quarantined and the
-// restore runs again without it. What a lost record means is in docs/storage.md.
-
-/** Which records the core's CORRUPT_RECORD message points at (see src/sync_persistence.cpp). */
-function culpritsOf(message, records) {
-  const nth = (store, n) => records.filter((r) => r.store === store)[n];
-  const meta = records.filter((r) => r.store === 'meta');
-  let m;
-  if ((m = /\brecord (\d+):/.exec(message))) return [records[Number(m[1])]].filter(Boolean);
-  if ((m = /outbox\.entries\[(\d+)\]/.exec(message))) return [nth('outbox', Number(m[1]))].filter(Boolean);
-  if ((m = /outbox\.deadLetters\[(\d+)\]/.exec(message))) return [nth('deadLetters', Number(m[1]))].filter(Boolean);
-  // Outbox entries cannot be restored without the meta record (client id, sequence counters).
-  if (/outbox records without the meta record/.test(message)) return records.filter((r) => r.store === 'outbox' || r.store === 'deadLetters');
-  if (/meta record|outbox[:.]/.test(message)) return meta;
-  return [];
-}
+// Restoring a core from stored records, whatever they hold. The core restores record by record
+// in bounded chunks (no amount of local data is too large to start) and names each record it
+// refuses (too deep, not a record it can read: a bug, another format, a hand edit) with a code,
+// its store and key. The app must still start: refused records are quarantined, the rest
+// restore. What a lost record means is in docs/storage.md.
 
 /**
- * Restores core from records; on CORRUPT_RECORD quarantines what the message names and tries
- * again. When a message names nothing it knows, the outbox group (meta, outbox, dead letters)
- * goes, then everything: an app that starts empty beats one that cannot start.
- * @param {object} core a fresh core (restore validates everything before it changes anything)
+ * Restores core from records in bounded chunks (core.restoreAdd); quarantines each record the
+ * core refuses.
+ * @param {object} core a fresh core
  * @param {{ store: string, key: unknown, value: unknown }[]} records
- * @param {{ quarantine: (records: object[], reason: string) => Promise<void>,
- *   write: (effect: object) => Promise<void>, entitiesLost?: boolean }} options
- *   entitiesLost: entity records were already quarantined (checksum) before this; write stores
- *   the meta record with its cursor reset, so a reload before the catch-up still resets it
+ * @param {{ quarantine: (records: object[], reason: string) => Promise<void>, entitiesLost?: boolean,
+ *   chunkChars?: number }} options
+ *   entitiesLost: entity records were already quarantined (checksum) before this: the core resets
+ *   its cursor (and persists that), so a reload before the catch-up still resets it
  * @returns {Promise<{ quarantined: object[], cursorReset: boolean }>}
  */
-export async function restoreWithQuarantine(core, records, { quarantine, write, entitiesLost = false }) {
-  let current = records;
-  const quarantined = [];
-  let lostEntity = entitiesLost;
-  let fallbacks = 0;
-  for (;;) {
-    const attempt = lostEntity ? withCursorReset(current) : current;
-    try {
-      if (attempt.length > 0) core.restore(attempt);
-      const meta = lostEntity ? attempt.find((r) => r.store === 'meta') : undefined;
-      // Best effort: if it fails, the next load restores the old cursor (the hole stays until then).
-      if (meta) await write({ type: 'persist', put: [meta], delete: [] }).catch(() => {});
-      return { quarantined, cursorReset: meta !== undefined };
-    } catch (err) {
-      if (err?.code !== 'CORRUPT_RECORD') throw err;
-      let culprits = culpritsOf(err.message, current);
-      if (culprits.length === 0) {
-        fallbacks++;
-        culprits = fallbacks === 1 ? current.filter((r) => r.store !== 'entities' && r.store !== 'conflicts') : current;
-        if (culprits.length === 0) culprits = current;
-      }
-      await quarantine(culprits, err.message);
-      quarantined.push(...culprits);
-      if (culprits.some((r) => r.store === 'entities')) lostEntity = true;
-      current = current.filter((r) => !culprits.includes(r));
-    }
+export async function restoreWithQuarantine(core, records, { quarantine, entitiesLost = false, chunkChars }) {
+  core.restoreBegin();
+  core.restoreAdd(records, chunkChars === undefined ? {} : { chunkChars });
+  const { events = [] } = core.restoreFinish({ entitiesLost });
+  const refused = events.filter((e) => e.type === 'record-refused');
+  // One quarantine call per reason; the reason starts with the code ("TOO_DEEP: …").
+  const byReason = new Map();
+  for (const e of refused) {
+    const record = records[e.index];
+    if (!record) continue;
+    const reason = `${e.code}: ${e.message}`;
+    if (!byReason.has(reason)) byReason.set(reason, []);
+    byReason.get(reason).push(record);
   }
+  const quarantined = [];
+  for (const [reason, rs] of byReason) {
+    await quarantine(rs, reason);
+    quarantined.push(...rs);
+  }
+  return { quarantined, cursorReset: entitiesLost || refused.some((e) => e.store === 'entities') };
 }
 
 // A patch with nothing in it but empty objects changes nothing (JSON merge patch).
@@ -84,13 +63,6 @@ export function sortOutRedacted(records) {
     (drop ? dropped : keep).push(r);
   }
   return { keep, dropped, lost };
-}
-
-// A lost entity record leaves a hole the server would never fill: its change lies before the
-// stored cursor. Catching up from 0 again sends every entity; known versions change nothing.
-function withCursorReset(records) {
-  return records.map((r) =>
-    r.store === 'meta' && r.value && typeof r.value === 'object' ? { ...r, value: { ...r.value, cursor: 0 } } : r);
 }
 
 /**
@@ -128,10 +100,6 @@ export async function restoreFromStorage(core, storage, { report, entitiesLost }
     await storage.write({ type: 'persist', put: [], delete: dropped.map((r) => ({ store: r.store, key: r.key })) }).catch(() => {});
   }
   for (const l of lost) report({ type: 'sensitive-values-lost', ...l });
-  const { quarantined, cursorReset } = await restoreWithQuarantine(core, keep, {
-    quarantine,
-    write: (effect) => storage.write(effect),
-    entitiesLost: entitiesLost(),
-  });
+  const { quarantined, cursorReset } = await restoreWithQuarantine(core, keep, { quarantine, entitiesLost: entitiesLost() });
   return { report: { records: keep.length - quarantined.length, cursorReset, sensitiveValuesLost: lost } };
 }

@@ -173,6 +173,14 @@ export function createWebSocketTransport({
     send({ type: 'sync_request', cursor: session().cursor, limit: catchUpLimit });
   }
 
+  // The client could not take a delivery at all (the client sets a refused change aside, so this
+  // is the core itself failing): a later change must not carry the cursor past it. Reconnect,
+  // with backoff, and catch up again from the cursor the client holds.
+  function resync() {
+    sink.error({ code: 'DELIVERY_FAILED', message: 'the client could not apply a delivery: catching up again' });
+    drop();
+  }
+
   function receive(raw) {
     // The protocol is text frames (the WebSocket checks their UTF-8). A binary frame would be
     // decoded with replacement characters, silently changing data: refuse it.
@@ -212,7 +220,8 @@ export function createWebSocketTransport({
       case 'sync_response':
       case 'initial_sync': {
         const ok = sink.deliver(Array.isArray(msg.changes) ? msg.changes : [], msg.cursor);
-        if (ok && msg.more) requestChunk();
+        if (!ok) resync();
+        else if (msg.more) requestChunk();
         else {
           stopCatchUp();
           catchUpFailures = 0;
@@ -225,7 +234,7 @@ export function createWebSocketTransport({
       case 'entity_deleted':
         // While catching up in chunks, a live change must not move the cursor past changes the
         // next chunk still has to bring: apply it, but let the chunks advance the cursor.
-        sink.deliver([{ ...msg, op: msg.type === 'entity_deleted' ? 'delete' : 'upsert' }], catchingUp ? undefined : msg.cursor);
+        if (!sink.deliver([{ ...msg, op: msg.type === 'entity_deleted' ? 'delete' : 'upsert' }], catchingUp ? undefined : msg.cursor)) resync();
         break;
       case 'push_result':
         sink.answer(msg.batch, Array.isArray(msg.results) ? msg.results : []);

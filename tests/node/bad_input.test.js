@@ -242,27 +242,29 @@ function waitFor(client, predicate, what, ms = 5000) {
 
 const change = (type, fields) => JSON.stringify({ type, collection: 'todos', cursor: 2, ...fields });
 
-// Each row: a frame (text, or a Buffer sent as a binary frame) and the error code the client
-// reports for it. None of them may change the data.
+// Each row: a frame (text, or a Buffer sent as a binary frame), the error code the client
+// reports for it, and whether it is a change the client sets aside (kept in the quarantine, the
+// cursor free to pass it) rather than a message it cannot read at all. None may change the data
+// (but for the good change in the chunk row).
 const wireRows = [
   ['not JSON', 'not json {', 'BAD_MESSAGE'],
   ['JSON without a type', '[1,2,3]', 'BAD_MESSAGE'],
   ['an unknown message type', '{"type":"surprise"}', 'BAD_MESSAGE'],
   ['a binary frame', Buffer.from('{"type":"entity_created"}'), 'BAD_MESSAGE'],
   ['a NaN token', '{"type":"entity_created","collection":"todos","id":"n","version":NaN,"data":{}}', 'BAD_MESSAGE'],
-  ['an unknown collection', change('entity_created', { collection: 'nope', id: 'x', version: 1, data: {} }), 'UNKNOWN_COLLECTION'],
-  ['a version of the wrong type', change('entity_updated', { id: 'a', version: '2', data: { title: 'bad' } }), 'WRONG_TYPE'],
-  ['data of the wrong type', change('entity_updated', { id: 'a', version: 2, data: 'bad' }), 'WRONG_TYPE'],
-  ['a change without an id', change('entity_created', { version: 2, data: { title: 'no id' } }), 'MISSING_ID'],
-  ['a number that overflows to Infinity', '{"type":"entity_updated","collection":"todos","id":"a","version":2,"data":{"n":1e999}}', 'WRONG_TYPE'],
-  ['a lone surrogate escape', '{"type":"entity_updated","collection":"todos","id":"a","version":2,"data":{"title":"\\ud800"}}', 'BAD_JSON'],
-  ['nesting past the limit', `{"type":"entity_updated","collection":"todos","id":"a","version":2,"data":{"x":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 'TOO_DEEP'],
-  ['nesting deep enough to exhaust the stack', `{"type":"entity_updated","collection":"todos","id":"a","version":2,"data":{"x":${'['.repeat(400_000)}${']'.repeat(400_000)}}}`, 'TOO_DEEP'],
+  ['an unknown collection', change('entity_created', { collection: 'nope', id: 'x', version: 1, data: {} }), 'UNKNOWN_COLLECTION', 'set aside'],
+  ['a version of the wrong type', change('entity_updated', { id: 'a', version: '2', data: { title: 'bad' } }), 'WRONG_TYPE', 'set aside'],
+  ['data of the wrong type', change('entity_updated', { id: 'a', version: 2, data: 'bad' }), 'WRONG_TYPE', 'set aside'],
+  ['a change without an id', change('entity_created', { version: 2, data: { title: 'no id' } }), 'MISSING_ID', 'set aside'],
+  ['a number that overflows to Infinity', '{"type":"entity_updated","collection":"todos","id":"a","version":2,"data":{"n":1e999}}', 'WRONG_TYPE', 'set aside'],
+  ['a lone surrogate escape', '{"type":"entity_updated","collection":"todos","id":"a","version":2,"data":{"title":"\\ud800"}}', 'BAD_JSON', 'set aside'],
+  ['nesting past the limit', `{"type":"entity_updated","collection":"todos","id":"a","version":2,"data":{"x":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 'TOO_DEEP', 'set aside'],
+  ['nesting deep enough to exhaust the stack', `{"type":"entity_updated","collection":"todos","id":"a","version":2,"data":{"x":${'['.repeat(400_000)}${']'.repeat(400_000)}}}`, 'TOO_DEEP', 'set aside'],
   ['a message over the size limit', change('entity_updated', { id: 'a', version: 2, data: { title: 'x'.repeat(2 * 1024 * 1024) } }), 'TOO_LARGE'],
   ['a chunk with one bad change among good ones', JSON.stringify({ type: 'sync_response', cursor: 3, more: false, changes: [
     { op: 'upsert', collection: 'todos', id: 'b', version: 1, data: { id: 'b' } },
     { op: 'upsert', collection: 'todos', id: 'c', version: -1, data: { id: 'c' } },
-  ] }), 'WRONG_TYPE'],
+  ] }), 'WRONG_TYPE', 'set aside'],
 ];
 
 test('the wire: each malformed message is refused and reported as an error event; the data stays intact', async (t) => {
@@ -281,17 +283,32 @@ test('the wire: each malformed message is refused and reported as an error event
   await waitFor(client, () => client.status.connected && todos.get('a') !== undefined, 'connected with entity a');
   const errors = [];
   client.on('error', (e) => errors.push(e));
+  // A change the client cannot apply is set aside: the good changes around it apply (b, in the
+  // chunk row), and the cursor may pass it (it is kept); a message it cannot read moves nothing.
+  let cursor = 1;
+  const expected = [{ id: 'a', title: 'kept' }];
   const intact = () => {
-    assert.deepEqual(todos.list(), [{ id: 'a', title: 'kept' }]);
-    assert.equal(client.core.cursor, 1);
+    assert.deepEqual(todos.list(), expected);
+    assert.equal(client.core.cursor, cursor);
   };
-  for (const [name, frame, code] of wireRows) {
+  let setAside = 0;
+  for (const [name, frame, code, aside] of wireRows) {
     const seen = errors.length;
     server.socket.send(frame, { binary: Buffer.isBuffer(frame) });
     await waitFor(client, () => errors.length > seen, `an error event for ${name}`);
     assert.equal(errors.length, seen + 1, name);
     assert.ok(errors[seen] instanceof SyncError, name);
     assert.equal(errors[seen].code, code, `${name}: ${errors[seen].message}`);
+    assert.equal(errors[seen].setAside === true, aside === 'set aside', name);
+    if (aside) {
+      setAside++;
+      const sent = Buffer.isBuffer(frame) ? {} : JSON.parse(frame.replace(/\[{5,}[\s\S]*\]{5,}/, '0').replace('NaN', '0'));
+      if (Number.isInteger(sent.cursor)) cursor = sent.cursor;
+      if (sent.type === 'sync_response') expected.push({ id: 'b' });
+      await client.flush();
+      assert.equal((await client.quarantined()).filter((q) => q.store === 'changes').length, setAside, name);
+      assert.equal(client.status.skipped, setAside, name);
+    }
     intact();
   }
 
@@ -323,7 +340,7 @@ test('the wire: each malformed message is refused and reported as an error event
   // Still working: a good change applies; what was accepted before is untouched.
   server.socket.send(change('entity_updated', { id: 'a', version: 2, cursor: 4, data: { id: 'a', title: 'updated' } }));
   await waitFor(client, () => todos.get('a').title === 'updated', 'a good change after the bad ones');
-  assert.deepEqual(todos.list().map((e) => e.id), ['S1', 'a', 'p', 'tmp-w1-1']);
+  assert.deepEqual(todos.list().map((e) => e.id), ['S1', 'a', 'b', 'p', 'tmp-w1-1']);
   assert.equal(client.core.cursor, 4);
   assert.equal(errors.length, wireRows.length);
 });
