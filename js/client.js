@@ -266,7 +266,9 @@ class SyncClient {
 
   _sink() {
     return {
-      connected: () => {
+      connected: (welcome) => {
+        // The server's limits size every push from now on (a batch it would refuse loops forever).
+        if (welcome?.limits && typeof welcome.limits === 'object') this._guard(() => this.core.setServerLimits(welcome.limits));
         this._setStatus({ connected: true, connection: 'connected', retryInMs: null });
       },
       caughtUp: () => {

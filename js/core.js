@@ -356,6 +356,15 @@ export class SyncCore {
     return this._commit(this._live().mutate(toJson(request, 'mutation'), this._now()));
   }
 
+  /**
+   * The server's limits from its welcome: { maxMessageBytes, maxBatchMutations, maxEntityBytes,
+   * maxDepth } (each optional). Pushes are cut to them; a change over them is refused (TOO_LARGE).
+   */
+  setServerLimits(limits) {
+    if (limits === null || typeof limits !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'server limits must be an object');
+    return this._commit(this._live().setServerLimits(toJson(limits, 'server limits'), this._now()));
+  }
+
   setOnline(online) {
     return this._commit(this._live().setOnline(Boolean(online), this._now()));
   }

@@ -93,10 +93,16 @@ export type SyncEvent =
   /** A custom resolver threw, rejected, or returned something that is not an entity: the conflict stays parked. */
   | { type: 'resolver-failed'; collection: string; id: string; conflictId: string | null; message: string; error: SyncError };
 
+/** What a server announces in its welcome (docs/protocol.md, Limits). */
+export interface ServerLimits {
+  maxMessageBytes?: number; maxBatchMutations?: number; maxEntityBytes?: number; maxDepth?: number;
+}
+
 export interface PendingMutation {
   seq: number; key: string; mutationIds: string[]; collection: string; id: string;
   kind: 'create' | 'update' | 'delete'; data: Json; priority: Priority;
   state: 'queued' | 'in-flight' | 'dead'; attempts: number; notBefore: number;
+  /** For dead letters: 'validation', 'forbidden', 'transient', 'too-large' (over the server's push limit), … */
   errorClass?: string; message?: string;
 }
 
@@ -268,6 +274,8 @@ export declare class SyncCore {
   stats(): CoreStats;
   configureClient(config: ClientConfig): this;
   mutate(request: MutationRequest): CommitResult;
+  /** The server's limits (its welcome): pushes are cut to them; a change over them is refused with TOO_LARGE. */
+  setServerLimits(limits: ServerLimits): CommitResult;
   setOnline(online: boolean): CommitResult;
   tick(): CommitResult;
   batchTimedOut(batch: number): CommitResult;
@@ -423,6 +431,8 @@ export interface WebSocketTransportOptions {
   reconnectMaxMs?: number;
   catchUpLimit?: number;
   maxMessageBytes?: number;
+  /** A catch-up chunk not answered within this (default 30 s) ends the connection: error event, reconnect. */
+  catchUpTimeoutMs?: number;
 }
 
 export interface RestTransportOptions {

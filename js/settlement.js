@@ -8,7 +8,8 @@ export function settleWaiters(waiting, event) {
     const waiter = waiting.get(id);
     if (!waiter) continue;
     waiting.delete(id);
-    if (event.status === 'dead-letter') waiter.reject(Object.assign(new SyncError('REJECTED', `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`), { errorClass: event.errorClass }));
+    // too-large: over the server's push limit, never sent (docs/protocol.md, welcome limits)
+    if (event.status === 'dead-letter') waiter.reject(Object.assign(new SyncError(event.errorClass === 'too-large' ? 'TOO_LARGE' : 'REJECTED', `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`), { errorClass: event.errorClass }));
     else if (event.status === 'conflict') waiter.reject(Object.assign(new SyncError('CONFLICT', 'the change is in conflict and waits for a decision'), { conflictId: event.conflictId }));
     else waiter.resolve({ status: event.status, id: event.id, version: event.version });
   }

@@ -10,6 +10,7 @@
 import { canReadEntity, canWrite, expired } from './auth.js';
 import { rememberPrevious } from './visibility.js';
 import { isPlainObject, mutationShapeError } from './mutation.js';
+import { limitError } from './validate.js';
 import { send, sendError } from './wire.js';
 
 const refuse = (key, cls, message) => ({ key, status: 'error', class: cls, message });
@@ -63,8 +64,10 @@ export async function processMutation(ctx, actor, tx, m) {
   // Per-entity rules (e.g. "only the owner edits") need what is there now: `current`.
   if (!canWrite(actor, m.collection, m, current))
     return refuse(key, 'forbidden', `user ${actor.userId} may not write ${m.collection}${current ? ` ${current.id}` : ''}`);
-  if (validate) {
-    const verdict = await validate({ mutation: m, current, userId: actor.userId, clientId: actor.clientId });
+  // What no client could apply (bad ts, too deep, malformed text, too large) is never stored.
+  const unfit = limitError(m, current, options);
+  if (unfit || validate) {
+    const verdict = unfit ?? (await validate({ mutation: m, current, userId: actor.userId, clientId: actor.clientId }));
     const message = typeof verdict === 'string' ? verdict : verdict?.message;
     if (message) return tx.recordAnswer(key, refuse(key, 'validation', message), { userId: actor.userId, collection: m.collection });
   }

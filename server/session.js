@@ -8,6 +8,7 @@ import { helloCollectionsError, initialSubscriptions, onSubscribe, onUnsubscribe
 import { removalsAfterRegrant } from './visibility.js';
 import { onPush } from './push.js';
 import { isPlainObject } from './mutation.js';
+import { announcedLimits } from './validate.js';
 import { closeConn, send, sendError } from './wire.js';
 
 /** Protocol versions this server speaks. */
@@ -177,6 +178,7 @@ function welcome(ctx, conn, { cursor, horizon }) {
     epoch: ctx.store.epoch,
     horizon,
     userId: conn.userId,
+    limits: announcedLimits(ctx.options),
   });
 }
 

@@ -28,6 +28,7 @@ import { onConnection } from './session.js';
 import { closeConn, sendRaw } from './wire.js';
 import { handleWriteRequest, serverWrite } from './write.js';
 import { createRestHandler } from './rest.js';
+import { DEFAULT_MAX_DEPTH } from './validate.js';
 
 export { PROTOCOL_VERSIONS } from './session.js';
 export { allowEveryone, tokenTable, grantFromUser } from './auth.js';
@@ -76,6 +77,10 @@ function clientAddress(req, trustProxy) {
  *   a message beyond it is dropped with error rate_limited (retryAfterMs); a connection that keeps
  *   sending at more than twice the rate gets a last rate_limited and is closed with 1008.
  * - maxBatchMutations [1000]: a push with more mutations gets error too_large (nothing applied).
+ * - maxEntityBytes [maxMessageBytes]: a create or update that would leave an entity larger than
+ *   this (as JSON text) is refused (validation), so every entity fits in one frame to clients.
+ * - maxDepth [64]: a mutation whose data nests deeper is refused (validation); see validate.js.
+ *   These four limits are announced in `welcome` (clients size their pushes by them).
  * - compactCatchUp [true]: sync_response carries only the latest change of each entity.
  * - maxSyncLimit [5000], defaultSyncLimit [500], maxResponseBytes [maxMessageBytes]: chunking.
  * - helloTimeoutMs [5000]; idleTimeoutMs [60000] (pinged at half, dropped at full; 0: off).
@@ -121,6 +126,8 @@ export async function startSyncServer({
   maxMessagesPerSecond = 200,
   rateBurst,
   maxBatchMutations = 1000,
+  maxEntityBytes,
+  maxDepth = DEFAULT_MAX_DEPTH,
   compactCatchUp = true,
   server: givenServer,
   path = SYNC_PATH,
@@ -169,6 +176,8 @@ export async function startSyncServer({
       maxMessagesPerSecond,
       rateBurst: rateBurst ?? maxMessagesPerSecond,
       maxBatchMutations,
+      maxEntityBytes: maxEntityBytes ?? maxMessageBytes,
+      maxDepth,
       compactCatchUp,
       maxSyncLimit,
       defaultSyncLimit,

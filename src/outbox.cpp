@@ -7,14 +7,6 @@
 
 namespace syncore {
 
-namespace {
-
-constexpr std::size_t kLanes = 4;
-
-std::size_t laneOf(Priority p) { return static_cast<std::size_t>(p); }
-
-}  // namespace
-
 const char* priorityName(Priority priority) {
   switch (priority) {
     case Priority::Low: return "low";
@@ -62,13 +54,14 @@ const char* errorClassName(ErrorClass cls) {
     case ErrorClass::Conflict: return "conflict";
     case ErrorClass::Storage: return "storage";
     case ErrorClass::Forbidden: return "forbidden";
+    case ErrorClass::TooLarge: return "too-large";
   }
   return "transient";
 }
 
 bool errorClassFromName(const std::string& name, ErrorClass& out) {
   for (ErrorClass c : {ErrorClass::Transient, ErrorClass::Auth, ErrorClass::Validation,
-                       ErrorClass::Conflict, ErrorClass::Storage, ErrorClass::Forbidden}) {
+                       ErrorClass::Conflict, ErrorClass::Storage, ErrorClass::Forbidden, ErrorClass::TooLarge}) {
     if (name == errorClassName(c)) {
       out = c;
       return true;
@@ -119,6 +112,7 @@ void Outbox::insertEntry(OutboxEntry entry) {
   const std::uint64_t seq = entry.seq;
   keys_[entry.key] = seq;
   latestNotBefore_ = std::max(latestNotBefore_, entry.notBeforeMs);
+  indexMentions(entry);
   log_.emplace(seq, std::move(entry));
 }
 
@@ -152,6 +146,7 @@ OutboxEntry Outbox::takeOut(std::uint64_t seq) {
   land(it->second);
   OutboxEntry entry = std::move(it->second);
   log_.erase(it);
+  unindexMentions(entry);
   if (auto k = keys_.find(entry.key); k != keys_.end() && k->second == seq) keys_.erase(k);
   auto entity = index_.find({entry.collection, entry.entityId});
   if (entity != index_.end()) {
@@ -209,6 +204,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
       return result;
     }
     if (fold) {
+      unindexMentions(*last);  // the payload changes: indexed again below
       if (m.kind == MutationKind::Delete) {
         last->kind = MutationKind::Delete;
         last->payload = nullptr;
@@ -220,6 +216,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
       last->mutationIds.push_back(std::move(m.mutationId));
       last->priority = std::max(last->priority, m.priority);
       if (!m.meta.is_null()) last->meta = std::move(m.meta);
+      indexMentions(*last);
       result.outcome = EnqueueOutcome::Coalesced;
       result.seq = last->seq;
       return result;
@@ -254,38 +251,6 @@ std::vector<const OutboxEntry*> Outbox::entriesFor(const std::string& collection
   out.reserve(entity->second.seqs.size());
   for (std::uint64_t seq : entity->second.seqs) out.push_back(&log_.find(seq)->second);
   return out;
-}
-
-std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs) {
-  if (paused_ || batches_.size() >= config_.maxInFlightBatches) return std::nullopt;
-  // Only an entity's head can be eligible, so one pass over the index finds every candidate.
-  std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
-  for (auto& [key, entity] : index_) {
-    if (entity.inFlight > 0 || held_.count(key) != 0) continue;
-    const OutboxEntry& head = log_.find(entity.seqs.front())->second;
-    if (head.notBeforeMs > nowMs) continue;
-    candidates.emplace_back(kLanes - 1 - laneOf(head.priority), head.seq);
-  }
-  if (candidates.empty()) return std::nullopt;
-  const std::size_t count = std::min(candidates.size(), config_.batchSize);
-  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count),
-                    candidates.end());
-
-  Batch batch;
-  batch.id = nextBatch_++;
-  if (nextBatch_ == 0) nextBatch_ = 1;  // 0 means "not in a batch"
-  batch.seqs.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    OutboxEntry& entry = log_.find(candidates[i].second)->second;
-    entry.state = OutboxEntry::State::InFlight;
-    entry.batch = batch.id;
-    entry.sent = true;
-    ++entry.attempts;
-    ++index_.find({entry.collection, entry.entityId})->second.inFlight;
-    batch.seqs.push_back(entry.seq);
-  }
-  batches_[batch.id] = BatchState{batch.seqs, count};
-  return batch;
 }
 
 std::optional<OutboxEntry> Outbox::ack(std::uint64_t seq) {
@@ -338,6 +303,7 @@ FailResult Outbox::fail(std::uint64_t seq, ErrorClass cls, const std::string& me
       break;
     case ErrorClass::Validation:
     case ErrorClass::Forbidden:
+    case ErrorClass::TooLarge:
       deadLetter();
       break;
     case ErrorClass::Conflict:
@@ -465,7 +431,9 @@ bool Outbox::replacePayload(std::uint64_t seq, json payload, std::int64_t baseVe
   auto it = log_.find(seq);
   if (it == log_.end() || it->second.state != OutboxEntry::State::Queued) return false;
   if (!payloadFitsKind(it->second.kind, payload)) return false;
+  unindexMentions(it->second);
   it->second.payload = std::move(payload);
+  indexMentions(it->second);
   it->second.baseVersion = baseVersion;
   return true;
 }

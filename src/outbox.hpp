@@ -5,6 +5,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,9 +29,11 @@ const char* mutationKindName(MutationKind kind);  // "create", "update", "delete
 bool mutationKindFromName(const std::string& name, MutationKind& out);
 
 // Forbidden: no permission for this one mutation (403); final like Validation, but named apart so
-// the app can tell "not allowed" from "not valid".
-enum class ErrorClass { Transient, Auth, Validation, Conflict, Storage, Forbidden };
-const char* errorClassName(ErrorClass cls);  // "transient", "auth", "validation", "conflict", "storage", "forbidden"
+// the app can tell "not allowed" from "not valid". TooLarge: larger than the server takes in one
+// push, so it can never be sent (found here, never sent); final too, until edited smaller.
+enum class ErrorClass { Transient, Auth, Validation, Conflict, Storage, Forbidden, TooLarge };
+// "transient", "auth", "validation", "conflict", "storage", "forbidden", "too-large"
+const char* errorClassName(ErrorClass cls);
 bool errorClassFromName(const std::string& name, ErrorClass& out);
 
 struct OutboxEntry {
@@ -114,6 +117,10 @@ struct Batch {
   std::vector<std::uint64_t> seqs;  // in send order: lane by lane, by seq within a lane
 };
 
+// The bytes an entry takes in a push (as the shim will send it); the outbox does not know the
+// wire format, the core does.
+using EntryBytes = std::function<std::size_t(const OutboxEntry&)>;
+
 class Outbox {
  public:
   Outbox(std::string clientId, OutboxConfig config, std::uint64_t seed);
@@ -143,7 +150,19 @@ class Outbox {
   // The next batch to send at nowMs, or nullopt (paused, too many batches in flight, nothing
   // eligible). Eligible: queued, past its backoff, the entity's first entry, and no entry of its
   // entity in flight. Critical lane first, then High, Normal, Low; by seq within a lane.
-  std::optional<Batch> takeBatch(std::int64_t nowMs);
+  // With a byte limit (setBatchLimits) and bytesOf, the batch also stays within the byte limit:
+  // entries after the first that would pass it wait for the next batch, and an entry that alone
+  // is over the limit goes to the dead letters (TooLarge; collect them with takeTooLarge before
+  // the next call: what was queued behind them must not go out either). nullopt when every
+  // entry it looked at was too large: call again.
+  std::optional<Batch> takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf = nullptr);
+
+  // The server's limits on one push (its `welcome`): at most maxCount entries (0: only the
+  // config's batchSize) and maxBytes bytes of entries, commas included (0: no byte limit).
+  void setBatchLimits(std::size_t maxCount, std::size_t maxBytes);
+  std::size_t maxBatchBytes() const { return maxBatchBytes_; }
+  // The entries takeBatch moved to the dead letters as too large since the last call.
+  std::vector<DeadLetter> takeTooLarge();
 
   // The server applied the entry (in flight or not: a late ack after a disconnect still counts).
   // Returns the removed entry, nullopt for an unknown seq.
@@ -204,6 +223,12 @@ class Outbox {
   // entries already filed under `to`, keeping seq order.
   void renameEntity(const std::string& collection, const std::string& from, const std::string& to);
 
+  // The seqs (ascending) of log entries whose payload may hold the string `value` somewhere: for a
+  // temp id ("tmp-…") the entries that mention it, from an index kept as payloads change, so an
+  // ack's rename touches only those (not every pending payload: that made N creates cost N²);
+  // for any other string, every entry.
+  std::vector<std::uint64_t> entriesMentioning(const std::string& value) const;
+
   // The whole durable state (entries, dead letters, counters, paused flag, PRNG state, held
   // entities). The client id and config are not part of it: they come from the constructor.
   json toJson() const;
@@ -239,6 +264,8 @@ class Outbox {
   OutboxEntry takeOut(std::uint64_t seq);         // removes from log, index and batch
   void land(OutboxEntry& entry);                  // in flight → queued
   std::string freshKey();
+  void indexMentions(const OutboxEntry& entry);    // its payload's temp ids -> mentions_
+  void unindexMentions(const OutboxEntry& entry);
   bool requeueDead(std::uint64_t seq, bool newKey);
   std::int64_t backoffCapMs(std::uint32_t attempts) const;
   DeadLetter* findDead(std::uint64_t seq);
@@ -253,8 +280,13 @@ class Outbox {
   std::map<std::uint32_t, BatchState> batches_;
   std::vector<DeadLetter> dead_;
   std::set<EntityKey> held_;
+  // Temp id -> seqs of log entries whose payload holds it as a string value (see entriesMentioning).
+  std::unordered_map<std::string, std::set<std::uint64_t>> mentions_;
   std::uint64_t nextSeq_ = 1;
   std::uint32_t nextBatch_ = 1;
+  std::size_t serverMaxCount_ = 0;  // setBatchLimits; not persisted (every welcome says it again)
+  std::size_t maxBatchBytes_ = 0;
+  std::vector<DeadLetter> tooLarge_;
   bool paused_ = false;
 };
 

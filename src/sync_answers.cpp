@@ -181,9 +181,11 @@ void SyncCore::renameEntity(Collection* c, const std::string& from, const std::s
   for (const OutboxEntry* e : outbox_->entriesFor(c->name(), to)) markOutbox(e->seq);
   for (const DeadLetter& d : outbox_->deadLetters())  // renamed too: persist the new id
     if (d.entry.collection == c->name() && d.entry.entityId == to) markOutbox(d.entry.seq);
-  // References to the temp id anywhere in the pending log now name the server's id.
+  // References to the temp id anywhere in the pending log now name the server's id. Only the
+  // entries that mention it are visited (an index, see Outbox::entriesMentioning).
   std::vector<std::pair<Collection*, std::string>> affected;
-  for (const auto& [seq, entry] : outbox_->entries()) {
+  for (std::uint64_t seq : outbox_->entriesMentioning(from)) {
+    const OutboxEntry& entry = *outbox_->find(seq);
     if (entry.state == OutboxEntry::State::InFlight || entry.sent || !entry.payload.is_structured()) continue;
     json payload = entry.payload;
     if (!replaceString(payload, from, to)) continue;

@@ -175,11 +175,14 @@ void SyncCore::collectChanges(Commit& out) {
 }
 
 void SyncCore::finishCommit(Commit& out) {
+  const std::size_t firstEffect = out.effects.size();
+  // The sends first: an entry too large to send leaves the log there, which changes the view.
+  pump(out);
   collectChanges(out);
   out.cursor = cursor_;
   out.notify = subscriptions_.affected(out.changes);
   updateQueries(out);
-  emitEffects(out);
+  emitEffects(out, firstEffect);
 }
 
 void SyncCore::updateQueries(Commit& out) {
@@ -210,9 +213,7 @@ void SyncCore::updateQueries(Commit& out) {
 
 // Effects in the order the shim must carry them out: durable first, then the network. Batches
 // are taken before the persist effect is built so that their "sent" marks are durable too.
-void SyncCore::emitEffects(Commit& out) {
-  const std::size_t first = out.effects.size();
-  pump(out);  // appends the sends and the wake
+void SyncCore::emitEffects(Commit& out, std::size_t first) {
   if (persist_) {
     json persist = persistEffect();
     if (!persist["put"].empty() || !persist["delete"].empty())

@@ -158,6 +158,12 @@ class SyncCore {
   Status resolveConflict(const std::string& id, const json& resolution, std::int64_t nowMs,
                          Commit& out, std::string& mutationId);
 
+  // The server's limits from its welcome: {"maxMessageBytes", "maxBatchMutations",
+  // "maxEntityBytes", "maxDepth"} (each optional, a positive integer). Pushes are cut to them; an
+  // entry that alone is over the push limit becomes a dead letter (too-large); create and update
+  // refuse a change over them with TooLarge (server_limits.cpp).
+  Status setServerLimits(const json& limits, std::int64_t nowMs, Commit& out);
+
   // Not owned; null to remove. Used by collections whose strategy is custom.
   void setCustomResolver(const std::string& collection, CustomResolver* resolver);
 
@@ -216,7 +222,7 @@ class SyncCore {
   void finishCommit(Commit& out);
   void collectChanges(Commit& out);
   void updateQueries(Commit& out);
-  void emitEffects(Commit& out);
+  void emitEffects(Commit& out, std::size_t firstEffect);
   void pump(Commit& out);
 
   // Sync internals (sync_mutations.cpp).
@@ -240,6 +246,16 @@ class SyncCore {
 
   void applyServerWrite(ServerWrite& w, Commit& out);
 
+  // Server limits (server_limits.cpp).
+  struct ServerLimits {
+    std::size_t maxMessageBytes = 0, maxBatchMutations = 0, maxEntityBytes = 0, maxDepth = 0;  // 0: not known
+  };
+  void applyServerLimits();
+  json wireMutation(const OutboxEntry& e) const;  // as pushed
+  std::size_t wireBytes(const OutboxEntry& e) const;
+  Status checkServerLimits(const Collection& c, const std::string& id, MutationKind kind, const json& payload) const;
+  bool settleTooLarge(Commit& out);  // true if any
+
   // Persistence internals (sync_persistence.cpp, sync_restore.cpp).
   json persistEffect();
   json metaRecord() const;
@@ -248,6 +264,7 @@ class SyncCore {
   Status finishRestore(bool strict, bool entitiesLost, Commit& out);
 
   ParseLimits limits_;
+  ServerLimits serverLimits_;
   std::map<std::string, Collection> collections_;
   std::map<std::string, CollectionSyncOptions> syncOptions_;
   std::map<std::string, CustomResolver*> customResolvers_;

@@ -77,6 +77,7 @@ Status SyncCore::configureClient(const json& config) {
   if (!status) return status;
   clientId_ = clientId;
   outbox_ = std::make_unique<Outbox>(clientId_, oc, seed);
+  applyServerLimits();
   clock_ = HybridLogicalClock(clientId_, static_cast<std::int64_t>(drift));
   persist_ = persist;
   dirtyMeta_ = true;
@@ -226,6 +227,9 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
       m.payload = nullptr;
     }
   }
+
+  // Once the server's limits are known, a change it would refuse for its size is refused here.
+  if (Status s = checkServerLimits(*c, id, kind, m.payload); !s) return s;
 
   // Valid: from here on the commit happens.
   beginCommit(nowMs);
@@ -439,15 +443,20 @@ Status SyncCore::resumeQueue(std::int64_t nowMs, Commit& out) {
 void SyncCore::pump(Commit& out) {
   if (outbox_->releaseHolds()) dirtyMeta_ = true;  // no uncertain create left to be one of them
   if (online_) {
-    while (auto batch = outbox_->takeBatch(lastNow_)) {
+    EntryBytes bytesOf;
+    if (outbox_->maxBatchBytes() > 0) bytesOf = [this](const OutboxEntry& e) { return wireBytes(e); };
+    for (;;) {
+      std::optional<Batch> batch = outbox_->takeBatch(lastNow_, bytesOf);
+      // Entries too large to ever send leave first, with what was queued on top of them.
+      const bool settled = settleTooLarge(out);
+      if (!batch) {
+        if (settled) continue;  // the rest get their turn
+        break;
+      }
       json mutations = json::array();
       for (std::uint64_t seq : batch->seqs) {
-        const OutboxEntry* e = outbox_->find(seq);
         markOutbox(seq);  // now "sent": durable in this commit's persist effect
-        mutations.push_back({{"key", e->key}, {"collection", e->collection}, {"id", e->entityId},
-                             {"kind", mutationKindName(e->kind)}, {"data", e->payload},
-                             {"baseVersion", e->baseVersion},
-                             {"ts", e->meta.is_object() && e->meta.contains("ts") ? e->meta["ts"] : json(nullptr)}});
+        mutations.push_back(wireMutation(*outbox_->find(seq)));
       }
       out.effects.push_back({{"type", "send"}, {"batch", batch->id}, {"mutations", std::move(mutations)}});
     }

@@ -278,6 +278,7 @@ Status SyncCore::finishRestore(bool strict, bool entitiesLost, Commit& out) {
   beginCommit(lastNow_);
   clientId_ = clientId;
   outbox_ = std::move(restored);
+  applyServerLimits();
   clock_ = HybridLogicalClock(clientId_, clock_.maxDriftMs());
   clock_.restore(clock);
   cursor_ = resetCursor ? 0 : cursor;

@@ -35,6 +35,7 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("tick", &CoreHandle::tick)
       .function("batchTimedOut", &CoreHandle::batchTimedOut)
       .function("resumeQueue", &CoreHandle::resumeQueue)
+      .function("setServerLimits", &CoreHandle::setServerLimits)
       .function("pendingMutations", &CoreHandle::pendingMutations)
       .function("deadLetters", &CoreHandle::deadLetters)
       .function("conflicts", &CoreHandle::conflicts)

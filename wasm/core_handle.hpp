@@ -50,6 +50,7 @@ class CoreHandle {
   std::string tick(double nowMs);
   std::string batchTimedOut(double batch, double nowMs);
   std::string resumeQueue(double nowMs);
+  std::string setServerLimits(const std::string& limitsJson, double nowMs);
   std::string pendingMutations();
   std::string deadLetters();
   std::string conflicts();

@@ -50,6 +50,15 @@ std::string CoreHandle::mutate(const std::string& requestJson, double nowMs) {
   return commitOr(std::move(s), commit, id);
 }
 
+std::string CoreHandle::setServerLimits(const std::string& limitsJson, double nowMs) {
+  json limits;
+  std::int64_t now = 0;
+  if (!time(nowMs, now) || !parse(limitsJson, limits)) return {};
+  Commit commit;
+  Status s = core_.setServerLimits(limits, now, commit);
+  return commitOr(std::move(s), commit);
+}
+
 std::string CoreHandle::setOnline(bool online, double nowMs) {
   std::int64_t now = 0;
   if (!time(nowMs, now)) return {};

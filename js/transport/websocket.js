@@ -2,8 +2,14 @@
 // URL), catch-up in resumable chunks, live changes, pushes with per-batch answers, heartbeat with
 // a dead-socket timeout, and reconnect with exponential backoff and full jitter that never gives
 // up silently. It speaks to the client through a sink; it never touches the core itself.
+//
+// No state without a way out: a catch-up chunk that cannot be used (over maxMessageBytes) or that
+// never comes (catchUpTimeoutMs) is an error event and a reconnect, with a backoff that keeps
+// growing until a catch-up completes (a handshake alone does not reset it then).
 
 const PROTOCOL = [1];
+// How a catch-up chunk starts (every server writes `type` first), told without parsing it.
+const CHUNK_START = /^\s*\{\s*"type"\s*:\s*"(sync_response|initial_sync)"/;
 
 export function createWebSocketTransport({
   url,
@@ -13,6 +19,7 @@ export function createWebSocketTransport({
   reconnectMaxMs = 60_000,
   catchUpLimit = 500,
   maxMessageBytes = 16 * 1024 * 1024,
+  catchUpTimeoutMs = 30_000,
   random = Math.random,
   setTimer = (fn, ms) => setTimeout(fn, ms),
   clearTimer = (t) => clearTimeout(t),
@@ -35,6 +42,8 @@ export function createWebSocketTransport({
   // A full resync the server started (sync_response reset: true, docs/protocol.md): its chunks
   // go on from their own cursor, not from the client's (older than the server's horizon).
   let resyncCursor = null;
+  let catchUpTimer = null;
+  let catchUpFailures = 0; // failed catch-ups since the last complete one: the backoff keeps growing
   const stats = { opened: 0, closed: 0, received: 0, sent: 0, reconnects: 0 };
 
   function send(message) {
@@ -86,11 +95,25 @@ export function createWebSocketTransport({
     heartbeatTimer = setTimer(beat, heartbeatMs);
   }
 
+  function stopCatchUp() {
+    catchingUp = false;
+    if (catchUpTimer) clearTimer(catchUpTimer);
+    catchUpTimer = null;
+  }
+
+  // The catch-up cannot go on on this connection (a chunk too large to take, or none coming): say
+  // so and reconnect with a growing backoff; the next connection resumes from the stored cursor.
+  function catchUpFailed(code, message) {
+    catchUpFailures++;
+    sink.error({ code, message });
+    drop();
+  }
+
   function drop() {
     const s = socket;
     socket = null;
     stopHeartbeat();
-    catchingUp = false;
+    stopCatchUp();
     if (s) {
       try {
         s.close();
@@ -135,7 +158,7 @@ export function createWebSocketTransport({
       if (socket !== s) return;
       socket = null;
       stopHeartbeat();
-      catchingUp = false;
+      stopCatchUp();
       resyncCursor = null;
       stats.closed++;
       sink.disconnected();
@@ -145,6 +168,11 @@ export function createWebSocketTransport({
 
   function requestChunk() {
     catchingUp = true;
+    if (catchUpTimer) clearTimer(catchUpTimer);
+    catchUpTimer = setTimer(() => {
+      catchUpTimer = null;
+      catchUpFailed('CATCH_UP_TIMEOUT', `no catch-up chunk within ${catchUpTimeoutMs} ms: reconnecting`);
+    }, catchUpTimeoutMs);
     sink.status({ state: 'catching-up' });
     if (resyncCursor !== null) send({ type: 'sync_request', cursor: resyncCursor, resync: true, limit: catchUpLimit });
     else send({ type: 'sync_request', cursor: session().cursor, limit: catchUpLimit });
@@ -167,6 +195,11 @@ export function createWebSocketTransport({
     }
     const text = raw;
     if (text.length > maxMessageBytes) {
+      // A catch-up chunk dropped here would leave the catch-up waiting forever: leave it instead.
+      if (catchingUp && CHUNK_START.test(text.slice(0, 64))) {
+        catchUpFailed('TOO_LARGE', `a catch-up chunk of ${text.length} bytes exceeds the limit of ${maxMessageBytes}: reconnecting`);
+        return;
+      }
       sink.error({ code: 'TOO_LARGE', message: `a server message of ${text.length} bytes exceeds the limit` });
       return;
     }
@@ -183,7 +216,8 @@ export function createWebSocketTransport({
     }
     switch (msg.type) {
       case 'welcome':
-        attempt = 0; // a successful handshake resets the reconnect backoff
+        // A successful handshake resets the reconnect backoff, unless catching up keeps failing.
+        attempt = catchUpFailures;
         authBlocked = false;
         sink.connected(msg);
         requestChunk();
@@ -195,7 +229,8 @@ export function createWebSocketTransport({
         if (!ok) resync();
         else if (msg.more) requestChunk();
         else {
-          catchingUp = false;
+          stopCatchUp();
+          catchUpFailures = 0;
           sink.caughtUp();
         }
         break;
@@ -253,6 +288,7 @@ export function createWebSocketTransport({
       if (reconnectTimer) clearTimer(reconnectTimer);
       reconnectTimer = null;
       const s = socket;
+      stopCatchUp();
       if (s) {
         socket = null;
         stopHeartbeat();

@@ -1,0 +1,157 @@
+// Temp id -> server id: an ack rewrites every queued reference to the temp id (issue 12, item 13).
+// The outbox indexes which entries mention which temp id, so an ack visits only those; these
+// tests hold that the index misses nothing as payloads are appended, coalesced, rebased, removed
+// and restored, and that a rename of an id that is not a temp id still reaches every entry.
+#include "outbox.hpp"
+#include "sync_test_util.hpp"
+
+using namespace synctest;
+
+namespace {
+
+// The pending entry of (collection, id) with the given kind, or null.
+json pendingOf(const SyncCore& core, const std::string& id, const std::string& kind) {
+  for (const json& p : core.pendingMutations())
+    if (p["id"] == id && p["kind"] == kind) return p;
+  return nullptr;
+}
+
+std::string created(const Commit& c) { return c.changes.collections.at("todos").created.at(0); }
+
+}  // namespace
+
+TEST_CASE("temp ids: an ack rewrites every queued reference to the temp id, and nothing else", "[tempids]") {
+  SyncCore core = makeClient();
+  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}, {"batchSize", 1},
+                                {"maxInFlightBatches", 1}}).isOk());
+  server(core, R"([{"op":"upsert","collection":"todos","id":"e1","version":1,"data":{"id":"e1"}},
+                   {"op":"upsert","collection":"todos","id":"e2","version":1,"data":{"id":"e2"}},
+                   {"op":"upsert","collection":"todos","id":"e3","version":1,"data":{"id":"e3"}}])");
+  Commit made;
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "parent"}}}}, 1000, &made);
+  const std::string temp = created(made);
+  REQUIRE(temp.rfind("tmp-", 0) == 0);
+  Commit on = goOnline(core);
+  REQUIRE(sent(on).size() == 1);  // the parent's create is in flight; what follows is queued
+  const json parentKey = sent(on)[0]["key"];
+
+  // A create naming it in a field, inside an array and deeper inside an object.
+  Commit child;
+  mutate(core, {{"collection", "todos"}, {"op", "create"},
+                {"data", {{"parent", temp}, {"tags", {temp, "x"}}, {"deep", {{"ref", temp}, {"n", 1}}}}}}, 1000, &child);
+  const std::string childId = created(child);
+  // An update naming it.
+  mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "e1"}, {"patch", {{"owner", temp}}}});
+  // An update that named it, then (coalesced) no longer does: left alone.
+  mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "e2"}, {"patch", {{"owner", temp}}}});
+  mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "e2"}, {"patch", {{"owner", "ann"}}}});
+  // An update that names it only through a later coalesced edit.
+  mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "e3"}, {"patch", {{"a", 1}}}});
+  mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "e3"}, {"patch", {{"link", temp}}}});
+  // An edit of the temp entity itself (the entity id is renamed) and a look-alike string.
+  mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", temp}, {"patch", {{"done", true}}}});
+  Commit other;
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"note", temp + "-not-the-same"}}}}, 1000, &other);
+  const std::string otherId = created(other);
+
+  Commit a = server(core, json::array({{{"op", "ack"}, {"key", parentKey}, {"id", "s1"}, {"version", 1}}}));
+  CHECK(a.renamed["todos"][temp] == "s1");
+
+  json c = pendingOf(core, childId, "create");
+  REQUIRE(c.is_object());
+  CHECK(c["data"]["parent"] == "s1");
+  CHECK(c["data"]["tags"] == json({"s1", "x"}));
+  CHECK(c["data"]["deep"] == json({{"ref", "s1"}, {"n", 1}}));
+  CHECK(c["data"]["id"] == childId);  // its own (temp) id is untouched
+  CHECK(view(core, childId)["parent"] == "s1");
+  CHECK(view(core, childId)["deep"]["ref"] == "s1");
+  CHECK(pendingOf(core, "e1", "update")["data"] == json({{"owner", "s1"}}));
+  CHECK(view(core, "e1")["owner"] == "s1");
+  CHECK(pendingOf(core, "e2", "update")["data"] == json({{"owner", "ann"}}));
+  CHECK(pendingOf(core, "e3", "update")["data"] == json({{"a", 1}, {"link", "s1"}}));
+  CHECK(view(core, "e3")["link"] == "s1");
+  CHECK(pendingOf(core, "s1", "update")["data"] == json({{"done", true}}));
+  CHECK(pendingOf(core, temp, "update").is_null());
+  CHECK(view(core, "s1")["done"] == true);
+  CHECK(pendingOf(core, otherId, "create")["data"]["note"] == temp + "-not-the-same");
+  for (const json& p : core.pendingMutations()) CHECK(p["data"].dump().find("\"" + temp + "\"") == std::string::npos);
+}
+
+TEST_CASE("temp ids: references survive a restart and a second rename, and removed entries leave no trace", "[tempids]") {
+  SyncCore core = makeClient();
+  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}, {"batchSize", 1},
+                                {"maxInFlightBatches", 1}}).isOk());
+  Commit m1, m2;
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "a"}}}}, 1000, &m1);
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "b"}, {"sibling", created(m1)}}}}, 1000, &m2);
+  const std::string a = created(m1), b = created(m2);
+  Commit m3;
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"links", {a, b}}}}}, 1000, &m3);
+  const std::string c = created(m3);
+  // A deleted create leaves the index with it: the rename below must not trip over it.
+  Commit gone;
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"ref", a}}}}, 1000, &gone);
+  mutate(core, {{"collection", "todos"}, {"op", "delete"}, {"id", created(gone)}});
+
+  // Restart from what was persisted: the index is rebuilt from the restored entries.
+  json records = core.exportRecords();
+  SyncCore restored;
+  REQUIRE(restored.defineCollection("todos", json::object()).isOk());
+  REQUIRE(restored.configureClient({{"clientId", "c1"}, {"seed", 9}, {"persist", true}, {"batchSize", 1},
+                                    {"maxInFlightBatches", 1}}).isOk());
+  Commit rc;
+  REQUIRE(restored.restore(records, rc).isOk());
+
+  Commit on = goOnline(restored);
+  REQUIRE(sent(on).size() == 1);
+  Commit ackA = server(restored, json::array({{{"op", "ack"}, {"key", sent(on)[0]["key"]}, {"id", "sA"}, {"version", 1}}}));
+  CHECK(pendingOf(restored, b, "create")["data"]["sibling"] == "sA");
+  CHECK(pendingOf(restored, c, "create")["data"]["links"] == json({"sA", b}));
+  REQUIRE(sent(ackA).size() == 1);  // b goes out now, already naming sA
+  CHECK(sent(ackA)[0]["data"]["sibling"] == "sA");
+  server(restored, json::array({{{"op", "ack"}, {"key", sent(ackA)[0]["key"]}, {"id", "sB"}, {"version", 1}}}));
+  CHECK(pendingOf(restored, c, "create")["data"]["links"] == json({"sA", "sB"}));
+  CHECK(view(restored, c)["links"] == json({"sA", "sB"}));
+}
+
+TEST_CASE("temp ids: a server that renames an id not of the tmp- form still has every reference rewritten", "[tempids]") {
+  SyncCore core = makeClient();
+  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}, {"batchSize", 1},
+                                {"maxInFlightBatches", 1}}).isOk());
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"id", "local-1"}, {"data", {{"title", "a"}}}});
+  Commit on = goOnline(core);
+  REQUIRE(sent(on).size() == 1);
+  Commit child;
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"parent", "local-1"}}}}, 1000, &child);
+  server(core, json::array({{{"op", "ack"}, {"key", sent(on)[0]["key"]}, {"id", "s9"}, {"version", 1}}}));
+  CHECK(pendingOf(core, created(child), "create")["data"]["parent"] == "s9");
+}
+
+TEST_CASE("temp ids: Outbox::entriesMentioning follows payload changes", "[tempids]") {
+  syncore::Outbox box("c1", syncore::OutboxConfig{}, 1);
+  auto add = [&](const std::string& id, syncore::MutationKind kind, json payload) {
+    syncore::OutboxMutation m;
+    m.mutationId = "m-" + id;
+    m.collection = "todos";
+    m.entityId = id;
+    m.kind = kind;
+    m.payload = std::move(payload);
+    auto r = box.enqueue(std::move(m));
+    REQUIRE(r.status.isOk());
+    return r.seq;
+  };
+  const auto s1 = add("x", syncore::MutationKind::Create, {{"ref", "tmp-a"}});
+  const auto s2 = add("y", syncore::MutationKind::Update, {{"n", 1}});
+  CHECK(box.entriesMentioning("tmp-a") == std::vector<std::uint64_t>{s1});
+  CHECK(box.entriesMentioning("tmp-b").empty());
+  add("y", syncore::MutationKind::Update, {{"list", {"tmp-a", "tmp-b"}}});  // coalesced into s2
+  CHECK(box.entriesMentioning("tmp-a") == std::vector<std::uint64_t>({s1, s2}));
+  CHECK(box.entriesMentioning("tmp-b") == std::vector<std::uint64_t>{s2});
+  REQUIRE(box.replacePayload(s2, {{"list", {"sA"}}}, -1));
+  CHECK(box.entriesMentioning("tmp-a") == std::vector<std::uint64_t>{s1});
+  CHECK(box.entriesMentioning("tmp-b").empty());
+  REQUIRE(box.remove(s1));
+  CHECK(box.entriesMentioning("tmp-a").empty());
+  // Anything else is not indexed: every entry may mention it.
+  CHECK(box.entriesMentioning("sA") == std::vector<std::uint64_t>{s2});
+}

@@ -1,0 +1,63 @@
+// Offline creates with server-assigned (temp) ids sync in linear time (issue 12, item 13): each
+// ack renames one temp id and rewrites only the pending entries that mention it. Real server on
+// loopback, real `ws` client. The figure itself: `npm run bench:tempids` (bench/temp_ids.mjs).
+//
+// Timing on a shared machine moves with its load, so the test compares two runs made under the
+// same load: temp ids against ids chosen by the client (no rename at all). Renaming every pending
+// payload per ack (the quadratic way) made 6,000 temp-id creates 10-30 times slower than that.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSyncClient } from '../../js/node.js';
+import { startSyncServer } from '../../server/sync_server.js';
+
+const count = 6_000;
+
+/** count offline creates (every other naming the one made 150 before it), then online: ms to drain. */
+async function offlineCreates(t, { clientIds }) {
+  const server = await startSyncServer({ logger: null });
+  const client = await createSyncClient({ url: server.url, collections: { notes: {} }, token: 't' });
+  t.after(async () => {
+    await client.close();
+    await server.close();
+  });
+  client.goOffline();
+  const notes = client.collection('notes');
+  const ids = [];
+  for (let i = 0; i < count; i++) {
+    const parent = i % 2 === 1 && i >= 150 ? ids[i - 150] : null;
+    ids.push(notes.create(clientIds ? { id: `n${i}`, title: `note ${i}`, parent } : { title: `note ${i}`, parent }).id);
+  }
+  await client.flush();
+  assert.equal(client.status.pending, count);
+  const started = performance.now();
+  const drained = new Promise((resolve) => {
+    const off = client.on('statusChanged', (s) => {
+      if (s.pending === 0) {
+        off();
+        resolve();
+      }
+    });
+  });
+  client.goOnline();
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('not acknowledged within 120 s')), 120_000).unref());
+  await Promise.race([drained, timeout]);
+  const ms = performance.now() - started;
+  return { ms, server, notes };
+}
+
+test('6,000 offline temp-id creates, half naming an earlier one, sync about as fast as with client ids, every reference renamed', async (t) => {
+  const baseline = await offlineCreates(t, { clientIds: true });
+  const { ms, server, notes } = await offlineCreates(t, { clientIds: false });
+  t.diagnostic(`${count} creates acknowledged: temp ids ${Math.round(ms)} ms, client ids ${Math.round(baseline.ms)} ms`);
+  assert.ok(ms < 3 * baseline.ms + 2000, `temp ids ${Math.round(ms)} ms against client ids ${Math.round(baseline.ms)} ms`);
+
+  const byTitle = new Map(server.store.list('notes').map((e) => [e.data.title, e.data]));
+  assert.equal(byTitle.size, count);
+  for (let i = 151; i < count; i += 2) {
+    assert.equal(byTitle.get(`note ${i}`).parent, byTitle.get(`note ${i - 150}`).id, `note ${i}'s parent`);
+  }
+  // The client's view agrees: server ids everywhere, no temp id left.
+  const local = notes.list();
+  assert.equal(local.length, count);
+  assert.ok(local.every((n) => !String(n.id).startsWith('tmp-') && !String(n.parent ?? '').startsWith('tmp-')));
+});
