@@ -75,7 +75,7 @@ test('an async custom resolver parks the conflict until it settles, then its val
   assert.equal(conflict.local.title, 'mine');
   assert.equal(cases.length, 1);
   assert.equal(a.status.pending, 0, 'nothing sent for it yet (no {} patch, no nulls)');
-  assert.notEqual(server.store.get('todos', id)?.data?.id, null);
+  assert.notEqual((await server.store.get('todos', id))?.data?.id, null);
 
   decision.open();
   await until(a, () => a.status.conflicts === 0 && a.status.pending === 0, 'resolved and synced');
@@ -160,6 +160,6 @@ test('reload while an async resolver is pending: the conflict is parked, persist
   await until(again, () => again.status.connected, 'connected again');
   again.core.resolveConflict(conflict.id, { choice: 'local' });
   await until(again, () => again.status.conflicts === 0 && again.status.pending === 0, 'decided and synced');
-  assert.equal(server.store.get('todos', id).data.title, 'mine');
-  assert.equal(server.store.get('todos', id).data.note, 'kept');
+  assert.equal((await server.store.get('todos', id)).data.title, 'mine');
+  assert.equal((await server.store.get('todos', id)).data.note, 'kept');
 });

@@ -33,7 +33,7 @@ test('twenty 100 KB offline edits reach a server with a 1 MiB frame limit; one o
   notes.create({ id: 'small', body: 'after them' });
   client.goOnline();
   await until(client, () => client.status.pending === 0, 'the outbox drained', 15_000);
-  const stored = server.store.list('notes').map((e) => e.id).sort();
+  const stored = (await server.store.list('notes')).map((e) => e.id).sort();
   assert.deepEqual(stored, [...Array.from({ length: 20 }, (_, i) => `n${i}`), 'small'].sort());
   await assert.rejects(huge.result, { code: 'TOO_LARGE' });
   const dead = client.core.deadLetters();
@@ -59,7 +59,7 @@ test('pushes respect the server\'s mutation count per push', async (t) => {
   client.on('syncStarted', (e) => pushes.push(e.mutations));
   client.goOnline();
   await until(client, () => client.status.pending === 0, 'the outbox drained', 10_000);
-  assert.equal(server.store.list('notes').length, 30);
+  assert.equal((await server.store.list('notes')).length, 30);
   assert.ok(pushes.every((n) => n <= 5), `batch sizes ${pushes.join(',')}`);
 });
 
@@ -78,7 +78,7 @@ test('small patches cannot grow an entity past maxEntityBytes; a client with a s
     }
   }
   assert.equal(refused?.code, 'TOO_LARGE', String(refused));
-  const held = server.store.get('notes', 'doc');
+  const held = (await server.store.get('notes', 'doc'));
   assert.ok(Buffer.byteLength(JSON.stringify(held.data)) <= 100_000);
 
   // A reader that takes frames up to 150 KB: the entity fits, so its catch-up completes and its
@@ -88,13 +88,13 @@ test('small patches cannot grow an entity past maxEntityBytes; a client with a s
   reader.collection('notes').create({ id: 'from-reader' });
   reader.goOnline();
   await until(reader, () => reader.status.pending === 0 && reader.collection('notes').get('doc')?.parts === held.data.parts, 'reader caught up and drained', 10_000);
-  assert.ok(server.store.get('notes', 'from-reader'));
+  assert.ok((await server.store.get('notes', 'from-reader')));
 });
 
 test('a catch-up chunk over the client\'s frame limit is an error and a reconnect with a growing backoff, never catching-up forever', async (t) => {
   const server = await serve(t, { maxEntityBytes: 1_000_000 });
   // An entity the server holds but this client cannot take in one frame.
-  server.store.apply({ key: 'seed:1', collection: 'notes', id: 'big', kind: 'create', data: { body: 'b'.repeat(300_000) }, baseVersion: -1 });
+  await server.store.apply({ key: 'seed:1', collection: 'notes', id: 'big', kind: 'create', data: { body: 'b'.repeat(300_000) }, baseVersion: -1 });
   const reader = await connect(t, server, { websocket: { maxMessageBytes: 200_000, random: () => 0.999 } });
   const errors = [];
   reader.on('error', (e) => errors.push(e));

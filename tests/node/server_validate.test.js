@@ -141,7 +141,7 @@ test('an update that would grow an entity past maxEntityBytes is refused; the en
   assert.equal(refused.i, 4, 'the fourth 3 KB part would take the entity past 10,000 bytes');
   assert.equal(refused.r.class, 'validation');
   assert.match(refused.r.message, /over the limit of 10000/);
-  const entity = server.store.get('notes', made.id);
+  const entity = (await server.store.get('notes', made.id));
   assert.equal(entity.version, version);
   assert.ok(Buffer.byteLength(JSON.stringify(entity.data)) <= 10_000);
   // A create over the limit is refused the same way.

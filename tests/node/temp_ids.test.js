@@ -51,7 +51,7 @@ test('6,000 offline temp-id creates, half naming an earlier one, sync about as f
   t.diagnostic(`${count} creates acknowledged: temp ids ${Math.round(ms)} ms, client ids ${Math.round(baseline.ms)} ms`);
   assert.ok(ms < 3 * baseline.ms + 2000, `temp ids ${Math.round(ms)} ms against client ids ${Math.round(baseline.ms)} ms`);
 
-  const byTitle = new Map(server.store.list('notes').map((e) => [e.data.title, e.data]));
+  const byTitle = new Map((await server.store.list('notes')).map((e) => [e.data.title, e.data]));
   assert.equal(byTitle.size, count);
   for (let i = 151; i < count; i += 2) {
     assert.equal(byTitle.get(`note ${i}`).parent, byTitle.get(`note ${i - 150}`).id, `note ${i}'s parent`);

@@ -53,7 +53,7 @@ test('switchUser: Bob on Ann\'s device syncs with his own data and client id; An
   await bob.collection('notes').create({ title: 'bob was here' }).result;
   assert.equal(bob.statusMessage(), 'All changes synced');
   assert.deepEqual(titles(bob, 'notes'), ['bob was here']);
-  assert.equal(server.store.get('diary', diaryId).data.title, 'dear diary', "Ann's offline edit has not gone out yet");
+  assert.equal((await server.store.get('diary', diaryId)).data.title, 'dear diary', "Ann's offline edit has not gone out yet");
 
   const annAgain = await bob.switchUser({ userId: 'ann', token: 'tok-ann' });
   open.delete(bob);
@@ -62,8 +62,8 @@ test('switchUser: Bob on Ann\'s device syncs with his own data and client id; An
   assert.equal(annAgain.status.pending, 2, 'her pending edits are still there');
   await until(annAgain, () => annAgain.status.connected && annAgain.status.pending === 0, "Ann's pending edits synced");
   assert.equal(annAgain.statusMessage(), 'All changes synced');
-  assert.equal(server.store.get('diary', diaryId).data.title, 'dear diary, edited offline');
-  assert.deepEqual(server.store.list('notes').map((e) => e.data.title).sort(), ['ann, offline', 'bob was here']);
+  assert.equal((await server.store.get('diary', diaryId)).data.title, 'dear diary, edited offline');
+  assert.deepEqual((await server.store.list('notes')).map((e) => e.data.title).sort(), ['ann, offline', 'bob was here']);
 });
 
 test('userId option: signing out (close) and in as another user (a new client) keeps them apart too', async (t) => {
@@ -90,7 +90,7 @@ test('userId option: signing out (close) and in as another user (a new client) k
   open.add(annAgain);
   assert.equal(annAgain.core.clientId, annClientId);
   await until(annAgain, () => annAgain.status.pending === 0 && annAgain.status.connected, 'ann synced');
-  assert.deepEqual(server.store.list('notes').map((e) => e.data.title), ['ann, offline']);
+  assert.deepEqual((await server.store.list('notes')).map((e) => e.data.title), ['ann, offline']);
   // Each database is named after its user.
   const names = (await device.storage.indexedDB.databases()).map((d) => d.name).filter((n) => !n.includes('quarantine')).sort();
   assert.deepEqual(names, ['app:user:ann', 'app:user:bob']);
@@ -139,5 +139,9 @@ test('multi-tab: two users in two tabs of one origin each lead their own databas
   await until(bobToo, () => titles(bobToo, 'notes').includes('bob'), "bob's second tab has his note");
   await bobToo.collection('notes').create({ title: 'bob, second tab' }).result;
   // A follower's result settles once the leader stored the change; the server has it a moment later.
-  await until(bobToo, () => server.store.list('notes').some((e) => e.data.title === 'bob, second tab'), "bob's second-tab note on the server");
+  // The store is async (SQL): poll it instead of waiting on client events.
+  for (const deadline = Date.now() + 5000; !(await server.store.list('notes')).some((e) => e.data.title === 'bob, second tab');) {
+    assert.ok(Date.now() < deadline, "timed out waiting for bob's second-tab note on the server");
+    await new Promise((r) => setTimeout(r, 25));
+  }
 });
