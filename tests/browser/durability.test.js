@@ -8,13 +8,9 @@
 // nothing once it is 0.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { startDemoServer } from '../../demo/serve.js';
+import { launchChromium } from './chromium.js';
 
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const BURST = 500;
 
 let server;
@@ -23,7 +19,7 @@ const problems = [];
 
 before(async () => {
   server = await startDemoServer({ port: 0 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

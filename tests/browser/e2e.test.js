@@ -16,15 +16,11 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startDemo } from '../../demo/server/main.js';
 import { ASSESSMENTS, runningGrade } from '../../demo/src/gradebook.js';
+import { launchChromium } from './chromium.js';
 
 const OUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const T = { timeout: 30_000 };
 
 let dataDir;
@@ -55,7 +51,7 @@ before(async () => {
   await mkdir(OUT_DIR, { recursive: true });
   dataDir = await mkdtemp(join(tmpdir(), 'syncore-e2e-'));
   demo = await startDemo({ port: 0, dataDir });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   A = await openWindow('A');
   B = await openWindow('B');
 });

@@ -22,11 +22,8 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createStaticHandler } from '../../demo/serve.js';
 import { startSyncServer } from '../../server/sync_server.js';
+import { CHROMIUM_ARGS } from './chromium.js';
 
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const T = { timeout: 30_000 };
 const PAGE = 'multitab-test.html';
 const HTML = `<!doctype html><meta charset="utf-8"><title>multitab</title>

@@ -5,13 +5,9 @@
 //   node --test tests/browser/page_hide.test.js
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { startDemoServer } from '../../demo/serve.js';
+import { launchChromium } from './chromium.js';
 
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const HTML = `<!doctype html><meta charset="utf-8"><title>page hide</title>
 <script type="module">
   import { createSyncClient } from '/js/browser.js';
@@ -38,7 +34,7 @@ const problems = [];
 
 before(async () => {
   server = await startDemoServer({ port: 0 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

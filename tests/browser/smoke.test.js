@@ -6,14 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startDemoServer } from '../../demo/serve.js';
+import { launchChromium } from './chromium.js';
 
 const OUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const MIN_SCORE = 50;
 const LIMIT = 10;
 
@@ -26,7 +22,7 @@ const problems = [];
 before(async () => {
   await mkdir(OUT_DIR, { recursive: true });
   server = await startDemoServer({ port: 0 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));

@@ -5,13 +5,9 @@
 //   node --test tests/browser/storage_faults.test.js
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { startDemoServer } from '../../demo/serve.js';
+import { launchChromium } from './chromium.js';
 
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 let server;
 let browser;
@@ -22,7 +18,7 @@ const problems = [];
 before(async () => {
   server = await startDemoServer({ port: 0 });
   origin = new URL(server.url).origin;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
