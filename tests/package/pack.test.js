@@ -83,7 +83,8 @@ test('npm pack ships the release wasm + glue, js/ with its types, server/ (synco
   const listed = async (folder) => (await readdir(join(ROOT, folder), { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile()).map((d) => join(d.parentPath ?? d.path, d.name).slice(ROOT.length)).map((p) => p.split(sep).join('/'));
   const jsFiles = await listed('js');
-  const serverFiles = await listed('server');
+  // The Node server ships; its Django sibling (server/django, a Python package) does not.
+  const serverFiles = (await listed('server')).filter((p) => !p.startsWith('server/django/'));
   assert.deepEqual(files, [...EXPECTED_FILES, ...jsFiles, ...serverFiles].sort());
   assert.ok(serverFiles.includes('server/index.js') && serverFiles.includes('server/cli.js'));
   assert.ok(jsFiles.includes('js/index.d.ts') && jsFiles.includes('js/react/index.d.ts') && jsFiles.includes('js/node.cjs'));
