@@ -250,14 +250,14 @@ useCollection();
     await page.getByRole('button', { name: 'Add' }).click();
     await page.locator('li', { hasText: 'Todo 2' }).waitFor();
     assert.equal(await page.textContent('p'), '1 pending');
-    await waitUntil(() => held.some(Boolean) && store.list('todos').length === 2, 'the server applied the push');
+    await waitUntil(async () => held.some(Boolean) && (await store.list('todos')).length === 2, 'the server applied the push');
     assert.equal(await page.textContent('p'), '1 pending', 'the write is shown while its answer is still held');
 
     holding = false;
     for (const send of held.splice(0)) send();
     await page.getByText('0 pending').waitFor();
     assert.deepEqual(await page.locator('li').allTextContents(), ['A seeded todo', 'Todo 2']);
-    assert.deepEqual(store.list('todos').map((t) => t.data?.title ?? t.title).sort(), ['A seeded todo', 'Todo 2']);
+    assert.deepEqual((await store.list('todos')).map((t) => t.data?.title ?? t.title).sort(), ['A seeded todo', 'Todo 2']);
     assert.deepEqual(problems, []);
 
     // Without { wasmUrl } a bundled app cannot find the wasm, and the error says what to add.
@@ -278,7 +278,7 @@ createSyncCore().then(() => { window.outcome = 'loaded'; }, (e) => { window.outc
 
 async function waitUntil(check, what, ms = 10_000) {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) assert.fail(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
