@@ -106,9 +106,9 @@ TEST_CASE("resync: the server's versions even lower, entities it did not bring r
   CHECK(metaOk);
 
   // From here on the new database's numbering is trusted as usual: newer wins again.
-  server(core, R"({"ops":[{"op":"upsert","collection":"todos","id":"3","version":1,"data":{"id":"3"}}],"cursor":6})");
+  storage.apply(server(core, R"({"ops":[{"op":"upsert","collection":"todos","id":"3","version":1,"data":{"id":"3"}}],"cursor":6})"));
   CHECK(view(core, "3") != nullptr);  // the old tombstone (version 14) no longer outvotes it
-  server(core, R"({"ops":[{"op":"upsert","collection":"todos","id":"1","version":1,"data":{"id":"1","t":"stale"}}]})");
+  storage.apply(server(core, R"({"ops":[{"op":"upsert","collection":"todos","id":"1","version":1,"data":{"id":"1","t":"stale"}}]})"));
   CHECK(view(core, "1")["t"] == "new");
 
   SyncCore back = reopen(storage);
@@ -134,7 +134,7 @@ TEST_CASE("resync: pending creates survive; a pending update of a removed entity
   CHECK(conflict);
   json pending = core.pendingMutations();
   REQUIRE(pending.size() == 1);
-  CHECK(pending[0]["entityId"] == "9");
+  CHECK(pending[0]["id"] == "9");
   CHECK(view(core, "9")["t"] == "created offline");
   // Sent once the client is online, against the new database.
   Commit on = goOnline(core);
