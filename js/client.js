@@ -274,7 +274,9 @@ class SyncClient {
         this._serverEpoch = typeof welcome?.epoch === 'string' ? welcome.epoch : '';
         const { epoch, resyncing } = this.core.resyncState;
         const otherEpoch = this._serverEpoch !== '' && this._serverEpoch !== epoch;
-        const behind = Number.isInteger(welcome?.cursor) && welcome.cursor < this.core.cursor;
+        // A server that names its epoch speaks this protocol: its cursor behind ours means it lost
+        // changes we saw. (Without an epoch the cursor alone is not trusted to mean that.)
+        const behind = this._serverEpoch !== '' && Number.isInteger(welcome?.cursor) && welcome.cursor < this.core.cursor;
         if (!(otherEpoch || behind || resyncing)) return { resync: false };
         return { resync: this._guard(() => this.core.beginResync()) !== undefined };
       },
