@@ -59,7 +59,7 @@ class SyncClient {
     this._closed = false;
     this._setAsideInMemory = []; // server changes set aside that the storage could not keep
     this._warnings = new StorageWarnings(this._storage.warning ?? null); // status.storageWarning
-    this._status = { online: true, connected: false, syncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0, skipped: 0,
+    this._status = { online: true, connected: false, syncing: false, resyncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0, skipped: 0,
       lastSyncAt: null, connection: 'offline', retryInMs: null, storage: this._storage.kind ?? 'custom',
       storageWarning: this._warnings.current, storagePersisted: null, tab: null };
     this._upstream = null; // a follower tab: the leader's connection and counts (js/tabs/)
@@ -266,11 +266,27 @@ class SyncClient {
 
   _sink() {
     return {
+      // Answers { resync: true } when the client must not trust its cursor (docs/protocol.md,
+      // "Full resync"): the server's database has another epoch, or is behind our cursor, or a
+      // resync was cut off (persisted by the core). The transport then catches up from 0.
       connected: (welcome) => {
         // The server's limits size every push from now on (a batch it would refuse loops forever).
         if (welcome?.limits && typeof welcome.limits === 'object') this._guard(() => this.core.setServerLimits(welcome.limits));
         this._setStatus({ connected: true, connection: 'connected', retryInMs: null });
+        this._serverEpoch = typeof welcome?.epoch === 'string' ? welcome.epoch : '';
+        const { epoch, resyncing } = this.core.resyncState;
+        const otherEpoch = this._serverEpoch !== '' && this._serverEpoch !== epoch;
+        // A server that names its epoch speaks this protocol: its cursor behind ours means it lost
+        // changes we saw. (Without an epoch the cursor alone is not trusted to mean that.)
+        const behind = this._serverEpoch !== '' && Number.isInteger(welcome?.cursor) && welcome.cursor < this.core.cursor;
+        if (!(otherEpoch || behind || resyncing)) return { resync: false };
+        return { resync: this._guard(() => this.core.beginResync()) !== undefined };
       },
+      // The server answered a catch-up with reset: true (our cursor is older than its horizon).
+      resyncStarted: () => this._guard(() => this.core.beginResync()) !== undefined,
+      // The last chunk of a full resync is applied: what it did not bring is gone.
+      resyncFinished: (cursor) =>
+        this._guard(() => this.core.finishResync({ cursor: Number.isInteger(cursor) ? cursor : 0, epoch: this._serverEpoch ?? '' })) !== undefined,
       caughtUp: () => {
         // Push only once caught up: base versions are then current, so fewer conflicts.
         this._guard(() => this.core.setOnline(true));
@@ -520,7 +536,9 @@ class SyncClient {
     const up = this._upstream;
     this._setStatus({ pending: st.pending + (up?.pending ?? 0), unsaved: this._unsaved.length, failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0),
       // A follower sees the same server changes as its leader: the larger count, not the sum.
-      skipped: Math.max(st.setAside ?? 0, up?.skipped ?? 0) });
+      skipped: Math.max(st.setAside ?? 0, up?.skipped ?? 0),
+      // A full resync under way (or cut off and to be started over): not synced, whatever else.
+      resyncing: Boolean(st.resyncing) || Boolean(up?.resyncing) });
   }
 
   _setStatus(patch) {

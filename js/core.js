@@ -527,6 +527,34 @@ export class SyncCore {
     return this._commit(this._live().reserveIdBlock());
   }
 
+  // ---- full resync (docs/protocol.md, "Full resync") --------------------------------------------
+
+  /**
+   * Starts (or starts over) a full resync: until finishResync, server changes are the server's
+   * word (versions taken even when lower) and the cursor stays. Persisted: after a restart
+   * `resyncing` is still true and the resync must be begun again from cursor 0.
+   */
+  beginResync() {
+    return this._commit(this._live().beginResync(this._now()));
+  }
+
+  /**
+   * Ends a full resync in one commit: confirmed entities it did not bring are removed
+   * (subscribers told, pending edits rebased on the removal), the cursor becomes the server's
+   * (even if lower) and the epoch is stored.
+   */
+  finishResync({ cursor, epoch = '' } = {}) {
+    if (!(Number.isInteger(cursor) && cursor >= 0)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'cursor must be a non-negative integer');
+    if (typeof epoch !== 'string') throw new SyncError(ErrorCodes.WRONG_TYPE, 'epoch must be a string');
+    return this._commit(this._live().finishResync(cursor, epoch, this._now()));
+  }
+
+  /** The server's epoch as of the last full resync ('' before any), and whether one is under way. */
+  get resyncState() {
+    const s = this.stats();
+    return { epoch: s.epoch ?? '', resyncing: Boolean(s.resyncing) };
+  }
+
   // ---- upkeep ---------------------------------------------------------------------------------
 
   /** Drops tombstones (of one collection, or all) up to a version (all when omitted). */

@@ -311,6 +311,12 @@ export declare class SyncCore {
   restoreFinish(options?: { entitiesLost?: boolean }): CommitResult;
   /** A restarted client's own block of ids (mutation ids, keys, temp ids); store the commit's meta record before mutating. */
   reserveIdBlock(): CommitResult;
+  /** Full resync (docs/protocol.md): server changes until finishResync are the server's word; persisted. */
+  beginResync(): CommitResult;
+  /** Removes confirmed entities the resync did not bring, sets the cursor (even lower) and the epoch, in one commit. */
+  finishResync(options: { cursor: number; epoch?: string }): CommitResult;
+  /** The server's epoch as of the last full resync ('' before any), and whether one is under way. */
+  readonly resyncState: { epoch: string; resyncing: boolean };
   dispose(): void;
 }
 
@@ -523,6 +529,8 @@ export interface SyncStatus {
   online: boolean;
   connected: boolean;
   syncing: boolean;
+  /** A full resync is under way (the server's database changed, or this client is older than its horizon). */
+  resyncing: boolean;
   pending: number;
   /** Accepted mutations not yet stored locally: a reload or crash now would lose them. */
   unsaved: number;

@@ -139,3 +139,43 @@ void Collection::forEachLive(
 }
 
 }  // namespace syncore
+
+namespace syncore {
+
+WriteResult Collection::overwrite(const std::string& id, std::int64_t version, json* data) {
+  auto it = entities_.find(id);
+  const bool overlaid = hasOverlay(id);
+  const bool wasLive = it != entities_.end() && !it->second.deleted;
+  if (it != entities_.end() && it->second.version == version && wasLive == (data != nullptr) &&
+      (data == nullptr || it->second.data == *data))
+    return WriteResult::Ignored;  // already the server's word
+  if (it == entities_.end()) it = entities_.emplace(id, Entity{}).first;
+  Entity& e = it->second;
+  bytes_ -= e.bytes;
+  e.bytes = kEntryOverhead + id.capacity() + (data != nullptr ? syncore::approxBytes(*data) : 0);
+  e.data = data != nullptr ? std::move(*data) : json(nullptr);
+  e.version = version;
+  e.deleted = data == nullptr;
+  bytes_ += e.bytes;
+  const bool live = data != nullptr;
+  if (live != wasLive) {
+    live_ = live_ + (live ? 1 : 0) - (wasLive ? 1 : 0);
+    if (!overlaid) viewLive_ = viewLive_ + (live ? 1 : 0) - (wasLive ? 1 : 0);
+  }
+  if (live) return wasLive ? WriteResult::Updated : WriteResult::Created;
+  return wasLive ? WriteResult::Deleted : WriteResult::Ignored;
+}
+
+bool Collection::erase(const std::string& id) {
+  auto it = entities_.find(id);
+  if (it == entities_.end()) return false;
+  if (!it->second.deleted) {
+    --live_;
+    if (!hasOverlay(id)) --viewLive_;
+  }
+  bytes_ -= it->second.bytes;
+  entities_.erase(it);
+  return true;
+}
+
+}  // namespace syncore

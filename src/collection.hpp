@@ -36,6 +36,11 @@ class Collection {
   // ignored; an equal version with equal data is a no-op.
   WriteResult upsert(const std::string& id, std::int64_t version, json data);
   WriteResult remove(const std::string& id, std::int64_t version);
+  // A full resync's write: the server's word as it stands, its version taken even when lower
+  // than the one held (a restored or new database numbers again). data null: a tombstone.
+  WriteResult overwrite(const std::string& id, std::int64_t version, json* data);
+  // Forgets the confirmed entity (live or tombstone) entirely: the server no longer has it.
+  bool erase(const std::string& id);
 
   const Entity* find(const std::string& id) const;       // confirmed, including tombstones
   const json* confirmed(const std::string& id) const;    // confirmed live entities only

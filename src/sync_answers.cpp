@@ -46,9 +46,9 @@ void SyncCore::handleAck(const json& op, Commit& out) {
   }
   if (folded.is_object()) {
     folded[c->options().idField] = finalId;
-    c->upsert(finalId, version, std::move(folded));
+    writeConfirmed(c, finalId, version, &folded);
   } else {
-    c->remove(finalId, version);
+    writeConfirmed(c, finalId, version, nullptr);
   }
   markEntity(c->name(), finalId);
   // Later entries of the entity were made on top of this change: it is part of their base now,

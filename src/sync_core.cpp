@@ -235,7 +235,7 @@ Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
   if (!s) return s;
   beginCommit(nowMs);
   for (ServerWrite& w : decoded.writes) applyServerWrite(w, out);
-  if (decoded.hasCursor && decoded.cursor > cursor_) {
+  if (decoded.hasCursor && decoded.cursor > cursor_ && !resyncing_) {  // a resync sets it at the end
     cursor_ = decoded.cursor;
     dirtyMeta_ = true;
   }
@@ -286,7 +286,7 @@ Status SyncCore::applyServerChanges(const std::vector<std::string_view>& changes
     dirtyMeta_ = true;
   }
   // Every change was applied or set aside: the cursor may pass them all.
-  if (hasCursor && cursor > cursor_) {
+  if (hasCursor && cursor > cursor_ && !resyncing_) {  // a resync sets it at the end
     cursor_ = cursor;
     dirtyMeta_ = true;
   }
@@ -463,6 +463,8 @@ json SyncCore::stats() const {
           {"deadLetters", outbox_->deadLetters().size()},
           {"conflicts", conflicts_.size()},
           {"setAside", setAside_},
+          {"epoch", epoch_},
+          {"resyncing", resyncing_},
           {"memoryBytes", bytes}};
 }
 

@@ -167,6 +167,20 @@ class SyncCore {
   // Not owned; null to remove. Used by collections whose strategy is custom.
   void setCustomResolver(const std::string& collection, CustomResolver* resolver);
 
+  // ---- full resync (sync_resync.cpp) --------------------------------------------------------
+
+  // The server's database changed (another epoch, a cursor behind ours) or our cursor is older
+  // than its horizon: its catch-up from 0 replaces the confirmed state. Between begin and finish,
+  // server changes are the server's word (their versions taken even when lower) and the cursor
+  // does not move; finish removes every confirmed entity the resync did not bring (subscribers
+  // told, pending entries rebased on the removal), sets the cursor to the server's (even if lower)
+  // and the epoch, all in one commit. The resyncing flag is persisted: a restart mid-way resyncs
+  // again from 0 and never trusts the half state. begin again restarts it.
+  Status beginResync(std::int64_t nowMs, Commit& out);
+  Status finishResync(std::int64_t cursor, const std::string& epoch, std::int64_t nowMs, Commit& out);
+  bool resyncing() const { return resyncing_; }
+  const std::string& epoch() const { return epoch_; }  // the server's, "" until the first resync
+
   // ---- persistence (sync_persistence.cpp) ---------------------------------------------------
 
   // Every durable record ({"store","key","value"}), as the persist effects have written them.
@@ -245,6 +259,9 @@ class SyncCore {
   void markEntity(const std::string& collection, const std::string& id) { dirtyEntities_.insert({collection, id}); }
 
   void applyServerWrite(ServerWrite& w, Commit& out);
+  // The confirmed write of a remote change: newer-wins, or the server's word during a resync.
+  WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, json* data);
+  void restoreResyncMeta(const json* meta);
 
   // Server limits (server_limits.cpp).
   struct ServerLimits {
@@ -286,6 +303,9 @@ class SyncCore {
   std::int64_t lastNow_ = 0;
   std::uint64_t setAside_ = 0;  // server changes set aside (applyServerChanges), persisted
   std::unique_ptr<RestoreSession> restoring_;
+  std::string epoch_;      // the server database's epoch as of the last full resync, persisted
+  bool resyncing_ = false;  // a full resync is under way (persisted: a restart starts it over)
+  std::set<std::pair<std::string, std::string>> resyncSeen_;  // entities the resync brought
 
   // Per-commit working state.
   std::vector<Touch> touched_;

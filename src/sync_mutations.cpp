@@ -265,7 +265,7 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
   const bool overlaid = c->hasOverlay(id);
   const bool known = c->find(id) != nullptr;
   if (overlaid) touch(c, id, true);
-  WriteResult r = data != nullptr ? c->upsert(id, version, std::move(*data)) : c->remove(id, version);
+  WriteResult r = writeConfirmed(c, id, version, data);
   if (r == WriteResult::Ignored) {
     if (data == nullptr) markEntity(c->name(), id);  // a tombstone may have been recorded
     return;

@@ -34,7 +34,7 @@ json conflictToJson(const ParkedConflict& c) {
 json SyncCore::metaRecord() const {
   return record("meta", kMetaKey,
                 {{"clientId", clientId_}, {"cursor", cursor_}, {"clock", hlcToJson(clock_.last())},
-                 {"setAside", setAside_},
+                 {"setAside", setAside_}, {"epoch", epoch_}, {"resyncing", resyncing_},
                  {"nextMutation", nextMutation_}, {"nextConflict", nextConflict_},
                  {"outbox", outbox_->headerToJson()}});
 }

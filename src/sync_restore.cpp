@@ -285,6 +285,7 @@ Status SyncCore::finishRestore(bool strict, bool entitiesLost, Commit& out) {
   nextMutation_ = nextMutation;
   nextConflict_ = nextConflict;
   setAside_ = setAside;
+  restoreResyncMeta(metaOk ? &rs.meta->value : nullptr);
   for (RestoreSession::EntityRecord& e : rs.entities) {
     touchKnown(e.collection, e.id, false);
     if (e.deleted) e.collection->remove(e.id, e.version);

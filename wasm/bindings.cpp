@@ -51,6 +51,8 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("restoreAdd", &CoreHandle::restoreAdd)
       .function("restoreFinish", &CoreHandle::restoreFinish)
       .function("reserveIdBlock", &CoreHandle::reserveIdBlock)
+      .function("beginResync", &CoreHandle::beginResync)
+      .function("finishResync", &CoreHandle::finishResync)
       .function("setCustomResolver", &CoreHandle::setCustomResolver)
       .function("errorCode", &CoreHandle::errorCode)
       .function("errorMessage", &CoreHandle::errorMessage);

@@ -68,6 +68,9 @@ class CoreHandle {
   bool restoreAdd(const std::string& lines);
   std::string restoreFinish(bool entitiesLost);
   std::string reserveIdBlock();
+  // Full resync (SyncCore::beginResync / finishResync); epoch "" when the server names none.
+  std::string beginResync(double nowMs);
+  std::string finishResync(double cursor, const std::string& epoch, double nowMs);
   // fn(caseJson) -> merged entity JSON text, "null" to delete, or undefined to park. js/ wraps it
   // so that it never throws into wasm. An undefined fn removes the resolver.
   bool setCustomResolver(const std::string& collection, emscripten::val fn);

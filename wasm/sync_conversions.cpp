@@ -214,6 +214,24 @@ std::string CoreHandle::reserveIdBlock() {
   return commitOr(std::move(s), commit);
 }
 
+std::string CoreHandle::beginResync(double nowMs) {
+  std::int64_t now = 0;
+  if (!time(nowMs, now)) return {};
+  Commit commit;
+  Status s = core_.beginResync(now, commit);
+  return commitOr(std::move(s), commit);
+}
+
+std::string CoreHandle::finishResync(double cursor, const std::string& epoch, double nowMs) {
+  std::int64_t now = 0;
+  if (!time(nowMs, now)) return {};
+  if (!std::isfinite(cursor) || cursor != std::floor(cursor) || cursor < 0 || cursor > 9007199254740991.0)
+    return fail(Status::error(ErrorCode::WrongType, "cursor must be a non-negative integer")), std::string();
+  Commit commit;
+  Status s = core_.finishResync(static_cast<std::int64_t>(cursor), epoch, now, commit);
+  return commitOr(std::move(s), commit);
+}
+
 bool CoreHandle::setCustomResolver(const std::string& collection, emscripten::val fn) {
   if (!core_.hasCollection(collection))
     return fail(Status::error(ErrorCode::UnknownCollection, "unknown collection '" + collection + "'"));

@@ -17,7 +17,7 @@ function randomId() {
   return `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 }
 
-const STATUS_FIELDS = ['online', 'connected', 'connection', 'retryInMs', 'syncing', 'pending', 'failed', 'conflicts', 'skipped', 'lastSyncAt'];
+const STATUS_FIELDS = ['online', 'connected', 'connection', 'retryInMs', 'syncing', 'resyncing', 'pending', 'failed', 'conflicts', 'skipped', 'lastSyncAt'];
 const pickStatus = (s) => Object.fromEntries(STATUS_FIELDS.map((k) => [k, s[k] ?? null]));
 
 /**

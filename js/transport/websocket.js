@@ -219,13 +219,20 @@ export function createWebSocketTransport({
         // A successful handshake resets the reconnect backoff, unless catching up keeps failing.
         attempt = catchUpFailures;
         authBlocked = false;
-        sink.connected(msg);
+        // The client may distrust its cursor (another epoch, a cursor ahead of the server's, a
+        // resync cut off): then the catch-up starts from 0 as a full resync.
+        resyncCursor = sink.connected(msg)?.resync === true ? 0 : null;
         requestChunk();
         break;
       case 'sync_response':
       case 'initial_sync': {
-        const ok = sink.deliver(Array.isArray(msg.changes) ? msg.changes : [], msg.cursor);
-        if (msg.reset === true || resyncCursor !== null) resyncCursor = ok && msg.more && Number.isInteger(msg.cursor) ? msg.cursor : null;
+        const resyncing = msg.reset === true || resyncCursor !== null;
+        // A reset starts the full resync over, whatever came before: the server starts from 0.
+        let ok = msg.reset !== true || sink.resyncStarted?.() !== false;
+        ok = ok && sink.deliver(Array.isArray(msg.changes) ? msg.changes : [], msg.cursor);
+        if (resyncing) resyncCursor = ok && msg.more && Number.isInteger(msg.cursor) ? msg.cursor : null;
+        // The end of a full resync: the client drops what it did not bring, takes the cursor.
+        if (ok && resyncing && !msg.more) ok = sink.resyncFinished?.(msg.cursor) !== false;
         if (!ok) resync();
         else if (msg.more) requestChunk();
         else {
