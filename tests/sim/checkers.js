@@ -74,8 +74,11 @@ export function mutationIdsUnique(world) {
 export function acceptedMutationsSettled(world) {
   const failures = [];
   let crashWindowLosses = 0;
+  let oldestCrashWindowLossMs = 0; // the longest an edit lost in a crash had been accepted
+  let slowestDurableMs = 0; // the longest from acceptance to durable (as the page could know)
   for (const device of world.devices) {
     for (const m of device.records) {
+      if (m.durable && m.durableAt !== undefined) slowestDurableMs = Math.max(slowestDurableMs, m.durableAt - m.at);
       const last = m.settled.at(-1);
       if (last && (FINAL_STATUSES.has(last.status) || last.final)) continue;
       if (last) {
@@ -92,6 +95,7 @@ export function acceptedMutationsSettled(world) {
       }
       if (inc.ended === 'crash' && !m.durable) {
         crashWindowLosses++;
+        oldestCrashWindowLossMs = Math.max(oldestCrashWindowLossMs, inc.endedAt - m.at);
         continue;
       }
       const how = {
@@ -106,6 +110,8 @@ export function acceptedMutationsSettled(world) {
     }
   }
   world.stats.crashWindowLosses = crashWindowLosses;
+  world.stats.oldestCrashWindowLossMs = oldestCrashWindowLossMs;
+  world.stats.slowestDurableMs = slowestDurableMs;
   return failures;
 }
 

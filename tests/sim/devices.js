@@ -153,7 +153,10 @@ export class Device {
     this.world.trace(`${inc.actor.name} ${op.kind} ${op.collection}/${handle.id ?? op.id ?? ''} -> ${id}`);
     // Durable once a flush that began after it is done, while the client writes IndexedDB.
     inc.client.flush().then(() => {
-      if (inc.client.status.storage === 'indexeddb') record.durable = true;
+      if (inc.client.status.storage === 'indexeddb') {
+        record.durable = true;
+        record.durableAt = this.world.clock.now;
+      }
     }, () => {});
     return handle;
   }
