@@ -3,10 +3,13 @@
 // close() and restarts) against the real server logic, on a seeded faulty network in virtual
 // time. Each seed must keep every invariant of tests/sim/checkers.js; a failing seed replays with
 // `SEED=n node tests/sim/run.js`. SIM_SEEDS=n runs more (or fewer) seeds here.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSeed } from '../sim/simulator.js';
 import { causesOf } from '../sim/classify.js';
+import { closeSimDatabases } from '../sim/database.js';
+
+after(closeSimDatabases);
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 100);
 

@@ -10,6 +10,7 @@
 // `SEED=n node tests/sim/run.js` replays it with a readable trace.
 import { runSeed } from './simulator.js';
 import { causesOf } from './classify.js';
+import { closeSimDatabases } from './database.js';
 
 function describe(result) {
   const lines = [`seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} (${JSON.stringify(result.stats)})`];
@@ -62,4 +63,8 @@ async function main() {
   process.exitCode = failed.length ? 1 : 0;
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await closeSimDatabases();
+}

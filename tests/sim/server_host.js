@@ -1,6 +1,6 @@
 // The real reference server (server/sync_server.js with its session, push, changes and SQL store
 // modules) in process, reached through the simulated network. Its database is one in-memory
-// PGlite schema per seed (server/db.js), opened before virtual time starts and kept across the
+// PGlite schema per seed (database.js), opened before virtual time starts and kept across the
 // server's restarts: the database outlives the sync server's process, as a PostgreSQL server
 // does. Each server incarnation gets its own SyncStore (its in-memory cursor and epoch are read
 // from the database at start, as after a real restart) on a handle to that database.

@@ -14,7 +14,7 @@ import { ServerHost } from './server_host.js';
 import { ALL_CHECKS, viewsEqualServer } from './checkers.js';
 import { scheduleWorkload, scheduleFaults, scheduleSabotage } from './scenario.js';
 import { createSyncCore } from '../../js/node.js';
-import { openDatabase } from '../../server/db.js';
+import { openSeedDatabase } from './database.js';
 
 const STRATEGIES = ['server-wins', 'client-wins', 'last-write-wins', 'merge'];
 const SETTLE_LIMIT_MS = 20 * 60_000; // virtual time allowed for quiescence (backoff caps at 60 s)
@@ -92,9 +92,9 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     note: (text) => world.notes.push(text),
     fail: (invariant, detail) => world.failures.push({ invariant, detail }),
   };
-  // The server's database: a fresh in-memory PGlite schema (server/db.js), opened on real timers
+  // The server's database: a fresh in-memory PGlite schema (database.js), opened on real timers
   // (the first one loads PGlite) and kept across the server's restarts and crashes.
-  const database = await openDatabase();
+  const database = await openSeedDatabase();
   const restoreGlobals = seedGlobals(rng.fork());
   clock.install();
   // IndexedDB takes time: most steps at once, some a few ms, rarely a slow disk (tens to hundreds).
