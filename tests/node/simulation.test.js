@@ -7,7 +7,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSeed } from '../sim/simulator.js';
 import { causesOf } from '../sim/classify.js';
-import { closeSimDatabases } from '../sim/database.js';
+import { closeSimDatabases, openSeedDatabase } from '../sim/database.js';
+import { crashableDatabase } from '../sim/server_host.js';
 
 after(closeSimDatabases);
 
@@ -42,4 +43,29 @@ test('simulation: the checkers catch a client that lost an accepted write', asyn
   const wiped = await runSeed(3, { sabotage: 'wipe-disk' });
   assert.equal(wiped.ok, false, 'a lost write went unnoticed');
   assert.ok(lostDurable(wiped).length >= 1, JSON.stringify(wiped.failures));
+});
+
+test('simulation: a server crash keeps committed transactions and rolls back the one under way', async () => {
+  // The harness's crash (tests/sim/server_host.js) on its database (tests/sim/database.js).
+  const database = await openSeedDatabase();
+  try {
+    const db = crashableDatabase(database);
+    await db.handle.query('CREATE TABLE t (n int)');
+    await db.handle.transaction(async (q) => q.query('INSERT INTO t VALUES (1)'));
+    let release;
+    const midway = new Promise((resolve) => (release = resolve));
+    const underWay = db.handle.transaction(async (q) => {
+      await q.query('INSERT INTO t VALUES (2)');
+      await midway; // the process crashes here: every statement done, COMMIT not yet sent
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    db.state.crashed = true;
+    release();
+    await assert.rejects(underWay, /simulated crash/);
+    await assert.rejects(db.handle.query('SELECT 1'), /simulated crash/, 'a dead process issues nothing');
+    const { rows } = await database.query('SELECT n FROM t ORDER BY n');
+    assert.deepEqual(rows.map((r) => r.n), [1]);
+  } finally {
+    await database.close();
+  }
 });

@@ -15,7 +15,7 @@ import { SyncStore } from '../../server/store.js';
 import { Actor } from './clock.js';
 
 /** A database handle that stops working the moment its process crashes. */
-function crashableDatabase(db) {
+export function crashableDatabase(db) {
   const state = { crashed: false };
   const alive = () => {
     if (state.crashed) throw new Error('the server process is gone (simulated crash)');
