@@ -63,6 +63,9 @@ export class Device {
         tabs: this.bus ? { BroadcastChannel: this.bus, locks: null, window: win, document: doc } : false,
         window: win,
         document: doc,
+        // The client's monotonic source (js/clock.js) is performance.now, virtual here already;
+        // said explicitly so that a device's wall clock jumping never reaches its timers.
+        monotonicNow: () => world.clock.now,
       }),
     );
     this.busy = started.finally(() => {
