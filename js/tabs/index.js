@@ -150,8 +150,9 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   // most closeTimeoutMs, and returns the mutation ids the leader never acknowledged.
   const handOverToLeader = async () => {
     if (appIsEngine) return [];
-    const deadline = Date.now() + (tabs.closeTimeoutMs ?? 2000);
-    while (app.core.stats().pending > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const elapsed = () => globalThis.performance?.now?.() ?? Date.now(); // monotonic: a wall clock may jump
+    const deadline = elapsed() + (tabs.closeTimeoutMs ?? 2000);
+    while (app.core.stats().pending > 0 && elapsed() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     return app.core.pendingMutations().flatMap((m) => m.mutationIds ?? []);
   };
 
