@@ -4,9 +4,12 @@
 const FINAL_STATUSES = new Set(['acked', 'dead-letter', 'cancelled', 'overridden', 'merged']);
 
 // How long an accepted write may stay at risk of a crash before it must be durable (issue 12
-// item 3 asks for a bounded group-commit window; this bound is generous: the simulated disk's
-// slowest step is 300 ms).
-export const CRASH_WINDOW_MS = 2000;
+// item 3: the group commit is bounded, docs/storage.md: a group waits at most maxDelayMs = 20 ms,
+// then its IndexedDB transaction takes what the disk takes). The simulated disk's slowest step is
+// 300 ms and a write is a few steps; over seeds 1..100 the slowest acceptance -> durable was
+// 580 ms (a follower tab's, through its leader) and every edit a crash took had been accepted
+// 0 ms before it (`node tests/sim/run.js` prints both).
+export const CRASH_WINDOW_MS = 1000;
 
 /** Canonical JSON (sorted keys) so that equal data compares equal. */
 export function canonical(value) {
