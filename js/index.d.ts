@@ -517,6 +517,9 @@ export interface MultiTabOptions {
   heartbeatMs?: number;
   /** How often a follower without a leader says hello again [1000 ms]. */
   helloRetryMs?: number;
+  /** How long close() in a follower tab waits for the leader to acknowledge its edits [2000 ms];
+   * then it rejects with UNSAVED_CHANGES naming the rest (err.mutationIds). */
+  closeTimeoutMs?: number;
   /** Where `freeze` / `resume` are heard [document]; `pagehide` / `pageshow` on `window`. */
   document?: EventTarget;
   window?: EventTarget;

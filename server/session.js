@@ -57,7 +57,9 @@ export function onConnection(ctx, ws, req) {
     ctx.conns.delete(conn);
   });
   ws.on('message', (data, isBinary) => onFrame(ctx, conn, data, isBinary));
-  limitBytesBeforeHello(conn, req.socket, options);
+  // A socket handed to accept() (in process) has no byte stream under it: its frames arrive
+  // whole, and onFrame's checks before hello apply to them.
+  if (typeof req.socket?.on === 'function') limitBytesBeforeHello(conn, req.socket, options);
 }
 
 /**

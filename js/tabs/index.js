@@ -15,6 +15,7 @@ import { createTabTransport } from './tab_transport.js';
 import { withForwardedKeys } from './forwarded_storage.js';
 import { linkedChannels } from './linked_channel.js';
 import { createMemoryStorage } from '../storage/memory.js';
+import { SyncError } from '../errors.js';
 
 function randomId() {
   if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
@@ -144,10 +145,23 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   win?.addEventListener?.('pagehide', onPageHide);
   win?.addEventListener?.('pageshow', onPageShow);
 
+  // A follower's outbox is memory: an edit is kept once the leader acknowledged it (durable in
+  // the shared database). close() first hands what is still unacknowledged to the leader, for at
+  // most closeTimeoutMs, and returns the mutation ids the leader never acknowledged.
+  const handOverToLeader = async () => {
+    if (appIsEngine) return [];
+    const elapsed = () => globalThis.performance?.now?.() ?? Date.now(); // monotonic: a wall clock may jump
+    const deadline = elapsed() + (tabs.closeTimeoutMs ?? 2000);
+    while (app.core.stats().pending > 0 && elapsed() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    return app.core.pendingMutations().flatMap((m) => m.mutationIds ?? []);
+  };
+
   const closeApp = app.close.bind(app);
   app.close = async () => {
     if (closed) return;
     closed = true;
+    // Before the relay of this tab (if it leads through a hidden engine) stops answering.
+    const unacknowledged = await handOverToLeader();
     doc?.removeEventListener?.('freeze', onFreeze);
     doc?.removeEventListener?.('resume', onResume);
     win?.removeEventListener?.('pagehide', onPageHide);
@@ -165,6 +179,14 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
       } finally {
         election.close();
       }
+    }
+    if (unacknowledged.length > 0) {
+      const err = new SyncError(
+        'UNSAVED_CHANGES',
+        `closed a follower tab with ${unacknowledged.length} change${unacknowledged.length === 1 ? '' : 's'} the leader tab never acknowledged: they are lost`,
+      );
+      err.mutationIds = unacknowledged;
+      throw err;
     }
   };
   Object.defineProperty(app, 'tabs', {

@@ -4,9 +4,12 @@
 const FINAL_STATUSES = new Set(['acked', 'dead-letter', 'cancelled', 'overridden', 'merged']);
 
 // How long an accepted write may stay at risk of a crash before it must be durable (issue 12
-// item 3 asks for a bounded group-commit window; this bound is generous: the simulated disk's
-// slowest step is 300 ms).
-export const CRASH_WINDOW_MS = 2000;
+// item 3: the group commit is bounded, docs/storage.md: a group waits at most maxDelayMs = 20 ms,
+// then its IndexedDB transaction takes what the disk takes). The simulated disk's slowest step is
+// 300 ms and a write is a few steps; over seeds 1..100 the slowest acceptance -> durable was
+// 580 ms (a follower tab's, through its leader) and every edit a crash took had been accepted
+// 0 ms before it (`node tests/sim/run.js` prints both).
+export const CRASH_WINDOW_MS = 1000;
 
 /** Canonical JSON (sorted keys) so that equal data compares equal. */
 export function canonical(value) {
@@ -74,8 +77,11 @@ export function mutationIdsUnique(world) {
 export function acceptedMutationsSettled(world) {
   const failures = [];
   let crashWindowLosses = 0;
+  let oldestCrashWindowLossMs = 0; // the longest an edit lost in a crash had been accepted
+  let slowestDurableMs = 0; // the longest from acceptance to durable (as the page could know)
   for (const device of world.devices) {
     for (const m of device.records) {
+      if (m.durable && m.durableAt !== undefined) slowestDurableMs = Math.max(slowestDurableMs, m.durableAt - m.at);
       const last = m.settled.at(-1);
       if (last && (FINAL_STATUSES.has(last.status) || last.final)) continue;
       if (last) {
@@ -92,6 +98,7 @@ export function acceptedMutationsSettled(world) {
       }
       if (inc.ended === 'crash' && !m.durable) {
         crashWindowLosses++;
+        oldestCrashWindowLossMs = Math.max(oldestCrashWindowLossMs, inc.endedAt - m.at);
         continue;
       }
       const how = {
@@ -106,6 +113,8 @@ export function acceptedMutationsSettled(world) {
     }
   }
   world.stats.crashWindowLosses = crashWindowLosses;
+  world.stats.oldestCrashWindowLossMs = oldestCrashWindowLossMs;
+  world.stats.slowestDurableMs = slowestDurableMs;
   return failures;
 }
 

@@ -63,6 +63,9 @@ export class Device {
         tabs: this.bus ? { BroadcastChannel: this.bus, locks: null, window: win, document: doc } : false,
         window: win,
         document: doc,
+        // The client's monotonic source (js/clock.js) is performance.now, virtual here already;
+        // said explicitly so that a device's wall clock jumping never reaches its timers.
+        monotonicNow: () => world.clock.now,
       }),
     );
     this.busy = started.finally(() => {
@@ -153,7 +156,10 @@ export class Device {
     this.world.trace(`${inc.actor.name} ${op.kind} ${op.collection}/${handle.id ?? op.id ?? ''} -> ${id}`);
     // Durable once a flush that began after it is done, while the client writes IndexedDB.
     inc.client.flush().then(() => {
-      if (inc.client.status.storage === 'indexeddb') record.durable = true;
+      if (inc.client.status.storage === 'indexeddb') {
+        record.durable = true;
+        record.durableAt = this.world.clock.now;
+      }
     }, () => {});
     return handle;
   }

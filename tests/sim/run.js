@@ -10,6 +10,7 @@
 // `SEED=n node tests/sim/run.js` replays it with a readable trace.
 import { runSeed } from './simulator.js';
 import { causesOf } from './classify.js';
+import { closeSimDatabases } from './database.js';
 
 function describe(result) {
   const lines = [`seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} (${JSON.stringify(result.stats)})`];
@@ -38,8 +39,12 @@ async function main() {
   const started = process.hrtime.bigint();
   const cpuStart = process.cpuUsage();
   const failed = [];
+  const window = { losses: 0, oldestLossMs: 0, slowestDurableMs: 0 };
   for (let seed = from; seed < from + count; seed++) {
     const result = await runSeed(seed, { scenario: scenarioOverride() });
+    window.losses += result.stats.crashWindowLosses ?? 0;
+    window.oldestLossMs = Math.max(window.oldestLossMs, result.stats.oldestCrashWindowLossMs ?? 0);
+    window.slowestDurableMs = Math.max(window.slowestDurableMs, result.stats.slowestDurableMs ?? 0);
     if (!result.ok) {
       failed.push(result);
       console.log(describe(result));
@@ -51,6 +56,8 @@ async function main() {
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   console.log(`${count - failed.length} of ${count} seeds passed (seeds ${from}..${from + count - 1}); ` +
     `${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU, ${(count / seconds).toFixed(2)} seeds/s`);
+  console.log(`crash window: ${window.losses} edits lost in a crash before they were durable, the oldest ${window.oldestLossMs} ms ` +
+    `after acceptance (bound CRASH_WINDOW_MS); slowest acceptance -> durable: ${window.slowestDurableMs} ms`);
   if (failed.length) {
     console.log(`failing seeds: ${failed.map((r) => r.seed).join(' ')}`);
     const byCause = new Map();
@@ -62,4 +69,8 @@ async function main() {
   process.exitCode = failed.length ? 1 : 0;
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await closeSimDatabases();
+}

@@ -141,13 +141,13 @@ export function scheduleSabotage(world, rng, kind) {
   const device = world.devices[0];
   const at = Math.floor(world.scenario.durationMs / 2);
   clock.schedule(at, () => {
-    network.setOffline(device.name, true);
+    network.setOffline(device.machine, true);
     for (let i = 0; i < 3 && device.live; i++) device.mutate(drawOp(world, device, rng));
     clock.schedule(2000, () => {
       world.trace(`SABOTAGE: ${device.name}'s disk is wiped`);
       device.crash();
       device.wipeDisk();
-      network.setOffline(device.name, false);
+      network.setOffline(device.machine, false);
       device.start();
     });
   });

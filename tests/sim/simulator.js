@@ -4,9 +4,6 @@
 // device is brought back, and the invariants of checkers.js are judged.
 //
 //   const result = await runSeed(42, { trace: true });  // { ok, failures, stats, trace }
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { VirtualClock } from './clock.js';
 import { Random } from './random.js';
 import { Network } from './network.js';
@@ -17,6 +14,7 @@ import { ServerHost } from './server_host.js';
 import { ALL_CHECKS, viewsEqualServer } from './checkers.js';
 import { scheduleWorkload, scheduleFaults, scheduleSabotage } from './scenario.js';
 import { createSyncCore } from '../../js/node.js';
+import { openSeedDatabase } from './database.js';
 
 const STRATEGIES = ['server-wins', 'client-wins', 'last-write-wins', 'merge'];
 const SETTLE_LIMIT_MS = 20 * 60_000; // virtual time allowed for quiescence (backoff caps at 60 s)
@@ -94,7 +92,9 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     note: (text) => world.notes.push(text),
     fail: (invariant, detail) => world.failures.push({ invariant, detail }),
   };
-  const dataDir = mkdtempSync(join(tmpdir(), 'syncore-sim-'));
+  // The server's database: a fresh in-memory PGlite schema (database.js), opened on real timers
+  // (the first one loads PGlite) and kept across the server's restarts and crashes.
+  const database = await openSeedDatabase();
   const restoreGlobals = seedGlobals(rng.fork());
   clock.install();
   // IndexedDB takes time: most steps at once, some a few ms, rarely a slow disk (tens to hundreds).
@@ -110,7 +110,7 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
   const workRng = rng.fork();
   const faultRng = rng.fork();
   world.network = new Network({ clock, rng: netRng, faults: scenario.faults, trace: world.trace });
-  world.server = new ServerHost({ clock, network: world.network, dataDir, trace: world.trace });
+  world.server = new ServerHost({ clock, network: world.network, database, trace: world.trace });
   // An error thrown on a fresh stack (a listener's, rethrown by the client) would end the
   // process: it is recorded against the page it came from instead, and judged by the checkers.
   const onUncaught = (error) => clock.uncaught.push({ actor: clock.actor, error });
@@ -155,7 +155,7 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     restoreGlobals();
     process.off('uncaughtException', onUncaught);
     process.off('unhandledRejection', onUnhandled);
-    rmSync(dataDir, { recursive: true, force: true });
+    await database.close().catch((err) => world.failures.push({ invariant: 'teardown', detail: String(err?.stack ?? err) }));
   }
   const stats = {
     ...world.stats,
