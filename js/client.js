@@ -280,13 +280,19 @@ class SyncClient {
         // changes we saw. (Without an epoch the cursor alone is not trusted to mean that.)
         const behind = this._serverEpoch !== '' && Number.isInteger(welcome?.cursor) && welcome.cursor < this.core.cursor;
         if (!(otherEpoch || behind || resyncing)) return { resync: false };
+        // A client that never synced (no epoch, cursor 0) catches up from 0 anyway: it runs as a
+        // resync only so that the epoch is stored at its end, and is not shown as one.
+        this._firstSync = epoch === '' && !resyncing && this.core.cursor === 0;
         return { resync: this._guard(() => this.core.beginResync()) !== undefined };
       },
       // The server answered a catch-up with reset: true (our cursor is older than its horizon).
       resyncStarted: () => this._guard(() => this.core.beginResync()) !== undefined,
       // The last chunk of a full resync is applied: what it did not bring is gone.
-      resyncFinished: (cursor) =>
-        this._guard(() => this.core.finishResync({ cursor: Number.isInteger(cursor) ? cursor : 0, epoch: this._serverEpoch ?? '' })) !== undefined,
+      resyncFinished: (cursor) => {
+        const ok = this._guard(() => this.core.finishResync({ cursor: Number.isInteger(cursor) ? cursor : 0, epoch: this._serverEpoch ?? '' })) !== undefined;
+        if (ok) this._firstSync = false;
+        return ok;
+      },
       caughtUp: () => {
         // Push only once caught up: base versions are then current, so fewer conflicts.
         this._guard(() => this.core.setOnline(true));
@@ -538,7 +544,7 @@ class SyncClient {
       // A follower sees the same server changes as its leader: the larger count, not the sum.
       skipped: Math.max(st.setAside ?? 0, up?.skipped ?? 0),
       // A full resync under way (or cut off and to be started over): not synced, whatever else.
-      resyncing: Boolean(st.resyncing) || Boolean(up?.resyncing) });
+      resyncing: (Boolean(st.resyncing) && !this._firstSync) || Boolean(up?.resyncing) });
   }
 
   _setStatus(patch) {
