@@ -6,14 +6,10 @@ import { LiveQuery } from './live_query.js';
 import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
 import { CustomResolvers } from './custom_resolvers.js';
+import { randomId } from './random_id.js';
 
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
 export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
-
-function randomId() {
-  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
-  return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
-}
 
 function randomSeed() {
   if (globalThis.crypto?.getRandomValues) return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
@@ -46,10 +42,10 @@ export class SyncCore {
     if (options.maxDepth !== undefined) limits.maxDepth = options.maxDepth;
     if (Object.keys(limits).length > 0) this._check(this._handle.configure(JSON.stringify(limits)));
     for (const [name, opts] of Object.entries(options.collections ?? {})) this.defineCollection(name, opts);
-    this.cache = new QueryCacheApi(this);
+    this.cache = new QueryCacheApi({ handle: () => this._live(), check: (r, failed) => this._check(r, failed), now: () => this._now() });
     this._onEffects = options.onEffects ?? null;
     this._onEvent = options.onEvent ?? null;
-    this._onCommit = null; // the sync client's hook: counts follow every commit
+    this._commitListeners = new Set(); // onCommit(fn)
     this._resolvers = new CustomResolvers({
       idFieldOf: (collection) => this._idFields.get(collection) ?? 'id',
       report: (err, info) => this._resolverFailed(err, info),
@@ -81,6 +77,11 @@ export class SyncCore {
     this._check(this._live().defineCollection(name, toJson(options ?? {}, 'collection options')));
     this._idFields.set(name, options?.idField ?? 'id');
     return this;
+  }
+
+  /** The field that holds a collection's ids ('id' unless defined otherwise). */
+  idFieldOf(collection) {
+    return this._idFields.get(collection) ?? 'id';
   }
 
   /**
@@ -152,7 +153,7 @@ export class SyncCore {
       (conflictsById ??= new Map(JSON.parse(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
     this._cursor = commit.cursor;
     this._dispatch(commit);
-    if (this._onCommit) this._onCommit(commit);
+    this._tellCommitListeners(commit);
     const result = { changes: commit.changes, cursor: commit.cursor };
     if (commit.effects) result.effects = commit.effects;
     if (commit.events) result.events = commit.events;
@@ -175,6 +176,35 @@ export class SyncCore {
       }
     }
     return result;
+  }
+
+  /**
+   * fn(commit) after every commit: { changes, cursor, effects?, events?, renamed?, mutationId?,
+   * counts: { pending, deadLetters, conflicts, setAside, resyncing } }. A resolver that failed
+   * outside a commit arrives as { events: [resolver-failed event] } without counts. Returns the
+   * function that removes fn.
+   */
+  onCommit(fn) {
+    if (typeof fn !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'onCommit takes a function');
+    const entry = { fn }; // the same fn twice is two listeners
+    this._commitListeners.add(entry);
+    return () => this._commitListeners.delete(entry);
+  }
+
+  // Temporary: the counts come from stats() until the core's commit carries them.
+  _tellCommitListeners(commit) {
+    if (this._commitListeners.size === 0) return;
+    if (commit.changes !== undefined) {
+      const st = this.stats();
+      commit.counts = { pending: st.pending, deadLetters: st.deadLetters, conflicts: st.conflicts, setAside: st.setAside ?? 0, resyncing: Boolean(st.resyncing) };
+    }
+    for (const { fn } of [...this._commitListeners]) {
+      try {
+        fn(commit);
+      } catch (err) {
+        this._onListenerError(err);
+      }
+    }
   }
 
   /** Bulk load (an initial sync): entities are { id?, version, data } items. */
@@ -435,14 +465,17 @@ export class SyncCore {
 
   /** @internal A resolver that failed: its conflict stays parked; the app is told. */
   _resolverFailed(err, { collection, id, conflictId }) {
-    if (!this._onEvent) {
+    if (!this._onEvent && this._commitListeners.size === 0) {
       this._onListenerError(err);
       return;
     }
     const message = `the custom resolver of '${collection}' failed for '${id}' (the conflict stays parked): ${err?.message ?? err}`;
     const error = Object.assign(new SyncError(ErrorCodes.RESOLVER_FAILED, message), { cause: err, collection, id, conflictId });
+    const event = { type: 'resolver-failed', collection, id, conflictId: conflictId ?? null, message, error };
+    this._tellCommitListeners({ events: [event] });
+    if (!this._onEvent) return;
     try {
-      this._onEvent({ type: 'resolver-failed', collection, id, conflictId: conflictId ?? null, message, error });
+      this._onEvent(event);
     } catch (listenerErr) {
       this._onListenerError(listenerErr);
     }

@@ -1,7 +1,7 @@
 // createSyncClient: a core, a transport and a storage wired together. Shared by the Node and
 // browser entries, which pass their createSyncCore and their platform defaults.
 import { SyncError, ErrorCodes } from './errors.js';
-import { startSyncClient } from './client.js';
+import { startSyncClient } from './client/client.js';
 import { createWebSocketTransport } from './transport/websocket.js';
 import { createMemoryStorage } from './storage/memory.js';
 import { openIndexedDbStorage } from './storage/indexeddb.js';

@@ -1,7 +1,9 @@
 // One "source" per client (or bare core): what the hooks need from either, behind one shape —
 // the core, events under the client's names, a frozen status and mutations with a result promise.
 // Shared by every provider and hook of that client or core (a WeakMap), so events are wired once.
-import { SyncError } from '../errors.js';
+import { CLIENT_EVENT_OF_CORE_EVENT } from '../vocabulary.js';
+import { startMutation, settleWaiters } from '../client/settle.js';
+import { coreOnlyStatus, coreOnlyStatusMessage } from '../client/status.js';
 
 const sources = new WeakMap();
 
@@ -25,16 +27,14 @@ function clientSource(client) {
     status: () => client.status,
     message: () => client.statusMessage(),
     mutate: (request) => client.mutate(request),
-    // The client refreshes its counts after its own calls; outbox and conflict actions go to the
-    // core directly, so the counts (status.failed, status.conflicts) are refreshed here.
-    refresh: () => client._refreshCounts?.(),
+    // The client's counts (status.failed, status.conflicts) follow every commit of its core, the
+    // outbox and conflict actions of the hooks too.
+    refresh: () => {},
   };
 }
 
-const EVENT_NAMES = { queued: 'operationQueued', conflict: 'conflictDetected', settled: 'mutationSettled', 'auth-required': 'authRequired' };
-
-// Without a client nothing turns the core's events into client events, so this does: it chains
-// itself after the core's own onEvent hook (set once per core), and keeps a local status.
+// Without a client nothing turns the core's events into client events, so this does: it listens
+// to the core's commits (once per core), and keeps a local status.
 function coreSource(core) {
   const listeners = new Map();
   const waiting = new Map();
@@ -49,11 +49,11 @@ function coreSource(core) {
       }
     }
   };
-  let status = Object.freeze(localStatus(core, null));
+  let status = Object.freeze(coreOnlyStatus(core.stats(), null));
   const refresh = () => {
     let next;
     try {
-      next = localStatus(core, status);
+      next = coreOnlyStatus(core.stats(), status);
     } catch {
       return; // disposed
     }
@@ -61,14 +61,14 @@ function coreSource(core) {
     status = Object.freeze(next);
     emit('statusChanged', status);
   };
-  const previous = core._onEvent;
-  core._onEvent = (event) => {
-    if (previous) previous(event);
-    const name = EVENT_NAMES[event.type];
-    if (name) emit(name, event);
-    if (event.type === 'settled') settle(waiting, event);
-    refresh();
-  };
+  core.onCommit((commit) => {
+    for (const event of commit.events ?? []) {
+      const name = CLIENT_EVENT_OF_CORE_EVENT[event.type];
+      if (name) emit(name, event);
+      if (event.type === 'settled') settleWaiters(waiting, event);
+      refresh();
+    }
+  });
   return {
     kind: 'core',
     client: null,
@@ -80,45 +80,12 @@ function coreSource(core) {
       return () => set.delete(fn);
     },
     status: () => status,
-    message: () => localMessage(status),
+    message: () => coreOnlyStatusMessage(status),
     mutate(request) {
-      const r = core.mutate(request);
+      const handle = startMutation(core, request, waiting);
       refresh();
-      const entityId = request.id !== undefined ? String(request.id) : r.changes?.[request.collection]?.created?.[0];
-      const value = entityId !== undefined ? core.get(request.collection, entityId) : undefined;
-      if (!r.mutationId) return { value, mutationId: null, id: entityId, result: Promise.resolve({ status: 'unchanged' }) };
-      const result = new Promise((resolve, reject) => waiting.set(r.mutationId, { resolve, reject }));
-      result.catch(() => {});
-      return { value, mutationId: r.mutationId, id: entityId, result };
+      return handle;
     },
     refresh,
   };
-}
-
-function settle(waiting, event) {
-  for (const id of event.mutationIds ?? []) {
-    const waiter = waiting.get(id);
-    if (!waiter) continue;
-    waiting.delete(id);
-    if (event.status === 'dead-letter') waiter.reject(new SyncError('REJECTED', event.message || 'the server refused the change'));
-    else if (event.status === 'conflict') waiter.reject(Object.assign(new SyncError('CONFLICT', 'the change is in conflict and waits for a decision'), { conflictId: event.conflictId }));
-    else waiter.resolve({ status: event.status, id: event.id, version: event.version });
-  }
-}
-
-// The status of a core without a client: never connected; counts from the core. Returns `prev`
-// itself when nothing changed.
-function localStatus(core, prev) {
-  const st = core.stats();
-  if (prev && prev.pending === st.pending && prev.failed === st.deadLetters && prev.conflicts === st.conflicts) return prev;
-  return { online: true, connected: false, syncing: false, pending: st.pending, failed: st.deadLetters, conflicts: st.conflicts,
-    lastSyncAt: null, connection: 'offline', retryInMs: null, storage: 'none' };
-}
-
-function localMessage(s) {
-  const plural = (n) => `${n} change${n === 1 ? '' : 's'}`;
-  if (s.failed > 0) return `${plural(s.failed)} could not be saved`;
-  if (s.conflicts > 0) return `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'} to resolve`;
-  if (s.pending > 0) return `${plural(s.pending)} pending sync`;
-  return 'All changes saved on this device';
 }

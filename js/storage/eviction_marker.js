@@ -8,7 +8,9 @@
 // Best effort by nature: a browser that clears localStorage with IndexedDB (site data cleared by
 // the user) takes the marker too. See docs/storage.md.
 
-const UNSYNCED = new Set(['outbox', 'deadLetters', 'conflicts']);
+import { UNSYNCED_STORES } from '../vocabulary.js';
+
+const UNSYNCED = new Set(UNSYNCED_STORES);
 
 /** The marker's key for a database name. */
 export function evictionMarkerKey(name) {

@@ -2,9 +2,10 @@
 // that keep nothing on the device, and as the fallback where IndexedDB is unavailable.
 import { SyncError } from '../errors.js';
 import { quarantineInMemory } from './quarantine.js';
+import { STORE_NAMES } from '../vocabulary.js';
 
 /** The stores a persist effect writes to. */
-export const STORES = Object.freeze(['meta', 'entities', 'outbox', 'deadLetters', 'conflicts']);
+export const STORES = STORE_NAMES;
 
 /**
  * Removes the app's sensitive fields from a record's value before it is stored. Returns the value

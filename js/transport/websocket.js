@@ -7,6 +7,8 @@
 // never comes (catchUpTimeoutMs) is an error event and a reconnect, with a backoff that keeps
 // growing until a catch-up completes (a handshake alone does not reset it then).
 
+import { changeOfLiveMessage } from '../protocol.js';
+
 const PROTOCOL = [1];
 // How a catch-up chunk starts (every server writes `type` first), told without parsing it.
 const CHUNK_START = /^\s*\{\s*"type"\s*:\s*"(sync_response|initial_sync)"/;
@@ -247,7 +249,7 @@ export function createWebSocketTransport({
       case 'entity_deleted':
         // While catching up in chunks, a live change must not move the cursor past changes the
         // next chunk still has to bring: apply it, but let the chunks advance the cursor.
-        if (!sink.deliver([{ ...msg, op: msg.type === 'entity_deleted' ? 'delete' : 'upsert' }], catchingUp ? undefined : msg.cursor)) resync();
+        if (!sink.deliver([changeOfLiveMessage(msg)], catchingUp ? undefined : msg.cursor)) resync();
         break;
       case 'push_result':
         sink.answer(msg.batch, Array.isArray(msg.results) ? msg.results : []);

@@ -3,8 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncClient, createMemoryStorage } from '../../js/node.js';
-import { groupEffects } from '../../js/group_effects.js';
-import { EffectsRunner } from '../../js/effects_runner.js';
+import { groupEffects, GroupCommit } from '../../js/client/group_commit.js';
 
 test('groupEffects: one write with the last word on each record, then the other effects in commit order', () => {
   const a = { type: 'persist', put: [{ store: 'entities', key: ['todos', 'a'], value: 1 }], delete: [] };
@@ -65,7 +64,7 @@ function orderedStorage({ delayMs = 5, fail = () => false } = {}) {
 
 function runnerOn(storage, options) {
   const log = { sends: [], durable: [], failures: 0 };
-  const runner = new EffectsRunner({
+  const runner = new GroupCommit({
     storage: () => storage,
     send: (e) => log.sends.push(e.batch),
     wake: () => {},

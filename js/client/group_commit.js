@@ -1,6 +1,6 @@
-// The client's effects runner (js/client.js hands it each commit's effects): persist first and
-// durably, then the commit's sends and wakes, in commit order. Nothing is sent before the write
-// that made it durable has finished.
+// Group commit, the ordering half of the effects runner (js/client/effects_runner.js): persist
+// first and durably, then the commit's sends and wakes, in commit order. Nothing is sent before
+// the write that made it durable has finished.
 //
 // Group commit: commits that come while a write is under way share a later write, so a thousand
 // quick edits cost a few transactions. Bounded, because an accepted edit is at risk (a reload or a
@@ -11,17 +11,44 @@
 // the client closes, every commit goes at once. Other storage gets one write at a time.
 // A failed write is retried (backoff; retryNow() at once) folded with every write issued after it,
 // so a late retry never puts older values back over newer ones.
-import { groupEffects } from './group_effects.js';
+import { EffectType } from '../vocabulary.js';
+
+// ---- the effects of several commits as one ---------------------------------------------------------
+
+/**
+ * The effects of several commits as one list: server changes set aside first (each must be kept
+ * before a persisted cursor passes it), their persist effects folded into one write (the last
+ * word on each record wins; `parts` names the effects it stands for), then every other effect in
+ * commit order.
+ */
+export function groupEffects(lists) {
+  const setAside = [];
+  const persists = [];
+  const rest = [];
+  for (const list of lists) for (const e of list) (e.type === EffectType.SET_ASIDE ? setAside : e.type === EffectType.PERSIST ? persists : rest).push(e);
+  if (persists.length <= 1) return [...setAside, ...persists, ...rest];
+  const last = new Map(); // [store, key] -> { record, put }
+  for (const p of persists) {
+    for (const r of p.delete ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: false });
+    for (const r of p.put ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: true });
+  }
+  const put = [];
+  const del = [];
+  for (const { record, put: isPut } of last.values()) (isPut ? put : del).push(record);
+  // parts lists the commits' own effects, also when a group is grouped again (a retry folds
+  // several writes): storage wrappers know an effect by identity (js/tabs/forwarded_storage.js).
+  return [...setAside, { type: EffectType.PERSIST, put, delete: del, parts: persists.flatMap((p) => p.parts ?? [p]) }, ...rest];
+}
 
 const monotonic = () => globalThis.performance?.now?.() ?? Date.now();
 
 const recordsOf = (effects) => {
   let n = 0;
-  for (const e of effects) if (e.type === 'persist') n += (e.put?.length ?? 0) + (e.delete?.length ?? 0);
+  for (const e of effects) if (e.type === EffectType.PERSIST) n += (e.put?.length ?? 0) + (e.delete?.length ?? 0);
   return n;
 };
 
-export class EffectsRunner {
+export class GroupCommit {
   /**
    * @param {object} host
    * @param {() => object} host.storage the storage to write to now (a tab stepping down swaps it)
@@ -166,9 +193,9 @@ export class EffectsRunner {
       }
       this._waitingRecords -= records;
       const grouped = groupEffects(take.map((t) => t.effects));
-      const setAside = grouped.filter((e) => e.type === 'set-aside');
-      const effects = setAside.length > 0 ? grouped.filter((e) => e.type !== 'set-aside') : grouped;
-      const persist = effects[0]?.type === 'persist' ? effects[0] : null;
+      const setAside = grouped.filter((e) => e.type === EffectType.SET_ASIDE);
+      const effects = setAside.length > 0 ? grouped.filter((e) => e.type !== EffectType.SET_ASIDE) : grouped;
+      const persist = effects[0]?.type === EffectType.PERSIST ? effects[0] : null;
       const item = { first: take[0].no, last: take[take.length - 1].no, persist, rest: persist ? effects.slice(1) : effects };
       if (setAside.length > 0) {
         // Server changes set aside are kept before the write that stores the cursor past them;
@@ -229,8 +256,8 @@ export class EffectsRunner {
     if (!this._closing) {
       for (const effect of item.rest) {
         try {
-          if (effect.type === 'send') this._host.send(effect);
-          else if (effect.type === 'wake') this._host.wake(effect.at);
+          if (effect.type === EffectType.SEND) this._host.send(effect);
+          else if (effect.type === EffectType.WAKE) this._host.wake(effect.at);
         } catch (err) {
           this._host.error(err);
         }

@@ -1,0 +1,383 @@
+// The sync client: the core plus the browser around it. It restores the core from storage, hands
+// each commit's effects to the effects runner (persist, and only once that is durable, send; wake
+// timers), feeds the core what the transport reports (js/client/inbound.js), and turns it all into
+// a status, events and promises an app can use. Local storage upkeep: js/client/local_data.js.
+import { SyncError, ErrorCodes } from '../errors.js';
+import { createMemoryStorage } from '../storage/memory.js';
+import { watchNetwork } from '../network.js';
+import { watchPageLifecycle, warnBeforeUnload } from '../page_lifecycle.js';
+import { collectionHandle } from '../collection_handle.js';
+import { CLIENT_EVENTS, CLIENT_EVENT_OF_CORE_EVENT } from '../vocabulary.js';
+import { EffectsRunner } from './effects_runner.js';
+import { ClientStatus, initialStatus, statusMessage } from './status.js';
+import { startMutation, settleWaiters } from './settle.js';
+import { createInbound } from './inbound.js';
+import { LocalData } from './local_data.js';
+
+/**
+ * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
+ * @param {object} options see createSyncClient in index.d.ts
+ */
+export async function startSyncClient(core, options) {
+  const client = new SyncClient(core, options);
+  await client._start();
+  return client;
+}
+
+class SyncClient {
+  constructor(core, options) {
+    this.core = core;
+    this._options = options;
+    this._transport = options.transport ?? null;
+    this._token = options.token;
+    this._listeners = new Map(CLIENT_EVENTS.map((e) => [e, new Set()]));
+    this._waiting = new Map(); // mutationId -> { resolve, reject }
+    this._unsaved = []; // accepted mutations not yet stored: { no: the commit's number, id }
+    this._closed = false;
+    this._closeAround = null; // wrapClose()
+    const storage = options.storage ?? createMemoryStorage();
+    this._local = new LocalData(core, storage, {
+      emit: (event, payload) => this._emit(event, payload),
+      setStatus: (patch) => this._setStatus(patch),
+      persist: (effects) => this._runner.push(effects),
+      closed: () => this._closed,
+      call: (fn) => this._guard(fn),
+    });
+    this._statusKeeper = new ClientStatus(initialStatus({ storage: storage.kind ?? 'custom', storageWarning: this._local.warning }), (s) => this._emit('statusChanged', s));
+    this._runner = new EffectsRunner({
+      core: { batchTimedOut: (batch) => this._guard(() => core.batchTimedOut(batch)), tick: () => this._guard(() => core.tick()) },
+      storage: { current: () => this._local.storage, keepSetAside: (changes) => this._local.keepSetAside(changes) },
+      transport: { push: (batch, mutations) => this._transport?.push(batch, mutations) ?? false },
+      report: {
+        sending: (effect) => {
+          this._setStatus({ syncing: true });
+          this._emit('syncStarted', { batch: effect.batch, mutations: effect.mutations.length });
+        },
+        sendTimedOut: (batch) => this._emit('syncFailed', { batch, reason: 'timeout' }),
+        writeFailed: (err, attempt) => this._local.writeFailed(err, attempt),
+        writeSucceeded: () => this._local.writeSucceeded(),
+        durable: (through) => this._durableThrough(through),
+        error: (err) => this._emit('error', err),
+        hidden: () => (options.document ?? globalThis.document)?.visibilityState === 'hidden',
+      },
+    }, { retryMs: options.storageRetryMs ?? 1000, ...(options.groupCommit ?? {}), batchTimeoutMs: options.batchTimeoutMs ?? 30_000,
+      // the core's clock (js/clock.js); no timer waits longer than the core's longest backoff
+      clock: options.clock ?? (() => Date.now()), maxWaitMs: options.client?.backoffMaxMs ?? 60_000 });
+    this._inbound = createInbound({
+      core,
+      call: (fn) => this._guard(fn),
+      status: this._statusKeeper,
+      emit: (event, payload) => this._emit(event, payload),
+      runner: this._runner,
+      refreshCounts: () => this._refreshCounts(),
+    });
+  }
+
+  async _start() {
+    const { core } = this;
+    this._offCommit = core.onCommit((commit) => this._committed(commit));
+    core.configureClient({ ...(this._options.client ?? {}), persist: true });
+    const fresh = await this._local.restore();
+    await this._local.reserveIds(fresh, this._runner);
+    this._local.askPersistentStorage(this._options);
+    this._refreshCounts();
+    this._startTransport();
+    this._network = watchNetwork({
+      window: this._options.window,
+      document: this._options.document,
+      onChange: (online) => {
+        if (!this._forcedOffline || !online) this._setNetwork(online);
+      },
+      onWake: () => this.sync(),
+    });
+    this._lifecycle = watchPageLifecycle({
+      window: this._options.window,
+      document: this._options.document,
+      onHide: () => this._runner.urgent(true),
+      onShow: () => this._runner.urgent(false),
+    });
+    this._setStatus({ online: this._network.online });
+    if (this.status.online && this._transport) this._transport.connect();
+    this._emit('statusChanged', this.status);
+    // Found before any listener could be added: told once the app has had its turn to add them.
+    const { evicted } = this._local.restoreReport;
+    if (evicted) setTimeout(() => this._closed || this._emit('storageEvent', { type: 'storage-evicted', ...evicted }), 0);
+  }
+
+  _startTransport() {
+    this._transport?.start(this._inbound.sink, () => ({
+      clientId: this.core.clientId,
+      token: this._token,
+      cursor: this.core.cursor,
+      collections: this.collectionNames,
+    }));
+  }
+
+  // Every commit, whoever called the core (hooks, the tab relay too): counts, effects, events.
+  _committed(commit) {
+    // its mutation is unsaved until stored
+    if (commit.mutationId && commit.effects) this._unsaved.push({ no: this._runner.nextNumber, id: commit.mutationId });
+    if (commit.counts) this._setCounts(commit.counts);
+    if (commit.effects) this._runner.push(commit.effects);
+    for (const event of commit.events ?? []) this._coreEvent(event);
+  }
+
+  _coreEvent(event) {
+    if (event.type === 'change-set-aside') {
+      const err = new SyncError(event.code, `a server change to ${event.collection ?? '?'}/${event.id ?? '?'} was set aside: ${event.message}`);
+      this._emit('error', Object.assign(err, { collection: event.collection, id: event.id, setAside: true }));
+    } else if (event.type === 'resolver-failed') this._emit('error', event.error);
+    else if (event.type === 'auth-required') {
+      this._setStatus({ connection: 'auth-required' });
+      this._emit('authRequired', event);
+    } else if (event.type === 'settled') {
+      this._emit('mutationSettled', event);
+      if (event.status === 'dead-letter') this._emit('syncFailed', event);
+      settleWaiters(this._waiting, event);
+    } else if (event.type === 'queued' || event.type === 'conflict') this._emit(CLIENT_EVENT_OF_CORE_EVENT[event.type], event);
+  }
+
+  /** What the start found in storage (events then came before any listener could be added). */
+  get restoreReport() {
+    return this._local.restoreReport;
+  }
+
+  /**
+   * Records set aside as unreadable, and server changes the core could not apply (store
+   * 'changes', key [collection, id]): [{ store, key, value, reason, at }] (empty if none).
+   */
+  quarantined() {
+    return this._local.quarantined();
+  }
+
+  /** Empties the quarantine once the app has dealt with it; status.skipped goes back to 0. */
+  clearQuarantine() {
+    return this._local.clearQuarantine();
+  }
+
+  _durableThrough(through) {
+    let n = 0;
+    while (n < this._unsaved.length && this._unsaved[n].no <= through) n++;
+    if (n === 0) return;
+    this._unsaved.splice(0, n);
+    this._setStatus({ unsaved: this._unsaved.length });
+  }
+
+  // Every core call from a callback goes through here: a bad server message is an error event.
+  // (The counts follow from the commit the call makes.)
+  _guard(fn) {
+    if (this._closed) return undefined;
+    try {
+      return fn();
+    } catch (err) {
+      this._emit('error', err);
+      return undefined;
+    }
+  }
+
+  // ---- the link: transport and storage (a tab changing roles swaps them, js/tabs/) ----------------
+
+  /**
+   * Syncs through another transport (the old one closes; what was in flight is sent again) and,
+   * when given, another storage (later writes go there; the old one is left to the caller), and
+   * shows the tab's role in status.tab. For a layer in front of the client (js/tabs/). Returns
+   * the link it replaced: { transport, storage }.
+   */
+  replaceLink({ transport, storage, tab } = {}) {
+    const previous = { transport: this._transport, storage: this._local.storage };
+    if (transport) {
+      this._transport = null;
+      previous.transport?.close();
+      this._inbound.sink.disconnected();
+    }
+    // A frozen leader stops writing the shared database: its warnings and events go with it.
+    if (storage) this._local.replaceStorage(storage);
+    if (tab !== undefined) this._setStatus({ tab });
+    if (transport) {
+      this._transport = transport;
+      this._startTransport();
+      this._transport.connect();
+    }
+    return previous;
+  }
+
+  /**
+   * A layer in front of the client (js/tabs/) closes it: close() then runs around(closeClient),
+   * where closeClient() is what close() does without it.
+   */
+  wrapClose(around) {
+    this._closeAround = around;
+  }
+
+  /** The collections this client was started with. */
+  get collectionNames() {
+    return Object.keys(this._options.collections ?? {});
+  }
+
+  /** The token given last (options.token or setToken). */
+  get token() {
+    return this._token;
+  }
+
+  /** Tells the app about an error (an 'error' event): for layers in front of the client. */
+  reportError(err) {
+    this._emit('error', err);
+  }
+
+  // ---- the API --------------------------------------------------------------------------------------
+
+  /** A mutation: returns { value, mutationId, id, result } — value at once, result settled by the server. */
+  mutate(request) {
+    return startMutation(this.core, request, this._waiting);
+  }
+
+  collection(name) {
+    if (!this._options.collections || !Object.hasOwn(this._options.collections, name))
+      throw new SyncError(ErrorCodes.UNKNOWN_COLLECTION, `unknown collection '${name}'`);
+    return collectionHandle(this, name);
+  }
+
+  /** Work offline on purpose (an "offline" switch): the socket closes, edits queue up. */
+  goOffline() {
+    this._forcedOffline = true;
+    this._setNetwork(false);
+  }
+
+  /** Back from goOffline(), if the device itself is online. */
+  goOnline() {
+    this._forcedOffline = false;
+    if (this._network?.online !== false) this._setNetwork(true);
+  }
+
+  /** "Sync now": reconnect or catch up, and flush the outbox. */
+  sync() {
+    if (this._closed) return;
+    this._runner.retryNow();
+    this._guard(() => this.core.tick());
+    this._transport?.sync();
+  }
+
+  /**
+   * Another user on this device: this client closes (its accepted writes finished, in this user's
+   * storage) and a new one starts on the other user's own storage and client id, with their token.
+   * Returns the new client; this one is closed. Made by createSyncClient only.
+   */
+  async switchUser(next) {
+    if (typeof this._options.reopenForUser !== 'function')
+      throw new SyncError(ErrorCodes.NOT_CONFIGURED, 'switchUser needs a client made by createSyncClient');
+    const start = this._options.reopenForUser(next);
+    await this.flush(); // every write accepted so far is in this user's storage before it closes
+    await this.close();
+    return start();
+  }
+
+  setToken(token) {
+    this._token = token;
+    this._transport?.setToken(token);
+    this._guard(() => this.core.resumeQueue());
+  }
+
+  get status() {
+    return this._statusKeeper.current;
+  }
+
+  statusMessage() {
+    return statusMessage(this.status);
+  }
+
+  on(event, fn) {
+    const set = this._listeners.get(event);
+    if (!set) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, `unknown event '${event}'`);
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  getStats() {
+    return { ...this.core.stats(), transport: this._transport?.stats ?? null, storage: this._local.storage.kind ?? 'custom', status: { ...this.status } };
+  }
+
+  /** Empties local storage (entities, outbox, everything). The in-memory core keeps running. */
+  async clearLocalData() {
+    await this._runner.flush();
+    await this._local.storage.clear();
+  }
+
+  /**
+   * Stops syncing and stores every change accepted so far before it resolves. A write the storage
+   * keeps refusing gets one more try; if that fails too, close() rejects with UNSAVED_CHANGES
+   * naming the mutations that were not stored (err.mutationIds): they are lost with this page.
+   */
+  close() {
+    if (this._closeAround) {
+      const around = this._closeAround;
+      this._closeAround = null;
+      return around(() => this._closeClient());
+    }
+    return this._closeClient();
+  }
+
+  async _closeClient() {
+    if (this._closed) return;
+    this._closed = true;
+    this._network?.stop();
+    this._lifecycle?.stop();
+    this._transport?.close();
+    const notStoredFrom = await this._runner.close();
+    await this._local.close();
+    this._offCommit?.();
+    this.core.dispose();
+    if (notStoredFrom !== null) {
+      const lost = this._unsaved.filter((u) => u.no >= notStoredFrom).map((u) => u.id);
+      const err = new SyncError('UNSAVED_CHANGES', `closed with ${lost.length} change${lost.length === 1 ? '' : 's'} the storage did not take: they are lost`);
+      err.mutationIds = lost;
+      throw err;
+    }
+  }
+
+  /** Resolves when every effect so far has been carried out (tests, shutdown). */
+  async flush() {
+    await this._runner.flush();
+  }
+
+  /**
+   * Warns before the page unloads while changes are not stored locally yet (status.unsaved > 0):
+   * the browser's own "leave site?" prompt. Returns the function that removes the listener.
+   */
+  warnBeforeUnload(win = globalThis.window) {
+    return warnBeforeUnload(win, () => this.status.unsaved > 0);
+  }
+
+  // ---- status ---------------------------------------------------------------------------------------
+
+  _setNetwork(online) {
+    this._setStatus({ online });
+    this._emit('networkStatusChanged', { online });
+    if (!this._transport) return;
+    if (online) this._transport.connect();
+    else this._transport.disconnect();
+  }
+
+  _refreshCounts() {
+    this._setCounts(this.core.stats());
+  }
+
+  _setCounts(counts) {
+    this._statusKeeper.setCounts(counts, { unsaved: this._unsaved.length, firstSync: this._inbound.firstSync });
+  }
+
+  _setStatus(patch) {
+    this._statusKeeper.set(patch);
+  }
+
+  _emit(event, payload) {
+    for (const fn of [...(this._listeners.get(event) ?? [])]) {
+      try {
+        fn(payload);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}
