@@ -31,7 +31,7 @@ export class SyncCore {
     this._handle = new wasmModule.CoreHandle();
     this._snapshots = new SnapshotCache();
     this._subscriptions = new Map(); // core subscription id -> { collection, id, listener }
-    this._queries = new Map(); // core query id -> LiveQuery
+    this._queries = new Map(); // core query id -> its LiveQuery's feed
     this._now = options.now ?? (() => Date.now());
     this._onListenerError = options.onListenerError ?? rethrowLater;
     this._disposed = false;
@@ -320,8 +320,9 @@ export class SyncCore {
   query(spec) {
     if (spec === null || typeof spec !== 'object') throw new SyncError(ErrorCodes.BAD_QUERY, 'a query spec is an object');
     const first = JSON.parse(this._check(this._live().openQuery(toJson(spec, 'query'))));
-    const q = new LiveQuery(this, spec, first);
-    this._queries.set(q.id, q);
+    let feed;
+    const q = new LiveQuery({ snapshotsOf: (c, ids) => this._snapshotsOf(c, ids), closeQuery: (query) => this._closeQuery(query), feed: (f) => (feed = f) }, spec, first);
+    this._queries.set(q.id, feed);
     return q;
   }
 
@@ -342,12 +343,12 @@ export class SyncCore {
     for (const [qid, update] of Object.entries(commit.queries)) {
       const q = this._queries.get(Number(qid));
       if (!q) continue;
-      q._apply(update);
+      q.apply(update);
       touched.push(q);
     }
     for (const q of touched) {
       try {
-        q._notify();
+        q.notify();
       } catch (err) {
         this._onListenerError(err);
       }
@@ -604,7 +605,7 @@ export class SyncCore {
   dispose() {
     if (this._disposed) return;
     this._disposed = true;
-    for (const q of this._queries.values()) q._closed = true;
+    for (const q of this._queries.values()) q.disposed();
     this._queries.clear();
     this._subscriptions.clear();
     this._snapshots.clear();

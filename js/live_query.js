@@ -2,7 +2,11 @@
 // current rows as an immutable array and tells its listeners when the core reports a change.
 
 export class LiveQuery {
-  /** @internal */
+  /**
+   * @internal Made by SyncCore.query(), which hands in what the query needs of it and gets back
+   *   the query's feed: `core` { snapshotsOf(collection, ids), closeQuery(query),
+   *   feed({ apply(update), notify(), disposed() }) }.
+   */
   constructor(core, spec, first) {
     this._core = core;
     this.id = first.id;
@@ -10,6 +14,7 @@ export class LiveQuery {
     this._listeners = new Set();
     this._closed = false;
     this._apply(first);
+    core.feed({ apply: (update) => this._apply(update), notify: () => this._notify(), disposed: () => (this._closed = true) });
   }
 
   /** Entity ids of the current window, in order. */
@@ -38,21 +43,19 @@ export class LiveQuery {
     if (this._closed) return;
     this._closed = true;
     this._listeners.clear();
-    this._core._closeQuery(this);
+    this._core.closeQuery(this);
   }
 
   get closed() {
     return this._closed;
   }
 
-  /** @internal */
   _apply(update) {
     this._ids = Object.freeze(update.ids.slice());
     this._total = update.total;
-    this._rows = Object.freeze(this._core._snapshotsOf(this.spec.collection, update.ids));
+    this._rows = Object.freeze(this._core.snapshotsOf(this.spec.collection, update.ids));
   }
 
-  /** @internal */
   _notify() {
     for (const listener of [...this._listeners]) listener(this._rows, this);
   }

@@ -18,10 +18,8 @@ import { LocalData } from './local_data.js';
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
  * @param {object} options see createSyncClient in index.d.ts
  */
-export async function startSyncClient(core, options) {
-  const client = new SyncClient(core, options);
-  await client._start();
-  return client;
+export function startSyncClient(core, options) {
+  return SyncClient.start(core, options);
 }
 
 class SyncClient {
@@ -73,7 +71,13 @@ class SyncClient {
     });
   }
 
-  async _start() {
+  static async start(core, options) {
+    const client = new SyncClient(core, options);
+    await client.#start();
+    return client;
+  }
+
+  async #start() {
     const { core } = this;
     this._offCommit = core.onCommit((commit) => this._committed(commit));
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
