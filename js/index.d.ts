@@ -146,6 +146,11 @@ export interface CommitResult {
   mutationId?: string;
 }
 
+/** What core.onCommit listeners get: the commit, and the counts after it. */
+export interface Commit extends Partial<CommitResult> {
+  counts?: { pending: number; deadLetters: number; conflicts: number; setAside: number; resyncing: boolean };
+}
+
 export type PredicateOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'contains';
 export type Predicate = [field: string, op: PredicateOp, value: unknown] | { field: string; op: PredicateOp; value: unknown };
 export type SortKey = string | [field: string, dir?: 'asc' | 'desc'] | { field: string; dir?: 'asc' | 'desc' };
@@ -261,6 +266,10 @@ export declare class SyncCore {
   readonly cache: QueryCache;
   readonly cursor: number;
   defineCollection(name: string, options?: CollectionOptions): this;
+  /** fn(commit) after every commit (a resolver failing outside one: { events }). Returns the remover. */
+  onCommit(fn: (commit: Commit) => void): () => void;
+  /** The field that holds a collection's ids. */
+  idFieldOf(collection: string): string;
   applyServer(batch: ServerOp[] | { ops: ServerOp[]; cursor?: number } | string): CommitResult;
   load(collection: string, entities: LoadItem[], options?: { cursor?: number }): CommitResult;
   get<T extends Entity = Entity>(collection: string, id: Id): T | undefined;
@@ -612,6 +621,20 @@ export interface SyncClient {
   close(): Promise<void>;
   /** The browser's "leave site?" prompt while status.unsaved > 0. Returns the remover. */
   warnBeforeUnload(target?: EventTarget): () => void;
+  /**
+   * For a layer in front of the client (multi-tab): sync through another transport and, when
+   * given, another storage (later writes go there); `tab` shows in status.tab. Returns the link
+   * it replaced.
+   */
+  replaceLink(link: { transport?: Transport; storage?: Storage; tab?: TabRole }): { transport: Transport | null; storage: Storage };
+  /** For a layer in front of the client: close() runs around(closeClient) from now on. */
+  wrapClose(around: (closeClient: () => Promise<void>) => Promise<void>): void;
+  /** The collections the client was started with. */
+  readonly collectionNames: string[];
+  /** The token given last (options.token or setToken). */
+  readonly token: string | undefined;
+  /** Emits an 'error' event (for a layer in front of the client). */
+  reportError(err: unknown): void;
   /** Present when multi-tab is on. */
   readonly tabs?: {
     readonly tabId: string;

@@ -7,7 +7,7 @@ import { createMemoryStorage } from '../storage/memory.js';
 import { watchNetwork } from '../network.js';
 import { watchPageLifecycle, warnBeforeUnload } from '../page_lifecycle.js';
 import { collectionHandle } from '../collection_handle.js';
-import { CLIENT_EVENTS, CLIENT_EVENT_OF_CORE_EVENT } from '../vocabulary.js';
+import { CLIENT_EVENTS, CLIENT_EVENT_OF_CORE_EVENT, SettledStatus } from '../vocabulary.js';
 import { EffectsRunner } from './effects_runner.js';
 import { ClientStatus, initialStatus, statusMessage } from './status.js';
 import { startMutation, settleWaiters } from './settle.js';
@@ -136,7 +136,7 @@ class SyncClient {
       this._emit('authRequired', event);
     } else if (event.type === 'settled') {
       this._emit('mutationSettled', event);
-      if (event.status === 'dead-letter') this._emit('syncFailed', event);
+      if (event.status === SettledStatus.DEAD_LETTER) this._emit('syncFailed', event);
       settleWaiters(this._waiting, event);
     } else if (event.type === 'queued' || event.type === 'conflict') this._emit(CLIENT_EVENT_OF_CORE_EVENT[event.type], event);
   }

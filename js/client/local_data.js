@@ -6,6 +6,7 @@ import { restoreFromStorage } from '../storage/recover.js';
 import { keepSetAside } from '../storage/set_aside.js';
 import { persistentStorage } from '../storage/persistence.js';
 import { StorageWarnings } from './storage_warnings.js';
+import { EffectType } from '../vocabulary.js';
 
 export class LocalData {
   /**
@@ -63,7 +64,7 @@ export class LocalData {
   // meta record) is stored before the first mutation is accepted. A storage that refuses it does
   // not stop the start: the write is retried behind the others, and status.storageWarning says so.
   async reserveIds(fresh, runner) {
-    if (fresh) this._client.persist([{ type: 'persist', put: this._core.exportRecords(), delete: [] }]);
+    if (fresh) this._client.persist([{ type: EffectType.PERSIST, put: this._core.exportRecords(), delete: [] }]);
     else this._core.reserveIdBlock();
     let failed;
     const refused = new Promise((resolve) => (failed = resolve));
@@ -86,7 +87,7 @@ export class LocalData {
     if (!(event?.type === 'quarantined' && event.store === 'changes')) this._warnings.event(event);
     if (event?.type === 'storage-recreated' && !this._client.closed()) {
       // The database is new and empty: everything the core holds goes back in, after what is queued.
-      this._client.persist([{ type: 'persist', put: this._core.exportRecords(), delete: [] }]);
+      this._client.persist([{ type: EffectType.PERSIST, put: this._core.exportRecords(), delete: [] }]);
     }
     this._client.setStatus({ storageWarning: this._warnings.current });
     this._client.emit('storageEvent', event);

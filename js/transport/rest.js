@@ -12,14 +12,15 @@
 // with PUT (application/json), for back ends whose PUT replaces (seed 000's API): the adapter
 // GETs the entity, checks its version against the base version (a conflict otherwise), applies
 // the patch to it and PUTs the result with If-Match.
+import { ErrorClass, PushStatus } from '../vocabulary.js';
 
 // 401: the token (pause the queue until a new one); 403: this write is not allowed (final).
 function classify(status) {
-  if (status === 401) return 'auth';
-  if (status === 403) return 'forbidden';
-  if (status === 409 || status === 412) return 'conflict';
-  if (status === 408 || status === 425 || status === 429 || status >= 500) return 'transient';
-  return 'validation';
+  if (status === 401) return ErrorClass.AUTH;
+  if (status === 403) return ErrorClass.FORBIDDEN;
+  if (status === 409 || status === 412) return ErrorClass.CONFLICT;
+  if (status === 408 || status === 425 || status === 429 || status >= 500) return ErrorClass.TRANSIENT;
+  return ErrorClass.VALIDATION;
 }
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -88,11 +89,11 @@ export function createRestTransport({
     stats.requests++;
     const response = await fetchImpl(urlFor(m), { method: 'GET', headers: authHeaders() });
     const data = await bodyOf(response).catch(() => null);
-    if (response.status === 404) return { answer: { key: m.key, status: 'conflict', version: 0, data: null } };
+    if (response.status === 404) return { answer: { key: m.key, status: PushStatus.CONFLICT, version: 0, data: null } };
     if (!response.ok) return { response, data };
     const etag = Number.parseInt(String(response.headers?.get?.('ETag') ?? '').replace(/\D/g, ''), 10);
     const version = Number.isInteger(data?.[versionField]) ? data[versionField] : etag;
-    if (m.baseVersion >= 0 && version !== m.baseVersion) return { answer: { key: m.key, status: 'conflict', version, data } };
+    if (m.baseVersion >= 0 && version !== m.baseVersion) return { answer: { key: m.key, status: PushStatus.CONFLICT, version, data } };
     return { entity: data };
   }
 
@@ -126,13 +127,13 @@ export function createRestTransport({
       }
     } catch (err) {
       stats.failures++;
-      return { key: m.key, status: 'error', class: 'transient', message: `network: ${err?.message ?? err}` };
+      return { key: m.key, status: PushStatus.ERROR, class: ErrorClass.TRANSIENT, message: `network: ${err?.message ?? err}` };
     }
     if (response.ok) {
       const entity = data && typeof data === 'object' && !Array.isArray(data) ? data : null;
       const etag = Number.parseInt(String(response.headers?.get?.('ETag') ?? '').replace(/\D/g, ''), 10);
       const version = Number.isInteger(entity?.[versionField]) ? entity[versionField] : Number.isInteger(etag) ? etag : undefined;
-      const result = { key: m.key, status: 'ok' };
+      const result = { key: m.key, status: PushStatus.OK };
       if (version !== undefined) result.version = version;
       if (m.kind !== 'delete' && entity) {
         result.data = entity;
@@ -143,13 +144,13 @@ export function createRestTransport({
     stats.failures++;
     const cls = classify(response.status);
     const message = String(data?.message ?? data?.detail ?? `HTTP ${response.status}`);
-    if (cls === 'conflict') {
+    if (cls === ErrorClass.CONFLICT) {
       const current = data && 'current' in data ? data.current : data;
       // The reference server says the version beside the entity ({ version, current }).
       const version = Number.isInteger(data?.version) ? data.version : Number.isInteger(current?.[versionField]) ? current[versionField] : 0;
-      return { key: m.key, status: 'conflict', version, data: current && typeof current === 'object' && current[idField] !== undefined ? current : null };
+      return { key: m.key, status: PushStatus.CONFLICT, version, data: current && typeof current === 'object' && current[idField] !== undefined ? current : null };
     }
-    return { key: m.key, status: 'error', class: cls, message };
+    return { key: m.key, status: PushStatus.ERROR, class: cls, message };
   }
 
   // pullCollections: every collection from the same cursor, chunk by chunk; delivered together
@@ -233,7 +234,7 @@ export function createRestTransport({
         for (const m of mutations) {
           const r = await pushOne(m);
           results.push(r);
-          if (r.status === 'error' && r.class === 'auth') authBlocked = true;
+          if (r.status === PushStatus.ERROR && r.class === ErrorClass.AUTH) authBlocked = true;
         }
         if (wanted) sink.answer(batch, results);
       })();
