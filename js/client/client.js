@@ -206,8 +206,8 @@ class SyncClient {
   }
 
   /**
-   * A layer in front of the client (js/tabs/) closes it: close() then runs around(closeClient),
-   * where closeClient() is what close() does without it.
+   * A layer in front of the client (js/tabs/) closes it: every close() then runs
+   * around(closeClient), where closeClient() is what close() does without it.
    */
   wrapClose(around) {
     this._closeAround = around;
@@ -312,12 +312,7 @@ class SyncClient {
    * naming the mutations that were not stored (err.mutationIds): they are lost with this page.
    */
   close() {
-    if (this._closeAround) {
-      const around = this._closeAround;
-      this._closeAround = null;
-      return around(() => this._closeClient());
-    }
-    return this._closeClient();
+    return this._closeAround ? this._closeAround(() => this._closeClient()) : this._closeClient();
   }
 
   async _closeClient() {

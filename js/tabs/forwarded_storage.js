@@ -1,24 +1,30 @@
 // The leader's storage: the shared IndexedDB storage, plus the keys of follower mutations the
 // leader has applied, kept in the `meta` store under FORWARDED_PREFIX and written in the same
 // transaction as the persist effect that made each mutation durable. The core never sees them.
+// What a record holds is read only through js/records.js.
+import { outboxNextSeqOf, outboxSeqOfKey } from '../records.js';
 
-export const FORWARDED_PREFIX = 'tabs:forwarded:';
+const FORWARDED_PREFIX = 'tabs:forwarded:';
 
 export function withForwardedKeys(inner) {
   const extras = new WeakMap(); // persist effect -> extra put records
   const loaded = new Map(); // follower key -> { collection, id, at }
-  const state = { meta: null, durableNextSeq: 0 };
+  const state = { durableNextSeq: 0 };
+  const sawNextSeq = (records) => {
+    for (const r of records ?? []) {
+      const next = outboxNextSeqOf(r);
+      if (next !== null && next > state.durableNextSeq) state.durableNextSeq = next;
+    }
+  };
   const storage = {
     ...inner,
     async write(effect) {
-      // A grouped write (js/client.js groupEffects) carries the effects it stands for in parts.
+      // A grouped write (js/client/group_commit.js) carries the effects it stands for in parts.
       const extra = [effect, ...(effect.parts ?? [])].flatMap((e) => extras.get(e) ?? []);
       const more = extra.length > 0 ? extra : null;
       // A new object: the core's effect stays as it was, for a retry after a failed write.
       await inner.write(more ? { ...effect, put: [...(effect.put ?? []), ...more] } : effect);
-      const meta = effect.put?.find((r) => r.store === 'meta' && r.key === 'core');
-      const next = Number(meta?.value?.outbox?.nextSeq);
-      if (Number.isFinite(next) && next > state.durableNextSeq) state.durableNextSeq = next;
+      sawNextSeq(effect.put);
     },
     async readAll() {
       const out = [];
@@ -27,27 +33,34 @@ export function withForwardedKeys(inner) {
           loaded.set(r.key.slice(FORWARDED_PREFIX.length), r.value);
           continue;
         }
-        if (r.store === 'meta' && r.key === 'core') {
-          state.meta = r.value;
-          state.durableNextSeq = Number(r.value?.outbox?.nextSeq) || 0;
-        }
         out.push(r);
       }
+      state.durableNextSeq = 0;
+      sawNextSeq(out);
       return out;
     },
   };
   return {
     storage,
+    /** The follower keys stored by earlier leaders: follower key -> { collection, id, at }. */
     loaded,
-    get meta() {
-      return state.meta;
+    /**
+     * A predicate for a former leader's client (clientId: the shared one): true for the outbox
+     * keys its own writes made durable in the shared database, as of the last write.
+     */
+    durableKeysOf(clientId) {
+      return (key) => {
+        const seq = outboxSeqOfKey(clientId, key);
+        return seq !== null && seq < state.durableNextSeq;
+      };
     },
-    /** The shared outbox holds every key of the shared client id numbered below this. */
-    get durableNextSeq() {
-      return state.durableNextSeq;
+    /** Stores the follower key `key` (-> value) in the same transaction as `effect`. */
+    remember(effect, key, value) {
+      extras.set(effect, [...(extras.get(effect) ?? []), { store: 'meta', key: FORWARDED_PREFIX + key, value }]);
     },
-    attach(effect, records) {
-      extras.set(effect, [...(extras.get(effect) ?? []), ...records]);
+    /** Forgets follower keys (no follower can still be re-sending them). */
+    forget(keys) {
+      return storage.write({ put: [], delete: keys.map((key) => ({ store: 'meta', key: FORWARDED_PREFIX + key })) });
     },
   };
 }

@@ -8,7 +8,8 @@
 // SyncClient restored from the shared database (the "engine") with a relay, and its app client
 // goes on as a follower of its own tab. A leader whose app client is the engine and that freezes
 // turns that client into a follower in place: no more writes to the shared database from it.
-// See docs/multitab.md.
+// The app client is an ordinary SyncClient: this layer attaches through its public seams
+// (replaceLink, wrapClose, reportError). See docs/multitab.md.
 import { createElection } from './election.js';
 import { startTabRelay } from './relay.js';
 import { createTabTransport } from './tab_transport.js';
@@ -16,11 +17,7 @@ import { withForwardedKeys } from './forwarded_storage.js';
 import { linkedChannels } from './linked_channel.js';
 import { createMemoryStorage } from '../storage/memory.js';
 import { SyncError } from '../errors.js';
-
-function randomId() {
-  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
-}
+import { randomId } from '../random_id.js';
 
 /**
  * @param {object} o
@@ -46,13 +43,13 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   let closed = false;
   let becoming = Promise.resolve();
 
-  const setRole = (role) => app?._setStatus({ tab: role });
+  const setRole = (role) => app?.replaceLink({ tab: role });
   const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel: TabChannel, helloRetryMs: tabs.helloRetryMs, ...extra });
 
   async function engineWithRelay() {
     const forwarded = withForwardedKeys(await openSharedStorage());
     // The token: the latest this tab's app client was given (setToken), else the one it started with.
-    const client = await startEngine({ storage: forwarded.storage, token: app?._token });
+    const client = await startEngine({ storage: forwarded.storage, token: app?.token });
     return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel: TabChannel, forwarded }) };
   }
 
@@ -69,7 +66,7 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
       hidden = started;
       relay = started.relay;
       setRole('leader');
-    }).catch((err) => app?._emit?.('error', err));
+    }).catch((err) => app?.reportError(err));
   };
 
   // Leadership lost (frozen, hidden, closing): stop using the shared database and the socket at
@@ -79,15 +76,13 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     relay = null;
     if (appIsEngine) {
       appIsEngine = false;
-      const shared = app._storage;
       const forwarded = appForwarded;
       appForwarded = null;
       // Its queued entries carry the shared client id. Those its own writes made durable are in the
       // shared outbox already: flagged `shared`, the relay acknowledges them without applying.
-      const prefix = `${app.core.clientId}:`;
-      const isShared = (key) => typeof key === 'string' && key.startsWith(prefix) && Number(key.slice(prefix.length)) < forwarded.durableNextSeq;
+      const isShared = forwarded.durableKeysOf(app.core.clientId);
       const lastWrite = app.flush(); // the write under way, if any, decides what is durable
-      app._rewire({ transport: newTransport({ isShared, after: lastWrite }), storage: createMemoryStorage() });
+      const { storage: shared } = app.replaceLink({ transport: newTransport({ isShared, after: lastWrite }), storage: createMemoryStorage() });
       lastWrite.then(() => shared.close?.()).catch(() => {});
     }
     if (hidden) {
@@ -156,8 +151,7 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     return app.core.pendingMutations().flatMap((m) => m.mutationIds ?? []);
   };
 
-  const closeApp = app.close.bind(app);
-  app.close = async () => {
+  app.wrapClose(async (closeApp) => {
     if (closed) return;
     closed = true;
     // Before the relay of this tab (if it leads through a hidden engine) stops answering.
@@ -188,7 +182,7 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
       err.mutationIds = unacknowledged;
       throw err;
     }
-  };
+  });
   Object.defineProperty(app, 'tabs', {
     value: Object.freeze({
       tabId,

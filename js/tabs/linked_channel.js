@@ -29,7 +29,7 @@ export function linkedChannels(BroadcastChannel, tabId) {
         if (peer === this) continue;
         const copy = structuredClone(data); // as the real channel would: no shared objects
         queueMicrotask(() => {
-          if (!peer._closed) peer.onmessage?.({ data: copy });
+          if (local.get(peer.name)?.has(peer)) peer.onmessage?.({ data: copy }); // not closed meanwhile
         });
       }
     }

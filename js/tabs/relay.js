@@ -8,29 +8,25 @@
 //           by this leader or the next one;
 //   every engine commit -> `changes` with the changed entities under relay versions (monotonic per
 //           relay session), and the temp-id renames the server caused.
-import { FORWARDED_PREFIX } from './forwarded_storage.js';
+import { randomId } from '../random_id.js';
+import { SHARED_STATUS_FIELDS, EffectType } from '../vocabulary.js';
+import { mutateRequestOfPushed, pushResultOf, changeOfEntity, renamesOfCommit, changedEntitiesOfCommit } from '../protocol.js';
 
 const FORWARDED_TTL_MS = 24 * 3600 * 1000;
 
-function randomId() {
-  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
-}
-
-const STATUS_FIELDS = ['online', 'connected', 'connection', 'retryInMs', 'syncing', 'resyncing', 'pending', 'failed', 'conflicts', 'skipped', 'lastSyncAt'];
-const pickStatus = (s) => Object.fromEntries(STATUS_FIELDS.map((k) => [k, s[k] ?? null]));
+const pickStatus = (s) => Object.fromEntries(SHARED_STATUS_FIELDS.map((k) => [k, s[k] ?? null]));
 
 /**
  * @param {object} o
  * @param {object} o.client the engine: a started SyncClient whose storage is o.forwarded.storage
- * @param {object} o.forwarded from withForwardedKeys(): attach(effect, records), loaded, meta
+ * @param {object} o.forwarded from withForwardedKeys(): loaded, remember(effect, key, value), forget(keys)
  */
 export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded }) {
   const core = client.core;
   const session = randomId();
   const channel = new BroadcastChannel(`syncore-tabs:${name}`);
-  const collections = Object.keys(client._options.collections ?? {});
-  const idField = (c) => core._idFields?.get(c) ?? 'id';
+  const collections = client.collectionNames;
+  const idField = (c) => core.idFieldOf(c);
   const versions = new Map(); // collection \0 id -> relay version
   const renames = new Map(); // collection \0 temp id -> server id
   const applied = new Map(forwarded.loaded); // follower tab | follower key -> { collection, id }
@@ -54,33 +50,21 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
   const post = (msg) => {
     if (!stopped) channel.postMessage({ ...msg, session, leader: tabId });
   };
-  const entityChange = (c, id) => {
-    const data = core.get(c, id);
-    return data === undefined ? { op: 'delete', collection: c, id, version: versionOf(c, id) } : { op: 'upsert', collection: c, id, version: versionOf(c, id), data };
-  };
+  const entityChange = (c, id) => changeOfEntity(c, id, core.get(c, id), versionOf(c, id));
 
   // ---- engine -> followers ---------------------------------------------------------------------
 
-  const previousOnCommit = core._onCommit;
-  core._onCommit = (commit) => {
-    previousOnCommit?.(commit);
+  const offCommit = core.onCommit((commit) => {
     if (stopped) return;
-    const renamed = [];
-    for (const [c, map] of Object.entries(commit.renamed ?? {})) {
-      for (const [from, to] of Object.entries(map)) {
-        renames.set(k(c, from), to);
-        renamed.push({ collection: c, from, to });
-      }
-    }
+    const renamed = renamesOfCommit(commit);
+    for (const r of renamed) renames.set(k(r.collection, r.from), r.to);
     const changes = [];
-    for (const [c, change] of Object.entries(commit.changes ?? {})) {
-      for (const id of [...(change.created ?? []), ...(change.updated ?? []), ...(change.deleted ?? [])]) {
-        versions.set(k(c, id), ++counter);
-        changes.push(entityChange(c, id));
-      }
+    for (const [c, id] of changedEntitiesOfCommit(commit)) {
+      versions.set(k(c, id), ++counter);
+      changes.push(entityChange(c, id));
     }
     if (changes.length > 0 || renamed.length > 0) post({ type: 'changes', changes, renamed });
-  };
+  });
 
   const offStatus = client.on('statusChanged', (s) => post({ type: 'status', status: pickStatus(s) }));
   const offAuth = client.on('authRequired', (e) => post({ type: 'authRequired', message: e?.message ?? '' }));
@@ -112,12 +96,8 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     const appliedKey = `${from}|${m.key}`;
     const known = applied.get(appliedKey);
     if (known) return { ...known, key: m.key };
-    let request;
-    if (m.kind === 'create') request = { collection: c, op: 'create', id, data: { ...(m.data ?? {}), [idField(c)]: id } };
-    else if (m.kind === 'update') request = { collection: c, op: 'update', id, patch: m.data ?? {} };
-    else if (m.kind === 'delete') request = { collection: c, op: 'delete', id };
-    else return { key: m.key, error: `unknown mutation kind ${JSON.stringify(m.kind)}` };
-    if (id === undefined) delete request.id;
+    const { request, error } = mutateRequestOfPushed(m, id, idField(c));
+    if (error) return { key: m.key, error };
     let r;
     try {
       r = core.mutate(request);
@@ -128,26 +108,24 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     if (id === undefined) id = r.changes?.[c]?.created?.[0];
     const record = { collection: c, id };
     applied.set(appliedKey, record);
-    const persist = r.effects?.find((e) => e.type === 'persist');
+    const persist = r.effects?.find((e) => e.type === EffectType.PERSIST);
     // The follower key goes into the transaction that makes the mutation durable: both or neither.
-    if (persist) forwarded.attach(persist, [{ store: 'meta', key: FORWARDED_PREFIX + appliedKey, value: { ...record, at: Date.now() } }]);
+    if (persist) forwarded.remember(persist, appliedKey, { ...record, at: Date.now() });
     return { key: m.key, ...record };
   }
 
   function answer(a) {
-    if (a.error) return { key: a.key, status: 'error', class: 'validation', message: a.error };
+    if (a.error) return pushResultOf(a, {});
     const id = a.id === undefined ? undefined : finalId(a.collection, a.id);
     const data = id === undefined ? null : core.get(a.collection, id) ?? null;
     const version = id === undefined ? ++counter : versionOf(a.collection, id);
-    if (a.conflict) return { key: a.key, collection: a.collection, status: 'conflict', version, data };
-    return { key: a.key, collection: a.collection, status: 'ok', id, version, data };
+    return pushResultOf({ ...a, id }, { data, version });
   }
 
   async function onPush(msg) {
     const mutations = Array.isArray(msg.mutations) ? msg.mutations : [];
     const from = String(msg.from);
-    const outcomes = mutations.map((m) => applyOne(m, from));
-    client._refreshCounts?.();
+    const outcomes = mutations.map((m) => applyOne(m, from)); // the engine's counts follow each commit
     await client.flush(); // every persist effect so far (ours included) is durable now
     post({ type: 'push_result', to: msg.from, batch: msg.batch, results: outcomes.map(answer) });
   }
@@ -159,7 +137,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
       return;
     }
     if (msg.session !== session) return; // meant for another leader: the sender will re-hello
-    if (msg.type === 'push') onPush(msg).catch((err) => client._emit?.('error', err));
+    if (msg.type === 'push') onPush(msg).catch((err) => client.reportError(err));
     else if (msg.type === 'sync') client.sync();
     else if (msg.type === 'token') client.setToken(msg.token);
   };
@@ -168,7 +146,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
   const stale = [...applied.entries()].filter(([, v]) => Number.isFinite(v?.at) && Date.now() - v.at > FORWARDED_TTL_MS);
   if (stale.length > 0) {
     for (const [key] of stale) applied.delete(key);
-    forwarded.storage.write({ put: [], delete: stale.map(([key]) => ({ store: 'meta', key: FORWARDED_PREFIX + key })) }).catch(() => {});
+    forwarded.forget(stale.map(([key]) => key)).catch(() => {});
   }
 
   post({ type: 'leader' });
@@ -180,7 +158,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
       if (stopped) return;
       post({ type: 'bye' });
       stopped = true;
-      if (core._onCommit) core._onCommit = previousOnCommit;
+      offCommit();
       offStatus();
       offAuth();
       offNote();
