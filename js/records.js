@@ -22,3 +22,8 @@ export function outboxSeqOfKey(clientId, key) {
   const seq = Number(key.slice(prefix.length));
   return Number.isFinite(seq) ? seq : null;
 }
+
+/** The client id a meta record names, or null. */
+export function clientIdOf(record) {
+  return record?.store === 'meta' && typeof record.value?.clientId === 'string' ? record.value.clientId : null;
+}

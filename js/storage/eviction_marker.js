@@ -9,6 +9,7 @@
 // the user) takes the marker too. See docs/storage.md.
 
 import { UNSYNCED_STORES } from '../vocabulary.js';
+import { clientIdOf } from '../records.js';
 
 const UNSYNCED = new Set(UNSYNCED_STORES);
 
@@ -79,7 +80,7 @@ export function evictionMarker(store, name) {
       unsynced = fresh();
       for (const r of records) {
         if (UNSYNCED.has(r.store)) unsynced[r.store].add(keyOf(r.key));
-        else if (r.store === 'meta' && typeof r.value?.clientId === 'string') clientId = r.value.clientId;
+        else if (clientIdOf(r) !== null) clientId = clientIdOf(r);
       }
       save();
     },
@@ -90,7 +91,7 @@ export function evictionMarker(store, name) {
       for (const r of del) if (UNSYNCED.has(r.store)) unsynced[r.store].delete(keyOf(r.key));
       for (const r of put) {
         if (UNSYNCED.has(r.store)) unsynced[r.store].add(keyOf(r.key));
-        else if (r.store === 'meta' && typeof r.value?.clientId === 'string') clientId = r.value.clientId;
+        else if (clientIdOf(r) !== null) clientId = clientIdOf(r);
       }
       save();
     },
