@@ -14,6 +14,9 @@ import { startMutation, settleWaiters } from './settle.js';
 import { createInbound } from './inbound.js';
 import { LocalData } from './local_data.js';
 
+// What the status shows of the core's counts (a commit's `counts`, or stats()).
+const COUNT_FIELDS = ['pending', 'deadLetters', 'conflicts', 'setAside', 'resyncing'];
+
 /**
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
  * @param {object} options see createSyncClient in index.d.ts
@@ -121,7 +124,8 @@ class SyncClient {
   _committed(commit) {
     // its mutation is unsaved until stored
     if (commit.mutationId && commit.effects) this._unsaved.push({ no: this._runner.nextNumber, id: commit.mutationId });
-    if (commit.counts) this._setCounts(commit.counts);
+    // The status needs all five counts; a commit that carries fewer is completed from stats().
+    if (commit.counts) this._setCounts(COUNT_FIELDS.every((k) => k in commit.counts) ? commit.counts : this.core.stats());
     if (commit.effects) this._runner.push(commit.effects);
     for (const event of commit.events ?? []) this._coreEvent(event);
   }
