@@ -57,6 +57,12 @@ export function withSpool(inner, { tabId, openSharedStorage, isShared }) {
       // A failed spool write fails the write: the client retries it and shows the warning.
       await serial(sync);
     },
+    // clearLocalData(): the outbox goes, and with it the spool.
+    async clear() {
+      await inner.clear?.();
+      outbox.clear();
+      await serial(sync);
+    },
     /** Removes the spool for good (close() reports its edits as not kept). */
     discard() {
       discarded = true;
