@@ -206,13 +206,14 @@ void SyncCore::renameEntity(Collection* c, const std::string& from, const std::s
 void SyncCore::renameHeld(Collection* c, const std::string& from, const std::string& to, Commit& out) {
   if (from == to) return;
   const Entity* held = c->find(from);
+  const bool live = held != nullptr && !held->deleted;
   const bool pending = !outbox_->entriesFor(c->name(), from).empty();
-  if (held == nullptr && !pending) return;  // nothing here under that id (or renamed already)
+  if (!live && !pending) return;  // nothing here under that id (or renamed already)
   touch(c, from, true);
   touch(c, to, true);
   // The confirmed entity moves unless the server's own state of it arrived first.
-  if (held != nullptr) {
-    if (c->find(to) == nullptr && !held->deleted) {
+  if (live) {
+    if (c->find(to) == nullptr) {
       json data = held->data;
       data[c->options().idField] = to;
       writeConfirmed(c, to, held->version, &data);
