@@ -310,6 +310,8 @@ class SyncClient {
         // the rest apply, and the cursor passes only changes applied or set aside.
         const ops = changes.map((c) => {
           if (!c || typeof c !== 'object' || Array.isArray(c)) return c; // the core sets it aside
+          // A temp id the server renamed, for an entity held under it (a follower tab's, js/tabs/).
+          if (c.op === 'rename') return { op: 'rename', collection: c.collection, from: c.from, to: c.to };
           const op = { op: c.op === 'delete' ? 'delete' : 'upsert', collection: c.collection, id: c.id, version: c.version };
           if (op.op === 'upsert') op.data = c.data;
           if (c.origin) op.origin = c.origin;

@@ -1,12 +1,15 @@
 // The leader's storage: the shared IndexedDB storage, plus the keys of follower mutations the
 // leader has applied, kept in the `meta` store under FORWARDED_PREFIX and written in the same
-// transaction as the persist effect that made each mutation durable. The core never sees them.
+// transaction as the persist effect that made each mutation durable; and the follower tabs' spools
+// (spool.js), for the relay to adopt. The core never sees either.
+import { SPOOL_PREFIX } from './spool.js';
 
 export const FORWARDED_PREFIX = 'tabs:forwarded:';
 
 export function withForwardedKeys(inner) {
   const extras = new WeakMap(); // persist effect -> extra put records
   const loaded = new Map(); // follower key -> { collection, id, at }
+  const spools = new Map(); // follower tab -> { tab, at, entries }
   const state = { meta: null, durableNextSeq: 0 };
   const storage = {
     ...inner,
@@ -27,6 +30,10 @@ export function withForwardedKeys(inner) {
           loaded.set(r.key.slice(FORWARDED_PREFIX.length), r.value);
           continue;
         }
+        if (r.store === 'meta' && typeof r.key === 'string' && r.key.startsWith(SPOOL_PREFIX)) {
+          spools.set(r.key.slice(SPOOL_PREFIX.length), r.value);
+          continue;
+        }
         if (r.store === 'meta' && r.key === 'core') {
           state.meta = r.value;
           state.durableNextSeq = Number(r.value?.outbox?.nextSeq) || 0;
@@ -39,6 +46,7 @@ export function withForwardedKeys(inner) {
   return {
     storage,
     loaded,
+    spools,
     get meta() {
       return state.meta;
     },

@@ -14,6 +14,7 @@ import { startTabRelay } from './relay.js';
 import { createTabTransport } from './tab_transport.js';
 import { withForwardedKeys } from './forwarded_storage.js';
 import { linkedChannels } from './linked_channel.js';
+import { withSpool } from './spool.js';
 import { createMemoryStorage } from '../storage/memory.js';
 import { SyncError } from '../errors.js';
 
@@ -29,7 +30,8 @@ function randomId() {
  * @param {() => Promise<object>} o.startEngine starts a SyncClient on o.storage (the shared
  *   database wrapped by withForwardedKeys) with a WebSocket transport; gets { storage }
  * @param {() => Promise<object>} o.openSharedStorage opens the shared IndexedDB storage
- * @param {(o: { transport, clientId }) => Promise<object>} o.startFollower starts a SyncClient on memory
+ * @param {(o: { transport, clientId, storage }) => Promise<object>} o.startFollower starts a SyncClient on
+ *   o.storage (memory, with the follower's spool in the shared database: spool.js)
  */
 export async function startTabbedClient({ name, tabs, startEngine, openSharedStorage, startFollower }) {
   const tabId = randomId();
@@ -45,6 +47,7 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   let appForwarded = null; // the app client's shared storage while the app client is the engine
   let closed = false;
   let becoming = Promise.resolve();
+  let spool = null; // the app client's storage while it follows: memory + its spool (spool.js)
 
   const setRole = (role) => app?._setStatus({ tab: role });
   const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel: TabChannel, helloRetryMs: tabs.helloRetryMs, ...extra });
@@ -53,7 +56,9 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     const forwarded = withForwardedKeys(await openSharedStorage());
     // The token: the latest this tab's app client was given (setToken), else the one it started with.
     const client = await startEngine({ storage: forwarded.storage, token: app?._token });
-    return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel: TabChannel, forwarded }) };
+    // A follower that has not said hello by then is gone: its spool is adopted (spool.js).
+    const adoptAfterMs = tabs.adoptAfterMs ?? 2 * (tabs.helloRetryMs ?? 1000);
+    return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel: TabChannel, forwarded, adoptAfterMs }) };
   }
 
   // A follower tab elected: a hidden engine restored from the shared database, and a relay.
@@ -87,7 +92,8 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
       const prefix = `${app.core.clientId}:`;
       const isShared = (key) => typeof key === 'string' && key.startsWith(prefix) && Number(key.slice(prefix.length)) < forwarded.durableNextSeq;
       const lastWrite = app.flush(); // the write under way, if any, decides what is durable
-      app._rewire({ transport: newTransport({ isShared, after: lastWrite }), storage: createMemoryStorage() });
+      spool = withSpool(createMemoryStorage(), { tabId, openSharedStorage, isShared });
+      app._rewire({ transport: newTransport({ isShared, after: lastWrite }), storage: spool });
       lastWrite.then(() => shared.close?.()).catch(() => {});
     }
     if (hidden) {
@@ -117,7 +123,8 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     appForwarded = started.forwarded;
     appIsEngine = true;
   } else {
-    app = await startFollower({ transport: newTransport(), clientId: `tab-${randomId()}` });
+    spool = withSpool(createMemoryStorage(), { tabId, openSharedStorage });
+    app = await startFollower({ transport: newTransport(), clientId: `tab-${randomId()}`, storage: spool });
   }
   setRole(appIsEngine ? 'leader' : 'follower');
   if (!appIsEngine && election.leading) lead(); // elected while the follower was starting
@@ -162,6 +169,8 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     closed = true;
     // Before the relay of this tab (if it leads through a hidden engine) stops answering.
     const unacknowledged = await handOverToLeader();
+    // Reported as not kept below: no later leader may apply them from the spool.
+    if (unacknowledged.length > 0) await spool?.discard().catch(() => {});
     doc?.removeEventListener?.('freeze', onFreeze);
     doc?.removeEventListener?.('resume', onResume);
     win?.removeEventListener?.('pagehide', onPageHide);

@@ -99,10 +99,22 @@ export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.
         dropLink();
         hello();
         break;
-      case 'changes':
-        for (const r of msg.renamed ?? []) renames.set(key(r.collection, r.from), r.to);
+      case 'changes': {
+        // A temp id the server renamed after the leader acknowledged our create: our core holds the
+        // entity (and maybe later edits of it) under the temp id, so it is renamed there first; the
+        // delete of the temp id that comes with it then finds nothing. A create not yet
+        // acknowledged is renamed by its ack (push_result carries the server's id).
+        const renamedHere = [];
+        for (const r of msg.renamed ?? []) {
+          renames.set(key(r.collection, r.from), r.to);
+          if (!known.delete(key(r.collection, String(r.from)))) continue;
+          known.add(key(r.collection, String(r.to)));
+          renamedHere.push({ op: 'rename', collection: r.collection, from: r.from, to: r.to });
+        }
+        if (renamedHere.length > 0) sink.deliver(renamedHere);
         deliver(Array.isArray(msg.changes) ? msg.changes : []);
         break;
+      }
       case 'push_result':
         if (msg.to !== tabId) break;
         for (const r of msg.results ?? []) {
