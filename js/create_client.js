@@ -76,7 +76,7 @@ async function startMultiTab(createSyncCore, platform, options, tabs) {
     tabs,
     openSharedStorage: () => openIndexedDbStorage({ ...idbOptions, sensitiveFields: idbOptions.sensitiveFields ?? sensitiveFieldsOf(collections) }),
     startEngine: ({ storage, token: latest }) => start(createWebSocketTransport({ ...websocket, url, WebSocket }), storage, client, latest ?? token),
-    startFollower: ({ transport, clientId }) => start(transport, createMemoryStorage(), { ...(client ?? {}), clientId }),
+    startFollower: ({ transport, clientId, storage }) => start(transport, storage ?? createMemoryStorage(), { ...(client ?? {}), clientId }),
   });
 }
 

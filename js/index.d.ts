@@ -635,6 +635,8 @@ export interface SyncClient {
   readonly token: string | undefined;
   /** Emits an 'error' event (for a layer in front of the client). */
   reportError(err: unknown): void;
+  /** Emits a 'mutationSettled' event for a mutation settled outside this client's core (multi-tab). */
+  reportSettled(event: Extract<SyncEvent, { type: 'settled' }> | Record<string, unknown>): void;
   /** Present when multi-tab is on. */
   readonly tabs?: {
     readonly tabId: string;

@@ -7,6 +7,8 @@ import { PushStatus, ErrorClass } from './vocabulary.js';
 /** A server change (catch-up chunk or live) as a core operation; anything not an object as-is (the core sets it aside). */
 export function coreOpOfChange(c) {
   if (!c || typeof c !== 'object' || Array.isArray(c)) return c;
+  // A temp id the server renamed, for an entity held under it (a follower tab's, js/tabs/).
+  if (c.op === 'rename') return { op: 'rename', collection: c.collection, from: c.from, to: c.to };
   const op = { op: c.op === 'delete' ? 'delete' : 'upsert', collection: c.collection, id: c.id, version: c.version };
   if (op.op === 'upsert') op.data = c.data;
   if (c.origin) op.origin = c.origin;

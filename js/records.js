@@ -27,3 +27,25 @@ export function outboxSeqOfKey(clientId, key) {
 export function clientIdOf(record) {
   return record?.store === 'meta' && typeof record.value?.clientId === 'string' ? record.value.clientId : null;
 }
+
+// ---- outbox entries (an outbox record's value), as a follower tab's spool keeps them ------------
+
+/** An outbox entry's idempotency key, or undefined. */
+export function keyOfOutboxEntry(entry) {
+  return entry?.key;
+}
+
+/** An outbox entry's sequence number (its order in the outbox). */
+export function seqOfOutboxEntry(entry) {
+  return entry?.seq;
+}
+
+/** An outbox entry as the pushed mutation it stands for: { key, kind, collection, id, data }. */
+export function pushedOfOutboxEntry(entry) {
+  return { key: entry?.key, kind: entry?.kind, collection: entry?.collection, id: entry?.entityId, data: entry?.payload };
+}
+
+/** The app's mutation ids an outbox entry carries. */
+export function mutationIdsOfOutboxEntry(entry) {
+  return Array.isArray(entry?.mutationIds) ? entry.mutationIds : [];
+}

@@ -173,6 +173,19 @@ Status decodeServerBatch(json& batch, const CollectionLookup& lookup, const Pars
       if (Status s = readId(op, nullptr, c->options().idField, i, w.id); !s) return s;
       if (Status s = readOrigin(op, i, w); !s) return s;
       out.writes.push_back(std::move(w));
+    } else if (kind == "rename") {
+      // The server gave an entity we hold under a temporary id its own id (a follower tab learns
+      // it from its leader after the leader acknowledged the create: js/tabs/).
+      ServerWrite w;
+      w.kind = ServerWrite::Kind::Rename;
+      w.collection = c;
+      auto from = op.find("from");
+      auto to = op.find("to");
+      if (from == op.end() || !idFromJson(*from, w.id))
+        return fail(ErrorCode::WrongType, i, "from must be a non-empty string or an integer");
+      if (to == op.end() || !idFromJson(*to, w.to))
+        return fail(ErrorCode::WrongType, i, "to must be a non-empty string or an integer");
+      out.writes.push_back(std::move(w));
     } else if (kind == "load") {
       auto entities = op.find("entities");
       if (entities == op.end() || !entities->is_array())

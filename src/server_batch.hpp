@@ -1,5 +1,6 @@
-// Decoding of a server batch (remote upserts and deletes, bulk loads, and the server's answers to
-// pushed mutations: acks, rejections, conflicts) into validated operations. Decoding checks
+// Decoding of a server batch (remote upserts and deletes, bulk loads, renames of a temporary id,
+// and the server's answers to pushed mutations: acks, rejections, conflicts) into validated
+// operations. Decoding checks
 // everything first so that applying can never fail half-way.
 #pragma once
 #include <cstdint>
@@ -15,9 +16,11 @@
 namespace syncore {
 
 struct ServerWrite {
-  enum class Kind { Upsert, Delete, Ack, Reject, Conflict } kind = Kind::Upsert;
-  Collection* collection = nullptr;  // upsert / delete
-  std::string id;                    // upsert / delete: the entity; ack: the server's id, if sent
+  enum class Kind { Upsert, Delete, Ack, Reject, Conflict, Rename } kind = Kind::Upsert;
+  Collection* collection = nullptr;  // upsert / delete / rename
+  std::string id;                    // upsert / delete: the entity; ack: the server's id, if sent;
+                                     // rename: the temporary id
+  std::string to;                    // rename: the id the server gave the entity
   std::int64_t version = -1;         // -1: not given (ack of a delete, say)
   json* data = nullptr;              // points into the decoded batch; moved out when applied
   std::string key;                   // ack / reject / conflict: the mutation's idempotency key;

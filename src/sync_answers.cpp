@@ -203,4 +203,28 @@ void SyncCore::renameEntity(Collection* c, const std::string& from, const std::s
   subscriptions_.renameEntity(c->name(), from, to);
 }
 
+void SyncCore::renameHeld(Collection* c, const std::string& from, const std::string& to, Commit& out) {
+  if (from == to) return;
+  const Entity* held = c->find(from);
+  const bool live = held != nullptr && !held->deleted;
+  const bool pending = !outbox_->entriesFor(c->name(), from).empty();
+  if (!live && !pending) return;  // nothing here under that id (or renamed already)
+  touch(c, from, true);
+  touch(c, to, true);
+  // The confirmed entity moves unless the server's own state of it arrived first.
+  if (live) {
+    if (c->find(to) == nullptr) {
+      json data = held->data;
+      data[c->options().idField] = to;
+      writeConfirmed(c, to, held->version, &data);
+      markEntity(c->name(), to);
+    }
+    c->erase(from);
+    markEntity(c->name(), from);
+  }
+  renameEntity(c, from, to, out);
+  recomputeView(c, from);
+  recomputeView(c, to);
+}
+
 }  // namespace syncore

@@ -330,6 +330,9 @@ void SyncCore::applyServerWrite(ServerWrite& w, Commit& out) {
       handleAck(ack, out);
       break;
     }
+    case ServerWrite::Kind::Rename:
+      renameHeld(w.collection, w.id, w.to, out);
+      break;
     case ServerWrite::Kind::Reject:
       handleReject(json{{"key", w.key}, {"class", errorClassName(w.errorClass)}, {"message", w.message}}, out);
       break;

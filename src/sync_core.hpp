@@ -252,6 +252,9 @@ class SyncCore {
   void applyResolution(const OutboxEntry& entry, const ConflictCase& c, const Resolution& r,
                        bool wasInLog, Commit& out);
   void renameEntity(Collection* c, const std::string& from, const std::string& to, Commit& out);
+  // A rename the server announces for an entity held under its temporary id (confirmed, pending,
+  // or both): everything held moves to the server's id.
+  void renameHeld(Collection* c, const std::string& from, const std::string& to, Commit& out);
   void settle(Commit& out, const std::vector<std::string>& ids, const char* status, json extra = json::object());
   Status enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq);
   json entryMeta(const HlcTimestamp& ts, const json& base) const;

@@ -232,6 +232,14 @@ class SyncClient {
     this._emit('error', err);
   }
 
+  /**
+   * A mutation settled outside this client's core (a gone follower tab's edit that the relay
+   * adopted, js/tabs/): a 'mutationSettled' event.
+   */
+  reportSettled(event) {
+    this._emit('mutationSettled', event);
+  }
+
   // ---- the API --------------------------------------------------------------------------------------
 
   /** A mutation: returns { value, mutationId, id, result } — value at once, result settled by the server. */

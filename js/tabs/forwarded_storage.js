@@ -1,14 +1,17 @@
 // The leader's storage: the shared IndexedDB storage, plus the keys of follower mutations the
 // leader has applied, kept in the `meta` store under FORWARDED_PREFIX and written in the same
-// transaction as the persist effect that made each mutation durable. The core never sees them.
-// What a record holds is read only through js/records.js.
+// transaction as the persist effect that made each mutation durable; and the follower tabs' spools
+// (spool.js), for the relay to adopt. The core never sees either. What a record of the core holds
+// is read only through js/records.js.
 import { outboxNextSeqOf, outboxSeqOfKey } from '../records.js';
+import { SPOOL_PREFIX } from './spool.js';
 
 const FORWARDED_PREFIX = 'tabs:forwarded:';
 
 export function withForwardedKeys(inner) {
   const extras = new WeakMap(); // persist effect -> extra put records
   const loaded = new Map(); // follower key -> { collection, id, at }
+  const spools = new Map(); // follower tab -> { tab, at, entries }
   const state = { durableNextSeq: 0 };
   const sawNextSeq = (records) => {
     for (const r of records ?? []) {
@@ -33,6 +36,10 @@ export function withForwardedKeys(inner) {
           loaded.set(r.key.slice(FORWARDED_PREFIX.length), r.value);
           continue;
         }
+        if (r.store === 'meta' && typeof r.key === 'string' && r.key.startsWith(SPOOL_PREFIX)) {
+          spools.set(r.key.slice(SPOOL_PREFIX.length), r.value);
+          continue;
+        }
         out.push(r);
       }
       state.durableNextSeq = 0;
@@ -44,6 +51,8 @@ export function withForwardedKeys(inner) {
     storage,
     /** The follower keys stored by earlier leaders: follower key -> { collection, id, at }. */
     loaded,
+    /** The spools of follower tabs found in the shared database: tab -> { tab, at, entries }. */
+    spools,
     /**
      * A predicate for a former leader's client (clientId: the shared one): true for the outbox
      * keys its own writes made durable in the shared database, as of the last write.
@@ -61,6 +70,10 @@ export function withForwardedKeys(inner) {
     /** Forgets follower keys (no follower can still be re-sending them). */
     forget(keys) {
       return storage.write({ put: [], delete: keys.map((key) => ({ store: 'meta', key: FORWARDED_PREFIX + key })) });
+    },
+    /** Removes the spools of these tabs (adopted). */
+    dropSpools(tabs) {
+      return storage.write({ put: [], delete: tabs.map((tab) => ({ store: 'meta', key: SPOOL_PREFIX + tab })) });
     },
   };
 }

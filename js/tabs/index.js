@@ -15,6 +15,7 @@ import { startTabRelay } from './relay.js';
 import { createTabTransport } from './tab_transport.js';
 import { withForwardedKeys } from './forwarded_storage.js';
 import { linkedChannels } from './linked_channel.js';
+import { withSpool } from './spool.js';
 import { createMemoryStorage } from '../storage/memory.js';
 import { SyncError } from '../errors.js';
 import { randomId } from '../random_id.js';
@@ -26,7 +27,8 @@ import { randomId } from '../random_id.js';
  * @param {() => Promise<object>} o.startEngine starts a SyncClient on o.storage (the shared
  *   database wrapped by withForwardedKeys) with a WebSocket transport; gets { storage }
  * @param {() => Promise<object>} o.openSharedStorage opens the shared IndexedDB storage
- * @param {(o: { transport, clientId }) => Promise<object>} o.startFollower starts a SyncClient on memory
+ * @param {(o: { transport, clientId, storage }) => Promise<object>} o.startFollower starts a SyncClient on
+ *   o.storage (memory, with the follower's spool in the shared database: spool.js)
  */
 export async function startTabbedClient({ name, tabs, startEngine, openSharedStorage, startFollower }) {
   const tabId = randomId();
@@ -42,6 +44,7 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   let appForwarded = null; // the app client's shared storage while the app client is the engine
   let closed = false;
   let becoming = Promise.resolve();
+  let spool = null; // the app client's storage while it follows: memory + its spool (spool.js)
 
   const setRole = (role) => app?.replaceLink({ tab: role });
   const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel: TabChannel, helloRetryMs: tabs.helloRetryMs, ...extra });
@@ -50,7 +53,9 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     const forwarded = withForwardedKeys(await openSharedStorage());
     // The token: the latest this tab's app client was given (setToken), else the one it started with.
     const client = await startEngine({ storage: forwarded.storage, token: app?.token });
-    return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel: TabChannel, forwarded }) };
+    // A follower that has not said hello by then is gone: its spool is adopted (spool.js).
+    const adoptAfterMs = tabs.adoptAfterMs ?? 2 * (tabs.helloRetryMs ?? 1000);
+    return { client, forwarded, relay: startTabRelay({ client, name, tabId, BroadcastChannel: TabChannel, forwarded, adoptAfterMs }) };
   }
 
   // A follower tab elected: a hidden engine restored from the shared database, and a relay.
@@ -82,7 +87,8 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
       // shared outbox already: flagged `shared`, the relay acknowledges them without applying.
       const isShared = forwarded.durableKeysOf(app.core.clientId);
       const lastWrite = app.flush(); // the write under way, if any, decides what is durable
-      const { storage: shared } = app.replaceLink({ transport: newTransport({ isShared, after: lastWrite }), storage: createMemoryStorage() });
+      spool = withSpool(createMemoryStorage(), { tabId, openSharedStorage, isShared });
+      const { storage: shared } = app.replaceLink({ transport: newTransport({ isShared, after: lastWrite }), storage: spool });
       lastWrite.then(() => shared.close?.()).catch(() => {});
     }
     if (hidden) {
@@ -112,7 +118,8 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     appForwarded = started.forwarded;
     appIsEngine = true;
   } else {
-    app = await startFollower({ transport: newTransport(), clientId: `tab-${randomId()}` });
+    spool = withSpool(createMemoryStorage(), { tabId, openSharedStorage });
+    app = await startFollower({ transport: newTransport(), clientId: `tab-${randomId()}`, storage: spool });
   }
   setRole(appIsEngine ? 'leader' : 'follower');
   if (!appIsEngine && election.leading) lead(); // elected while the follower was starting
@@ -156,6 +163,8 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
     closed = true;
     // Before the relay of this tab (if it leads through a hidden engine) stops answering.
     const unacknowledged = await handOverToLeader();
+    // Reported as not kept below: no later leader may apply them from the spool.
+    if (unacknowledged.length > 0) await spool?.discard().catch(() => {});
     doc?.removeEventListener?.('freeze', onFreeze);
     doc?.removeEventListener?.('resume', onResume);
     win?.removeEventListener?.('pagehide', onPageHide);

@@ -7,10 +7,12 @@
 //           is written in that same IndexedDB transaction, so a re-sent push is never applied twice,
 //           by this leader or the next one;
 //   every engine commit -> `changes` with the changed entities under relay versions (monotonic per
-//           relay session), and the temp-id renames the server caused.
+//           relay session), and the temp-id renames the server caused;
+//   the spools of follower tabs that are gone (spool.js) -> applied like their pushes, once.
 import { randomId } from '../random_id.js';
-import { SHARED_STATUS_FIELDS, EffectType } from '../vocabulary.js';
+import { SHARED_STATUS_FIELDS, EffectType, SettledStatus, PushStatus } from '../vocabulary.js';
 import { mutateRequestOfPushed, pushResultOf, changeOfEntity, renamesOfCommit, changedEntitiesOfCommit } from '../protocol.js';
+import { pushedOfOutboxEntry, mutationIdsOfOutboxEntry } from '../records.js';
 
 const FORWARDED_TTL_MS = 24 * 3600 * 1000;
 
@@ -19,9 +21,10 @@ const pickStatus = (s) => Object.fromEntries(SHARED_STATUS_FIELDS.map((k) => [k,
 /**
  * @param {object} o
  * @param {object} o.client the engine: a started SyncClient whose storage is o.forwarded.storage
- * @param {object} o.forwarded from withForwardedKeys(): loaded, remember(effect, key, value), forget(keys)
+ * @param {object} o.forwarded from withForwardedKeys(): loaded, spools, remember(effect, key, value),
+ *   forget(keys), dropSpools(tabs)
  */
-export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded }) {
+export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded, adoptAfterMs = 2000 }) {
   const core = client.core;
   const session = randomId();
   const channel = new BroadcastChannel(`syncore-tabs:${name}`);
@@ -30,6 +33,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
   const versions = new Map(); // collection \0 id -> relay version
   const renames = new Map(); // collection \0 temp id -> server id
   const applied = new Map(forwarded.loaded); // follower tab | follower key -> { collection, id }
+  const heard = new Set(); // follower tabs that spoke to this relay: alive, they re-send their own
   let counter = 0;
   let stopped = false;
 
@@ -130,8 +134,36 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     post({ type: 'push_result', to: msg.from, batch: msg.batch, results: outcomes.map(answer) });
   }
 
+  // A follower tab that did not say hello within adoptAfterMs of this relay's `leader` (every live
+  // follower asks at once, and again every helloRetryMs) is gone: its spool holds the edits no
+  // leader acknowledged. They are applied under its keys (one a former leader applied is answered,
+  // not applied again), and settle in this tab (mutationSettled with the follower's mutation ids)
+  // once durable; then the spool goes.
+  async function adoptSpools() {
+    const gone = [...forwarded.spools.entries()].filter(([tab]) => !heard.has(tab));
+    if (stopped || gone.length === 0) return;
+    const settled = [];
+    for (const [tab, spool] of gone) {
+      forwarded.spools.delete(tab);
+      for (const e of Array.isArray(spool?.entries) ? spool.entries : []) {
+        const outcome = applyOne(pushedOfOutboxEntry(e), tab);
+        settled.push({ outcome, mutationIds: mutationIdsOfOutboxEntry(e), tab });
+      }
+    }
+    await client.flush(); // the engine's counts follow each commit
+    if (stopped) return;
+    await forwarded.dropSpools(gone.map(([tab]) => tab));
+    for (const { outcome, mutationIds, tab } of settled) {
+      const a = answer(outcome);
+      const status = a.status === PushStatus.OK ? 'acked' : a.status === PushStatus.CONFLICT ? 'overridden' : SettledStatus.DEAD_LETTER;
+      client.reportSettled({ status, mutationIds, collection: a.collection ?? null, id: a.id ?? null, adoptedFrom: tab, ...(a.message ? { message: a.message } : {}) });
+    }
+  }
+  const adoptTimer = forwarded.spools.size > 0 ? setTimeout(() => adoptSpools().catch((err) => client.reportError(err)), adoptAfterMs) : null;
+
   channel.onmessage = ({ data: msg }) => {
     if (stopped || !msg || typeof msg.type !== 'string') return;
+    if (msg.from !== undefined) heard.add(String(msg.from));
     if (msg.type === 'hello') {
       post({ type: 'welcome', to: msg.from, changes: snapshot(), status: pickStatus(client.status) });
       return;
@@ -143,7 +175,8 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
   };
 
   // Forget follower keys old enough that no follower can still be re-sending them.
-  const stale = [...applied.entries()].filter(([, v]) => Number.isFinite(v?.at) && Date.now() - v.at > FORWARDED_TTL_MS);
+  // (Not those of a tab with a spool: adopting it relies on them.)
+  const stale = [...applied.entries()].filter(([k, v]) => Number.isFinite(v?.at) && Date.now() - v.at > FORWARDED_TTL_MS && !forwarded.spools.has(k.slice(0, k.indexOf('|'))));
   if (stale.length > 0) {
     for (const [key] of stale) applied.delete(key);
     forwarded.forget(stale.map(([key]) => key)).catch(() => {});
@@ -158,6 +191,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
       if (stopped) return;
       post({ type: 'bye' });
       stopped = true;
+      clearTimeout(adoptTimer);
       offCommit();
       offStatus();
       offAuth();

@@ -7,6 +7,7 @@
 // Relay versions restart with every leader, so they are mapped onto one increasing sequence here:
 // each session's versions are offset past everything delivered before (and past any server
 // version a former leader's core holds, hence the large starting point).
+import { changeOfEntity } from '../protocol.js';
 
 const FIRST_VERSION = 2 ** 40;
 
@@ -75,7 +76,7 @@ export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.
     for (const k of known) {
       if (present.has(k)) continue;
       const [collection, id] = k.split('\u0000');
-      gone.push({ op: 'delete', collection, id, version: 0 });
+      gone.push(changeOfEntity(collection, id, undefined, 0));
     }
     deliver([...changes, ...gone]);
     sink.caughtUp();
@@ -99,10 +100,22 @@ export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.
         dropLink();
         hello();
         break;
-      case 'changes':
-        for (const r of msg.renamed ?? []) renames.set(key(r.collection, r.from), r.to);
+      case 'changes': {
+        // A temp id the server renamed after the leader acknowledged our create: our core holds the
+        // entity (and maybe later edits of it) under the temp id, so it is renamed there first; the
+        // delete of the temp id that comes with it then finds nothing. A create not yet
+        // acknowledged is renamed by its ack (push_result carries the server's id).
+        const renamedHere = [];
+        for (const r of msg.renamed ?? []) {
+          renames.set(key(r.collection, r.from), r.to);
+          if (!known.delete(key(r.collection, String(r.from)))) continue;
+          known.add(key(r.collection, String(r.to)));
+          renamedHere.push({ op: 'rename', collection: r.collection, from: r.from, to: r.to });
+        }
+        if (renamedHere.length > 0) sink.deliver(renamedHere);
         deliver(Array.isArray(msg.changes) ? msg.changes : []);
         break;
+      }
       case 'push_result':
         if (msg.to !== tabId) break;
         for (const r of msg.results ?? []) {

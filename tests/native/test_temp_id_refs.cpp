@@ -155,3 +155,36 @@ TEST_CASE("temp ids: Outbox::entriesMentioning follows payload changes", "[tempi
   // Anything else is not indexed: every entry may mention it.
   CHECK(box.entriesMentioning("sA") == std::vector<std::uint64_t>{s2});
 }
+
+TEST_CASE("temp ids: a rename change moves an entity held confirmed under its temp id, with its pending edit", "[tempids]") {
+  // A follower tab (js/tabs/): its create was acknowledged under the temp id (durable in the
+  // leader) before the server named the entity; the rename comes later, as a change.
+  SyncCore core = makeClient();
+  Commit made;
+  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "x"}}}}, 1000, &made);
+  const std::string temp = created(made);
+  Commit on = goOnline(core);
+  REQUIRE(sent(on).size() == 1);
+  server(core, json::array({{{"op", "ack"}, {"key", sent(on)[0]["key"]}, {"id", temp}, {"version", 3}}}));
+  REQUIRE(view(core, temp)["title"] == "x");
+  REQUIRE(core.pendingMutations().empty());
+  mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", temp}, {"patch", {{"n", 1}}}});
+
+  Commit r = server(core, json::array({{{"op", "rename"}, {"collection", "todos"}, {"from", temp}, {"to", "s1"}}}));
+  CHECK(r.renamed["todos"][temp] == "s1");
+  CHECK(view(core, temp).is_null());
+  CHECK(view(core, "s1") == json({{"id", "s1"}, {"title", "x"}, {"n", 1}}));
+  CHECK(pendingOf(core, "s1", "update")["data"] == json({{"n", 1}}));
+  CHECK(pendingOf(core, temp, "update").is_null());
+  const auto& changed = r.changes.collections.at("todos");
+  CHECK(changed.deleted == std::vector<std::string>{temp});
+  CHECK(changed.created == std::vector<std::string>{"s1"});
+
+  // The delete of the temp id that comes with the rename, and the rename again: nothing left to move.
+  server(core, json::array({{{"op", "delete"}, {"collection", "todos"}, {"id", temp}, {"version", 9}}}));
+  Commit again = server(core, json::array({{{"op", "rename"}, {"collection", "todos"}, {"from", temp}, {"to", "s1"}}}));
+  CHECK(again.renamed.empty());
+  json rows;
+  REQUIRE(core.list("todos", rows).isOk());
+  CHECK(rows == json::array({{{"id", "s1"}, {"title", "x"}, {"n", 1}}}));
+}

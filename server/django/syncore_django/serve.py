@@ -11,6 +11,8 @@
   of Daphne's fixed 403.
 - A header timeout: Twisted's HTTP channel timeout applies until the upgrade, then is cancelled
   (it would otherwise cut the WebSocket it handed the socket to).
+- A close grace that lasts: a peer that does not answer the server's close frame is cut off
+  CLOSE_GRACE_S after it (docs/protocol.md, as the Node server does), never before (_PunctualTimer).
 
 Under plain `daphne` the app still works: refusals become 403 and close codes outside autobahn's
 range become 1000 (the consumer checks scope["extensions"]).
@@ -22,6 +24,8 @@ from autobahn.websocket.types import ConnectionDeny
 from daphne import cli, http_protocol, ws_protocol
 
 DENIAL = "websocket.http.response"
+# How long a peer has to answer the server's close frame before the socket is aborted.
+CLOSE_GRACE_S = 1.0
 
 
 def _server_close(self, code=None):
@@ -83,6 +87,39 @@ def _factory_init(self, server):
     self.timeOut = float(os.environ.get("SYNCORE_HEADERS_TIMEOUT_S", "10"))
 
 
+class _PunctualTimer:
+    """The timer autobahn schedules its handshake timeouts on (the factory's `_batched_timer`: no
+    public seam), firing when asked. txaio's batched timer (21.2, Debian's) truncates a deadline to
+    the whole second (`int(now + delay)`), so the close-handshake timeout fired anywhere from 0 to
+    1 s after the close frame. Fired before the frame was flushed and answered, it aborted the
+    socket (autobahn's dropConnection(abort=True)), discarding the unsent close frame and the
+    errors before it: the client saw 1006 instead of 1008 / 1009 (3 in 100 pre-hello closes)."""
+
+    def call_later(self, delay, func, *args, **kwargs):
+        from twisted.internet import reactor  # Daphne has installed its reactor by now
+
+        return _Call(reactor.callLater(delay, func, *args, **kwargs))
+
+
+class _Call:
+    def __init__(self, delayed):
+        self._delayed = delayed
+
+    def cancel(self):
+        # txaio's calls take a cancel after they ran; Twisted's raise AlreadyCalled.
+        if self._delayed.active():
+            self._delayed.cancel()
+
+
+_original_ws_factory_init = ws_protocol.WebSocketFactory.__init__
+
+
+def _ws_factory_init(self, *args, **kwargs):
+    _original_ws_factory_init(self, *args, **kwargs)
+    self._batched_timer = _PunctualTimer()
+    self.setProtocolOptions(closeHandshakeTimeout=CLOSE_GRACE_S)
+
+
 def patch_daphne():
     from daphne import server
 
@@ -90,6 +127,7 @@ def patch_daphne():
     ws_protocol.WebSocketProtocol.handle_reply = _handle_reply
     http_protocol.WebRequest.process = _process
     http_protocol.HTTPFactory.__init__ = _factory_init
+    ws_protocol.WebSocketFactory.__init__ = _ws_factory_init
     if not getattr(server.Server, "_syncore_patched", False):
         server.Server.create_application = _with_extension(server.Server.create_application)
         server.Server._syncore_patched = True

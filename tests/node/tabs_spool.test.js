@@ -1,0 +1,90 @@
+// A follower tab's edits while no leader acknowledges them (js/tabs/spool.js): its outbox is
+// memory, and a handoff under the fallback election takes up to 4 heartbeats, so a follower that
+// crashed during one lost edits seconds old. Now a follower's flush() passes an edit only once its
+// spool in the shared database holds it, and the next leader adopts the spool of a tab that is
+// gone. Found by the JS simulation (tests/sim/, seed 411).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IDBFactory } from 'fake-indexeddb';
+import { createSyncClient } from '../../js/node.js';
+import { startSyncServer } from '../../server/sync_server.js';
+
+const collections = { todos: {} };
+
+function openTab(server, origin, tabs = {}) {
+  return createSyncClient({
+    url: server.url,
+    collections,
+    token: 't',
+    websocket: { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 },
+    storage: { name: origin.name, indexedDB: origin.idb },
+    tabs: { locks: null, heartbeatMs: 40, helloRetryMs: 40, ...tabs },
+  });
+}
+
+async function until(predicate, what, ms = 5000) {
+  const started = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A BroadcastChannel that goes silent both ways once its tab is dead: a crash, without a word. */
+function mortalChannel() {
+  const tab = { dead: false };
+  tab.Channel = class extends BroadcastChannel {
+    postMessage(msg) {
+      if (!tab.dead) super.postMessage(msg);
+    }
+    set onmessage(fn) {
+      super.onmessage = (event) => {
+        if (!tab.dead) fn(event);
+      };
+    }
+  };
+  return tab;
+}
+
+test("a follower's edits made while no leader acknowledges them survive its crash: the next leader adopts its spool", async (t) => {
+  const server = await startSyncServer();
+  const origin = { idb: new IDBFactory(), name: 'spool' };
+  const a = mortalChannel();
+  const leader = await openTab(server, origin, { BroadcastChannel: a.Channel });
+  await until(() => leader.status.tab === 'leader', 'a leader');
+  // b never claims within this test (its election waits minutes): it stays a follower to its end.
+  const b = mortalChannel();
+  const follower = await openTab(server, origin, { BroadcastChannel: b.Channel, heartbeatMs: 60_000, closeTimeoutMs: 50 });
+  await until(() => follower.status.tab === 'follower' && follower.status.connected, 'the follower linked to the leader');
+  let next = null;
+  t.after(async () => {
+    await next?.close();
+    await follower.close().catch(() => {}); // (only its timers: it is dead to the other tabs)
+    await leader.close().catch(() => {});
+    await server.close();
+  });
+
+  // The leader dies without a word; the follower edits before any tab has noticed.
+  a.dead = true;
+  leader.goOffline();
+  const made = [follower.collection('todos').create({ title: 'b0', n: 0 }), follower.collection('todos').create({ title: 'b1', n: 1 })];
+  await follower.flush();
+  assert.equal(follower.core.pendingMutations().length, 2, 'no leader acknowledged them');
+  // Then the follower crashes (no close(): its memory is gone).
+  b.dead = true;
+
+  // The next tab leads (the dead leader's heartbeats are missing) and adopts the dead follower's spool.
+  // (adoptAfterMs: time to listen to its engine, which settles them, before it adopts)
+  next = await openTab(server, origin, { adoptAfterMs: 500 });
+  await until(() => next.tabs.engine, 'a new leader');
+  const settled = [];
+  next.tabs.engine.on('mutationSettled', (e) => settled.push(...(e.mutationIds ?? []).map((id) => `${e.status} ${id}`)));
+  await until(async () => (await server.store.list('todos')).length === 2, "the dead follower's edits on the server");
+  const onServer = (await server.store.list('todos')).map((e) => e.data.title).sort();
+  assert.deepEqual(onServer, ['b0', 'b1']);
+  assert.deepEqual(next.collection('todos').list().map((e) => e.title).sort(), ['b0', 'b1']);
+  // (The engine also settles its own mutations as the server acknowledges them.)
+  const theirs = () => settled.filter((line) => made.some((h) => line.endsWith(` ${h.mutationId}`)));
+  await until(() => theirs().length === 2, 'their settlement');
+  assert.deepEqual(theirs().sort(), made.map((h) => `acked ${h.mutationId}`).sort(), "settled in the new leader's tab under the follower's mutation ids");
+});

@@ -1,0 +1,88 @@
+// Temp ids in a follower tab (js/tabs/): the leader acknowledges a follower's create once it is
+// durable in the shared database, before the server gave the entity its id, so the follower holds
+// it under the temp id. When the server's id comes (the leader's `changes` name the rename), the
+// follower must rename what it holds, pending edits included, and never list the entity twice.
+// Found by the JS simulation (tests/sim/, seed 524).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IDBFactory } from 'fake-indexeddb';
+import { createSyncClient } from '../../js/node.js';
+import { startSyncServer } from '../../server/sync_server.js';
+
+const collections = { todos: { strategy: 'merge' } };
+
+function openTab(server, origin, tabs = {}) {
+  return createSyncClient({
+    url: server.url,
+    collections,
+    token: 't',
+    websocket: { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 },
+    storage: { name: origin.name, indexedDB: origin.idb },
+    tabs: { locks: null, heartbeatMs: 40, helloRetryMs: 40, ...tabs },
+  });
+}
+
+async function until(predicate, what, ms = 5000) {
+  const started = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A BroadcastChannel whose outgoing pushes can be held back, then let through. */
+function holdingChannel() {
+  const held = [];
+  const gate = { holding: false };
+  gate.release = () => {
+    gate.holding = false;
+    for (const send of held.splice(0)) send();
+  };
+  gate.Channel = class extends BroadcastChannel {
+    postMessage(msg) {
+      if (gate.holding && msg?.type === 'push') held.push(() => super.postMessage(msg));
+      else super.postMessage(msg);
+    }
+  };
+  return gate;
+}
+
+test('a follower renames an entity it holds under a temp id when the server assigns the id, with its edit still pending', async (t) => {
+  const server = await startSyncServer();
+  const origin = { idb: new IDBFactory(), name: 'temp-ids' };
+  const leader = await openTab(server, origin);
+  await until(() => leader.status.tab === 'leader', 'a leader');
+  const gate = holdingChannel();
+  const follower = await openTab(server, origin, { BroadcastChannel: gate.Channel });
+  t.after(async () => {
+    await follower.close().catch(() => {});
+    await leader.close();
+    await server.close();
+  });
+  await until(() => follower.status.tab === 'follower' && follower.status.connected, 'the follower linked to the leader');
+
+  // Offline leader: the follower's create is acknowledged (durable in the shared database) under
+  // its temp id, long before the server can name the entity.
+  leader.goOffline();
+  const { id: tempId } = follower.collection('todos').create({ title: 'x', n: 0 });
+  assert.ok(tempId.startsWith('tmp-'), `a temp id (${tempId})`);
+  // (status.pending adds the leader's: the follower's own outbox is what the leader acknowledged)
+  const ownPending = () => follower.core.pendingMutations().length;
+  await until(() => ownPending() === 0, "the leader's ack of the create");
+
+  // An edit of it that reaches the leader only after the server named the entity.
+  gate.holding = true;
+  follower.collection('todos').patch(tempId, { n: 1 });
+  leader.goOnline();
+  await until(async () => (await server.store.list('todos')).length === 1 && leader.status.pending === 0, 'the create on the server');
+  const [{ data: created }] = await server.store.list('todos');
+  assert.notEqual(created.id, tempId, 'the server named the entity');
+  await until(() => follower.collection('todos').get(created.id) !== undefined, 'the rename in the follower');
+  gate.release();
+
+  await until(() => ownPending() === 0, 'the ack of the edit');
+  await until(async () => (await server.store.get('todos', created.id))?.data.n === 1, 'the edit on the server');
+  assert.deepEqual(follower.collection('todos').list(), [{ id: created.id, title: 'x', n: 1 }], 'the follower lists the entity once, under the server id');
+  assert.equal(follower.collection('todos').get(tempId), undefined, 'nothing left under the temp id');
+  assert.deepEqual(leader.collection('todos').list(), [{ id: created.id, title: 'x', n: 1 }], 'the leader too');
+});
