@@ -345,9 +345,13 @@ class SyncClient {
     }
   }
 
-  /** Resolves when every effect so far has been carried out (tests, shutdown). */
+  /**
+   * Resolves when every effect so far has been carried out (tests, shutdown), and the storage has
+   * settled what it does beside its writes (storage.settled(), e.g. a follower tab's spool).
+   */
   async flush() {
     await this._runner.flush();
+    await this._local.storage.settled?.();
   }
 
   /**
