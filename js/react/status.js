@@ -58,8 +58,8 @@ function storesOf(source) {
   let s = stores.get(source);
   if (s) return s;
   const { core } = source;
-  // The client changes status.pending/failed/conflicts only through its own calls; our actions
-  // go to the core, so refresh its counts and re-read afterwards.
+  // Our actions go to the core: a client's counts follow every commit of its core; a bare core's
+  // local status is refreshed here. Either way the store is re-read afterwards.
   const act = (store, fn) => {
     const r = fn();
     source.refresh();
