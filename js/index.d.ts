@@ -529,6 +529,10 @@ export interface MultiTabOptions {
   /** How long close() in a follower tab waits for the leader to acknowledge its edits [2000 ms];
    * then it rejects with UNSAVED_CHANGES naming the rest (err.mutationIds). */
   closeTimeoutMs?: number;
+  /** A leader that starts adopts the spool (unacknowledged edits kept in the shared database) of a
+   * follower tab that has not said hello by then: that tab is gone [2 × helloRetryMs]. The
+   * adopted edits settle in the leader's engine (`mutationSettled` with `adoptedFrom`). */
+  adoptAfterMs?: number;
   /** Where `freeze` / `resume` are heard [document]; `pagehide` / `pageshow` on `window`. */
   document?: EventTarget;
   window?: EventTarget;

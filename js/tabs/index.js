@@ -124,6 +124,9 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   setRole(appIsEngine ? 'leader' : 'follower');
   if (!appIsEngine && election.leading) lead(); // elected while the follower was starting
 
+  // A follower's flush() also waits for its spool in the shared database: client.flush() awaits
+  // storage.settled() (spool.js).
+
   // Page lifecycle: a frozen tab (also one kept in the back-forward cache) hands leadership on; a
   // resumed one queues again. A page being unloaded keeps its role to the end: what its app saves
   // in its own pagehide handlers (which run after this one) still goes to the shared database, and

@@ -63,9 +63,19 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     const renamed = renamesOfCommit(commit);
     for (const r of renamed) renames.set(k(r.collection, r.from), r.to);
     const changes = [];
+    const listed = new Set();
     for (const [c, id] of changedEntitiesOfCommit(commit)) {
       versions.set(k(c, id), ++counter);
       changes.push(entityChange(c, id));
+      listed.add(k(c, id));
+    }
+    // A follower renames what it holds under the temp id (tab_transport.js); the engine's word on
+    // the server id follows, even when this commit did not change its view of it (the server had
+    // deleted the entity before the create's ack came: the follower must not keep the moved copy).
+    for (const { collection: c, to } of renamed) {
+      if (listed.has(k(c, to))) continue;
+      versions.set(k(c, to), ++counter);
+      changes.push(entityChange(c, to));
     }
     if (changes.length > 0 || renamed.length > 0) post({ type: 'changes', changes, renamed });
   });

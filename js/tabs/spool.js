@@ -3,8 +3,9 @@
 // election up to 4 heartbeats) or the leader is gone without a word (a crash: found only by its
 // missing heartbeats), a follower's edits would be held in memory alone for seconds. So every
 // follower also keeps its unacknowledged outbox entries in the shared database, in one `meta`
-// record of its own (SPOOL_PREFIX + tab id), rewritten with each write of its storage: its
-// flush() passes an edit only once the spool holds it. A leader that starts adopts the spools of
+// record of its own (SPOOL_PREFIX + tab id), rewritten after each write of its storage. The spool
+// write runs beside the push, never before it (a closing page's edit must reach the leader first:
+// the push is what it can still send); the follower's flush() waits for it too (index.js). A leader that starts adopts the spools of
 // tabs that did not say hello (gone: crashed or unloaded), under the same forwarded keys, so an
 // edit the former leader had applied is not applied twice (relay.js). A live follower re-sends
 // its own outbox and clears its spool once the leader acknowledged everything.
@@ -25,15 +26,14 @@ export const SPOOL_PREFIX = 'tabs:spool:';
 export function withSpool(inner, { tabId, openSharedStorage, isShared }) {
   const outbox = new Map(); // record key -> outbox entry, as the follower's core persists it
   const key = SPOOL_PREFIX + tabId;
-  let shared = null; // the shared storage, opened on first use
+  // Opened at once: a page that is going away may have time for a write, not for an open too.
+  const shared = Promise.resolve().then(openSharedStorage);
+  shared.catch(() => {});
   let written = ''; // what the spool record holds now ('' = no record)
   let queue = Promise.resolve();
   let discarded = false;
 
-  const writeShared = async (effect) => {
-    shared ??= openSharedStorage();
-    await (await shared).write(effect);
-  };
+  const writeShared = async (effect) => (await shared).write(effect);
 
   async function sync() {
     const entries = discarded ? [] : [...outbox.values()].filter((e) => !isShared?.(keyOfOutboxEntry(e))).sort((a, b) => seqOfOutboxEntry(a) - seqOfOutboxEntry(b));
@@ -56,8 +56,13 @@ export function withSpool(inner, { tabId, openSharedStorage, isShared }) {
       await inner.write(effect);
       for (const r of effect.delete ?? []) if (r.store === 'outbox') outbox.delete(String(r.key));
       for (const r of effect.put ?? []) if (r.store === 'outbox') outbox.set(String(r.key), r.value);
-      // A failed spool write fails the write: the client retries it and shows the warning.
-      await serial(sync);
+      // Not awaited: the push goes as soon as memory has the commit. A spool write that fails is
+      // tried again with the next write (the edit still goes to the leader meanwhile).
+      serial(sync).catch(() => {});
+    },
+    /** Resolves once every spool write begun so far has ended. */
+    settled() {
+      return queue;
     },
     // clearLocalData(): the outbox goes, and with it the spool.
     async clear() {
@@ -73,7 +78,7 @@ export function withSpool(inner, { tabId, openSharedStorage, isShared }) {
     async close() {
       await queue;
       await inner.close?.();
-      if (shared) await (await shared.catch(() => null))?.close?.();
+      await (await shared.catch(() => null))?.close?.();
     },
   };
 }

@@ -86,3 +86,48 @@ test('a follower renames an entity it holds under a temp id when the server assi
   assert.equal(follower.collection('todos').get(tempId), undefined, 'nothing left under the temp id');
   assert.deepEqual(leader.collection('todos').list(), [{ id: created.id, title: 'x', n: 1 }], 'the leader too');
 });
+
+test('a follower does not keep an entity the server deleted before the leader learnt its id (seed 457)', async (t) => {
+  // The leader's create is applied by the server, its ack is lost, and another client deletes the
+  // entity before the leader is back: the leader's catch-up brings the delete first, then the
+  // re-sent create's stored answer names the id. The leader has nothing under it; a follower that
+  // held the entity under its temp id must not keep it under the server's id either.
+  let leader = null;
+  let onLostAck = null;
+  const server = await startSyncServer({ dropBeforeAck: (info) => info.clientId === leader?.core.clientId && onLostAck?.(info) });
+  const origin = { idb: new IDBFactory(), name: 'temp-ids-deleted' };
+  leader = await openTab(server, origin);
+  await until(() => leader.status.tab === 'leader', 'a leader');
+  const follower = await openTab(server, origin);
+  t.after(async () => {
+    await follower.close().catch(() => {});
+    await leader.close();
+    await server.close();
+  });
+  await until(() => follower.status.tab === 'follower' && follower.status.connected, 'the follower linked to the leader');
+
+  leader.goOffline();
+  const { id: tempId } = follower.collection('todos').create({ title: 'gone', n: 0 });
+  await until(() => follower.core.pendingMutations().length === 0, "the leader's ack of the create");
+  assert.equal(follower.collection('todos').get(tempId)?.title, 'gone');
+
+  let serverId = null;
+  onLostAck = (info) => {
+    const created = info.results.find((r) => r.status === 'ok' && r.id);
+    if (!created) return false;
+    onLostAck = null;
+    serverId = created.id;
+    leader.goOffline(); // not back before the entity is deleted
+    return true;
+  };
+  leader.goOnline();
+  await until(() => serverId !== null, 'the create applied on the server, its ack lost');
+  await server.write('todos', null, { op: 'delete', id: serverId });
+  assert.equal((await server.store.list('todos')).length, 0);
+  leader.goOnline();
+
+  await until(() => leader.status.pending === 0 && leader.status.connected, 'the leader caught up and answered');
+  await until(() => follower.collection('todos').count() === 0, 'the follower sees it gone', 3000).catch(() => {});
+  assert.deepEqual(leader.collection('todos').list(), [], 'the leader has nothing');
+  assert.deepEqual(follower.collection('todos').list(), [], 'the follower has nothing, under neither id');
+});
