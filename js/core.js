@@ -32,7 +32,9 @@ export class SyncCore {
   /** @internal use createSyncCore() */
   constructor(wasmModule, options = {}) {
     this._module = wasmModule;
-    this._handle = new wasmModule.CoreHandle();
+    // options.wrapHandle(handle) -> handle: a test seam (e.g. a Proxy counting boundary crossings).
+    const handle = new wasmModule.CoreHandle();
+    this._handle = typeof options.wrapHandle === 'function' ? options.wrapHandle(handle) : handle;
     this._snapshots = new SnapshotCache();
     this._subscriptions = new Map(); // core subscription id -> { collection, id, listener }
     this._queries = new Map(); // core query id -> LiveQuery
