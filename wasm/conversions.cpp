@@ -1,6 +1,6 @@
 #include "core_handle.hpp"
-#include "commit_text.hpp"
-#include "json_fast.hpp"
+#include "wire/commit_text.hpp"
+#include "wire/json_fast.hpp"
 
 #include <cmath>
 #include <malloc.h>

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "js_resolver.hpp"
-#include "sync_core.hpp"
+#include "sync/sync_core.hpp"
 
 namespace syncore {
 

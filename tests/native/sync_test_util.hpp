@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "sync_core.hpp"
+#include "sync/sync_core.hpp"
 
 namespace synctest {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sim/model_server.hpp"
-#include "sync_core.hpp"
+#include "sync/sync_core.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // dumpJson(commitToJson(commit)) + mutationId says: same document, whatever the commit holds.
 #include <catch2/catch.hpp>
 
-#include "commit_text.hpp"
+#include "wire/commit_text.hpp"
 #include "sync_test_util.hpp"
 
 using namespace synctest;

@@ -46,8 +46,8 @@
 #include <vector>
 
 #include "model_server.hpp"
-#include "prng.hpp"
-#include "sync_core.hpp"
+#include "base/prng.hpp"
+#include "sync/sync_core.hpp"
 
 namespace sim {
 
