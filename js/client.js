@@ -68,13 +68,13 @@ class SyncClient {
 
   async _start() {
     const { core } = this;
-    core._onEffects = (effects) => this._carryOut(effects);
-    core._onEvent = (event) => this._coreEvent(event);
-    core._onCommit = (commit) => {
+    core.onCommit((commit) => {
       // whoever called the core (hooks, the tab relay too): its mutation is unsaved until stored
       if (commit.mutationId && commit.effects) this._unsaved.push({ no: this._runner.nextNumber, id: commit.mutationId });
-      this._refreshCounts();
-    };
+      this._refreshCounts(commit.counts);
+      if (commit.effects) this._carryOut(commit.effects);
+      for (const event of commit.events ?? []) this._coreEvent(event);
+    });
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
     const fresh = await this._restore();
     await this._reserveIds(fresh);
@@ -406,8 +406,7 @@ class SyncClient {
 
   /** A mutation: returns { value, mutationId, result } — value at once, result settled by the server. */
   mutate(request) {
-    const r = this.core.mutate(request);
-    this._refreshCounts();
+    const r = this.core.mutate(request); // counts, and the value below, came with its commit
     const id = r.mutationId;
     const changed = r.changes?.[request.collection];
     const entityId = request.id !== undefined ? String(request.id) : changed?.created?.[0];
@@ -537,8 +536,7 @@ class SyncClient {
     else this._transport.disconnect();
   }
 
-  _refreshCounts() {
-    const st = this.core.stats();
+  _refreshCounts(st = this.core.counts) {
     const up = this._upstream;
     this._setStatus({ pending: st.pending + (up?.pending ?? 0), unsaved: this._unsaved.length, failed: st.deadLetters + (up?.failed ?? 0), conflicts: st.conflicts + (up?.conflicts ?? 0),
       // A follower sees the same server changes as its leader: the larger count, not the sum.

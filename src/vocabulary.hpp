@@ -1,7 +1,8 @@
 // Every name that crosses the boundary, in one place: each enum is one table (enumerator, wire
 // name), and the tables make the enum, its name function and its parser. The JS/TS mirror
-// (js/generated/vocabulary.js, .d.ts) is printed from these same tables by tools/print_vocabulary
-// at build time, so C++ and JS cannot drift apart unnoticed (tests/node/vocabulary_drift.test.js).
+// (js/generated/vocabulary.js, .d.ts) is generated from these same tables at build time by
+// scripts/gen_vocabulary.mjs, so C++ and JS cannot drift apart unnoticed
+// (tests/node/vocabulary_drift.test.js, tests/native/test_vocabulary.cpp).
 #pragma once
 #include <cstddef>
 #include <string>
@@ -55,7 +56,7 @@
 // How a mutation ended (a "settled" event's status).
 #define SYNCORE_SETTLE_STATUSES(X)                                                        \
   X(Acked, "acked") X(DeadLetter, "dead-letter") X(Cancelled, "cancelled")                 \
-  X(Overridden, "overridden") X(Conflict, "conflict")
+  X(Overridden, "overridden") X(Merged, "merged") X(Conflict, "conflict")
 
 // The stores of the persisted records ({store, key, value}).
 #define SYNCORE_STORES(X)                                                                 \
@@ -96,19 +97,20 @@ SYNCORE_VOCABULARY(Store, SYNCORE_STORES, storeName, storeFromName)
 #undef SYNCORE_NAME
 #undef SYNCORE_ENUMERATOR
 
-// Every table with its JS name, for the generator of the JS/TS mirror: fn(jsName, names, count).
+// Every table with its type name, as js/generated/vocabulary.js names it: fn(type, names, count)
+// (tests/native/test_vocabulary.cpp checks the generated file against the compiled tables).
 template <class Fn>
 void forEachVocabulary(Fn&& fn) {
-  fn("ErrorCodes", kErrorCodeNames, kErrorCodeCount);
-  fn("Priorities", kPriorityNames, kPriorityCount);
-  fn("MutationKinds", kMutationKindNames, kMutationKindCount);
-  fn("ErrorClasses", kErrorClassNames, kErrorClassCount);
-  fn("Strategies", kStrategyNames, kStrategyCount);
-  fn("CacheStatuses", kCacheStatusNames, kCacheStatusCount);
-  fn("EffectKinds", kEffectKindNames, kEffectKindCount);
-  fn("EventTypes", kEventTypeNames, kEventTypeCount);
-  fn("SettleStatuses", kSettleStatusNames, kSettleStatusCount);
-  fn("Stores", kStoreNames, kStoreCount);
+  fn("ErrorCode", kErrorCodeNames, kErrorCodeCount);
+  fn("Priority", kPriorityNames, kPriorityCount);
+  fn("MutationKind", kMutationKindNames, kMutationKindCount);
+  fn("ErrorClass", kErrorClassNames, kErrorClassCount);
+  fn("Strategy", kStrategyNames, kStrategyCount);
+  fn("CacheStatus", kCacheStatusNames, kCacheStatusCount);
+  fn("EffectKind", kEffectKindNames, kEffectKindCount);
+  fn("EventType", kEventTypeNames, kEventTypeCount);
+  fn("SettleStatus", kSettleStatusNames, kSettleStatusCount);
+  fn("Store", kStoreNames, kStoreCount);
 }
 
 }  // namespace syncore

@@ -61,14 +61,14 @@ function coreSource(core) {
     status = Object.freeze(next);
     emit('statusChanged', status);
   };
-  const previous = core._onEvent;
-  core._onEvent = (event) => {
-    if (previous) previous(event);
-    const name = EVENT_NAMES[event.type];
-    if (name) emit(name, event);
-    if (event.type === 'settled') settle(waiting, event);
-    refresh();
-  };
+  core.onCommit((commit) => {
+    for (const event of commit.events ?? []) {
+      const name = EVENT_NAMES[event.type];
+      if (name) emit(name, event);
+      if (event.type === 'settled') settle(waiting, event);
+    }
+    if (commit.events?.length) refresh();
+  });
   return {
     kind: 'core',
     client: null,
@@ -109,7 +109,7 @@ function settle(waiting, event) {
 // The status of a core without a client: never connected; counts from the core. Returns `prev`
 // itself when nothing changed.
 function localStatus(core, prev) {
-  const st = core.stats();
+  const st = core.counts;
   if (prev && prev.pending === st.pending && prev.failed === st.deadLetters && prev.conflicts === st.conflicts) return prev;
   return { online: true, connected: false, syncing: false, pending: st.pending, failed: st.deadLetters, conflicts: st.conflicts,
     lastSyncAt: null, connection: 'offline', retryInMs: null, storage: 'none' };

@@ -61,9 +61,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
 
   // ---- engine -> followers ---------------------------------------------------------------------
 
-  const previousOnCommit = core._onCommit;
-  core._onCommit = (commit) => {
-    previousOnCommit?.(commit);
+  const offCommit = core.onCommit((commit) => {
     if (stopped) return;
     const renamed = [];
     for (const [c, map] of Object.entries(commit.renamed ?? {})) {
@@ -80,7 +78,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
       }
     }
     if (changes.length > 0 || renamed.length > 0) post({ type: 'changes', changes, renamed });
-  };
+  });
 
   const offStatus = client.on('statusChanged', (s) => post({ type: 'status', status: pickStatus(s) }));
   const offAuth = client.on('authRequired', (e) => post({ type: 'authRequired', message: e?.message ?? '' }));
@@ -180,7 +178,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
       if (stopped) return;
       post({ type: 'bye' });
       stopped = true;
-      if (core._onCommit) core._onCommit = previousOnCommit;
+      offCommit();
       offStatus();
       offAuth();
       offNote();

@@ -39,7 +39,7 @@ json SyncCore::metaRecord() const {
                  {"outbox", outbox_->headerToJson()}});
 }
 
-json SyncCore::persistEffect() {
+Effect SyncCore::persistEffect() {
   json put = json::array();
   json del = json::array();
   for (const auto& [collection, id] : work_.entities) {
@@ -73,7 +73,7 @@ json SyncCore::persistEffect() {
   }
   if (work_.meta || !work_.outbox.empty()) put.push_back(metaRecord());
   work_.clearRecords();
-  return {{"type", "persist"}, {"put", std::move(put)}, {"delete", std::move(del)}};
+  return {EffectKind::Persist, {{"put", std::move(put)}, {"delete", std::move(del)}}};
 }
 
 json SyncCore::exportRecords() const {

@@ -270,7 +270,11 @@ Status SyncCore::finishRestore(bool strict, bool entitiesLost, Commit& out) {
   std::sort(rs.refused.begin(), rs.refused.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
   if (strict && !rs.refused.empty()) {
     const RestoreSession::Refused& first = rs.refused.front();
-    return Status::error(first.status.code, "record " + std::to_string(first.index) + ": " + first.status.message);
+    Status s = Status::error(first.status.code, "record " + std::to_string(first.index) + ": " + first.status.message);
+    s.store = first.store;
+    s.key = dumpJson(first.key);
+    s.index = static_cast<std::int64_t>(first.index);
+    return s;
   }
   const bool resetCursor = entitiesLost || rs.entityRefused;
 
@@ -304,8 +308,8 @@ Status SyncCore::finishRestore(bool strict, bool entitiesLost, Commit& out) {
   work_.clearRecords();
   work_.meta = resetCursor && metaOk;
   for (const RestoreSession::Refused& r : rs.refused) {
-    out.events.push_back({{"type", "record-refused"}, {"index", r.index}, {"store", r.store}, {"key", r.key},
-                          {"code", errorCodeName(r.status.code)}, {"message", r.status.message}});
+    out.events.push_back({EventType::RecordRefused, {{"index", r.index}, {"store", r.store}, {"key", r.key},
+                          {"code", errorCodeName(r.status.code)}, {"message", r.status.message}}});
   }
   finishCommit(out);
   return Status::ok();

@@ -21,11 +21,16 @@ class SubscriptionRegistry {
   // Remaps entity subscriptions when an entity's id changes (temp id -> server id).
   void renameEntity(const std::string& collection, const std::string& from, const std::string& to);
 
- private:
   struct Target {
     std::string collection;
-    std::string id;
+    std::string id;  // empty: the whole collection
   };
+  const Target* target(std::uint32_t sub) const {
+    auto it = subs_.find(sub);
+    return it == subs_.end() ? nullptr : &it->second;
+  }
+
+ private:
   std::uint32_t next_ = 1;
   std::map<std::uint32_t, Target> subs_;
   std::map<std::string, std::set<std::uint32_t>> byCollection_;

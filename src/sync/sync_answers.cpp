@@ -77,7 +77,7 @@ void SyncCore::handleAck(ServerWrite& w, Commit& out) {
     markOutbox(laterSeq);
   }
   recomputeView(c, finalId);
-  settle(out, entry.mutationIds, "acked", {{"collection", c->name()}, {"id", finalId}, {"version", version}});
+  settle(out, entry.mutationIds, SettleStatus::Acked, {{"collection", c->name()}, {"id", finalId}, {"version", version}});
 }
 
 void SyncCore::handleReject(const ServerWrite& w, Commit& out) {
@@ -105,13 +105,13 @@ void SyncCore::handleReject(const ServerWrite& w, Commit& out) {
   markMeta();
   switch (fr.outcome) {
     case FailOutcome::Paused:
-      out.events.push_back({{"type", "auth-required"}, {"message", message}});
+      out.events.push_back({EventType::AuthRequired, {{"message", message}}});
       break;
     case FailOutcome::DeadLettered:
       if (fr.entry) {
         Collection* c = findCollection(fr.entry->collection);
         touch(c, fr.entry->entityId, true);
-        settle(out, fr.entry->mutationIds, "dead-letter",
+        settle(out, fr.entry->mutationIds, SettleStatus::DeadLetter,
                {{"seq", fr.entry->seq}, {"errorClass", errorClassName(cls)}, {"message", message}});
         deadLetterDependents(*fr.entry, cls, message, out);
         recomputeView(c, fr.entry->entityId);  // rolled back: the view no longer shows it
@@ -139,7 +139,7 @@ void SyncCore::deadLetterDependents(const OutboxEntry& create, ErrorClass cls, c
     const std::vector<std::string> ids = e->mutationIds;
     if (!outbox_->deadLetter(seq, cls, why)) continue;
     markOutbox(seq);
-    settle(out, ids, "dead-letter", {{"seq", seq}, {"errorClass", errorClassName(cls)}, {"message", why}});
+    settle(out, ids, SettleStatus::DeadLetter, {{"seq", seq}, {"errorClass", errorClassName(cls)}, {"message", why}});
   }
 }
 

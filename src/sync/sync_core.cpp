@@ -9,20 +9,6 @@
 
 namespace syncore {
 
-json commitToJson(const Commit& commit) {
-  json queries = json::object();
-  for (const auto& q : commit.queries)
-    queries[std::to_string(q.query)] = {{"ids", q.ids}, {"total", q.total}};
-  json out = {{"changes", changeSetToJson(commit.changes)},
-              {"notify", commit.notify},
-              {"queries", std::move(queries)},
-              {"cursor", commit.cursor}};
-  if (!commit.effects.empty()) out["effects"] = commit.effects;
-  if (!commit.events.empty()) out["events"] = commit.events;
-  if (!commit.renamed.empty()) out["renamed"] = commit.renamed;
-  return out;
-}
-
 SyncCore::SyncCore(ParseLimits limits)
     : limits_(limits),
       outbox_(std::make_unique<Outbox>(clientId_, OutboxConfig{}, 1)),
@@ -182,7 +168,49 @@ void SyncCore::finishCommit(Commit& out) {
   out.cursor = cursor_;
   out.notify = subscriptions_.affected(out.changes);
   updateQueries(out);
+  collectViews(out);
   emitEffects(out, firstEffect);
+  out.counts = counts();
+}
+
+CommitCounts SyncCore::counts() const {
+  return {outbox_->size(), outbox_->deadLetters().size(), conflicts_.size(), setAside_, resyncing_};
+}
+
+void SyncCore::addView(Commit& out, const Collection& c, const std::string& id) const {
+  if (const json* view = c.get(id)) out.views[c.name()].emplace(id, *view);
+}
+
+// The views a reader asks for right after this commit: the created or updated entities in a
+// reported query window, or watched by a notified entity subscription.
+void SyncCore::collectViews(Commit& out) {
+  if (out.queries.empty() && out.notify.empty()) return;
+  auto changedIn = [&](const std::string& collection) -> const CollectionChanges* {
+    auto it = out.changes.collections.find(collection);
+    return it == out.changes.collections.end() ? nullptr : &it->second;
+  };
+  std::map<std::string, std::unordered_set<std::string>> live;  // created or updated, by collection
+  auto isLive = [&](const std::string& collection, const std::string& id) {
+    auto [it, fresh] = live.try_emplace(collection);
+    if (fresh) {
+      if (const CollectionChanges* ch = changedIn(collection)) {
+        it->second.insert(ch->created.begin(), ch->created.end());
+        it->second.insert(ch->updated.begin(), ch->updated.end());
+      }
+    }
+    return it->second.count(id) != 0;
+  };
+  for (const QueryUpdate& q : out.queries) {
+    const std::string& name = queries_.at(q.query).query->spec().collection;
+    const Collection* c = findCollection(name);
+    for (const std::string& id : q.ids)
+      if (isLive(name, id)) addView(out, *c, id);
+  }
+  for (std::uint32_t sub : out.notify) {
+    const SubscriptionRegistry::Target* t = subscriptions_.target(sub);
+    if (t == nullptr || t->id.empty() || !isLive(t->collection, t->id)) continue;
+    if (const Collection* c = findCollection(t->collection)) addView(out, *c, t->id);
+  }
 }
 
 void SyncCore::updateQueries(Commit& out) {
@@ -215,8 +243,8 @@ void SyncCore::updateQueries(Commit& out) {
 // are taken before the persist effect is built so that their "sent" marks are durable too.
 void SyncCore::emitEffects(Commit& out, std::size_t first) {
   if (persist_) {
-    json persist = persistEffect();
-    if (!persist["put"].empty() || !persist["delete"].empty())
+    Effect persist = persistEffect();
+    if (!persist.fields["put"].empty() || !persist.fields["delete"].empty())
       out.effects.insert(out.effects.begin() + static_cast<std::ptrdiff_t>(first), std::move(persist));
   } else {
     work_.clearRecords();
@@ -272,8 +300,8 @@ Status SyncCore::applyServerChanges(const std::vector<std::string_view>& changes
       if (!one.empty()) describeChange(one[0], collection, id);
       setAside.push_back({{"index", i}, {"collection", collection}, {"id", id}, {"code", errorCodeName(s.code)},
                           {"message", s.message}, {"raw", std::string(changes[i])}});
-      out.events.push_back({{"type", "change-set-aside"}, {"index", i}, {"collection", collection}, {"id", id},
-                            {"code", errorCodeName(s.code)}, {"message", s.message}});
+      out.events.push_back({EventType::ChangeSetAside, {{"index", i}, {"collection", collection}, {"id", id},
+                            {"code", errorCodeName(s.code)}, {"message", s.message}}});
       continue;
     }
     for (ServerWrite& w : decoded.writes) applyServerWrite(w, out);
@@ -290,7 +318,7 @@ Status SyncCore::applyServerChanges(const std::vector<std::string_view>& changes
   finishCommit(out);
   // Kept by the shim before the persist effect that moves the cursor past them.
   if (!setAside.empty())
-    out.effects.insert(out.effects.begin(), json{{"type", "set-aside"}, {"changes", std::move(setAside)}});
+    out.effects.insert(out.effects.begin(), Effect{EffectKind::SetAside, {{"changes", std::move(setAside)}}});
   return Status::ok();
 }
 

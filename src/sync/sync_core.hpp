@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/change_set.hpp"
+#include "sync/commit.hpp"
 #include "store/collection.hpp"
 #include "sync/conflict_resolver.hpp"
 #include "base/errors.hpp"
@@ -25,27 +26,6 @@
 
 namespace syncore {
 
-struct QueryUpdate {
-  std::uint32_t query = 0;
-  std::vector<std::string> ids;  // the query's window, in order
-  std::size_t total = 0;         // matches before offset / limit
-};
-
-struct Commit {
-  ChangeSet changes;                  // what the view changed
-  std::vector<std::uint32_t> notify;  // subscriptions whose collection or entity changed
-  std::vector<QueryUpdate> queries;   // live queries whose window or window entities changed
-  std::int64_t cursor = 0;            // the server cursor after this commit
-  // Ordered effects: {"type":"persist","put":[records],"delete":[keys]} always comes before any
-  // {"type":"send","batch":id,"mutations":[...]}; {"type":"wake","at":ms} last.
-  std::vector<json> effects;
-  // Events for the app: settled mutations, conflicts, auth-required, dead letters.
-  std::vector<json> events;
-  // Temp id -> server id, per collection, for ids remapped in this commit.
-  std::map<std::string, std::map<std::string, std::string>> renamed;
-};
-
-json commitToJson(const Commit& commit);
 
 // Per-collection sync settings (defineCollection options beyond idField).
 struct CollectionSyncOptions {
@@ -126,6 +106,7 @@ class SyncCore {
   const QueryCache& cache() const { return cache_; }
 
   json stats() const;
+  CommitCounts counts() const;  // what every commit carries
 
   // ---- sync (sync_mutations.cpp) ------------------------------------------------------------
 
@@ -237,6 +218,8 @@ class SyncCore {
   void collectChanges(Commit& out);
   void updateQueries(Commit& out);
   void emitEffects(Commit& out, std::size_t firstEffect);
+  void collectViews(Commit& out);
+  void addView(Commit& out, const Collection& c, const std::string& id) const;
   void pump(Commit& out);
 
   // Sync internals (sync_mutations.cpp).
@@ -253,7 +236,7 @@ class SyncCore {
   void applyResolution(const OutboxEntry& entry, const ConflictCase& c, const Resolution& r,
                        bool wasInLog, Commit& out);
   void renameEntity(Collection* c, const std::string& from, const std::string& to, Commit& out);
-  void settle(Commit& out, const std::vector<std::string>& ids, const char* status, json extra = json::object());
+  void settle(Commit& out, const std::vector<std::string>& ids, SettleStatus status, json extra = json::object());
   Status enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq);
   void markOutbox(std::uint64_t seq) { work_.outbox.insert(seq); }
   void markEntity(const std::string& collection, const std::string& id) { work_.entities.insert({collection, id}); }
@@ -275,7 +258,7 @@ class SyncCore {
   bool settleTooLarge(Commit& out);  // true if any
 
   // Persistence internals (sync_persistence.cpp, sync_restore.cpp).
-  json persistEffect();
+  Effect persistEffect();
   json metaRecord() const;
   struct RestoreSession;
   void refuseRecord(RestoreSession& rs, std::size_t index, std::string store, json key, Status why);

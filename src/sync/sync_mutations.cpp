@@ -89,12 +89,11 @@ void SyncCore::setCustomResolver(const std::string& collection, CustomResolver* 
   else customResolvers_[collection] = resolver;
 }
 
-void SyncCore::settle(Commit& out, const std::vector<std::string>& ids, const char* status, json extra) {
+void SyncCore::settle(Commit& out, const std::vector<std::string>& ids, SettleStatus status, json extra) {
   if (ids.empty()) return;
-  extra["type"] = "settled";
   extra["mutationIds"] = ids;
-  extra["status"] = status;
-  out.events.push_back(std::move(extra));
+  extra["status"] = settleStatusName(status);
+  out.events.push_back({EventType::Settled, std::move(extra)});
 }
 
 // The view of one entity: its confirmed state with its pending entries applied in order.
@@ -130,7 +129,7 @@ Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& s
   markMeta();  // the outbox's counters moved
   if (r.outcome == EnqueueOutcome::CancelledCreate && r.cancelled) {
     markOutbox(r.cancelled->seq);
-    settle(out, r.cancelled->mutationIds, "cancelled");
+    settle(out, r.cancelled->mutationIds, SettleStatus::Cancelled);
   }
   return Status::ok();
 }
@@ -249,8 +248,9 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
     return s;
   }
   recomputeView(c, id);
-  out.events.push_back({{"type", "queued"}, {"mutationId", mutationId}, {"collection", c->name()}, {"id", id}});
+  out.events.push_back({EventType::Queued, {{"mutationId", mutationId}, {"collection", c->name()}, {"id", id}}});
   finishCommit(out);
+  addView(out, *c, id);  // the caller shows the value it just wrote
   return Status::ok();
 }
 
@@ -321,13 +321,13 @@ void SyncCore::applyResolution(const OutboxEntry& entry, const ConflictCase& cc,
   json localEntity = entry.kind == MutationKind::Delete ? json(nullptr) : applyMergePatch(cc.base, cc.local.patch);
   if (entry.kind == MutationKind::Create) localEntity = entry.payload;
   if (r.outcome != Resolution::Outcome::NoConflict) {
-    out.events.push_back({{"type", "conflict"}, {"collection", entry.collection}, {"id", entry.entityId},
+    out.events.push_back({EventType::Conflict, {{"collection", entry.collection}, {"id", entry.entityId},
                           {"strategy", strategyName(cc.strategy)}, {"outcome", outcomeName(r.outcome)},
                           {"paths", r.conflictingPaths}, {"base", cc.base}, {"local", localEntity},
-                          {"remote", cc.remote}, {"resolved", r.resolved}, {"mutationIds", entry.mutationIds}});
+                          {"remote", cc.remote}, {"resolved", r.resolved}, {"mutationIds", entry.mutationIds}}});
   }
   markOutbox(entry.seq);
-  auto drop = [&](const char* status, json extra = json::object()) {
+  auto drop = [&](SettleStatus status, json extra = json::object()) {
     if (wasInLog) outbox_->remove(entry.seq);
     settle(out, entry.mutationIds, status, std::move(extra));
   };
@@ -351,7 +351,7 @@ void SyncCore::applyResolution(const OutboxEntry& entry, const ConflictCase& cc,
         keep = payload.is_object();
       }
       if (!keep) {
-        drop(r.outcome == Resolution::Outcome::NoConflict ? "merged" : "overridden");
+        drop(r.outcome == Resolution::Outcome::NoConflict ? SettleStatus::Merged : SettleStatus::Overridden);
         break;
       }
       PendingMeta meta{cc.local.ts, cc.remote};
@@ -368,7 +368,7 @@ void SyncCore::applyResolution(const OutboxEntry& entry, const ConflictCase& cc,
       break;
     }
     case Resolution::Outcome::TakeRemote:
-      drop("overridden");
+      drop(SettleStatus::Overridden);
       break;
     case Resolution::Outcome::Park: {
       ParkedConflict pc;
@@ -386,7 +386,7 @@ void SyncCore::applyResolution(const OutboxEntry& entry, const ConflictCase& cc,
       pc.strategy = strategyName(cc.strategy);
       work_.conflicts.insert(pc.id);
       markMeta();
-      drop("conflict", {{"conflictId", pc.id}});
+      drop(SettleStatus::Conflict, {{"conflictId", pc.id}});
       conflicts_.emplace(pc.id, std::move(pc));
       break;
     }
@@ -418,7 +418,7 @@ Status SyncCore::batchTimedOut(std::uint32_t batch, std::int64_t nowMs, Commit& 
     markOutbox(fr.entry->seq);
     Collection* c = findCollection(fr.entry->collection);
     touch(c, fr.entry->entityId, true);
-    settle(out, fr.entry->mutationIds, "dead-letter",
+    settle(out, fr.entry->mutationIds, SettleStatus::DeadLetter,
            {{"seq", fr.entry->seq}, {"errorClass", "transient"}, {"message", "no answer after the last retry"}});
     deadLetterDependents(*fr.entry, ErrorClass::Transient, "no answer after the last retry", out);
     recomputeView(c, fr.entry->entityId);
@@ -454,11 +454,11 @@ void SyncCore::pump(Commit& out) {
         markOutbox(seq);  // now "sent": durable in this commit's persist effect
         mutations.push_back(wireMutation(*outbox_->find(seq)));
       }
-      out.effects.push_back({{"type", "send"}, {"batch", batch->id}, {"mutations", std::move(mutations)}});
+      out.effects.push_back({EffectKind::Send, {{"batch", batch->id}, {"mutations", std::move(mutations)}}});
     }
   }
   const std::int64_t wake = outbox_->wakeAt(lastNow_);
-  if (wake >= 0) out.effects.push_back({{"type", "wake"}, {"at", wake}});
+  if (wake >= 0) out.effects.push_back({EffectKind::Wake, {{"at", wake}}});
 }
 
 }  // namespace syncore

@@ -53,7 +53,7 @@ Status SyncCore::finishResync(std::int64_t cursor, const std::string& epoch, std
   cursor_ = cursor;
   epoch_ = epoch;
   markMeta();
-  out.events.push_back({{"type", "resynced"}, {"cursor", cursor_}, {"epoch", epoch_}});
+  out.events.push_back({EventType::Resynced, {{"cursor", cursor_}, {"epoch", epoch_}}});
   finishCommit(out);
   return Status::ok();
 }

@@ -2,11 +2,10 @@
 
 namespace syncore {
 
-namespace {
-
 // JSON string escaping. Ids and names come from parsed JSON (valid UTF-8), so bytes >= 0x80 pass
 // through; control characters are escaped as the JSON grammar requires.
-void appendString(std::string& out, const std::string& s) {
+
+void appendJsonString(std::string& out, const std::string& s) {
   static const char* const kHex = "0123456789abcdef";
   out += '"';
   for (unsigned char ch : s) {
@@ -31,6 +30,10 @@ void appendString(std::string& out, const std::string& s) {
   out += '"';
 }
 
+namespace {
+
+void appendString(std::string& out, const std::string& s) { appendJsonString(out, s); }
+
 void appendIds(std::string& out, const std::vector<std::string>& ids) {
   out += '[';
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -40,20 +43,75 @@ void appendIds(std::string& out, const std::vector<std::string>& ids) {
   out += ']';
 }
 
-void appendValues(std::string& out, const std::vector<json>& values) {
-  out += '[';
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += dumpJson(values[i]);
+// {"type":"<name>", ...fields}: the fields' own text with the type put in front.
+void appendTyped(std::string& out, const char* type, const json& fields) {
+  out += "{\"type\":\"";
+  out += type;  // a vocabulary name: nothing to escape
+  out += '"';
+  if (fields.is_object() && !fields.empty()) {
+    const std::string text = dumpJson(fields);
+    out += ',';
+    out.append(text, 1, std::string::npos);
+  } else {
+    out += '}';
   }
-  out += ']';
 }
 
 }  // namespace
 
+json Effect::toJson() const {
+  json out = fields.is_object() ? fields : json::object();
+  out["type"] = effectKindName(kind);
+  return out;
+}
+
+json Event::toJson() const {
+  json out = fields.is_object() ? fields : json::object();
+  out["type"] = eventTypeName(type);
+  return out;
+}
+
+namespace {
+
+json countsToJson(const CommitCounts& c) {
+  return {{"pending", c.pending}, {"deadLetters", c.deadLetters}, {"conflicts", c.conflicts},
+          {"setAside", c.setAside}, {"resyncing", c.resyncing}};
+}
+
+}  // namespace
+
+json commitToJson(const Commit& commit) {
+  json queries = json::object();
+  for (const auto& q : commit.queries)
+    queries[std::to_string(q.query)] = {{"ids", q.ids}, {"total", q.total}};
+  json out = {{"changes", changeSetToJson(commit.changes)},
+              {"notify", commit.notify},
+              {"queries", std::move(queries)},
+              {"cursor", commit.cursor},
+              {"counts", countsToJson(commit.counts)}};
+  if (!commit.effects.empty()) {
+    json effects = json::array();
+    for (const Effect& e : commit.effects) effects.push_back(e.toJson());
+    out["effects"] = std::move(effects);
+  }
+  if (!commit.events.empty()) {
+    json events = json::array();
+    for (const Event& e : commit.events) events.push_back(e.toJson());
+    out["events"] = std::move(events);
+  }
+  if (!commit.renamed.empty()) out["renamed"] = commit.renamed;
+  if (!commit.views.empty()) out["views"] = commit.views;
+  return out;
+}
+
 std::string commitToText(const Commit& commit, const std::string& mutationId) {
   std::string out;
   out.reserve(160);
+  appendCommitText(out, commit, mutationId);
+  return out;
+}
+
+void appendCommitText(std::string& out, const Commit& commit, const std::string& mutationId) {
   out += "{\"changes\":{";
   bool first = true;
   for (const auto& [name, c] : commit.changes.collections) {
@@ -69,15 +127,33 @@ std::string commitToText(const Commit& commit, const std::string& mutationId) {
     appendIds(out, c.updated);
     out += '}';
   }
+  out += "},\"counts\":{\"conflicts\":";
+  out += std::to_string(commit.counts.conflicts);
+  out += ",\"deadLetters\":";
+  out += std::to_string(commit.counts.deadLetters);
+  out += ",\"pending\":";
+  out += std::to_string(commit.counts.pending);
+  out += ",\"resyncing\":";
+  out += commit.counts.resyncing ? "true" : "false";
+  out += ",\"setAside\":";
+  out += std::to_string(commit.counts.setAside);
   out += "},\"cursor\":";
   out += std::to_string(commit.cursor);
   if (!commit.effects.empty()) {
-    out += ",\"effects\":";
-    appendValues(out, commit.effects);
+    out += ",\"effects\":[";
+    for (std::size_t i = 0; i < commit.effects.size(); ++i) {
+      if (i > 0) out += ',';
+      appendTyped(out, effectKindName(commit.effects[i].kind), commit.effects[i].fields);
+    }
+    out += ']';
   }
   if (!commit.events.empty()) {
-    out += ",\"events\":";
-    appendValues(out, commit.events);
+    out += ",\"events\":[";
+    for (std::size_t i = 0; i < commit.events.size(); ++i) {
+      if (i > 0) out += ',';
+      appendTyped(out, eventTypeName(commit.events[i].type), commit.events[i].fields);
+    }
+    out += ']';
   }
   if (!mutationId.empty()) {
     out += ",\"mutationId\":";
@@ -123,8 +199,27 @@ std::string commitToText(const Commit& commit, const std::string& mutationId) {
     }
     out += '}';
   }
+  if (!commit.views.empty()) {
+    out += ",\"views\":{";
+    bool firstCollection = true;
+    for (const auto& [collection, views] : commit.views) {
+      if (!firstCollection) out += ',';
+      firstCollection = false;
+      appendString(out, collection);
+      out += ":{";
+      bool firstView = true;
+      for (const auto& [id, view] : views) {
+        if (!firstView) out += ',';
+        firstView = false;
+        appendString(out, id);
+        out += ':';
+        out += dumpJson(view);
+      }
+      out += '}';
+    }
+    out += '}';
+  }
   out += '}';
-  return out;
 }
 
 }  // namespace syncore

@@ -106,7 +106,7 @@ bool SyncCore::settleTooLarge(Commit& out) {
     Collection* c = findCollection(entry.collection);
     if (c == nullptr) continue;
     touch(c, entry.entityId, true);
-    settle(out, entry.mutationIds, "dead-letter",
+    settle(out, entry.mutationIds, SettleStatus::DeadLetter,
            {{"seq", entry.seq}, {"errorClass", errorClassName(ErrorClass::TooLarge)}, {"message", letter.message}});
     deadLetterDependents(entry, ErrorClass::TooLarge, letter.message, out);
     recomputeView(c, entry.entityId);
