@@ -146,6 +146,16 @@ export interface CommitResult {
   mutationId?: string;
 }
 
+/** The counters every commit carries (generated from C++: js/generated/vocabulary.d.ts). */
+export type CommitCounts = import('./generated/vocabulary.js').CommitCounts;
+
+/** What onCommit listeners get: the commit, with its counters and the views it carried. */
+export interface Commit extends CommitResult {
+  counts: CommitCounts;
+  /** collection -> id -> the entity, for the changed entities a query, a subscription or the caller shows next. */
+  views?: Record<string, Record<string, Entity>>;
+}
+
 export type PredicateOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'contains';
 export type Predicate = [field: string, op: PredicateOp, value: unknown] | { field: string; op: PredicateOp; value: unknown };
 export type SortKey = string | [field: string, dir?: 'asc' | 'desc'] | { field: string; dir?: 'asc' | 'desc' };
@@ -251,6 +261,8 @@ export interface CreateSyncCoreOptions {
   onEvent?: (event: SyncEvent) => void;
   /** Load the debug build (assertions, SAFE_HEAP). */
   debug?: boolean;
+  /** Test seam: wraps the wasm handle (e.g. a Proxy counting the calls that cross the boundary). */
+  wrapHandle?: (handle: object) => object;
   /** Bundler hooks: where the .wasm file is, or its bytes. */
   wasmUrl?: string | URL;
   locateFile?: (file: string, scriptDirectory: string) => string;
@@ -272,6 +284,10 @@ export declare class SyncCore {
   subscribeEntity<T extends Entity = Entity>(collection: string, id: Id, listener: (entity: T | undefined) => void): () => void;
   compact(collection?: string, upToVersion?: number): number;
   stats(): CoreStats;
+  /** The counters as of the last commit (no call into the core). */
+  readonly counts: CommitCounts;
+  /** fn(commit) after every commit, once snapshots, live queries and subscribers have it. Returns the remover. */
+  onCommit(fn: (commit: Commit) => void): () => void;
   configureClient(config: ClientConfig): this;
   mutate(request: MutationRequest): CommitResult;
   /** The server's limits (its welcome): pushes are cut to them; a change over them is refused with TOO_LARGE. */
