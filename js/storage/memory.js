@@ -7,7 +7,9 @@ import { quarantineInMemory } from './quarantine.js';
 export const STORES = Object.freeze(['meta', 'entities', 'outbox', 'deadLetters', 'conflicts']);
 
 /**
- * Removes the app's sensitive fields from a record's value before it is stored. Returns the value
+ * Removes the app's sensitive fields from a record's value before it is stored. The core already
+ * leaves out the sensitive fields of the collections defined with them (src/records/redaction.cpp,
+ * the same rules); this covers a storage opened with its own sensitiveFields. Returns the value
  * itself when nothing applies, otherwise a redacted copy: the caller keeps the effect intact so it
  * can retry it, and the core's own objects are never touched.
  * @param {{ store: string, key: unknown, value: unknown }} record

@@ -73,6 +73,7 @@ Effect SyncCore::persistEffect() {
   }
   if (work_.meta || !work_.outbox.empty()) put.push_back(metaRecord());
   work_.clearRecords();
+  redact(put);
   return {EffectKind::Persist, {{"put", std::move(put)}, {"delete", std::move(del)}}};
 }
 
@@ -97,7 +98,19 @@ json SyncCore::exportRecords() const {
   for (const auto& [id, c] : conflicts_)
     if (syncOptions(c.collection).persist) out.push_back(record("conflicts", id, conflictToJson(c)));
   out.push_back(metaRecord());
+  redact(out);
   return out;
+}
+
+void SyncCore::redact(json& records) const {
+  bool any = false;
+  for (const auto& [name, opts] : syncOptions_) any = any || !opts.sensitive.empty();
+  if (!any) return;
+  const SensitiveLookup lookup = [this](const std::string& collection) -> const SensitiveFields* {
+    const SensitiveFields& s = syncOptions(collection).sensitive;
+    return s.empty() ? nullptr : &s;
+  };
+  for (json& r : records) redactRecord(r, lookup);
 }
 
 }  // namespace syncore

@@ -39,6 +39,7 @@ Status parseSyncOptions(const json& options, CollectionSyncOptions& out) {
     if (!it->is_string() || !priorityFromName(it->get_ref<const std::string&>(), out.priority))
       return Status::error(ErrorCode::WrongType, "priority must be low, normal, high or critical");
   }
+  if (auto it = options.find("sensitiveFields"); it != options.end()) out.sensitive = sensitiveFieldsFromJson(*it);
   if (auto it = options.find("persist"); it != options.end()) {
     if (!it->is_boolean()) return Status::error(ErrorCode::WrongType, "persist must be a boolean");
     out.persist = it->get<bool>();

@@ -23,6 +23,7 @@
 #include "store/query_cache.hpp"
 #include "wire/server_batch.hpp"
 #include "store/subscriptions.hpp"
+#include "records/redaction.hpp"
 
 namespace syncore {
 
@@ -33,6 +34,7 @@ struct CollectionSyncOptions {
   MergeRules mergeRules;
   Priority priority = Priority::Normal;
   bool persist = true;
+  SensitiveFields sensitive;  // left out of every persisted record (records/redaction.hpp)
 };
 
 // A conflict parked by the manual strategy (or a custom resolver that could not decide).
@@ -259,6 +261,7 @@ class SyncCore {
 
   // Persistence internals (sync_persistence.cpp, sync_restore.cpp).
   Effect persistEffect();
+  void redact(json& records) const;  // sensitive fields out of records about to be persisted
   json metaRecord() const;
   struct RestoreSession;
   void refuseRecord(RestoreSession& rs, std::size_t index, std::string store, json key, Status why);

@@ -74,6 +74,7 @@ test('one local mutation with a live query open crosses the boundary at most MAX
   const crossings = [...calls];
   console.log(`local mutation crossings: ${crossings.length} (${crossings.join(', ')})`);
 
+  assert.equal(crossings[0], 'mutate'); // counted through the seam: the commit itself crossed
   assert.equal(value.title, 'patched');
   assert.equal(seen.at(-1)[0].title, 'patched');
   assert.equal(client.status.pending, 2);
@@ -94,6 +95,7 @@ test('one server batch of 10 changes crosses the boundary at most MAX_PER_SERVER
   const crossings = [...calls];
   console.log(`server batch crossings: ${crossings.length} (${crossings.join(', ')})`);
 
+  assert.equal(crossings[0], 'applyChanges');
   assert.equal(seen.at(-1).length, 10);
   assert.equal(seen.at(-1)[9].title, 'server 9');
   assert.equal(client.core.cursor, 10);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { generate, readTables } from '../../scripts/gen_vocabulary.mjs';
 import * as vocabulary from '../../js/generated/vocabulary.js';
 import { ErrorCodes } from '../../js/errors.js';
+import { STORES } from '../../js/storage/memory.js';
 
 test('the committed js/generated files are what the C++ tables generate', () => {
   for (const [path, text] of Object.entries(generate())) {
@@ -21,6 +22,10 @@ test('a change to a C++ table shows as drift', () => {
   assert.notEqual(changed, header);
   const effects = readTables(changed).find((t) => t.type === 'EffectKind');
   assert.deepEqual(effects.entries.map((e) => e.name), [...vocabulary.EffectKindNames, 'sleep']);
+});
+
+test('the storage adapters know exactly the stores the core writes', () => {
+  assert.deepEqual([...STORES].sort(), [...vocabulary.StoreNames].sort());
 });
 
 test('every error code the core can answer is a SyncError code', () => {
