@@ -1,5 +1,8 @@
 // The friendly API over the wasm CoreHandle: plain JS values in, frozen snapshots out, SyncError
-// for every failure. One crossing per call; batches travel as one JSON text each way.
+// for every failure. One crossing per call; batches travel as one JSON text each way. Every call
+// answers one envelope, { ok, commit | value | error: { code, message, store?, key?, index? } }
+// (src/wire/envelope.hpp); a commit carries the counters and the changed entities' views, so
+// nothing needs asking again after it. Listeners hear of each commit through onCommit().
 import { SyncError, ErrorCodes } from './errors.js';
 import { SnapshotCache, deepFreeze } from './snapshots.js';
 import { LiveQuery } from './live_query.js';
@@ -28,7 +31,9 @@ export class SyncCore {
   /** @internal use createSyncCore() */
   constructor(wasmModule, options = {}) {
     this._module = wasmModule;
-    this._handle = new wasmModule.CoreHandle();
+    // options.wrapHandle(handle) -> handle: a test seam (e.g. a Proxy counting boundary crossings).
+    const handle = new wasmModule.CoreHandle();
+    this._handle = typeof options.wrapHandle === 'function' ? options.wrapHandle(handle) : handle;
     this._snapshots = new SnapshotCache();
     this._subscriptions = new Map(); // core subscription id -> { collection, id, listener }
     this._queries = new Map(); // core query id -> its LiveQuery's feed
@@ -36,16 +41,17 @@ export class SyncCore {
     this._onListenerError = options.onListenerError ?? rethrowLater;
     this._disposed = false;
     this._cursor = 0;
+    this._counts = null; // as of the last commit (see counts)
+    this._commitListeners = new Set();
     this._idFields = new Map();
     const limits = {};
     if (options.maxMessageBytes !== undefined) limits.maxMessageBytes = options.maxMessageBytes;
     if (options.maxDepth !== undefined) limits.maxDepth = options.maxDepth;
-    if (Object.keys(limits).length > 0) this._check(this._handle.configure(JSON.stringify(limits)));
+    if (Object.keys(limits).length > 0) this._value(this._handle.configure(JSON.stringify(limits)));
     for (const [name, opts] of Object.entries(options.collections ?? {})) this.defineCollection(name, opts);
-    this.cache = new QueryCacheApi({ handle: () => this._live(), check: (r, failed) => this._check(r, failed), now: () => this._now() });
+    this.cache = new QueryCacheApi({ call: (method, ...args) => this._value(this._live()[method](...args)), now: () => this._now() });
     this._onEffects = options.onEffects ?? null;
     this._onEvent = options.onEvent ?? null;
-    this._commitListeners = new Set(); // onCommit(fn)
     this._resolvers = new CustomResolvers({
       idFieldOf: (collection) => this._idFields.get(collection) ?? 'id',
       report: (err, info) => this._resolverFailed(err, info),
@@ -58,10 +64,48 @@ export class SyncCore {
 
   // ---- errors -------------------------------------------------------------------------------
 
-  /** @internal Throws the core's last error when a call signalled failure. */
-  _check(result, failed = (r) => r === '' || r === false) {
-    if (failed(result)) throw new SyncError(this._handle.errorCode(), this._handle.errorMessage());
-    return result;
+  /** @internal The envelope of one call, parsed; a SyncError (with store, key, index when the core named them) if it failed. */
+  _unwrap(text) {
+    const envelope = JSON.parse(text);
+    if (envelope.ok) return envelope;
+    const { code, message, ...where } = envelope.error;
+    throw Object.assign(new SyncError(code, message), where);
+  }
+
+  /** @internal The value a call answered (undefined for a call that only succeeds). */
+  _value(text) {
+    return this._unwrap(text).value;
+  }
+
+  /**
+   * Calls fn(commit) after every commit, once the snapshots, live queries and subscribers have
+   * it: { changes, cursor, counts: { pending, deadLetters, conflicts, setAside, resyncing },
+   * effects?, events?, renamed?, mutationId?, views? }. Returns the function that removes it.
+   */
+  onCommit(fn) {
+    if (typeof fn !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a commit listener is a function');
+    const entry = { fn };
+    this._commitListeners.add(entry);
+    return () => this._commitListeners.delete(entry);
+  }
+
+  /** The counters as of the last commit: { pending, deadLetters, conflicts, setAside, resyncing }. */
+  get counts() {
+    if (!this._counts) {
+      const s = this.stats();
+      this._counts = { pending: s.pending, deadLetters: s.deadLetters, conflicts: s.conflicts, setAside: s.setAside, resyncing: s.resyncing };
+    }
+    return this._counts;
+  }
+
+  _tellListeners(commit) {
+    for (const { fn } of [...this._commitListeners]) {
+      try {
+        fn(commit);
+      } catch (err) {
+        this._onListenerError(err);
+      }
+    }
   }
 
   /** @internal */
@@ -74,7 +118,7 @@ export class SyncCore {
 
   defineCollection(name, options = {}) {
     requireName(name, 'collection name');
-    this._check(this._live().defineCollection(name, toJson(options ?? {}, 'collection options')));
+    this._value(this._live().defineCollection(name, toJson(options ?? {}, 'collection options')));
     this._idFields.set(name, options?.idField ?? 'id');
     return this;
   }
@@ -142,7 +186,7 @@ export class SyncCore {
   _commit(text, adjust) {
     let commit;
     try {
-      commit = JSON.parse(this._check(text));
+      commit = this._unwrap(text).commit;
     } catch (err) {
       this._resolvers.commitFailed();
       throw err;
@@ -150,10 +194,11 @@ export class SyncCore {
     if (adjust) adjust(commit);
     let conflictsById = null; // read once, and only when an async resolver started in this commit
     this._resolvers.afterCommit(commit, (id) =>
-      (conflictsById ??= new Map(JSON.parse(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
+      (conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
     this._cursor = commit.cursor;
+    this._counts = commit.counts;
     this._dispatch(commit);
-    this._tellCommitListeners(commit);
+    this._tellListeners(commit);
     const result = { changes: commit.changes, cursor: commit.cursor };
     if (commit.effects) result.effects = commit.effects;
     if (commit.events) result.events = commit.events;
@@ -178,34 +223,7 @@ export class SyncCore {
     return result;
   }
 
-  /**
-   * fn(commit) after every commit: { changes, cursor, effects?, events?, renamed?, mutationId?,
-   * counts: { pending, deadLetters, conflicts, setAside, resyncing } }. A resolver that failed
-   * outside a commit arrives as { events: [resolver-failed event] } without counts. Returns the
-   * function that removes fn.
-   */
-  onCommit(fn) {
-    if (typeof fn !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'onCommit takes a function');
-    const entry = { fn }; // the same fn twice is two listeners
-    this._commitListeners.add(entry);
-    return () => this._commitListeners.delete(entry);
-  }
 
-  // Temporary: the counts come from stats() until the core's commit carries them.
-  _tellCommitListeners(commit) {
-    if (this._commitListeners.size === 0) return;
-    if (commit.changes !== undefined) {
-      const st = this.stats();
-      commit.counts = { pending: st.pending, deadLetters: st.deadLetters, conflicts: st.conflicts, setAside: st.setAside ?? 0, resyncing: Boolean(st.resyncing) };
-    }
-    for (const { fn } of [...this._commitListeners]) {
-      try {
-        fn(commit);
-      } catch (err) {
-        this._onListenerError(err);
-      }
-    }
-  }
 
   /** Bulk load (an initial sync): entities are { id?, version, data } items. */
   load(collection, entities, { cursor } = {}) {
@@ -218,7 +236,7 @@ export class SyncCore {
 
   /** This client's identity (persisted: a restore brings the stored one back). */
   get clientId() {
-    return this._live().clientId();
+    return this._value(this._live().clientId());
   }
 
   /** The server cursor after the last commit. */
@@ -234,9 +252,9 @@ export class SyncCore {
     const key = requireId(id);
     const cached = this._snapshots.get(collection, key);
     if (cached) return cached;
-    const text = this._check(this._live().get(collection, key));
-    if (text === 'null') return undefined;
-    const snapshot = deepFreeze(JSON.parse(text));
+    const value = this._value(this._live().get(collection, key));
+    if (value === null) return undefined;
+    const snapshot = deepFreeze(value);
     this._snapshots.set(collection, key, snapshot);
     return snapshot;
   }
@@ -251,7 +269,7 @@ export class SyncCore {
   /** Every live entity of the collection, sorted by id. */
   list(collection) {
     requireName(collection, 'collection');
-    const rows = JSON.parse(this._check(this._live().list(collection)));
+    const rows = this._value(this._live().list(collection));
     const idField = this._idFields.get(collection) ?? 'id';
     return rows.map((row) => {
       const id = String(row[idField]);
@@ -265,7 +283,7 @@ export class SyncCore {
 
   count(collection) {
     requireName(collection, 'collection');
-    return this._check(this._live().count(collection), (n) => n < 0);
+    return this._value(this._live().count(collection));
   }
 
   /** @internal ids -> snapshots, fetching the missing ones in one crossing. */
@@ -278,8 +296,7 @@ export class SyncCore {
       else missing.push(i);
     }
     if (missing.length > 0) {
-      const text = this._check(this._live().getMany(collection, JSON.stringify(missing.map((i) => ids[i]))));
-      const rows = JSON.parse(text);
+      const rows = this._value(this._live().getMany(collection, JSON.stringify(missing.map((i) => ids[i]))));
       for (let k = 0; k < missing.length; k++) {
         const i = missing[k];
         if (rows[k] === null) continue;
@@ -305,7 +322,7 @@ export class SyncCore {
   _subscribe(collection, id, listener) {
     requireName(collection, 'collection');
     if (typeof listener !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'listener must be a function');
-    const sub = this._check(this._live().subscribe(collection, id), (n) => n === 0);
+    const sub = this._value(this._live().subscribe(collection, id));
     this._subscriptions.set(sub, { collection, id, listener });
     return () => {
       if (!this._subscriptions.delete(sub) || this._disposed) return;
@@ -319,7 +336,7 @@ export class SyncCore {
    */
   query(spec) {
     if (spec === null || typeof spec !== 'object') throw new SyncError(ErrorCodes.BAD_QUERY, 'a query spec is an object');
-    const first = JSON.parse(this._check(this._live().openQuery(toJson(spec, 'query'))));
+    const first = this._value(this._live().openQuery(toJson(spec, 'query')));
     let feed;
     const q = new LiveQuery({ snapshotsOf: (c, ids) => this._snapshotsOf(c, ids), closeQuery: (query) => this._closeQuery(query), feed: (f) => (feed = f) }, spec, first);
     this._queries.set(q.id, feed);
@@ -331,9 +348,16 @@ export class SyncCore {
     if (this._queries.delete(q.id) && !this._disposed) this._handle.closeQuery(q.id);
   }
 
-  /** @internal Routes one commit: snapshots, live queries, then subscribers. */
+  /** @internal Routes one commit: snapshots (the views it carries), live queries, then subscribers. */
   _dispatch(commit) {
     this._snapshots.invalidate(commit.changes);
+    // The changed entities a query window, an entity subscription or the caller shows next: kept
+    // as snapshots now, so none of them is asked for again.
+    for (const [collection, views] of Object.entries(commit.views ?? {})) {
+      for (const [id, view] of Object.entries(views)) {
+        if (!this._snapshots.get(collection, id)) this._snapshots.set(collection, id, deepFreeze(view));
+      }
+    }
     for (const [collection, renames] of Object.entries(commit.renamed ?? {})) {
       for (const entry of this._subscriptions.values()) {
         if (entry.collection === collection && entry.id && renames[entry.id]) entry.id = renames[entry.id];
@@ -374,7 +398,8 @@ export class SyncCore {
     // Identity and jitter seed come from outside the deterministic core.
     if (full.clientId === undefined) full.clientId = randomId();
     if (full.seed === undefined) full.seed = randomSeed();
-    this._check(this._live().configureClient(toJson(full, 'client config')));
+    this._value(this._live().configureClient(toJson(full, 'client config')));
+    this._counts = null;
     return this;
   }
 
@@ -415,11 +440,11 @@ export class SyncCore {
   }
 
   pendingMutations() {
-    return deepFreeze(JSON.parse(this._live().pendingMutations()));
+    return deepFreeze(this._value(this._live().pendingMutations()));
   }
 
   deadLetters() {
-    return deepFreeze(JSON.parse(this._live().deadLetters()));
+    return deepFreeze(this._value(this._live().deadLetters()));
   }
 
   retryDeadLetter(seq) {
@@ -436,7 +461,7 @@ export class SyncCore {
 
   /** Parked conflicts, each with base, local and remote values; resolving: an async resolver is deciding it. */
   conflicts() {
-    const list = JSON.parse(this._live().conflicts());
+    const list = this._value(this._live().conflicts());
     for (const c of list) c.resolving = this._resolvers.isRunning(c.id);
     return deepFreeze(list);
   }
@@ -460,11 +485,13 @@ export class SyncCore {
     if (fn !== null && fn !== undefined && typeof fn !== 'function')
       throw new SyncError(ErrorCodes.WRONG_TYPE, 'a resolver is a function');
     // Never throws into wasm: every failure becomes "cannot decide".
-    this._check(this._live().setCustomResolver(collection, fn ? this._resolvers.wrap(collection, fn) : undefined));
+    this._value(this._live().setCustomResolver(collection, fn ? this._resolvers.wrap(collection, fn) : undefined));
     return this;
   }
 
   /** @internal A resolver that failed: its conflict stays parked; the app is told. */
+  // Told like a commit that changed nothing and carries the one event, to onCommit listeners (a
+  // client's 'error' event) and options.onEvent.
   _resolverFailed(err, { collection, id, conflictId }) {
     if (!this._onEvent && this._commitListeners.size === 0) {
       this._onListenerError(err);
@@ -473,7 +500,7 @@ export class SyncCore {
     const message = `the custom resolver of '${collection}' failed for '${id}' (the conflict stays parked): ${err?.message ?? err}`;
     const error = Object.assign(new SyncError(ErrorCodes.RESOLVER_FAILED, message), { cause: err, collection, id, conflictId });
     const event = { type: 'resolver-failed', collection, id, conflictId: conflictId ?? null, message, error };
-    this._tellCommitListeners({ events: [event] });
+    this._tellListeners({ changes: {}, cursor: this._cursor, counts: this.counts, events: [event] });
     if (!this._onEvent) return;
     try {
       this._onEvent(event);
@@ -484,7 +511,7 @@ export class SyncCore {
 
   /** Every durable record, as the persist effects wrote them. */
   exportRecords() {
-    return JSON.parse(this._live().exportRecords());
+    return this._value(this._live().exportRecords());
   }
 
   /**
@@ -496,8 +523,9 @@ export class SyncCore {
    * Records that cannot be written as JSON at all are refused here, in the same events.
    */
   restoreBegin() {
-    this._check(this._live().restoreBegin());
+    this._value(this._live().restoreBegin());
     this._restoring = { added: 0, refused: [] };
+    this._counts = null;
   }
 
   /**
@@ -511,7 +539,7 @@ export class SyncCore {
     let lines = [];
     let chars = 0;
     const send = () => {
-      if (lines.length > 0) this._check(this._live().restoreAdd(lines.join('\n')));
+      if (lines.length > 0) this._value(this._live().restoreAdd(lines.join('\n')));
       lines = [];
       chars = 0;
     };
@@ -594,11 +622,11 @@ export class SyncCore {
   /** Drops tombstones (of one collection, or all) up to a version (all when omitted). */
   compact(collection = '', upToVersion = -1) {
     if (typeof collection !== 'string') throw new SyncError(ErrorCodes.WRONG_TYPE, 'collection must be a string');
-    return this._check(this._live().compact(collection, upToVersion), (n) => n < 0);
+    return this._value(this._live().compact(collection, upToVersion));
   }
 
   stats() {
-    return JSON.parse(this._live().stats());
+    return this._value(this._live().stats());
   }
 
   /** Frees the wasm-side state. The core cannot be used afterwards. */
@@ -608,6 +636,7 @@ export class SyncCore {
     for (const q of this._queries.values()) q.disposed();
     this._queries.clear();
     this._subscriptions.clear();
+    this._commitListeners.clear();
     this._snapshots.clear();
     this._handle.delete();
   }

@@ -146,9 +146,14 @@ export interface CommitResult {
   mutationId?: string;
 }
 
-/** What core.onCommit listeners get: the commit, and the counts after it. */
-export interface Commit extends Partial<CommitResult> {
-  counts?: { pending: number; deadLetters: number; conflicts: number; setAside: number; resyncing: boolean };
+/** The counters every commit carries (generated from C++: js/generated/vocabulary.d.ts). */
+export type CommitCounts = import('./generated/vocabulary.js').CommitCounts;
+
+/** What onCommit listeners get: the commit, with its counters and the views it carried. */
+export interface Commit extends CommitResult {
+  counts: CommitCounts;
+  /** collection -> id -> the entity, for the changed entities a query, a subscription or the caller shows next. */
+  views?: Record<string, Record<string, Entity>>;
 }
 
 export type PredicateOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'contains';
@@ -256,6 +261,8 @@ export interface CreateSyncCoreOptions {
   onEvent?: (event: SyncEvent) => void;
   /** Load the debug build (assertions, SAFE_HEAP). */
   debug?: boolean;
+  /** Test seam: wraps the wasm handle (e.g. a Proxy counting the calls that cross the boundary). */
+  wrapHandle?: (handle: object) => object;
   /** Bundler hooks: where the .wasm file is, or its bytes. */
   wasmUrl?: string | URL;
   locateFile?: (file: string, scriptDirectory: string) => string;
@@ -266,8 +273,6 @@ export declare class SyncCore {
   readonly cache: QueryCache;
   readonly cursor: number;
   defineCollection(name: string, options?: CollectionOptions): this;
-  /** fn(commit) after every commit (a resolver failing outside one: { events }). Returns the remover. */
-  onCommit(fn: (commit: Commit) => void): () => void;
   /** The field that holds a collection's ids. */
   idFieldOf(collection: string): string;
   applyServer(batch: ServerOp[] | { ops: ServerOp[]; cursor?: number } | string): CommitResult;
@@ -281,6 +286,10 @@ export declare class SyncCore {
   subscribeEntity<T extends Entity = Entity>(collection: string, id: Id, listener: (entity: T | undefined) => void): () => void;
   compact(collection?: string, upToVersion?: number): number;
   stats(): CoreStats;
+  /** The counters as of the last commit (no call into the core). */
+  readonly counts: CommitCounts;
+  /** fn(commit) after every commit, once snapshots, live queries and subscribers have it. Returns the remover. */
+  onCommit(fn: (commit: Commit) => void): () => void;
   configureClient(config: ClientConfig): this;
   mutate(request: MutationRequest): CommitResult;
   /** The server's limits (its welcome): pushes are cut to them; a change over them is refused with TOO_LARGE. */

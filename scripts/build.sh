@@ -7,6 +7,9 @@ export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"  # emcc's JS optimizer needs 
 JOBS="${JOBS:-$(nproc)}"
 what="${1:-all}"
 
+# The JS/TS mirror of the C++ vocabulary (js/generated/), checked for drift by the tests.
+node scripts/gen_vocabulary.mjs >/dev/null
+
 if [ "$what" = all ] || [ "$what" = native ]; then
   [ -f build/native/CMakeCache.txt ] || cmake -S . -B build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build/native -j "$JOBS"

@@ -14,7 +14,7 @@
 //   frame, so it is refused at the write that would grow it past the limit.
 import { isPlainObject, mergePatch } from './mutation.js';
 
-/** The client core's limit on an entity's nesting (src/json_util.hpp ParseLimits::maxDepth). */
+/** The client core's limit on an entity's nesting (src/base/json_util.hpp ParseLimits::maxDepth). */
 export const DEFAULT_MAX_DEPTH = 64;
 const MAX_COUNTER = 2 ** 32 - 1;
 

@@ -1,4 +1,4 @@
-// Registrations only: the conversions live in conversions.cpp, the behaviour in src/.
+// Registrations only: the conversions live in core_handle.cpp, the behaviour in src/.
 #include <emscripten/bind.h>
 
 #include "core_handle.hpp"
@@ -53,7 +53,5 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("reserveIdBlock", &CoreHandle::reserveIdBlock)
       .function("beginResync", &CoreHandle::beginResync)
       .function("finishResync", &CoreHandle::finishResync)
-      .function("setCustomResolver", &CoreHandle::setCustomResolver)
-      .function("errorCode", &CoreHandle::errorCode)
-      .function("errorMessage", &CoreHandle::errorMessage);
+      .function("setCustomResolver", &CoreHandle::setCustomResolver);
 }

@@ -1,6 +1,7 @@
-// Conversions between the JS boundary and the core: strings of JSON in, strings of JSON out, and
-// a failed Status kept as the "last error" instead of thrown. An empty string (or false, 0, -1
-// for non-string results) tells js/ to read errorCode() / errorMessage() and raise a SyncError.
+// The core as JS sees it: strings of JSON in, and for every call one envelope out (JSON text,
+// src/wire/envelope.hpp): {"ok":true,"commit"|"value":...} or {"ok":false,"error":{...}}. Every
+// conversion between JS values and the core's types lives in core_handle.cpp, each failure its
+// own typed error; bindings.cpp only registers these methods with embind.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -8,7 +9,7 @@
 #include <string>
 
 #include "js_resolver.hpp"
-#include "sync_core.hpp"
+#include "sync/sync_core.hpp"
 
 namespace syncore {
 
@@ -16,36 +17,36 @@ class CoreHandle {
  public:
   CoreHandle();
 
-  bool configure(const std::string& optionsJson);
-  bool defineCollection(const std::string& name, const std::string& optionsJson);
+  std::string configure(const std::string& optionsJson);
+  std::string defineCollection(const std::string& name, const std::string& optionsJson);
   std::string apply(const std::string& batchJson, double nowMs);
   std::string get(const std::string& collection, const std::string& id);
   std::string getMany(const std::string& collection, const std::string& idsJson);
   std::string list(const std::string& collection);
-  double count(const std::string& collection);
-  double compact(const std::string& collection, double upToVersion);
+  std::string count(const std::string& collection);
+  std::string compact(const std::string& collection, double upToVersion);
 
   std::string openQuery(const std::string& specJson);
   std::string queryResult(std::uint32_t query);
-  bool closeQuery(std::uint32_t query);
+  std::string closeQuery(std::uint32_t query);
 
-  std::uint32_t subscribe(const std::string& collection, const std::string& id);
-  bool unsubscribe(std::uint32_t sub);
+  std::string subscribe(const std::string& collection, const std::string& id);
+  std::string unsubscribe(std::uint32_t sub);
 
-  bool cacheSet(const std::string& key, const std::string& valueJson,
-                const std::string& optionsJson, double nowMs);
+  std::string cacheSet(const std::string& key, const std::string& valueJson,
+                       const std::string& optionsJson, double nowMs);
   std::string cacheGet(const std::string& key, double nowMs);
-  bool cacheInvalidate(const std::string& key);
-  double cacheInvalidateTag(const std::string& tag);
-  bool cacheRemove(const std::string& key);
-  double cachePrune(double nowMs);
+  std::string cacheInvalidate(const std::string& key);
+  std::string cacheInvalidateTag(const std::string& tag);
+  std::string cacheRemove(const std::string& key);
+  std::string cachePrune(double nowMs);
 
   std::string stats();
 
-  // Sync: every call below answers with a commit (changes, effects, events) as JSON, or "".
-  bool configureClient(const std::string& configJson);
-  std::string clientId() const { return core_.clientId(); }
-  std::string mutate(const std::string& requestJson, double nowMs);  // adds "mutationId"
+  // Sync: every call below answers with a commit (changes, effects, events, counts, views).
+  std::string configureClient(const std::string& configJson);
+  std::string clientId();
+  std::string mutate(const std::string& requestJson, double nowMs);  // the commit has "mutationId"
   std::string setOnline(bool online, double nowMs);
   std::string tick(double nowMs);
   std::string batchTimedOut(double batch, double nowMs);
@@ -57,15 +58,15 @@ class CoreHandle {
   std::string retryDeadLetter(double seq, double nowMs);
   std::string editDeadLetter(double seq, const std::string& payloadJson, double nowMs);
   std::string discardDeadLetter(double seq, double nowMs);
-  std::string resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs);  // adds "mutationId"
+  std::string resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs);  // "mutationId"
   std::string exportRecords();
   std::string restore(const std::string& recordsJson);
   // Server changes one a line, each applied or set aside on its own; cursor NaN: none.
   std::string applyChanges(const std::string& lines, double cursor, double nowMs);
   std::string clearSetAside(double nowMs);
   // Restore in chunks: records one a line (SyncCore::restoreBegin / restoreAdd / restoreFinish).
-  bool restoreBegin();
-  bool restoreAdd(const std::string& lines);
+  std::string restoreBegin();
+  std::string restoreAdd(const std::string& lines);
   std::string restoreFinish(bool entitiesLost);
   std::string reserveIdBlock();
   // Full resync (SyncCore::beginResync / finishResync); epoch "" when the server names none.
@@ -73,20 +74,12 @@ class CoreHandle {
   std::string finishResync(double cursor, const std::string& epoch, double nowMs);
   // fn(caseJson) -> merged entity JSON text, "null" to delete, or undefined to park. js/ wraps it
   // so that it never throws into wasm. An undefined fn removes the resolver.
-  bool setCustomResolver(const std::string& collection, emscripten::val fn);
-
-  std::string errorCode() const { return errorCodeName(error_.code); }
-  std::string errorMessage() const { return error_.message; }
+  std::string setCustomResolver(const std::string& collection, emscripten::val fn);
 
  private:
-  bool fail(Status s);
-  bool parse(const std::string& text, json& out);
-
-  std::string commitOr(Status s, const Commit& commit, const std::string& mutationId = {});
-  bool time(double nowMs, std::int64_t& out);
+  std::string commitOr(const Status& s, Commit& commit, const std::string& mutationId = {});
 
   SyncCore core_;
-  Status error_;
   std::map<std::string, std::unique_ptr<JsResolver>> resolvers_;
 };
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <emscripten/val.h>
 
-#include "conflict_resolver.hpp"
+#include "sync/conflict_resolver.hpp"
 
 namespace syncore {
 

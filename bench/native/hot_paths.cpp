@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "commit_text.hpp"
-#include "json_fast.hpp"
-#include "sync_core.hpp"
+#include "wire/commit_text.hpp"
+#include "wire/json_fast.hpp"
+#include "sync/sync_core.hpp"
 
 using syncore::Commit;
 using syncore::SyncCore;

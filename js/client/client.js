@@ -14,9 +14,6 @@ import { startMutation, settleWaiters } from './settle.js';
 import { createInbound } from './inbound.js';
 import { LocalData } from './local_data.js';
 
-// What the status shows of the core's counts (a commit's `counts`, or stats()).
-const COUNT_FIELDS = ['pending', 'deadLetters', 'conflicts', 'setAside', 'resyncing'];
-
 /**
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
  * @param {object} options see createSyncClient in index.d.ts
@@ -124,8 +121,8 @@ class SyncClient {
   _committed(commit) {
     // its mutation is unsaved until stored
     if (commit.mutationId && commit.effects) this._unsaved.push({ no: this._runner.nextNumber, id: commit.mutationId });
-    // The status needs all five counts; a commit that carries fewer is completed from stats().
-    if (commit.counts) this._setCounts(COUNT_FIELDS.every((k) => k in commit.counts) ? commit.counts : this.core.stats());
+    // Every commit carries the core's counts (pending, deadLetters, conflicts, setAside, resyncing).
+    if (commit.counts) this._setCounts(commit.counts);
     if (commit.effects) this._runner.push(commit.effects);
     for (const event of commit.events ?? []) this._coreEvent(event);
   }
@@ -373,7 +370,7 @@ class SyncClient {
   }
 
   _refreshCounts() {
-    this._setCounts(this.core.stats());
+    this._setCounts(this.core.counts); // the last commit's counts: no crossing
   }
 
   _setCounts(counts) {

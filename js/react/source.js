@@ -49,11 +49,11 @@ function coreSource(core) {
       }
     }
   };
-  let status = Object.freeze(coreOnlyStatus(core.stats(), null));
+  let status = Object.freeze(coreOnlyStatus(core.counts, null));
   const refresh = () => {
     let next;
     try {
-      next = coreOnlyStatus(core.stats(), status);
+      next = coreOnlyStatus(core.counts, status);
     } catch {
       return; // disposed
     }
@@ -66,8 +66,8 @@ function coreSource(core) {
       const name = CLIENT_EVENT_OF_CORE_EVENT[event.type];
       if (name) emit(name, event);
       if (event.type === 'settled') settleWaiters(waiting, event);
-      refresh();
     }
+    if (commit.events?.length) refresh();
   });
   return {
     kind: 'core',

@@ -8,7 +8,9 @@ import { STORE_NAMES } from '../vocabulary.js';
 export const STORES = STORE_NAMES;
 
 /**
- * Removes the app's sensitive fields from a record's value before it is stored. Returns the value
+ * Removes the app's sensitive fields from a record's value before it is stored. The core already
+ * leaves out the sensitive fields of the collections defined with them (src/records/redaction.cpp,
+ * the same rules); this covers a storage opened with its own sensitiveFields. Returns the value
  * itself when nothing applies, otherwise a redacted copy: the caller keeps the effect intact so it
  * can retry it, and the core's own objects are never touched.
  * @param {{ store: string, key: unknown, value: unknown }} record

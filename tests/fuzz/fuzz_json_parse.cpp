@@ -4,7 +4,7 @@
 // Invariants: the same status code; on success the same value, dumped to the same bytes (so an
 // integer never turns into a float, nor a string's escapes into other characters).
 #include "fuzz_support.hpp"
-#include "json_fast.hpp"
+#include "wire/json_fast.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

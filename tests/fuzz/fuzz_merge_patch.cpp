@@ -5,7 +5,7 @@
 //     whenever mergePatchesCompose(p, q) says they compose (the outbox folds only then)
 //   diff(a, a) is empty.
 #include "fuzz_support.hpp"
-#include "merge_patch.hpp"
+#include "base/merge_patch.hpp"
 
 namespace {
 

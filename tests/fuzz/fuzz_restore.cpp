@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::requireOk(core.setOnline(true, 5002, more), "online after restore");
   // Answer whatever went out: ack every sent mutation, as a server would.
   fuzz::json ops = fuzz::json::array();
-  for (const fuzz::json& e : more.effects)
+  for (const fuzz::json& e : toJsonList(more.effects))
     if (e["type"] == "send")
       for (const fuzz::json& m : e["mutations"])
         if (m.is_object() && m.contains("key") && m["key"].is_string())

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "sync_core.hpp"
+#include "sync/sync_core.hpp"
 
 namespace fuzz {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "sync_core.hpp"
+#include "sync/sync_core.hpp"
 
 namespace synctest {
 
@@ -59,7 +59,7 @@ inline Commit goOnline(SyncCore& core, std::int64_t now = 1000) {
 // The effects of one type, in order.
 inline std::vector<json> effectsOf(const Commit& c, const std::string& type) {
   std::vector<json> out;
-  for (const json& e : c.effects)
+  for (const json& e : toJsonList(c.effects))
     if (e["type"] == type) out.push_back(e);
   return out;
 }
@@ -74,7 +74,7 @@ inline std::vector<json> sent(const Commit& c) {
 
 inline std::vector<json> settled(const Commit& c, const std::string& status) {
   std::vector<json> out;
-  for (const json& e : c.events)
+  for (const json& e : toJsonList(c.events))
     if (e["type"] == "settled" && e["status"] == status) out.push_back(e);
   return out;
 }

@@ -9,11 +9,13 @@
 #include <vector>
 
 #include "sim/model_server.hpp"
-#include "sync_core.hpp"
+#include "sync/sync_core.hpp"
 
 namespace {
 
 using syncore::Commit;
+using syncore::Effect;
+using syncore::EffectKind;
 using syncore::json;
 using syncore::SyncCore;
 
@@ -48,7 +50,7 @@ struct World {
   syncore::Prng rng{1};
   std::vector<Client*> clients;
   std::int64_t now = kT;
-  std::map<std::string, std::vector<json>> unsent;  // send effects of mutations made online
+  std::map<std::string, std::vector<Effect>> unsent;  // send effects of mutations made online
 
   World() {
     server.defineCollection("notes");
@@ -80,7 +82,7 @@ struct World {
     unsent[c.id].clear();
     for (int round = 0; round < 10; ++round) {
       json mutations = json::array();
-      for (const json& e : commit.effects)
+      for (const json& e : toJsonList(commit.effects))
         if (e["type"] == "send")
           for (const json& m : e["mutations"]) mutations.push_back(m);
       if (mutations.empty()) break;
@@ -103,8 +105,8 @@ struct World {
     Commit commit;
     std::string mid;
     REQUIRE(c.core.mutate(request, c.wall(now), commit, mid).isOk());
-    for (const json& e : commit.effects)  // an online client sends at once: the next sync carries it
-      if (e["type"] == "send") unsent[c.id].push_back(e);
+    for (const Effect& e : commit.effects)  // an online client sends at once: the next sync carries it
+      if (e.kind == EffectKind::Send) unsent[c.id].push_back(e);
   }
 
   void offline(Client& c) {
@@ -218,7 +220,7 @@ TEST_CASE("clock skew: a conflict answer stamped 2099 by a server that does not 
   Commit commit;
   REQUIRE(normal.core.setOnline(true, normal.wall(w.now), commit).isOk());
   std::string key;
-  for (const json& e : commit.effects)
+  for (const json& e : toJsonList(commit.effects))
     if (e["type"] == "send") key = e["mutations"][0]["key"].get<std::string>();
   REQUIRE_FALSE(key.empty());
   json answer = json::array({{{"op", "conflict"}, {"key", key}, {"version", 2},

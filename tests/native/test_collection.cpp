@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "collection.hpp"
+#include "store/collection.hpp"
 
 using namespace syncore;
 

@@ -2,10 +2,13 @@
 // dumpJson(commitToJson(commit)) + mutationId says: same document, whatever the commit holds.
 #include <catch2/catch.hpp>
 
-#include "commit_text.hpp"
+#include "wire/commit_text.hpp"
 #include "sync_test_util.hpp"
 
 using namespace synctest;
+using syncore::Effect;
+using syncore::EffectKind;
+using syncore::EventType;
 
 namespace {
 
@@ -37,9 +40,12 @@ TEST_CASE("commit_text: changes, notify, queries, effects, events, renamed and a
   c.queries.push_back({7, {"a", "b"}, 12});
   c.queries.push_back({9, {}, 0});
   c.cursor = 42;
-  c.effects.push_back({{"type", "persist"}, {"put", json::array({{{"store", "entities"}, {"key", {"todos", "a"}}}})}});
-  c.effects.push_back({{"type", "wake"}, {"at", 1234}});
-  c.events.push_back({{"type", "queued"}, {"mutationId", "c1#1"}, {"text", "line\nbreak"}});
+  c.effects.push_back({EffectKind::Persist, {{"put", json::array({{{"store", "entities"}, {"key", {"todos", "a"}}}})}}});
+  c.effects.push_back({EffectKind::Wake, {{"at", 1234}}});
+  c.effects.push_back({EffectKind::Send, json::object()});  // no fields at all
+  c.events.push_back({EventType::Queued, {{"mutationId", "c1#1"}, {"text", "line\nbreak"}}});
+  c.counts = {3, 1, 2, 7, true};
+  c.views["todos"]["a"] = {{"id", "a"}, {"title", "quote\"d"}};
   c.renamed["todos"]["tmp-1"] = "s1";
   c.renamed["todos"]["tmp-2"] = "s2";
   checkSame(c, "c1#1");

@@ -2,8 +2,8 @@
 
 #include <cstdint>
 
-#include "conflict_resolver.hpp"
-#include "merge_patch.hpp"
+#include "sync/conflict_resolver.hpp"
+#include "base/merge_patch.hpp"
 
 using namespace syncore;
 

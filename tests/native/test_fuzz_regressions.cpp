@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "merge_patch.hpp"
+#include "base/merge_patch.hpp"
 #include "sync_test_util.hpp"
 
 using namespace synctest;

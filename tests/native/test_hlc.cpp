@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "hlc.hpp"
+#include "sync/hlc.hpp"
 
 using namespace syncore;
 

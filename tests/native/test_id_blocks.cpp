@@ -11,7 +11,7 @@ namespace {
 struct Storage {
   std::map<std::string, json> records;
   void apply(const Commit& c) {
-    for (const json& e : c.effects) {
+    for (const json& e : toJsonList(c.effects)) {
       if (e["type"] != "persist") continue;
       for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
       for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
@@ -44,7 +44,7 @@ TEST_CASE("id blocks: a mutation accepted but never stored does not lend its ids
   REQUIRE(again.reserveIdBlock(reserved).isOk());
   // The new block goes to storage in this commit.
   bool metaWritten = false;
-  for (const json& e : reserved.effects)
+  for (const json& e : toJsonList(reserved.effects))
     if (e["type"] == "persist")
       for (const json& r : e["put"])
         if (r["store"] == "meta") metaWritten = r["value"]["nextMutation"] == SyncCore::kIdBlock + 1;

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "json_fast.hpp"
-#include "prng.hpp"
+#include "wire/json_fast.hpp"
+#include "base/prng.hpp"
 
 using syncore::json;
 using syncore::ParseLimits;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "json_util.hpp"
+#include "base/json_util.hpp"
 
 using namespace syncore;
 

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "json_util.hpp"
-#include "live_query.hpp"
-#include "query.hpp"
+#include "base/json_util.hpp"
+#include "store/live_query.hpp"
+#include "store/query.hpp"
 
 using namespace syncore;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "merge_patch.hpp"
+#include "base/merge_patch.hpp"
 
 using namespace syncore;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "outbox.hpp"
+#include "sync/outbox.hpp"
 
 using namespace syncore;
 
@@ -69,11 +69,11 @@ TEST_CASE("outbox: updates onto a queued update compose into one patch") {
   Outbox box("c1", {}, 1);
   auto first = update("m1", "a", patch(R"({"a":1,"b":{"c":1}})"), Priority::High);
   first.baseVersion = 7;
-  first.meta = {{"hlc", "1"}};
+  first.meta = PendingMeta{HlcTimestamp{1, 0, "c1"}, nullptr};
   box.enqueue(first);
   auto second = update("m2", "a", patch(R"({"b":{"c":null,"d":2},"e":null})"), Priority::Low);
   second.baseVersion = 8;
-  second.meta = {{"hlc", "2"}};
+  second.meta = PendingMeta{HlcTimestamp{2, 0, "c1"}, nullptr};
   CHECK(box.enqueue(second).outcome == EnqueueOutcome::Coalesced);
   auto third = update("m3", "a", patch(R"({"f":3})"));  // no meta: the newest meta stays
   box.enqueue(third);
@@ -82,7 +82,9 @@ TEST_CASE("outbox: updates onto a queued update compose into one patch") {
   CHECK(e->payload == patch(R"({"a":1,"b":{"c":null,"d":2},"e":null,"f":3})"));
   CHECK(e->priority == Priority::High);
   CHECK(e->baseVersion == 7);  // the composed patch was made against the first base
-  CHECK(e->meta == json{{"hlc", "2"}});
+  REQUIRE(e->meta);
+  REQUIRE(e->meta->ts);
+  CHECK(e->meta->ts->wallMs == 2);
   CHECK(e->mutationIds == std::vector<std::string>{"m1", "m2", "m3"});
   CHECK(box.size() == 1);
 }

@@ -3,8 +3,8 @@
 
 #include <set>
 
-#include "outbox.hpp"
-#include "prng.hpp"
+#include "sync/outbox.hpp"
+#include "base/prng.hpp"
 
 using namespace syncore;
 

@@ -4,7 +4,7 @@
 #include <functional>
 #include <map>
 
-#include "outbox.hpp"
+#include "sync/outbox.hpp"
 
 using namespace syncore;
 
@@ -28,7 +28,7 @@ Outbox busyOutbox() {
   config.batchSize = 2;
   Outbox box("c1", config, 77);
   auto created = entityMutation("m1", "a", MutationKind::Create, {{"id", "a"}, {"n", 1}}, Priority::High);
-  created.meta = {{"hlc", "0001"}};
+  created.meta = PendingMeta{HlcTimestamp{1, 2, "c1"}, json{{"id", "a"}}};
   created.strategy = "merge";
   created.baseVersion = 3;
   box.enqueue(created);
@@ -68,7 +68,7 @@ TEST_CASE("outbox: toJson/fromJson round trip restores the durable state") {
   CHECK(d->sent);
   REQUIRE(restored.deadLetters().size() == 1);
   CHECK(restored.deadLetters()[0].message == "nope");
-  CHECK(restored.deadLetters()[0].entry.meta == json({{"hlc", "0001"}}));
+  CHECK(pendingMetaToJson(restored.deadLetters()[0].entry.meta) == pendingMetaToJson(PendingMeta{HlcTimestamp{1, 2, "c1"}, json{{"id", "a"}}}));
   CHECK(restored.deadLetters()[0].entry.strategy == "merge");
   CHECK(restored.deadLetters()[0].entry.baseVersion == 3);
   CHECK(restored.deadLetters()[0].entry.priority == Priority::High);

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "json_util.hpp"
-#include "query.hpp"
+#include "base/json_util.hpp"
+#include "store/query.hpp"
 
 using namespace syncore;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "query_cache.hpp"
+#include "store/query_cache.hpp"
 
 using namespace syncore;
 

@@ -16,7 +16,7 @@ json remote(int version, json data, const char* origin = nullptr) {
 
 std::vector<json> conflictEvents(const Commit& c) {
   std::vector<json> out;
-  for (const json& e : c.events)
+  for (const json& e : toJsonList(c.events))
     if (e["type"] == "conflict") out.push_back(e);
   return out;
 }

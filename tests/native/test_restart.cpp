@@ -11,7 +11,7 @@ namespace {
 struct Storage {
   std::map<std::string, json> records;  // store + key -> record
   void apply(const Commit& c) {
-    for (const json& e : c.effects) {
+    for (const json& e : toJsonList(c.effects)) {
       if (e["type"] != "persist") continue;
       for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
       for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;

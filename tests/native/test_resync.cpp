@@ -11,7 +11,7 @@ namespace {
 struct Storage {
   std::map<std::string, json> records;
   void apply(const Commit& c) {
-    for (const json& e : c.effects) {
+    for (const json& e : toJsonList(c.effects)) {
       if (e["type"] != "persist") continue;
       for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
       for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
@@ -130,7 +130,7 @@ TEST_CASE("resync: pending creates survive; a pending update of a removed entity
   CHECK(view(core, "2") == nullptr);
   CHECK(settled(done, "overridden").size() == 1);
   bool conflict = false;
-  for (const json& e : done.events) conflict = conflict || (e["type"] == "conflict" && e["id"] == "2");
+  for (const json& e : toJsonList(done.events)) conflict = conflict || (e["type"] == "conflict" && e["id"] == "2");
   CHECK(conflict);
   json pending = core.pendingMutations();
   REQUIRE(pending.size() == 1);

@@ -1,7 +1,7 @@
 // The server's limits (its welcome) in the core (issue 12, item 9): pushes cut by count and bytes,
 // an entry alone over the byte limit a dead letter (too-large) rather than a batch refused forever,
 // and create / update refused up front once the limits are known.
-#include "outbox.hpp"
+#include "sync/outbox.hpp"
 #include "sync_test_util.hpp"
 
 using namespace synctest;

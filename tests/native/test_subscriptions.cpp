@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "subscriptions.hpp"
+#include "store/subscriptions.hpp"
 
 using namespace syncore;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "sync_core.hpp"
+#include "sync/sync_core.hpp"
 
 using namespace syncore;
 

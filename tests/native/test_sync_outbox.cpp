@@ -17,12 +17,13 @@ TEST_CASE("sync_outbox: a mutation is persisted before it is sent, in the same c
   Commit c;
   mutate(core, create("a", {{"t", 1}}), 1000, &c);
   REQUIRE(c.effects.size() >= 2);
-  CHECK(c.effects[0]["type"] == "persist");
-  CHECK(c.effects[1]["type"] == "send");
+  const std::vector<json> effects = toJsonList(c.effects);
+  CHECK(effects[0]["type"] == "persist");
+  CHECK(effects[1]["type"] == "send");
   bool outboxRecord = false;
-  for (const json& r : c.effects[0]["put"]) outboxRecord = outboxRecord || r["store"] == "outbox";
+  for (const json& r : effects[0]["put"]) outboxRecord = outboxRecord || r["store"] == "outbox";
   CHECK(outboxRecord);
-  const json& m = c.effects[1]["mutations"][0];
+  const json& m = effects[1]["mutations"][0];
   CHECK(m["key"].get<std::string>().rfind("c1:", 0) == 0);  // idempotency key: client id + sequence
   CHECK(m["collection"] == "todos");
   CHECK(m["kind"] == "create");
@@ -185,7 +186,7 @@ TEST_CASE("sync_outbox: auth errors pause the whole queue until resumed") {
   REQUIRE(out.size() == 2);
   Commit r = server(core, json::array({{{"op", "reject"}, {"key", out[0]["key"]}, {"class", "auth"}, {"message", "token expired"}}}));
   bool authRequired = false;
-  for (const json& e : r.events) authRequired = authRequired || e["type"] == "auth-required";
+  for (const json& e : toJsonList(r.events)) authRequired = authRequired || e["type"] == "auth-required";
   CHECK(authRequired);
   mutate(core, create("c"));
   Commit t;

@@ -2,7 +2,7 @@
 // The outbox indexes which entries mention which temp id, so an ack visits only those; these
 // tests hold that the index misses nothing as payloads are appended, coalesced, rebased, removed
 // and restored, and that a rename of an id that is not a temp id still reaches every entry.
-#include "outbox.hpp"
+#include "sync/outbox.hpp"
 #include "sync_test_util.hpp"
 
 using namespace synctest;

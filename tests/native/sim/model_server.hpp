@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "json_util.hpp"
-#include "prng.hpp"
+#include "base/json_util.hpp"
+#include "base/prng.hpp"
 
 namespace sim {
 

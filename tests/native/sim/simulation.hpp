@@ -46,8 +46,8 @@
 #include <vector>
 
 #include "model_server.hpp"
-#include "prng.hpp"
-#include "sync_core.hpp"
+#include "base/prng.hpp"
+#include "sync/sync_core.hpp"
 
 namespace sim {
 
@@ -343,7 +343,7 @@ class Simulation {
   // commit's persist effect was written (the commit never happened).
   bool handleCommit(Client& c, Commit& commit, const std::vector<NewMut>& fresh) {
     bool hasPersist = false;
-    for (const json& e : commit.effects) hasPersist = hasPersist || e["type"] == "persist";
+    for (const json& e : toJsonList(commit.effects)) hasPersist = hasPersist || e["type"] == "persist";
     const CrashMode mode = hasPersist ? c.armed : CrashMode::None;
     if (mode == CrashMode::BeforePersist) {
       trace(c.id + " crashes before writing a commit");
@@ -354,7 +354,7 @@ class Simulation {
     for (const NewMut& m : fresh) registerMutation(c, m);  // the commit happens: it is accepted
     std::map<std::string, std::vector<std::string>> keyIds;
     bool keyIdsLoaded = false;
-    for (const json& e : commit.effects) {
+    for (const json& e : toJsonList(commit.effects)) {
       const std::string type = str(e, "type");
       if (type == "persist") {
         for (const json& r : e["put"]) c.storage[storageKey(r["store"], r["key"])] = r;
@@ -376,7 +376,7 @@ class Simulation {
         fail(c.id + ": unknown effect " + e.dump());
       }
     }
-    for (const json& ev : commit.events) handleEvent(c, ev);
+    for (const json& ev : toJsonList(commit.events)) handleEvent(c, ev);
     if (hasPersist && chance(0.02)) {
       checkStorage(c, "after a commit");
       checkClock(c, "after a commit");
@@ -889,7 +889,7 @@ class Simulation {
     }
     std::string entity = str(request, "id");
     if (entity.empty())
-      for (const json& ev : commit.events)
+      for (const json& ev : toJsonList(commit.events))
         if (str(ev, "type") == "queued") entity = str(ev, "id");
     trace(c.id + " mutate " + mid + " " + request.dump());
     handleCommit(c, commit, {NewMut{mid, op, collection, entity, "workload"}});
@@ -925,7 +925,7 @@ class Simulation {
     std::vector<NewMut> fresh;
     if (!mid.empty()) {
       std::string kind = "update";
-      for (const json& ev : commit.events)
+      for (const json& ev : toJsonList(commit.events))
         if (str(ev, "type") == "queued") kind = "resolution";
       fresh.push_back({mid, kind, str(conflict, "collection"), str(conflict, "entityId"), "resolution of " + cid});
     }

@@ -1,0 +1,181 @@
+#include "store/collection.hpp"
+
+namespace syncore {
+
+namespace {
+constexpr std::size_t kEntryOverhead = 64;  // hash node + key string + Entity fields
+}
+
+Collection::Collection(std::string name, CollectionOptions options)
+    : name_(std::move(name)), options_(std::move(options)) {}
+
+WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data) {
+  const bool overlaid = hasOverlay(id);
+  auto it = entities_.find(id);
+  if (it == entities_.end()) {
+    Entity e;
+    e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
+    e.data = std::move(data);
+    e.version = version;
+    bytes_ += e.bytes;
+    entities_.emplace(id, std::move(e));
+    ++live_;
+    if (!overlaid) ++viewLive_;
+    return WriteResult::Created;
+  }
+  Entity& e = it->second;
+  // A tombstone wins over an upsert of its own version: only a newer write can bring it back.
+  if (version < e.version || (e.deleted && version == e.version)) return WriteResult::Ignored;
+  if (version == e.version && e.data == data) return WriteResult::Ignored;
+  const bool wasDeleted = e.deleted;
+  bytes_ -= e.bytes;
+  e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
+  bytes_ += e.bytes;
+  e.data = std::move(data);
+  e.version = version;
+  e.deleted = false;
+  if (wasDeleted) {
+    ++live_;
+    if (!overlaid) ++viewLive_;
+    return WriteResult::Created;
+  }
+  return WriteResult::Updated;
+}
+
+WriteResult Collection::remove(const std::string& id, std::int64_t version) {
+  auto it = entities_.find(id);
+  if (it == entities_.end()) {
+    // Remember the delete even for an entity never seen, so its older upserts stay dead.
+    Entity e;
+    e.data = nullptr;
+    e.version = version;
+    e.deleted = true;
+    e.bytes = kEntryOverhead + id.capacity();
+    bytes_ += e.bytes;
+    entities_.emplace(id, std::move(e));
+    return WriteResult::Ignored;
+  }
+  Entity& e = it->second;
+  if (version < e.version) return WriteResult::Ignored;
+  if (e.deleted) {
+    e.version = version;
+    return WriteResult::Ignored;
+  }
+  bytes_ -= e.bytes;
+  e.data = nullptr;
+  e.version = version;
+  e.deleted = true;
+  e.bytes = kEntryOverhead + id.capacity();
+  bytes_ += e.bytes;
+  --live_;
+  if (!hasOverlay(id)) --viewLive_;
+  return WriteResult::Deleted;
+}
+
+const Entity* Collection::find(const std::string& id) const {
+  auto it = entities_.find(id);
+  return it == entities_.end() ? nullptr : &it->second;
+}
+
+const json* Collection::confirmed(const std::string& id) const {
+  const Entity* e = find(id);
+  return (e == nullptr || e->deleted) ? nullptr : &e->data;
+}
+
+const json* Collection::get(const std::string& id) const {
+  if (!overlay_.empty()) {
+    auto o = overlay_.find(id);
+    if (o != overlay_.end()) return o->second.is_null() ? nullptr : &o->second;
+  }
+  return confirmed(id);
+}
+
+void Collection::setOverlay(const std::string& id, json view) {
+  const bool before = get(id) != nullptr;
+  auto [it, inserted] = overlay_.try_emplace(id);
+  if (!inserted) overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
+  it->second = std::move(view);
+  overlayBytes_ += syncore::approxBytes(it->second) + kEntryOverhead;
+  const bool after = get(id) != nullptr;
+  viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
+}
+
+void Collection::clearOverlay(const std::string& id) {
+  auto it = overlay_.find(id);
+  if (it == overlay_.end()) return;
+  const bool before = !it->second.is_null();
+  overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
+  overlay_.erase(it);
+  const bool after = confirmed(id) != nullptr;
+  viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
+}
+
+std::size_t Collection::compact(std::int64_t upToVersion) {
+  std::size_t dropped = 0;
+  for (auto it = entities_.begin(); it != entities_.end();) {
+    if (it->second.deleted && (upToVersion < 0 || it->second.version <= upToVersion)) {
+      bytes_ -= it->second.bytes;
+      it = entities_.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
+void Collection::forEachTombstone(std::int64_t upToVersion,
+                                  const std::function<void(const std::string&)>& visit) const {
+  for (const auto& [id, e] : entities_)
+    if (e.deleted && (upToVersion < 0 || e.version <= upToVersion)) visit(id);
+}
+
+void Collection::forEachLive(
+    const std::function<void(const std::string&, const json&)>& visit) const {
+  for (const auto& [id, e] : entities_)
+    if (!e.deleted && overlay_.count(id) == 0) visit(id, e.data);
+  for (const auto& [id, view] : overlay_)
+    if (!view.is_null()) visit(id, view);
+}
+
+}  // namespace syncore
+
+namespace syncore {
+
+WriteResult Collection::overwrite(const std::string& id, std::int64_t version, json* data) {
+  auto it = entities_.find(id);
+  const bool overlaid = hasOverlay(id);
+  const bool wasLive = it != entities_.end() && !it->second.deleted;
+  if (it != entities_.end() && it->second.version == version && wasLive == (data != nullptr) &&
+      (data == nullptr || it->second.data == *data))
+    return WriteResult::Ignored;  // already the server's word
+  if (it == entities_.end()) it = entities_.emplace(id, Entity{}).first;
+  Entity& e = it->second;
+  bytes_ -= e.bytes;
+  e.bytes = kEntryOverhead + id.capacity() + (data != nullptr ? syncore::approxBytes(*data) : 0);
+  e.data = data != nullptr ? std::move(*data) : json(nullptr);
+  e.version = version;
+  e.deleted = data == nullptr;
+  bytes_ += e.bytes;
+  const bool live = data != nullptr;
+  if (live != wasLive) {
+    live_ = live_ + (live ? 1 : 0) - (wasLive ? 1 : 0);
+    if (!overlaid) viewLive_ = viewLive_ + (live ? 1 : 0) - (wasLive ? 1 : 0);
+  }
+  if (live) return wasLive ? WriteResult::Updated : WriteResult::Created;
+  return wasLive ? WriteResult::Deleted : WriteResult::Ignored;
+}
+
+bool Collection::erase(const std::string& id) {
+  auto it = entities_.find(id);
+  if (it == entities_.end()) return false;
+  if (!it->second.deleted) {
+    --live_;
+    if (!hasOverlay(id)) --viewLive_;
+  }
+  bytes_ -= it->second.bytes;
+  entities_.erase(it);
+  return true;
+}
+
+}  // namespace syncore

@@ -1,0 +1,76 @@
+// The commit: the one thing every call that changes the core answers with, and the only seam
+// between the core and the shim. What the view changed (and the changed entities' views a reader
+// will ask for), whom to tell, the effects to carry out in order, the events for the app, and the
+// counters a status shows, so the shim never has to ask the core again after a commit.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/json_util.hpp"
+#include "store/change_set.hpp"
+#include "vocabulary.hpp"
+
+namespace syncore {
+
+struct QueryUpdate {
+  std::uint32_t query = 0;
+  std::vector<std::string> ids;  // the query's window, in order
+  std::size_t total = 0;         // matches before offset / limit
+};
+
+// An effect for the shim, in order: set-aside {changes}, persist {put: [records], delete: [keys]},
+// send {batch, mutations}, wake {at}. fields: everything but the kind.
+struct Effect {
+  EffectKind kind = EffectKind::Persist;
+  json fields = json::object();
+  json toJson() const;  // {"type": kind name, ...fields}
+};
+
+// An event for the app (settled mutations, conflicts, auth-required, refused records...).
+struct Event {
+  EventType type = EventType::Queued;
+  json fields = json::object();
+  json toJson() const;  // {"type": type name, ...fields}
+};
+
+// The counters a status shows, as of the end of the commit.
+struct CommitCounts {
+  std::size_t pending = 0;      // outbox entries
+  std::size_t deadLetters = 0;
+  std::size_t conflicts = 0;    // parked
+  std::uint64_t setAside = 0;   // server changes set aside since clearSetAside
+  bool resyncing = false;       // a full resync is under way
+};
+
+struct Commit {
+  ChangeSet changes;                  // what the view changed
+  std::vector<std::uint32_t> notify;  // subscriptions whose collection or entity changed
+  std::vector<QueryUpdate> queries;   // live queries whose window or window entities changed
+  std::int64_t cursor = 0;            // the server cursor after this commit
+  // Ordered: set-aside, then persist, before any send; wake last.
+  std::vector<Effect> effects;
+  std::vector<Event> events;
+  // Temp id -> server id, per collection, for ids remapped in this commit.
+  std::map<std::string, std::map<std::string, std::string>> renamed;
+  CommitCounts counts;
+  // collection -> id -> view, for the created or updated entities a reader is about to ask for:
+  // those in a reported query window, watched by a notified entity subscription, or just mutated.
+  std::map<std::string, std::map<std::string, json>> views;
+};
+
+// Effects or events as the objects the shim sees ({"type": name, ...fields}).
+template <class Item>
+std::vector<json> toJsonList(const std::vector<Item>& items) {
+  std::vector<json> out;
+  out.reserve(items.size());
+  for (const Item& item : items) out.push_back(item.toJson());
+  return out;
+}
+
+// The commit as a json tree (wire/commit_text.cpp writes the same document as text).
+json commitToJson(const Commit& commit);
+
+}  // namespace syncore

@@ -1,0 +1,422 @@
+#include "sync/outbox.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "base/merge_patch.hpp"
+
+namespace syncore {
+
+bool payloadFitsKind(MutationKind kind, const json& payload) {
+  return kind == MutationKind::Delete ? payload.is_null() : payload.is_object();
+}
+
+Outbox::Outbox(std::string clientId, OutboxConfig config, std::uint64_t seed)
+    : clientId_(std::move(clientId)), config_(config), prng_(seed) {
+  if (config_.batchSize == 0) config_.batchSize = 1;
+  if (config_.maxInFlightBatches == 0) config_.maxInFlightBatches = 1;
+  if (config_.backoffBaseMs < 0) config_.backoffBaseMs = 0;
+  if (config_.backoffMaxMs < config_.backoffBaseMs) config_.backoffMaxMs = config_.backoffBaseMs;
+}
+
+bool Outbox::replaceMeta(std::uint64_t seq, PendingMeta meta) {
+  auto it = log_.find(seq);
+  if (it == log_.end()) return false;
+  it->second.meta = std::move(meta);
+  return true;
+}
+
+bool Outbox::requeueRebased(OutboxEntry entry, json payload, std::int64_t baseVersion) {
+  if (log_.count(entry.seq) != 0 || !payloadFitsKind(entry.kind, payload)) return false;
+  entry.payload = std::move(payload);
+  entry.baseVersion = baseVersion;
+  entry.state = OutboxEntry::State::Queued;
+  entry.batch = 0;
+  entry.attempts = 0;
+  entry.notBeforeMs = 0;
+  entry.sent = false;
+  entry.key = freshKey();
+  insertEntry(std::move(entry));
+  return true;
+}
+
+std::string Outbox::freshKey() { return clientId_ + ":" + std::to_string(nextSeq_++); }
+
+void Outbox::insertEntry(OutboxEntry entry) {
+  EntityLog& entity = index_[{entry.collection, entry.entityId}];
+  entity.seqs.insert(std::upper_bound(entity.seqs.begin(), entity.seqs.end(), entry.seq), entry.seq);
+  if (entry.state == OutboxEntry::State::InFlight) ++entity.inFlight;
+  const std::uint64_t seq = entry.seq;
+  keys_[entry.key] = seq;
+  latestNotBefore_ = std::max(latestNotBefore_, entry.notBeforeMs);
+  indexMentions(entry);
+  log_.emplace(seq, std::move(entry));
+}
+
+bool Outbox::findKey(const std::string& key, std::uint64_t& seq) const {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return false;
+  seq = it->second;
+  return true;
+}
+
+std::uint64_t Outbox::appendEntry(OutboxEntry entry) {
+  entry.seq = nextSeq_;
+  entry.key = freshKey();
+  const std::uint64_t seq = entry.seq;
+  insertEntry(std::move(entry));
+  return seq;
+}
+
+void Outbox::land(OutboxEntry& entry) {
+  if (entry.state != OutboxEntry::State::InFlight) return;
+  auto batch = batches_.find(entry.batch);
+  if (batch != batches_.end() && --batch->second.open == 0) batches_.erase(batch);
+  auto entity = index_.find({entry.collection, entry.entityId});
+  if (entity != index_.end() && entity->second.inFlight > 0) --entity->second.inFlight;
+  entry.state = OutboxEntry::State::Queued;
+  entry.batch = 0;
+}
+
+OutboxEntry Outbox::takeOut(std::uint64_t seq) {
+  auto it = log_.find(seq);
+  land(it->second);
+  OutboxEntry entry = std::move(it->second);
+  log_.erase(it);
+  unindexMentions(entry);
+  if (auto k = keys_.find(entry.key); k != keys_.end() && k->second == seq) keys_.erase(k);
+  auto entity = index_.find({entry.collection, entry.entityId});
+  if (entity != index_.end()) {
+    auto& seqs = entity->second.seqs;
+    seqs.erase(std::remove(seqs.begin(), seqs.end(), seq), seqs.end());
+    if (seqs.empty()) index_.erase(entity);
+  }
+  return entry;
+}
+
+EnqueueResult Outbox::enqueue(OutboxMutation m) {
+  EnqueueResult result;
+  if (m.collection.empty() || m.entityId.empty()) {
+    result.status = Status::error(ErrorCode::MissingId, "a mutation needs a collection and an entity id");
+    return result;
+  }
+  if (m.kind == MutationKind::Delete) m.payload = nullptr;
+  if (!payloadFitsKind(m.kind, m.payload)) {
+    result.status = Status::error(ErrorCode::WrongType, std::string("the payload of a ") +
+                                                            mutationKindName(m.kind) +
+                                                            " must be an object");
+    return result;
+  }
+
+  auto entity = index_.find({m.collection, m.entityId});
+  OutboxEntry* last = nullptr;
+  if (entity != index_.end()) {
+    OutboxEntry& candidate = log_.find(entity->second.seqs.back())->second;
+    // No folding while the entity may merge with a suspect (see hold): a held entity, or one whose
+    // create is uncertain while its collection has suspects. Its entries keep their own seqs so
+    // that a merged queue is still in the order the mutations were made.
+    const OutboxEntry& first = log_.find(entity->second.seqs.front())->second;
+    auto suspect = held_.lower_bound({m.collection, std::string()});
+    const bool suspects = suspect != held_.end() && suspect->first == m.collection;
+    const bool mayMerge = held_.count(entity->first) != 0 ||
+                          (suspects && first.kind == MutationKind::Create && first.sent);
+    if (candidate.state == OutboxEntry::State::Queued && !candidate.sent &&
+        candidate.strategy == m.strategy && !mayMerge) {
+      last = &candidate;
+    }
+  }
+
+  if (last != nullptr) {
+    const MutationKind before = last->kind;
+    const bool fold = (m.kind == MutationKind::Update && before != MutationKind::Delete &&
+                       (before == MutationKind::Create || mergePatchesCompose(last->payload, m.payload))) ||
+                      m.kind == MutationKind::Delete;
+    if (fold && m.kind == MutationKind::Delete && before == MutationKind::Create) {
+      // The server never saw the create: both disappear and the entity never existed for it.
+      result.outcome = EnqueueOutcome::CancelledCreate;
+      result.seq = last->seq;
+      OutboxEntry cancelled = takeOut(last->seq);
+      cancelled.mutationIds.push_back(std::move(m.mutationId));
+      result.cancelled = std::move(cancelled);
+      return result;
+    }
+    if (fold) {
+      unindexMentions(*last);  // the payload changes: indexed again below
+      if (m.kind == MutationKind::Delete) {
+        last->kind = MutationKind::Delete;
+        last->payload = nullptr;
+      } else if (before == MutationKind::Create) {
+        last->payload = applyMergePatch(std::move(last->payload), m.payload);
+      } else {
+        composeMergePatches(last->payload, m.payload);
+      }
+      last->mutationIds.push_back(std::move(m.mutationId));
+      last->priority = std::max(last->priority, m.priority);
+      if (m.meta) last->meta = std::move(m.meta);
+      indexMentions(*last);
+      result.outcome = EnqueueOutcome::Coalesced;
+      result.seq = last->seq;
+      return result;
+    }
+  }
+
+  OutboxEntry entry;
+  entry.mutationIds.push_back(std::move(m.mutationId));
+  entry.collection = std::move(m.collection);
+  entry.entityId = std::move(m.entityId);
+  entry.kind = m.kind;
+  entry.payload = std::move(m.payload);
+  entry.baseVersion = m.baseVersion;
+  entry.priority = m.priority;
+  entry.strategy = std::move(m.strategy);
+  entry.meta = std::move(m.meta);
+  result.outcome = EnqueueOutcome::Appended;
+  result.seq = appendEntry(std::move(entry));
+  return result;
+}
+
+const OutboxEntry* Outbox::find(std::uint64_t seq) const {
+  auto it = log_.find(seq);
+  return it == log_.end() ? nullptr : &it->second;
+}
+
+std::vector<const OutboxEntry*> Outbox::entriesFor(const std::string& collection,
+                                                   const std::string& entityId) const {
+  std::vector<const OutboxEntry*> out;
+  auto entity = index_.find({collection, entityId});
+  if (entity == index_.end()) return out;
+  out.reserve(entity->second.seqs.size());
+  for (std::uint64_t seq : entity->second.seqs) out.push_back(&log_.find(seq)->second);
+  return out;
+}
+
+std::optional<OutboxEntry> Outbox::ack(std::uint64_t seq) {
+  if (log_.find(seq) == log_.end()) return std::nullopt;
+  return takeOut(seq);
+}
+
+std::int64_t Outbox::backoffCapMs(std::uint32_t attempts) const {
+  // base * 2^(attempts-1), saturating at the max before the shift could overflow.
+  std::int64_t cap = config_.backoffBaseMs;
+  for (std::uint32_t i = 1; i < attempts && cap > 0 && cap < config_.backoffMaxMs; ++i) {
+    cap = cap > config_.backoffMaxMs / 2 ? config_.backoffMaxMs : cap * 2;
+  }
+  return std::min(cap, config_.backoffMaxMs);
+}
+
+FailResult Outbox::fail(std::uint64_t seq, ErrorClass cls, const std::string& message,
+                        std::int64_t nowMs) {
+  FailResult result;
+  auto it = log_.find(seq);
+  if (it == log_.end() || it->second.state != OutboxEntry::State::InFlight) return result;
+  OutboxEntry& entry = it->second;
+  land(entry);
+
+  const auto deadLetter = [&]() {
+    OutboxEntry gone = takeOut(seq);
+    result.outcome = FailOutcome::DeadLettered;
+    result.entry = gone;
+    dead_.push_back(DeadLetter{std::move(gone), cls, message});
+  };
+
+  switch (cls) {
+    case ErrorClass::Transient:
+      if (entry.attempts > config_.maxRetries) {  // the first attempt plus maxRetries retries
+        deadLetter();
+        break;
+      }
+      // Full jitter: uniform over [0, cap] spreads a crowd of retrying clients apart.
+      entry.notBeforeMs = nowMs + prng_.uniform(0, backoffCapMs(entry.attempts));
+      latestNotBefore_ = std::max(latestNotBefore_, entry.notBeforeMs);
+      result.outcome = FailOutcome::Requeued;
+      result.retryAtMs = entry.notBeforeMs;
+      break;
+    case ErrorClass::Auth:
+      // Every entry would fail the same way until a new token arrives; this one was not at fault.
+      if (entry.attempts > 0) --entry.attempts;
+      paused_ = true;
+      result.outcome = FailOutcome::Paused;
+      result.retryAtMs = entry.notBeforeMs;
+      break;
+    case ErrorClass::Validation:
+    case ErrorClass::Forbidden:
+    case ErrorClass::TooLarge:
+      deadLetter();
+      break;
+    case ErrorClass::Conflict:
+      result.outcome = FailOutcome::Conflict;
+      result.entry = takeOut(seq);
+      break;
+    case ErrorClass::Storage:
+      // Local storage failed, not the server: retry after a short fixed pause, uncounted.
+      if (entry.attempts > 0) --entry.attempts;
+      entry.notBeforeMs = nowMs + config_.backoffBaseMs;
+      latestNotBefore_ = std::max(latestNotBefore_, entry.notBeforeMs);
+      result.outcome = FailOutcome::Requeued;
+      result.retryAtMs = entry.notBeforeMs;
+      break;
+  }
+  return result;
+}
+
+std::vector<FailResult> Outbox::batchTimedOut(std::uint32_t batch, std::int64_t nowMs) {
+  std::vector<FailResult> results;
+  auto it = batches_.find(batch);
+  if (it == batches_.end()) return results;
+  const std::vector<std::uint64_t> seqs = it->second.seqs;  // fail() may erase the batch
+  for (std::uint64_t seq : seqs) {
+    const OutboxEntry* entry = find(seq);
+    if (entry == nullptr || entry->state != OutboxEntry::State::InFlight || entry->batch != batch) continue;
+    results.push_back(fail(seq, ErrorClass::Transient, "batch timed out", nowMs));
+  }
+  return results;
+}
+
+void Outbox::onDisconnect() {
+  for (auto& [seq, entry] : log_) {
+    if (entry.state != OutboxEntry::State::InFlight) continue;
+    land(entry);
+    if (entry.attempts > 0) --entry.attempts;
+  }
+  batches_.clear();
+}
+
+void Outbox::onReconnect() {
+  for (auto& [seq, entry] : log_) {
+    if (entry.state == OutboxEntry::State::Queued) entry.notBeforeMs = 0;
+  }
+}
+
+std::int64_t Outbox::wakeAt(std::int64_t nowMs) const {
+  // Cheap exit for the common case (no backoff pending): every entry's notBeforeMs is at most
+  // latestNotBefore_, so none can be in the future. Saves a pass over the index per commit.
+  if (paused_ || latestNotBefore_ <= nowMs) return -1;
+  std::int64_t earliest = -1;
+  for (const auto& [key, entity] : index_) {
+    if (entity.inFlight > 0 || held_.count(key) != 0) continue;
+    const OutboxEntry& head = log_.find(entity.seqs.front())->second;
+    if (head.notBeforeMs > nowMs && (earliest < 0 || head.notBeforeMs < earliest)) {
+      earliest = head.notBeforeMs;
+    }
+  }
+  return earliest;
+}
+
+DeadLetter* Outbox::findDead(std::uint64_t seq) {
+  for (DeadLetter& letter : dead_) {
+    if (letter.entry.seq == seq) return &letter;
+  }
+  return nullptr;
+}
+
+bool Outbox::retryDead(std::uint64_t seq) {
+  // A refusal the server gave for certain (validation, forbidden) is stored under its key, so the same key would only
+  // fetch it again: the retry goes out as a new request. A transient dead letter keeps its key,
+  // since it may have been applied while its answers were lost.
+  const DeadLetter* letter = findDead(seq);
+  return letter != nullptr && requeueDead(seq, letter->errorClass == ErrorClass::Validation ||
+                                                   letter->errorClass == ErrorClass::Forbidden);
+}
+
+bool Outbox::editDead(std::uint64_t seq, json payload) {
+  DeadLetter* letter = findDead(seq);
+  if (letter == nullptr || !payloadFitsKind(letter->entry.kind, payload)) return false;
+  letter->entry.payload = std::move(payload);
+  return requeueDead(seq, true);  // a changed payload is a new request
+}
+
+bool Outbox::requeueDead(std::uint64_t seq, bool newKey) {
+  auto it = std::find_if(dead_.begin(), dead_.end(),
+                         [seq](const DeadLetter& d) { return d.entry.seq == seq; });
+  if (it == dead_.end()) return false;
+  OutboxEntry entry = std::move(it->entry);
+  dead_.erase(it);
+  if (newKey) {
+    entry.key = freshKey();
+    entry.sent = false;  // nothing has gone out under the new key
+  }
+  entry.state = OutboxEntry::State::Queued;
+  entry.batch = 0;
+  entry.attempts = 0;
+  entry.notBeforeMs = 0;
+  insertEntry(std::move(entry));
+  return true;
+}
+
+bool Outbox::discardDead(std::uint64_t seq) {
+  auto it = std::find_if(dead_.begin(), dead_.end(),
+                         [seq](const DeadLetter& d) { return d.entry.seq == seq; });
+  if (it == dead_.end()) return false;
+  dead_.erase(it);
+  return true;
+}
+
+bool Outbox::remove(std::uint64_t seq) {
+  if (log_.find(seq) == log_.end()) return false;
+  takeOut(seq);
+  return true;
+}
+
+bool Outbox::deadLetter(std::uint64_t seq, ErrorClass cls, std::string message) {
+  auto it = log_.find(seq);
+  if (it == log_.end() || it->second.state != OutboxEntry::State::Queued) return false;
+  dead_.push_back(DeadLetter{takeOut(seq), cls, std::move(message)});
+  return true;
+}
+
+bool Outbox::replacePayload(std::uint64_t seq, json payload, std::int64_t baseVersion) {
+  auto it = log_.find(seq);
+  if (it == log_.end() || it->second.state != OutboxEntry::State::Queued) return false;
+  if (!payloadFitsKind(it->second.kind, payload)) return false;
+  unindexMentions(it->second);
+  it->second.payload = std::move(payload);
+  indexMentions(it->second);
+  it->second.baseVersion = baseVersion;
+  return true;
+}
+
+void Outbox::hold(const std::string& collection, const std::string& entityId) {
+  held_.insert({collection, entityId});
+}
+
+bool Outbox::hasUncertainCreate(const std::string& collection) const {
+  for (const auto& [seq, entry] : log_)
+    if (entry.kind == MutationKind::Create && entry.sent && entry.collection == collection) return true;
+  return false;
+}
+
+bool Outbox::releaseHolds() {
+  bool released = false;
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (hasUncertainCreate(it->first)) {
+      ++it;
+    } else {
+      it = held_.erase(it);
+      released = true;
+    }
+  }
+  return released;
+}
+
+void Outbox::renameEntity(const std::string& collection, const std::string& from,
+                          const std::string& to) {
+  if (from == to || to.empty()) return;
+  if (held_.erase({collection, from}) != 0) held_.insert({collection, to});
+  for (DeadLetter& letter : dead_) {
+    if (letter.entry.collection == collection && letter.entry.entityId == from) letter.entry.entityId = to;
+  }
+  auto source = index_.find({collection, from});
+  if (source == index_.end()) return;
+  EntityLog moved = std::move(source->second);
+  index_.erase(source);
+  for (std::uint64_t seq : moved.seqs) log_.find(seq)->second.entityId = to;
+  EntityLog& target = index_[{collection, to}];
+  std::vector<std::uint64_t> merged;
+  merged.reserve(target.seqs.size() + moved.seqs.size());
+  std::merge(target.seqs.begin(), target.seqs.end(), moved.seqs.begin(), moved.seqs.end(),
+             std::back_inserter(merged));
+  target.seqs = std::move(merged);
+  target.inFlight += moved.inFlight;
+}
+
+}  // namespace syncore

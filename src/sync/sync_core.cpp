@@ -1,0 +1,489 @@
+#include "sync/sync_core.hpp"
+#include "records/restore_session.hpp"  // complete for the destructor
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "wire/json_fast.hpp"
+#include "wire/server_batch.hpp"
+
+namespace syncore {
+
+SyncCore::SyncCore(ParseLimits limits)
+    : limits_(limits),
+      outbox_(std::make_unique<Outbox>(clientId_, OutboxConfig{}, 1)),
+      clock_(clientId_) {}
+
+SyncCore::~SyncCore() = default;
+SyncCore::SyncCore(SyncCore&&) noexcept = default;
+SyncCore& SyncCore::operator=(SyncCore&&) noexcept = default;
+
+namespace {
+
+bool ruleFromName(const std::string& name, FieldRule& out) {
+  if (name == "server") out = FieldRule::Server;
+  else if (name == "client") out = FieldRule::Client;
+  else if (name == "last-write-wins") out = FieldRule::LastWriteWins;
+  else return false;
+  return true;
+}
+
+Status parseSyncOptions(const json& options, CollectionSyncOptions& out) {
+  if (!options.is_object()) return Status::ok();
+  if (auto it = options.find("strategy"); it != options.end()) {
+    if (!it->is_string() || !strategyFromName(it->get_ref<const std::string&>(), out.strategy))
+      return Status::error(ErrorCode::WrongType,
+                           "strategy must be server-wins, client-wins, last-write-wins, merge, custom or manual");
+  }
+  if (auto it = options.find("priority"); it != options.end()) {
+    if (!it->is_string() || !priorityFromName(it->get_ref<const std::string&>(), out.priority))
+      return Status::error(ErrorCode::WrongType, "priority must be low, normal, high or critical");
+  }
+  if (auto it = options.find("sensitiveFields"); it != options.end()) out.sensitive = sensitiveFieldsFromJson(*it);
+  if (auto it = options.find("persist"); it != options.end()) {
+    if (!it->is_boolean()) return Status::error(ErrorCode::WrongType, "persist must be a boolean");
+    out.persist = it->get<bool>();
+  }
+  if (auto it = options.find("mergeRules"); it != options.end()) {
+    if (!it->is_object()) return Status::error(ErrorCode::WrongType, "mergeRules must be an object");
+    const char* bad = "merge rules are server, client or last-write-wins";
+    if (auto d = it->find("default"); d != it->end()) {
+      if (!d->is_string() || !ruleFromName(d->get_ref<const std::string&>(), out.mergeRules.defaultRule))
+        return Status::error(ErrorCode::WrongType, bad);
+    }
+    if (auto f = it->find("fields"); f != it->end()) {
+      if (!f->is_object()) return Status::error(ErrorCode::WrongType, "mergeRules.fields must be an object");
+      for (auto rule = f->begin(); rule != f->end(); ++rule) {
+        FieldRule r;
+        if (!rule->is_string() || !ruleFromName(rule->get_ref<const std::string&>(), r))
+          return Status::error(ErrorCode::WrongType, bad);
+        out.mergeRules.byPath[rule.key()] = r;
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status SyncCore::defineCollection(const std::string& name, const json& options) {
+  if (name.empty()) return Status::error(ErrorCode::InvalidArgument, "collection name is empty");
+  if (!options.is_null() && !options.is_object())
+    return Status::error(ErrorCode::WrongType, "collection options must be an object");
+  CollectionOptions parsed;
+  if (options.is_object()) {
+    if (auto it = options.find("idField"); it != options.end()) {
+      if (!it->is_string() || it->get_ref<const std::string&>().empty())
+        return Status::error(ErrorCode::WrongType, "idField must be a non-empty string");
+      parsed.idField = it->get_ref<const std::string&>();
+    }
+  }
+  CollectionSyncOptions sync;
+  if (Status s = parseSyncOptions(options, sync); !s) return s;
+  if (const Collection* existing = findCollection(name)) {
+    if (existing->options().idField != parsed.idField)
+      return Status::error(ErrorCode::InvalidArgument,
+                           "collection '" + name + "' is already defined with other options");
+    syncOptions_[name] = sync;  // sync settings may be changed at any time
+    return Status::ok();
+  }
+  collections_.emplace(name, Collection(name, std::move(parsed)));
+  syncOptions_[name] = sync;
+  return Status::ok();
+}
+
+const CollectionSyncOptions& SyncCore::syncOptions(const std::string& collection) const {
+  static const CollectionSyncOptions defaults;
+  auto it = syncOptions_.find(collection);
+  return it == syncOptions_.end() ? defaults : it->second;
+}
+
+Collection* SyncCore::findCollection(const std::string& name) {
+  auto it = collections_.find(name);
+  return it == collections_.end() ? nullptr : &it->second;
+}
+
+const Collection* SyncCore::findCollection(const std::string& name) const {
+  auto it = collections_.find(name);
+  return it == collections_.end() ? nullptr : &it->second;
+}
+
+Status SyncCore::unknownCollection(const std::string& name) const {
+  return Status::error(ErrorCode::UnknownCollection, "unknown collection '" + name + "'");
+}
+
+// ---- commit bookkeeping ----------------------------------------------------------------------
+
+void SyncCore::beginCommit(std::int64_t nowMs) {
+  if (nowMs > lastNow_) lastNow_ = nowMs;
+  work_.touched.clear();
+  work_.touchIndex.clear();
+}
+
+// Remembers an entity's view before its first change in this commit. compare: keep a copy to
+// tell a real change from a rewrite with the same content (acks, rebases); server writes on
+// entities without pending mutations skip the copy, the store already ignores no-op writes.
+void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
+  auto [it, inserted] = work_.touchIndex.try_emplace({c->name(), id}, work_.touched.size());
+  if (!inserted) {
+    Touch& t = work_.touched[it->second];
+    if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
+    return;
+  }
+  const json* before = c->get(id);
+  Touch t{c, id, before != nullptr, compare, json()};
+  if (compare && before != nullptr) t.before = *before;
+  work_.touched.push_back(std::move(t));
+}
+
+// For a write already made on an entity without pending mutations: its liveness before the
+// write is known from the store's answer, so nothing needs copying.
+void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore) {
+  auto [it, inserted] = work_.touchIndex.try_emplace({c->name(), id}, work_.touched.size());
+  if (!inserted) return;
+  work_.touched.push_back(Touch{c, id, liveBefore, false, json()});
+}
+
+void SyncCore::collectChanges(Commit& out) {
+  for (const Touch& t : work_.touched) {
+    const json* after = t.collection->get(t.id);
+    const bool liveAfter = after != nullptr;
+    if (t.liveBefore && liveAfter) {
+      if (t.compare && *after == t.before) continue;
+      out.changes.collections[t.collection->name()].updated.push_back(t.id);
+    } else if (!t.liveBefore && liveAfter) {
+      out.changes.collections[t.collection->name()].created.push_back(t.id);
+    } else if (t.liveBefore && !liveAfter) {
+      out.changes.collections[t.collection->name()].deleted.push_back(t.id);
+    }
+  }
+  work_.touched.clear();
+  work_.touchIndex.clear();
+}
+
+void SyncCore::finishCommit(Commit& out) {
+  const std::size_t firstEffect = out.effects.size();
+  // The sends first: an entry too large to send leaves the log there, which changes the view.
+  pump(out);
+  collectChanges(out);
+  out.cursor = cursor_;
+  out.notify = subscriptions_.affected(out.changes);
+  updateQueries(out);
+  collectViews(out);
+  emitEffects(out, firstEffect);
+  out.counts = counts();
+}
+
+CommitCounts SyncCore::counts() const {
+  return {outbox_->size(), outbox_->deadLetters().size(), conflicts_.size(), setAside_, resyncing_};
+}
+
+void SyncCore::addView(Commit& out, const Collection& c, const std::string& id) const {
+  if (const json* view = c.get(id)) out.views[c.name()].emplace(id, *view);
+}
+
+// The views a reader asks for right after this commit: the created or updated entities in a
+// reported query window, or watched by a notified entity subscription.
+void SyncCore::collectViews(Commit& out) {
+  if (out.queries.empty() && out.notify.empty()) return;
+  auto changedIn = [&](const std::string& collection) -> const CollectionChanges* {
+    auto it = out.changes.collections.find(collection);
+    return it == out.changes.collections.end() ? nullptr : &it->second;
+  };
+  std::map<std::string, std::unordered_set<std::string>> live;  // created or updated, by collection
+  auto isLive = [&](const std::string& collection, const std::string& id) {
+    auto [it, fresh] = live.try_emplace(collection);
+    if (fresh) {
+      if (const CollectionChanges* ch = changedIn(collection)) {
+        it->second.insert(ch->created.begin(), ch->created.end());
+        it->second.insert(ch->updated.begin(), ch->updated.end());
+      }
+    }
+    return it->second.count(id) != 0;
+  };
+  for (const QueryUpdate& q : out.queries) {
+    const std::string& name = queries_.at(q.query).query->spec().collection;
+    const Collection* c = findCollection(name);
+    for (const std::string& id : q.ids)
+      if (isLive(name, id)) addView(out, *c, id);
+  }
+  for (std::uint32_t sub : out.notify) {
+    const SubscriptionRegistry::Target* t = subscriptions_.target(sub);
+    if (t == nullptr || t->id.empty() || !isLive(t->collection, t->id)) continue;
+    if (const Collection* c = findCollection(t->collection)) addView(out, *c, t->id);
+  }
+}
+
+void SyncCore::updateQueries(Commit& out) {
+  for (auto& [qid, open] : queries_) {
+    const std::string& colName = open.query->spec().collection;
+    auto changed = out.changes.collections.find(colName);
+    if (changed == out.changes.collections.end() || changed->second.empty()) continue;
+    const Collection* c = findCollection(colName);
+    bool touched = false;
+    std::unordered_set<std::string> changedIds;
+    for (const auto* ids : {&changed->second.created, &changed->second.updated, &changed->second.deleted}) {
+      for (const auto& id : *ids) {
+        touched = open.query->onChange(id, c->get(id)) || touched;
+        changedIds.insert(id);
+      }
+    }
+    if (!touched) continue;
+    // Report only when what a reader sees moved: other ids, a new total, or new data in the window.
+    std::vector<std::string> window = open.query->window();
+    bool visible = window != open.lastWindow || open.query->total() != open.lastTotal;
+    for (std::size_t i = 0; !visible && i < window.size(); ++i) visible = changedIds.count(window[i]) != 0;
+    if (!visible) continue;
+    open.lastWindow = window;
+    open.lastTotal = open.query->total();
+    out.queries.push_back({qid, std::move(window), open.query->total()});
+  }
+}
+
+// Effects in the order the shim must carry them out: durable first, then the network. Batches
+// are taken before the persist effect is built so that their "sent" marks are durable too.
+void SyncCore::emitEffects(Commit& out, std::size_t first) {
+  if (persist_) {
+    Effect persist = persistEffect();
+    if (!persist.fields["put"].empty() || !persist.fields["delete"].empty())
+      out.effects.insert(out.effects.begin() + static_cast<std::ptrdiff_t>(first), std::move(persist));
+  } else {
+    work_.clearRecords();
+  }
+}
+
+// ---- server input ----------------------------------------------------------------------------
+
+Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
+  ServerBatch decoded;
+  Status s = decodeServerBatch(
+      batch, [this](const std::string& n) { return findCollection(n); }, limits_, decoded);
+  if (!s) return s;
+  beginCommit(nowMs);
+  for (ServerWrite& w : decoded.writes) applyServerWrite(w, out);
+  if (decoded.hasCursor && decoded.cursor > cursor_ && !resyncing_) {  // a resync sets it at the end
+    cursor_ = decoded.cursor;
+    markMeta();
+  }
+  finishCommit(out);
+  return Status::ok();
+}
+
+namespace {
+
+// What a set-aside change names, as far as it could be read.
+void describeChange(const json& op, json& collection, json& id) {
+  if (!op.is_object()) return;
+  if (auto c = op.find("collection"); c != op.end() && c->is_string()) collection = *c;
+  std::string text;
+  if (auto i = op.find("id"); i != op.end() && idFromJson(*i, text)) id = text;
+}
+
+}  // namespace
+
+Status SyncCore::applyServerChanges(const std::vector<std::string_view>& changes, bool hasCursor,
+                                    std::int64_t cursor, std::int64_t nowMs, Commit& out) {
+  if (hasCursor && cursor < 0) return Status::error(ErrorCode::WrongType, "cursor must be a non-negative integer");
+  const auto lookup = [this](const std::string& n) { return findCollection(n); };
+  json setAside = json::array();
+  beginCommit(nowMs);
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    json op;
+    Status s = parseJsonFast(changes[i], op, limits_.forText());
+    ServerBatch decoded;
+    json one = json::array();
+    if (s) {
+      one.push_back(std::move(op));
+      s = decodeServerBatch(one, lookup, limits_, decoded);
+    }
+    if (!s) {
+      json collection, id;
+      if (!one.empty()) describeChange(one[0], collection, id);
+      setAside.push_back({{"index", i}, {"collection", collection}, {"id", id}, {"code", errorCodeName(s.code)},
+                          {"message", s.message}, {"raw", std::string(changes[i])}});
+      out.events.push_back({EventType::ChangeSetAside, {{"index", i}, {"collection", collection}, {"id", id},
+                            {"code", errorCodeName(s.code)}, {"message", s.message}}});
+      continue;
+    }
+    for (ServerWrite& w : decoded.writes) applyServerWrite(w, out);
+  }
+  if (!setAside.empty()) {
+    setAside_ += setAside.size();
+    markMeta();
+  }
+  // Every change was applied or set aside: the cursor may pass them all.
+  if (hasCursor && cursor > cursor_ && !resyncing_) {  // a resync sets it at the end
+    cursor_ = cursor;
+    markMeta();
+  }
+  finishCommit(out);
+  // Kept by the shim before the persist effect that moves the cursor past them.
+  if (!setAside.empty())
+    out.effects.insert(out.effects.begin(), Effect{EffectKind::SetAside, {{"changes", std::move(setAside)}}});
+  return Status::ok();
+}
+
+Status SyncCore::clearSetAside(std::int64_t nowMs, Commit& out) {
+  beginCommit(nowMs);
+  if (setAside_ != 0) {
+    setAside_ = 0;
+    markMeta();
+  }
+  finishCommit(out);
+  return Status::ok();
+}
+
+void SyncCore::applyServerWrite(ServerWrite& w, Commit& out) {
+  switch (w.kind) {
+    case ServerWrite::Kind::Upsert:
+    case ServerWrite::Kind::Delete: {
+      std::uint64_t seq = 0;
+      if (!w.key.empty() && findByKey(w.key, seq)) {
+        handleAck(w, out);  // the echo of our own mutation: it is that mutation's ack
+        break;
+      }
+      remoteWrite(w.collection, w.id, w.version,
+                  w.kind == ServerWrite::Kind::Upsert ? w.data : nullptr, w.ts, out);
+      break;
+    }
+    case ServerWrite::Kind::Ack:
+      handleAck(w, out);
+      break;
+    case ServerWrite::Kind::Rename:
+      renameHeld(w.collection, w.id, w.to, out);
+      break;
+    case ServerWrite::Kind::Reject:
+      handleReject(w, out);
+      break;
+    case ServerWrite::Kind::Conflict:
+      handleConflict(w, out);
+      break;
+  }
+}
+
+// ---- reads -----------------------------------------------------------------------------------
+
+Status SyncCore::get(const std::string& collection, const std::string& id, const json*& out) const {
+  const Collection* c = findCollection(collection);
+  if (c == nullptr) return unknownCollection(collection);
+  out = c->get(id);
+  return Status::ok();
+}
+
+Status SyncCore::list(const std::string& collection, json& out) const {
+  const Collection* c = findCollection(collection);
+  if (c == nullptr) return unknownCollection(collection);
+  // Sorted by id so that list() is deterministic whatever the hash map's order.
+  std::vector<std::pair<const std::string*, const json*>> rows;
+  rows.reserve(c->count());
+  c->forEachLive([&](const std::string& id, const json& data) { rows.emplace_back(&id, &data); });
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  out = json::array();
+  for (const auto& [id, data] : rows) out.push_back(*data);
+  return Status::ok();
+}
+
+Status SyncCore::count(const std::string& collection, std::size_t& out) const {
+  const Collection* c = findCollection(collection);
+  if (c == nullptr) return unknownCollection(collection);
+  out = c->count();
+  return Status::ok();
+}
+
+Status SyncCore::entityVersion(const std::string& collection, const std::string& id,
+                               std::int64_t& out) const {
+  const Collection* c = findCollection(collection);
+  if (c == nullptr) return unknownCollection(collection);
+  const Entity* e = c->find(id);
+  out = e == nullptr ? -1 : e->version;
+  return Status::ok();
+}
+
+Status SyncCore::compact(const std::string& collection, std::int64_t upToVersion,
+                         std::size_t& dropped) {
+  dropped = 0;
+  std::vector<Collection*> targets;
+  if (collection.empty()) {
+    for (auto& [name, c] : collections_) targets.push_back(&c);
+  } else {
+    Collection* c = findCollection(collection);
+    if (c == nullptr) return unknownCollection(collection);
+    targets.push_back(c);
+  }
+  for (Collection* c : targets) {
+    // Persisted tombstones go too: remember which ids to delete from storage.
+    std::vector<std::string> ids;
+    c->forEachTombstone(upToVersion, [&](const std::string& id) { ids.push_back(id); });
+    dropped += c->compact(upToVersion);
+    for (auto& id : ids) markEntity(c->name(), id);
+  }
+  return Status::ok();
+}
+
+// ---- live queries and subscriptions ------------------------------------------------------------
+
+Status SyncCore::openQuery(const json& spec, QueryUpdate& out) {
+  QuerySpec parsed;
+  if (Status s = parseQuerySpec(spec, parsed); !s) return s;
+  const Collection* c = findCollection(parsed.collection);
+  if (c == nullptr) return unknownCollection(parsed.collection);
+  auto query = std::make_unique<LiveQuery>(std::move(parsed));
+  c->forEachLive([&](const std::string& id, const json& data) { query->seed(id, data); });
+  const std::uint32_t qid = nextQuery_++;
+  OpenQuery open{std::move(query), {}, 0};
+  open.lastWindow = open.query->window();
+  open.lastTotal = open.query->total();
+  out = {qid, open.lastWindow, open.query->total()};
+  queries_.emplace(qid, std::move(open));
+  return Status::ok();
+}
+
+Status SyncCore::queryResult(std::uint32_t query, QueryUpdate& out) const {
+  auto it = queries_.find(query);
+  if (it == queries_.end())
+    return Status::error(ErrorCode::UnknownQuery, "no open query " + std::to_string(query));
+  out = {query, it->second.lastWindow, it->second.query->total()};
+  return Status::ok();
+}
+
+Status SyncCore::closeQuery(std::uint32_t query) {
+  if (queries_.erase(query) == 0)
+    return Status::error(ErrorCode::UnknownQuery, "no open query " + std::to_string(query));
+  return Status::ok();
+}
+
+Status SyncCore::subscribe(const std::string& collection, const std::string& id,
+                           std::uint32_t& out) {
+  if (findCollection(collection) == nullptr) return unknownCollection(collection);
+  out = subscriptions_.subscribe(collection, id);
+  return Status::ok();
+}
+
+Status SyncCore::unsubscribe(std::uint32_t sub) {
+  if (!subscriptions_.unsubscribe(sub))
+    return Status::error(ErrorCode::UnknownSubscription, "no subscription " + std::to_string(sub));
+  return Status::ok();
+}
+
+json SyncCore::stats() const {
+  json cols = json::object();
+  std::size_t bytes = cache_.approxBytes();
+  for (const auto& [name, c] : collections_) {
+    cols[name] = {{"entities", c.count()}, {"tombstones", c.tombstones()}, {"bytes", c.approxBytes()}};
+    bytes += c.approxBytes();
+  }
+  return {{"collections", std::move(cols)},
+          {"queries", queries_.size()},
+          {"subscriptions", subscriptions_.size()},
+          {"cache", {{"entries", cache_.size()}, {"bytes", cache_.approxBytes()}}},
+          {"cursor", cursor_},
+          {"pending", outbox_->size()},
+          {"deadLetters", outbox_->deadLetters().size()},
+          {"conflicts", conflicts_.size()},
+          {"setAside", setAside_},
+          {"epoch", epoch_},
+          {"resyncing", resyncing_},
+          {"memoryBytes", bytes}};
+}
+
+}  // namespace syncore

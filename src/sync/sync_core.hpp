@@ -1,0 +1,319 @@
+// The core's facade: confirmed state + pending log = view, behind one deterministic API. Input
+// arrives in batches (server data, local mutations, connectivity, time); every call is one commit
+// that answers with what the view changed, whom to notify, and the effects for the shim to carry
+// out in order (persist these records, then send this batch, wake me at t).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/change_set.hpp"
+#include "sync/commit.hpp"
+#include "store/collection.hpp"
+#include "sync/conflict_resolver.hpp"
+#include "base/errors.hpp"
+#include "sync/hlc.hpp"
+#include "base/json_util.hpp"
+#include "store/live_query.hpp"
+#include "sync/outbox.hpp"
+#include "store/query_cache.hpp"
+#include "wire/server_batch.hpp"
+#include "store/subscriptions.hpp"
+#include "records/redaction.hpp"
+
+namespace syncore {
+
+
+// Per-collection sync settings (defineCollection options beyond idField).
+struct CollectionSyncOptions {
+  Strategy strategy = Strategy::ServerWins;
+  MergeRules mergeRules;
+  Priority priority = Priority::Normal;
+  bool persist = true;
+  SensitiveFields sensitive;  // left out of every persisted record (records/redaction.hpp)
+};
+
+// A conflict parked by the manual strategy (or a custom resolver that could not decide).
+struct ParkedConflict {
+  std::string id;
+  std::string collection, entityId;
+  MutationKind kind = MutationKind::Update;
+  json base, local, remote, patch;
+  std::int64_t remoteVersion = -1;
+  std::vector<std::string> mutationIds;
+  std::vector<std::string> paths;
+  std::string strategy;
+};
+
+class SyncCore {
+ public:
+  explicit SyncCore(ParseLimits limits = {});
+  ~SyncCore();
+  SyncCore(SyncCore&&) noexcept;
+  SyncCore& operator=(SyncCore&&) noexcept;
+
+  const ParseLimits& limits() const { return limits_; }
+  void setLimits(const ParseLimits& limits) { limits_ = limits; }
+
+  // ---- state manager (sync_core.cpp) --------------------------------------------------------
+
+  // options: {"idField", "strategy", "mergeRules": {"default", "fields": {path: rule}},
+  // "priority", "persist"}. Redefining with the same options is a no-op; otherwise an error.
+  Status defineCollection(const std::string& name, const json& options);
+  bool hasCollection(const std::string& name) const { return collections_.count(name) != 0; }
+
+  // Server input. batch: an array of operations, or {"ops": [...], "cursor": n}:
+  //   {"op":"upsert","collection","id"?,"version","data", "origin"?, "ts"?}   a remote change
+  //   {"op":"delete","collection","id","version", "origin"?, "ts"?}
+  //   {"op":"load","collection","entities":[{"id"?,"version","data"}]}        bulk load
+  //   {"op":"ack","key","version"?,"id"?,"data"?}       the server applied a pushed mutation
+  //   {"op":"reject","key","class","message"?}          it refused one (transient/auth/validation/storage)
+  //   {"op":"conflict","key","version","data","ts"?}    its version check failed; data = server's entity
+  // The whole batch is validated before anything is applied: on error nothing changes.
+  Status applyServer(json batch, Commit& out) { return applyServer(std::move(batch), lastNow_, out); }
+  Status applyServer(json batch, std::int64_t nowMs, Commit& out);
+
+  // Server changes one by one (catch-up chunks, live changes): each text is one operation as
+  // applyServer takes them, read on its own. A change that cannot be read or applied is set
+  // aside, never half applied: a {"type":"set-aside","changes":[{index, collection, id, code,
+  // message, raw}]} effect, placed before the persist effect that moves the cursor, hands it to
+  // the shim to keep, and a "change-set-aside" event tells the app. The cursor, when given, moves:
+  // every change was either applied or set aside. The count of changes set aside is persisted
+  // (stats().setAside) until clearSetAside().
+  Status applyServerChanges(const std::vector<std::string_view>& changes, bool hasCursor,
+                            std::int64_t cursor, std::int64_t nowMs, Commit& out);
+  Status clearSetAside(std::int64_t nowMs, Commit& out);
+  std::uint64_t setAsideCount() const { return setAside_; }
+
+  Status get(const std::string& collection, const std::string& id, const json*& out) const;
+  Status list(const std::string& collection, json& out) const;
+  Status count(const std::string& collection, std::size_t& out) const;
+  Status entityVersion(const std::string& collection, const std::string& id,
+                       std::int64_t& out) const;
+  Status compact(const std::string& collection, std::int64_t upToVersion, std::size_t& dropped);
+  std::int64_t cursor() const { return cursor_; }
+
+  Status openQuery(const json& spec, QueryUpdate& out);
+  Status queryResult(std::uint32_t query, QueryUpdate& out) const;
+  Status closeQuery(std::uint32_t query);
+
+  Status subscribe(const std::string& collection, const std::string& id, std::uint32_t& out);
+  Status unsubscribe(std::uint32_t sub);
+
+  QueryCache& cache() { return cache_; }
+  const QueryCache& cache() const { return cache_; }
+
+  json stats() const;
+  CommitCounts counts() const;  // what every commit carries
+
+  // ---- sync (sync_mutations.cpp) ------------------------------------------------------------
+
+  // {"clientId", "seed", "persist", "batchSize", "maxInFlightBatches", "maxRetries",
+  //  "backoffBaseMs", "backoffMaxMs", "maxClockDriftMs"}. Before any mutation; a restore may
+  // replace the client id with the persisted one.
+  Status configureClient(const json& config);
+  const std::string& clientId() const { return clientId_; }
+
+  // {"collection", "op": "create"|"update"|"delete", "id"?, "data"? (create: the entity;
+  //  update: the edited entity, diffed against the view), "patch"? (update: a merge patch),
+  //  "priority"?, "strategy"?}. mutationId is empty when the update changed nothing.
+  Status mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId);
+
+  Status setOnline(bool online, std::int64_t nowMs, Commit& out);
+  bool online() const { return online_; }
+  Status tick(std::int64_t nowMs, Commit& out);  // timers: backoff expiry
+  Status batchTimedOut(std::uint32_t batch, std::int64_t nowMs, Commit& out);
+  Status resumeQueue(std::int64_t nowMs, Commit& out);  // after auth-required, with a new token
+
+  json pendingMutations() const;  // the outbox, in order
+  json deadLetters() const;
+  Status retryDeadLetter(std::uint64_t seq, std::int64_t nowMs, Commit& out);
+  Status editDeadLetter(std::uint64_t seq, const json& payload, std::int64_t nowMs, Commit& out);
+  Status discardDeadLetter(std::uint64_t seq, std::int64_t nowMs, Commit& out);
+
+  json conflicts() const;
+  // resolution: {"choice": "local" | "remote" | "merged", "value"?}; a kept change becomes a new
+  // mutation (its id in mutationId).
+  Status resolveConflict(const std::string& id, const json& resolution, std::int64_t nowMs,
+                         Commit& out, std::string& mutationId);
+
+  // The server's limits from its welcome: {"maxMessageBytes", "maxBatchMutations",
+  // "maxEntityBytes", "maxDepth"} (each optional, a positive integer). Pushes are cut to them; an
+  // entry that alone is over the push limit becomes a dead letter (too-large); create and update
+  // refuse a change over them with TooLarge (server_limits.cpp).
+  Status setServerLimits(const json& limits, std::int64_t nowMs, Commit& out);
+
+  // Not owned; null to remove. Used by collections whose strategy is custom.
+  void setCustomResolver(const std::string& collection, CustomResolver* resolver);
+
+  // ---- full resync (sync_resync.cpp) --------------------------------------------------------
+
+  // The server's database changed (another epoch, a cursor behind ours) or our cursor is older
+  // than its horizon: its catch-up from 0 replaces the confirmed state. Between begin and finish,
+  // server changes are the server's word (their versions taken even when lower) and the cursor
+  // does not move; finish removes every confirmed entity the resync did not bring (subscribers
+  // told, pending entries rebased on the removal), sets the cursor to the server's (even if lower)
+  // and the epoch, all in one commit. The resyncing flag is persisted: a restart mid-way resyncs
+  // again from 0 and never trusts the half state. begin again restarts it.
+  Status beginResync(std::int64_t nowMs, Commit& out);
+  Status finishResync(std::int64_t cursor, const std::string& epoch, std::int64_t nowMs, Commit& out);
+  bool resyncing() const { return resyncing_; }
+  const std::string& epoch() const { return epoch_; }  // the server's, "" until the first resync
+
+  // ---- persistence (sync_persistence.cpp) ---------------------------------------------------
+
+  // Every durable record ({"store","key","value"}), as the persist effects have written them.
+  json exportRecords() const;
+  // Rebuilds a fresh core (collections defined, nothing loaded yet) from persisted records, all
+  // or nothing: the first record it cannot read fails it and leaves the core as it was.
+  Status restore(const json& records, Commit& out);
+  // A restarted client's new block of numbers (sync_incarnation.cpp): mutation ids, outbox keys
+  // (so temp ids too) and conflict ids jump to the next multiple of kIdBlock past what is stored,
+  // and the meta record goes out in this commit's persist effect. Called after restore and made
+  // durable before the first mutation, a number issued but never written before a crash or a
+  // close is never issued again.
+  static constexpr std::uint64_t kIdBlock = 1'000'000'000;
+  Status reserveIdBlock(Commit& out);
+
+  // The same in chunks, record by record (a client's start, whatever the storage holds):
+  // restoreBegin on a fresh core, restoreAdd each record (its JSON text, or restoreAddValue; a text is
+  // parsed on its own, so one record's size or depth never fails another), restoreFinish. A
+  // record the core cannot read is refused on its own and reported in the finish's events,
+  // {"type":"record-refused","index","store","key","code","message"} (index: the order of
+  // restoreAdd calls); the rest restore. A refused entity record, or entitiesLost (the shim lost
+  // some before), resets the cursor to 0 and persists it: the catch-up brings the entities back.
+  // Nothing else may be called between begin and finish.
+  Status restoreBegin();
+  Status restoreAdd(std::string_view recordText);
+  Status restoreAddValue(json record);
+  Status restoreFinish(bool entitiesLost, Commit& out);
+
+ private:
+  struct OpenQuery {
+    std::unique_ptr<LiveQuery> query;
+    std::vector<std::string> lastWindow;
+    std::size_t lastTotal = 0;
+  };
+  // One entity's view before the commit touched it, to classify the change at the end.
+  struct Touch {
+    Collection* collection;
+    std::string id;
+    bool liveBefore;
+    bool compare;
+    json before;
+  };
+
+  Collection* findCollection(const std::string& name);
+  const Collection* findCollection(const std::string& name) const;
+  Status unknownCollection(const std::string& name) const;
+  const CollectionSyncOptions& syncOptions(const std::string& collection) const;
+
+  // Commit bookkeeping.
+  void beginCommit(std::int64_t nowMs);
+  void touch(Collection* c, const std::string& id, bool compare);
+  void touchKnown(Collection* c, const std::string& id, bool liveBefore);
+  void finishCommit(Commit& out);
+  void collectChanges(Commit& out);
+  void updateQueries(Commit& out);
+  void emitEffects(Commit& out, std::size_t firstEffect);
+  void collectViews(Commit& out);
+  void addView(Commit& out, const Collection& c, const std::string& id) const;
+  void pump(Commit& out);
+
+  // Sync internals (sync_mutations.cpp).
+  void recomputeView(Collection* c, const std::string& id);
+  void remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
+                   const json* ts, Commit& out);
+  void rebase(Collection* c, const std::string& id, const HlcTimestamp& remoteTs, Commit& out);
+  bool findByKey(const std::string& key, std::uint64_t& seq) const;
+  // The server's answers (an Ack, or the echo of our own Upsert / Delete), typed as decoded.
+  void handleAck(ServerWrite& w, Commit& out);
+  void handleReject(const ServerWrite& w, Commit& out);
+  void handleConflict(ServerWrite& w, Commit& out);
+  void deadLetterDependents(const OutboxEntry& create, ErrorClass cls, const std::string& message, Commit& out);
+  void applyResolution(const OutboxEntry& entry, const ConflictCase& c, const Resolution& r,
+                       bool wasInLog, Commit& out);
+  void renameEntity(Collection* c, const std::string& from, const std::string& to, Commit& out);
+  // A rename the server announces for an entity held under its temporary id (confirmed, pending,
+  // or both): everything held moves to the server's id.
+  void renameHeld(Collection* c, const std::string& from, const std::string& to, Commit& out);
+  void settle(Commit& out, const std::vector<std::string>& ids, SettleStatus status, json extra = json::object());
+  Status enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq);
+  void markOutbox(std::uint64_t seq) { work_.outbox.insert(seq); }
+  void markEntity(const std::string& collection, const std::string& id) { work_.entities.insert({collection, id}); }
+  void markMeta() { work_.meta = true; }
+
+  void applyServerWrite(ServerWrite& w, Commit& out);
+  // The confirmed write of a remote change: newer-wins, or the server's word during a resync.
+  WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, json* data);
+  void restoreResyncMeta(const json* meta);
+
+  // Server limits (server_limits.cpp).
+  struct ServerLimits {
+    std::size_t maxMessageBytes = 0, maxBatchMutations = 0, maxEntityBytes = 0, maxDepth = 0;  // 0: not known
+  };
+  void applyServerLimits();
+  json wireMutation(const OutboxEntry& e) const;  // as pushed
+  std::size_t wireBytes(const OutboxEntry& e) const;
+  Status checkServerLimits(const Collection& c, const std::string& id, MutationKind kind, const json& payload) const;
+  bool settleTooLarge(Commit& out);  // true if any
+
+  // Persistence internals (sync_persistence.cpp, sync_restore.cpp).
+  Effect persistEffect();
+  void redact(json& records) const;  // sensitive fields out of records about to be persisted
+  json metaRecord() const;
+  struct RestoreSession;
+  void refuseRecord(RestoreSession& rs, std::size_t index, std::string store, json key, Status why);
+  Status finishRestore(bool strict, bool entitiesLost, Commit& out);
+
+  ParseLimits limits_;
+  ServerLimits serverLimits_;
+  std::map<std::string, Collection> collections_;
+  std::map<std::string, CollectionSyncOptions> syncOptions_;
+  std::map<std::string, CustomResolver*> customResolvers_;
+  std::map<std::uint32_t, OpenQuery> queries_;
+  std::uint32_t nextQuery_ = 1;
+  SubscriptionRegistry subscriptions_;
+  QueryCache cache_;
+  std::int64_t cursor_ = 0;
+
+  // Sync state.
+  std::string clientId_ = "local";
+  std::unique_ptr<Outbox> outbox_;
+  HybridLogicalClock clock_;
+  std::map<std::string, ParkedConflict> conflicts_;
+  std::uint64_t nextMutation_ = 1;
+  std::uint64_t nextConflict_ = 1;
+  bool online_ = false;
+  bool persist_ = false;
+  std::int64_t lastNow_ = 0;
+  std::uint64_t setAside_ = 0;  // server changes set aside (applyServerChanges), persisted
+  std::unique_ptr<RestoreSession> restoring_;
+  std::string epoch_;      // the server database's epoch as of the last full resync, persisted
+  bool resyncing_ = false;  // a full resync is under way (persisted: a restart starts it over)
+  std::set<std::pair<std::string, std::string>> resyncSeen_;  // entities the resync brought
+
+  // What the commit under way has touched, and nothing else keeps per-commit state: begun by
+  // beginCommit, drained by finishCommit (the change set) and persistEffect (the records).
+  struct CommitWork {
+    std::vector<Touch> touched;  // entities whose view may change, with their view before
+    std::map<std::pair<std::string, std::string>, std::size_t> touchIndex;
+    std::set<std::pair<std::string, std::string>> entities;  // records to write or delete
+    std::set<std::uint64_t> outbox;                           // entries and dead letters, by seq
+    std::set<std::string> conflicts;
+    bool meta = false;  // the core's own record (cursor, counters, clock)
+    void clearRecords() {
+      entities.clear();
+      outbox.clear();
+      conflicts.clear();
+      meta = false;
+    }
+  };
+  CommitWork work_;
+};
+
+}  // namespace syncore

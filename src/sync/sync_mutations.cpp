@@ -1,0 +1,464 @@
+// Optimistic mutations and the server's answers: the pending log (owned by the Outbox), the view
+// recomputed from confirmed state + pending entries, rebase on remote changes through the
+// conflict resolver, temp-id remapping, dead letters and parked conflicts.
+#include <algorithm>
+
+#include "base/merge_patch.hpp"
+#include "sync/sync_core.hpp"
+#include "sync/sync_internal.hpp"
+
+namespace syncore {
+
+using detail::caseFor;
+using detail::outcomeName;
+
+namespace {
+
+// True when the JSON merge patch (RFC 7386) would leave target exactly as it is. The same answer
+// as applyMergePatch(target, patch) == target, without copying the entity on every mutate.
+bool patchChangesNothing(const json& target, const json& patch) {
+  if (!patch.is_object()) return patch == target;
+  if (!target.is_object()) return false;  // the result is an object, the target is not
+  for (const auto& [key, value] : patch.items()) {
+    auto it = target.find(key);
+    if (value.is_null()) {
+      if (it != target.end()) return false;  // a removal
+    } else if (it == target.end()) {
+      return false;  // an addition (an object patch adds at least {})
+    } else if (!patchChangesNothing(*it, value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool readUint(const json& obj, const char* field, std::uint64_t& out, Status& status) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return false;
+  if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0)) {
+    status = Status::error(ErrorCode::WrongType, std::string(field) + " must be a non-negative integer");
+    return false;
+  }
+  out = it->is_number_unsigned() ? it->get<std::uint64_t>() : static_cast<std::uint64_t>(it->get<std::int64_t>());
+  return true;
+}
+
+
+
+}  // namespace
+
+Status SyncCore::configureClient(const json& config) {
+  if (!config.is_object()) return Status::error(ErrorCode::WrongType, "client config must be an object");
+  if (outbox_->size() != 0 || !outbox_->deadLetters().empty())
+    return Status::error(ErrorCode::InvalidArgument, "configure the client before any mutation");
+  Status status;
+  std::string clientId = clientId_;
+  if (auto it = config.find("clientId"); it != config.end()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().empty() ||
+        it->get_ref<const std::string&>().find(':') != std::string::npos)
+      return Status::error(ErrorCode::WrongType, "clientId must be a non-empty string without ':'");
+    clientId = it->get_ref<const std::string&>();
+  }
+  std::uint64_t seed = 1, value = 0;
+  readUint(config, "seed", seed, status);
+  OutboxConfig oc;
+  if (readUint(config, "batchSize", value, status)) oc.batchSize = value;
+  if (readUint(config, "maxInFlightBatches", value, status)) oc.maxInFlightBatches = value;
+  if (readUint(config, "maxRetries", value, status)) oc.maxRetries = static_cast<std::uint32_t>(value);
+  if (readUint(config, "backoffBaseMs", value, status)) oc.backoffBaseMs = static_cast<std::int64_t>(value);
+  if (readUint(config, "backoffMaxMs", value, status)) oc.backoffMaxMs = static_cast<std::int64_t>(value);
+  std::uint64_t drift = 60'000;
+  readUint(config, "maxClockDriftMs", drift, status);
+  bool persist = persist_;
+  if (auto it = config.find("persist"); it != config.end()) {
+    if (!it->is_boolean()) return Status::error(ErrorCode::WrongType, "persist must be a boolean");
+    persist = it->get<bool>();
+  }
+  if (!status) return status;
+  clientId_ = clientId;
+  outbox_ = std::make_unique<Outbox>(clientId_, oc, seed);
+  applyServerLimits();
+  clock_ = HybridLogicalClock(clientId_, static_cast<std::int64_t>(drift));
+  persist_ = persist;
+  markMeta();
+  return Status::ok();
+}
+
+void SyncCore::setCustomResolver(const std::string& collection, CustomResolver* resolver) {
+  if (resolver == nullptr) customResolvers_.erase(collection);
+  else customResolvers_[collection] = resolver;
+}
+
+void SyncCore::settle(Commit& out, const std::vector<std::string>& ids, SettleStatus status, json extra) {
+  if (ids.empty()) return;
+  extra["mutationIds"] = ids;
+  extra["status"] = settleStatusName(status);
+  out.events.push_back({EventType::Settled, std::move(extra)});
+}
+
+// The view of one entity: its confirmed state with its pending entries applied in order.
+void SyncCore::recomputeView(Collection* c, const std::string& id) {
+  auto entries = outbox_->entriesFor(c->name(), id);
+  if (entries.empty()) {
+    c->clearOverlay(id);
+    return;
+  }
+  const json* confirmed = c->confirmed(id);
+  json view = confirmed != nullptr ? *confirmed : json(nullptr);
+  for (const OutboxEntry* e : entries) {
+    switch (e->kind) {
+      case MutationKind::Create: view = e->payload; break;
+      case MutationKind::Update:
+        if (!view.is_null()) view = applyMergePatch(std::move(view), e->payload);
+        break;
+      case MutationKind::Delete: view = nullptr; break;
+    }
+  }
+  c->setOverlay(id, std::move(view));
+}
+
+bool SyncCore::findByKey(const std::string& key, std::uint64_t& seq) const {
+  return outbox_->findKey(key, seq);
+}
+
+Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq) {
+  EnqueueResult r = outbox_->enqueue(std::move(m));
+  if (r.outcome == EnqueueOutcome::Rejected) return r.status;
+  seq = r.seq;
+  markOutbox(r.seq);
+  markMeta();  // the outbox's counters moved
+  if (r.outcome == EnqueueOutcome::CancelledCreate && r.cancelled) {
+    markOutbox(r.cancelled->seq);
+    settle(out, r.cancelled->mutationIds, SettleStatus::Cancelled);
+  }
+  return Status::ok();
+}
+
+// ---- local mutations ---------------------------------------------------------------------------
+
+Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId) {
+  mutationId.clear();
+  if (!request.is_object()) return Status::error(ErrorCode::WrongType, "a mutation is an object");
+  auto col = request.find("collection");
+  if (col == request.end() || !col->is_string())
+    return Status::error(ErrorCode::WrongType, "collection must be a string");
+  Collection* c = findCollection(col->get_ref<const std::string&>());
+  if (c == nullptr) return unknownCollection(col->get_ref<const std::string&>());
+  const std::string& idField = c->options().idField;
+  auto opIt = request.find("op");
+  MutationKind kind;
+  if (opIt == request.end() || !opIt->is_string() || !mutationKindFromName(opIt->get_ref<const std::string&>(), kind))
+    return Status::error(ErrorCode::UnknownOp, "op must be create, update or delete");
+
+  const json* data = nullptr;
+  if (auto d = request.find("data"); d != request.end() && !d->is_null()) {
+    if (!d->is_object()) return Status::error(ErrorCode::WrongType, "data must be an object");
+    if (Status depth = checkDataDepth(*d, limits_, "data"); !depth) return depth;
+    data = &*d;
+  }
+  std::string id, dataId;
+  bool haveId = false;
+  if (auto it = request.find("id"); it != request.end() && !it->is_null()) {
+    if (!idFromJson(*it, id)) return Status::error(ErrorCode::WrongType, "id must be a non-empty string or an integer");
+    haveId = true;
+  }
+  if (data != nullptr) {
+    if (auto it = data->find(idField); it != data->end()) {
+      if (!idFromJson(*it, dataId))
+        return Status::error(ErrorCode::WrongType, "entity field '" + idField + "' must be a non-empty string or an integer");
+      if (haveId && dataId != id) return Status::error(ErrorCode::IdMismatch, "id '" + id + "' differs from the entity's '" + dataId + "'");
+      if (!haveId) id = dataId, haveId = true;
+    }
+  }
+
+  OutboxMutation m;
+  m.collection = c->name();
+  m.kind = kind;
+  m.priority = syncOptions(c->name()).priority;
+  if (auto p = request.find("priority"); p != request.end() && !p->is_null()) {
+    if (!p->is_string() || !priorityFromName(p->get_ref<const std::string&>(), m.priority))
+      return Status::error(ErrorCode::WrongType, "priority must be low, normal, high or critical");
+  }
+  if (auto st = request.find("strategy"); st != request.end() && !st->is_null()) {
+    Strategy parsed;
+    if (!st->is_string() || !strategyFromName(st->get_ref<const std::string&>(), parsed))
+      return Status::error(ErrorCode::WrongType, "unknown conflict strategy");
+    m.strategy = st->get_ref<const std::string&>();
+  }
+
+  const std::uint64_t number = nextMutation_;
+  if (kind == MutationKind::Create) {
+    if (data == nullptr) return Status::error(ErrorCode::WrongType, "a create needs data (an object)");
+    if (!haveId) {
+      // Remapped on ack. A server entity may already sit under this temp id (a server that kept
+      // someone's temp id): take the next free one rather than refuse the user's create.
+      id = "tmp-" + clientId_ + "-" + std::to_string(number);
+      for (int k = 1; c->get(id) != nullptr || c->confirmed(id) != nullptr; ++k)
+        id = "tmp-" + clientId_ + "-" + std::to_string(number) + "-" + std::to_string(k);
+    }
+    if (c->get(id) != nullptr) return Status::error(ErrorCode::AlreadyExists, "'" + id + "' already exists");
+    m.payload = *data;
+    m.payload[idField] = id;
+  } else {
+    if (!haveId) return Status::error(ErrorCode::MissingId, "an " + std::string(mutationKindName(kind)) + " needs an id");
+    const json* view = c->get(id);
+    if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
+    if (kind == MutationKind::Update) {
+      auto patch = request.find("patch");
+      if (patch != request.end() && !patch->is_null()) {
+        if (!patch->is_object()) return Status::error(ErrorCode::WrongType, "patch must be an object (a JSON merge patch)");
+        if (Status depth = checkDataDepth(*patch, limits_, "patch"); !depth) return depth;
+        m.payload = *patch;
+      } else if (data != nullptr) {
+        m.payload = createMergePatch(*view, *data);  // the edited entity against what the user saw
+      } else {
+        return Status::error(ErrorCode::WrongType, "an update needs data or patch");
+      }
+      if (auto f = m.payload.find(idField); f != m.payload.end() && *f != (*view)[idField])
+        return Status::error(ErrorCode::IdMismatch, "an update cannot change the id field");
+      // Nothing changed (an empty patch, or one that sets what is already there): no mutation.
+      if (m.payload.empty() || patchChangesNothing(*view, m.payload)) return Status::ok();
+    } else {
+      m.payload = nullptr;
+    }
+  }
+
+  // Once the server's limits are known, a change it would refuse for its size is refused here.
+  if (Status s = checkServerLimits(*c, id, kind, m.payload); !s) return s;
+
+  // Valid: from here on the commit happens.
+  beginCommit(nowMs);
+  ++nextMutation_;
+  markMeta();
+  mutationId = clientId_ + "#" + std::to_string(number);
+  m.mutationId = mutationId;
+  m.entityId = id;
+  const Entity* confirmed = c->find(id);
+  m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
+  const json* base = c->confirmed(id);
+  // An edit of an entity that exists only through its pending create was made on top of that
+  // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
+  if (base == nullptr && kind != MutationKind::Create) base = c->get(id);
+  m.meta = PendingMeta{clock_.tick(nowMs), base != nullptr ? *base : json(nullptr)};
+  touch(c, id, true);
+  std::uint64_t seq = 0;
+  if (Status s = enqueueMutation(std::move(m), out, seq); !s) {
+    mutationId.clear();
+    finishCommit(out);
+    return s;
+  }
+  recomputeView(c, id);
+  out.events.push_back({EventType::Queued, {{"mutationId", mutationId}, {"collection", c->name()}, {"id", id}}});
+  finishCommit(out);
+  addView(out, *c, id);  // the caller shows the value it just wrote
+  return Status::ok();
+}
+
+// ---- remote changes and rebase -------------------------------------------------------------------
+
+void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
+                           const json* ts, Commit& out) {
+  const bool overlaid = c->hasOverlay(id);
+  const bool known = c->find(id) != nullptr;
+  if (overlaid) touch(c, id, true);
+  WriteResult r = writeConfirmed(c, id, version, data);
+  if (r == WriteResult::Ignored) {
+    if (data == nullptr) markEntity(c->name(), id);  // a tombstone may have been recorded
+    return;
+  }
+  markEntity(c->name(), id);
+  // Every remote write we take in moves the clock (clamped, see HybridLogicalClock::receive), not
+  // only those that meet a pending edit: an edit made after seeing a write is stamped after it.
+  HlcTimestamp parsed;
+  const bool stamped = ts != nullptr && hlcFromJson(*ts, parsed);
+  if (stamped) {
+    clock_.receive(parsed, lastNow_);
+    markMeta();  // the clock moved: a restart must not issue timestamps before this one
+  }
+  if (!known && !overlaid && outbox_->hasUncertainCreate(c->name())) {
+    // An id new to this client may be our own create under its server id, its ack and echo not
+    // seen yet: see Outbox::hold. (Never one with entries of its own: nothing held is ever sent,
+    // so no held entity can be the uncertain create its hold waits for.)
+    outbox_->hold(c->name(), id);
+    markMeta();
+  }
+  if (!overlaid) {
+    touchKnown(c, id, r != WriteResult::Created);
+    return;
+  }
+  // Without its own timestamp a remote change counts as made when it arrived.
+  HlcTimestamp remoteTs{lastNow_, 0, std::string()};
+  if (stamped) remoteTs = clampHlc(parsed, lastNow_, clock_.maxDriftMs());
+  rebase(c, id, remoteTs, out);
+}
+
+// A remote change met the entity's pending entries: each one not yet handed to the server is
+// re-made against the new confirmed state, the conflict policy deciding where both sides wrote.
+void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& remoteTs, Commit& out) {
+  const json* remoteP = c->confirmed(id);
+  const json remote = remoteP != nullptr ? *remoteP : json(nullptr);
+  const CollectionSyncOptions& opts = syncOptions(c->name());
+  std::vector<std::uint64_t> seqs;
+  for (const OutboxEntry* e : outbox_->entriesFor(c->name(), id)) seqs.push_back(e->seq);
+  for (std::uint64_t seq : seqs) {
+    const OutboxEntry* e = outbox_->find(seq);
+    if (e == nullptr || e->state == OutboxEntry::State::InFlight || e->sent) continue;
+    if (e->kind == MutationKind::Create) continue;  // nothing on the server to conflict with yet
+    OutboxEntry entry = *e;
+    ConflictCase cc = caseFor(entry, remote, remoteTs, opts.strategy, opts.mergeRules);
+    auto custom = customResolvers_.find(c->name());
+    Resolution r = syncore::resolveConflict(cc, custom == customResolvers_.end() ? nullptr : custom->second);
+    applyResolution(entry, cc, r, true, out);
+  }
+  recomputeView(c, id);
+}
+
+void SyncCore::applyResolution(const OutboxEntry& entry, const ConflictCase& cc, const Resolution& r,
+                               bool wasInLog, Commit& out) {
+  Collection* c = findCollection(entry.collection);
+  const Entity* confirmed = c->find(entry.entityId);
+  const std::int64_t version = confirmed != nullptr ? confirmed->version : -1;
+  json localEntity = entry.kind == MutationKind::Delete ? json(nullptr) : applyMergePatch(cc.base, cc.local.patch);
+  if (entry.kind == MutationKind::Create) localEntity = entry.payload;
+  if (r.outcome != Resolution::Outcome::NoConflict) {
+    out.events.push_back({EventType::Conflict, {{"collection", entry.collection}, {"id", entry.entityId},
+                          {"strategy", strategyName(cc.strategy)}, {"outcome", outcomeName(r.outcome)},
+                          {"paths", r.conflictingPaths}, {"base", cc.base}, {"local", localEntity},
+                          {"remote", cc.remote}, {"resolved", r.resolved}, {"mutationIds", entry.mutationIds}}});
+  }
+  markOutbox(entry.seq);
+  auto drop = [&](SettleStatus status, json extra = json::object()) {
+    if (wasInLog) outbox_->remove(entry.seq);
+    settle(out, entry.mutationIds, status, std::move(extra));
+  };
+  switch (r.outcome) {
+    case Resolution::Outcome::NoConflict:
+    case Resolution::Outcome::KeepLocal:
+    case Resolution::Outcome::Merged: {
+      MutationKind kind = entry.kind == MutationKind::Create ? MutationKind::Update : entry.kind;
+      json payload = r.patch;
+      bool keep = !payload.empty();
+      if (entry.kind == MutationKind::Delete) {
+        keep = r.keepDelete;
+        payload = nullptr;
+      } else if (r.keepDelete) {
+        kind = MutationKind::Delete;
+        payload = nullptr;
+        keep = true;
+      } else if (cc.remote.is_null()) {
+        kind = MutationKind::Create;  // the remote deleted it and the local change wins: re-create
+        payload = r.resolved;
+        keep = payload.is_object();
+      }
+      if (!keep) {
+        drop(r.outcome == Resolution::Outcome::NoConflict ? SettleStatus::Merged : SettleStatus::Overridden);
+        break;
+      }
+      PendingMeta meta{cc.local.ts, cc.remote};
+      if (wasInLog && kind == entry.kind) {
+        outbox_->replacePayload(entry.seq, std::move(payload), version);
+        outbox_->replaceMeta(entry.seq, std::move(meta));
+      } else {
+        if (wasInLog) outbox_->remove(entry.seq);
+        OutboxEntry copy = entry;
+        copy.kind = kind;
+        copy.meta = std::move(meta);
+        outbox_->requeueRebased(std::move(copy), std::move(payload), version);
+      }
+      break;
+    }
+    case Resolution::Outcome::TakeRemote:
+      drop(SettleStatus::Overridden);
+      break;
+    case Resolution::Outcome::Park: {
+      ParkedConflict pc;
+      pc.id = "conflict-" + std::to_string(nextConflict_++);
+      pc.collection = entry.collection;
+      pc.entityId = entry.entityId;
+      pc.kind = entry.kind;
+      pc.base = cc.base;
+      pc.local = localEntity;
+      pc.remote = cc.remote;
+      pc.patch = entry.kind == MutationKind::Delete ? json(nullptr) : cc.local.patch;
+      pc.remoteVersion = version;
+      pc.mutationIds = entry.mutationIds;
+      pc.paths = r.conflictingPaths;
+      pc.strategy = strategyName(cc.strategy);
+      work_.conflicts.insert(pc.id);
+      markMeta();
+      drop(SettleStatus::Conflict, {{"conflictId", pc.id}});
+      conflicts_.emplace(pc.id, std::move(pc));
+      break;
+    }
+  }
+}
+
+// ---- connectivity and timers ---------------------------------------------------------------------
+
+Status SyncCore::setOnline(bool online, std::int64_t nowMs, Commit& out) {
+  beginCommit(nowMs);
+  online_ = online;
+  if (online) outbox_->onReconnect();
+  else outbox_->onDisconnect();
+  finishCommit(out);
+  return Status::ok();
+}
+
+Status SyncCore::tick(std::int64_t nowMs, Commit& out) {
+  beginCommit(nowMs);
+  finishCommit(out);
+  return Status::ok();
+}
+
+Status SyncCore::batchTimedOut(std::uint32_t batch, std::int64_t nowMs, Commit& out) {
+  beginCommit(nowMs);
+  for (FailResult& fr : outbox_->batchTimedOut(batch, nowMs)) {
+    markMeta();  // a retry's jitter advanced the outbox's PRNG, which is persisted
+    if (fr.outcome != FailOutcome::DeadLettered || !fr.entry) continue;
+    markOutbox(fr.entry->seq);
+    Collection* c = findCollection(fr.entry->collection);
+    touch(c, fr.entry->entityId, true);
+    settle(out, fr.entry->mutationIds, SettleStatus::DeadLetter,
+           {{"seq", fr.entry->seq}, {"errorClass", "transient"}, {"message", "no answer after the last retry"}});
+    deadLetterDependents(*fr.entry, ErrorClass::Transient, "no answer after the last retry", out);
+    recomputeView(c, fr.entry->entityId);
+  }
+  finishCommit(out);
+  return Status::ok();
+}
+
+Status SyncCore::resumeQueue(std::int64_t nowMs, Commit& out) {
+  beginCommit(nowMs);
+  outbox_->resume();
+  markMeta();
+  finishCommit(out);
+  return Status::ok();
+}
+
+// Hands every batch the outbox is ready to send to the shim, then says when to wake.
+void SyncCore::pump(Commit& out) {
+  if (outbox_->releaseHolds()) markMeta();  // no uncertain create left to be one of them
+  if (online_) {
+    EntryBytes bytesOf;
+    if (outbox_->maxBatchBytes() > 0) bytesOf = [this](const OutboxEntry& e) { return wireBytes(e); };
+    for (;;) {
+      std::optional<Batch> batch = outbox_->takeBatch(lastNow_, bytesOf);
+      // Entries too large to ever send leave first, with what was queued on top of them.
+      const bool settled = settleTooLarge(out);
+      if (!batch) {
+        if (settled) continue;  // the rest get their turn
+        break;
+      }
+      json mutations = json::array();
+      for (std::uint64_t seq : batch->seqs) {
+        markOutbox(seq);  // now "sent": durable in this commit's persist effect
+        mutations.push_back(wireMutation(*outbox_->find(seq)));
+      }
+      out.effects.push_back({EffectKind::Send, {{"batch", batch->id}, {"mutations", std::move(mutations)}}});
+    }
+  }
+  const std::int64_t wake = outbox_->wakeAt(lastNow_);
+  if (wake >= 0) out.effects.push_back({EffectKind::Wake, {{"at", wake}}});
+}
+
+}  // namespace syncore

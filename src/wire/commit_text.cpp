@@ -1,0 +1,225 @@
+#include "wire/commit_text.hpp"
+
+namespace syncore {
+
+// JSON string escaping. Ids and names come from parsed JSON (valid UTF-8), so bytes >= 0x80 pass
+// through; control characters are escaped as the JSON grammar requires.
+
+void appendJsonString(std::string& out, const std::string& s) {
+  static const char* const kHex = "0123456789abcdef";
+  out += '"';
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (ch < 0x20) {
+          out += "\\u00";
+          out += kHex[ch >> 4];
+          out += kHex[ch & 0xF];
+        } else {
+          out += static_cast<char>(ch);
+        }
+    }
+  }
+  out += '"';
+}
+
+namespace {
+
+void appendString(std::string& out, const std::string& s) { appendJsonString(out, s); }
+
+void appendIds(std::string& out, const std::vector<std::string>& ids) {
+  out += '[';
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    appendString(out, ids[i]);
+  }
+  out += ']';
+}
+
+// {"type":"<name>", ...fields}: the fields' own text with the type put in front.
+void appendTyped(std::string& out, const char* type, const json& fields) {
+  out += "{\"type\":\"";
+  out += type;  // a vocabulary name: nothing to escape
+  out += '"';
+  if (fields.is_object() && !fields.empty()) {
+    const std::string text = dumpJson(fields);
+    out += ',';
+    out.append(text, 1, std::string::npos);
+  } else {
+    out += '}';
+  }
+}
+
+}  // namespace
+
+json Effect::toJson() const {
+  json out = fields.is_object() ? fields : json::object();
+  out["type"] = effectKindName(kind);
+  return out;
+}
+
+json Event::toJson() const {
+  json out = fields.is_object() ? fields : json::object();
+  out["type"] = eventTypeName(type);
+  return out;
+}
+
+namespace {
+
+json countsToJson(const CommitCounts& c) {
+  return {{"pending", c.pending}, {"deadLetters", c.deadLetters}, {"conflicts", c.conflicts},
+          {"setAside", c.setAside}, {"resyncing", c.resyncing}};
+}
+
+}  // namespace
+
+json commitToJson(const Commit& commit) {
+  json queries = json::object();
+  for (const auto& q : commit.queries)
+    queries[std::to_string(q.query)] = {{"ids", q.ids}, {"total", q.total}};
+  json out = {{"changes", changeSetToJson(commit.changes)},
+              {"notify", commit.notify},
+              {"queries", std::move(queries)},
+              {"cursor", commit.cursor},
+              {"counts", countsToJson(commit.counts)}};
+  if (!commit.effects.empty()) {
+    json effects = json::array();
+    for (const Effect& e : commit.effects) effects.push_back(e.toJson());
+    out["effects"] = std::move(effects);
+  }
+  if (!commit.events.empty()) {
+    json events = json::array();
+    for (const Event& e : commit.events) events.push_back(e.toJson());
+    out["events"] = std::move(events);
+  }
+  if (!commit.renamed.empty()) out["renamed"] = commit.renamed;
+  if (!commit.views.empty()) out["views"] = commit.views;
+  return out;
+}
+
+std::string commitToText(const Commit& commit, const std::string& mutationId) {
+  std::string out;
+  out.reserve(160);
+  appendCommitText(out, commit, mutationId);
+  return out;
+}
+
+void appendCommitText(std::string& out, const Commit& commit, const std::string& mutationId) {
+  out += "{\"changes\":{";
+  bool first = true;
+  for (const auto& [name, c] : commit.changes.collections) {
+    if (c.empty()) continue;
+    if (!first) out += ',';
+    first = false;
+    appendString(out, name);
+    out += ":{\"created\":";
+    appendIds(out, c.created);
+    out += ",\"deleted\":";
+    appendIds(out, c.deleted);
+    out += ",\"updated\":";
+    appendIds(out, c.updated);
+    out += '}';
+  }
+  out += "},\"counts\":{\"conflicts\":";
+  out += std::to_string(commit.counts.conflicts);
+  out += ",\"deadLetters\":";
+  out += std::to_string(commit.counts.deadLetters);
+  out += ",\"pending\":";
+  out += std::to_string(commit.counts.pending);
+  out += ",\"resyncing\":";
+  out += commit.counts.resyncing ? "true" : "false";
+  out += ",\"setAside\":";
+  out += std::to_string(commit.counts.setAside);
+  out += "},\"cursor\":";
+  out += std::to_string(commit.cursor);
+  if (!commit.effects.empty()) {
+    out += ",\"effects\":[";
+    for (std::size_t i = 0; i < commit.effects.size(); ++i) {
+      if (i > 0) out += ',';
+      appendTyped(out, effectKindName(commit.effects[i].kind), commit.effects[i].fields);
+    }
+    out += ']';
+  }
+  if (!commit.events.empty()) {
+    out += ",\"events\":[";
+    for (std::size_t i = 0; i < commit.events.size(); ++i) {
+      if (i > 0) out += ',';
+      appendTyped(out, eventTypeName(commit.events[i].type), commit.events[i].fields);
+    }
+    out += ']';
+  }
+  if (!mutationId.empty()) {
+    out += ",\"mutationId\":";
+    appendString(out, mutationId);
+  }
+  out += ",\"notify\":[";
+  for (std::size_t i = 0; i < commit.notify.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(commit.notify[i]);
+  }
+  out += "],\"queries\":{";
+  // Keyed by query id, as commitToJson's object is (a later duplicate would win there; ids are
+  // unique per commit, so each appears once).
+  for (std::size_t i = 0; i < commit.queries.size(); ++i) {
+    const QueryUpdate& q = commit.queries[i];
+    if (i > 0) out += ',';
+    out += '"';
+    out += std::to_string(q.query);
+    out += "\":{\"ids\":";
+    appendIds(out, q.ids);
+    out += ",\"total\":";
+    out += std::to_string(q.total);
+    out += '}';
+  }
+  out += '}';
+  if (!commit.renamed.empty()) {
+    out += ",\"renamed\":{";
+    bool firstCollection = true;
+    for (const auto& [collection, renames] : commit.renamed) {
+      if (!firstCollection) out += ',';
+      firstCollection = false;
+      appendString(out, collection);
+      out += ":{";
+      bool firstRename = true;
+      for (const auto& [from, to] : renames) {
+        if (!firstRename) out += ',';
+        firstRename = false;
+        appendString(out, from);
+        out += ':';
+        appendString(out, to);
+      }
+      out += '}';
+    }
+    out += '}';
+  }
+  if (!commit.views.empty()) {
+    out += ",\"views\":{";
+    bool firstCollection = true;
+    for (const auto& [collection, views] : commit.views) {
+      if (!firstCollection) out += ',';
+      firstCollection = false;
+      appendString(out, collection);
+      out += ":{";
+      bool firstView = true;
+      for (const auto& [id, view] : views) {
+        if (!firstView) out += ',';
+        firstView = false;
+        appendString(out, id);
+        out += ':';
+        out += dumpJson(view);
+      }
+      out += '}';
+    }
+    out += '}';
+  }
+  out += '}';
+}
+
+}  // namespace syncore

@@ -1,0 +1,46 @@
+// Decoding of a server batch (remote upserts and deletes, bulk loads, renames of a temporary id,
+// and the server's answers to pushed mutations: acks, rejections, conflicts) into validated
+// operations. Decoding checks
+// everything first so that applying can never fail half-way.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "store/collection.hpp"
+#include "sync/outbox.hpp"
+#include "base/errors.hpp"
+#include "base/json_util.hpp"
+
+namespace syncore {
+
+struct ServerWrite {
+  enum class Kind { Upsert, Delete, Ack, Reject, Conflict, Rename } kind = Kind::Upsert;
+  Collection* collection = nullptr;  // upsert / delete / rename
+  std::string id;                    // upsert / delete: the entity; ack: the server's id, if sent;
+                                     // rename: the temporary id
+  std::string to;                    // rename: the id the server gave the entity
+  std::int64_t version = -1;         // -1: not given (ack of a delete, say)
+  json* data = nullptr;              // points into the decoded batch; moved out when applied
+  std::string key;                   // ack / reject / conflict: the mutation's idempotency key;
+                                     // upsert / delete: the origin mutation's key, if any
+  const json* ts = nullptr;          // the remote change's HLC timestamp, if sent
+  ErrorClass errorClass = ErrorClass::Transient;  // reject
+  std::string message;                            // reject
+};
+
+struct ServerBatch {
+  std::vector<ServerWrite> writes;
+  bool hasCursor = false;
+  std::int64_t cursor = 0;
+};
+
+using CollectionLookup = std::function<Collection*(const std::string&)>;
+
+// batch is kept alive by the caller: the decoded writes point into it. Entity data deeper than
+// limits.maxDepth is refused (TooDeep), whichever op carries it.
+Status decodeServerBatch(json& batch, const CollectionLookup& lookup, const ParseLimits& limits,
+                         ServerBatch& out);
+
+}  // namespace syncore

@@ -1,0 +1,479 @@
+// Every conversion between the JS boundary and the core, in one place: JS numbers to times,
+// sequence numbers and cursors, JSON text to values, and every answer to its envelope
+// (src/wire/envelope.hpp). Each conversion that fails says why with its own error code; nothing
+// here decides anything, the core does.
+#include "core_handle.hpp"
+
+#include <cmath>
+#include <malloc.h>
+#include <string_view>
+#include <vector>
+
+#include "wire/envelope.hpp"
+#include "wire/json_fast.hpp"
+
+namespace syncore {
+
+// ---- conversions ---------------------------------------------------------------------------------
+
+namespace {
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+Status wrongType(std::string message) { return Status::error(ErrorCode::WrongType, std::move(message)); }
+
+// Time and versions arrive as JS numbers; only finite integral values are meaningful.
+bool integralNumber(double v, std::int64_t& out) {
+  if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > kMaxSafeInteger) return false;
+  out = static_cast<std::int64_t>(v);
+  return true;
+}
+
+Status readTime(double nowMs, std::int64_t& out) {
+  return integralNumber(nowMs, out) ? Status::ok() : wrongType("now must be an integer (ms)");
+}
+
+Status readSeq(double v, std::uint64_t& out) {
+  if (!std::isfinite(v) || v < 0 || v != std::floor(v) || v > kMaxSafeInteger) return wrongType("seq must be a sequence number");
+  out = static_cast<std::uint64_t>(v);
+  return Status::ok();
+}
+
+Status readBatchId(double v, std::uint32_t& out) {
+  std::uint64_t id = 0;
+  if (!readSeq(v, id) || id > 0xffffffffu) return wrongType("batch must be a batch id");
+  out = static_cast<std::uint32_t>(id);
+  return Status::ok();
+}
+
+Status readCursor(double v, std::int64_t& out) {
+  if (!std::isfinite(v) || v != std::floor(v) || v < 0 || v > kMaxSafeInteger)
+    return wrongType("cursor must be a non-negative integer");
+  out = static_cast<std::int64_t>(v);
+  return Status::ok();
+}
+
+// parseJson's result, strings copied in runs; the envelope may nest a little deeper than the
+// data in it (the core checks the data's own depth on every path).
+Status readJson(const SyncCore& core, const std::string& text, json& out) {
+  return parseJsonFast(text, out, core.limits().forText());
+}
+
+Status readCacheOptions(const json& options, CacheEntryOptions& opts) {
+  if (!options.is_object()) return wrongType("cache options must be an object");
+  for (const char* field : {"ttl", "staleTime"}) {
+    auto it = options.find(field);
+    if (it == options.end()) continue;
+    std::int64_t v = 0;
+    if (!int64FromJson(*it, v) || v < 0) return wrongType(std::string(field) + " must be a non-negative integer (ms)");
+    (std::string(field) == "ttl" ? opts.ttlMs : opts.staleMs) = v;
+  }
+  if (auto it = options.find("tags"); it != options.end()) {
+    if (!it->is_array()) return wrongType("tags must be an array of strings");
+    for (const json& t : *it) {
+      if (!t.is_string()) return wrongType("tags must be an array of strings");
+      opts.tags.push_back(t.get_ref<const std::string&>());
+    }
+  }
+  return Status::ok();
+}
+
+Status readParseLimits(const json& options, ParseLimits& limits) {
+  if (!options.is_object()) return wrongType("options must be an object");
+  std::int64_t v = 0;
+  if (auto it = options.find("maxMessageBytes"); it != options.end()) {
+    if (!int64FromJson(*it, v) || v <= 0) return wrongType("maxMessageBytes must be a positive integer");
+    limits.maxBytes = static_cast<std::size_t>(v);
+  }
+  if (auto it = options.find("maxDepth"); it != options.end()) {
+    if (!int64FromJson(*it, v) || v <= 0 || v > 512) return wrongType("maxDepth must be an integer in 1..512");
+    limits.maxDepth = static_cast<int>(v);
+  }
+  return Status::ok();
+}
+
+// Several JSON texts in one string, one a line: JSON.stringify never writes a raw newline, so
+// each record or change crosses in one call yet is parsed (and refused) on its own.
+std::vector<std::string_view> splitLines(const std::string& text) {
+  std::vector<std::string_view> lines;
+  if (text.empty()) return lines;
+  std::string_view rest(text);
+  for (;;) {
+    const std::size_t nl = rest.find('\n');
+    lines.push_back(rest.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  return lines;
+}
+
+json queryUpdateToJson(const QueryUpdate& q) { return {{"id", q.query}, {"ids", q.ids}, {"total", q.total}}; }
+
+json caseToJson(const ConflictCase& c) {
+  return {{"collection", c.collection}, {"id", c.id}, {"base", c.base}, {"remote", c.remote},
+          {"local", c.local.kind == LocalChange::Kind::Delete ? json(nullptr) : [&] {
+             json local = c.base.is_object() ? c.base : json::object();
+             local.merge_patch(c.local.patch);
+             return local;
+           }()},
+          {"localPatch", c.local.patch},
+          {"localKind", c.local.kind == LocalChange::Kind::Delete ? "delete" : "update"}};
+}
+
+// Statuses as envelopes.
+std::string answer(const Status& s) { return s ? envelopeOk() : envelopeError(s); }
+
+}  // namespace
+
+bool JsResolver::resolve(const ConflictCase& c, json& merged) {
+  emscripten::val answer = fn_(dumpJson(caseToJson(c)));
+  if (!answer.isString()) return false;  // undefined: cannot decide, park it
+  json parsed;
+  if (!parseJson(answer.as<std::string>(), parsed).isOk()) return false;
+  if (!parsed.is_object() && !parsed.is_null()) return false;
+  merged = std::move(parsed);
+  return true;
+}
+
+CoreHandle::CoreHandle() = default;
+
+std::string CoreHandle::commitOr(const Status& s, Commit& commit, const std::string& mutationId) {
+  if (!s) return envelopeError(s);
+  commit.counts = core_.counts();  // also for a call that changed nothing (no finishCommit)
+  return envelopeCommit(commit, mutationId);  // written directly: no json tree, no copied effects
+}
+
+// ---- collections, server data, reads -------------------------------------------------------------
+
+std::string CoreHandle::configure(const std::string& optionsJson) {
+  json options;
+  ParseLimits limits = core_.limits();
+  if (Status s = readJson(core_, optionsJson, options); !s) return envelopeError(s);
+  if (Status s = readParseLimits(options, limits); !s) return envelopeError(s);
+  core_.setLimits(limits);
+  return envelopeOk();
+}
+
+std::string CoreHandle::defineCollection(const std::string& name, const std::string& optionsJson) {
+  json options;
+  if (Status s = readJson(core_, optionsJson, options); !s) return envelopeError(s);
+  return answer(core_.defineCollection(name, options));
+}
+
+std::string CoreHandle::apply(const std::string& batchJson, double nowMs) {
+  json batch;
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readJson(core_, batchJson, batch); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.applyServer(std::move(batch), now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::get(const std::string& collection, const std::string& id) {
+  const json* entity = nullptr;
+  if (Status s = core_.get(collection, id, entity); !s) return envelopeError(s);
+  return entity == nullptr ? envelopeValueText("null") : envelopeValue(*entity);
+}
+
+std::string CoreHandle::getMany(const std::string& collection, const std::string& idsJson) {
+  json ids;
+  if (Status s = readJson(core_, idsJson, ids); !s) return envelopeError(s);
+  if (!ids.is_array()) return envelopeError(wrongType("ids must be an array"));
+  json out = json::array();
+  for (const json& raw : ids) {
+    std::string id;
+    if (!idFromJson(raw, id))
+      return envelopeError(Status::error(ErrorCode::MissingId, "ids must be non-empty strings or integers"));
+    const json* entity = nullptr;
+    if (Status s = core_.get(collection, id, entity); !s) return envelopeError(s);
+    out.push_back(entity == nullptr ? json(nullptr) : *entity);
+  }
+  return envelopeValue(out);
+}
+
+std::string CoreHandle::list(const std::string& collection) {
+  json out;
+  if (Status s = core_.list(collection, out); !s) return envelopeError(s);
+  return envelopeValue(out);
+}
+
+std::string CoreHandle::count(const std::string& collection) {
+  std::size_t n = 0;
+  if (Status s = core_.count(collection, n); !s) return envelopeError(s);
+  return envelopeValue(n);
+}
+
+std::string CoreHandle::compact(const std::string& collection, double upToVersion) {
+  std::int64_t upTo = -1;
+  if (!integralNumber(upToVersion, upTo)) return envelopeError(wrongType("upToVersion must be an integer"));
+  std::size_t dropped = 0;
+  if (Status s = core_.compact(collection, upTo, dropped); !s) return envelopeError(s);
+  return envelopeValue(dropped);
+}
+
+std::string CoreHandle::openQuery(const std::string& specJson) {
+  json spec;
+  if (Status s = readJson(core_, specJson, spec); !s) return envelopeError(s);
+  QueryUpdate q;
+  if (Status s = core_.openQuery(spec, q); !s) return envelopeError(s);
+  return envelopeValue(queryUpdateToJson(q));
+}
+
+std::string CoreHandle::queryResult(std::uint32_t query) {
+  QueryUpdate q;
+  if (Status s = core_.queryResult(query, q); !s) return envelopeError(s);
+  return envelopeValue(queryUpdateToJson(q));
+}
+
+std::string CoreHandle::closeQuery(std::uint32_t query) { return answer(core_.closeQuery(query)); }
+
+std::string CoreHandle::subscribe(const std::string& collection, const std::string& id) {
+  std::uint32_t sub = 0;
+  if (Status s = core_.subscribe(collection, id, sub); !s) return envelopeError(s);
+  return envelopeValue(sub);
+}
+
+std::string CoreHandle::unsubscribe(std::uint32_t sub) { return answer(core_.unsubscribe(sub)); }
+
+// ---- the query cache -------------------------------------------------------------------------------
+
+std::string CoreHandle::cacheSet(const std::string& key, const std::string& valueJson,
+                                 const std::string& optionsJson, double nowMs) {
+  json value;
+  json options;
+  if (Status s = readJson(core_, valueJson, value); !s) return envelopeError(s);
+  if (Status s = readJson(core_, optionsJson, options); !s) return envelopeError(s);
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  CacheEntryOptions opts;
+  if (Status s = readCacheOptions(options, opts); !s) return envelopeError(s);
+  core_.cache().set(key, std::move(value), std::move(opts), now);
+  return envelopeOk();
+}
+
+std::string CoreHandle::cacheGet(const std::string& key, double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  CacheLookup hit = core_.cache().lookup(key, now);
+  json out = {{"status", cacheStatusName(hit.status)}};
+  if (hit.value != nullptr) {
+    out["value"] = *hit.value;
+    out["age"] = hit.ageMs;
+  }
+  return envelopeValue(out);
+}
+
+std::string CoreHandle::cacheInvalidate(const std::string& key) { return envelopeValue(core_.cache().invalidate(key)); }
+std::string CoreHandle::cacheInvalidateTag(const std::string& tag) {
+  return envelopeValue(core_.cache().invalidateTag(tag));
+}
+std::string CoreHandle::cacheRemove(const std::string& key) { return envelopeValue(core_.cache().remove(key)); }
+std::string CoreHandle::cachePrune(double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  return envelopeValue(core_.cache().prune(now));
+}
+
+std::string CoreHandle::stats() { return envelopeValue(core_.stats()); }
+
+double heapBytesInUse() { return static_cast<double>(mallinfo().uordblks); }
+
+// ---- sync ----------------------------------------------------------------------------------------
+
+std::string CoreHandle::configureClient(const std::string& configJson) {
+  json config;
+  if (Status s = readJson(core_, configJson, config); !s) return envelopeError(s);
+  return answer(core_.configureClient(config));
+}
+
+std::string CoreHandle::clientId() { return envelopeValue(core_.clientId()); }
+
+std::string CoreHandle::mutate(const std::string& requestJson, double nowMs) {
+  json request;
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readJson(core_, requestJson, request); !s) return envelopeError(s);
+  Commit commit;
+  std::string id;
+  Status s = core_.mutate(request, now, commit, id);
+  return commitOr(s, commit, id);
+}
+
+std::string CoreHandle::setServerLimits(const std::string& limitsJson, double nowMs) {
+  json limits;
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readJson(core_, limitsJson, limits); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.setServerLimits(limits, now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::setOnline(bool online, double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.setOnline(online, now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::tick(double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.tick(now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::batchTimedOut(double batch, double nowMs) {
+  std::int64_t now = 0;
+  std::uint32_t id = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readBatchId(batch, id); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.batchTimedOut(id, now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::resumeQueue(double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.resumeQueue(now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::pendingMutations() { return envelopeValue(core_.pendingMutations()); }
+std::string CoreHandle::deadLetters() { return envelopeValue(core_.deadLetters()); }
+std::string CoreHandle::conflicts() { return envelopeValue(core_.conflicts()); }
+
+std::string CoreHandle::retryDeadLetter(double seq, double nowMs) {
+  std::int64_t now = 0;
+  std::uint64_t s64 = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.retryDeadLetter(s64, now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::editDeadLetter(double seq, const std::string& payloadJson, double nowMs) {
+  std::int64_t now = 0;
+  std::uint64_t s64 = 0;
+  json payload;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readJson(core_, payloadJson, payload); !s) return envelopeError(s);
+  if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.editDeadLetter(s64, payload, now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::discardDeadLetter(double seq, double nowMs) {
+  std::int64_t now = 0;
+  std::uint64_t s64 = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.discardDeadLetter(s64, now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs) {
+  std::int64_t now = 0;
+  json resolution;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readJson(core_, resolutionJson, resolution); !s) return envelopeError(s);
+  Commit commit;
+  std::string mutationId;
+  Status s = core_.resolveConflict(id, resolution, now, commit, mutationId);
+  return commitOr(s, commit, mutationId);
+}
+
+// ---- persistence ---------------------------------------------------------------------------------
+
+std::string CoreHandle::exportRecords() { return envelopeValue(core_.exportRecords()); }
+
+std::string CoreHandle::restore(const std::string& recordsJson) {
+  json records;
+  if (Status s = readJson(core_, recordsJson, records); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.restore(records, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::applyChanges(const std::string& lines, double cursor, double nowMs) {
+  std::int64_t now = 0;
+  std::int64_t at = -1;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  const bool hasCursor = !std::isnan(cursor);
+  if (hasCursor) {
+    if (Status s = readCursor(cursor, at); !s) return envelopeError(s);
+  }
+  Commit commit;
+  Status s = core_.applyServerChanges(splitLines(lines), hasCursor, at, now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::clearSetAside(double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.clearSetAside(now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::restoreBegin() { return answer(core_.restoreBegin()); }
+
+std::string CoreHandle::restoreAdd(const std::string& lines) {
+  for (std::string_view record : splitLines(lines))
+    if (Status s = core_.restoreAdd(record); !s) return envelopeError(s);
+  return envelopeOk();
+}
+
+std::string CoreHandle::restoreFinish(bool entitiesLost) {
+  Commit commit;
+  Status s = core_.restoreFinish(entitiesLost, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::reserveIdBlock() {
+  Commit commit;
+  Status s = core_.reserveIdBlock(commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::beginResync(double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.beginResync(now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::finishResync(double cursor, const std::string& epoch, double nowMs) {
+  std::int64_t now = 0;
+  std::int64_t at = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  if (Status s = readCursor(cursor, at); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.finishResync(at, epoch, now, commit);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::setCustomResolver(const std::string& collection, emscripten::val fn) {
+  if (!core_.hasCollection(collection))
+    return envelopeError(Status::error(ErrorCode::UnknownCollection, "unknown collection '" + collection + "'"));
+  if (fn.isUndefined() || fn.isNull()) {
+    core_.setCustomResolver(collection, nullptr);
+    resolvers_.erase(collection);
+    return envelopeOk();
+  }
+  auto resolver = std::make_unique<JsResolver>(std::move(fn));
+  core_.setCustomResolver(collection, resolver.get());
+  resolvers_[collection] = std::move(resolver);
+  return envelopeOk();
+}
+
+}  // namespace syncore
