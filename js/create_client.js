@@ -34,7 +34,8 @@ export function makeCreateSyncClient(createSyncCore, platform) {
     else if (s === 'indexeddb' || (typeof s === 'object' && typeof s.write !== 'function' && typeof s.readAll !== 'function')) {
       // IndexedDbStorageOptions ({ name }, { indexedDB }, …): every field of it is optional.
       const idbOptions = s === 'indexeddb' ? {} : s;
-      s = await openIndexedDbStorage({ ...idbOptions, sensitiveFields: idbOptions.sensitiveFields ?? sensitiveFieldsOf(collections) });
+      // The core leaves sensitive fields out of every record it persists (src/records/redaction.cpp).
+      s = await openIndexedDbStorage(idbOptions);
     }
     if (typeof s?.write !== 'function' || typeof s?.readAll !== 'function')
       throw new SyncError(ErrorCodes.WRONG_TYPE, "storage must be 'indexeddb', 'memory' or a storage object");
@@ -74,7 +75,7 @@ async function startMultiTab(createSyncCore, platform, options, tabs) {
   return startTabbedClient({
     name: idbOptions.name ?? 'syncore',
     tabs,
-    openSharedStorage: () => openIndexedDbStorage({ ...idbOptions, sensitiveFields: idbOptions.sensitiveFields ?? sensitiveFieldsOf(collections) }),
+    openSharedStorage: () => openIndexedDbStorage(idbOptions),
     startEngine: ({ storage, token: latest }) => start(createWebSocketTransport({ ...websocket, url, WebSocket }), storage, client, latest ?? token),
     startFollower: ({ transport, clientId, storage }) => start(transport, storage ?? createMemoryStorage(), { ...(client ?? {}), clientId }),
   });
@@ -118,9 +119,3 @@ function storageManagerOf(options) {
   return (options.navigator ?? globalThis.navigator)?.storage ?? undefined;
 }
 
-// Per-collection option { sensitiveFields: [...] } -> the storage's map.
-function sensitiveFieldsOf(collections) {
-  const out = {};
-  for (const [name, opts] of Object.entries(collections)) if (Array.isArray(opts?.sensitiveFields)) out[name] = opts.sensitiveFields;
-  return out;
-}
