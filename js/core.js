@@ -10,6 +10,7 @@ import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
 import { CustomResolvers } from './custom_resolvers.js';
 import { randomId } from './random_id.js';
+import { EffectKind } from './generated/vocabulary.js';
 
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
 export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
@@ -169,7 +170,7 @@ export class SyncCore {
           id: r.id ?? (typeof c?.id === 'string' || Number.isInteger(c?.id) ? String(c.id) : null),
           ...(refusedHere.get(r.index) ?? { code: r.code, message: r.message }) };
       };
-      const effect = commit.effects?.find((e) => e.type === 'set-aside');
+      const effect = commit.effects?.find((e) => e.type === EffectKind.SetAside);
       if (!effect) return;
       // The core's copy of each text (raw) gives way to the change itself, as given.
       effect.changes = effect.changes.map((r) => ({ ...describe(r), change: changes[r.index] }));
