@@ -409,7 +409,6 @@ export interface IndexedDbStorageOptions {
   indexedDB?: unknown;
   version?: number;
   migrate?: (ctx: { db: unknown; transaction: unknown; oldVersion: number; newVersion: number }) => void;
-  sensitiveFields?: Record<string, string[]>;
   onEvent?: (event: StorageEvent) => void;
   /** An open not done by then fails: memory storage at start, a failed (retried) write later. 0: never. Default 10000. */
   openTimeoutMs?: number;
@@ -679,5 +678,5 @@ export interface SyncClient {
 export declare function createSyncClient(options: CreateSyncClientOptions): Promise<SyncClient>;
 export declare function createWebSocketTransport(options: WebSocketTransportOptions): Transport;
 export declare function createRestTransport(options: RestTransportOptions): Transport;
-export declare function createMemoryStorage(options?: { sensitiveFields?: Record<string, string[]> }): Storage;
+export declare function createMemoryStorage(): Storage;
 export declare function openIndexedDbStorage(options?: IndexedDbStorageOptions): Promise<Storage>;

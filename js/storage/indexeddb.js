@@ -1,7 +1,7 @@
 // IndexedDB storage for persist effects: one readwrite transaction per effect (group commit),
 // resolved only on `complete`, so the caller can send after it knowing the records are durable.
 import { SyncError } from '../errors.js';
-import { STORES, createMemoryStorage, redactRecord, checkPersistEffect } from './memory.js';
+import { STORES, createMemoryStorage, checkPersistEffect, refuseSensitiveFields } from './memory.js';
 import { sealValue, openValue } from './checksum.js';
 import { quarantineIn } from './quarantine.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
@@ -111,7 +111,7 @@ function openDatabase(factory, name, version, migrate, { timeoutMs, onBlocked } 
 /**
  * @param {{ name?: string, indexedDB?: IDBFactory, version?: number,
  *   migrate?: (ctx: { db: IDBDatabase, transaction: IDBTransaction, oldVersion: number, newVersion: number }) => void,
- *   sensitiveFields?: Record<string, string[]>, onEvent?: (event: object) => void,
+ *   onEvent?: (event: object) => void,
  *   openTimeoutMs?: number, evictionMarker?: object | null }} [options] openTimeoutMs: an open not
  *   done by then fails (the first one falls back to memory storage; a reopen fails the write, which
  *   the client retries); 0: never. evictionMarker: where the unsynced-records marker is kept
@@ -122,11 +122,13 @@ export async function openIndexedDbStorage({
   indexedDB = globalThis.indexedDB,
   version = 1,
   migrate,
-  sensitiveFields = {},
+  sensitiveFields,
   onEvent,
   openTimeoutMs = 10_000,
   evictionMarker: markerStore = defaultMarkerStore(),
 } = {}) {
+  // Records are opaque here: the core leaves sensitive fields out of what it persists.
+  refuseSensitiveFields({ sensitiveFields });
   const listeners = new Set();
   const emit = (event) => {
     safeEmit(onEvent, event);
@@ -134,7 +136,7 @@ export async function openIndexedDbStorage({
   };
   const fallback = (message) => {
     emit({ type: 'storage-unavailable', message });
-    const memory = createMemoryStorage({ sensitiveFields });
+    const memory = createMemoryStorage();
     // Read by the client, which subscribes only after this: status.storageWarning from the start.
     memory.warning = { code: 'STORAGE_UNAVAILABLE', message: `${message}: changes are kept in memory only and are lost when the page closes` };
     return memory;
@@ -321,7 +323,7 @@ export async function openIndexedDbStorage({
       try {
         ({ put, del } = checkPersistEffect(effect));
         raw = put;
-        put = put.map((r) => ({ store: r.store, key: r.key, value: sealValue(r.store, r.key, redactRecord(r, sensitiveFields)) }));
+        put = put.map((r) => ({ store: r.store, key: r.key, value: sealValue(r.store, r.key, r.value) }));
       } catch (err) {
         throw fail(err, 'write failed');
       }

@@ -7,60 +7,6 @@ import { STORE_NAMES } from '../vocabulary.js';
 /** The stores a persist effect writes to. */
 export const STORES = STORE_NAMES;
 
-/**
- * Removes the app's sensitive fields from a record's value before it is stored. The core already
- * leaves out the sensitive fields of the collections defined with them (src/records/redaction.cpp,
- * the same rules); this covers a storage opened with its own sensitiveFields. Returns the value
- * itself when nothing applies, otherwise a redacted copy: the caller keeps the effect intact so it
- * can retry it, and the core's own objects are never touched.
- * @param {{ store: string, key: unknown, value: unknown }} record
- * @param {Record<string, string[]>} sensitiveFields collection -> dotted paths
- */
-export function redactRecord(record, sensitiveFields) {
-  const { store, key, value } = record;
-  if (value === null || typeof value !== 'object') return value;
-  const collection =
-    store === 'entities' ? (Array.isArray(key) ? key[0] : undefined)
-    : store === 'deadLetters' ? value.entry?.collection
-    : value.collection;
-  const paths = sensitiveFields[collection];
-  if (!Array.isArray(paths) || paths.length === 0) return value;
-  const copy = structuredClone(value);
-  // Every place a copy of the entity (or a patch of it) travels inside a record.
-  const targets =
-    store === 'entities' ? [[copy, 'data']]
-    : store === 'outbox' ? [[copy, 'payload'], [copy.meta, 'base']]
-    : store === 'deadLetters' ? [[copy.entry, 'payload'], [copy.entry?.meta, 'base']]
-    : store === 'conflicts' ? [[copy, 'base'], [copy, 'local'], [copy, 'remote'], [copy, 'patch']]
-    : [];
-  for (const [holder, field] of targets) {
-    const target = holder?.[field];
-    if (target === null || typeof target !== 'object') continue;
-    const removed = paths.filter((path) => removePath(target, String(path).split('.')));
-    // A pending change that loses values here cannot be replayed whole after a reload: say which
-    // fields it lost, so the restore can report it (and drop an edit that is left empty).
-    if (field === 'payload' && removed.length > 0) holder.redactedFields = removed;
-  }
-  return copy;
-}
-
-// An array met on the way with a non-numeric segment gets the rest of the path removed from every
-// element: a sensitive field inside a list of sub-objects must not survive in any of them.
-// Returns whether anything was removed.
-function removePath(node, segments) {
-  if (node === null || typeof node !== 'object') return false;
-  const [head, ...rest] = segments;
-  if (Array.isArray(node) && !/^\d+$/.test(head)) {
-    let removed = false;
-    for (const item of node) removed = removePath(item, segments) || removed;
-    return removed;
-  }
-  if (!Object.prototype.hasOwnProperty.call(node, head)) return false;
-  if (rest.length > 0) return removePath(node[head], rest);
-  delete node[head];
-  return true;
-}
-
 /** Valid IndexedDB keys, so that what memory storage accepts IndexedDB would accept too. */
 export function isValidKey(key) {
   if (typeof key === 'number') return !Number.isNaN(key);
@@ -93,11 +39,14 @@ export function checkPersistEffect(effect) {
   return { put, del };
 }
 
+
 /**
- * @param {{ sensitiveFields?: Record<string, string[]> }} [options] sensitive fields are dropped
- *   here too, so an app reads back the same shape whichever storage it ended up with.
+ * Records are opaque here: the core leaves sensitive fields out of every record it persists
+ * (src/records/redaction.cpp), so no storage needs to know the record schema.
+ * @param {object} [options] none today; `sensitiveFields` is refused (it moved to the collections)
  */
-export function createMemoryStorage({ sensitiveFields = {} } = {}) {
+export function createMemoryStorage(options = {}) {
+  refuseSensitiveFields(options);
   // store -> Map(key text -> { key, value }); array keys need a value-based identity.
   const stores = new Map(STORES.map((s) => [s, new Map()]));
   let closed = false;
@@ -119,7 +68,7 @@ export function createMemoryStorage({ sensitiveFields = {} } = {}) {
       // Prepare every copy first: a value that cannot be cloned fails the write before any change.
       let prepared;
       try {
-        prepared = put.map((r) => ({ store: r.store, key: r.key, value: structuredClone(redactRecord(r, sensitiveFields)) }));
+        prepared = put.map((r) => ({ store: r.store, key: r.key, value: structuredClone(r.value) }));
       } catch (err) {
         throw storageError('STORAGE_FAILED', `a record cannot be stored: ${err?.message ?? err}`, err);
       }
@@ -174,4 +123,13 @@ export function createMemoryStorage({ sensitiveFields = {} } = {}) {
       closed = true;
     },
   };
+}
+
+/**
+ * `sensitiveFields` used to be a storage option; the core redacts now (a collection option). A
+ * storage opened with it is refused loudly rather than silently storing the fields.
+ */
+export function refuseSensitiveFields(options) {
+  if (options?.sensitiveFields !== undefined)
+    throw new SyncError('INVALID_ARGUMENT', "sensitiveFields is a collection option (createSyncClient({ collections: { name: { sensitiveFields } } })): the core leaves them out of every record it persists");
 }

@@ -1,10 +1,10 @@
 // Sensitive fields are left out by the core itself (src/records/redaction.cpp), in every persist
-// effect and in exportRecords: the same records the storage adapters' redactRecord makes, so a
+// effect and in exportRecords: the same records the reference rules (tests/support) make, so a
 // custom storage (or onEffects) never sees a sensitive value either.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncCore, createSyncClient } from '../../js/node.js';
-import { redactRecord } from '../../js/storage/memory.js';
+import { redactRecord } from '../support/redaction_reference.js';
 
 const sensitiveFields = { people: ['ssn', 'health.notes', 'kids.ssn'] };
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { IDBFactory, IDBDatabase, IDBObjectStore, forceCloseDatabase } from 'fake-indexeddb';
 import { openIndexedDbStorage } from '../../js/storage/indexeddb.js';
 import { createMemoryStorage } from '../../js/storage/memory.js';
-import { createSyncCore } from '../../js/node.js';
+import { createSyncCore, createSyncClient } from '../../js/node.js';
 
 const META = { store: 'meta', key: 'core', value: { clientId: 'c1', cursor: 3 } };
 const everyStore = () => ({
@@ -143,37 +143,27 @@ test('readAll after reopening the same database', async () => {
   await Promise.all([other.close(), again.close()]);
 });
 
-test('sensitive fields never reach IndexedDB', async () => {
+test('sensitive fields never reach IndexedDB: the core leaves them out; an adapter takes no schema', async (t) => {
   const indexedDB = new IDBFactory();
-  const sensitiveFields = { people: ['ssn', 'notes.private', 'kids.ssn'] };
-  const storage = await openIndexedDbStorage({ indexedDB, name: 'pii', sensitiveFields });
+  const collections = { people: { sensitiveFields: ['ssn', 'notes.private', 'kids.ssn'] }, todos: {} };
+  const client = await createSyncClient({ collections, storage: { indexedDB, name: 'pii' } });
+  t.after(() => client.close());
   const person = { id: 'p', name: 'Ann', ssn: '123', notes: { private: 'x', public: 'y' }, kids: [{ n: 'k', ssn: '9' }] };
   const clean = { id: 'p', name: 'Ann', notes: { public: 'y' }, kids: [{ n: 'k' }] };
-  const effect = {
-    type: 'persist',
-    put: [
-      { store: 'entities', key: ['people', 'p'], value: { data: person, deleted: false, version: 1 } },
-      { store: 'entities', key: ['todos', 't'], value: { data: { id: 't', ssn: 'kept' }, deleted: false, version: 1 } },
-      { store: 'outbox', key: 1, value: { collection: 'people', payload: { ssn: '1', name: 'B' }, meta: { base: person } } },
-      { store: 'deadLetters', key: 2, value: { entry: { collection: 'people', payload: person, meta: { base: person } }, errorClass: 'validation' } },
-      { store: 'conflicts', key: 'conflict-1', value: { collection: 'people', base: person, local: person, remote: person, patch: { notes: { private: 'z' } } } },
-    ],
-    delete: [],
-  };
-  const before = structuredClone(effect);
-  await storage.write(effect);
-  assert.deepEqual(effect, before); // the caller's effect (and the core's view) keep the data
-  const [entity, untouched] = await rawRead(indexedDB, 'pii', 'entities');
-  assert.deepEqual(entity.value.data, clean);
-  assert.equal(untouched.value.data.ssn, 'kept'); // other collections are not affected
+  client.core.load('people', [{ version: 1, data: person }]);
+  client.core.load('todos', [{ version: 1, data: { id: 't', ssn: 'kept' } }]);
+  client.collection('people').patch('p', { ssn: '1', name: 'B' });
+  await client.flush();
+  const entities = await rawRead(indexedDB, 'pii', 'entities');
+  assert.deepEqual(entities.find((r) => r.key[0] === 'people').value.data, clean);
+  assert.equal(entities.find((r) => r.key[0] === 'todos').value.data.ssn, 'kept'); // other collections are not affected
   const [outbox] = await rawRead(indexedDB, 'pii', 'outbox');
   assert.deepEqual([outbox.value.payload, outbox.value.meta.base], [{ name: 'B' }, clean]);
-  const [dead] = await rawRead(indexedDB, 'pii', 'deadLetters');
-  assert.deepEqual([dead.value.entry.payload, dead.value.entry.meta.base], [clean, clean]);
-  const [conflict] = await rawRead(indexedDB, 'pii', 'conflicts');
-  assert.deepEqual([conflict.value.base, conflict.value.local, conflict.value.remote, conflict.value.patch], [clean, clean, clean, { notes: {} }]);
-  assert.ok(!JSON.stringify(await storage.readAll()).includes('123'));
-  await storage.close();
+  assert.deepEqual(outbox.value.redactedFields, ['ssn']);
+  assert.equal(client.collection('people').get('p').ssn, '1'); // the view keeps the data
+  // Storage adapters store opaque records: the old storage option is refused, never ignored.
+  await assert.rejects(openIndexedDbStorage({ indexedDB, name: 'pii-2', sensitiveFields: { people: ['ssn'] } }), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => createMemoryStorage({ sensitiveFields: { people: ['ssn'] } }), { code: 'INVALID_ARGUMENT' });
 });
 
 test('the migration hook runs after the stores exist, with old and new versions', async () => {
@@ -309,13 +299,13 @@ test('without IndexedDB the storage is in memory, with a storage-unavailable eve
 });
 
 test('memory storage: same interface, whole writes, copies, clear and close', async () => {
-  const storage = createMemoryStorage({ sensitiveFields: { todos: ['title'] } });
+  const storage = createMemoryStorage();
   assert.equal(storage.kind, 'memory');
   const effect = everyStore();
   await storage.write(effect);
   const read = await storage.readAll();
   assert.equal(read.length, effect.put.length);
-  assert.deepEqual(read.find((r) => r.store === 'entities' && r.key[0] === 'todos').value.data, { id: '1' });
+  assert.deepEqual(read.find((r) => r.store === 'entities' && r.key[0] === 'todos').value.data, { id: '1', title: 'a' }); // opaque: stored as given
   read[0].value.changed = true; // a copy: the stored record is not affected
   assert.ok(!(await storage.readAll()).some((r) => r.value.changed));
 
