@@ -4,8 +4,8 @@
 // (src/wire/envelope.hpp); a commit carries the counters and the changed entities' views, so
 // nothing needs asking again after it. Listeners hear of each commit through onCommit().
 import { SyncError, ErrorCodes } from './errors.js';
-import { SnapshotCache, deepFreeze } from './snapshots.js';
-import { LiveQuery } from './live_query.js';
+import { deepFreeze } from './snapshots.js';
+import { CoreViews } from './core_views.js';
 import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
 import { CustomResolvers } from './custom_resolvers.js';
@@ -35,9 +35,13 @@ export class SyncCore {
     // options.wrapHandle(handle) -> handle: a test seam (e.g. a Proxy counting boundary crossings).
     const handle = new wasmModule.CoreHandle();
     this._handle = typeof options.wrapHandle === 'function' ? options.wrapHandle(handle) : handle;
-    this._snapshots = new SnapshotCache();
-    this._subscriptions = new Map(); // core subscription id -> { collection, id, listener }
-    this._queries = new Map(); // core query id -> its LiveQuery's feed
+    this._views = new CoreViews({
+      call: (method, ...args) => this._value(this._live()[method](...args)),
+      callQuiet: (method, ...args) => this._handle[method](...args),
+      idFieldOf: (collection) => this.idFieldOf(collection),
+      onListenerError: (err) => this._onListenerError(err),
+      disposed: () => this._disposed,
+    });
     this._now = options.now ?? (() => Date.now());
     this._onListenerError = options.onListenerError ?? rethrowLater;
     this._disposed = false;
@@ -198,7 +202,7 @@ export class SyncCore {
       (conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
     this._cursor = commit.cursor;
     this._counts = commit.counts;
-    this._dispatch(commit);
+    this._views.dispatch(commit);
     this._tellListeners(commit);
     const result = { changes: commit.changes, cursor: commit.cursor };
     if (commit.effects) result.effects = commit.effects;
@@ -245,90 +249,35 @@ export class SyncCore {
     return this._cursor;
   }
 
-  // ---- reads ----------------------------------------------------------------------------------
+  // ---- reads, subscriptions and live queries (js/core_views.js) ------------------------------
 
   /** A frozen snapshot of the entity, or undefined. The same object until the entity changes. */
   get(collection, id) {
-    requireName(collection, 'collection');
-    const key = requireId(id);
-    const cached = this._snapshots.get(collection, key);
-    if (cached) return cached;
-    const value = this._value(this._live().get(collection, key));
-    if (value === null) return undefined;
-    const snapshot = deepFreeze(value);
-    this._snapshots.set(collection, key, snapshot);
-    return snapshot;
+    return this._views.get(collection, id);
   }
 
   /** Snapshots for several ids in one crossing (undefined where missing). */
   getMany(collection, ids) {
-    requireName(collection, 'collection');
-    if (!Array.isArray(ids)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'ids must be an array');
-    return this._snapshotsOf(collection, ids.map(requireId));
+    return this._views.getMany(collection, ids);
   }
 
   /** Every live entity of the collection, sorted by id. */
   list(collection) {
-    requireName(collection, 'collection');
-    const rows = this._value(this._live().list(collection));
-    const idField = this._idFields.get(collection) ?? 'id';
-    return rows.map((row) => {
-      const id = String(row[idField]);
-      const cached = this._snapshots.get(collection, id);
-      if (cached) return cached;
-      const snapshot = deepFreeze(row);
-      this._snapshots.set(collection, id, snapshot);
-      return snapshot;
-    });
+    return this._views.list(collection);
   }
 
   count(collection) {
-    requireName(collection, 'collection');
-    return this._value(this._live().count(collection));
+    return this._views.count(collection);
   }
-
-  /** @internal ids -> snapshots, fetching the missing ones in one crossing. */
-  _snapshotsOf(collection, ids) {
-    const out = new Array(ids.length);
-    const missing = [];
-    for (let i = 0; i < ids.length; i++) {
-      const cached = this._snapshots.get(collection, ids[i]);
-      if (cached) out[i] = cached;
-      else missing.push(i);
-    }
-    if (missing.length > 0) {
-      const rows = this._value(this._live().getMany(collection, JSON.stringify(missing.map((i) => ids[i]))));
-      for (let k = 0; k < missing.length; k++) {
-        const i = missing[k];
-        if (rows[k] === null) continue;
-        out[i] = deepFreeze(rows[k]);
-        this._snapshots.set(collection, ids[i], out[i]);
-      }
-    }
-    return out;
-  }
-
-  // ---- subscriptions and live queries -------------------------------------------------------
 
   /** listener({ created, updated, deleted }) after each commit that changes the collection. */
   subscribe(collection, listener) {
-    return this._subscribe(collection, '', listener);
+    return this._views.subscribe(collection, '', listener);
   }
 
   /** listener(snapshot | undefined) after each commit that changes this entity. */
   subscribeEntity(collection, id, listener) {
-    return this._subscribe(collection, requireId(id), listener);
-  }
-
-  _subscribe(collection, id, listener) {
-    requireName(collection, 'collection');
-    if (typeof listener !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'listener must be a function');
-    const sub = this._value(this._live().subscribe(collection, id));
-    this._subscriptions.set(sub, { collection, id, listener });
-    return () => {
-      if (!this._subscriptions.delete(sub) || this._disposed) return;
-      this._handle.unsubscribe(sub);
-    };
+    return this._views.subscribe(collection, requireId(id), listener);
   }
 
   /**
@@ -336,58 +285,7 @@ export class SyncCore {
    * [field, op, value] or { field, op, value }; ops eq ne lt lte gt gte in contains.
    */
   query(spec) {
-    if (spec === null || typeof spec !== 'object') throw new SyncError(ErrorCodes.BAD_QUERY, 'a query spec is an object');
-    const first = this._value(this._live().openQuery(toJson(spec, 'query')));
-    let feed;
-    const q = new LiveQuery({ snapshotsOf: (c, ids) => this._snapshotsOf(c, ids), closeQuery: (query) => this._closeQuery(query), feed: (f) => (feed = f) }, spec, first);
-    this._queries.set(q.id, feed);
-    return q;
-  }
-
-  /** @internal */
-  _closeQuery(q) {
-    if (this._queries.delete(q.id) && !this._disposed) this._handle.closeQuery(q.id);
-  }
-
-  /** @internal Routes one commit: snapshots (the views it carries), live queries, then subscribers. */
-  _dispatch(commit) {
-    this._snapshots.invalidate(commit.changes);
-    // The changed entities a query window, an entity subscription or the caller shows next: kept
-    // as snapshots now, so none of them is asked for again.
-    for (const [collection, views] of Object.entries(commit.views ?? {})) {
-      for (const [id, view] of Object.entries(views)) {
-        if (!this._snapshots.get(collection, id)) this._snapshots.set(collection, id, deepFreeze(view));
-      }
-    }
-    for (const [collection, renames] of Object.entries(commit.renamed ?? {})) {
-      for (const entry of this._subscriptions.values()) {
-        if (entry.collection === collection && entry.id && renames[entry.id]) entry.id = renames[entry.id];
-      }
-    }
-    const touched = [];
-    for (const [qid, update] of Object.entries(commit.queries)) {
-      const q = this._queries.get(Number(qid));
-      if (!q) continue;
-      q.apply(update);
-      touched.push(q);
-    }
-    for (const q of touched) {
-      try {
-        q.notify();
-      } catch (err) {
-        this._onListenerError(err);
-      }
-    }
-    for (const sub of commit.notify) {
-      const entry = this._subscriptions.get(sub);
-      if (!entry) continue;
-      try {
-        if (entry.id) entry.listener(this.get(entry.collection, entry.id));
-        else entry.listener(commit.changes[entry.collection]);
-      } catch (err) {
-        this._onListenerError(err);
-      }
-    }
+    return this._views.query(spec);
   }
 
   // ---- sync: optimistic mutations, the outbox, conflicts ---------------------------------------
@@ -634,11 +532,8 @@ export class SyncCore {
   dispose() {
     if (this._disposed) return;
     this._disposed = true;
-    for (const q of this._queries.values()) q.disposed();
-    this._queries.clear();
-    this._subscriptions.clear();
+    this._views.dispose();
     this._commitListeners.clear();
-    this._snapshots.clear();
     this._handle.delete();
   }
 }

@@ -1,0 +1,171 @@
+// What JS holds of the core's views: frozen snapshots (the views each commit carries, the rest
+// fetched once), entity and collection subscribers and live-query feeds, all updated from a commit
+// before anyone else hears of it. The SyncCore (js/core.js) owns one and routes every commit here.
+import { SyncError, ErrorCodes } from './errors.js';
+import { SnapshotCache, deepFreeze } from './snapshots.js';
+import { LiveQuery } from './live_query.js';
+import { toJson, requireName, requireId } from './args.js';
+
+export class CoreViews {
+  /**
+   * @param {object} o
+   * @param {(method: string, ...args: unknown[]) => any} o.call a CoreHandle method's value (a SyncError if it failed)
+   * @param {(method: string, ...args: unknown[]) => void} o.callQuiet a CoreHandle method whose answer is not needed
+   * @param {(collection: string) => string} o.idFieldOf
+   * @param {(err: unknown) => void} o.onListenerError
+   * @param {() => boolean} o.disposed
+   */
+  constructor({ call, callQuiet, idFieldOf, onListenerError, disposed }) {
+    this._call = call;
+    this._callQuiet = callQuiet;
+    this._idFieldOf = idFieldOf;
+    this._onListenerError = onListenerError;
+    this._isDisposed = disposed;
+    this._snapshots = new SnapshotCache();
+    this._subscriptions = new Map(); // core subscription id -> { collection, id, listener }
+    this._queries = new Map(); // core query id -> its LiveQuery's feed
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  /** A frozen snapshot of the entity, or undefined. The same object until the entity changes. */
+  get(collection, id) {
+    requireName(collection, 'collection');
+    const key = requireId(id);
+    const cached = this._snapshots.get(collection, key);
+    if (cached) return cached;
+    const value = this._call('get', collection, key);
+    if (value === null) return undefined;
+    const snapshot = deepFreeze(value);
+    this._snapshots.set(collection, key, snapshot);
+    return snapshot;
+  }
+
+  /** Snapshots for several ids in one crossing (undefined where missing). */
+  getMany(collection, ids) {
+    requireName(collection, 'collection');
+    if (!Array.isArray(ids)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'ids must be an array');
+    return this._snapshotsOf(collection, ids.map(requireId));
+  }
+
+  /** Every live entity of the collection, sorted by id. */
+  list(collection) {
+    requireName(collection, 'collection');
+    const rows = this._call('list', collection);
+    const idField = this._idFieldOf(collection);
+    return rows.map((row) => {
+      const id = String(row[idField]);
+      const cached = this._snapshots.get(collection, id);
+      if (cached) return cached;
+      const snapshot = deepFreeze(row);
+      this._snapshots.set(collection, id, snapshot);
+      return snapshot;
+    });
+  }
+
+  count(collection) {
+    requireName(collection, 'collection');
+    return this._call('count', collection);
+  }
+
+  /** ids -> snapshots, fetching the missing ones in one crossing. */
+  _snapshotsOf(collection, ids) {
+    const out = new Array(ids.length);
+    const missing = [];
+    for (let i = 0; i < ids.length; i++) {
+      const cached = this._snapshots.get(collection, ids[i]);
+      if (cached) out[i] = cached;
+      else missing.push(i);
+    }
+    if (missing.length > 0) {
+      const rows = this._call('getMany', collection, JSON.stringify(missing.map((i) => ids[i])));
+      for (let k = 0; k < missing.length; k++) {
+        const i = missing[k];
+        if (rows[k] === null) continue;
+        out[i] = deepFreeze(rows[k]);
+        this._snapshots.set(collection, ids[i], out[i]);
+      }
+    }
+    return out;
+  }
+
+  // ---- subscriptions and live queries -------------------------------------------------------
+
+  /** listener(changes) for a collection (id ''), listener(snapshot | undefined) for one entity. */
+  subscribe(collection, id, listener) {
+    requireName(collection, 'collection');
+    if (typeof listener !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'listener must be a function');
+    const sub = this._call('subscribe', collection, id);
+    this._subscriptions.set(sub, { collection, id, listener });
+    return () => {
+      if (!this._subscriptions.delete(sub) || this._isDisposed()) return;
+      this._callQuiet('unsubscribe', sub);
+    };
+  }
+
+  /**
+   * A live query: { collection, where, orderBy, limit, offset }. where items are
+   * [field, op, value] or { field, op, value }; ops eq ne lt lte gt gte in contains.
+   */
+  query(spec) {
+    if (spec === null || typeof spec !== 'object') throw new SyncError(ErrorCodes.BAD_QUERY, 'a query spec is an object');
+    const first = this._call('openQuery', toJson(spec, 'query'));
+    let feed;
+    const q = new LiveQuery({ snapshotsOf: (c, ids) => this._snapshotsOf(c, ids), closeQuery: (query) => this._closeQuery(query), feed: (f) => (feed = f) }, spec, first);
+    this._queries.set(q.id, feed);
+    return q;
+  }
+
+  _closeQuery(q) {
+    if (this._queries.delete(q.id) && !this._isDisposed()) this._callQuiet('closeQuery', q.id);
+  }
+
+  /** Routes one commit: snapshots (the views it carries), live queries, then subscribers. */
+  dispatch(commit) {
+    this._snapshots.invalidate(commit.changes);
+    // The changed entities a query window, an entity subscription or the caller shows next: kept
+    // as snapshots now, so none of them is asked for again.
+    for (const [collection, views] of Object.entries(commit.views ?? {})) {
+      for (const [id, view] of Object.entries(views)) {
+        if (!this._snapshots.get(collection, id)) this._snapshots.set(collection, id, deepFreeze(view));
+      }
+    }
+    for (const [collection, renames] of Object.entries(commit.renamed ?? {})) {
+      for (const entry of this._subscriptions.values()) {
+        if (entry.collection === collection && entry.id && renames[entry.id]) entry.id = renames[entry.id];
+      }
+    }
+    const touched = [];
+    for (const [qid, update] of Object.entries(commit.queries)) {
+      const q = this._queries.get(Number(qid));
+      if (!q) continue;
+      q.apply(update);
+      touched.push(q);
+    }
+    for (const q of touched) {
+      try {
+        q.notify();
+      } catch (err) {
+        this._onListenerError(err);
+      }
+    }
+    for (const sub of commit.notify) {
+      const entry = this._subscriptions.get(sub);
+      if (!entry) continue;
+      try {
+        if (entry.id) entry.listener(this.get(entry.collection, entry.id));
+        else entry.listener(commit.changes[entry.collection]);
+      } catch (err) {
+        this._onListenerError(err);
+      }
+    }
+  }
+
+  /** The core is gone: live queries hear of it, every cached snapshot is dropped. */
+  dispose() {
+    for (const q of this._queries.values()) q.disposed();
+    this._queries.clear();
+    this._subscriptions.clear();
+    this._snapshots.clear();
+  }
+}
