@@ -4,21 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
-import { createSyncClient } from '../../js/node.js';
+import { openTab } from '../support/tabs.js';
 import { startSyncServer } from '../../server/sync_server.js';
 
 const collections = { todos: {} };
-
-function openTab(server, origin, tabs = {}) {
-  return createSyncClient({
-    url: server.url,
-    collections,
-    token: 't',
-    websocket: { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 },
-    storage: { name: origin.name, indexedDB: origin.idb },
-    tabs: { locks: null, heartbeatMs: 40, helloRetryMs: 40, ...tabs },
-  });
-}
 
 async function until(predicate, ms = 5000) {
   const started = Date.now();
@@ -32,9 +21,9 @@ async function until(predicate, ms = 5000) {
 test('a follower tab that closes right after an edit hands it to the leader, or names it as lost', async (t) => {
   const server = await startSyncServer();
   const origin = { idb: new IDBFactory(), name: 'close-follower' };
-  const leader = await openTab(server, origin);
+  const leader = await openTab(server, origin, { collections });
   await until(() => leader.status.tab === 'leader');
-  const follower = await openTab(server, origin);
+  const follower = await openTab(server, origin, { collections });
   t.after(async () => {
     await leader.close();
     await server.close();

@@ -6,29 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
-import { createSyncClient } from '../../js/node.js';
+import { openTab, until } from '../support/tabs.js';
 import { startSyncServer } from '../../server/sync_server.js';
 
 const collections = { todos: {} };
-
-function openTab(server, origin, tabs = {}) {
-  return createSyncClient({
-    url: server.url,
-    collections,
-    token: 't',
-    websocket: { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 },
-    storage: { name: origin.name, indexedDB: origin.idb },
-    tabs: { locks: null, heartbeatMs: 40, helloRetryMs: 40, ...tabs },
-  });
-}
-
-async function until(predicate, what, ms = 5000) {
-  const started = Date.now();
-  while (!(await predicate())) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A BroadcastChannel that goes silent both ways once its tab is dead: a crash, without a word. */
 function mortalChannel() {
@@ -50,11 +31,11 @@ test("a follower's edits made while no leader acknowledges them survive its cras
   const server = await startSyncServer();
   const origin = { idb: new IDBFactory(), name: 'spool' };
   const a = mortalChannel();
-  const leader = await openTab(server, origin, { BroadcastChannel: a.Channel });
+  const leader = await openTab(server, origin, { collections, tabs: { BroadcastChannel: a.Channel } });
   await until(() => leader.status.tab === 'leader', 'a leader');
   // b never claims within this test (its election waits minutes): it stays a follower to its end.
   const b = mortalChannel();
-  const follower = await openTab(server, origin, { BroadcastChannel: b.Channel, heartbeatMs: 60_000, closeTimeoutMs: 50 });
+  const follower = await openTab(server, origin, { collections, tabs: { BroadcastChannel: b.Channel, heartbeatMs: 60_000, closeTimeoutMs: 50 } });
   await until(() => follower.status.tab === 'follower' && follower.status.connected, 'the follower linked to the leader');
   let next = null;
   t.after(async () => {
@@ -75,7 +56,7 @@ test("a follower's edits made while no leader acknowledges them survive its cras
 
   // The next tab leads (the dead leader's heartbeats are missing) and adopts the dead follower's spool.
   // (adoptAfterMs: time to listen to its engine, which settles them, before it adopts)
-  next = await openTab(server, origin, { adoptAfterMs: 500 });
+  next = await openTab(server, origin, { collections, tabs: { adoptAfterMs: 500 } });
   await until(() => next.tabs.engine, 'a new leader');
   const settled = [];
   next.tabs.engine.on('mutationSettled', (e) => settled.push(...(e.mutationIds ?? []).map((id) => `${e.status} ${id}`)));

@@ -6,29 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
-import { createSyncClient } from '../../js/node.js';
+import { openTab, until } from '../support/tabs.js';
 import { startSyncServer } from '../../server/sync_server.js';
 
 const collections = { todos: { strategy: 'merge' } };
-
-function openTab(server, origin, tabs = {}) {
-  return createSyncClient({
-    url: server.url,
-    collections,
-    token: 't',
-    websocket: { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 },
-    storage: { name: origin.name, indexedDB: origin.idb },
-    tabs: { locks: null, heartbeatMs: 40, helloRetryMs: 40, ...tabs },
-  });
-}
-
-async function until(predicate, what, ms = 5000) {
-  const started = Date.now();
-  while (!(await predicate())) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A BroadcastChannel whose outgoing pushes can be held back, then let through. */
 function holdingChannel() {
@@ -50,10 +31,10 @@ function holdingChannel() {
 test('a follower renames an entity it holds under a temp id when the server assigns the id, with its edit still pending', async (t) => {
   const server = await startSyncServer();
   const origin = { idb: new IDBFactory(), name: 'temp-ids' };
-  const leader = await openTab(server, origin);
+  const leader = await openTab(server, origin, { collections });
   await until(() => leader.status.tab === 'leader', 'a leader');
   const gate = holdingChannel();
-  const follower = await openTab(server, origin, { BroadcastChannel: gate.Channel });
+  const follower = await openTab(server, origin, { collections, tabs: { BroadcastChannel: gate.Channel } });
   t.after(async () => {
     await follower.close().catch(() => {});
     await leader.close();
@@ -96,9 +77,9 @@ test('a follower does not keep an entity the server deleted before the leader le
   let onLostAck = null;
   const server = await startSyncServer({ dropBeforeAck: (info) => info.clientId === leader?.core.clientId && onLostAck?.(info) });
   const origin = { idb: new IDBFactory(), name: 'temp-ids-deleted' };
-  leader = await openTab(server, origin);
+  leader = await openTab(server, origin, { collections });
   await until(() => leader.status.tab === 'leader', 'a leader');
-  const follower = await openTab(server, origin);
+  const follower = await openTab(server, origin, { collections });
   t.after(async () => {
     await follower.close().catch(() => {});
     await leader.close();
