@@ -217,7 +217,12 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
       if (auto f = m.payload.find(idField); f != m.payload.end() && *f != (*view)[idField])
         return Status::error(ErrorCode::IdMismatch, "an update cannot change the id field");
       // Nothing changed (an empty patch, or one that sets what is already there): no mutation.
-      if (m.payload.empty() || patchChangesNothing(*view, m.payload)) return Status::ok();
+      // The commit is empty but still says where the core stands (cursor, counts).
+      if (m.payload.empty() || patchChangesNothing(*view, m.payload)) {
+        out.cursor = cursor_;
+        out.counts = counts();
+        return Status::ok();
+      }
     } else {
       m.payload = nullptr;
     }

@@ -68,3 +68,19 @@ test('a restore that fails names the record: store, key and index', async (t) =>
     return true;
   });
 });
+
+test('a mutation that changes nothing keeps the cursor and the counts as they were', async (t) => {
+  const c = await core();
+  t.after(() => c.dispose());
+  c.applyServer({ ops: [{ op: 'upsert', collection: 'todos', id: 'a', version: 1, data: { id: 'a', title: 'x' } }], cursor: 7 });
+  c.mutate({ collection: 'todos', op: 'update', id: 'a', patch: { title: 'y' } });
+  assert.equal(c.cursor, 7);
+  assert.equal(c.counts.pending, 1);
+  const heard = [];
+  c.onCommit((commit) => heard.push(commit));
+  const r = c.mutate({ collection: 'todos', op: 'update', id: 'a', patch: { title: 'y' } }); // already 'y'
+  assert.equal(r.mutationId, undefined);
+  assert.equal(c.cursor, 7);
+  assert.equal(c.counts.pending, 1);
+  for (const commit of heard) assert.equal(commit.counts.pending, 1);
+});
