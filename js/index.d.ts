@@ -449,6 +449,8 @@ export interface Transport {
 export interface WebSocketTransportOptions {
   url: string | URL;
   WebSocket?: unknown;
+  /** A socket not open by then is dropped and retried (CONNECT_TIMEOUT). Default 2 × heartbeatMs. */
+  connectTimeoutMs?: number;
   heartbeatMs?: number;
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;

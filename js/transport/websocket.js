@@ -17,6 +17,9 @@ export function createWebSocketTransport({
   url,
   WebSocket: WebSocketImpl = globalThis.WebSocket,
   heartbeatMs = 15_000,
+  // A socket not open by then is dead (a handshake the network dropped without a word can leave
+  // it CONNECTING for minutes): two heartbeat intervals, as for an open one.
+  connectTimeoutMs = 2 * heartbeatMs,
   reconnectBaseMs = 1_000,
   reconnectMaxMs = 60_000,
   catchUpLimit = 500,
@@ -45,6 +48,7 @@ export function createWebSocketTransport({
   // go on from their own cursor, not from the client's (older than the server's horizon).
   let resyncCursor = null;
   let catchUpTimer = null;
+  let connectTimer = null;
   let catchUpFailures = 0; // failed catch-ups since the last complete one: the backoff keeps growing
   const stats = { opened: 0, closed: 0, received: 0, sent: 0, reconnects: 0 };
 
@@ -67,6 +71,11 @@ export function createWebSocketTransport({
       reconnectTimer = null;
       open();
     }, delay);
+  }
+
+  function stopConnectTimer() {
+    if (connectTimer) clearTimer(connectTimer);
+    connectTimer = null;
   }
 
   function stopHeartbeat() {
@@ -114,6 +123,7 @@ export function createWebSocketTransport({
   function drop() {
     const s = socket;
     socket = null;
+    stopConnectTimer();
     stopHeartbeat();
     stopCatchUp();
     if (s) {
@@ -140,8 +150,15 @@ export function createWebSocketTransport({
       return;
     }
     socket = s;
+    connectTimer = setTimer(() => {
+      connectTimer = null;
+      if (socket !== s) return;
+      sink.error({ code: 'CONNECT_TIMEOUT', message: `the connection did not open within ${connectTimeoutMs} ms: reconnecting` });
+      drop();
+    }, connectTimeoutMs);
     s.onopen = () => {
       if (socket !== s) return;
+      stopConnectTimer();
       stats.opened++;
       const hello = session();
       send({ type: 'hello', protocol: PROTOCOL, clientId: hello.clientId, token: hello.token, cursor: hello.cursor, collections: hello.collections });
@@ -159,6 +176,7 @@ export function createWebSocketTransport({
     s.onclose = () => {
       if (socket !== s) return;
       socket = null;
+      stopConnectTimer();
       stopHeartbeat();
       stopCatchUp();
       resyncCursor = null;
@@ -298,6 +316,7 @@ export function createWebSocketTransport({
       reconnectTimer = null;
       const s = socket;
       stopCatchUp();
+      stopConnectTimer();
       if (s) {
         socket = null;
         stopHeartbeat();

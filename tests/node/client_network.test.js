@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
 import { WebSocketServer } from 'ws';
+import { createServer } from 'node:net';
 import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
 import { startSyncServer } from '../../server/sync_server.js';
 import { untilClient as until } from './helpers.js';
@@ -73,6 +74,26 @@ test('a silent server is detected within two heartbeats and the client reconnect
   const started = Date.now();
   await until(client, () => timeouts.length > 0 && connections >= 2, 'timeout detected and reconnected', 3000);
   assert.ok(timeouts[0] - started <= 2 * 100 + 100, `detected after ${timeouts[0] - started} ms`); // two heartbeats after the last message
+});
+
+test('a connection whose handshake never completes is dropped and retried (CONNECT_TIMEOUT)', async (t) => {
+  // A TCP server that accepts and then says nothing: the WebSocket stays CONNECTING (a handshake
+  // the network dropped without a word). Found by the JS simulation (tests/sim/, seed 2113).
+  const sockets = [];
+  const silent = createServer((socket) => sockets.push(socket));
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const client = await createSyncClient({ url: `ws://127.0.0.1:${silent.address().port}`, collections, websocket: { ...fast, heartbeatMs: 100 } });
+  t.after(async () => {
+    await client.close();
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+  const timeouts = [];
+  client.on('error', (e) => e.code === 'CONNECT_TIMEOUT' && timeouts.push(Date.now()));
+  const started = Date.now();
+  await until(client, () => timeouts.length >= 2 && sockets.length >= 3, 'two handshakes timed out, a third attempt made', 5000);
+  assert.ok(timeouts[0] - started >= 150, `not before the timeout (${timeouts[0] - started} ms)`);
+  assert.equal(client.status.connected, false);
 });
 
 test('while the server is down the status says when the next attempt is', async (t) => {
