@@ -71,6 +71,18 @@ export function withForwardedKeys(inner) {
     forget(keys) {
       return storage.write({ put: [], delete: keys.map((key) => ({ store: 'meta', key: FORWARDED_PREFIX + key })) });
     },
+    /**
+     * The spools in the shared database now: tab -> { tab, at, entries }. Reads every record (the
+     * storage interface has no read by key); called only when a follower tab with a spool went
+     * silent, which is rare.
+     */
+    async readSpools() {
+      const out = new Map();
+      for (const r of await inner.readAll()) {
+        if (r.store === 'meta' && typeof r.key === 'string' && r.key.startsWith(SPOOL_PREFIX)) out.set(r.key.slice(SPOOL_PREFIX.length), r.value);
+      }
+      return out;
+    },
     /** Removes the spools of these tabs (adopted). */
     dropSpools(tabs) {
       return storage.write({ put: [], delete: tabs.map((tab) => ({ store: 'meta', key: SPOOL_PREFIX + tab })) });

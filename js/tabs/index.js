@@ -47,7 +47,8 @@ export async function startTabbedClient({ name, tabs, startEngine, openSharedSto
   let spool = null; // the app client's storage while it follows: memory + its spool (spool.js)
 
   const setRole = (role) => app?.replaceLink({ tab: role });
-  const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel: TabChannel, helloRetryMs: tabs.helloRetryMs, ...extra });
+  const spooled = () => spool?.holdsEntries() ?? false;
+  const newTransport = (extra = {}) => createTabTransport({ name, tabId, BroadcastChannel: TabChannel, helloRetryMs: tabs.helloRetryMs, spooled, ...extra });
 
   async function engineWithRelay() {
     const forwarded = withForwardedKeys(await openSharedStorage());

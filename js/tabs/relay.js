@@ -8,7 +8,8 @@
 //           by this leader or the next one;
 //   every engine commit -> `changes` with the changed entities under relay versions (monotonic per
 //           relay session), and the temp-id renames the server caused;
-//   the spools of follower tabs that are gone (spool.js) -> applied like their pushes, once.
+//   the spools of follower tabs that are gone (spool.js) -> applied like their pushes, once;
+//   roll -> here: while a follower may hold a spool, whether it is still there.
 import { randomId } from '../random_id.js';
 import { SHARED_STATUS_FIELDS, EffectType, SettledStatus, PushStatus } from '../vocabulary.js';
 import { mutateRequestOfPushed, pushResultOf, changeOfEntity, renamesOfCommit, changedEntitiesOfCommit } from '../protocol.js';
@@ -144,17 +145,13 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     post({ type: 'push_result', to: msg.from, batch: msg.batch, results: outcomes.map(answer) });
   }
 
-  // A follower tab that did not say hello within adoptAfterMs of this relay's `leader` (every live
-  // follower asks at once, and again every helloRetryMs) is gone: its spool holds the edits no
-  // leader acknowledged. They are applied under its keys (one a former leader applied is answered,
-  // not applied again), and settle in this tab (mutationSettled with the follower's mutation ids)
-  // once durable; then the spool goes.
-  async function adoptSpools() {
-    const gone = [...forwarded.spools.entries()].filter(([tab]) => !heard.has(tab));
-    if (stopped || gone.length === 0) return;
+  // Adopts spools (tab -> { entries }): their edits are applied under the follower's keys (one a
+  // leader applied already is answered, not applied again), and settle in this tab
+  // (mutationSettled with the follower's mutation ids) once durable; then the spools go.
+  async function adopt(spools) {
+    if (stopped || spools.length === 0) return;
     const settled = [];
-    for (const [tab, spool] of gone) {
-      forwarded.spools.delete(tab);
+    for (const [tab, spool] of spools) {
       for (const e of Array.isArray(spool?.entries) ? spool.entries : []) {
         const outcome = applyOne(pushedOfOutboxEntry(e), tab);
         settled.push({ outcome, mutationIds: mutationIdsOfOutboxEntry(e), tab });
@@ -162,18 +159,60 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     }
     await client.flush(); // the engine's counts follow each commit
     if (stopped) return;
-    await forwarded.dropSpools(gone.map(([tab]) => tab));
+    await forwarded.dropSpools(spools.map(([tab]) => tab));
     for (const { outcome, mutationIds, tab } of settled) {
       const a = answer(outcome);
       const status = a.status === PushStatus.OK ? 'acked' : a.status === PushStatus.CONFLICT ? 'overridden' : SettledStatus.DEAD_LETTER;
       client.reportSettled({ status, mutationIds, collection: a.collection ?? null, id: a.id ?? null, adoptedFrom: tab, ...(a.message ? { message: a.message } : {}) });
     }
   }
-  const adoptTimer = forwarded.spools.size > 0 ? setTimeout(() => adoptSpools().catch((err) => client.reportError(err)), adoptAfterMs) : null;
+  const reportAdoptError = (err) => client.reportError(err);
+
+  // At start: a follower tab that did not say hello within adoptAfterMs of this relay's `leader`
+  // (every live follower asks at once, and again every helloRetryMs) is gone: its spool holds the
+  // edits no leader acknowledged.
+  const adoptTimer = forwarded.spools.size > 0
+    ? setTimeout(() => {
+      const gone = [...forwarded.spools.entries()].filter(([tab]) => !heard.has(tab));
+      for (const [tab] of gone) forwarded.spools.delete(tab);
+      adopt(gone).catch(reportAdoptError);
+    }, adoptAfterMs)
+    : null;
+
+  // While leading: a follower that pushed may hold a spool until it has our acknowledgements. Its
+  // page can go (unloaded, crashed) before they reach it, with edits it spooled but never pushed.
+  // So every adoptAfterMs, while such tabs exist, a roll call: each answers `here` with whether it
+  // still spools (message handlers run even in a throttled background tab). A tab that answered
+  // nothing, not even another message, for a whole round is gone: its spool is read from the
+  // shared database and adopted.
+  const watched = new Map(); // follower tab -> heard since the last roll call
+  let adopting = Promise.resolve();
+  const rollCall = setInterval(() => {
+    if (stopped) return;
+    const silent = [...watched].filter(([, heardSince]) => !heardSince).map(([tab]) => tab);
+    for (const tab of silent) watched.delete(tab);
+    if (silent.length > 0) {
+      adopting = adopting
+        .then(() => forwarded.readSpools())
+        .then((now) => adopt(silent.filter((tab) => now.has(tab)).map((tab) => [tab, now.get(tab)])))
+        .catch(reportAdoptError);
+    }
+    for (const tab of watched.keys()) watched.set(tab, false);
+    if (watched.size > 0) post({ type: 'roll' });
+  }, adoptAfterMs);
+  const watch = (msg) => {
+    const from = String(msg.from);
+    if (msg.type === 'push' || (msg.type === 'here' && msg.spooled === true)) watched.set(from, true);
+    else if (msg.type === 'here') watched.delete(from);
+    else if (watched.has(from)) watched.set(from, true);
+  };
 
   channel.onmessage = ({ data: msg }) => {
     if (stopped || !msg || typeof msg.type !== 'string') return;
-    if (msg.from !== undefined) heard.add(String(msg.from));
+    if (msg.from !== undefined) {
+      heard.add(String(msg.from));
+      watch(msg);
+    }
     if (msg.type === 'hello') {
       post({ type: 'welcome', to: msg.from, changes: snapshot(), status: pickStatus(client.status) });
       return;
@@ -202,6 +241,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
       post({ type: 'bye' });
       stopped = true;
       clearTimeout(adoptTimer);
+      clearInterval(rollCall);
       offCommit();
       offStatus();
       offAuth();

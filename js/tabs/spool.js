@@ -5,9 +5,11 @@
 // follower also keeps its unacknowledged outbox entries in the shared database, in one `meta`
 // record of its own (SPOOL_PREFIX + tab id), rewritten after each write of its storage. The spool
 // write runs beside the push, never before it (a closing page's edit must reach the leader first:
-// the push is what it can still send); the follower's flush() waits for it too (index.js). A leader that starts adopts the spools of
-// tabs that did not say hello (gone: crashed or unloaded), under the same forwarded keys, so an
-// edit the former leader had applied is not applied twice (relay.js). A live follower re-sends
+// the push is what it can still send); the follower's flush() waits for it too (index.js). A leader
+// adopts the spool of a tab that is gone (crashed or unloaded) under the same forwarded keys, so
+// an edit a leader had applied is not applied twice (relay.js): at its start, the spools of tabs
+// that did not say hello; while it leads, the spool of a tab that stopped answering its roll call
+// (a follower's page unloaded before its last edits were acknowledged). A live follower re-sends
 // its own outbox and clears its spool once the leader acknowledged everything.
 
 import { keyOfOutboxEntry, seqOfOutboxEntry } from '../records.js';
@@ -59,6 +61,10 @@ export function withSpool(inner, { tabId, openSharedStorage, isShared }) {
       // Not awaited: the push goes as soon as memory has the commit. A spool write that fails is
       // tried again with the next write (the edit still goes to the leader meanwhile).
       serial(sync).catch(() => {});
+    },
+    /** True while the spool record holds entries (or is about to): the leader watches such a tab. */
+    holdsEntries() {
+      return !discarded && (written !== '' || [...outbox.keys()].some((k) => !isShared?.(k)));
     },
     /** Resolves once every spool write begun so far has ended. */
     settled() {

@@ -15,10 +15,12 @@ const FIRST_VERSION = 2 ** 40;
  * @param {object} o
  * @param {(key: string) => boolean} [o.isShared] a former leader's client: true for the keys it had
  *   itself made durable in the shared outbox (the relay must not apply those again)
+ * @param {() => boolean} [o.spooled] whether this tab's spool holds edits (answers the leader's
+ *   roll call: a silent tab with a spool is adopted, relay.js)
  * @param {Promise<unknown>} [o.after] say hello only once this settles (a former leader: once its
  *   last write to the shared database has finished, so isShared is final)
  */
-export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.BroadcastChannel, helloRetryMs = 1000, isShared, after }) {
+export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.BroadcastChannel, helloRetryMs = 1000, isShared, after, spooled }) {
   let sink = null;
   let session = null; // () -> { clientId, token, ... }
   let channel = null;
@@ -125,6 +127,9 @@ export function createTabTransport({ name, tabId, BroadcastChannel = globalThis.
           if (Number.isFinite(r?.version)) r.version = mapVersion(r.version);
         }
         sink.answer(msg.batch, Array.isArray(msg.results) ? msg.results : []);
+        break;
+      case 'roll':
+        post({ type: 'here', session: leader.session, spooled: spooled?.() ?? false });
         break;
       case 'status':
         sink.upstream?.(msg.status);

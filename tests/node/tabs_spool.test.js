@@ -11,16 +11,19 @@ import { startSyncServer } from '../../server/sync_server.js';
 
 const collections = { todos: {} };
 
-/** A BroadcastChannel that goes silent both ways once its tab is dead: a crash, without a word. */
+/**
+ * A BroadcastChannel that goes silent both ways once its tab is dead: a crash, without a word.
+ * `deaf`: it still sends but hears nothing (a page going away).
+ */
 function mortalChannel() {
-  const tab = { dead: false };
+  const tab = { dead: false, deaf: false };
   tab.Channel = class extends BroadcastChannel {
     postMessage(msg) {
       if (!tab.dead) super.postMessage(msg);
     }
     set onmessage(fn) {
       super.onmessage = (event) => {
-        if (!tab.dead) fn(event);
+        if (!tab.dead && !tab.deaf) fn(event);
       };
     }
   };
@@ -68,4 +71,35 @@ test("a follower's edits made while no leader acknowledges them survive its cras
   const theirs = () => settled.filter((line) => made.some((h) => line.endsWith(` ${h.mutationId}`)));
   await until(() => theirs().length === 2, 'their settlement');
   assert.deepEqual(theirs().sort(), made.map((h) => `acked ${h.mutationId}`).sort(), "settled in the new leader's tab under the follower's mutation ids");
+});
+
+test("a follower whose page goes before the living leader's acknowledgements reach it: the leader adopts its spool at the next roll call", async (t) => {
+  const server = await startSyncServer();
+  const origin = { idb: new IDBFactory(), name: 'spool-live' };
+  const leader = await openTab(server, origin, { collections, tabs: { adoptAfterMs: 200 } });
+  await until(() => leader.status.tab === 'leader', 'a leader');
+  const b = mortalChannel();
+  const follower = await openTab(server, origin, { collections, tabs: { BroadcastChannel: b.Channel, heartbeatMs: 60_000, closeTimeoutMs: 50 } });
+  await until(() => follower.status.tab === 'follower' && follower.status.connected, 'the follower linked to the leader');
+  t.after(async () => {
+    await follower.close().catch(() => {}); // (only its timers: it is dead to the other tabs)
+    await leader.close().catch(() => {});
+    await server.close();
+  });
+  const settled = [];
+  leader.on('mutationSettled', (e) => settled.push(...(e.mutationIds ?? []).map((id) => `${e.status} ${id} ${e.adoptedFrom ? 'adopted' : 'own'}`)));
+
+  // The follower hears nothing more (its page is going): the leader applies what it pushes, but the
+  // acknowledgements never arrive; the edit after the first waits behind it, in the spool only.
+  b.deaf = true;
+  const made = [follower.collection('todos').create({ title: 'c0' }), follower.collection('todos').create({ title: 'c1' })];
+  await follower.flush();
+  await until(async () => (await server.store.list('todos')).length >= 1, 'the pushed edit on the server');
+  b.dead = true; // the page is gone
+
+  const theirs = () => settled.filter((line) => made.some((h) => line.includes(` ${h.mutationId} `)));
+  await until(() => theirs().length === 2, "the gone follower's edits settled in the leader's tab");
+  assert.deepEqual(theirs().sort(), made.map((h) => `acked ${h.mutationId} adopted`).sort());
+  await until(async () => (await server.store.list('todos')).length === 2, 'both edits on the server');
+  assert.deepEqual((await server.store.list('todos')).map((e) => e.data.title).sort(), ['c0', 'c1'], 'each applied once');
 });
