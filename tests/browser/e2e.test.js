@@ -336,8 +336,15 @@ test('a change the server refuses becomes a dead letter; Discard rolls it back',
   await input.fill('150');
   // Refused as it is typed: a red border at once, before Enter.
   await A.page.waitForSelector(`[data-testid="${cellId('s7', 'lab')}"][aria-invalid="true"]`);
-  const border = await input.evaluate((el) => getComputedStyle(el).borderTopColor);
-  assert.equal(border, 'rgb(217, 45, 75)', 'the invalid cell has a red border');
+  // (after the border's short transition)
+  const redBorder = (id) => {
+    const style = getComputedStyle(document.querySelector(`[data-testid="${id}"]`));
+    return style.borderTopColor === 'rgb(217, 45, 75)' && style.borderTopWidth === '2px';
+  };
+  await A.page.waitForFunction(redBorder, cellId('s7', 'lab')).catch(async () => {
+    const { color, width } = await input.evaluate((el) => ({ color: getComputedStyle(el).borderTopColor, width: getComputedStyle(el).borderTopWidth }));
+    assert.fail(`the invalid cell has a 2px red border (it has ${width} ${color})`);
+  });
   await testId(A.page, 'row-s7').screenshot({ path: `${OUT_DIR}e2e-invalid-input.png` });
   await input.press('Enter');
   await A.page.waitForSelector(`[data-testid="${cellId('s7', 'lab')}"][aria-invalid="true"]`);
@@ -387,6 +394,31 @@ test('a refused change corrected with Edit is sent again and saved', T, async ()
   assert.equal(await serverScore('s7-lab'), 59.5, 'the corrected value reached the server');
   assert.equal((await demo.store.changeCount()), changesBefore + 1, 'applied once');
   await assertConverged('after the edit');
+});
+
+test('on a narrow screen the student column stays in view while the scores scroll', T, async () => {
+  await A.page.setViewportSize({ width: 420, height: 900 });
+  try {
+    const scroller = A.page.locator('.table-scroll');
+    const student = testId(A.page, 'row-s1').locator('th');
+    const exam = testId(A.page, cellId('s1', 'exam'));
+    const before = { student: await student.boundingBox(), exam: await exam.boundingBox(), box: await scroller.boundingBox() };
+    const scrolled = await scroller.evaluate((el) => {
+      el.scrollLeft = el.scrollWidth;
+      return el.scrollLeft;
+    });
+    assert.ok(scrolled > 100, `the table scrolls sideways at 420 px (by ${scrolled} px)`);
+    const after = { student: await student.boundingBox(), exam: await exam.boundingBox() };
+    assert.ok(after.exam.x < before.exam.x - 100, 'the scores moved');
+    assert.equal(Math.round(after.student.x), Math.round(before.student.x), 'the student column did not');
+    assert.equal(Math.round(after.student.x), Math.round(before.box.x));
+    // The student's name is on top of the scores that scroll under it.
+    const onTop = await A.page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('th')?.closest('tr')?.dataset.testid, [after.student.x + 20, after.student.y + after.student.height / 2]);
+    assert.equal(onTop, 'row-s1');
+    await scroller.screenshot({ path: `${OUT_DIR}e2e-narrow-sticky.png` });
+  } finally {
+    await A.page.setViewportSize({ width: 1440, height: 1000 });
+  }
 });
 
 test('no page errors, console errors or failed requests in either window', async () => {
