@@ -9,6 +9,9 @@ import { mount } from './react_dom.js';
 import { createSyncClient } from '../../js/node.js';
 import { mountDevtools, SyncDevtools } from '../../js/devtools/index.js';
 import * as domEntry from '../../js/devtools/dom.js';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 // Connected, caught up; answers each push with what `answer(mutation)` says (ok by default).
 function scriptedTransport() {
@@ -211,4 +214,15 @@ test('<SyncDevtools client={client} /> renders the same panel and removes it whe
   await view.unmount();
   assert.equal(host.children.length, 0, 'the panel is removed');
   assert.equal(typeof domEntry.mountDevtools, 'function', 'syncore/devtools/dom offers the mount without React');
+});
+
+test('the declarations: tsc -p tests/types/devtools --noEmit passes (and its misuses stay errors)', async () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const { code, output } = await new Promise((resolve) => {
+    execFile(process.execPath, [tsc, '-p', 'tests/types/devtools', '--noEmit', '--pretty', 'false'], { cwd: root, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? err.code ?? 1 : 0, output: `${stdout}${stderr}` });
+    });
+  });
+  assert.equal(code, 0, `tsc reported:\n${output}`);
 });
