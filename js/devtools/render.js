@@ -29,6 +29,10 @@ function section(key, title, count, body, open = true) {
 }
 
 const empty = (text) => `<p class="sdt-empty">${esc(text)}</p>`;
+
+/** Rows shown per list: a long outbox is summarized, not drawn whole ten times a second. */
+export const MAX_ROWS = 200;
+const more = (n, what) => (n > MAX_ROWS ? `<p class="sdt-muted" data-testid="devtools-more">… and ${n - MAX_ROWS} more ${what}</p>` : '');
 const entityLabel = (m) => `${esc(m.collection)}/<b>${esc(m.id)}</b>`;
 
 export function renderHeader(d) {
@@ -60,7 +64,7 @@ export function renderOutbox(d, now) {
   const summary = d.outbox.map((lane) => `<span class="sdt-lane"><b>${esc(lane.lane)}</b> ${lane.pending.length} pending · ` +
     `${lane['in-flight'].length} in flight · ${lane.retrying.length} waiting to retry</span>`).join('');
   const body = `<div class="sdt-lanes">${summary}</div>` + (rows.length === 0 ? empty('Nothing waits for the server.') :
-    `<table class="sdt-table"><thead><tr><th>Lane</th><th>State</th><th>Change</th><th>Data</th><th>Tries</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
+    `<table class="sdt-table"><thead><tr><th>Lane</th><th>State</th><th>Change</th><th>Data</th><th>Tries</th></tr></thead><tbody>${rows.slice(0, MAX_ROWS).join('')}</tbody></table>${more(rows.length, 'changes')}`);
   return section('outbox', 'Outbox', d.pendingCount, body);
 }
 
@@ -82,7 +86,7 @@ export function renderDeadLetters(d, ui) {
       `<div>${esc(m.kind)} ${entityLabel(m)} <span class="sdt-tag sdt-bad">${esc(m.errorClass ?? 'refused')}</span></div>` +
       `<div class="sdt-message">${esc(m.message || 'refused by the server')}</div>${editor}<div class="sdt-buttons">${buttons}</div></li>`;
   });
-  return section('dead-letters', 'Dead letters', d.deadLetters.length, items.length ? `<ul class="sdt-list">${items.join('')}</ul>` : empty('None: nothing was refused.'));
+  return section('dead-letters', 'Dead letters', d.deadLetters.length, items.length ? `<ul class="sdt-list">${items.slice(0, MAX_ROWS).join('')}</ul>${more(items.length, 'dead letters')}` : empty('None: nothing was refused.'));
 }
 
 export function renderConflicts(d) {
@@ -94,7 +98,7 @@ export function renderConflicts(d) {
     `<div><dt>Remote</dt><dd class="sdt-mono">${esc(short(c.remote))}</dd></div></dl>` +
     `<div class="sdt-buttons"><button type="button" data-action="keep-local" data-id="${esc(c.id)}">Keep local</button>` +
     `<button type="button" data-action="keep-remote" data-id="${esc(c.id)}">Keep remote</button></div></li>`);
-  return section('conflicts', 'Parked conflicts', d.conflicts.length, items.length ? `<ul class="sdt-list">${items.join('')}</ul>` : empty('None.'));
+  return section('conflicts', 'Parked conflicts', d.conflicts.length, items.length ? `<ul class="sdt-list">${items.slice(0, MAX_ROWS).join('')}</ul>${more(items.length, 'conflicts')}` : empty('None.'));
 }
 
 export function renderLiveQueries(d) {
@@ -104,7 +108,7 @@ export function renderLiveQueries(d) {
       `<td class="sdt-mono">${esc(short(rest, 100))}</td><td data-testid="devtools-query-count">${q.count}</td><td>${q.total}</td></tr>`;
   });
   return section('queries', 'Live queries', d.liveQueries.length, rows.length
-    ? `<table class="sdt-table"><thead><tr><th>#</th><th>Collection</th><th>Query</th><th>Rows</th><th>Matching</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    ? `<table class="sdt-table"><thead><tr><th>#</th><th>Collection</th><th>Query</th><th>Rows</th><th>Matching</th></tr></thead><tbody>${rows.slice(0, MAX_ROWS).join('')}</tbody></table>${more(rows.length, 'queries')}`
     : empty('No live query is open.'));
 }
 

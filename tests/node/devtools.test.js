@@ -88,6 +88,9 @@ test('the DOM panel shows the outbox by lane and state, live queries with counts
   assert.ok(events.includes('operationQueued') && events.includes('syncStarted'), events.join(','));
   assert.equal(q(host, '[data-testid="devtools-storage-kind"]').textContent, 'memory');
   assert.equal(q(host, '[data-testid="devtools-tab-role"]').textContent, 'single tab');
+  client.replaceLink({ tab: 'follower' }); // what the multi-tab layer does in a follower tab
+  await settle();
+  assert.equal(q(host, '[data-testid="devtools-tab-role"]').textContent, 'follower');
   unmount();
   assert.equal(host.children.length, 0, 'unmount removes the panel');
   host.remove();
@@ -194,6 +197,27 @@ test('a parked conflict is listed with base, local and remote, and resolved from
   assert.equal(client.status.conflicts, 0);
   assert.equal(q(host, '[data-testid="devtools-conflict"]'), null);
   assert.equal(client.core.get('todos', 't1').title, 'Soy milk');
+  host.remove();
+});
+
+test('a long outbox is drawn in part; a closed client says so', async () => {
+  const { client, transport } = await openClient();
+  const host = document.createElement('div');
+  document.body.append(host);
+  const unmount = mountDevtools(host, client, { refreshMs: 10 });
+  transport.hold = true;
+  client.goOffline();
+  const todos = client.collection('todos');
+  for (let i = 0; i < 250; i++) todos.create({ title: `todo ${i}` });
+  await client.flush();
+  await settle();
+  assert.equal(q(host, '[data-testid="devtools-count-outbox"]').textContent, '250');
+  assert.equal(qa(host, '[data-testid="devtools-outbox-item"]').length, 200);
+  assert.match(q(host, '[data-testid="devtools-more"]').textContent, /and 50 more changes/);
+  await client.close();
+  await settle(1200);
+  assert.match(host.textContent, /This client is closed/);
+  unmount();
   host.remove();
 });
 
