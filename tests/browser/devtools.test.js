@@ -101,6 +101,14 @@ test('the devtools open from the toggle: live queries with counts, tab role, sto
   await page.waitForFunction(() => / of /.test(document.querySelector('[data-testid="devtools-storage-usage"]')?.textContent ?? ''));
   assert.ok(await devtools().locator('[data-testid="devtools-event"][data-event="statusChanged"]').count() > 0, 'the timeline has the start');
   await devtools().screenshot({ path: `${OUT_DIR}devtools-panel.png` });
+  // Sections fold; a folded one stays folded through the redraws (the timeline moves on meanwhile).
+  await devtools().locator('[data-section="queries"] > summary').click();
+  await page.evaluate(() => window.gradebook.client.sync());
+  await page.waitForTimeout(1300);
+  assert.equal(await devtools().locator('[data-section="queries"]').evaluate((d) => d.open), false, 'still folded after a redraw');
+  await devtools().locator('[data-section="timeline"]').scrollIntoViewIfNeeded();
+  await devtools().screenshot({ path: `${OUT_DIR}devtools-timeline-storage.png` });
+  await devtools().locator('[data-section="queries"] > summary').click();
 });
 
 test('a refused change is a dead letter in the devtools; Retry from the devtools settles it once the server accepts', T, async () => {
