@@ -379,7 +379,7 @@ export class SyncCore {
 
   // A merged value is a local write too: its collection's schema checks it (VALIDATION).
   _checkMerged(id, resolution) {
-    if (resolution?.choice !== 'merged' || resolution.value === null || typeof resolution.value !== 'object') return resolution;
+    if (!this._schemas.any() || resolution?.choice !== 'merged' || resolution.value === null || typeof resolution.value !== 'object') return resolution;
     const parked = this.conflicts().find((c) => c.id === id);
     if (!parked || !this._schemas.has(parked.collection)) return resolution;
     return { ...resolution, value: this._schemas.checkEntity(parked.collection, parked.entityId, resolution.value) };

@@ -73,6 +73,11 @@ export class CollectionSchemas {
     return this.#schemas.has(collection);
   }
 
+  /** Whether any collection has a schema (so a core without one pays nothing for this). */
+  any() {
+    return this.#schemas.size > 0;
+  }
+
   /**
    * A mutation request checked against its collection's schema: returned as given, or with the
    * fields the schema's output changed (defaults, transforms) written in; throws VALIDATION.

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import * as v from 'valibot';
 import { type } from 'arktype';
+import { createElement as h, act } from 'react';
 import { createSyncClient, createSyncCore, collection, SyncError, ErrorCodes } from '../../js/node.js';
+import { SyncProvider, useCollection, useMutation } from '../../js/react/index.js';
+import { mount } from './react_dom.js';
 
 // The same todo in each library: { id: string, title: non-empty string, done: boolean, tags?: string[] }.
 const schemas = {
@@ -150,4 +153,29 @@ test('a bare core validates too, and a merged conflict resolution is a local wri
   core.resolveConflict(parked.id, { choice: 'merged', value: { id: 't1', title: 'Both', done: false } });
   assert.equal(core.conflicts().length, 0);
   assert.equal(core.get('todos', 't1').title, 'Both');
+});
+
+test('useMutation: a refused write is the hook\'s error (VALIDATION with issues), its result rejects, the list does not change', async (t) => {
+  const client = await clientWith(t, { schema: schemas.arktype });
+  let m;
+  function Todos() {
+    const { data } = useCollection('todos', { orderBy: ['title'] });
+    m = useMutation('todos');
+    const issue = m.error?.issues?.[0];
+    return h('p', null, `${data.map((x) => x.title).join(',')}|pending ${m.pending}|${m.error ? `${m.error.code} at ${issue.path.join('.')}` : 'ok'}`);
+  }
+  const view = await mount(h(SyncProvider, { client }, h(Todos)));
+  t.after(() => view.unmount());
+  await act(async () => {
+    m.create({ id: 'a', title: 'Alpha', done: false });
+  });
+  assert.equal(view.container.textContent, 'Alpha|pending 1|ok');
+  let handle;
+  await act(async () => {
+    handle = m.create({ id: 'b', title: 'Beta', done: 'no' });
+  });
+  await assert.rejects(handle.result, { code: 'VALIDATION' });
+  assert.equal(view.container.textContent, 'Alpha|pending 1|VALIDATION at done');
+  assert.equal(client.status.pending, 1);
+  assert.equal(client.core.pendingMutations().length, 1);
 });
