@@ -62,7 +62,7 @@ export interface CollectionOptions {
    * is written. Its output type is the collection's entity type. It must be synchronous
    * (ASYNC_SCHEMA otherwise). Server data is not validated.
    */
-  schema?: StandardSchemaV1;
+  schema?: StandardSchemaV1 | null;
   /** Fields the server fills in (timestamps, …): not required of a local create, left out of create's and patch's types. */
   serverFields?: readonly string[];
 }

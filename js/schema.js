@@ -52,7 +52,8 @@ export class CollectionSchemas {
 
   /**
    * Takes a collection's options; returns them without what only the JS side uses (the schema,
-   * serverFields), for the core.
+   * serverFields), for the core. Defining a collection again (new sync settings) keeps its schema
+   * unless the options name one (or `schema: null`).
    */
   define(name, options) {
     if (!isObject(options)) return options;
@@ -63,8 +64,8 @@ export class CollectionSchemas {
       if (serverFields !== undefined && (!Array.isArray(serverFields) || !serverFields.every((f) => typeof f === 'string')))
         throw new SyncError(ErrorCodes.WRONG_TYPE, `serverFields of '${name}' must be an array of field names`);
       this.#schemas.set(name, { schema, idField: forCore.idField ?? 'id', serverFields: new Set(serverFields ?? []) });
-    } else {
-      this.#schemas.delete(name);
+    } else if (Object.hasOwn(options, 'schema')) {
+      this.#schemas.delete(name); // schema: null (or undefined) removes it; options without the key keep it
     }
     return forCore;
   }

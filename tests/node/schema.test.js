@@ -139,6 +139,7 @@ test('a bare core validates too, and a merged conflict resolution is a local wri
   const core = await createSyncCore({ collections: { todos: { schema: schemas.valibot, strategy: 'manual' } }, client: { clientId: 'c1', seed: 1 } });
   t.after(() => core.dispose());
   core.load('todos', [{ version: 1, data: { id: 't1', title: 'Base', done: false } }], { cursor: 1 });
+  core.defineCollection('todos', { strategy: 'manual' }); // new sync settings keep the schema
   assert.throws(() => core.mutate({ collection: 'todos', op: 'update', id: 't1', patch: { done: 'x' } }), { code: 'VALIDATION' });
   core.mutate({ collection: 'todos', op: 'update', id: 't1', patch: { title: 'Mine' } });
   const pushed = core.pendingMutations()[0];
@@ -153,6 +154,9 @@ test('a bare core validates too, and a merged conflict resolution is a local wri
   core.resolveConflict(parked.id, { choice: 'merged', value: { id: 't1', title: 'Both', done: false } });
   assert.equal(core.conflicts().length, 0);
   assert.equal(core.get('todos', 't1').title, 'Both');
+  core.defineCollection('todos', { strategy: 'manual', schema: null }); // schema: null removes it
+  core.mutate({ collection: 'todos', op: 'update', id: 't1', patch: { done: 'x' } });
+  assert.equal(core.get('todos', 't1').done, 'x');
 });
 
 test('useMutation: a refused write is the hook\'s error (VALIDATION with issues), its result rejects, the list does not change', async (t) => {
