@@ -150,16 +150,26 @@ export class CollectionSchemas {
   }
 }
 
-// What is written: the write as given, plus each top-level field the schema's output set to
-// another value (a default, a transform). A field the output left out (a schema that strips
-// unknown keys) is kept: a local write never deletes a field the schema does not know.
+// The schema's output laid over the entity it validated, object by object: what the output set
+// (a default, a transform) wins; what it left out (a schema that strips unknown keys) is kept.
+function overlay(candidate, output) {
+  if (!isObject(candidate) || !isObject(output)) return output;
+  const out = { ...candidate };
+  for (const [key, value] of Object.entries(output)) if (value !== undefined) out[key] = overlay(candidate[key], value);
+  return out;
+}
+
+// What is written: the write as given, plus each top-level field where the output, laid over the
+// validated entity, differs from it. A local write never deletes a field the schema does not know.
 function withOutput(written, candidate, output) {
   if (!isObject(output)) return written;
   let out = written;
   for (const [key, value] of Object.entries(output)) {
-    if (value === undefined || sameJson(value, candidate[key])) continue;
+    if (value === undefined) continue;
+    const next = overlay(candidate[key], value);
+    if (sameJson(next, candidate[key])) continue;
     if (out === written) out = { ...written };
-    out[key] = value;
+    out[key] = next;
   }
   return out;
 }

@@ -113,13 +113,15 @@ test('serverFields: fields the server fills in are not required of a local creat
 });
 
 test("the schema's output is written: defaults fill in, fields the schema does not know are kept", async (t) => {
-  const schema = z.object({ id: z.string(), title: z.string().trim(), done: z.boolean().default(false) });
+  const schema = z.object({ id: z.string(), title: z.string().trim(), done: z.boolean().default(false), meta: z.object({ owner: z.string().trim() }) });
   const client = await clientWith(t, { schema });
   const todos = client.collection('todos');
-  todos.create({ id: 'a', title: '  padded  ', note: 'not in the schema' });
-  assert.deepEqual(todos.get('a'), { id: 'a', title: 'padded', done: false, note: 'not in the schema' });
-  todos.patch('a', { title: ' again ' });
-  assert.deepEqual(todos.get('a'), { id: 'a', title: 'again', done: false, note: 'not in the schema' });
+  todos.create({ id: 'a', title: '  padded  ', note: 'not in the schema', meta: { owner: ' me ', extra: 1 } });
+  assert.deepEqual(todos.get('a'), { id: 'a', title: 'padded', done: false, note: 'not in the schema', meta: { owner: 'me', extra: 1 } });
+  todos.patch('a', { title: ' again ', meta: { owner: ' you ' } });
+  assert.deepEqual(todos.get('a'), { id: 'a', title: 'again', done: false, note: 'not in the schema', meta: { owner: 'you', extra: 1 } });
+  todos.update('a', { id: 'a', title: 'whole', meta: { owner: 'us ', extra: 2 } });
+  assert.deepEqual(todos.get('a'), { id: 'a', title: 'whole', done: false, meta: { owner: 'us', extra: 2 } });
 });
 
 test('an asynchronous schema is refused with ASYNC_SCHEMA: nothing is queued', async (t) => {
