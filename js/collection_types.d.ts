@@ -220,5 +220,8 @@ export type RegisteredCore = Register extends { client: infer C }
     ? C
     : SyncCore;
 
+/** T, but not a place to infer T from (TypeScript 5.4's NoInfer, in a form 5.0 also reads). */
+export type NoInference<T> = [T][T extends any ? 0 : never];
+
 /** P, only when the type argument T was given (an overload for explicit types, e.g. useEntity<Todo>(…)). */
-export type Explicit<T, P> = [NoInfer<T>] extends [never] ? never : P;
+export type Explicit<T, P> = [NoInference<T>] extends [never] ? never : P;

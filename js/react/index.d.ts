@@ -5,7 +5,7 @@ import type {
   PendingMutation, ParkedConflict, CommitResult, Json, AnyCollectionTypes, TypesOfEntity, CreateData, UpdateData,
   PatchData, TypedQuery, RowOf, RegisteredCollections, RegisteredClient, RegisteredCore,
 } from '../index.js';
-import type { Explicit, TypesIn, CollectionName } from '../collection_types.js';
+import type { Explicit, NoInference, TypesIn, CollectionName } from '../collection_types.js';
 
 // The hooks are typed by the registered client's collections (declare module 'syncore' {
 // interface Register { client: typeof client } }); without one, any name, untyped entities.
@@ -48,7 +48,7 @@ export interface CollectionResult<T extends object = Entity> {
  */
 export declare function useCollection<K extends Name>(collection: K, query?: TypedQuery<RowOf<TypesIn<Collections, K>>>): CollectionResult<RowOf<TypesIn<Collections, K>>>;
 /** Typed by the type argument instead: useCollection<Todo>('todos', …). */
-export declare function useCollection<T extends object = never>(collection: Explicit<T, Name>, query?: TypedQuery<NoInfer<T>>): CollectionResult<T>;
+export declare function useCollection<T extends object = never>(collection: Explicit<T, Name>, query?: TypedQuery<NoInference<T>>): CollectionResult<T>;
 
 // ---- mutations ----------------------------------------------------------------------------------
 
