@@ -62,7 +62,8 @@ export async function driveReadmeApp(browser, url, store) {
   });
 
   await page.goto(url);
-  await page.getByText('A seeded todo').waitFor();
+  // The first render needs the wasm: if it never comes, say what the page saw.
+  await page.getByText('A seeded todo').waitFor().catch((err) => assert.fail(`${err.message}\nthe page saw:\n${problems.join('\n')}`));
   await page.getByText('0 pending').waitFor();
 
   holding = true;
