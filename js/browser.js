@@ -1,6 +1,10 @@
-// Browser entry: the wasm sits next to the glue in dist/ and is found relative to this module.
-// Bundlers move this module away from it, so bundled apps pass the file's URL as { wasmUrl }
-// (`import wasmUrl from 'syncore/syncore.wasm'`; or locateFile, or wasmBinary).
+// Browser entry. With no wasmUrl / locateFile / wasmBinary the release wasm needs no configuration
+// in any bundler (docs/bundlers.md): the glue (dist/syncore.mjs) finds it with its own literal
+// `new URL('syncore.wasm', import.meta.url)`, which Vite and webpack rewrite to the file they emit
+// and which, unbundled, is the file next to it; in esbuild and Rollup bundles, which do neither,
+// js/wasm_source.js hands it an embedded copy instead. The options stay as overrides.
+// The debug glue (not in the npm package) is imported by a URL computed at run time, hidden from
+// bundlers (no webpack "Critical dependency", no Vite warning): it loads unbundled, from a clone.
 import createReleaseModule from '../dist/syncore.mjs';
 import { makeCreateSyncCore } from './load.js';
 import { releaseWasmOptions } from './wasm_source.js';
@@ -19,13 +23,22 @@ export const createSyncCore = /* @__PURE__ */ makeCreateSyncCore(async ({ debug,
   if (wasmBinary) return factory({ wasmBinary });
   if (wasmUrl) return factory({ locateFile: () => String(wasmUrl) });
   if (locateFile) return factory({ locateFile });
-  return factory(debug ? {} : await releaseWasmOptions(import.meta.url));
+  if (debug) return factory({});
+  return factory(await releaseWasmOptions(import.meta.url)).catch((err) => {
+    throw new Error(`${err?.message ?? err} (bundled by something other than Vite, webpack, esbuild or Rollup? ` +
+      'pass { wasmUrl } with the URL where your app serves syncore.wasm: docs/bundlers.md)');
+  });
 });
 
 async function loadDebugGlue() {
   const here = import.meta.url;
   const url = new URL('../dist/syncore-debug.mjs', here).href;
-  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ url)).default;
+  try {
+    return (await import(/* webpackIgnore: true */ /* @vite-ignore */ url)).default;
+  } catch (err) {
+    throw new Error(`the debug build (${url}) did not load: ${err?.message ?? err}; the npm package ships only ` +
+      'the release build, and the debug one loads unbundled from a clone of syncore (bash scripts/build.sh wasm)');
+  }
 }
 
 /** A sync client: core + transport (url or transport) + storage (default: 'indexeddb'). */
