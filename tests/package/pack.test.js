@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../browser/chromium.js';
@@ -83,6 +84,11 @@ test('npm pack ships the release wasm + glue (and the wasm embedded in a module)
   assert.deepEqual(files, [...EXPECTED_FILES, ...jsFiles, ...serverFiles].sort());
   assert.ok(serverFiles.includes('server/index.js') && serverFiles.includes('server/cli.js'));
   assert.ok(jsFiles.includes('js/index.d.ts') && jsFiles.includes('js/react/index.d.ts') && jsFiles.includes('js/node.cjs'));
+  // The embedded copy (esbuild and Rollup bundles) is the shipped wasm, not an older build's.
+  const { default: embedded, wasmBytes } = await import(new URL('dist/syncore-embedded.mjs', `file://${ROOT}`).href);
+  const wasm = await readFile(join(ROOT, 'dist/syncore.wasm'));
+  assert.equal(wasmBytes, wasm.length);
+  assert.ok(gunzipSync(Buffer.from(embedded, 'base64')).equals(wasm), 'dist/syncore-embedded.mjs holds dist/syncore.wasm');
   console.log(`# tarball ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} bytes unpacked, ${packed.entryCount} files`);
 });
 
