@@ -11,6 +11,7 @@ import { toJson, requireName, requireId } from './args.js';
 import { CustomResolvers } from './custom_resolvers.js';
 import { randomId } from './random_id.js';
 import { EffectKind } from './generated/vocabulary.js';
+import { isDevelopment, QueryPathCheck } from './query_paths.js';
 
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
 export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
@@ -65,6 +66,8 @@ export class SyncCore {
       disposed: () => this._disposed,
     });
     if (options.client) this.configureClient(options.client);
+    // Development builds warn about query fields no entity has (js/query_paths.js).
+    this._pathCheck = isDevelopment(options.dev) ? new QueryPathCheck(this) : null;
   }
 
   // ---- errors -------------------------------------------------------------------------------
@@ -285,7 +288,14 @@ export class SyncCore {
    * [field, op, value] or { field, op, value }; ops eq ne lt lte gt gte in contains.
    */
   query(spec) {
-    return this._views.query(spec);
+    const q = this._views.query(spec);
+    this._pathCheck?.opened(spec);
+    return q;
+  }
+
+  /** The live queries open now: [{ id, collection, spec, count, total }] (count: rows in the window). For devtools. */
+  liveQueries() {
+    return this._views.liveQueries();
   }
 
   // ---- sync: optimistic mutations, the outbox, conflicts ---------------------------------------

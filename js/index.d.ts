@@ -261,6 +261,11 @@ export interface CreateSyncCoreOptions {
   onEvent?: (event: SyncEvent) => void;
   /** Load the debug build (assertions, SAFE_HEAP). */
   debug?: boolean;
+  /**
+   * Development checks (a query naming a field no entity of its collection has had warns once).
+   * Default: `process.env.NODE_ENV !== 'production'` (bundlers replace it); off without a bundler in a page.
+   */
+  dev?: boolean;
   /** Test seam: wraps the wasm handle (e.g. a Proxy counting the calls that cross the boundary). */
   wrapHandle?: (handle: object) => object;
   /** Bundler hooks: where the .wasm file is, or its bytes. */
@@ -282,6 +287,8 @@ export declare class SyncCore {
   list<T extends Entity = Entity>(collection: string): T[];
   count(collection: string): number;
   query<T extends Entity = Entity>(spec: QuerySpec): LiveQuery<T>;
+  /** The live queries open now (devtools): count is the rows in the window, total before limit / offset. */
+  liveQueries(): { id: number; collection: string; spec: QuerySpec; count: number; total: number }[];
   subscribe(collection: string, listener: (changes: CollectionChanges) => void): () => void;
   subscribeEntity<T extends Entity = Entity>(collection: string, id: Id, listener: (entity: T | undefined) => void): () => void;
   compact(collection?: string, upToVersion?: number): number;
