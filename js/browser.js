@@ -1,8 +1,13 @@
-// Browser entry: the wasm sits next to the glue in dist/ and is found relative to this module.
-// Bundlers move this module away from it, so bundled apps pass the file's URL as { wasmUrl }
-// (`import wasmUrl from 'syncore/syncore.wasm'`; or locateFile, or wasmBinary).
+// Browser entry. With no wasmUrl / locateFile / wasmBinary the release wasm needs no configuration
+// in any bundler (docs/bundlers.md): the glue (dist/syncore.mjs) finds it with its own literal
+// `new URL('syncore.wasm', import.meta.url)`, which Vite and webpack rewrite to the file they emit
+// and which, unbundled, is the file next to it; in esbuild and Rollup bundles, which do neither,
+// js/wasm_source.js hands it an embedded copy instead. The options stay as overrides.
+// The debug glue (not in the npm package) is imported by a URL computed at run time, hidden from
+// bundlers (no webpack "Critical dependency", no Vite warning): it loads unbundled, from a clone.
 import createReleaseModule from '../dist/syncore.mjs';
 import { makeCreateSyncCore } from './load.js';
+import { releaseWasmOptions } from './wasm_source.js';
 import { makeCreateSyncClient } from './create_client.js';
 
 export { SyncCore } from './core.js';
@@ -14,27 +19,27 @@ export { createRestTransport } from './transport/rest.js';
 export { createMemoryStorage } from './storage/memory.js';
 export { openIndexedDbStorage } from './storage/indexeddb.js';
 
-const dist = new URL('../dist/', import.meta.url);
-
 export const createSyncCore = /* @__PURE__ */ makeCreateSyncCore(async ({ debug, wasmBinary, locateFile, wasmUrl }) => {
-  const name = debug ? 'syncore-debug' : 'syncore';
-  // Release glue is imported statically so bundlers see it; the debug glue only on request.
-  const factory = debug ? (await import(new URL(`${name}.mjs`, dist).href).catch(debugBuildMissing)).default : createReleaseModule;
-  const options = {};
-  if (wasmBinary) options.wasmBinary = wasmBinary;
-  else if (wasmUrl) options.locateFile = () => String(wasmUrl);
-  else options.locateFile = locateFile ?? ((file) => new URL(file, dist).href);
-  if (wasmBinary || wasmUrl || locateFile) return factory(options);
-  // The default location is next to this module, which a bundler moves: say what to do instead.
-  return factory(options).catch((err) => {
-    throw new Error(`${err?.message ?? err} (bundled app? import wasmUrl from 'syncore/syncore.wasm' ` +
-      'with your bundler emitting the file (esbuild: --loader:.wasm=file) and pass { wasmUrl })');
+  const factory = debug ? await loadDebugGlue() : createReleaseModule;
+  if (wasmBinary) return factory({ wasmBinary });
+  if (wasmUrl) return factory({ locateFile: () => String(wasmUrl) });
+  if (locateFile) return factory({ locateFile });
+  if (debug) return factory({});
+  return factory(await releaseWasmOptions(import.meta.url)).catch((err) => {
+    throw new Error(`${err?.message ?? err} (bundled by something other than Vite, webpack, esbuild or Rollup? ` +
+      'pass { wasmUrl } with the URL where your app serves syncore.wasm: docs/bundlers.md)');
   });
 });
 
-function debugBuildMissing(err) {
-  throw new Error(`the debug build (syncore-debug.mjs) did not load: ${err?.message ?? err}; the npm package ships only ` +
-    'the release build, build the debug one from a clone of syncore (bash scripts/build.sh wasm)');
+async function loadDebugGlue() {
+  const here = import.meta.url;
+  const url = new URL('../dist/syncore-debug.mjs', here).href;
+  try {
+    return (await import(/* webpackIgnore: true */ /* @vite-ignore */ url)).default;
+  } catch (err) {
+    throw new Error(`the debug build (${url}) did not load: ${err?.message ?? err}; the npm package ships only ` +
+      'the release build, and the debug one loads unbundled from a clone of syncore (bash scripts/build.sh wasm)');
+  }
 }
 
 /** A sync client: core + transport (url or transport) + storage (default: 'indexeddb'). */

@@ -23,4 +23,5 @@ if [ "$what" = all ] || [ "$what" = wasm ]; then
   mkdir -p dist
   cp build/wasm/syncore.mjs build/wasm/syncore.wasm dist/
   cp build/wasm-debug/syncore-debug.mjs build/wasm-debug/syncore-debug.wasm dist/
+  node scripts/embed_wasm.mjs  # dist/syncore-embedded.mjs: the wasm in a JS module (esbuild, Rollup)
 fi

@@ -3,7 +3,8 @@
 // - a Node project: an ESM script (core + client, write and read), require('syncore'), and the
 //   error require() gives where Node cannot require ES modules;
 // - a React app made only from README.md's "Install and use" blocks (commands, app.jsx, index.html),
-//   bundled by esbuild, served on loopback next to the reference sync server, in headless Chromium;
+//   bundled by esbuild, served on loopback next to the reference sync server, in headless Chromium
+//   (the other bundlers, and where the wasm comes from in each: bundlers.test.js);
 // - tsc --noEmit of a TypeScript consumer against the installed types.
 //   node --test tests/package/pack.test.js
 // README's `npm install` lines run as written except: syncore is the tarball, every other package
@@ -13,21 +14,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { openStore } from '../../server/store.js';
-import { startSyncServer } from '../../server/sync_server.js';
+import { launchChromium } from '../browser/chromium.js';
+import { driveReadmeApp, seededStore, serveApp } from './readme_app.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 // What `files` in package.json must put in the tarball, and nothing else.
-const EXPECTED_FILES = ['LICENSE', 'README.md', 'package.json', 'dist/syncore.mjs', 'dist/syncore.wasm'];
+const EXPECTED_FILES = ['LICENSE', 'README.md', 'package.json', 'dist/syncore.mjs', 'dist/syncore.wasm', 'dist/syncore-embedded.mjs'];
 
 let work;
 let tarball;
@@ -78,7 +74,7 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-test('npm pack ships the release wasm + glue, js/ with its types, server/ (syncore/server), README and LICENSE, nothing else', async () => {
+test('npm pack ships the release wasm + glue (and the wasm embedded in a module), js/ with its types, server/ (syncore/server), README and LICENSE, nothing else', async () => {
   const files = packed.files.map((f) => f.path).sort();
   const listed = async (folder) => (await readdir(join(ROOT, folder), { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile()).map((d) => join(d.parentPath ?? d.path, d.name).slice(ROOT.length)).map((p) => p.split(sep).join('/'));
@@ -88,6 +84,11 @@ test('npm pack ships the release wasm + glue, js/ with its types, server/ (synco
   assert.deepEqual(files, [...EXPECTED_FILES, ...jsFiles, ...serverFiles].sort());
   assert.ok(serverFiles.includes('server/index.js') && serverFiles.includes('server/cli.js'));
   assert.ok(jsFiles.includes('js/index.d.ts') && jsFiles.includes('js/react/index.d.ts') && jsFiles.includes('js/node.cjs'));
+  // The embedded copy (esbuild and Rollup bundles) is the shipped wasm, not an older build's.
+  const { default: embedded, wasmBytes } = await import(new URL('dist/syncore-embedded.mjs', `file://${ROOT}`).href);
+  const wasm = await readFile(join(ROOT, 'dist/syncore.wasm'));
+  assert.equal(wasmBytes, wasm.length);
+  assert.ok(gunzipSync(Buffer.from(embedded, 'base64')).equals(wasm), 'dist/syncore-embedded.mjs holds dist/syncore.wasm');
   console.log(`# tarball ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} bytes unpacked, ${packed.entryCount} files`);
 });
 
@@ -144,24 +145,7 @@ async function readmeInstallBlocks() {
   return blocks.map((b) => b[2]);
 }
 
-const CONTENT_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-
-/** public/ as static files + the reference sync server on /sync, on one loopback port. */
-async function serveApp(publicDir, store) {
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url, 'http://x').pathname;
-    if (path === '/favicon.ico') return res.writeHead(204).end(); // the browser asks; the app has none
-    const file = resolve(publicDir, `.${path === '/' ? '/index.html' : path}`);
-    const body = file.startsWith(publicDir + sep) ? await readFile(file).catch(() => null) : null;
-    if (!body) return res.writeHead(404).end();
-    res.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  const sync = await startSyncServer({ server, store });
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: async () => { await sync.close(); server.closeAllConnections(); await new Promise((d) => server.close(d)); } };
-}
-
-test('React app from the README: esbuild finds the wasm, a live query renders, a write shows at once; tsc checks the types', async () => {
+test('React app from the README: esbuild\'s bundle loads the wasm, a live query renders, a write shows at once; tsc checks the types', async () => {
   const [commands, appJsx, indexHtml] = await readmeInstallBlocks();
   const dir = await freshProject('react-app');
   await writeFile(join(dir, 'app.jsx'), appJsx);
@@ -175,9 +159,7 @@ test('React app from the README: esbuild finds the wasm, a live query renders, a
     else if (words[0] === 'npx') await runOk('npx', ['--offline', ...words.slice(1)], { cwd: dir });
     else assert.fail(`unexpected README command: ${line}`);
   }
-  const emitted = await readdir(join(dir, 'public'));
-  const wasmFile = emitted.find((f) => /^syncore-\w+\.wasm$/.test(f));
-  assert.ok(wasmFile && emitted.includes('app.js'), `esbuild emitted the app and the wasm: ${emitted}`);
+  assert.ok((await readdir(join(dir, 'public'))).includes('app.js'), 'esbuild emitted the app');
 
   // The TypeScript consumer: the installed declarations for syncore, syncore/react and the wasm URL.
   await runOk('npm', await offlineInstallArgs(['--save-dev', 'typescript', '@types/react']), { cwd: dir });
@@ -219,67 +201,25 @@ useCollection();
   assert.equal(tsc.code, 0, `tsc reported:\n${tsc.stdout}${tsc.stderr}`);
 
   // The page, next to the reference sync server whose store already holds one todo.
-  const store = await openStore();
-  await store.apply({ key: 'seed:1', collection: 'todos', kind: 'create', id: 't1', data: { id: 't1', title: 'A seeded todo' }, baseVersion: 0, ts: null });
+  const store = await seededStore();
   const app = await serveApp(join(dir, 'public'), store);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(15_000);
-    const problems = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => msg.type() === 'error' && problems.push(`console.error: ${msg.text()}`));
-    page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()}`));
-    page.on('response', (res) => res.status() >= 400 && problems.push(`HTTP ${res.status()}: ${res.url()}`));
-    // The socket goes through the test, which can hold the server's answers back.
-    let holding = false;
-    const held = [];
-    await page.routeWebSocket(/\/sync$/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage((m) => server.send(m));
-      server.onMessage((m) => (holding ? held.push(() => ws.send(m)) : ws.send(m)));
-    });
-
-    const wasmResponse = page.waitForResponse((res) => res.url().endsWith(`/${wasmFile}`));
-    await page.goto(app.url);
-    assert.equal((await wasmResponse).headers()['content-type'], 'application/wasm');
-    await page.getByText('A seeded todo').waitFor();
-    await page.getByText('0 pending').waitFor();
-
-    holding = true;
-    await page.getByRole('button', { name: 'Add' }).click();
-    await page.locator('li', { hasText: 'Todo 2' }).waitFor();
-    assert.equal(await page.textContent('p'), '1 pending');
-    await waitUntil(async () => held.some(Boolean) && (await store.list('todos')).length === 2, 'the server applied the push');
-    assert.equal(await page.textContent('p'), '1 pending', 'the write is shown while its answer is still held');
-
-    holding = false;
-    for (const send of held.splice(0)) send();
-    await page.getByText('0 pending').waitFor();
-    assert.deepEqual(await page.locator('li').allTextContents(), ['A seeded todo', 'Todo 2']);
-    assert.deepEqual((await store.list('todos')).map((t) => t.data?.title ?? t.title).sort(), ['A seeded todo', 'Todo 2']);
+    const { problems } = await driveReadmeApp(browser, app.url, store);
     assert.deepEqual(problems, []);
 
-    // Without { wasmUrl } a bundled app cannot find the wasm, and the error says what to add.
+    // Without { wasmUrl } nor --loader:.wasm=file, esbuild's bundle loads the wasm all the same.
     await writeFile(join(dir, 'no-wasm-url.js'), `import { createSyncCore } from 'syncore';
 createSyncCore().then(() => { window.outcome = 'loaded'; }, (e) => { window.outcome = e.code + ' ' + e.message; });`);
-    await runOk('npx', ['--offline', 'esbuild', 'no-wasm-url.js', '--bundle', '--format=esm', '--outdir=public'], { cwd: dir });
+    const bare = await runOk('npx', ['--offline', 'esbuild', 'no-wasm-url.js', '--bundle', '--format=esm', '--outdir=public'], { cwd: dir });
+    assert.doesNotMatch(bare.stderr, /warning/i);
     await writeFile(join(dir, 'public', 'no-wasm-url.html'), '<script type="module" src="no-wasm-url.js"></script>');
-    const bare = await browser.newPage();
-    await bare.goto(`${app.url}no-wasm-url.html`);
-    const outcome = await (await bare.waitForFunction(() => window.outcome)).jsonValue();
-    assert.match(outcome, /^LOAD_FAILED .*import wasmUrl from 'syncore\/syncore.wasm' .*--loader:.wasm=file.*pass \{ wasmUrl \}/);
+    const page = await browser.newPage();
+    await page.goto(`${app.url}no-wasm-url.html`);
+    assert.equal(await (await page.waitForFunction(() => window.outcome)).jsonValue(), 'loaded');
   } finally {
     await browser.close();
     await app.close();
     await store.close();
   }
 });
-
-async function waitUntil(check, what, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
