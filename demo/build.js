@@ -1,5 +1,5 @@
 // Bundles the gradebook page: demo/src/main.jsx (React, JSX, the syncore client and hooks) ->
-// demo/dist/app.js (+ app.js.map), served at /assets/app.js by demo/serve.js. Generated: not in git.
+// demo/dist/app.js (+ app.js.map, + a chunk never fetched: the embedded wasm), served at /assets/app.js by demo/serve.js. Generated: not in git.
 //
 //   node demo/build.js                    (demo/server/main.js calls buildDemo() at startup)
 //   import { buildDemo } from './build.js';  await buildDemo({ minify: false });
@@ -19,8 +19,12 @@ export async function buildDemo({ minify = true, outDir = OUT_DIR, logLevel = 'w
   const started = performance.now();
   const outfile = `${outDir.replace(/\/$/, '')}/app.js`;
   const result = await esbuild.build({
-    entryPoints: [`${SOURCE_DIR}main.jsx`],
-    outfile,
+    entryPoints: { app: `${SOURCE_DIR}main.jsx` },
+    outdir: outDir,
+    // Split: the page passes wasmUrl, so the wasm copy embedded for bundlers that cannot emit it
+    // (js/wasm_source.js, docs/bundlers.md) stays in a chunk that is never fetched.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     format: 'esm',
     platform: 'browser',
