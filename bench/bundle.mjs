@@ -25,9 +25,14 @@ export async function bundleSize(system) {
   const out = await build({
     stdin: { contents: ENTRIES[system], resolveDir: ROOT, loader: 'js' },
     bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
-    external: ['node:*'],
+    external: ['node:*'], splitting: true, outdir: 'w8', metafile: true,
   });
-  const js = Buffer.from(out.outputFiles[0].contents);
+  // Every chunk but syncore's embedded wasm copy (js/wasm_source.js): an app that can serve the
+  // .wasm file never fetches it, and one that cannot fetches it instead of the file.
+  const embedded = new Set(Object.entries(out.metafile.outputs)
+    .filter(([, o]) => Object.keys(o.inputs).some((i) => i.endsWith('syncore-embedded.mjs')))
+    .map(([file]) => file));
+  const js = Buffer.concat(out.outputFiles.filter((f) => !f.path.endsWith('.map') && ![...embedded].some((e) => f.path.endsWith(e))).map((f) => Buffer.from(f.contents)));
   if (system !== 'syncore') return sizes(js);
   const wasm = await readFile(new URL('../dist/syncore.wasm', import.meta.url));
   const a = sizes(js);
