@@ -300,7 +300,7 @@ export interface CreateSyncCoreOptions<C extends CollectionsOption = Collections
   dev?: boolean;
   /** Test seam: wraps the wasm handle (e.g. a Proxy counting the calls that cross the boundary). */
   wrapHandle?: (handle: object) => object;
-  /** Bundler hooks: where the .wasm file is, or its bytes. */
+  /** Overrides for where the release wasm comes from (docs/bundlers.md); no bundler needs them. */
   wasmUrl?: string | URL;
   locateFile?: (file: string, scriptDirectory: string) => string;
   wasmBinary?: ArrayBuffer | Uint8Array;

@@ -14,6 +14,9 @@ test('the README example runs and prints what it says', async () => {
   const readme = await readFile(new URL('README.md', root), 'utf8');
   const match = readme.match(/<!-- readme-example[^>]*-->\s*```(js|ts)\n([\s\S]*?)```/);
   assert.ok(match, 'README has the marked example');
+  // The block is the typed example tests/types compiles, verbatim: the README cannot drift from it.
+  const typed = await readFile(new URL('tests/types/example.tsx', root), 'utf8');
+  assert.ok(typed.includes(match[2].trim()), "README's example block appears verbatim in tests/types/example.tsx");
   const entry = new URL('js/node.js', root).href;
   // A TypeScript example (its typed form, also compiled by tests/types) runs with its types stripped.
   const source = match[1] === 'ts' ? ts.transpileModule(match[2], { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText : match[2];
