@@ -10,6 +10,7 @@ import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
 import { CustomResolvers } from './custom_resolvers.js';
 import { randomId } from './random_id.js';
+import { EntityIds } from './entity_ids.js';
 import { EffectKind } from './generated/vocabulary.js';
 
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
@@ -49,6 +50,7 @@ export class SyncCore {
     this._counts = null; // as of the last commit (see counts)
     this._commitListeners = new Set();
     this._idFields = new Map();
+    this._entityIds = new EntityIds();
     const limits = {};
     if (options.maxMessageBytes !== undefined) limits.maxMessageBytes = options.maxMessageBytes;
     if (options.maxDepth !== undefined) limits.maxDepth = options.maxDepth;
@@ -123,9 +125,17 @@ export class SyncCore {
 
   defineCollection(name, options = {}) {
     requireName(name, 'collection name');
+    const ids = EntityIds.check(options);
+    // The core ignores `ids`: it learns that the server names an entity from a create without one.
     this._value(this._live().defineCollection(name, toJson(options ?? {}, 'collection options')));
     this._idFields.set(name, options?.idField ?? 'id');
+    this._entityIds.define(name, ids);
     return this;
+  }
+
+  /** Who names a collection's new entities: 'client' (a UUIDv7 at create, kept) or 'server' (a temp id, renamed on ack). */
+  idsOf(collection) {
+    return this._entityIds.of(collection);
   }
 
   /** The field that holds a collection's ids ('id' unless defined otherwise). */
@@ -308,7 +318,10 @@ export class SyncCore {
    */
   mutate(request) {
     if (request === null || typeof request !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a mutation is an object');
-    return this._commit(this._live().mutate(toJson(request, 'mutation'), this._now()));
+    const now = this._now();
+    // A create without an id gets the client's UUIDv7 here (js/entity_ids.js), unless the server names the collection's entities.
+    const filled = this._entityIds.fill(request, this._idFields.get(request.collection), now);
+    return this._commit(this._live().mutate(toJson(filled, 'mutation'), now));
   }
 
   /**
