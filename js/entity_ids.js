@@ -17,11 +17,18 @@ const TWO_30 = 2 ** 30;
 const COUNTER_LIMIT = 2 ** 42;
 const MAX_MS = 2 ** 48 - 1;
 
-function randomWords(n) {
-  const words = new Uint32Array(n);
-  if (typeof globalThis.crypto?.getRandomValues === 'function') return globalThis.crypto.getRandomValues(words);
-  for (let i = 0; i < n; i++) words[i] = Math.floor(Math.random() * TWO_32);
-  return words;
+// Random words drawn 256 at a time: one getRandomValues call serves about a hundred ids.
+function randomPool() {
+  const words = new Uint32Array(256);
+  let next = words.length;
+  return function randomWord() {
+    if (next === words.length) {
+      if (typeof globalThis.crypto?.getRandomValues === 'function') globalThis.crypto.getRandomValues(words);
+      else for (let i = 0; i < words.length; i++) words[i] = Math.floor(Math.random() * TWO_32);
+      next = 0;
+    }
+    return words[next++];
+  };
 }
 
 const hex = (value, width) => value.toString(16).padStart(width, '0');
@@ -34,10 +41,9 @@ const hex = (value, width) => value.toString(16).padStart(width, '0');
 export function uuidV7Generator() {
   let lastMs = -1;
   let counter = 0;
-  const freshCounter = () => {
-    const [high, low] = randomWords(2);
-    return (high & 0x1ff) * TWO_32 + low; // 41 random bits: room to count 2^41 ids in one ms
-  };
+  const randomWord = randomPool();
+  // 41 random bits: room to count 2^41 ids in one ms.
+  const freshCounter = () => (randomWord() & 0x1ff) * TWO_32 + randomWord();
   return function uuidV7(nowMs = Date.now()) {
     let ms = Math.floor(Number(nowMs));
     if (!Number.isFinite(ms)) ms = Date.now();
@@ -52,7 +58,7 @@ export function uuidV7Generator() {
     }
     const randA = Math.floor(counter / TWO_30); // the counter's top 12 bits
     const low30 = counter - randA * TWO_30; // its low 30 bits: the top of rand_b
-    const [tail] = randomWords(1);
+    const tail = randomWord();
     const time = hex(lastMs, 12);
     return `${time.slice(0, 8)}-${time.slice(8)}-7${hex(randA, 3)}-${hex(0x8000 | (low30 >>> 16), 4)}-${hex(low30 & 0xffff, 4)}${hex(tail, 8)}`;
   };
