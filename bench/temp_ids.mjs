@@ -17,7 +17,8 @@ const count = Number(arg('--count', 10_000));
 const clientIds = args.includes('--client-ids');
 
 const server = await startSyncServer({ logger: null });
-const client = await createSyncClient({ url: server.url, collections: { notes: {} }, token: 't', storage: 'memory' });
+// ids: 'server': a create without an id gets a temp id the server's ack renames.
+const client = await createSyncClient({ url: server.url, collections: { notes: { ids: 'server' } }, token: 't', storage: 'memory' });
 client.goOffline();
 const notes = client.collection('notes');
 // Every other create names one made 150 before it (a parent link): references to temp ids are

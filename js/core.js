@@ -10,6 +10,7 @@ import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
 import { CustomResolvers } from './custom_resolvers.js';
 import { randomId } from './random_id.js';
+import { EntityIds } from './entity_ids.js';
 import { EffectKind } from './generated/vocabulary.js';
 import { isDevelopment, QueryPathCheck } from './query_paths.js';
 import { CollectionSchemas } from './schema.js';
@@ -52,6 +53,7 @@ export class SyncCore {
     this._commitListeners = new Set();
     this._idFields = new Map();
     this._schemas = new CollectionSchemas(); // Standard Schemas of collections (js/schema.js)
+    this._entityIds = new EntityIds(); // who names new entities (js/entity_ids.js)
     const limits = {};
     if (options.maxMessageBytes !== undefined) limits.maxMessageBytes = options.maxMessageBytes;
     if (options.maxDepth !== undefined) limits.maxDepth = options.maxDepth;
@@ -128,10 +130,18 @@ export class SyncCore {
 
   defineCollection(name, options = {}) {
     requireName(name, 'collection name');
+    const ids = EntityIds.check(options);
     const forCore = this._schemas.define(name, options ?? {}); // the schema stays on this side
+    // The core ignores `ids`: it learns that the server names an entity from a create without one.
     this._value(this._live().defineCollection(name, toJson(forCore, 'collection options')));
     this._idFields.set(name, options?.idField ?? 'id');
+    this._entityIds.define(name, ids);
     return this;
+  }
+
+  /** Who names a collection's new entities: 'client' (a UUIDv7 at create, kept) or 'server' (a temp id, renamed on ack). */
+  idsOf(collection) {
+    return this._entityIds.of(collection);
   }
 
   /** The field that holds a collection's ids ('id' unless defined otherwise). */
@@ -321,9 +331,12 @@ export class SyncCore {
    */
   mutate(request) {
     if (request === null || typeof request !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a mutation is an object');
+    const now = this._now();
+    // A create without an id gets the client's UUIDv7 here (js/entity_ids.js), unless the server names the collection's entities.
+    const filled = this._entityIds.fill(request, this._idFields.get(request.collection), now);
     // A collection's schema sees the entity the write would make first: VALIDATION changes nothing.
-    const checked = this._schemas.check(request, (collection, id) => this.get(collection, id));
-    return this._commit(this._live().mutate(toJson(checked, 'mutation'), this._now()));
+    const checked = this._schemas.check(filled, (collection, id) => this.get(collection, id));
+    return this._commit(this._live().mutate(toJson(checked, 'mutation'), now));
   }
 
   /**

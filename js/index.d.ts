@@ -47,6 +47,11 @@ export type FieldRule = 'server' | 'client' | 'last-write-wins';
 export interface CollectionOptions {
   /** The entity field holding its id. Default 'id'. */
   idField?: string;
+  /**
+   * Who names a new entity: 'client' (default: a create without an id gets a UUIDv7 at once, kept
+   * by the server) or 'server' (a temp id `tmp-…`, renamed to the server's id on ack).
+   */
+  ids?: 'client' | 'server';
   /** Conflict strategy for this collection. Default 'server-wins'. */
   strategy?: Strategy;
   /** For 'merge': who wins a field changed on both sides (default last-write-wins), per dotted path. */
@@ -314,6 +319,8 @@ export declare class SyncCore<M extends CollectionMap = any> {
   defineCollection(name: string, options?: CollectionOptions): this;
   /** The field that holds a collection's ids. */
   idFieldOf(collection: string): string;
+  /** The collection's `ids` option: who names its new entities. */
+  idsOf(collection: string): 'client' | 'server';
   applyServer(batch: ServerOp[] | { ops: ServerOp[]; cursor?: number } | string): CommitResult;
   load(collection: string, entities: LoadItem[], options?: { cursor?: number }): CommitResult;
   // Each read is typed by the collection's name; a type argument (get<Todo>(…)) types it instead.

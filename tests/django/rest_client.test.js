@@ -26,7 +26,8 @@ test('the REST adapter writes through the Django REST views exactly once; a WebS
     const r = await fetch(`${django.http}/api/conf_items/?cursor=${cursor ?? 0}&limit=500`, { headers: auth });
     return r.json();
   };
-  const rest = await createSyncClient({ transport: createRestTransport({ baseUrl: django.http, pull }), token: django.tokens.writer, collections: { conf_items: {} } });
+  // ids: 'server': Django names what this client creates (a temp id, renamed on ack).
+  const rest = await createSyncClient({ transport: createRestTransport({ baseUrl: django.http, pull }), token: django.tokens.writer, collections: { conf_items: { ids: 'server' } } });
   rest.on('error', () => {});
   t.after(() => rest.close());
   const ws = await createSyncClient({ url: django.url, token: django.tokens.other, collections: { conf_items: {} }, websocket: { reconnectBaseMs: 20 } });
@@ -38,6 +39,11 @@ test('the REST adapter writes through the Django REST views exactly once; a WebS
   await rest.collection('conf_items').patch(made.id, { title: 'patched' }).result;
   const get = async (id) => (await fetch(`${django.http}/api/conf_items/${id}/`, { headers: auth })).json();
   assert.deepEqual(await get(made.id), { id: made.id, title: 'patched', keep: 1 }, 'PUT with merge-patch+json kept the other fields');
+  // The WebSocket client names its own entities (the default: a UUIDv7); Django keeps the id.
+  const own = ws.collection('conf_items').create({ title: 'by ws' });
+  assert.match(own.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal((await own.result).id, own.id);
+  assert.deepEqual(await get(own.id), { id: own.id, title: 'by ws' });
   await until(() => ws.collection('conf_items').get(made.id)?.title === 'patched', 'the WebSocket client sees the REST writes');
 
   await rest.collection('conf_items').delete(made.id).result;

@@ -9,6 +9,8 @@ import { WebSocketServer } from 'ws';
 import { createSyncCore, createSyncClient, SyncError } from '../../js/node.js';
 
 const collections = { todos: {}, notes: { idField: 'key' } };
+// The same, with todos named by the server: a create without an id gets a temp id, renamed on ack.
+const serverNamed = { ...collections, todos: { ids: 'server' } };
 
 async function seededCore() {
   const core = await createSyncCore({ collections, client: { clientId: 'c1', seed: 1 } });
@@ -137,7 +139,7 @@ test('__proto__ and constructor keys are plain data: snapshots keep them as own 
 });
 
 test('a server entity under one of our temp ids: our create is hidden from nothing and loses nothing', async () => {
-  const core = await createSyncCore({ collections, client: { clientId: 'c1', seed: 1 } });
+  const core = await createSyncCore({ collections: serverNamed, client: { clientId: 'c1', seed: 1 } });
   const first = core.mutate({ collection: 'todos', op: 'create', data: { t: 'mine' } }).changes.todos.created[0];
   assert.equal(first, 'tmp-c1-1');
   // The server sends entities under this client's temp ids: the live one and the next one.
@@ -271,7 +273,7 @@ test('the wire: each malformed message is refused and reported as an error event
   const server = await scriptedServer();
   const client = await createSyncClient({
     url: server.url,
-    collections,
+    collections: serverNamed,
     client: { clientId: 'w1' },
     websocket: { reconnectBaseMs: 20, reconnectMaxMs: 100, heartbeatMs: 60_000, maxMessageBytes: 1024 * 1024 },
   });

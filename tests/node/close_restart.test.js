@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
 import { createSyncClient, createMemoryStorage, openIndexedDbStorage } from '../../js/node.js';
 
-const collections = { todos: {} };
+// Server-assigned ids: creates get numbered temp ids, the ids a restart must never issue again.
+const collections = { todos: { ids: 'server' } };
 const quiet = { window: new EventTarget(), document: new EventTarget() };
 
 // Two kinds of storage a restart finds again: memory kept across clients, and fake-indexeddb.

@@ -12,9 +12,11 @@ import { untilClient } from './helpers.js';
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 const collections = { todos: {}, notes: { strategy: 'manual' } };
 
-async function open(server) {
+// ids: 'server' names todos on the server (a create's temp id is renamed on ack).
+async function open(server, { ids } = {}) {
+  const todos = ids ? { ...collections.todos, ids } : collections.todos;
   // The client gets a window of its own (no online/offline events): the tests switch with goOffline().
-  return createSyncClient({ url: server.url, collections, token: 't', websocket: fast, batchTimeoutMs: 2000, window: new EventTarget(), document: new EventTarget() });
+  return createSyncClient({ url: server.url, collections: { ...collections, todos }, token: 't', websocket: fast, batchTimeoutMs: 2000, window: new EventTarget(), document: new EventTarget() });
 }
 
 // Inside act: resolves once predicate() holds, re-checked on every client event; rejects after a bound.
@@ -63,7 +65,7 @@ test('useMutation with a client: pending until the server acks; a refused change
   const server = await startSyncServer({
     validate: ({ mutation }) => (mutation.kind !== 'delete' && mutation.data?.title === '' ? 'title must not be empty' : undefined),
   });
-  const client = await open(server);
+  const client = await open(server, { ids: 'server' });
   t.after(async () => {
     await client.close();
     await server.close();

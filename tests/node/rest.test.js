@@ -65,7 +65,7 @@ test('REST adapter: create / update / delete with idempotency keys; codes map to
   t.after(() => rest.server.close());
   const client = await createSyncClient({
     transport: createRestTransport({ baseUrl: rest.url, pull: async (cursor) => ({ changes: [], cursor }) }),
-    collections: { todos: {} },
+    collections: { todos: { ids: 'server' } }, // this back end names every entity it creates
     token: 'good',
     batchTimeoutMs: 5000,
   });

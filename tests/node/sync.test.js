@@ -37,7 +37,7 @@ test('a mutation is visible at once, persisted before it is sent, and settled by
 });
 
 test('temp ids are remapped on ack and entity subscribers follow', async () => {
-  const core = await client();
+  const core = await client({ todos: { ids: 'server' } }); // server-assigned ids: temp ids, renamed on ack
   core.setOnline(true);
   const r = core.mutate({ collection: 'todos', op: 'create', data: { title: 'new' } });
   const temp = r.changes.todos.created[0];

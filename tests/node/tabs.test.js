@@ -8,7 +8,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { createSyncClient } from '../../js/node.js';
 import { startSyncServer } from '../../server/sync_server.js';
 
-const collections = { todos: {} };
+const collections = { todos: { ids: 'server' } }; // server-assigned ids: temp ids, renamed on ack
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 
 function until(predicate, what, ms = 8000) {

@@ -9,7 +9,8 @@ import { IDBFactory } from 'fake-indexeddb';
 import { openTab, until } from '../support/tabs.js';
 import { startSyncServer } from '../../server/sync_server.js';
 
-const collections = { todos: { strategy: 'merge' } };
+// Server-assigned ids (`ids: 'server'`): a create without an id gets a temp id, renamed on ack.
+const collections = { todos: { strategy: 'merge', ids: 'server' } };
 
 /** A BroadcastChannel whose outgoing pushes can be held back, then let through. */
 function holdingChannel() {

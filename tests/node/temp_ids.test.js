@@ -15,7 +15,8 @@ const count = 6_000;
 /** count offline creates (every other naming the one made 150 before it), then online: ms to drain. */
 async function offlineCreates(t, { clientIds }) {
   const server = await startSyncServer({ logger: null });
-  const client = await createSyncClient({ url: server.url, collections: { notes: {} }, token: 't' });
+  // Server-assigned ids (`ids: 'server'`): a create without an id gets a temp id, renamed on ack.
+  const client = await createSyncClient({ url: server.url, collections: { notes: { ids: 'server' } }, token: 't' });
   t.after(async () => {
     await client.close();
     await server.close();

@@ -160,6 +160,26 @@ export async function serverAppliedOnce(world) {
   return failures;
 }
 
+/**
+ * 7. An entity the client named keeps its name: every create the server applied from a create()
+ * without an id, in a collection whose ids the client makes, is under the UUIDv7 that create()
+ * handed out (a temp id, in a collection the server names, is renamed: not judged here).
+ */
+export async function clientIdsKept(world) {
+  const failures = [];
+  const expected = new Map(); // mark -> the id create() handed out
+  for (const device of world.devices)
+    for (const r of device.records)
+      if (r.op.kind === 'create' && r.op.data.id === undefined && world.collections[r.op.collection]?.ids !== 'server') expected.set(r.op.data.mark, `${r.op.collection}/${r.entityId}`);
+  for (const change of await world.server.store.changeLog(0)) {
+    if (change.op !== 'create' || !expected.has(change.data?.mark)) continue;
+    const entity = `${change.collection}/${change.id}`;
+    if (entity !== expected.get(change.data.mark))
+      failures.push({ invariant: 'client ids kept', detail: `the create marked ${change.data.mark} was handed out as ${expected.get(change.data.mark)} but applied as ${entity} (cursor ${change.cursor})` });
+  }
+  return failures;
+}
+
 /** 6. Nothing blew up: no uncaught error in a live page, no unexpected error logged by the server. */
 export function noUnexpectedErrors(world) {
   const failures = [];
@@ -172,4 +192,4 @@ export function noUnexpectedErrors(world) {
   return failures;
 }
 
-export const ALL_CHECKS = [viewsEqualServer, mutationIdsUnique, acceptedMutationsSettled, nothingStuck, serverAppliedOnce, noUnexpectedErrors];
+export const ALL_CHECKS = [viewsEqualServer, mutationIdsUnique, acceptedMutationsSettled, nothingStuck, serverAppliedOnce, noUnexpectedErrors, clientIdsKept];

@@ -145,7 +145,8 @@ export class Device {
       this.reusedIds.push({ id, first: `${first.device.name}.${first.incarnation}`, again: inc.actor.name, firstEnded: first.device.incarnations[first.incarnation - 1].ended });
       this.world.trace(`${inc.actor.name} REUSED mutation id ${id} (first accepted by incarnation ${first.incarnation})`);
     }
-    const record = { id, device: this, incarnation: inc.n, op, at: this.world.clock.now, durable: false, settled: [] };
+    // entityId: the id create() handed out (the app's, a temp id, or the client's UUIDv7).
+    const record = { id, device: this, incarnation: inc.n, op, entityId: handle.id, at: this.world.clock.now, durable: false, settled: [] };
     this.mutations.set(id, record);
     this.records.push(record);
     for (const early of inc.settledDuringCall) {

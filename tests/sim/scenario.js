@@ -25,7 +25,8 @@ function drawOp(world, device, rng) {
   if (rows.length === 0 || r < 0.35) {
     const mark = `${device.name}-${++device.marks}`;
     const data = { mark, n: rng.int(0, 99), by: device.name };
-    // Half with an id chosen by the client, half with a temporary one the server replaces.
+    // Half with an id the app chose; half without: a temp id the server replaces (items, named by
+    // the server) or a UUIDv7 the client made (notes).
     if (rng.chance(0.5)) data.id = `${collection[0]}-${mark}`;
     return { kind: 'create', collection, data };
   }

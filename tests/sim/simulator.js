@@ -19,7 +19,7 @@ import { openSeedDatabase } from './database.js';
 const STRATEGIES = ['server-wins', 'client-wins', 'last-write-wins', 'merge'];
 const SETTLE_LIMIT_MS = 20 * 60_000; // virtual time allowed for quiescence (backoff caps at 60 s)
 
-/** Randomness the product draws itself (client ids, jitter seeds, tab ids) comes from the seed. */
+/** Randomness the product draws itself (client ids, jitter seeds, tab ids, entity UUIDv7s) comes from the seed. */
 function seedGlobals(rng) {
   const saved = { random: Math.random };
   Math.random = () => rng.float();
@@ -81,7 +81,9 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     scenario,
     clock,
     devices: [],
-    collections: { items: { strategy: scenario.strategies.items }, notes: { strategy: scenario.strategies.notes } },
+    // Both ways of naming new entities: the server names items (a create without an id gets a
+    // temp id, renamed on ack); the client names notes (a UUIDv7, drawn from the seeded source).
+    collections: { items: { strategy: scenario.strategies.items, ids: 'server' }, notes: { strategy: scenario.strategies.notes } },
     stats: {},
     notes: [],
     failures: [],

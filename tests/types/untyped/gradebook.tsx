@@ -181,3 +181,9 @@ export async function signedIn(token: string) {
   const bob: SyncClient = await ann.switchUser({ userId: 'bob', token: 'tok-bob' });
   return { resolving, persisted, lost, bob };
 }
+
+// Who names new entities (issue 16 item 4): the client (UUIDv7, the default) or the server (temp ids).
+export async function namedByTheServer(): Promise<'client' | 'server'> {
+  const core = await createSyncCore({ collections: { grades: { ids: 'server' }, notes: { ids: 'client' } } });
+  return core.idsOf('grades');
+}
