@@ -578,6 +578,8 @@ export interface SyncStatus {
    * null: unknown, or not IndexedDB. Set shortly after start (the request is asynchronous).
    */
   storagePersisted: boolean | null;
+  /** The client has caught up with the server at least once since it started. */
+  caughtUp: boolean;
 }
 
 export interface MutationHandle<T extends Entity = Entity> {
@@ -606,7 +608,9 @@ export interface CollectionHandle<T extends Entity = Entity> {
 export type ClientEvent =
   | 'syncStarted' | 'syncCompleted' | 'syncFailed' | 'operationQueued' | 'conflictDetected'
   | 'storageQuotaExceeded' | 'networkStatusChanged' | 'authRequired' | 'statusChanged'
-  | 'notification' | 'error' | 'mutationSettled' | 'storageEvent';
+  | 'notification' | 'error' | 'mutationSettled' | 'storageEvent'
+  /** Entities the server changed in this client's view: { changes: { [collection]: { created, updated, deleted } }, cursor }. */
+  | 'remoteChanges';
 
 export interface SyncClient {
   readonly core: SyncCore;
@@ -614,6 +618,11 @@ export interface SyncClient {
   collection<T extends Entity = Entity>(name: string): CollectionHandle<T>;
   mutate(request: MutationRequest): MutationHandle;
   statusMessage(): string;
+  /**
+   * 'ready' once the collection is loaded: caught up with the server since start, or storage held
+   * its data at start, or there is no server; 'loading' until then ('statusChanged' tells).
+   */
+  collectionStatus(name: string): 'loading' | 'ready';
   on(event: ClientEvent, listener: (payload: any) => void): () => void;
   sync(): void;
   setToken(token: string): void;

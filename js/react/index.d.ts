@@ -7,9 +7,25 @@ import type {
 
 // ---- the provider ----------------------------------------------------------------------------
 
-export type SyncProviderProps =
+export type SyncProviderProps = (
   | { client: SyncClient; core?: undefined; children?: ReactNode }
-  | { core: SyncCore; client?: undefined; children?: ReactNode };
+  | { core: SyncCore; client?: undefined; children?: ReactNode }
+  | {
+      /** The promise createSyncClient returns: `fallback` until it resolves, `errorFallback` if it rejects. */
+      client: Promise<SyncClient>;
+      core?: undefined;
+      children?: ReactNode;
+      /** Shown while the client starts (default: nothing). */
+      fallback?: ReactNode;
+      /** Shown if the start fails; by default a role="alert" message with the error. */
+      errorFallback?: ReactNode | ((error: unknown) => ReactNode);
+    }
+) & {
+  /** Where useRemoteData({ persist: true }) keeps values across reloads (default localStorage). */
+  remoteCacheStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
+  /** The persisted remote cache's name (default 'syncore'): one per user on a shared device. */
+  remoteCacheName?: string;
+};
 
 /** Gives the tree a SyncClient (createSyncClient), or a bare SyncCore for apps without a server. */
 export declare function SyncProvider(props: SyncProviderProps): ReactElement;
@@ -22,8 +38,26 @@ export declare function useSyncCore(): SyncCore;
 
 // ---- entities and live queries -----------------------------------------------------------------
 
-/** The entity's frozen snapshot, or undefined. Re-renders only when this entity changes. */
-export declare function useEntity<T extends Entity = Entity>(collection: string, id: Id | null | undefined): T | undefined;
+/** Whether a collection's data is loaded: until the client's first catch-up (or restore from storage). */
+export type LoadStatus = 'loading' | 'ready' | 'error';
+
+export interface LoadOptions {
+  /** Suspend (throw a promise for <Suspense>) while loading; throw the error when it failed. */
+  suspense?: boolean;
+}
+
+export interface EntityState<T extends Entity = Entity> {
+  /** The entity's frozen snapshot (with any local overlay: optimisticUpdate, debounced edits), or undefined. */
+  readonly data: T | undefined;
+  /** The entity has mutations the server has not acknowledged (or a debounced edit / API call under way). */
+  readonly pending: boolean;
+  readonly status: LoadStatus;
+  /** Set when status is 'error' (e.g. a SyncError AUTH_REQUIRED). */
+  readonly error: unknown;
+}
+
+/** One entity: { data, pending, status, error }, the same object while unchanged. */
+export declare function useEntity<T extends Entity = Entity>(collection: string, id: Id | null | undefined, options?: LoadOptions): EntityState<T>;
 
 export interface CollectionResult<T extends Entity = Entity> {
   /** Frozen rows of the window, in order; a new array only when the result changed. */
@@ -31,13 +65,15 @@ export interface CollectionResult<T extends Entity = Entity> {
   /** Matches before offset / limit. */
   readonly total: number;
   readonly ids: readonly string[];
+  readonly status: LoadStatus;
+  readonly error: unknown;
 }
 
 /**
  * A live query's result. The spec is compared by its JSON: a new object literal each render does
  * not reopen the query. Re-renders only when the result changes.
  */
-export declare function useCollection<T extends Entity = Entity>(collection: string, query?: Omit<QuerySpec, 'collection'>): CollectionResult<T>;
+export declare function useCollection<T extends Entity = Entity>(collection: string, query?: Omit<QuerySpec, 'collection'> & LoadOptions): CollectionResult<T>;
 
 // ---- mutations ----------------------------------------------------------------------------------
 
@@ -60,6 +96,8 @@ export interface UseMutation<T extends Entity = Entity> {
   remove(id: Id, options?: MutationOptions): MutationHandle<T>;
   /** Clears error and lastResult. */
   reset(): void;
+  /** With debounceMs: sends the buffered edits now (also done on unmount and when the page is hidden). */
+  flush(): void;
   /** This hook's unsettled mutations. */
   readonly pending: number;
   /** The last rejection (a SyncError: REJECTED, CONFLICT, or the core's code for a refused call), until reset() or a later success. */
@@ -67,7 +105,15 @@ export interface UseMutation<T extends Entity = Entity> {
   readonly lastResult: MutationResult | null;
 }
 
-export declare function useMutation<T extends Entity = Entity>(collection: string): UseMutation<T>;
+export interface UseMutationOptions {
+  /**
+   * patch() edits of one entity within this many ms of each other become one mutation, shown at
+   * once as a local overlay until then. Default 0 (every call is a mutation).
+   */
+  debounceMs?: number;
+}
+
+export declare function useMutation<T extends Entity = Entity>(collection: string, options?: UseMutationOptions): UseMutation<T>;
 
 // ---- status, outbox, conflicts ----------------------------------------------------------------
 
@@ -115,6 +161,8 @@ export interface RemoteDataOptions {
   tags?: string[];
   /** false: no fetch (status 'idle' until something is cached). Default true. */
   enabled?: boolean;
+  /** Keep the value across reloads (SyncProvider's remoteCacheStorage, default localStorage). */
+  persist?: boolean;
 }
 
 /** The value must be JSON: it is kept in the core's cache and read back frozen. */
@@ -128,6 +176,8 @@ export interface RemoteData<T> {
   readonly error: unknown;
   /** Fetches now (shares a fetch already under way); resolves to the data, never rejects. */
   refresh(): Promise<T | undefined>;
+  /** Sets the value locally, as if fetched now (every component showing the key sees it). */
+  updateData(value: T): void;
 }
 
 export declare function useRemoteData<T = Json>(key: string, fetcher: Fetcher<T>, options?: RemoteDataOptions): RemoteData<T>;
@@ -143,6 +193,8 @@ export interface MultiRemoteData<S extends Record<string, RemoteSource<any>>> {
   readonly errors: { readonly [K in keyof S]: unknown };
   /** Refreshes every enabled source. */
   refresh(): Promise<void>;
+  /** Sets one source's value locally, as if fetched now. */
+  updateData<K extends keyof S>(name: K, value: SourceValue<S[K]>): void;
 }
 
 /** Several sources at once: useMultiRemoteData({ user: ['/api/user', fetchUser], … }). */
@@ -156,3 +208,46 @@ export interface Invalidate {
 }
 
 export declare function useInvalidate(): Invalidate;
+
+/** The tags a sync change of a collection (or one entity) invalidates: ['sync:<c>', 'sync:<c>/<id>']. */
+export declare function syncTags(collection: string, id: Id): [string, string];
+
+// ---- seed 002's hooks: remote changes, optimistic API calls ------------------------------------
+
+export interface RemoteChange {
+  readonly collection: string;
+  readonly id: string;
+  readonly type: 'created' | 'updated' | 'deleted';
+  /** When it was applied (ms since the epoch). */
+  readonly at: number;
+  /** Increasing: a stable React key. */
+  readonly seq: number;
+}
+
+export interface RemoteChanges {
+  /** Oldest first, at most `limit` (and at most 100 kept). */
+  readonly updates: readonly RemoteChange[];
+  /** Empties the log (for every component). */
+  clear(): void;
+}
+
+/** The log of changes the server applied since the provider mounted (seed 002's useGlobalDataSync). */
+export declare function useRemoteChanges(options?: { limit?: number }): RemoteChanges;
+
+export interface OptimisticUpdate<T extends Entity = Entity> {
+  /** The entity as shown: with the optimistic data while it is on. */
+  readonly data: T | undefined;
+  readonly isUpdating: boolean;
+  /** What the last apiCall threw, until the next call. */
+  readonly error: unknown;
+  /**
+   * Shows `data` (a JSON merge patch) over the entity at once, as a local-only overlay (not in
+   * the outbox), and calls apiCall: if it rejects the overlay goes and the promise rejects; if it
+   * resolves the overlay stays until the server's change arrives through sync, at most holdMs
+   * (default 5000). Resolves to what apiCall resolved to.
+   */
+  optimisticUpdate<R>(data: Record<string, unknown>, apiCall: () => Promise<R> | R, options?: { holdMs?: number }): Promise<R>;
+}
+
+/** seed 002's useOptimisticDataSync for one entity: an arbitrary API call, shown at once, rolled back if it fails. */
+export declare function useOptimisticUpdate<T extends Entity = Entity>(collection: string, id: Id): OptimisticUpdate<T>;
