@@ -70,6 +70,37 @@ test('useEntity -> { data, pending }: pending while the entity has an unacknowle
   await view.unmount();
 });
 
+test('useEntity pending follows an entity the server renamed (a later edit still unacknowledged)', async (t) => {
+  const { core, sent } = await localCore();
+  t.after(() => core.dispose());
+  let m;
+  let shown;
+  let tempId;
+  function Item({ id }) {
+    shown = useEntity('todos', id);
+    return null;
+  }
+  function Form() {
+    m = useMutation('todos');
+    return null;
+  }
+  const form = await mount(h(SyncProvider, { core }, h(Form)));
+  await act(async () => {
+    tempId = m.create({ title: 'milk' }).id;
+  });
+  const view = await mount(h(SyncProvider, { core }, h(Item, { id: tempId })));
+  const create = sent.splice(0)[0]; // in flight
+  await act(async () => m.patch(tempId, { title: 'oat milk' }));
+  await act(async () => core.applyServer([{ op: 'ack', key: create.key, version: 1, id: 'srv1', data: { id: 'srv1', title: 'milk' } }]));
+  assert.equal(shown.data.id, 'srv1');
+  assert.equal(shown.data.title, 'oat milk');
+  assert.equal(shown.pending, true); // the edit is still unacknowledged
+  await act(async () => core.applyServer([{ op: 'ack', key: sent.splice(0)[0].key, version: 2, data: { id: 'srv1', title: 'oat milk' } }]));
+  assert.equal(shown.pending, false);
+  await view.unmount();
+  await form.unmount();
+});
+
 test('useRemoteChanges lists the changes the server applied (not our own writes); clear() empties it', async (t) => {
   const { client, sink } = await scriptedClient();
   t.after(() => client.close());
