@@ -12,13 +12,19 @@ class PendingIndex {
     this.keyOfMutation = new Map(); // mutationId -> entity key
     this.mutationsOf = new Map(); // entity key -> Set(mutationId)
     this.listeners = new Map(); // entity key -> Set(fn)
+    // A temp id the server renamed: a component still showing the entity under it (useEntity's
+    // entity follows the move) reads the flag of the new id. from key -> to key, and back.
+    this.renamedTo = new Map();
+    this.renamedFrom = new Map();
     this.lastPending = 0;
     this.rebuild();
     core.onCommit((commit) => this.committed(commit));
   }
 
   has(collection, id) {
-    return this.mutationsOf.has(keyOf(collection, String(id)));
+    let key = keyOf(collection, String(id));
+    for (let hops = 0; this.renamedTo.has(key) && hops < 8; hops++) key = this.renamedTo.get(key);
+    return this.mutationsOf.has(key);
   }
 
   subscribe(collection, id, fn) {
@@ -83,7 +89,13 @@ class PendingIndex {
     }
     for (const [collection, renames] of Object.entries(commit.renamed ?? {})) {
       for (const [from, to] of Object.entries(renames)) {
-        const set = this.mutationsOf.get(keyOf(collection, from));
+        const fromKey = keyOf(collection, from);
+        const toKey = keyOf(collection, to);
+        this.renamedTo.set(fromKey, toKey);
+        if (!this.renamedFrom.has(toKey)) this.renamedFrom.set(toKey, new Set());
+        this.renamedFrom.get(toKey).add(fromKey);
+        touched.add(fromKey);
+        const set = this.mutationsOf.get(fromKey);
         if (!set) continue;
         for (const m of [...set]) {
           this.remove(m, touched);
@@ -95,7 +107,10 @@ class PendingIndex {
     // Back in the outbox without a queued event, or gone without a settled one: ask the outbox.
     if ((pending > this.lastPending && !queued) || (pending === 0 && this.mutationsOf.size > 0)) this.rebuild(touched);
     this.lastPending = pending;
-    for (const key of touched) for (const fn of [...(this.listeners.get(key) ?? [])]) fn();
+    for (const key of touched) {
+      for (const fn of [...(this.listeners.get(key) ?? [])]) fn();
+      for (const from of this.renamedFrom.get(key) ?? []) for (const fn of [...(this.listeners.get(from) ?? [])]) fn();
+    }
   }
 }
 
