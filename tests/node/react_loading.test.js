@@ -148,6 +148,24 @@ test('Suspense mode: useCollection({ suspense: true }) suspends until the catch-
   await view.unmount();
 });
 
+test('Suspense mode: useEntity(c, id, { suspense: true }) suspends until the catch-up', async (t) => {
+  const { client, transport } = await startClient();
+  t.after(() => client.close());
+  function Item() {
+    const { data } = useEntity('todos', 'a', { suspense: true });
+    return h('p', null, data?.title ?? 'none');
+  }
+  const view = await mount(h(SyncProvider, { client }, h(Suspense, { fallback: h('p', null, 'waiting') }, h(Item))));
+  assert.equal(view.container.textContent, 'waiting');
+  await act(async () => {
+    transport.sink.connected({});
+    transport.sink.deliver([change('a', 1, { title: 'milk' })], 1);
+    transport.sink.caughtUp();
+  });
+  assert.equal(view.container.textContent, 'milk');
+  await view.unmount();
+});
+
 test('auth refused before anything loaded: status error with AUTH_REQUIRED, loading again after setToken', async (t) => {
   const { client, transport } = await startClient();
   t.after(() => client.close());

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createElement as h, act } from 'react';
 import { createSyncClient, createSyncCore } from '../../js/node.js';
 import {
-  SyncProvider, useEntity, useMutation, useRemoteChanges, useOptimisticUpdate, useRemoteData, useMultiRemoteData,
+  SyncProvider, useEntity, useCollection, useMutation, useRemoteChanges, useOptimisticUpdate, useRemoteData, useMultiRemoteData,
 } from '../../js/react/index.js';
 import { mount } from './react_dom.js';
 
@@ -168,6 +168,33 @@ test('optimisticUpdate: after the API call succeeds the data stays until the ser
   await act(async () => sink.deliver([upsert('a', 2, { title: 'milk', done: true, by: 'api' })], 2));
   assert.equal(view.container.textContent, 'true');
   assert.equal(o.data.by, 'api'); // the overlay is gone: this is the synced entity
+  await view.unmount();
+});
+
+test('optimisticUpdate shows in every useCollection row of the entity too', async (t) => {
+  const { client, sink } = await scriptedClient();
+  t.after(() => client.close());
+  sink.deliver([upsert('a', 1, { title: 'milk' }), upsert('b', 1, { title: 'oats' })], 1);
+  let o;
+  let list;
+  function Item() {
+    o = useOptimisticUpdate('todos', 'a');
+    return null;
+  }
+  function List() {
+    list = useCollection('todos', { orderBy: ['id'] });
+    return null;
+  }
+  const view = await mount(h(SyncProvider, { client }, h(Item), h(List)));
+  const oats = list.data[1];
+  let fail;
+  await act(async () => {
+    o.optimisticUpdate({ title: 'oat milk' }, () => new Promise((_, reject) => (fail = reject))).catch(() => {});
+  });
+  assert.deepEqual(list.data.map((x) => x.title), ['oat milk', 'oats']);
+  assert.equal(list.data[1], oats); // rows without an overlay keep their identity
+  await act(async () => fail(new Error('no')));
+  assert.deepEqual(list.data.map((x) => x.title), ['milk', 'oats']);
   await view.unmount();
 });
 
