@@ -69,7 +69,7 @@ export function useMutation(collection, options = {}) {
       const composed = b.patches.length > 0 ? composePatches(b.patches.at(-1), patch) : null;
       if (composed === null) b.patches.push(patch);
       else b.patches[b.patches.length - 1] = composed;
-      overlays.update(b.token, { patch: b.patches.length === 1 ? b.patches[0] : b.patches.reduce((a, p) => composePatches(a, p) ?? p) });
+      overlays.update(b.token, { patches: b.patches });
       clearTimeout(b.timer);
       b.timer = setTimeout(() => flushOne(key), debounceMs);
       const result = new Promise((resolve, reject) => b.waiters.push({ resolve, reject }));

@@ -40,7 +40,7 @@ const NONE = Object.freeze(new Map());
 
 class Overlays {
   constructor() {
-    this.layers = new Map(); // key -> [{ token, patch, pending }]
+    this.layers = new Map(); // key -> [{ token, patches, pending }]
     this.states = new Map(); // key -> frozen { patches, pending }
     this.byCollection = new Map(); // collection -> Map(id -> state), a new Map on each change
     this.listeners = new Map(); // key or collection -> Set(fn)
@@ -52,17 +52,18 @@ class Overlays {
     const token = { collection, id: String(id), n: this.next++ };
     const key = keyOf(collection, token.id);
     const list = this.layers.get(key) ?? [];
-    list.push({ token, patch, pending });
+    list.push({ token, patches: [patch], pending });
     this.layers.set(key, list);
     this.changed(collection, token.id);
     return token;
   }
 
-  /** Changes a layer's patch or pending flag. */
-  update(token, { patch, pending }) {
+  /** Changes a layer's patch (or patches, applied in order) or pending flag. */
+  update(token, { patch, patches, pending }) {
     const layer = this.layers.get(keyOf(token.collection, token.id))?.find((l) => l.token === token);
     if (!layer) return;
-    if (patch !== undefined) layer.patch = patch;
+    if (patch !== undefined) layer.patches = [patch];
+    if (patches !== undefined) layer.patches = [...patches];
     if (pending !== undefined) layer.pending = pending;
     this.changed(token.collection, token.id);
   }
@@ -100,7 +101,7 @@ class Overlays {
     const list = this.layers.get(key);
     const all = new Map(this.ofCollection(collection));
     if (list) {
-      const state = Object.freeze({ patches: Object.freeze(list.map((l) => l.patch)), pending: list.some((l) => l.pending) });
+      const state = Object.freeze({ patches: Object.freeze(list.flatMap((l) => l.patches)), pending: list.some((l) => l.pending) });
       this.states.set(key, state);
       all.set(id, state);
     } else {

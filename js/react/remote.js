@@ -31,6 +31,9 @@ class RemoteStore {
     this.entries = new Map(); // key -> entry
     this.persisted = null;
     this.sources = new WeakSet();
+    // The sync: tags values were stored with: a catch-up of thousands of changes invalidates only
+    // these, not one tag per changed entity.
+    this.syncTagsInUse = new Set();
   }
 
   // Once per source: where persisted values go, and sync changes as tag invalidations.
@@ -38,11 +41,15 @@ class RemoteStore {
     if (this.sources.has(source)) return;
     this.sources.add(source);
     const { storage = globalThis.localStorage, name } = source.remoteCache ?? {};
-    if (!this.persisted && storage && typeof storage.getItem === 'function') this.persisted = new PersistedRemoteCache(storage, name);
+    if (!this.persisted && storage && typeof storage.getItem === 'function') {
+      this.persisted = new PersistedRemoteCache(storage, name);
+      for (const e of this.persisted.load().values()) this.useTags(e.tags);
+    }
     const changed = (collection, ids) => {
+      if (this.syncTagsInUse.size === 0) return;
       const tags = new Set([`sync:${collection}`]);
       for (const id of ids) tags.add(syncTags(collection, id)[1]);
-      for (const tag of tags) this.invalidateTag(tag);
+      for (const tag of tags) if (this.syncTagsInUse.has(tag)) this.invalidateTag(tag);
     };
     source.onRemoteChanges((changes) => {
       for (const [collection, c] of Object.entries(changes)) {
@@ -119,8 +126,13 @@ class RemoteStore {
     this.release(e);
   }
 
+  useTags(tags) {
+    for (const tag of tags ?? []) if (typeof tag === 'string' && tag.startsWith('sync:')) this.syncTagsInUse.add(tag);
+  }
+
   store(key, value, options) {
     const { ttl, staleTime, tags, persist } = options ?? {};
+    this.useTags(tags);
     const opts = {};
     if (ttl !== undefined) opts.ttl = ttl;
     if (staleTime !== undefined) opts.staleTime = staleTime;
