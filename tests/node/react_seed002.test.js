@@ -255,6 +255,32 @@ test('useMutation({ debounceMs }): rapid edits of one entity become one mutation
   await view.unmount();
 });
 
+test('useMutation({ debounceMs }): buffered patches keep merge-patch meaning (nested fields, a deleted field set again)', async (t) => {
+  const { core } = await localCore();
+  t.after(() => core.dispose());
+  core.applyServer([upsert('a', 1, { title: 'milk', meta: { x: 1, y: 1 }, old: { k: 1 } })]);
+  let m;
+  let entity;
+  function Editor() {
+    m = useMutation('todos', { debounceMs: 60_000 });
+    entity = useEntity('todos', 'a');
+    return null;
+  }
+  const view = await mount(h(SyncProvider, { core }, h(Editor)));
+  await act(async () => {
+    m.patch('a', { meta: { x: 2 } });
+    m.patch('a', { meta: { z: 3 } });
+    m.patch('a', { old: null });
+    m.patch('a', { old: { fresh: true } });
+  });
+  const expected = { id: 'a', title: 'milk', meta: { x: 2, y: 1, z: 3 }, old: { fresh: true } };
+  assert.deepEqual(entity.data, expected); // the overlay…
+  await act(async () => m.flush());
+  assert.deepEqual(core.get('todos', 'a'), expected); // …and the core's view once sent
+  assert.deepEqual(entity.data, expected);
+  await view.unmount();
+});
+
 async function debouncedEditor() {
   const { core } = await localCore();
   core.applyServer([upsert('a', 1, { title: 'milk' })]);
