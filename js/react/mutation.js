@@ -84,7 +84,9 @@ export function useMutation(collection, options = {}) {
     return {
       create: (data, opts = {}) => after(opts.id, () => run({ ...opts, collection, op: 'create', data })),
       update: (id, data, opts = {}) => after(id, () => run({ ...opts, collection, op: 'update', id, data })),
-      patch: (id, patch, opts = {}) => (debounceMs > 0 ? debounced(id, patch, opts) : run({ ...opts, collection, op: 'update', id, patch })),
+      // An entity that is not there is refused at once (NOT_FOUND), not buffered.
+      patch: (id, patch, opts = {}) => (debounceMs > 0 && source.core.get(collection, id) !== undefined
+        ? debounced(id, patch, opts) : after(id, () => run({ ...opts, collection, op: 'update', id, patch }))),
       remove: (id, opts = {}) => after(id, () => run({ ...opts, collection, op: 'delete', id })),
       flush,
       reset: () => setState((s) => (s.error === null && s.lastResult === null ? s : { ...s, error: null, lastResult: null })),

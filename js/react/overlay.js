@@ -125,10 +125,13 @@ export function overlaysOf(source) {
 // view + overlay -> the shown value, made once per (view, overlay) pair.
 const shown = new WeakMap();
 
-/** The view with the overlay's patches applied (frozen), or the view itself without one. */
+/**
+ * The view with the overlay's patches applied (frozen), or the view itself without one. An
+ * entity that does not exist (deleted meanwhile) stays so: an overlay edits, it never creates.
+ */
 export function withOverlay(view, overlay) {
-  if (!overlay) return view;
-  const holder = view ?? NONE;
+  if (!overlay || view === undefined || view === null) return view;
+  const holder = view;
   let byOverlay = shown.get(holder);
   if (!byOverlay) shown.set(holder, (byOverlay = new WeakMap()));
   let out = byOverlay.get(overlay);

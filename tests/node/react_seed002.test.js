@@ -281,6 +281,28 @@ test('useMutation({ debounceMs }): buffered patches keep merge-patch meaning (ne
   await view.unmount();
 });
 
+test('useMutation({ debounceMs }): a patch of an entity that is not there is refused at once, not buffered', async (t) => {
+  const { core } = await localCore();
+  t.after(() => core.dispose());
+  let m;
+  let entity;
+  function Editor() {
+    m = useMutation('todos', { debounceMs: 60_000 });
+    entity = useEntity('todos', 'ghost');
+    return null;
+  }
+  const view = await mount(h(SyncProvider, { core }, h(Editor)));
+  let handle;
+  await act(async () => {
+    handle = m.patch('ghost', { title: 'boo' });
+  });
+  await assert.rejects(handle.result, { code: 'NOT_FOUND' });
+  assert.equal(m.error.code, 'NOT_FOUND');
+  assert.equal(entity.data, undefined);
+  assert.equal(entity.pending, false);
+  await view.unmount();
+});
+
 async function debouncedEditor() {
   const { core } = await localCore();
   core.applyServer([upsert('a', 1, { title: 'milk' })]);
