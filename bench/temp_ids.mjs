@@ -45,8 +45,9 @@ client.goOnline();
 await drained;
 const ms = performance.now() - started;
 
-const stored = server.store.list('notes').length;
-const byTitle = new Map(server.store.list('notes').map((e) => [e.data.title, e.data]));
+const onServer = await server.store.list('notes');
+const stored = onServer.length;
+const byTitle = new Map(onServer.map((e) => [e.data.title, e.data]));
 const wrongParents = [...byTitle.values()].filter((d) => {
   const i = Number(d.title.slice(5));
   const want = i % 2 === 1 && i >= 150 ? byTitle.get(`note ${i - 150}`).id : null;

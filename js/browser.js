@@ -7,6 +7,7 @@ import { makeCreateSyncClient } from './create_client.js';
 
 export { SyncCore } from './core.js';
 export { SyncError, ErrorCodes } from './errors.js';
+export { collection } from './schema.js';
 export { LiveQuery } from './live_query.js';
 export { createWebSocketTransport } from './transport/websocket.js';
 export { createRestTransport } from './transport/rest.js';

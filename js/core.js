@@ -11,6 +11,8 @@ import { toJson, requireName, requireId } from './args.js';
 import { CustomResolvers } from './custom_resolvers.js';
 import { randomId } from './random_id.js';
 import { EffectKind } from './generated/vocabulary.js';
+import { isDevelopment, QueryPathCheck } from './query_paths.js';
+import { CollectionSchemas } from './schema.js';
 
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
 export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
@@ -49,6 +51,7 @@ export class SyncCore {
     this._counts = null; // as of the last commit (see counts)
     this._commitListeners = new Set();
     this._idFields = new Map();
+    this._schemas = new CollectionSchemas(); // Standard Schemas of collections (js/schema.js)
     const limits = {};
     if (options.maxMessageBytes !== undefined) limits.maxMessageBytes = options.maxMessageBytes;
     if (options.maxDepth !== undefined) limits.maxDepth = options.maxDepth;
@@ -65,6 +68,8 @@ export class SyncCore {
       disposed: () => this._disposed,
     });
     if (options.client) this.configureClient(options.client);
+    // Development builds warn about query fields no entity has (js/query_paths.js).
+    this._pathCheck = isDevelopment(options.dev) ? new QueryPathCheck(this) : null;
   }
 
   // ---- errors -------------------------------------------------------------------------------
@@ -123,7 +128,8 @@ export class SyncCore {
 
   defineCollection(name, options = {}) {
     requireName(name, 'collection name');
-    this._value(this._live().defineCollection(name, toJson(options ?? {}, 'collection options')));
+    const forCore = this._schemas.define(name, options ?? {}); // the schema stays on this side
+    this._value(this._live().defineCollection(name, toJson(forCore, 'collection options')));
     this._idFields.set(name, options?.idField ?? 'id');
     return this;
   }
@@ -285,7 +291,14 @@ export class SyncCore {
    * [field, op, value] or { field, op, value }; ops eq ne lt lte gt gte in contains.
    */
   query(spec) {
-    return this._views.query(spec);
+    const q = this._views.query(spec);
+    this._pathCheck?.opened(spec);
+    return q;
+  }
+
+  /** The live queries open now: [{ id, collection, spec, count, total }] (count: rows in the window). For devtools. */
+  liveQueries() {
+    return this._views.liveQueries();
   }
 
   // ---- sync: optimistic mutations, the outbox, conflicts ---------------------------------------
@@ -308,7 +321,9 @@ export class SyncCore {
    */
   mutate(request) {
     if (request === null || typeof request !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a mutation is an object');
-    return this._commit(this._live().mutate(toJson(request, 'mutation'), this._now()));
+    // A collection's schema sees the entity the write would make first: VALIDATION changes nothing.
+    const checked = this._schemas.check(request, (collection, id) => this.get(collection, id));
+    return this._commit(this._live().mutate(toJson(checked, 'mutation'), this._now()));
   }
 
   /**
@@ -368,7 +383,16 @@ export class SyncCore {
   /** resolution: { choice: 'local' | 'remote' | 'merged', value? } */
   resolveConflict(id, resolution) {
     requireName(id, 'conflict id');
-    return this._commit(this._live().resolveConflict(id, toJson(resolution, 'resolution'), this._now()));
+    const checked = this._checkMerged(id, resolution);
+    return this._commit(this._live().resolveConflict(id, toJson(checked, 'resolution'), this._now()));
+  }
+
+  // A merged value is a local write too: its collection's schema checks it (VALIDATION).
+  _checkMerged(id, resolution) {
+    if (!this._schemas.any() || resolution?.choice !== 'merged' || resolution.value === null || typeof resolution.value !== 'object') return resolution;
+    const parked = this.conflicts().find((c) => c.id === id);
+    if (!parked || !this._schemas.has(parked.collection)) return resolution;
+    return { ...resolution, value: this._schemas.checkEntity(parked.collection, parked.entityId, resolution.value) };
   }
 
   /**

@@ -24,6 +24,7 @@ export class CoreViews {
     this._snapshots = new SnapshotCache();
     this._subscriptions = new Map(); // core subscription id -> { collection, id, listener }
     this._queries = new Map(); // core query id -> its LiveQuery's feed
+    this._open = new Map(); // core query id -> the LiveQuery (liveQueries())
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -113,10 +114,17 @@ export class CoreViews {
     let feed;
     const q = new LiveQuery({ snapshotsOf: (c, ids) => this._snapshotsOf(c, ids), closeQuery: (query) => this._closeQuery(query), feed: (f) => (feed = f) }, spec, first);
     this._queries.set(q.id, feed);
+    this._open.set(q.id, q);
     return q;
   }
 
+  /** The live queries open now: [{ id, collection, spec, count, total }]. */
+  liveQueries() {
+    return [...this._open.values()].map((q) => ({ id: q.id, collection: q.spec.collection, spec: q.spec, count: q.ids.length, total: q.total }));
+  }
+
   _closeQuery(q) {
+    this._open.delete(q.id);
     if (this._queries.delete(q.id) && !this._isDisposed()) this._callQuiet('closeQuery', q.id);
   }
 
@@ -165,6 +173,7 @@ export class CoreViews {
   dispose() {
     for (const q of this._queries.values()) q.disposed();
     this._queries.clear();
+    this._open.clear();
     this._subscriptions.clear();
     this._snapshots.clear();
   }

@@ -3,7 +3,9 @@
 import { ErrorCodeNames } from './generated/vocabulary.js';
 
 // Codes only the JS layer raises (the core's own come from its table, src/vocabulary.hpp).
-const JS_ERROR_CODES = ['DISPOSED', 'LOAD_FAILED', 'RESOLVER_FAILED'];
+// VALIDATION: a local write its collection's schema refused (err.issues); ASYNC_SCHEMA: that
+// schema answered with a Promise, which a local write (applied at once) cannot wait for.
+const JS_ERROR_CODES = ['DISPOSED', 'LOAD_FAILED', 'RESOLVER_FAILED', 'VALIDATION', 'ASYNC_SCHEMA'];
 
 /** Every code a SyncError can carry. */
 export const ErrorCodes = Object.freeze(

@@ -4,15 +4,37 @@ export type ErrorCode =
   | 'BAD_JSON' | 'WRONG_TYPE' | 'MISSING_ID' | 'ID_MISMATCH' | 'UNKNOWN_COLLECTION' | 'UNKNOWN_OP'
   | 'BAD_QUERY' | 'UNKNOWN_QUERY' | 'UNKNOWN_SUBSCRIPTION' | 'TOO_LARGE' | 'TOO_DEEP'
   | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'NOT_CONFIGURED' | 'CORRUPT_RECORD'
-  | 'DISPOSED' | 'LOAD_FAILED' | 'RESOLVER_FAILED';
+  | 'DISPOSED' | 'LOAD_FAILED' | 'RESOLVER_FAILED'
+  /** A local write its collection's schema refused (err.issues); nothing was queued or changed. */
+  | 'VALIDATION'
+  /** A collection's schema answered a local write with a Promise: local writes need a synchronous schema. */
+  | 'ASYNC_SCHEMA';
 
 export declare const ErrorCodes: Readonly<{ [K in ErrorCode]: K }>;
 
 export declare class SyncError extends Error {
   readonly name: 'SyncError';
   readonly code: ErrorCode;
+  /** VALIDATION: what the schema found, each { message, path }. */
+  readonly issues?: ReadonlyArray<ValidationIssue>;
+  /** VALIDATION: the collection and the entity's id (when known). */
+  readonly collection?: string;
+  readonly id?: Id;
   constructor(code: ErrorCode, message: string);
 }
+
+export type {
+  StandardSchemaV1, ValidationIssue, CollectionTypes, AnyCollectionTypes, UntypedCollection, CollectionMap,
+  UntypedCollections, TypesOfEntity, CreateData, UpdateData, PatchData, DeepPatch, CollectionDefinition,
+  CollectionsOption, TypesOfDefinition, CollectionTypesOf, RowOf, CollectionsOf, CollectionName, FieldPath,
+  TypedPredicate, TypedSortKey, TypedQuery, TypesIn, Register, RegisteredCollections, RegisteredClient, RegisteredCore,
+  HasCollectionTypes,
+} from './collection_types.js';
+import type {
+  StandardSchemaV1, ValidationIssue, CollectionMap, UntypedCollections, CollectionName, RowOf, TypedQuery,
+  CollectionTypesOf, CollectionsOption, CollectionDefinition, CollectionTypes, AnyCollectionTypes, TypesOfEntity,
+  CreateData, UpdateData, PatchData, HasCollectionTypes, Explicit, TypesIn,
+} from './collection_types.js';
 
 export type Id = string | number;
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -33,6 +55,16 @@ export interface CollectionOptions {
   priority?: Priority;
   /** false: never written to storage. Default true. */
   persist?: boolean;
+  /**
+   * A Standard Schema (zod 4, valibot 1, arktype 2, …): every local write (create, update, patch,
+   * a merged conflict resolution) is validated as the entity it leaves, and refused with SyncError
+   * VALIDATION (err.issues) before anything is queued; the schema's output (defaults, transforms)
+   * is written. Its output type is the collection's entity type. It must be synchronous
+   * (ASYNC_SCHEMA otherwise). Server data is not validated.
+   */
+  schema?: StandardSchemaV1 | null;
+  /** Fields the server fills in (timestamps, …): not required of a local create, left out of create's and patch's types. */
+  serverFields?: readonly string[];
 }
 
 export interface ClientConfig {
@@ -170,7 +202,7 @@ export interface QuerySpec {
   offset?: number;
 }
 
-export declare class LiveQuery<T extends Entity = Entity> {
+export declare class LiveQuery<T extends object = Entity> {
   readonly id: number;
   readonly spec: Readonly<QuerySpec>;
   /** Ids of the current window, in order. */
@@ -243,8 +275,8 @@ export interface RefusedRecord {
   message: string;
 }
 
-export interface CreateSyncCoreOptions {
-  collections?: Record<string, CollectionOptions>;
+export interface CreateSyncCoreOptions<C extends CollectionsOption = CollectionsOption> {
+  collections?: C;
   /** Largest JSON text accepted in one call. Default 64 MiB. */
   maxMessageBytes?: number;
   /** Levels an entity's data may nest ({} is 1; default 64), the same on every path: create, server change, ack, restore. */
@@ -261,6 +293,11 @@ export interface CreateSyncCoreOptions {
   onEvent?: (event: SyncEvent) => void;
   /** Load the debug build (assertions, SAFE_HEAP). */
   debug?: boolean;
+  /**
+   * Development checks (a query naming a field no entity of its collection has had warns once).
+   * Default: `process.env.NODE_ENV !== 'production'` (bundlers replace it); off without a bundler in a page.
+   */
+  dev?: boolean;
   /** Test seam: wraps the wasm handle (e.g. a Proxy counting the calls that cross the boundary). */
   wrapHandle?: (handle: object) => object;
   /** Bundler hooks: where the .wasm file is, or its bytes. */
@@ -269,7 +306,9 @@ export interface CreateSyncCoreOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
-export declare class SyncCore {
+// M: collection name -> its types; SyncCore without one is any core (its reads untyped).
+export interface SyncCore<M extends CollectionMap = any> extends HasCollectionTypes<M> {}
+export declare class SyncCore<M extends CollectionMap = any> {
   readonly cache: QueryCache;
   readonly cursor: number;
   defineCollection(name: string, options?: CollectionOptions): this;
@@ -277,13 +316,21 @@ export declare class SyncCore {
   idFieldOf(collection: string): string;
   applyServer(batch: ServerOp[] | { ops: ServerOp[]; cursor?: number } | string): CommitResult;
   load(collection: string, entities: LoadItem[], options?: { cursor?: number }): CommitResult;
-  get<T extends Entity = Entity>(collection: string, id: Id): T | undefined;
-  getMany<T extends Entity = Entity>(collection: string, ids: Id[]): (T | undefined)[];
-  list<T extends Entity = Entity>(collection: string): T[];
-  count(collection: string): number;
-  query<T extends Entity = Entity>(spec: QuerySpec): LiveQuery<T>;
-  subscribe(collection: string, listener: (changes: CollectionChanges) => void): () => void;
-  subscribeEntity<T extends Entity = Entity>(collection: string, id: Id, listener: (entity: T | undefined) => void): () => void;
+  // Each read is typed by the collection's name; a type argument (get<Todo>(…)) types it instead.
+  get<K extends CollectionName<M>>(collection: K, id: Id): RowOf<TypesIn<M, K>> | undefined;
+  get<T extends object = never>(collection: Explicit<T, CollectionName<M>>, id: Id): T | undefined;
+  getMany<K extends CollectionName<M>>(collection: K, ids: Id[]): (RowOf<TypesIn<M, K>> | undefined)[];
+  getMany<T extends object = never>(collection: Explicit<T, CollectionName<M>>, ids: Id[]): (T | undefined)[];
+  list<K extends CollectionName<M>>(collection: K): RowOf<TypesIn<M, K>>[];
+  list<T extends object = never>(collection: Explicit<T, CollectionName<M>>): T[];
+  count(collection: CollectionName<M>): number;
+  query<K extends CollectionName<M>>(spec: { collection: K } & TypedQuery<RowOf<TypesIn<M, K>>>): LiveQuery<RowOf<TypesIn<M, K>>>;
+  query<T extends object = never>(spec: Explicit<T, QuerySpec>): LiveQuery<T>;
+  /** The live queries open now (devtools): count is the rows in the window, total before limit / offset. */
+  liveQueries(): { id: number; collection: string; spec: QuerySpec; count: number; total: number }[];
+  subscribe(collection: CollectionName<M>, listener: (changes: CollectionChanges) => void): () => void;
+  subscribeEntity<K extends CollectionName<M>>(collection: K, id: Id, listener: (entity: RowOf<TypesIn<M, K>> | undefined) => void): () => void;
+  subscribeEntity<T extends object = never>(collection: Explicit<T, CollectionName<M>>, id: Id, listener: (entity: T | undefined) => void): () => void;
   compact(collection?: string, upToVersion?: number): number;
   stats(): CoreStats;
   /** The counters as of the last commit (no call into the core). */
@@ -338,13 +385,25 @@ export declare class SyncCore {
   dispose(): void;
 }
 
-export declare function createSyncCore(options?: CreateSyncCoreOptions): Promise<SyncCore>;
+/** A core; its collections' definitions (collection<Todo>(), a schema) type its reads. */
+export declare function createSyncCore<const C extends CollectionsOption = {}>(options?: CreateSyncCoreOptions<C>): Promise<SyncCore<CollectionTypesOf<C>>>;
+
+/**
+ * A typed collection definition: `collections: { todos: collection<Todo>() }`. At run time the
+ * options object it was given. With another id field: collection<Todo, 'uuid'>({ idField: 'uuid' });
+ * with fields the server fills in: collection<Todo, 'id', 'updatedAt'>({ serverFields: ['updatedAt'] }).
+ * Given a schema, the types come from it: collection({ schema }).
+ */
+export declare function collection<const O extends ClientCollectionOptions & { schema: StandardSchemaV1 }>(options: O): O;
+export declare function collection<T extends object, IdField extends string = 'id', ServerFields extends string = never>(
+  options?: ClientCollectionOptions & { idField?: IdField; serverFields?: readonly ServerFields[] },
+): CollectionDefinition<CollectionTypes<T, T, IdField, ServerFields>>;
 
 // ---- the sync client ------------------------------------------------------------------------
 
 export interface ClientCollectionOptions extends CollectionOptions {
   /** Dotted fields never written to IndexedDB (kept in memory only). */
-  sensitiveFields?: string[];
+  sensitiveFields?: readonly string[];
 }
 
 /** A record set aside as unreadable (failed checksum, or refused by the core on restore). */
@@ -476,11 +535,12 @@ export interface RestTransportOptions {
   pullLimit?: number;
 }
 
-export interface CreateSyncClientOptions extends Omit<CreateSyncCoreOptions, 'collections' | 'client'> {
+export interface CreateSyncClientOptions<C extends CollectionsOption = CollectionsOption> extends Omit<CreateSyncCoreOptions, 'collections' | 'client'> {
   /** ws:// or wss:// URL of a sync server (docs/protocol.md); or pass a transport. */
   url?: string | URL;
   transport?: Transport;
-  collections: Record<string, ClientCollectionOptions>;
+  /** name -> options: {}, collection<Todo>(), or { schema } (the types of client.collection(name) and the hooks). */
+  collections: C;
   /** 'indexeddb' (browser default), 'memory' (Node default), IndexedDbStorageOptions, or a Storage. */
   storage?: 'indexeddb' | 'memory' | IndexedDbStorageOptions | Storage;
   /** Sent in hello (never in the URL). */
@@ -582,7 +642,7 @@ export interface SyncStatus {
   caughtUp: boolean;
 }
 
-export interface MutationHandle<T extends Entity = Entity> {
+export interface MutationHandle<T extends object = Entity> {
   /** The optimistic value, at once. */
   value: T | undefined;
   mutationId: string | null;
@@ -591,17 +651,21 @@ export interface MutationHandle<T extends Entity = Entity> {
   result: Promise<{ status: 'acked' | 'overridden' | 'merged' | 'cancelled' | 'unchanged'; id?: string; version?: number }>;
 }
 
-export interface CollectionHandle<T extends Entity = Entity> {
+/** One collection: T the entity as read, C its types (what writes take). */
+export interface CollectionHandle<T extends object = Entity, C extends AnyCollectionTypes = TypesOfEntity<T>> {
   readonly name: string;
   get(id: Id): T | undefined;
   list(): T[];
   count(): number;
-  query(spec?: Omit<QuerySpec, 'collection'>): LiveQuery<T>;
+  query(spec?: TypedQuery<T>): LiveQuery<T>;
   subscribe(listener: (changes: CollectionChanges) => void): () => void;
   subscribeEntity(id: Id, listener: (entity: T | undefined) => void): () => void;
-  create(data: Record<string, unknown>, options?: { priority?: Priority; strategy?: Strategy; id?: Id }): MutationHandle<T>;
-  update(id: Id, data: Record<string, unknown>, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
-  patch(id: Id, patch: Record<string, unknown>, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
+  /** The entity without the fields the server fills in; the id may be left out. A schema's refusal throws VALIDATION. */
+  create(data: CreateData<C>, options?: { priority?: Priority; strategy?: Strategy; id?: Id }): MutationHandle<T>;
+  /** The whole edited entity: fields left out are removed. */
+  update(id: Id, data: UpdateData<C>, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
+  /** A deep partial (JSON merge patch): null removes an optional field. */
+  patch(id: Id, patch: PatchData<C>, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
   delete(id: Id, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
 }
 
@@ -612,10 +676,13 @@ export type ClientEvent =
   /** Entities the server changed in this client's view: { changes: { [collection]: { created, updated, deleted } }, cursor }. */
   | 'remoteChanges';
 
-export interface SyncClient {
-  readonly core: SyncCore;
+/** M: collection name -> its types (from createSyncClient's collections); SyncClient without one is any client (its reads untyped). */
+export interface SyncClient<M extends CollectionMap = any> extends HasCollectionTypes<M> {
+  readonly core: SyncCore<M>;
   readonly status: Readonly<SyncStatus>;
-  collection<T extends Entity = Entity>(name: string): CollectionHandle<T>;
+  /** Typed by the collection's definition; a type argument (collection<Todo>('todos')) types it instead. */
+  collection<K extends CollectionName<M>>(name: K): CollectionHandle<RowOf<TypesIn<M, K>>, TypesIn<M, K>>;
+  collection<T extends object = never>(name: Explicit<T, CollectionName<M>>): CollectionHandle<T>;
   mutate(request: MutationRequest): MutationHandle;
   statusMessage(): string;
   /**
@@ -631,7 +698,7 @@ export interface SyncClient {
    * runs on that user's own database and client id, with their token (never this user's). Not
    * with a Storage object (pass 'indexeddb', 'memory' or IndexedDbStorageOptions).
    */
-  switchUser(next: { userId: string; token?: string }): Promise<SyncClient>;
+  switchUser(next: { userId: string; token?: string }): Promise<SyncClient<M>>;
   goOffline(): void;
   goOnline(): void;
   getStats(): CoreStats & { transport: Record<string, number> | null; storage: string; status: SyncStatus };
@@ -666,7 +733,7 @@ export interface SyncClient {
     readonly election: 'web-locks' | 'broadcast-channel';
     readonly role: TabRole;
     /** The client that owns the socket and the shared database in this tab, when it leads. */
-    readonly engine: SyncClient | null;
+    readonly engine: SyncClient<M> | null;
   };
   /**
    * Records set aside as unreadable, and server changes the core could not apply (store
@@ -686,7 +753,8 @@ export interface SyncClient {
   };
 }
 
-export declare function createSyncClient(options: CreateSyncClientOptions): Promise<SyncClient>;
+/** A client; its collections' definitions (collection<Todo>(), a schema) type client.collection(name) and, registered, the hooks. */
+export declare function createSyncClient<const C extends CollectionsOption>(options: CreateSyncClientOptions<C>): Promise<SyncClient<CollectionTypesOf<C>>>;
 export declare function createWebSocketTransport(options: WebSocketTransportOptions): Transport;
 export declare function createRestTransport(options: RestTransportOptions): Transport;
 export declare function createMemoryStorage(): Storage;

@@ -10,6 +10,7 @@ import { SyncError, ErrorCodes } from './errors.js';
 
 export { SyncCore } from './core.js';
 export { SyncError, ErrorCodes } from './errors.js';
+export { collection } from './schema.js';
 export { LiveQuery } from './live_query.js';
 export { createWebSocketTransport } from './transport/websocket.js';
 export { createRestTransport } from './transport/rest.js';

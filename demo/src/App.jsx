@@ -5,12 +5,20 @@ import { useCollection, useConflicts, useOutbox, useSyncClient, useSyncStatus } 
 import { ConflictPanel } from './ConflictPanel.jsx';
 import { GradeTable } from './GradeTable.jsx';
 import { OutboxPanel } from './OutboxPanel.jsx';
-import { StatusBar } from './StatusBar.jsx';
+import { StatusBar, useReach } from './StatusBar.jsx';
 import { Summary } from './Summary.jsx';
+import { SyncNow } from './SyncNow.jsx';
+import { DevtoolsDrawer } from './DevtoolsDrawer.jsx';
 
 export function App({ device, offlinePreference, initiallyOffline, onShown }) {
   const client = useSyncClient();
   const status = useSyncStatus();
+  const reach = useReach(status);
+  const [showDevtools, setShowDevtools] = useState(() => sessionStorage.getItem('gradebook.devtools') === 'true');
+  const toggleDevtools = () => {
+    sessionStorage.setItem('gradebook.devtools', String(!showDevtools));
+    setShowDevtools(!showDevtools);
+  };
   const [workOffline, setWorkOffline] = useState(initiallyOffline);
   const [errors, setErrors] = useState([]);
   // The client's lastSyncAt starts at null in every page load; the device remembers its last one.
@@ -49,6 +57,8 @@ export function App({ device, offlinePreference, initiallyOffline, onShown }) {
     for (const c of conflicts) if (c.collection === 'scores') m.set(c.entityId, 'conflict');
     return m;
   }, [outbox, conflicts]);
+  // A cell in conflict shows both values: this device's and the other's.
+  const conflictOf = useMemo(() => new Map(conflicts.filter((c) => c.collection === 'scores').map((c) => [c.entityId, c])), [conflicts]);
 
   const studentsById = useMemo(() => new Map(students.data.map((s) => [s.id, s])), [students]);
 
@@ -78,20 +88,20 @@ export function App({ device, offlinePreference, initiallyOffline, onShown }) {
               <span className="switch-track" aria-hidden="true"><span className="switch-thumb" /></span>
               <span className="switch-label">Work offline</span>
             </button>
+            <SyncNow status={status} />
             <button
               type="button"
-              className="btn btn-primary"
-              data-testid="sync-now"
-              disabled={!status.online}
-              onClick={() => client.sync()}
-              title={status.online ? 'Catch up with the server and send pending changes now' : 'Switch "Work offline" off to sync'}
+              className={`btn btn-ghost ${showDevtools ? 'btn-on' : ''}`}
+              data-testid="devtools-toggle"
+              aria-pressed={showDevtools}
+              onClick={toggleDevtools}
+              title="The syncore devtools: outbox, dead letters, conflicts, live queries, events, storage"
             >
-              <span className={`btn-icon ${status.syncing || status.connection === 'catching-up' || status.connection === 'connecting' ? 'spin' : ''}`} aria-hidden="true">⟳</span>
-              Sync now
+              Devtools
             </button>
           </div>
         </div>
-        <StatusBar status={status} lastSyncAt={status.lastSyncAt ?? rememberedSync} />
+        <StatusBar status={status} reach={reach} lastSyncAt={status.lastSyncAt ?? rememberedSync} />
       </header>
 
       {errors.length > 0 && (
@@ -115,10 +125,20 @@ export function App({ device, offlinePreference, initiallyOffline, onShown }) {
         </div>
       )}
 
+      {reach === 'unreachable' && (
+        <div className="notice notice-down" data-testid="server-down-notice" role="status">
+          <span className="notice-icon" aria-hidden="true">⚠︎</span>
+          <span>
+            <strong>The sync server does not answer.</strong> Edits are saved on this device and sent when it is back
+            {status.pending > 0 ? ` — ${status.pending} waiting.` : '.'}
+          </span>
+        </div>
+      )}
+
       <main className="wrap">
         <Summary students={students.data} scores={scores.data} status={status} />
         <div className="layout">
-          <GradeTable students={students.data} marks={marks} onError={report} />
+          <GradeTable students={students.data} marks={marks} conflictOf={conflictOf} onError={report} />
           <aside className="side">
             <ConflictPanel conflicts={conflicts} studentsById={studentsById} />
             <OutboxPanel outbox={outbox} studentsById={studentsById} />
@@ -130,6 +150,7 @@ export function App({ device, offlinePreference, initiallyOffline, onShown }) {
           <code>manual</code> conflict strategy. · <a href="/leaderboard.html">Live-query playground</a>
         </footer>
       </main>
+      {showDevtools && <DevtoolsDrawer client={client} onClose={toggleDevtools} />}
     </>
   );
 }

@@ -86,7 +86,7 @@ function Conflict({ conflict: c, studentsById }) {
       <form className="merge" onSubmit={onMerge}>
         <label>
           <span>Merge to</span>
-          <input className="merge-input" data-testid="merge-value" inputMode="decimal" value={merge} onChange={(e) => { setMerge(e.target.value); setError(null); }} aria-label="Merged score" />
+          <input className="merge-input" data-testid="merge-value" inputMode="decimal" value={merge} aria-invalid={error ? 'true' : undefined} onChange={(e) => { setMerge(e.target.value); setError(null); }} aria-label="Merged score" />
         </label>
         <button type="submit" className="btn btn-small btn-accent" data-testid="merge">Merge</button>
       </form>

@@ -26,7 +26,7 @@ const hue = (text) => {
 };
 const initials = (name) => name.split(/\s+/).map((p) => p[0]).slice(0, 2).join('').toUpperCase();
 
-export function GradeTable({ students, marks, onError }) {
+export function GradeTable({ students, marks, conflictOf, onError }) {
   const [klass, setKlass] = useState('all');
   const classes = [...new Set(students.map((s) => s.class))].sort();
   const shown = klass === 'all' ? students : students.filter((s) => s.class === klass);
@@ -78,7 +78,7 @@ export function GradeTable({ students, marks, onError }) {
           </thead>
           <tbody>
             {shown.map((s, row) => (
-              <StudentRow key={s.id} student={s} row={row} marks={marks} patch={patch} />
+              <StudentRow key={s.id} student={s} row={row} marks={marks} conflictOf={conflictOf} patch={patch} />
             ))}
           </tbody>
           <tfoot>
@@ -105,7 +105,7 @@ export function GradeTable({ students, marks, onError }) {
   );
 }
 
-function StudentRow({ student, row, marks, patch }) {
+function StudentRow({ student, row, marks, conflictOf, patch }) {
   const { data } = useCollection('scores', { where: [['studentId', 'eq', student.id]] });
   const byAssessment = new Map(data.map((s) => [s.assessment, s]));
   const rg = runningGrade(data);
@@ -131,6 +131,7 @@ function StudentRow({ student, row, marks, patch }) {
             label={`${student.name}, ${a.label}`}
             entity={byAssessment.get(a.id)}
             mark={marks.get(id)}
+            conflict={conflictOf?.get(id)}
             row={row}
             col={col}
             patch={patch}
@@ -150,7 +151,7 @@ function StudentRow({ student, row, marks, patch }) {
   );
 }
 
-function ScoreCell({ id, testId, label, entity, mark, row, col, patch }) {
+function ScoreCell({ id, testId, label, entity, mark, conflict, row, col, patch }) {
   const stored = formatScore(entity?.score);
   const [draft, setDraftState] = useState(null); // the text while editing; null: showing the stored value
   // The same, readable at once: Enter commits and moves the focus, and the blur that follows
@@ -217,20 +218,36 @@ function ScoreCell({ id, testId, label, entity, mark, row, col, patch }) {
         autoComplete="off"
         aria-label={label}
         aria-invalid={invalid ? 'true' : undefined}
-        title={invalid ?? MARK_TITLES[mark] ?? ''}
+        title={invalid ?? (conflict ? `${MARK_TITLES.conflict}: yours ${versionText(conflict.local)}, theirs ${versionText(conflict.remote)}` : MARK_TITLES[mark]) ?? ''}
         placeholder="—"
         value={draft ?? stored}
         onFocus={(e) => e.target.select()}
         onChange={(e) => {
           if (editing.current === null) start.current = stored;
           setDraft(e.target.value);
-          setInvalid(null);
+          // Checked as it is typed: the border turns red at once, not only on Enter.
+          const parsed = parseScore(e.target.value);
+          setInvalid(parsed.ok ? null : parsed.message);
         }}
         onBlur={commit}
         onKeyDown={onKeyDown}
       />
       {mark && <i className={`mark mark-${mark}`} aria-hidden="true" />}
+      {conflict && <ConflictValues conflict={conflict} testId={`${testId}-versions`} />}
       {invalid && <span className="cell-error" role="status">{invalid}</span>}
     </td>
+  );
+}
+
+// A score as one side of a conflict has it: a number, 'deleted' or '—' (not graded).
+const versionText = (v) => (v === null ? 'deleted' : formatScore(v?.score) || '—');
+
+/** Under a cell in conflict: this device's value and the other's, until the conflict is decided. */
+function ConflictValues({ conflict, testId }) {
+  return (
+    <span className="cell-versions" data-testid={testId}>
+      <span className="cell-version cell-version-mine" data-testid="cell-yours">yours <b>{versionText(conflict.local)}</b></span>
+      <span className="cell-version cell-version-theirs" data-testid="cell-theirs">theirs <b>{versionText(conflict.remote)}</b></span>
+    </span>
   );
 }

@@ -1,8 +1,16 @@
 // The outbox: changes saved on this device and not yet confirmed by the server (queued or in
 // flight), and dead letters (refused for good, or out of retries) with retry and discard.
+import { useState } from 'react';
 import { useSyncCore } from '../../js/react/index.js';
 import { ASSESSMENT_BY_ID } from './gradebook.js';
-import { clockTime, formatScore, useNow } from './format.js';
+import { clockTime, formatScore, parseScore, useNow } from './format.js';
+
+// The error class tells whether the same change could go through later: a validation refusal, a
+// missing permission or a change over the server's size limit is refused again as it is.
+const REFUSED_AGAIN = new Set(['validation', 'forbidden', 'too-large']);
+const canRetry = (d) => !REFUSED_AGAIN.has(d.errorClass);
+// A score change can be corrected and sent again (a permission would refuse any value).
+const canEdit = (d) => d.collection === 'scores' && d.kind !== 'delete' && d.errorClass !== 'forbidden';
 
 function describe(core, item, studentsById) {
   if (item.collection === 'scores') {
@@ -41,22 +49,9 @@ export function OutboxPanel({ outbox, studentsById }) {
         <>
           <h3 className="outbox-heading outbox-heading-bad">Could not be saved</h3>
           <ul className="outbox-list">
-            {deadLetters.map((d) => {
-              const { who, what, change } = describe(core, d, studentsById);
-              return (
-                <li key={d.seq} className="outbox-item outbox-dead" data-testid={`dead-letter-${d.id}`} data-state="dead">
-                  <div className="outbox-main">
-                    <span className="outbox-who">{who}</span>
-                    <span className="outbox-what">{what} <b>{change}</b></span>
-                    <span className="outbox-error">{d.message || d.errorClass || 'refused by the server'}</span>
-                  </div>
-                  <div className="outbox-buttons">
-                    <button type="button" className="btn btn-small" data-testid="retry" onClick={() => outbox.retry(d.seq)}>Retry</button>
-                    <button type="button" className="btn btn-small btn-danger" data-testid="discard" onClick={() => outbox.discard(d.seq)}>Discard</button>
-                  </div>
-                </li>
-              );
-            })}
+            {deadLetters.map((d) => (
+              <DeadLetter key={d.seq} dead={d} outbox={outbox} {...describe(core, d, studentsById)} />
+            ))}
           </ul>
         </>
       )}
@@ -86,5 +81,60 @@ export function OutboxPanel({ outbox, studentsById }) {
         </>
       )}
     </section>
+  );
+}
+
+function DeadLetter({ dead: d, outbox, who, what, change }) {
+  const [editing, setEditing] = useState(null); // the text typed while editing, or null
+  const [error, setError] = useState(null);
+  const save = (e) => {
+    e.preventDefault();
+    const parsed = parseScore(editing);
+    if (!parsed.ok) return setError(parsed.message);
+    try {
+      outbox.edit(d.seq, { ...(d.data && typeof d.data === 'object' ? d.data : {}), score: parsed.value });
+      setEditing(null);
+    } catch (err) {
+      setError(err.message);
+    }
+    return undefined;
+  };
+  return (
+    <li className="outbox-item outbox-dead" data-testid={`dead-letter-${d.id}`} data-state="dead" data-error-class={d.errorClass ?? ''}>
+      <div className="outbox-main">
+        <span className="outbox-who">{who}</span>
+        <span className="outbox-what">{what} <b>{change}</b></span>
+        <span className="outbox-error">{d.message || d.errorClass || 'refused by the server'}</span>
+        {!canRetry(d) && <span className="outbox-hint">{d.errorClass === 'forbidden' ? 'You may not change this: discard it.' : 'Sent again as it is, it would be refused again: edit it or discard it.'}</span>}
+        {editing !== null && (
+          <form className="edit-form" onSubmit={save}>
+            <input
+              className="edit-input"
+              data-testid="edit-value"
+              inputMode="decimal"
+              autoFocus
+              aria-label="Corrected score"
+              aria-invalid={error ? 'true' : undefined}
+              value={editing}
+              onChange={(e) => {
+                setEditing(e.target.value);
+                const parsed = parseScore(e.target.value);
+                setError(parsed.ok ? null : parsed.message);
+              }}
+            />
+            <button type="submit" className="btn btn-small btn-primary" data-testid="save-edit">Save and send</button>
+            <button type="button" className="btn btn-small" onClick={() => { setEditing(null); setError(null); }}>Cancel</button>
+            {error && <span className="form-error" role="alert">{error}</span>}
+          </form>
+        )}
+      </div>
+      {editing === null && (
+        <div className="outbox-buttons">
+          {canRetry(d) && <button type="button" className="btn btn-small" data-testid="retry" onClick={() => outbox.retry(d.seq)}>Retry</button>}
+          {canEdit(d) && <button type="button" className="btn btn-small" data-testid="edit" onClick={() => setEditing(formatScore(d.data?.score))}>Edit</button>}
+          <button type="button" className="btn btn-small btn-danger" data-testid="discard" onClick={() => outbox.discard(d.seq)}>Discard</button>
+        </div>
+      )}
+    </li>
   );
 }

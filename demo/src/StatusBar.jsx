@@ -1,4 +1,5 @@
 // The status bar: network, connection, counts, last sync and the client's own message.
+import { useRef } from 'react';
 import { clockTime, relativeTime, useNow } from './format.js';
 
 const CONNECTION = {
@@ -10,17 +11,49 @@ const CONNECTION = {
   'auth-required': 'Sign-in needed',
 };
 
-export function StatusBar({ status, lastSyncAt }) {
+/**
+ * Whether edits reach the server now, which the browser's online flag alone does not say (the
+ * browser is online while the server is down): 'server' (connected: edits are sent), 'offline'
+ * (the browser or the "Work offline" switch), 'auth' (signed out), 'unreachable' (online, but the
+ * server does not answer: edits wait on this device), 'connecting'.
+ */
+export function reachOf(status) {
+  if (!status.online) return 'offline';
+  if (status.connection === 'auth-required') return 'auth';
+  if (status.connected && (status.connection === 'connected' || status.connection === 'catching-up')) return 'server';
+  if (status.connection === 'reconnecting') return 'unreachable';
+  return 'connecting';
+}
+
+const REACH = {
+  server: { text: 'Connected', title: 'Edits reach the server' },
+  offline: { text: 'Offline', title: 'Edits are kept on this device until you are back online' },
+  auth: { text: 'Signed out', title: 'Sign in again: edits wait on this device' },
+  unreachable: { text: 'Server unreachable', title: 'The browser is online but the sync server does not answer: edits wait on this device' },
+  connecting: { text: 'Connecting…', title: 'Edits are sent once the server answers' },
+};
+
+/** reachOf(status), except that a reconnect attempt (passing through 'connecting') stays 'unreachable' until the server answers. */
+export function useReach(status) {
+  const last = useRef(null);
+  let reach = reachOf(status);
+  if (reach === 'connecting' && last.current === 'unreachable') reach = 'unreachable';
+  last.current = reach;
+  return reach;
+}
+
+export function StatusBar({ status, reach, lastSyncAt }) {
   const now = useNow(1000);
   let connection = CONNECTION[status.connection] ?? status.connection;
   if (status.connection === 'reconnecting' && status.retryInMs !== null) connection = `Reconnecting in ${Math.max(1, Math.ceil(status.retryInMs / 1000))} s`;
-  const tone = !status.online ? 'offline' : status.failed > 0 || status.conflicts > 0 ? 'attention' : status.connected ? 'ok' : 'busy';
+  const tone = !status.online ? 'offline' : reach === 'unreachable' || reach === 'auth' ? 'down' : status.failed > 0 || status.conflicts > 0 ? 'attention' : status.connected ? 'ok' : 'busy';
   return (
     <div className="statusbar" data-testid="status-bar" data-tone={tone}>
       <div className="wrap statusbar-inner">
-        <span className="pill" data-testid="status-online" data-online={String(status.online)}>
+        <span className="pill" data-testid="status-online" data-online={String(status.online)} data-reach={reach} title={REACH[reach].title}>
           <span className="dot" aria-hidden="true" />
-          {status.online ? 'Online' : 'Offline'}
+          {REACH[reach].text}
+          <span className="pill-detail">{reach === 'server' ? ' · edits reach the server' : reach === 'connecting' ? '' : ' · edits stay on this device'}</span>
         </span>
         <span className="status-item" data-testid="status-connection" data-state={status.connection}>
           <span className="status-label">Connection</span> {connection}

@@ -4,6 +4,7 @@
 import { createRoot } from 'react-dom/client';
 import { SyncProvider } from '../../js/react/index.js';
 import { createSyncClient, createWebSocketTransport } from '../../js/browser.js';
+import { recordEvents } from '../../js/devtools/index.js';
 import { App } from './App.jsx';
 import { claimDevice, offlinePreference } from './device.js';
 
@@ -36,6 +37,8 @@ async function start() {
       scores: { strategy: 'manual' },
     },
   });
+  // The devtools' timeline starts now, not when the panel first opens.
+  recordEvents(client, { limit: 200 });
   if (startOffline) client.goOffline();
   hold = false;
 

@@ -1,9 +1,16 @@
 // Types for 'syncore/react' (hand-written; the runtime is js/react/index.js). React 18 or 19.
 import type { ReactNode, ReactElement } from 'react';
 import type {
-  SyncClient, SyncCore, SyncStatus, SyncError, Entity, Id, QuerySpec, Priority, Strategy, MutationHandle,
-  PendingMutation, ParkedConflict, CommitResult, Json,
+  SyncClient, SyncCore, SyncStatus, SyncError, Entity, Id, Priority, Strategy, MutationHandle,
+  PendingMutation, ParkedConflict, CommitResult, Json, AnyCollectionTypes, TypesOfEntity, CreateData, UpdateData,
+  PatchData, TypedQuery, RowOf, RegisteredCollections, RegisteredClient, RegisteredCore,
 } from '../index.js';
+import type { Explicit, NoInference, TypesIn, CollectionName } from '../collection_types.js';
+
+// The hooks are typed by the registered client's collections (declare module 'syncore' {
+// interface Register { client: typeof client } }); without one, any name, untyped entities.
+type Collections = RegisteredCollections;
+type Name = CollectionName<Collections>;
 
 // ---- the provider ----------------------------------------------------------------------------
 
@@ -31,10 +38,10 @@ export type SyncProviderProps = (
 export declare function SyncProvider(props: SyncProviderProps): ReactElement;
 
 /** The provider's client. Throws outside a provider, or when the provider has only a core. */
-export declare function useSyncClient(): SyncClient;
+export declare function useSyncClient(): RegisteredClient;
 
 /** The provider's core (the client's core, or the bare core). */
-export declare function useSyncCore(): SyncCore;
+export declare function useSyncCore(): RegisteredCore;
 
 // ---- entities and live queries -----------------------------------------------------------------
 
@@ -46,7 +53,7 @@ export interface LoadOptions {
   suspense?: boolean;
 }
 
-export interface EntityState<T extends Entity = Entity> {
+export interface EntityState<T extends object = Entity> {
   /** The entity's frozen snapshot (with any local overlay: optimisticUpdate, debounced edits), or undefined. */
   readonly data: T | undefined;
   /** The entity has mutations the server has not acknowledged (or a debounced edit / API call under way). */
@@ -56,10 +63,12 @@ export interface EntityState<T extends Entity = Entity> {
   readonly error: unknown;
 }
 
-/** One entity: { data, pending, status, error }, the same object while unchanged. */
-export declare function useEntity<T extends Entity = Entity>(collection: string, id: Id | null | undefined, options?: LoadOptions): EntityState<T>;
+/** One entity: { data, pending, status, error }, the same object while unchanged. Re-renders only when this entity changes. */
+export declare function useEntity<K extends Name>(collection: K, id: Id | null | undefined, options?: LoadOptions): EntityState<RowOf<TypesIn<Collections, K>>>;
+/** Typed by the type argument instead: useEntity<Todo>('todos', id). */
+export declare function useEntity<T extends object = never>(collection: Explicit<T, Name>, id: Id | null | undefined, options?: LoadOptions): EntityState<T>;
 
-export interface CollectionResult<T extends Entity = Entity> {
+export interface CollectionResult<T extends object = Entity> {
   /** Frozen rows of the window, in order; a new array only when the result changed. */
   readonly data: readonly T[];
   /** Matches before offset / limit. */
@@ -73,7 +82,9 @@ export interface CollectionResult<T extends Entity = Entity> {
  * A live query's result. The spec is compared by its JSON: a new object literal each render does
  * not reopen the query. Re-renders only when the result changes.
  */
-export declare function useCollection<T extends Entity = Entity>(collection: string, query?: Omit<QuerySpec, 'collection'> & LoadOptions): CollectionResult<T>;
+export declare function useCollection<K extends Name>(collection: K, query?: TypedQuery<RowOf<TypesIn<Collections, K>>> & LoadOptions): CollectionResult<RowOf<TypesIn<Collections, K>>>;
+/** Typed by the type argument instead: useCollection<Todo>('todos', …). */
+export declare function useCollection<T extends object = never>(collection: Explicit<T, Name>, query?: TypedQuery<NoInference<T>> & LoadOptions): CollectionResult<T>;
 
 // ---- mutations ----------------------------------------------------------------------------------
 
@@ -88,11 +99,17 @@ export interface MutationResult {
   version?: number;
 }
 
-export interface UseMutation<T extends Entity = Entity> {
-  /** Optimistic: the view changes at once; the handle's result settles with the server. */
-  create(data: Record<string, unknown>, options?: MutationOptions & { id?: Id }): MutationHandle<T>;
-  update(id: Id, data: Record<string, unknown>, options?: MutationOptions): MutationHandle<T>;
-  patch(id: Id, patch: Record<string, unknown>, options?: MutationOptions): MutationHandle<T>;
+export interface UseMutation<T extends object = Entity, C extends AnyCollectionTypes = TypesOfEntity<T>> {
+  /**
+   * Optimistic: the view changes at once; the handle's result settles with the server. The entity
+   * without the fields the server fills in; the id may be left out. A schema's refusal (VALIDATION)
+   * sets `error` and rejects the handle's result: nothing is queued.
+   */
+  create(data: CreateData<C>, options?: MutationOptions & { id?: Id }): MutationHandle<T>;
+  /** The whole edited entity: fields left out are removed. */
+  update(id: Id, data: UpdateData<C>, options?: MutationOptions): MutationHandle<T>;
+  /** A deep partial (JSON merge patch): null removes an optional field. */
+  patch(id: Id, patch: PatchData<C>, options?: MutationOptions): MutationHandle<T>;
   remove(id: Id, options?: MutationOptions): MutationHandle<T>;
   /** Clears error and lastResult. */
   reset(): void;
@@ -113,7 +130,9 @@ export interface UseMutationOptions {
   debounceMs?: number;
 }
 
-export declare function useMutation<T extends Entity = Entity>(collection: string, options?: UseMutationOptions): UseMutation<T>;
+export declare function useMutation<K extends Name>(collection: K, options?: UseMutationOptions): UseMutation<RowOf<TypesIn<Collections, K>>, TypesIn<Collections, K>>;
+/** Typed by the type argument instead: useMutation<Todo>('todos'). */
+export declare function useMutation<T extends object = never>(collection: Explicit<T, Name>, options?: UseMutationOptions): UseMutation<T>;
 
 // ---- status, outbox, conflicts ----------------------------------------------------------------
 
@@ -234,7 +253,7 @@ export interface RemoteChanges {
 /** The log of changes the server applied since the provider mounted (seed 002's useGlobalDataSync). */
 export declare function useRemoteChanges(options?: { limit?: number }): RemoteChanges;
 
-export interface OptimisticUpdate<T extends Entity = Entity> {
+export interface OptimisticUpdate<T extends object = Entity, C extends AnyCollectionTypes = TypesOfEntity<T>> {
   /** The entity as shown: with the optimistic data while it is on. */
   readonly data: T | undefined;
   readonly isUpdating: boolean;
@@ -246,8 +265,10 @@ export interface OptimisticUpdate<T extends Entity = Entity> {
    * resolves the overlay stays until the server's change arrives through sync, at most holdMs
    * (default 5000). Resolves to what apiCall resolved to.
    */
-  optimisticUpdate<R>(data: Record<string, unknown>, apiCall: () => Promise<R> | R, options?: { holdMs?: number }): Promise<R>;
+  optimisticUpdate<R>(data: PatchData<C>, apiCall: () => Promise<R> | R, options?: { holdMs?: number }): Promise<R>;
 }
 
 /** seed 002's useOptimisticDataSync for one entity: an arbitrary API call, shown at once, rolled back if it fails. */
-export declare function useOptimisticUpdate<T extends Entity = Entity>(collection: string, id: Id): OptimisticUpdate<T>;
+export declare function useOptimisticUpdate<K extends Name>(collection: K, id: Id): OptimisticUpdate<RowOf<TypesIn<Collections, K>>, TypesIn<Collections, K>>;
+/** Typed by the type argument instead: useOptimisticUpdate<Todo>('todos', id). */
+export declare function useOptimisticUpdate<T extends object = never>(collection: Explicit<T, Name>, id: Id): OptimisticUpdate<T>;

@@ -7,7 +7,8 @@
 //   3. the conflict shows base / mine / theirs and "Keep mine" on A wins everywhere;
 //   4. A, reloaded while offline with pending edits, still has them (table + outbox), opens no
 //      socket while offline, and sends each exactly once when back online;
-//   5. a change the server refuses becomes a dead letter; "Discard" rolls it back;
+//   5. a change the server refuses becomes a dead letter with Edit and Discard (no Retry: it
+//      would be refused again); "Discard" rolls it back; "Edit" corrects it and it is saved;
 //   6. nothing went wrong in either page.
 //   node --test tests/browser/e2e.test.js       (screenshots land in test-output/e2e-*.png)
 import { after, before, test } from 'node:test';
@@ -253,6 +254,11 @@ test('the conflict shows base, mine and theirs; "Keep mine" on A wins on both pa
   assert.equal(await conflict.locator('[data-testid="conflict-local"]').textContent(), '70');
   assert.equal(await conflict.locator('[data-testid="conflict-remote"]').textContent(), '55');
   assert.equal(await testId(A.page, cellId('s1', 'quiz')).evaluate((el) => el.closest('td').dataset.mark), 'conflict');
+  // The cell itself shows both values, not only theirs.
+  const versions = testId(A.page, `${cellId('s1', 'quiz')}-versions`);
+  assert.equal(await versions.locator('[data-testid="cell-yours"]').textContent(), 'yours 70');
+  assert.equal(await versions.locator('[data-testid="cell-theirs"]').textContent(), 'theirs 55');
+  await testId(A.page, 'row-s1').screenshot({ path: `${OUT_DIR}e2e-conflict-cell.png` });
   assert.equal(await testId(A.page, 'status-conflicts').getAttribute('data-count'), '1');
   assert.equal(await testId(A.page, 'status-message').textContent(), '1 conflict to resolve');
   await screenshot(A, 'conflict');
@@ -261,6 +267,7 @@ test('the conflict shows base, mine and theirs; "Keep mine" on A wins on both pa
   await conflict.locator('[data-testid="keep-mine"]').click();
   await testId(A.page, 'conflict-panel').waitFor({ state: 'detached' });
   await waitForStatus(A, { connection: 'connected', pending: 0, conflicts: 0 });
+  assert.equal(await testId(A.page, `${cellId('s1', 'quiz')}-versions`).count(), 0, 'decided: one value again');
   assert.equal(await serverScore('s1-quiz'), 70, "A's value won on the server");
   assert.equal((await demo.store.changeCount()), changesBefore + 1, 'one change: the resolution');
   const table = await assertConverged('after Keep mine');
@@ -327,6 +334,18 @@ test('a change the server refuses becomes a dead letter; Discard rolls it back',
   // The table refuses 150 itself; a client that skips that check meets the server's validation.
   const input = testId(A.page, cellId('s7', 'lab'));
   await input.fill('150');
+  // Refused as it is typed: a red border at once, before Enter.
+  await A.page.waitForSelector(`[data-testid="${cellId('s7', 'lab')}"][aria-invalid="true"]`);
+  // (after the border's short transition)
+  const redBorder = (id) => {
+    const style = getComputedStyle(document.querySelector(`[data-testid="${id}"]`));
+    return style.borderTopColor === 'rgb(217, 45, 75)' && style.borderTopWidth === '2px';
+  };
+  await A.page.waitForFunction(redBorder, cellId('s7', 'lab')).catch(async () => {
+    const { color, width } = await input.evaluate((el) => ({ color: getComputedStyle(el).borderTopColor, width: getComputedStyle(el).borderTopWidth }));
+    assert.fail(`the invalid cell has a 2px red border (it has ${width} ${color})`);
+  });
+  await testId(A.page, 'row-s7').screenshot({ path: `${OUT_DIR}e2e-invalid-input.png` });
   await input.press('Enter');
   await A.page.waitForSelector(`[data-testid="${cellId('s7', 'lab')}"][aria-invalid="true"]`);
   assert.match(await A.page.locator('.cell-error').textContent(), /up to 100/, 'the cell refuses 150');
@@ -340,7 +359,14 @@ test('a change the server refuses becomes a dead letter; Discard rolls it back',
   assert.equal(await input.inputValue(), '55', 'the refused value is rolled back in the view');
   assert.equal(await input.evaluate((el) => el.closest('td').dataset.mark), 'failed');
   assert.equal((await demo.store.changeCount()), changesBefore, 'nothing applied');
+  // A validation refusal would be refused again as it is: no Retry, but Edit and Discard.
+  const dead = testId(A.page, 'dead-letter-s7-lab');
+  assert.equal(await dead.getAttribute('data-error-class'), 'validation');
+  assert.equal(await dead.locator('[data-testid="retry"]').count(), 0, 'no Retry for a validation refusal');
+  assert.equal(await dead.locator('[data-testid="edit"]').count(), 1, 'Edit is offered');
+  assert.equal(await dead.locator('[data-testid="discard"]').count(), 1, 'Discard is offered');
   await screenshot(A, 'dead-letter');
+  await testId(A.page, 'outbox-panel').screenshot({ path: `${OUT_DIR}e2e-dead-letter-edit.png` });
 
   await testId(A.page, 'dead-letter-s7-lab').locator('[data-testid="discard"]').click();
   await testId(A.page, 'dead-letter-s7-lab').waitFor({ state: 'detached' });
@@ -348,6 +374,51 @@ test('a change the server refuses becomes a dead letter; Discard rolls it back',
   await testId(A.page, 'outbox-empty').waitFor();
   assert.equal(await serverScore('s7-lab'), 55);
   await assertConverged('after the discard');
+});
+
+test('a refused change corrected with Edit is sent again and saved', T, async () => {
+  const changesBefore = (await demo.store.changeCount());
+  await A.page.evaluate(() => window.gradebook.client.collection('scores').patch('s7-lab', { score: 150 }));
+  const dead = testId(A.page, 'dead-letter-s7-lab');
+  await dead.waitFor();
+  await dead.locator('[data-testid="edit"]').click();
+  const value = dead.locator('[data-testid="edit-value"]');
+  assert.equal(await value.inputValue(), '150', 'the editor starts from the refused value');
+  await value.fill('101');
+  assert.equal(await value.getAttribute('aria-invalid'), 'true', 'checked as it is typed');
+  await value.fill('59.5');
+  await dead.screenshot({ path: `${OUT_DIR}e2e-dead-letter-editing.png` });
+  await dead.locator('[data-testid="save-edit"]').click();
+  await dead.waitFor({ state: 'detached' });
+  await waitForStatus(A, { pending: 0, failed: 0 });
+  assert.equal(await serverScore('s7-lab'), 59.5, 'the corrected value reached the server');
+  assert.equal((await demo.store.changeCount()), changesBefore + 1, 'applied once');
+  await assertConverged('after the edit');
+});
+
+test('on a narrow screen the student column stays in view while the scores scroll', T, async () => {
+  await A.page.setViewportSize({ width: 420, height: 900 });
+  try {
+    const scroller = A.page.locator('.table-scroll');
+    const student = testId(A.page, 'row-s1').locator('th');
+    const exam = testId(A.page, cellId('s1', 'exam'));
+    const before = { student: await student.boundingBox(), exam: await exam.boundingBox(), box: await scroller.boundingBox() };
+    const scrolled = await scroller.evaluate((el) => {
+      el.scrollLeft = el.scrollWidth;
+      return el.scrollLeft;
+    });
+    assert.ok(scrolled > 100, `the table scrolls sideways at 420 px (by ${scrolled} px)`);
+    const after = { student: await student.boundingBox(), exam: await exam.boundingBox() };
+    assert.ok(after.exam.x < before.exam.x - 100, 'the scores moved');
+    assert.equal(Math.round(after.student.x), Math.round(before.student.x), 'the student column did not');
+    assert.equal(Math.round(after.student.x), Math.round(before.box.x));
+    // The student's name is on top of the scores that scroll under it.
+    const onTop = await A.page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('th')?.closest('tr')?.dataset.testid, [after.student.x + 20, after.student.y + after.student.height / 2]);
+    assert.equal(onTop, 'row-s1');
+    await scroller.screenshot({ path: `${OUT_DIR}e2e-narrow-sticky.png` });
+  } finally {
+    await A.page.setViewportSize({ width: 1440, height: 1000 });
+  }
 });
 
 test('no page errors, console errors or failed requests in either window', async () => {

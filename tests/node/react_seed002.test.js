@@ -303,6 +303,33 @@ test('useMutation({ debounceMs }): a patch of an entity that is not there is ref
   await view.unmount();
 });
 
+test('useMutation({ debounceMs }) with a schema: a refused edit is the error when it is flushed, and nothing is queued', async (t) => {
+  const { z } = await import('zod');
+  const core = await createSyncCore({ collections: { todos: { schema: z.object({ id: z.string(), title: z.string().min(1) }) } }, client: { clientId: 'c1', seed: 1 } });
+  t.after(() => core.dispose());
+  core.applyServer([upsert('a', 1, { title: 'milk' })]);
+  let m;
+  let entity;
+  function Editor() {
+    m = useMutation('todos', { debounceMs: 60_000 });
+    entity = useEntity('todos', 'a');
+    return null;
+  }
+  const view = await mount(h(SyncProvider, { core }, h(Editor)));
+  let handle;
+  await act(async () => {
+    handle = m.patch('a', { title: '' });
+  });
+  assert.equal(entity.data.title, ''); // shown while typing…
+  await act(async () => m.flush());
+  await assert.rejects(handle.result, { code: 'VALIDATION' }); // …refused by the schema when sent
+  assert.equal(m.error.code, 'VALIDATION');
+  assert.equal(entity.data.title, 'milk');
+  assert.equal(entity.pending, false);
+  assert.equal(core.stats().pending, 0);
+  await view.unmount();
+});
+
 async function debouncedEditor() {
   const { core } = await localCore();
   core.applyServer([upsert('a', 1, { title: 'milk' })]);

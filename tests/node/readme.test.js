@@ -5,16 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url);
 
 test('the README example runs and prints what it says', async () => {
   const readme = await readFile(new URL('README.md', root), 'utf8');
-  const match = readme.match(/<!-- readme-example[^>]*-->\s*```js\n([\s\S]*?)```/);
+  const match = readme.match(/<!-- readme-example[^>]*-->\s*```(js|ts)\n([\s\S]*?)```/);
   assert.ok(match, 'README has the marked example');
   const entry = new URL('js/node.js', root).href;
-  const code = match[1].replace("from 'syncore'", `from '${entry}'`);
+  // A TypeScript example (its typed form, also compiled by tests/types) runs with its types stripped.
+  const source = match[1] === 'ts' ? ts.transpileModule(match[2], { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText : match[2];
+  const code = source.replace("from 'syncore'", `from '${entry}'`);
   const dir = await mkdtemp(join(tmpdir(), 'syncore-readme-'));
   try {
     const file = join(dir, 'example.mjs');

@@ -1,24 +1,68 @@
-// Misuses the declarations must refuse: each line under @ts-expect-error has to be a type error.
-import { createSyncCore, type SyncClient } from 'syncore';
-import { SyncProvider, useEntity, useCollection, useMutation, useRemoteData, useConflicts } from 'syncore/react';
+// Misuses the typed README example must refuse: each line under @ts-expect-error has to be a
+// type error (tsc fails if it is not). The client registered in example.tsx types the hooks.
+import { createSyncCore, collection, type SyncError, type ValidationIssue } from 'syncore';
+import { useEntity, useCollection, useMutation, useSyncClient } from 'syncore/react';
 
-export async function misuses(client: SyncClient) {
-  const core = await createSyncCore();
-  // @ts-expect-error: a provider needs a client or a core
-  void (<SyncProvider>{null}</SyncProvider>);
-  // @ts-expect-error: not both
-  void (<SyncProvider client={client} core={core} />);
-  // @ts-expect-error: ids are strings or numbers
-  useEntity('students', { id: 1 });
-  // @ts-expect-error: the collection is the first argument, not part of the spec
-  useCollection('students', { collection: 'students' });
-  // @ts-expect-error: where clauses are [field, op, value] with a known op
-  useCollection('students', { where: [['score', 'between', 1]] });
-  // @ts-expect-error: useMutation has remove, not delete
-  useMutation('students').delete('s1');
-  // @ts-expect-error: statuses are fresh, stale, loading, error or idle
-  const bad: 'done' = useRemoteData('k', async () => 1).status;
-  // @ts-expect-error: resolve takes a choice
-  useConflicts().resolve('c1', { choice: 'mine' });
-  return bad;
+interface Student {
+  id: string;
+  name: string;
+  score: number;
+  class: { name: string };
+}
+
+export async function coreMisuses() {
+  const core = await createSyncCore({ collections: { students: collection<Student>() } });
+  // @ts-expect-error: a path Student does not have
+  core.query({ collection: 'students', where: [['scroe', 'gte', 50]] });
+  // @ts-expect-error: a nested path Student does not have
+  core.query({ collection: 'students', orderBy: ['class.nme'] });
+  // @ts-expect-error: a collection the core was not given
+  core.get('teachers', 't1');
+  const ada = core.get('students', 's1');
+  // @ts-expect-error: Student has no 'age'
+  void ada?.age;
+  const name: string | undefined = ada?.name;
+  return name;
+}
+
+export function HookMisuses({ id }: { id: string }) {
+  // @ts-expect-error: 'grade' is not a registered collection (it is 'grades')
+  useEntity('grade', id);
+  // @ts-expect-error: the same for useCollection
+  useCollection('grade');
+  const { data: grade } = useEntity('grades', id);
+  // @ts-expect-error: a grade's score is a number
+  const label: string | undefined = grade?.score;
+  const { create, patch, update } = useMutation('grades');
+  // @ts-expect-error: a misspelt field
+  create({ student: 's1', scroe: 90 });
+  // @ts-expect-error: a field missing (score)
+  create({ student: 's1' });
+  // @ts-expect-error: the wrong type
+  create({ student: 's1', score: '90' });
+  // @ts-expect-error: patch: the wrong type
+  patch(id, { score: 'ninety' });
+  // @ts-expect-error: patch: an unknown field
+  patch(id, { points: 90 });
+  // @ts-expect-error: patch: the id cannot change
+  patch(id, { id: 'g2' });
+  // @ts-expect-error: patch: null removes only an optional field (score is required)
+  patch(id, { score: null });
+  // @ts-expect-error: update takes the whole entity (score missing)
+  update(id, { student: 's1' });
+  create({ student: 's1', score: 90 }); // the id is optional: the collection assigns one
+  patch(id, { score: 91 });
+  const { data } = useCollection('grades', { where: [['score', 'gte', 50]], orderBy: ['student'] });
+  // @ts-expect-error: a where path grades do not have
+  useCollection('grades', { where: [['points', 'gte', 50]] });
+  const client = useSyncClient();
+  // @ts-expect-error: the registered client has no 'teachers'
+  client.collection('teachers');
+  // @ts-expect-error: client.collection is typed too
+  client.collection('grades').create({ student: 's1', score: false });
+  const { error } = useMutation('grades');
+  const issues: ReadonlyArray<ValidationIssue> | undefined = (error as SyncError | null)?.issues;
+  // @ts-expect-error: VALIDATION, not an unknown code
+  const bad: boolean = error?.code === 'VALIDATON';
+  return <p title={label}>{data.length} {issues?.length} {String(bad)}</p>;
 }
