@@ -645,6 +645,8 @@ export interface SyncStatus {
    * null: unknown, or not IndexedDB. Set shortly after start (the request is asynchronous).
    */
   storagePersisted: boolean | null;
+  /** The client has caught up with the server at least once since it started. */
+  caughtUp: boolean;
 }
 
 export interface MutationHandle<T extends object = Entity> {
@@ -677,7 +679,9 @@ export interface CollectionHandle<T extends object = Entity, C extends AnyCollec
 export type ClientEvent =
   | 'syncStarted' | 'syncCompleted' | 'syncFailed' | 'operationQueued' | 'conflictDetected'
   | 'storageQuotaExceeded' | 'networkStatusChanged' | 'authRequired' | 'statusChanged'
-  | 'notification' | 'error' | 'mutationSettled' | 'storageEvent';
+  | 'notification' | 'error' | 'mutationSettled' | 'storageEvent'
+  /** Entities the server changed in this client's view: { changes: { [collection]: { created, updated, deleted } }, cursor }. */
+  | 'remoteChanges';
 
 /** M: collection name -> its types (from createSyncClient's collections); SyncClient without one is any client (its reads untyped). */
 export interface SyncClient<M extends CollectionMap = any> extends HasCollectionTypes<M> {
@@ -688,6 +692,11 @@ export interface SyncClient<M extends CollectionMap = any> extends HasCollection
   collection<T extends object = never>(name: Explicit<T, CollectionName<M>>): CollectionHandle<T>;
   mutate(request: MutationRequest): MutationHandle;
   statusMessage(): string;
+  /**
+   * 'ready' once the collection is loaded: caught up with the server since start, or storage held
+   * its data at start, or there is no server; 'loading' until then ('statusChanged' tells).
+   */
+  collectionStatus(name: string): 'loading' | 'ready';
   on(event: ClientEvent, listener: (payload: any) => void): () => void;
   sync(): void;
   setToken(token: string): void;

@@ -82,6 +82,8 @@ class SyncClient {
     this._offCommit = core.onCommit((commit) => this._committed(commit));
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
     const fresh = await this._local.restore();
+    // What storage already held counts as loaded (offline-first: shown before any catch-up).
+    this._restoredCollections = new Set(core.cursor > 0 ? this.collectionNames : this.collectionNames.filter((name) => core.count(name) > 0));
     await this._local.reserveIds(fresh, this._runner);
     this._local.askPersistentStorage(this._options);
     this._refreshCounts();
@@ -217,6 +219,17 @@ class SyncClient {
   /** The collections this client was started with. */
   get collectionNames() {
     return Object.keys(this._options.collections ?? {});
+  }
+
+  /**
+   * 'ready' once the collection's data is loaded: the client caught up with the server since it
+   * started (status.caughtUp), or storage held the collection's data at start (a client that had
+   * synced before), or there is no server to wait for; 'loading' until then. Changes come with
+   * a 'statusChanged' event.
+   */
+  collectionStatus(name) {
+    if (!Object.hasOwn(this._options.collections ?? {}, name)) throw new SyncError(ErrorCodes.UNKNOWN_COLLECTION, `unknown collection '${name}'`);
+    return this.status.caughtUp || !this._transport || this._restoredCollections?.has(name) ? 'ready' : 'loading';
   }
 
   /** The token given last (options.token or setToken). */

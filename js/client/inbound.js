@@ -52,7 +52,7 @@ export function createInbound({ core, call, status, emit, runner, refreshCounts 
     caughtUp: () => {
       // Push only once caught up: base versions are then current, so fewer conflicts.
       call(() => core.setOnline(true));
-      status.set({ lastSyncAt: Date.now(), connection: 'connected' });
+      status.set({ lastSyncAt: Date.now(), connection: 'connected', caughtUp: true });
       maybeCompleted();
     },
     disconnected: () => {
@@ -63,8 +63,11 @@ export function createInbound({ core, call, status, emit, runner, refreshCounts 
     deliver: (changes, cursor) => {
       // Change by change: one the core refuses is set aside (kept in the quarantine, reported),
       // the rest apply, and the cursor passes only changes applied or set aside.
-      const ok = call(() => core.applyServerChanges(changes.map(coreOpOfChange), Number.isInteger(cursor) ? { cursor } : {})) !== undefined;
+      const applied = call(() => core.applyServerChanges(changes.map(coreOpOfChange), Number.isInteger(cursor) ? { cursor } : {}));
+      const ok = applied !== undefined;
       if (ok) status.set({ lastSyncAt: Date.now() });
+      // What the view changed through the server (not the echo of our own writes): React's log.
+      if (ok && Object.keys(applied.changes ?? {}).length > 0) emit('remoteChanges', { changes: applied.changes, cursor: applied.cursor });
       return ok;
     },
     answer: (batch, results) => {

@@ -4,7 +4,7 @@
 /** The status of a client that has not started syncing yet. */
 export function initialStatus({ storage, storageWarning }) {
   return { online: true, connected: false, syncing: false, resyncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0, skipped: 0,
-    lastSyncAt: null, connection: 'offline', retryInMs: null, storage, storageWarning, storagePersisted: null, tab: null };
+    lastSyncAt: null, connection: 'offline', retryInMs: null, storage, storageWarning, storagePersisted: null, tab: null, caughtUp: false };
 }
 
 /**

@@ -14,9 +14,25 @@ type Name = CollectionName<Collections>;
 
 // ---- the provider ----------------------------------------------------------------------------
 
-export type SyncProviderProps =
+export type SyncProviderProps = (
   | { client: SyncClient; core?: undefined; children?: ReactNode }
-  | { core: SyncCore; client?: undefined; children?: ReactNode };
+  | { core: SyncCore; client?: undefined; children?: ReactNode }
+  | {
+      /** The promise createSyncClient returns: `fallback` until it resolves, `errorFallback` if it rejects. */
+      client: Promise<SyncClient>;
+      core?: undefined;
+      children?: ReactNode;
+      /** Shown while the client starts (default: nothing). */
+      fallback?: ReactNode;
+      /** Shown if the start fails; by default a role="alert" message with the error. */
+      errorFallback?: ReactNode | ((error: unknown) => ReactNode);
+    }
+) & {
+  /** Where useRemoteData({ persist: true }) keeps values across reloads (default localStorage). */
+  remoteCacheStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
+  /** The persisted remote cache's name (default 'syncore'): one per user on a shared device. */
+  remoteCacheName?: string;
+};
 
 /** Gives the tree a SyncClient (createSyncClient), or a bare SyncCore for apps without a server. */
 export declare function SyncProvider(props: SyncProviderProps): ReactElement;
@@ -29,10 +45,28 @@ export declare function useSyncCore(): RegisteredCore;
 
 // ---- entities and live queries -----------------------------------------------------------------
 
-/** The entity's frozen snapshot, or undefined. Re-renders only when this entity changes. */
-export declare function useEntity<K extends Name>(collection: K, id: Id | null | undefined): RowOf<TypesIn<Collections, K>> | undefined;
+/** Whether a collection's data is loaded: until the client's first catch-up (or restore from storage). */
+export type LoadStatus = 'loading' | 'ready' | 'error';
+
+export interface LoadOptions {
+  /** Suspend (throw a promise for <Suspense>) while loading; throw the error when it failed. */
+  suspense?: boolean;
+}
+
+export interface EntityState<T extends object = Entity> {
+  /** The entity's frozen snapshot (with any local overlay: optimisticUpdate, debounced edits), or undefined. */
+  readonly data: T | undefined;
+  /** The entity has mutations the server has not acknowledged (or a debounced edit / API call under way). */
+  readonly pending: boolean;
+  readonly status: LoadStatus;
+  /** Set when status is 'error' (e.g. a SyncError AUTH_REQUIRED). */
+  readonly error: unknown;
+}
+
+/** One entity: { data, pending, status, error }, the same object while unchanged. Re-renders only when this entity changes. */
+export declare function useEntity<K extends Name>(collection: K, id: Id | null | undefined, options?: LoadOptions): EntityState<RowOf<TypesIn<Collections, K>>>;
 /** Typed by the type argument instead: useEntity<Todo>('todos', id). */
-export declare function useEntity<T extends object = never>(collection: Explicit<T, Name>, id: Id | null | undefined): T | undefined;
+export declare function useEntity<T extends object = never>(collection: Explicit<T, Name>, id: Id | null | undefined, options?: LoadOptions): EntityState<T>;
 
 export interface CollectionResult<T extends object = Entity> {
   /** Frozen rows of the window, in order; a new array only when the result changed. */
@@ -40,15 +74,17 @@ export interface CollectionResult<T extends object = Entity> {
   /** Matches before offset / limit. */
   readonly total: number;
   readonly ids: readonly string[];
+  readonly status: LoadStatus;
+  readonly error: unknown;
 }
 
 /**
  * A live query's result. The spec is compared by its JSON: a new object literal each render does
  * not reopen the query. Re-renders only when the result changes.
  */
-export declare function useCollection<K extends Name>(collection: K, query?: TypedQuery<RowOf<TypesIn<Collections, K>>>): CollectionResult<RowOf<TypesIn<Collections, K>>>;
+export declare function useCollection<K extends Name>(collection: K, query?: TypedQuery<RowOf<TypesIn<Collections, K>>> & LoadOptions): CollectionResult<RowOf<TypesIn<Collections, K>>>;
 /** Typed by the type argument instead: useCollection<Todo>('todos', …). */
-export declare function useCollection<T extends object = never>(collection: Explicit<T, Name>, query?: TypedQuery<NoInference<T>>): CollectionResult<T>;
+export declare function useCollection<T extends object = never>(collection: Explicit<T, Name>, query?: TypedQuery<NoInference<T>> & LoadOptions): CollectionResult<T>;
 
 // ---- mutations ----------------------------------------------------------------------------------
 
@@ -77,6 +113,8 @@ export interface UseMutation<T extends object = Entity, C extends AnyCollectionT
   remove(id: Id, options?: MutationOptions): MutationHandle<T>;
   /** Clears error and lastResult. */
   reset(): void;
+  /** With debounceMs: sends the buffered edits now (also done on unmount and when the page is hidden). */
+  flush(): void;
   /** This hook's unsettled mutations. */
   readonly pending: number;
   /** The last rejection (a SyncError: REJECTED, CONFLICT, or the core's code for a refused call), until reset() or a later success. */
@@ -84,9 +122,17 @@ export interface UseMutation<T extends object = Entity, C extends AnyCollectionT
   readonly lastResult: MutationResult | null;
 }
 
-export declare function useMutation<K extends Name>(collection: K): UseMutation<RowOf<TypesIn<Collections, K>>, TypesIn<Collections, K>>;
+export interface UseMutationOptions {
+  /**
+   * patch() edits of one entity within this many ms of each other become one mutation, shown at
+   * once as a local overlay until then. Default 0 (every call is a mutation).
+   */
+  debounceMs?: number;
+}
+
+export declare function useMutation<K extends Name>(collection: K, options?: UseMutationOptions): UseMutation<RowOf<TypesIn<Collections, K>>, TypesIn<Collections, K>>;
 /** Typed by the type argument instead: useMutation<Todo>('todos'). */
-export declare function useMutation<T extends object = never>(collection: Explicit<T, Name>): UseMutation<T>;
+export declare function useMutation<T extends object = never>(collection: Explicit<T, Name>, options?: UseMutationOptions): UseMutation<T>;
 
 // ---- status, outbox, conflicts ----------------------------------------------------------------
 
@@ -134,6 +180,8 @@ export interface RemoteDataOptions {
   tags?: string[];
   /** false: no fetch (status 'idle' until something is cached). Default true. */
   enabled?: boolean;
+  /** Keep the value across reloads (SyncProvider's remoteCacheStorage, default localStorage). */
+  persist?: boolean;
 }
 
 /** The value must be JSON: it is kept in the core's cache and read back frozen. */
@@ -147,6 +195,8 @@ export interface RemoteData<T> {
   readonly error: unknown;
   /** Fetches now (shares a fetch already under way); resolves to the data, never rejects. */
   refresh(): Promise<T | undefined>;
+  /** Sets the value locally, as if fetched now (every component showing the key sees it). */
+  updateData(value: T): void;
 }
 
 export declare function useRemoteData<T = Json>(key: string, fetcher: Fetcher<T>, options?: RemoteDataOptions): RemoteData<T>;
@@ -162,6 +212,8 @@ export interface MultiRemoteData<S extends Record<string, RemoteSource<any>>> {
   readonly errors: { readonly [K in keyof S]: unknown };
   /** Refreshes every enabled source. */
   refresh(): Promise<void>;
+  /** Sets one source's value locally, as if fetched now. */
+  updateData<K extends keyof S>(name: K, value: SourceValue<S[K]>): void;
 }
 
 /** Several sources at once: useMultiRemoteData({ user: ['/api/user', fetchUser], … }). */
@@ -175,3 +227,48 @@ export interface Invalidate {
 }
 
 export declare function useInvalidate(): Invalidate;
+
+/** The tags a sync change of a collection (or one entity) invalidates: ['sync:<c>', 'sync:<c>/<id>']. */
+export declare function syncTags(collection: string, id: Id): [string, string];
+
+// ---- seed 002's hooks: remote changes, optimistic API calls ------------------------------------
+
+export interface RemoteChange {
+  readonly collection: string;
+  readonly id: string;
+  readonly type: 'created' | 'updated' | 'deleted';
+  /** When it was applied (ms since the epoch). */
+  readonly at: number;
+  /** Increasing: a stable React key. */
+  readonly seq: number;
+}
+
+export interface RemoteChanges {
+  /** Oldest first, at most `limit` (and at most 100 kept). */
+  readonly updates: readonly RemoteChange[];
+  /** Empties the log (for every component). */
+  clear(): void;
+}
+
+/** The log of changes the server applied since the provider mounted (seed 002's useGlobalDataSync). */
+export declare function useRemoteChanges(options?: { limit?: number }): RemoteChanges;
+
+export interface OptimisticUpdate<T extends object = Entity, C extends AnyCollectionTypes = TypesOfEntity<T>> {
+  /** The entity as shown: with the optimistic data while it is on. */
+  readonly data: T | undefined;
+  readonly isUpdating: boolean;
+  /** What the last apiCall threw, until the next call. */
+  readonly error: unknown;
+  /**
+   * Shows `data` (a JSON merge patch) over the entity at once, as a local-only overlay (not in
+   * the outbox), and calls apiCall: if it rejects the overlay goes and the promise rejects; if it
+   * resolves the overlay stays until the server's change arrives through sync, at most holdMs
+   * (default 5000). Resolves to what apiCall resolved to.
+   */
+  optimisticUpdate<R>(data: PatchData<C>, apiCall: () => Promise<R> | R, options?: { holdMs?: number }): Promise<R>;
+}
+
+/** seed 002's useOptimisticDataSync for one entity: an arbitrary API call, shown at once, rolled back if it fails. */
+export declare function useOptimisticUpdate<K extends Name>(collection: K, id: Id): OptimisticUpdate<RowOf<TypesIn<Collections, K>>, TypesIn<Collections, K>>;
+/** Typed by the type argument instead: useOptimisticUpdate<Todo>('todos', id). */
+export declare function useOptimisticUpdate<T extends object = never>(collection: Explicit<T, Name>, id: Id): OptimisticUpdate<T>;

@@ -5,4 +5,6 @@ export { SyncProvider, useSyncClient, useSyncCore } from './context.js';
 export { useEntity, useCollection } from './data.js';
 export { useMutation } from './mutation.js';
 export { useSyncStatus, useOutbox, usePendingMutations, useConflicts } from './status.js';
-export { useRemoteData, useMultiRemoteData, useInvalidate } from './remote.js';
+export { useRemoteData, useMultiRemoteData, useInvalidate, syncTags } from './remote.js';
+export { useRemoteChanges } from './changes.js';
+export { useOptimisticUpdate } from './optimistic.js';

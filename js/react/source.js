@@ -7,6 +7,12 @@ import { coreOnlyStatus, coreOnlyStatusMessage } from '../client/status.js';
 
 const sources = new WeakMap();
 
+/** @internal Whether a commit's changes ({ collection: { created, updated, deleted } }) name any entity. */
+export function hasChanges(changes) {
+  for (const c of Object.values(changes ?? {})) if (c.created?.length || c.updated?.length || c.deleted?.length) return true;
+  return false;
+}
+
 /** @internal The source for a SyncClient, or for a bare SyncCore when there is no client. */
 export function sourceFor(client, core) {
   const owner = client ?? core;
@@ -27,6 +33,8 @@ function clientSource(client) {
     status: () => client.status,
     message: () => client.statusMessage(),
     mutate: (request) => client.mutate(request),
+    // What the server changed (the client's 'remoteChanges'): fn(changes), changes per collection.
+    onRemoteChanges: (fn) => client.on('remoteChanges', (e) => fn(e.changes)),
     // The client's counts (status.failed, status.conflicts) follow every commit of its core, the
     // outbox and conflict actions of the hooks too.
     refresh: () => {},
@@ -81,6 +89,12 @@ function coreSource(core) {
     },
     status: () => status,
     message: () => coreOnlyStatusMessage(status),
+    // Without a client the app feeds server data itself (applyServer, load): a commit that changed
+    // entities and carries no mutation nor event of the outbox is taken as such a change.
+    onRemoteChanges: (fn) => core.onCommit((commit) => {
+      if (commit.mutationId || commit.events?.length || !hasChanges(commit.changes)) return;
+      fn(commit.changes);
+    }),
     mutate(request) {
       const handle = startMutation(core, request, waiting);
       refresh();

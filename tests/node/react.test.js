@@ -67,7 +67,7 @@ test('useEntity re-renders for its own entity only', async (t) => {
   const renders = { t1: 0, t2: 0 };
   const seen = {};
   function Todo({ id }) {
-    const todo = useEntity('todos', id);
+    const { data: todo } = useEntity('todos', id);
     renders[id]++;
     seen[id] = todo;
     return h('li', null, todo ? todo.title : '(gone)');
@@ -173,8 +173,10 @@ test('useMutation: optimistic at once, pending until settled, rejections as erro
   core.setOnline(true);
   const renders = { item: 0, list: 0, form: 0 };
   let m;
+  let itemState;
   function Item() {
-    const todo = useEntity('todos', 't1');
+    itemState = useEntity('todos', 't1');
+    const todo = itemState.data;
     renders.item++;
     return h('p', null, `${todo.title}:${todo.done}`);
   }
@@ -199,6 +201,8 @@ test('useMutation: optimistic at once, pending until settled, rejections as erro
   assert.equal(view.container.textContent, 'milk:truemilkpending 1 ok'); // …and the view, in the same act
   assert.deepEqual(renders, { item: 2, list: 2, form: 2 });
   assert.equal(m.pending, 1);
+  assert.equal(itemState.pending, true);
+  const shownBeforeAck = itemState.data;
 
   const [wire] = sent.splice(0);
   await act(async () => {
@@ -207,7 +211,11 @@ test('useMutation: optimistic at once, pending until settled, rejections as erro
   });
   assert.equal(m.pending, 0);
   assert.equal(m.lastResult.status, 'acked');
-  assert.equal(renders.item, 2); // the ack changed nothing the view showed
+  // The ack changed nothing the view showed (the same data object); useEntity's pending flag went
+  // false, which is the one re-render.
+  assert.equal(renders.item, 3);
+  assert.equal(itemState.pending, false);
+  assert.equal(itemState.data, shownBeforeAck);
 
   // A create the server refuses: visible at once, then rolled back, with the error.
   let bad;
@@ -295,7 +303,7 @@ test('StrictMode: double effects leak no subscription, query or listener', async
   core.applyServer([upsert('todos', 't1', 1, { title: 'milk' })]);
   let shown;
   function All() {
-    const todo = useEntity('todos', 't1');
+    const { data: todo } = useEntity('todos', 't1');
     const { data } = useCollection('todos', { limit: 5 });
     useOutbox();
     useConflicts();

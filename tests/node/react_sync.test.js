@@ -80,7 +80,7 @@ test('useMutation with a client: pending until the server acks; a refused change
     return null;
   }
   function Item({ id }) {
-    shown = useEntity('todos', id);
+    shown = useEntity('todos', id).data;
     renders.item++;
     return null;
   }
@@ -197,7 +197,7 @@ test('useConflicts shows a manual conflict between two clients; resolve settles 
   const renders = { conflicts: 0 };
   function Conflicts() {
     conflicts = useConflicts();
-    note = useEntity('notes', id);
+    note = useEntity('notes', id).data;
     renders.conflicts++;
     return h('p', null, conflicts.conflicts.map((c) => `${c.local.text} vs ${c.remote.text}`).join());
   }

@@ -30,7 +30,7 @@ export function HookMisuses({ id }: { id: string }) {
   useEntity('grade', id);
   // @ts-expect-error: the same for useCollection
   useCollection('grade');
-  const grade = useEntity('grades', id);
+  const { data: grade } = useEntity('grades', id);
   // @ts-expect-error: a grade's score is a number
   const label: string | undefined = grade?.score;
   const { create, patch, update } = useMutation('grades');

@@ -51,7 +51,7 @@ declare module 'syncore' {
 }
 
 export function Grade({ id }: { id: string }) {
-  const grade = useEntity('grades', id);                 // re-renders only when this grade changes
+  const { data: grade } = useEntity('grades', id);       // re-renders only when this grade changes
   const { patch, error } = useMutation('grades');        // a score of 120: error.code 'VALIDATION', nothing queued
   return (
     <label>

@@ -45,7 +45,7 @@ function Todos() {
 }
 
 function TodoRow({ id }: { id: string }) {
-  const todo: Todo | undefined = useEntity('todos', id);
+  const todo: Todo | undefined = useEntity('todos', id).data;
   const { patch, remove } = useMutation('todos');
   if (!todo) return null;
   return (
@@ -117,6 +117,6 @@ export function Misuses({ id }: { id: string }) {
   // @ts-expect-error: client.collection knows its names
   useSyncClient().collection('todo');
   // @ts-expect-error: a todo's title is a string
-  const n: number | undefined = useEntity('todos', id)?.title;
+  const n: number | undefined = useEntity('todos', id).data?.title;
   return <p>{n} {first?.title} {optimistic?.title} {open.total} {useOldForm().length} {any.status.pending}</p>;
 }

@@ -49,7 +49,7 @@ function Todos() {
 }
 
 function NoteView({ id }: { id: string }) {
-  const note: NoteRow | undefined = useEntity('notes', id);
+  const note: NoteRow | undefined = useEntity('notes', id).data;
   const { patch } = useMutation('notes');
   return <p onClick={() => patch(id, { pinned: !note?.pinned })}>{note?.body}</p>;
 }
@@ -107,6 +107,6 @@ export function Misuses({ id }: { id: string }) {
   // @ts-expect-error: a where path todos do not have
   useCollection('todos', { where: [['dne', 'eq', false]] });
   // @ts-expect-error: a note's body is a string
-  const n: number | undefined = useEntity('notes', id)?.body;
+  const n: number | undefined = useEntity('notes', id).data?.body;
   return <p>{n}</p>;
 }

@@ -21,7 +21,8 @@ interface Dashboard {
 }
 
 function StudentRow({ id }: { id: string }) {
-  const student = useEntity<Student>('students', id);
+  const { data: student, pending: unsent, status: loaded } = useEntity<Student>('students', id);
+  const waiting: boolean = unsent || loaded === 'loading';
   const { patch, remove, pending, error } = useMutation<Student>('students');
   if (!student) return null;
   const bump = () => {
@@ -32,7 +33,7 @@ function StudentRow({ id }: { id: string }) {
   };
   return (
     <li onClick={bump} onDoubleClick={() => remove(id, { priority: 'high' })}>
-      {student.name}: {student.score} {pending > 0 ? '…' : ''} {error ? error.code : ''}
+      {student.name}: {student.score} {pending > 0 || waiting ? '…' : ''} {error ? error.code : ''}
     </li>
   );
 }
