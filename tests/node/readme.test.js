@@ -17,6 +17,8 @@ test('the README example runs and prints what it says', async () => {
   // The block is the typed example tests/types compiles, verbatim: the README cannot drift from it.
   const typed = await readFile(new URL('tests/types/example.tsx', root), 'utf8');
   assert.ok(typed.includes(match[2].trim()), "README's example block appears verbatim in tests/types/example.tsx");
+  const react = readme.match(/<!-- readme-react[^>]*-->\s*```tsx\n([\s\S]*?)```/);
+  assert.ok(react && typed.includes(react[1].trim()), "README's React block appears verbatim in tests/types/example.tsx");
   const entry = new URL('js/node.js', root).href;
   // A TypeScript example (its typed form, also compiled by tests/types) runs with its types stripped.
   const source = match[1] === 'ts' ? ts.transpileModule(match[2], { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText : match[2];

@@ -51,10 +51,10 @@ declare module 'syncore' {
 }
 
 export function Grade({ id }: { id: string }) {
-  const { data: grade } = useEntity('grades', id);       // re-renders only when this grade changes
-  const { patch, error } = useMutation('grades');        // a score of 120: error.code 'VALIDATION', nothing queued
+  const { data: grade, pending } = useEntity('grades', id); // re-renders only when this grade changes
+  const { patch, error } = useMutation('grades');            // a score of 120: error.code 'VALIDATION', nothing queued
   return (
-    <label>
+    <label className={pending ? 'unsent' : ''}>
       <input value={grade?.score ?? ''} onChange={(e) => patch(id, { score: Number(e.target.value) })} />
       {error?.issues?.map((issue) => issue.message).join(', ')}
     </label>
