@@ -9,8 +9,12 @@ bash scripts/build.sh
 echo "== ctest (native core)"
 (cd build/native && ctest --output-on-failure -j "$(nproc)")
 echo "== fuzz (libFuzzer, 10 s per target over tests/fuzz/corpus)" && bash scripts/fuzz.sh 10
-echo "== node:test (wasm build, JS API, browser end-to-end)"
-node --test --test-concurrency=1 tests/node/*.test.js tests/browser/*.test.js tests/package/*.test.js
+echo "== node:test (wasm build, JS API)"
+# Two files at a time: each is one Node process with its own servers on free ports.
+node --test --test-concurrency=2 tests/node/*.test.js
+echo "== node:test (headless Chromium end-to-end, the packed tarball in four bundlers)"
+# One at a time: each drives a Chromium of its own.
+node --test --test-concurrency=1 tests/browser/*.test.js tests/package/*.test.js
 echo "== the Django back end: pytest (Debian's python3), then the conformance suite and the two-Daphne fan-out"
 /usr/bin/python3 -m pytest -q -c tests/django/pytest.ini tests/django
 node --test --test-concurrency=1 tests/django/*.test.js
