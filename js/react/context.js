@@ -1,7 +1,7 @@
 // The provider and the hooks that read it: which client (or bare core) the tree syncs with.
 import { createContext, createElement, useContext, useMemo, useSyncExternalStore } from 'react';
 import { sourceFor } from './source.js';
-import { remoteLogOf } from './changes.js';
+import { remoteLogOf } from './remote_log.js';
 
 const SyncContext = createContext(null);
 SyncContext.displayName = 'SyncContext';
