@@ -51,9 +51,8 @@ export function generate() {
     const union = entries.map((e) => `'${e.name}'`).join(' | ');
     js += `\n/** ${type}: C++ enumerator -> the name that crosses the boundary. */\n`;
     js += `export const ${type} = Object.freeze({\n${entries.map((e) => `  ${e.enumerator}: '${e.name}',`).join('\n')}\n});\n`;
-    // The names once: the object's keys keep the enum's order, so its values are the list.
     js += `/** ${type} names in the C++ enum's order (index = the enum's value). */\n`;
-    js += `export const ${type}Names = Object.freeze(Object.values(${type}));\n`;
+    js += `export const ${type}Names = Object.freeze([${entries.map((e) => `'${e.name}'`).join(', ')}]);\n`;
     dts += `\nexport type ${type}Name = ${union};\n`;
     dts += `export declare const ${type}: {\n${entries.map((e) => `  readonly ${e.enumerator}: '${e.name}';`).join('\n')}\n};\n`;
     dts += `export declare const ${type}Names: readonly ${type}Name[];\n`;

@@ -22,7 +22,7 @@ export const ErrorCode = Object.freeze({
   CorruptRecord: 'CORRUPT_RECORD',
 });
 /** ErrorCode names in the C++ enum's order (index = the enum's value). */
-export const ErrorCodeNames = Object.freeze(Object.values(ErrorCode));
+export const ErrorCodeNames = Object.freeze(['OK', 'BAD_JSON', 'WRONG_TYPE', 'MISSING_ID', 'ID_MISMATCH', 'UNKNOWN_COLLECTION', 'UNKNOWN_OP', 'BAD_QUERY', 'UNKNOWN_QUERY', 'UNKNOWN_SUBSCRIPTION', 'TOO_LARGE', 'TOO_DEEP', 'INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_CONFIGURED', 'CORRUPT_RECORD']);
 
 /** Priority: C++ enumerator -> the name that crosses the boundary. */
 export const Priority = Object.freeze({
@@ -32,7 +32,7 @@ export const Priority = Object.freeze({
   Critical: 'critical',
 });
 /** Priority names in the C++ enum's order (index = the enum's value). */
-export const PriorityNames = Object.freeze(Object.values(Priority));
+export const PriorityNames = Object.freeze(['low', 'normal', 'high', 'critical']);
 
 /** MutationKind: C++ enumerator -> the name that crosses the boundary. */
 export const MutationKind = Object.freeze({
@@ -41,7 +41,7 @@ export const MutationKind = Object.freeze({
   Delete: 'delete',
 });
 /** MutationKind names in the C++ enum's order (index = the enum's value). */
-export const MutationKindNames = Object.freeze(Object.values(MutationKind));
+export const MutationKindNames = Object.freeze(['create', 'update', 'delete']);
 
 /** ErrorClass: C++ enumerator -> the name that crosses the boundary. */
 export const ErrorClass = Object.freeze({
@@ -54,7 +54,7 @@ export const ErrorClass = Object.freeze({
   TooLarge: 'too-large',
 });
 /** ErrorClass names in the C++ enum's order (index = the enum's value). */
-export const ErrorClassNames = Object.freeze(Object.values(ErrorClass));
+export const ErrorClassNames = Object.freeze(['transient', 'auth', 'validation', 'conflict', 'storage', 'forbidden', 'too-large']);
 
 /** Strategy: C++ enumerator -> the name that crosses the boundary. */
 export const Strategy = Object.freeze({
@@ -66,7 +66,7 @@ export const Strategy = Object.freeze({
   Manual: 'manual',
 });
 /** Strategy names in the C++ enum's order (index = the enum's value). */
-export const StrategyNames = Object.freeze(Object.values(Strategy));
+export const StrategyNames = Object.freeze(['server-wins', 'client-wins', 'last-write-wins', 'merge', 'custom', 'manual']);
 
 /** CacheStatus: C++ enumerator -> the name that crosses the boundary. */
 export const CacheStatus = Object.freeze({
@@ -75,7 +75,7 @@ export const CacheStatus = Object.freeze({
   Stale: 'stale',
 });
 /** CacheStatus names in the C++ enum's order (index = the enum's value). */
-export const CacheStatusNames = Object.freeze(Object.values(CacheStatus));
+export const CacheStatusNames = Object.freeze(['miss', 'fresh', 'stale']);
 
 /** EffectKind: C++ enumerator -> the name that crosses the boundary. */
 export const EffectKind = Object.freeze({
@@ -85,7 +85,7 @@ export const EffectKind = Object.freeze({
   Wake: 'wake',
 });
 /** EffectKind names in the C++ enum's order (index = the enum's value). */
-export const EffectKindNames = Object.freeze(Object.values(EffectKind));
+export const EffectKindNames = Object.freeze(['set-aside', 'persist', 'send', 'wake']);
 
 /** EventType: C++ enumerator -> the name that crosses the boundary. */
 export const EventType = Object.freeze({
@@ -98,7 +98,7 @@ export const EventType = Object.freeze({
   RecordRefused: 'record-refused',
 });
 /** EventType names in the C++ enum's order (index = the enum's value). */
-export const EventTypeNames = Object.freeze(Object.values(EventType));
+export const EventTypeNames = Object.freeze(['queued', 'settled', 'conflict', 'auth-required', 'resynced', 'change-set-aside', 'record-refused']);
 
 /** SettleStatus: C++ enumerator -> the name that crosses the boundary. */
 export const SettleStatus = Object.freeze({
@@ -110,7 +110,7 @@ export const SettleStatus = Object.freeze({
   Conflict: 'conflict',
 });
 /** SettleStatus names in the C++ enum's order (index = the enum's value). */
-export const SettleStatusNames = Object.freeze(Object.values(SettleStatus));
+export const SettleStatusNames = Object.freeze(['acked', 'dead-letter', 'cancelled', 'overridden', 'merged', 'conflict']);
 
 /** Store: C++ enumerator -> the name that crosses the boundary. */
 export const Store = Object.freeze({
@@ -121,7 +121,7 @@ export const Store = Object.freeze({
   Meta: 'meta',
 });
 /** Store names in the C++ enum's order (index = the enum's value). */
-export const StoreNames = Object.freeze(Object.values(Store));
+export const StoreNames = Object.freeze(['entities', 'outbox', 'deadLetters', 'conflicts', 'meta']);
 
 /** The fields of commit.counts, in the C++ struct's order. */
 export const CommitCountFields = Object.freeze(['pending', 'deadLetters', 'conflicts', 'setAside', 'resyncing']);
