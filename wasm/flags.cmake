@@ -42,6 +42,9 @@ else()
   set(SYNCORE_WASM_MODE_LINK_FLAGS
     ${SYNCORE_WASM_LINK_OPT}         # the link step optimises the wasm and minifies the glue too
     -sASSERTIONS=0                   # release: no glue checks
+    -sINCOMING_MODULE_JS_API=[wasmBinary,locateFile]  # the only Module options js/node.js and js/browser.js pass: less glue
+    -sSUPPORT_LONGJMP=0              # the core never uses setjmp/longjmp: no support code
+    -sSUPPORT_ERRNO=0                # no syscall sets errno for JS to read (FILESYSTEM=0)
   )
   set(SYNCORE_WASM_OUTPUT syncore)
 endif()
