@@ -31,6 +31,24 @@ function rethrowLater(err) {
   });
 }
 
+// commit.views for onCommit listeners, { collection: { id: view } } (frozen), made from the wire's
+// viewList ([collection, id, view] triples) only when a listener reads it: an object keyed by
+// entity ids would cost JSON.parse (and V8) a new hidden class per id on every commit.
+const ownValue = (value) => ({ value, enumerable: true, writable: true, configurable: true }); // even for '__proto__'
+const LAZY_VIEWS = {
+  get() {
+    const views = {};
+    for (const [collection, id, view] of this.viewList) {
+      if (!Object.hasOwn(views, collection)) Object.defineProperty(views, collection, ownValue({}));
+      Object.defineProperty(views[collection], id, ownValue(deepFreeze(view)));
+    }
+    Object.defineProperty(this, 'views', { value: views, enumerable: true, configurable: true });
+    return views;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 export class SyncCore {
   /** @internal use createSyncCore() */
   constructor(wasmModule, options = {}) {
@@ -90,9 +108,19 @@ export class SyncCore {
   }
 
   /**
+   * @internal A scalar read's answer (count, compact: the numeric path, no text to parse); a
+   * negative number says it failed, and the error's envelope is then fetched and thrown.
+   */
+  _scalar(n) {
+    return n >= 0 ? n : this._unwrap(this._handle.takeError()); // a failure's envelope: throws
+  }
+
+  /**
    * Calls fn(commit) after every commit, once the snapshots, live queries and subscribers have
    * it: { changes, cursor, counts: { pending, deadLetters, conflicts, setAside, resyncing },
-   * effects?, events?, renamed?, mutationId?, views? }. Returns the function that removes it.
+   * effects?, events?, renamed?, mutationId?, views? } (views: { collection: { id: view } }, built
+   * when read from viewList, the [collection, id, view] triples the core sent). Returns the
+   * function that removes it.
    */
   onCommit(fn) {
     if (typeof fn !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a commit listener is a function');
@@ -219,7 +247,10 @@ export class SyncCore {
     this._cursor = commit.cursor;
     this._counts = commit.counts;
     this._views.dispatch(commit);
-    this._tellListeners(commit);
+    if (this._commitListeners.size > 0) {
+      if (commit.viewList) Object.defineProperty(commit, 'views', LAZY_VIEWS);
+      this._tellListeners(commit);
+    }
     const result = { changes: commit.changes, cursor: commit.cursor };
     if (commit.effects) result.effects = commit.effects;
     if (commit.events) result.events = commit.events;
@@ -283,7 +314,8 @@ export class SyncCore {
   }
 
   count(collection) {
-    return this._views.count(collection);
+    requireName(collection, 'collection');
+    return this._scalar(this._live().count(collection));
   }
 
   /** listener({ created, updated, deleted }) after each commit that changes the collection. */
@@ -328,15 +360,17 @@ export class SyncCore {
   /**
    * An optimistic mutation: { collection, op: 'create' | 'update' | 'delete', id?, data?, patch?,
    * priority?, strategy? }. The view changes at once; returns { mutationId, changes, effects, events }.
+   * { view: true }: the commit also brings the written entity's view, so the get() that shows it
+   * next does not cross into wasm (a caller that does not read it saves the copy and the parse).
    */
-  mutate(request) {
+  mutate(request, { view = false } = {}) {
     if (request === null || typeof request !== 'object') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a mutation is an object');
     const now = this._now();
     // A create without an id gets the client's UUIDv7 here (js/entity_ids.js), unless the server names the collection's entities.
     const filled = this._entityIds.fill(request, this._idFields.get(request.collection), now);
     // A collection's schema sees the entity the write would make first: VALIDATION changes nothing.
     const checked = this._schemas.check(filled, (collection, id) => this.get(collection, id));
-    return this._commit(this._live().mutate(toJson(checked, 'mutation'), now));
+    return this._commit(this._live().mutate(toJson(checked, 'mutation'), now, view === true));
   }
 
   /**
@@ -558,7 +592,7 @@ export class SyncCore {
   /** Drops tombstones (of one collection, or all) up to a version (all when omitted). */
   compact(collection = '', upToVersion = -1) {
     if (typeof collection !== 'string') throw new SyncError(ErrorCodes.WRONG_TYPE, 'collection must be a string');
-    return this._value(this._live().compact(collection, upToVersion));
+    return this._scalar(this._live().compact(collection, upToVersion));
   }
 
   stats() {

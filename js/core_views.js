@@ -22,6 +22,11 @@ export class CoreViews {
     this._onListenerError = onListenerError;
     this._isDisposed = disposed;
     this._snapshots = new SnapshotCache();
+    // The views the last commit carried ([collection, id, view] triples), parsed but not yet
+    // frozen: one becomes a snapshot when read, the rest are dropped at the next commit. A view
+    // nobody reads (a bulk of writes through core.mutate) costs neither a freeze nor a cache slot.
+    this._fresh = null;
+    this._freshIndex = null; // collection -> id -> view, built when a long list is first searched
     this._subscriptions = new Map(); // core subscription id -> { collection, id, listener }
     this._queries = new Map(); // core query id -> its LiveQuery's feed
     this._open = new Map(); // core query id -> the LiveQuery (liveQueries())
@@ -33,7 +38,7 @@ export class CoreViews {
   get(collection, id) {
     requireName(collection, 'collection');
     const key = requireId(id);
-    const cached = this._snapshots.get(collection, key);
+    const cached = this._snapshots.get(collection, key) ?? this._fromFresh(collection, key);
     if (cached) return cached;
     const value = this._call('get', collection, key);
     if (value === null) return undefined;
@@ -64,9 +69,28 @@ export class CoreViews {
     });
   }
 
-  count(collection) {
-    requireName(collection, 'collection');
-    return this._call('count', collection);
+  /** The last commit's view of the entity as a snapshot (now cached), or undefined. */
+  _fromFresh(collection, id) {
+    const list = this._fresh;
+    if (list === null) return undefined;
+    let view;
+    if (list.length <= 8) {
+      for (const [c, i, v] of list) if (i === id && c === collection) view = v;
+    } else {
+      if (this._freshIndex === null) {
+        this._freshIndex = new Map();
+        for (const [c, i, v] of list) {
+          let ids = this._freshIndex.get(c);
+          if (!ids) this._freshIndex.set(c, (ids = new Map()));
+          ids.set(i, v);
+        }
+      }
+      view = this._freshIndex.get(collection)?.get(id);
+    }
+    if (view === undefined) return undefined;
+    const snapshot = deepFreeze(view);
+    this._snapshots.set(collection, id, snapshot);
+    return snapshot;
   }
 
   /** ids -> snapshots, fetching the missing ones in one crossing. */
@@ -74,7 +98,7 @@ export class CoreViews {
     const out = new Array(ids.length);
     const missing = [];
     for (let i = 0; i < ids.length; i++) {
-      const cached = this._snapshots.get(collection, ids[i]);
+      const cached = this._snapshots.get(collection, ids[i]) ?? this._fromFresh(collection, ids[i]);
       if (cached) out[i] = cached;
       else missing.push(i);
     }
@@ -131,13 +155,10 @@ export class CoreViews {
   /** Routes one commit: snapshots (the views it carries), live queries, then subscribers. */
   dispatch(commit) {
     this._snapshots.invalidate(commit.changes);
-    // The changed entities a query window, an entity subscription or the caller shows next: kept
-    // as snapshots now, so none of them is asked for again.
-    for (const [collection, views] of Object.entries(commit.views ?? {})) {
-      for (const [id, view] of Object.entries(views)) {
-        if (!this._snapshots.get(collection, id)) this._snapshots.set(collection, id, deepFreeze(view));
-      }
-    }
+    // The changed entities a query window, an entity subscription or the caller shows next: each
+    // becomes a snapshot when first read (below, or by the caller), so none is asked for again.
+    this._fresh = commit.viewList ?? null;
+    this._freshIndex = null;
     for (const [collection, renames] of Object.entries(commit.renamed ?? {})) {
       for (const entry of this._subscriptions.values()) {
         if (entry.collection === collection && entry.id && renames[entry.id]) entry.id = renames[entry.id];
@@ -176,5 +197,7 @@ export class CoreViews {
     this._open.clear();
     this._subscriptions.clear();
     this._snapshots.clear();
+    this._fresh = null;
+    this._freshIndex = null;
   }
 }

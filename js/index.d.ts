@@ -189,8 +189,13 @@ export type CommitCounts = import('./generated/vocabulary.js').CommitCounts;
 /** What onCommit listeners get: the commit, with its counters and the views it carried. */
 export interface Commit extends CommitResult {
   counts: CommitCounts;
-  /** collection -> id -> the entity, for the changed entities a query, a subscription or the caller shows next. */
+  /**
+   * collection -> id -> the entity (frozen), for the changed entities a query, a subscription or
+   * the caller (mutate with { view: true }) shows next; built from viewList when first read.
+   */
   views?: Record<string, Record<string, Entity>>;
+  /** The same views as they crossed: [collection, id, entity] triples. */
+  viewList?: [collection: string, id: string, entity: Entity][];
 }
 
 export type PredicateOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'contains';
@@ -345,7 +350,8 @@ export declare class SyncCore<M extends CollectionMap = any> {
   /** fn(commit) after every commit, once snapshots, live queries and subscribers have it. Returns the remover. */
   onCommit(fn: (commit: Commit) => void): () => void;
   configureClient(config: ClientConfig): this;
-  mutate(request: MutationRequest): CommitResult;
+  /** options.view: the commit also brings the written entity's view, so get() right after does not cross into wasm. */
+  mutate(request: MutationRequest, options?: { view?: boolean }): CommitResult;
   /** The server's limits (its welcome): pushes are cut to them; a change over them is refused with TOO_LARGE. */
   setServerLimits(limits: ServerLimits): CommitResult;
   setOnline(online: boolean): CommitResult;

@@ -16,6 +16,7 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("list", &CoreHandle::list)
       .function("count", &CoreHandle::count)
       .function("compact", &CoreHandle::compact)
+      .function("takeError", &CoreHandle::takeError)
       .function("openQuery", &CoreHandle::openQuery)
       .function("queryResult", &CoreHandle::queryResult)
       .function("closeQuery", &CoreHandle::closeQuery)

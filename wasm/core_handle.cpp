@@ -198,18 +198,31 @@ std::string CoreHandle::list(const std::string& collection) {
   return envelopeValue(out);
 }
 
-std::string CoreHandle::count(const std::string& collection) {
-  std::size_t n = 0;
-  if (Status s = core_.count(collection, n); !s) return envelopeError(s);
-  return envelopeValue(n);
+double CoreHandle::scalarFailed(const Status& s) {
+  scalarError_ = envelopeError(s);
+  return kScalarFailed;
 }
 
-std::string CoreHandle::compact(const std::string& collection, double upToVersion) {
+std::string CoreHandle::takeError() {
+  if (scalarError_.empty())
+    return envelopeError(Status::error(ErrorCode::InvalidArgument, "no scalar call failed since the last takeError"));
+  std::string out = std::move(scalarError_);
+  scalarError_.clear();
+  return out;
+}
+
+double CoreHandle::count(const std::string& collection) {
+  std::size_t n = 0;
+  if (Status s = core_.count(collection, n); !s) return scalarFailed(s);
+  return static_cast<double>(n);
+}
+
+double CoreHandle::compact(const std::string& collection, double upToVersion) {
   std::int64_t upTo = -1;
-  if (!integralNumber(upToVersion, upTo)) return envelopeError(wrongType("upToVersion must be an integer"));
+  if (!integralNumber(upToVersion, upTo)) return scalarFailed(wrongType("upToVersion must be an integer"));
   std::size_t dropped = 0;
-  if (Status s = core_.compact(collection, upTo, dropped); !s) return envelopeError(s);
-  return envelopeValue(dropped);
+  if (Status s = core_.compact(collection, upTo, dropped); !s) return scalarFailed(s);
+  return static_cast<double>(dropped);
 }
 
 std::string CoreHandle::openQuery(const std::string& specJson) {
@@ -289,14 +302,14 @@ std::string CoreHandle::configureClient(const std::string& configJson) {
 
 std::string CoreHandle::clientId() { return envelopeValue(core_.clientId()); }
 
-std::string CoreHandle::mutate(const std::string& requestJson, double nowMs) {
+std::string CoreHandle::mutate(const std::string& requestJson, double nowMs, bool withView) {
   json request;
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   if (Status s = readJson(core_, requestJson, request); !s) return envelopeError(s);
   Commit commit;
   std::string id;
-  Status s = core_.mutate(request, now, commit, id);
+  Status s = core_.mutate(request, now, commit, id, withView);
   return commitOr(s, commit, id);
 }
 

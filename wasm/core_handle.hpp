@@ -1,5 +1,8 @@
 // The core as JS sees it: strings of JSON in, and for every call one envelope out (JSON text,
-// src/wire/envelope.hpp): {"ok":true,"commit"|"value":...} or {"ok":false,"error":{...}}. Every
+// src/wire/envelope.hpp): {"ok":true,"commit"|"value":...} or {"ok":false,"error":{...}}. The
+// scalar reads (count, compact) take the numeric path instead: a non-negative number, or
+// kScalarFailed with the error envelope kept for takeError(); text and JSON.parse would cost more
+// than the call itself (W6: 0.3 µs as a number, 1.06 µs as an envelope). Every
 // conversion between JS values and the core's types lives in core_handle.cpp, each failure its
 // own typed error; bindings.cpp only registers these methods with embind.
 #pragma once
@@ -23,8 +26,11 @@ class CoreHandle {
   std::string get(const std::string& collection, const std::string& id);
   std::string getMany(const std::string& collection, const std::string& idsJson);
   std::string list(const std::string& collection);
-  std::string count(const std::string& collection);
-  std::string compact(const std::string& collection, double upToVersion);
+  // The numeric path: the answer, or kScalarFailed (the error envelope then waits in takeError).
+  double count(const std::string& collection);
+  double compact(const std::string& collection, double upToVersion);
+  // The error envelope of the last scalar call that failed (then forgotten); always a failure.
+  std::string takeError();
 
   std::string openQuery(const std::string& specJson);
   std::string queryResult(std::uint32_t query);
@@ -46,7 +52,8 @@ class CoreHandle {
   // Sync: every call below answers with a commit (changes, effects, events, counts, views).
   std::string configureClient(const std::string& configJson);
   std::string clientId();
-  std::string mutate(const std::string& requestJson, double nowMs);  // the commit has "mutationId"
+  // The commit has "mutationId"; withView: and the written entity's view (SyncCore::mutate).
+  std::string mutate(const std::string& requestJson, double nowMs, bool withView);
   std::string setOnline(bool online, double nowMs);
   std::string tick(double nowMs);
   std::string batchTimedOut(double batch, double nowMs);
@@ -78,10 +85,16 @@ class CoreHandle {
 
  private:
   std::string commitOr(const Status& s, Commit& commit, const std::string& mutationId = {});
+  double scalarFailed(const Status& s);
+
+  std::string scalarError_;  // the envelope takeError() hands over
 
   SyncCore core_;
   std::map<std::string, std::unique_ptr<JsResolver>> resolvers_;
 };
+
+// A scalar answer that failed: no count or number of dropped tombstones is negative.
+constexpr double kScalarFailed = -1;
 
 // Bytes the wasm heap's allocator has handed out and not freed (mallinfo): the core's real
 // memory, for stats and the W7 benchmark; the linear memory itself only ever grows.

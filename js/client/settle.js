@@ -11,7 +11,7 @@ import { SettledStatus, ErrorClass } from '../vocabulary.js';
  * @param {Map<string, { resolve, reject }>} waiting mutationId -> the promise's settlers
  */
 export function startMutation(core, request, waiting) {
-  const r = core.mutate(request);
+  const r = core.mutate(request, { view: true }); // the value below comes with the commit
   const entityId = request.id !== undefined ? String(request.id) : r.changes?.[request.collection]?.created?.[0];
   const value = entityId !== undefined ? core.get(request.collection, entityId) : undefined;
   if (!r.mutationId) return { value, mutationId: null, id: entityId, result: Promise.resolve({ status: 'unchanged' }) };

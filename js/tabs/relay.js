@@ -115,7 +115,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     if (error) return { key: m.key, error };
     let r;
     try {
-      r = core.mutate(request);
+      r = core.mutate(request, { view: true }); // answer() reads the entity next
     } catch (err) {
       if (err?.code === 'NOT_FOUND' || err?.code === 'ALREADY_EXISTS') return { key: m.key, collection: c, id, conflict: true };
       return { key: m.key, error: String(err?.message ?? err) };

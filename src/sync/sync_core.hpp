@@ -120,8 +120,10 @@ class SyncCore {
 
   // {"collection", "op": "create"|"update"|"delete", "id"?, "data"? (create: the entity;
   //  update: the edited entity, diffed against the view), "patch"? (update: a merge patch),
-  //  "priority"?, "strategy"?}. mutationId is empty when the update changed nothing.
-  Status mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId);
+  //  "priority"?, "strategy"?}. mutationId is empty when the update changed nothing. withView:
+  //  the commit also carries the written entity's view, for a caller that shows it next (a view
+  //  nobody reads costs a copy here and a parse in JS on every write).
+  Status mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId, bool withView = true);
 
   Status setOnline(bool online, std::int64_t nowMs, Commit& out);
   bool online() const { return online_; }

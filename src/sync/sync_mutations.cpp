@@ -136,7 +136,7 @@ Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& s
 
 // ---- local mutations ---------------------------------------------------------------------------
 
-Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId) {
+Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId, bool withView) {
   mutationId.clear();
   if (!request.is_object()) return Status::error(ErrorCode::WrongType, "a mutation is an object");
   auto col = request.find("collection");
@@ -255,7 +255,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   recomputeView(c, id);
   out.events.push_back({EventType::Queued, {{"mutationId", mutationId}, {"collection", c->name()}, {"id", id}}});
   finishCommit(out);
-  addView(out, *c, id);  // the caller shows the value it just wrote
+  if (withView) addView(out, *c, id);  // the caller shows the value it just wrote
   return Status::ok();
 }
 
