@@ -5,6 +5,7 @@
 // schema's issues — nothing is queued, nothing changes. Server data is not validated: the server
 // is the authority on what it stores.
 import { SyncError, ErrorCodes } from './errors.js';
+import { isObject, mergePatch } from './merge_patch.js';
 
 /**
  * A typed collection definition: collection<Todo>() in TypeScript. At run time it is the plain
@@ -15,18 +16,7 @@ export function collection(options = {}) {
   return { ...options };
 }
 
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-// RFC 7386 JSON merge patch: what the core does with a patch, so the entity it will show is validated.
-function mergePatch(target, patch) {
-  if (!isObject(patch)) return patch;
-  const out = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
-  }
-  return out;
-}
 
 function sameJson(a, b) {
   return a === b || JSON.stringify(a) === JSON.stringify(b);

@@ -3,19 +3,9 @@
 // per client (or core) in memory: never persisted, never sent. A layer is a JSON merge patch
 // (RFC 7386) applied over the view in the order the layers were added.
 import { deepFreeze } from '../snapshots.js';
+import { isObject, mergePatch } from '../merge_patch.js';
 
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** RFC 7386: the patch applied to target (a new object; target is not changed). */
-export function mergePatch(target, patch) {
-  if (!isObject(patch)) return patch;
-  const out = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
 
 /**
  * One merge patch doing what `a` then `b` do, or null where none can (b sets an object under a

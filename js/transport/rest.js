@@ -13,6 +13,7 @@
 // GETs the entity, checks its version against the base version (a conflict otherwise), applies
 // the patch to it and PUTs the result with If-Match.
 import { ErrorClass, PushStatus } from '../vocabulary.js';
+import { mergePatch } from '../merge_patch.js';
 
 // 401: the token (pause the queue until a new one); 403: this write is not allowed (final).
 function classify(status) {
@@ -23,18 +24,7 @@ function classify(status) {
   return ErrorClass.VALIDATION;
 }
 
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-// RFC 7396, for 'PUT-full' (the adapter stays free of the core's wasm).
-function mergePatch(target, patch) {
-  if (!isObject(patch)) return patch;
-  const out = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
 
 const UPDATE_METHODS = ['PUT', 'PATCH', 'PUT-full'];
 
