@@ -133,7 +133,10 @@ test('a refused change is a dead letter in the devtools; Retry from the devtools
   assert.equal(await serverScore('s2-quiz'), 90, 'the retried change reached the server');
   assert.equal(await testId('cell-s2-quiz').inputValue(), '90');
   assert.equal(await testId('dead-letter-s2-quiz').count(), 0, 'gone from the page outbox too');
-  assert.ok(await devtools().locator('[data-testid="devtools-event"][data-event="mutationSettled"]').count() >= 2, 'refused, then acknowledged');
+  // The panel redraws on its own beat: wait for the timeline to show the second settlement.
+  const settledEvents = devtools().locator('[data-testid="devtools-event"][data-event="mutationSettled"]');
+  await settledEvents.nth(1).waitFor({ timeout: 5000 }).catch(() => {});
+  assert.ok(await settledEvents.count() >= 2, 'refused, then acknowledged');
   await devtools().screenshot({ path: `${OUT_DIR}devtools-after-retry.png` });
   await testId('devtools-toggle').click();
   await devtools().waitFor({ state: 'detached' });
