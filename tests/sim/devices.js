@@ -69,7 +69,7 @@ export class Device {
       }),
     );
     this.busy = started.finally(() => {
-      this.starting = false;
+      if (this.incarnations.at(-1) === inc) this.starting = false; // never a later load's flag
     }).then(
       (client) => {
         inc.client = client;
@@ -203,6 +203,12 @@ export class Device {
     inc.ended = how;
     inc.endedAt = this.world.clock.now;
     this.current = null;
+    if (this.starting) {
+      // Crashed while starting: the dead page's start never settles (its timers and database are
+      // gone with it), so the device must not keep waiting on it; the next load starts afresh.
+      this.starting = false;
+      this.busy = null;
+    }
     inc.actor.dead = true;
     const aborted = inc.disk.crash({ abortUnfinished: how === 'crash' });
     this.bus?.closeAllOf(inc.actor);
