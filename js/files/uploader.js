@@ -125,7 +125,8 @@ export class Uploader {
   }
 
   async _request(method, path, body, contentType) {
-    const headers = { Authorization: `Bearer ${this._token() ?? ''}` };
+    const token = this._token();
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
     if (contentType) headers['Content-Type'] = contentType;
     const res = await this._fetch(`${this._url}/${encodeURIComponent(path[0])}${path.length > 1 ? `/${path.slice(1).join('/')}` : ''}`, { method, headers, body });
     const text = await res.text();
