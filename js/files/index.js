@@ -106,7 +106,8 @@ export class Files {
       data: { id: fileId, name, type, size: meta.size, chunkSize: meta.chunkSize, chunks: meta.chunks },
     });
     // Online: the bytes start at once (the metadata's batch then finds them there or on the way).
-    if (this._canUpload && this._client.status.online) this._uploader.upload(fileId).catch(() => {});
+    // In a follower tab the leader's gate uploads them, when the relayed batch reaches it.
+    if (this._canUpload && this._client.status.online && this._client.status.tab !== 'follower') this._uploader.upload(fileId).catch(() => {});
     return { fileId, ref: { $file: fileId, name, type, size: meta.size }, meta, result };
   }
 
