@@ -408,6 +408,19 @@ export class SyncCore {
     return deepFreeze(this._value(this._live().deadLetters()));
   }
 
+  /**
+   * Takes back a mutation not yet sent (docs/queue_control.md): its settled events ('cancelled')
+   * name every mutation that went. Throws NOT_FOUND, or ALREADY_SENT once it may be on the server.
+   */
+  cancelMutation(mutationId) {
+    return this._commit(this._live().cancelMutation(String(mutationId), this._now()));
+  }
+
+  /** Takes back every mutation not yet sent; its settled events name them. */
+  clearQueue() {
+    return this._commit(this._live().clearQueue(this._now()));
+  }
+
   retryDeadLetter(seq) {
     return this._commit(this._live().retryDeadLetter(seq, this._now()));
   }

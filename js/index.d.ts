@@ -4,6 +4,8 @@ export type ErrorCode =
   | 'BAD_JSON' | 'WRONG_TYPE' | 'MISSING_ID' | 'ID_MISMATCH' | 'UNKNOWN_COLLECTION' | 'UNKNOWN_OP'
   | 'BAD_QUERY' | 'UNKNOWN_QUERY' | 'UNKNOWN_SUBSCRIPTION' | 'TOO_LARGE' | 'TOO_DEEP'
   | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'NOT_CONFIGURED' | 'CORRUPT_RECORD'
+  /** cancel() of a mutation already handed to the server (it may be applied): nothing changed. */
+  | 'ALREADY_SENT'
   | 'DISPOSED' | 'LOAD_FAILED' | 'RESOLVER_FAILED'
   /** A local write its collection's schema refused (err.issues); nothing was queued or changed. */
   | 'VALIDATION'
@@ -97,6 +99,21 @@ export interface MutationRequest {
   patch?: Record<string, unknown>;
   priority?: Priority;
   strategy?: Strategy;
+  /** Retries of this mutation before it is a dead letter (the client's maxRetries otherwise). docs/queue_control.md */
+  maxRetries?: number;
+  /** Not sent once it has waited this long (ms, the core's clock): an 'expired' dead letter instead. */
+  expireAfterMs?: number;
+}
+
+/** Per-mutation options of create / update / patch / delete (docs/queue_control.md). */
+export interface MutationOptions {
+  /** 'critical' goes out at once, past the batches in flight; never before an earlier change of its entity. */
+  priority?: Priority;
+  strategy?: Strategy;
+  /** Retries before it is a dead letter (transient failures); the client's maxRetries otherwise. */
+  maxRetries?: number;
+  /** Not sent once it has waited this long (ms): an 'expired' dead letter (code EXPIRED), never dropped. */
+  expireAfterMs?: number;
 }
 
 export interface HlcTimestamp { wall: number; counter: number; node: string }
@@ -115,7 +132,8 @@ export interface StoredRecord { store: 'entities' | 'outbox' | 'deadLetters' | '
 
 export type Effect =
   | { type: 'persist'; put: StoredRecord[]; delete: { store: string; key: unknown }[] }
-  | { type: 'send'; batch: number; mutations: WireMutation[] }
+  /** critical: it carries a critical mutation, stored and sent without waiting for a group commit. */
+  | { type: 'send'; batch: number; mutations: WireMutation[]; critical?: boolean }
   | { type: 'wake'; at: number }
   /** Server changes to keep (the quarantine) before the persist effect that moves the cursor past them. */
   | { type: 'set-aside'; changes: SetAsideChange[] };
@@ -139,7 +157,7 @@ export interface PendingMutation {
   seq: number; key: string; mutationIds: string[]; collection: string; id: string;
   kind: 'create' | 'update' | 'delete'; data: Json; priority: Priority;
   state: 'queued' | 'in-flight' | 'dead'; attempts: number; notBefore: number;
-  /** For dead letters: 'validation', 'forbidden', 'transient', 'too-large' (over the server's push limit), … */
+  /** For dead letters: 'validation', 'forbidden', 'transient', 'too-large' (over the server's push limit), 'expired' (past expireAfterMs), … */
   errorClass?: string; message?: string;
 }
 
@@ -363,6 +381,10 @@ export declare class SyncCore<M extends CollectionMap = any> {
   retryDeadLetter(seq: number): CommitResult;
   editDeadLetter(seq: number, payload: Record<string, unknown> | null): CommitResult;
   discardDeadLetter(seq: number): CommitResult;
+  /** Takes back a mutation not yet sent (its settled events, 'cancelled', name all that went). Throws NOT_FOUND / ALREADY_SENT. */
+  cancelMutation(mutationId: string): CommitResult;
+  /** Takes back every mutation not yet sent. */
+  clearQueue(): CommitResult;
   conflicts(): readonly ParkedConflict[];
   resolveConflict(id: string, resolution: { choice: 'local' | 'remote' | 'merged'; value?: Record<string, unknown> | null }): CommitResult;
   /**
@@ -665,8 +687,10 @@ export interface MutationHandle<T extends object = Entity> {
   value: T | undefined;
   mutationId: string | null;
   id?: string;
-  /** Settled by the server: resolves { status, id, version }; rejects (REJECTED / CONFLICT). */
+  /** Settled by the server: resolves { status, id, version }; rejects (REJECTED / CONFLICT / TOO_LARGE / EXPIRED). */
   result: Promise<{ status: 'acked' | 'overridden' | 'merged' | 'cancelled' | 'unchanged'; id?: string; version?: number }>;
+  /** client.cancel(mutationId) for this mutation ([] if it changed nothing). */
+  cancel(): Promise<string[]>;
 }
 
 /** One collection: T the entity as read, C its types (what writes take). */
@@ -679,12 +703,12 @@ export interface CollectionHandle<T extends object = Entity, C extends AnyCollec
   subscribe(listener: (changes: CollectionChanges) => void): () => void;
   subscribeEntity(id: Id, listener: (entity: T | undefined) => void): () => void;
   /** The entity without the fields the server fills in; the id may be left out. A schema's refusal throws VALIDATION. */
-  create(data: CreateData<C>, options?: { priority?: Priority; strategy?: Strategy; id?: Id }): MutationHandle<T>;
+  create(data: CreateData<C>, options?: MutationOptions & { id?: Id }): MutationHandle<T>;
   /** The whole edited entity: fields left out are removed. */
-  update(id: Id, data: UpdateData<C>, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
+  update(id: Id, data: UpdateData<C>, options?: MutationOptions): MutationHandle<T>;
   /** A deep partial (JSON merge patch): null removes an optional field. */
-  patch(id: Id, patch: PatchData<C>, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
-  delete(id: Id, options?: { priority?: Priority; strategy?: Strategy }): MutationHandle<T>;
+  patch(id: Id, patch: PatchData<C>, options?: MutationOptions): MutationHandle<T>;
+  delete(id: Id, options?: MutationOptions): MutationHandle<T>;
 }
 
 export type ClientEvent =
@@ -772,6 +796,15 @@ export interface SyncClient<M extends CollectionMap = any> extends HasCollection
   collection<K extends CollectionName<M>>(name: K): CollectionHandle<RowOf<TypesIn<M, K>>, TypesIn<M, K>>;
   collection<T extends object = never>(name: Explicit<T, CollectionName<M>>): CollectionHandle<T>;
   mutate(request: MutationRequest): MutationHandle;
+  /**
+   * Takes back a mutation not yet sent (docs/queue_control.md): rolled back in the view at once,
+   * settled 'cancelled' (with every mutation folded into it, and after a create or delete the
+   * entity's later ones). Resolves with their ids once stored; rejects NOT_FOUND, or ALREADY_SENT
+   * once it may be on the server (nothing changes then).
+   */
+  cancel(mutationId: string): Promise<string[]>;
+  /** Takes back every mutation not yet sent; resolves with their ids (each a 'mutationSettled' event too). */
+  clearQueue(): Promise<string[]>;
   statusMessage(): string;
   /**
    * 'ready' once the collection is loaded: caught up with the server since start, or storage held

@@ -32,7 +32,7 @@ export const CLIENT_EVENT_OF_CORE_EVENT = Object.freeze({
 });
 
 /** What a settled event says became of its mutations. */
-export const SettledStatus = Object.freeze({ DEAD_LETTER: core.SettleStatus.DeadLetter, CONFLICT: core.SettleStatus.Conflict });
+export const SettledStatus = Object.freeze({ DEAD_LETTER: core.SettleStatus.DeadLetter, CONFLICT: core.SettleStatus.Conflict, CANCELLED: core.SettleStatus.Cancelled });
 
 /**
  * Why the server refused a mutation (a push result's `class`): only `auth` pauses the queue; the
@@ -46,6 +46,7 @@ export const ErrorClass = Object.freeze({
   CONFLICT: core.ErrorClass.Conflict,
   STORAGE: core.ErrorClass.Storage,
   TOO_LARGE: core.ErrorClass.TooLarge,
+  EXPIRED: core.ErrorClass.Expired,
 });
 
 /** A push result's status on the wire. */

@@ -25,7 +25,8 @@
   X(NotFound, "NOT_FOUND")                   /* the entity (conflict, dead letter) is absent */ \
   X(AlreadyExists, "ALREADY_EXISTS")         /* a create for an id already in the view */       \
   X(NotConfigured, "NOT_CONFIGURED")         /* a call that needs configureClient first */      \
-  X(CorruptRecord, "CORRUPT_RECORD")         /* a persisted record that cannot be read back */
+  X(CorruptRecord, "CORRUPT_RECORD")         /* a persisted record that cannot be read back */  \
+  X(AlreadySent, "ALREADY_SENT")             /* cancel of a mutation the server may have had */
 
 #define SYNCORE_PRIORITIES(X) X(Low, "low") X(Normal, "normal") X(High, "high") X(Critical, "critical")
 
@@ -34,9 +35,11 @@
 // Forbidden: no permission for this one mutation (403); final like Validation, but named apart so
 // the app can tell "not allowed" from "not valid". TooLarge: larger than the server takes in one
 // push, so it can never be sent (found here, never sent); final too, until edited smaller.
+// Expired: it waited longer than its expireAfterMs (docs/queue_control.md); final until retried.
 #define SYNCORE_ERROR_CLASSES(X)                                                             \
   X(Transient, "transient") X(Auth, "auth") X(Validation, "validation") X(Conflict, "conflict") \
-  X(Storage, "storage") X(Forbidden, "forbidden") X(TooLarge, "too-large")
+  X(Storage, "storage") X(Forbidden, "forbidden") X(TooLarge, "too-large")          \
+  X(Expired, "expired")
 
 #define SYNCORE_STRATEGIES(X)                                                                  \
   X(ServerWins, "server-wins") X(ClientWins, "client-wins") X(LastWriteWins, "last-write-wins") \

@@ -40,6 +40,8 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("pendingMutations", &CoreHandle::pendingMutations)
       .function("deadLetters", &CoreHandle::deadLetters)
       .function("conflicts", &CoreHandle::conflicts)
+      .function("cancelMutation", &CoreHandle::cancelMutation)
+      .function("clearQueue", &CoreHandle::clearQueue)
       .function("retryDeadLetter", &CoreHandle::retryDeadLetter)
       .function("editDeadLetter", &CoreHandle::editDeadLetter)
       .function("discardDeadLetter", &CoreHandle::discardDeadLetter)

@@ -357,6 +357,25 @@ std::string CoreHandle::resumeQueue(double nowMs) {
   return commitOr(s, commit);
 }
 
+// Queue control (docs/queue_control.md): the commit's settled events name what was cancelled.
+std::string CoreHandle::cancelMutation(const std::string& mutationId, double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  Commit commit;
+  std::vector<std::string> cancelled;
+  Status s = core_.cancelMutation(mutationId, now, commit, cancelled);
+  return commitOr(s, commit);
+}
+
+std::string CoreHandle::clearQueue(double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  Commit commit;
+  std::vector<std::string> cancelled;
+  Status s = core_.clearQueue(now, commit, cancelled);
+  return commitOr(s, commit);
+}
+
 std::string CoreHandle::pendingMutations() { return envelopeValue(core_.pendingMutations()); }
 std::string CoreHandle::deadLetters() { return envelopeValue(core_.deadLetters()); }
 std::string CoreHandle::conflicts() { return envelopeValue(core_.conflicts()); }

@@ -62,6 +62,8 @@ class CoreHandle {
   std::string pendingMutations();
   std::string deadLetters();
   std::string conflicts();
+  std::string cancelMutation(const std::string& mutationId, double nowMs);
+  std::string clearQueue(double nowMs);
   std::string retryDeadLetter(double seq, double nowMs);
   std::string editDeadLetter(double seq, const std::string& payloadJson, double nowMs);
   std::string discardDeadLetter(double seq, double nowMs);

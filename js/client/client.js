@@ -13,6 +13,7 @@ import { ClientStatus, initialStatus, statusMessage } from './status.js';
 import { startMutation, settleWaiters } from './settle.js';
 import { createInbound } from './inbound.js';
 import { LocalData } from './local_data.js';
+import { takeBack } from './queue_control.js';
 
 /**
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
@@ -262,7 +263,23 @@ class SyncClient {
 
   /** A mutation: returns { value, mutationId, id, result } — value at once, result settled by the server. */
   mutate(request) {
-    return startMutation(this.core, request, this._waiting);
+    const handle = startMutation(this.core, request, this._waiting);
+    if (handle.mutationId) handle.cancel = () => this.cancel(handle.mutationId); // stored before it resolves
+    return handle;
+  }
+
+  /**
+   * Takes back a mutation not yet sent (docs/queue_control.md): rolled back in the view at once,
+   * settled 'cancelled'; resolves with every mutation id that went, once stored. Rejects with
+   * NOT_FOUND, or ALREADY_SENT when it may be on the server already (then nothing changes).
+   */
+  cancel(mutationId) {
+    return takeBack(() => this.core.cancelMutation(mutationId), () => this.flush());
+  }
+
+  /** Takes back every mutation not yet sent; resolves with their ids (each also a 'mutationSettled' event). */
+  clearQueue() {
+    return takeBack(() => this.core.clearQueue(), () => this.flush());
   }
 
   collection(name) {

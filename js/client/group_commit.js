@@ -83,6 +83,7 @@ export class GroupCommit {
     this._waiters = [];
     this._retryNow = null;
     this._holding = false; // set-aside changes are being kept: nothing is issued behind them
+    this._critical = false; // a waiting commit sends a critical mutation (docs/queue_control.md)
   }
 
   /** The number the next pushed commit gets. */
@@ -96,6 +97,8 @@ export class GroupCommit {
     const records = recordsOf(effects);
     this._waiting.push({ no, effects, records, at: monotonic() });
     this._waitingRecords += records;
+    // A critical mutation's send (the core marks it) waits for no group: its write goes at once.
+    if (effects.some((e) => e.type === EffectType.SEND && e.critical)) this._critical = true;
     // Mid-burst: a full group starts its write now, while the burst goes on. Anything else goes
     // in a microtask (a synchronous burst shares one write), before the page can stop running.
     if (!this._failing && this._waitingRecords >= this._maxRecords && this._pipelined()) this._issue();
@@ -160,7 +163,7 @@ export class GroupCommit {
 
   _pump() {
     if (this._failing || this._waiting.length === 0) return;
-    if (this._issued.length === 0 || this._isUrgent()) {
+    if (this._issued.length === 0 || this._isUrgent() || this._critical) {
       if (this._issued.length === 0 || this._pipelined()) this._issue();
       return;
     }
@@ -180,6 +183,7 @@ export class GroupCommit {
   // overlap, else all of them as one write.
   _issue() {
     this._clearTimer();
+    this._critical = false;
     const storage = this._host.storage();
     const pipelined = this._pipelined(storage);
     while (this._waiting.length > 0 && !this._failing && !this._holding) {

@@ -2,6 +2,7 @@
 // hands out a result promise per mutation, and the core's settled events settle them.
 import { SyncError } from '../errors.js';
 import { SettledStatus, ErrorClass } from '../vocabulary.js';
+import { takeBack } from './queue_control.js';
 
 /**
  * A mutation through the core: { value, mutationId, id, result } — the value at once, the result
@@ -14,10 +15,12 @@ export function startMutation(core, request, waiting) {
   const r = core.mutate(request, { view: true }); // the value below comes with the commit
   const entityId = request.id !== undefined ? String(request.id) : r.changes?.[request.collection]?.created?.[0];
   const value = entityId !== undefined ? core.get(request.collection, entityId) : undefined;
-  if (!r.mutationId) return { value, mutationId: null, id: entityId, result: Promise.resolve({ status: 'unchanged' }) };
+  if (!r.mutationId) return { value, mutationId: null, id: entityId, result: Promise.resolve({ status: 'unchanged' }), cancel: async () => [] };
   const result = new Promise((resolve, reject) => waiting.set(r.mutationId, { resolve, reject }));
   result.catch(() => {}); // callers may ignore it; a rejection is also an event
-  return { value, mutationId: r.mutationId, id: entityId, result };
+  // docs/queue_control.md; a SyncClient replaces it with its own (which also waits for storage)
+  const cancel = () => takeBack(() => core.cancelMutation(r.mutationId), async () => {});
+  return { value, mutationId: r.mutationId, id: entityId, result, cancel };
 }
 
 /** A settled event (the core's word on what became of some mutations) settles their promises. */
@@ -34,7 +37,8 @@ export function settleWaiters(waiting, event) {
 
 // too-large: over the server's push limit, never sent (docs/protocol.md, welcome limits)
 function rejection(event) {
-  const code = event.errorClass === ErrorClass.TOO_LARGE ? 'TOO_LARGE' : 'REJECTED';
+  // expired: waited longer than its expireAfterMs, never sent after that (docs/queue_control.md)
+  const code = event.errorClass === ErrorClass.TOO_LARGE ? 'TOO_LARGE' : event.errorClass === ErrorClass.EXPIRED ? 'EXPIRED' : 'REJECTED';
   const err = new SyncError(code, `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`);
   return Object.assign(err, { errorClass: event.errorClass });
 }

@@ -20,9 +20,10 @@ export const ErrorCode = Object.freeze({
   AlreadyExists: 'ALREADY_EXISTS',
   NotConfigured: 'NOT_CONFIGURED',
   CorruptRecord: 'CORRUPT_RECORD',
+  AlreadySent: 'ALREADY_SENT',
 });
 /** ErrorCode names in the C++ enum's order (index = the enum's value). */
-export const ErrorCodeNames = Object.freeze(['OK', 'BAD_JSON', 'WRONG_TYPE', 'MISSING_ID', 'ID_MISMATCH', 'UNKNOWN_COLLECTION', 'UNKNOWN_OP', 'BAD_QUERY', 'UNKNOWN_QUERY', 'UNKNOWN_SUBSCRIPTION', 'TOO_LARGE', 'TOO_DEEP', 'INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_CONFIGURED', 'CORRUPT_RECORD']);
+export const ErrorCodeNames = Object.freeze(['OK', 'BAD_JSON', 'WRONG_TYPE', 'MISSING_ID', 'ID_MISMATCH', 'UNKNOWN_COLLECTION', 'UNKNOWN_OP', 'BAD_QUERY', 'UNKNOWN_QUERY', 'UNKNOWN_SUBSCRIPTION', 'TOO_LARGE', 'TOO_DEEP', 'INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_CONFIGURED', 'CORRUPT_RECORD', 'ALREADY_SENT']);
 
 /** Priority: C++ enumerator -> the name that crosses the boundary. */
 export const Priority = Object.freeze({
@@ -52,9 +53,10 @@ export const ErrorClass = Object.freeze({
   Storage: 'storage',
   Forbidden: 'forbidden',
   TooLarge: 'too-large',
+  Expired: 'expired',
 });
 /** ErrorClass names in the C++ enum's order (index = the enum's value). */
-export const ErrorClassNames = Object.freeze(['transient', 'auth', 'validation', 'conflict', 'storage', 'forbidden', 'too-large']);
+export const ErrorClassNames = Object.freeze(['transient', 'auth', 'validation', 'conflict', 'storage', 'forbidden', 'too-large', 'expired']);
 
 /** Strategy: C++ enumerator -> the name that crosses the boundary. */
 export const Strategy = Object.freeze({

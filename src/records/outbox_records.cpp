@@ -112,21 +112,28 @@ std::optional<PendingMeta> pendingMetaFromJson(const json& value) {
 json outboxEntryToJson(const OutboxEntry& e) {
   json ids = json::array();
   for (const auto& id : e.mutationIds) ids.push_back(id);
-  return json{{"seq", e.seq},
-              {"key", e.key},
-              {"mutationIds", std::move(ids)},
-              {"collection", e.collection},
-              {"entityId", e.entityId},
-              {"kind", mutationKindName(e.kind)},
-              {"payload", e.payload},
-              {"baseVersion", e.baseVersion},
-              {"priority", priorityName(e.priority)},
-              {"strategy", e.strategy},
-              {"meta", pendingMetaToJson(e.meta)},
-              {"state", e.state == OutboxEntry::State::InFlight ? "inFlight" : "queued"},
-              {"attempts", e.attempts},
-              {"notBeforeMs", e.notBeforeMs},
-              {"sent", e.sent}};
+  json out{{"seq", e.seq},
+           {"key", e.key},
+           {"mutationIds", std::move(ids)},
+           {"collection", e.collection},
+           {"entityId", e.entityId},
+           {"kind", mutationKindName(e.kind)},
+           {"payload", e.payload},
+           {"baseVersion", e.baseVersion},
+           {"priority", priorityName(e.priority)},
+           {"strategy", e.strategy},
+           {"meta", pendingMetaToJson(e.meta)},
+           {"state", e.state == OutboxEntry::State::InFlight ? "inFlight" : "queued"},
+           {"attempts", e.attempts},
+           {"notBeforeMs", e.notBeforeMs},
+           {"sent", e.sent}};
+  // Queue control (docs/queue_control.md): only when set, so older records read the same.
+  if (e.maxRetries >= 0) out["maxRetries"] = e.maxRetries;
+  if (e.expireAtMs >= 0) {
+    out["expireAtMs"] = e.expireAtMs;
+    out["expireAfterMs"] = e.expireAfterMs;
+  }
+  return out;
 }
 
 Status outboxEntryFromJson(const json& value, const std::string& where, OutboxEntry& e) {
@@ -171,6 +178,11 @@ Status outboxEntryFromJson(const json& value, const std::string& where, OutboxEn
   e.attempts = static_cast<std::uint32_t>(attempts);
   r.int64("notBeforeMs", e.notBeforeMs, false);
   r.boolean("sent", e.sent, false);
+  r.int64("maxRetries", e.maxRetries, false);
+  r.int64("expireAtMs", e.expireAtMs, false);
+  r.int64("expireAfterMs", e.expireAfterMs, false);
+  if (status.isOk() && (e.maxRetries < -1 || e.expireAtMs < -1 || e.expireAfterMs < -1))
+    r.failAt(e.maxRetries < -1 ? "maxRetries" : "expireAtMs", "must be -1 or more");
   if (status.isOk() && name == "inFlight") {
     // The answer to that send is lost with the old session: queue it again, as a disconnect does.
     if (e.attempts > 0) --e.attempts;

@@ -49,6 +49,7 @@ void Outbox::insertEntry(OutboxEntry entry) {
   const std::uint64_t seq = entry.seq;
   keys_[entry.key] = seq;
   latestNotBefore_ = std::max(latestNotBefore_, entry.notBeforeMs);
+  if (entry.expireAtMs >= 0) ++expiring_;
   indexMentions(entry);
   log_.emplace(seq, std::move(entry));
 }
@@ -83,6 +84,7 @@ OutboxEntry Outbox::takeOut(std::uint64_t seq) {
   land(it->second);
   OutboxEntry entry = std::move(it->second);
   log_.erase(it);
+  if (entry.expireAtMs >= 0 && expiring_ > 0) --expiring_;
   unindexMentions(entry);
   if (auto k = keys_.find(entry.key); k != keys_.end() && k->second == seq) keys_.erase(k);
   auto entity = index_.find({entry.collection, entry.entityId});
@@ -120,8 +122,11 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     const bool suspects = suspect != held_.end() && suspect->first == m.collection;
     const bool mayMerge = held_.count(entity->first) != 0 ||
                           (suspects && first.kind == MutationKind::Create && first.sent);
+    // Queue options stay the mutation's own: an expiry is a deadline per mutation, a retry limit
+    // a promise about that mutation (docs/queue_control.md).
+    const bool sameOptions = candidate.maxRetries == m.maxRetries && candidate.expireAtMs < 0 && m.expireAtMs < 0;
     if (candidate.state == OutboxEntry::State::Queued && !candidate.sent &&
-        candidate.strategy == m.strategy && !mayMerge) {
+        candidate.strategy == m.strategy && sameOptions && !mayMerge) {
       last = &candidate;
     }
   }
@@ -170,6 +175,16 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
   entry.priority = m.priority;
   entry.strategy = std::move(m.strategy);
   entry.meta = std::move(m.meta);
+  entry.maxRetries = m.maxRetries;
+  entry.expireAtMs = m.expireAtMs;
+  entry.expireAfterMs = m.expireAfterMs;
+  if (entry.priority == Priority::Critical && entity != index_.end()) {
+    // Per-entity order holds: what is queued before it goes first, so it goes as critical too.
+    for (std::uint64_t earlier : entity->second.seqs) {
+      OutboxEntry& e = log_.find(earlier)->second;
+      if (e.state == OutboxEntry::State::Queued) e.priority = Priority::Critical;
+    }
+  }
   result.outcome = EnqueueOutcome::Appended;
   result.seq = appendEntry(std::move(entry));
   return result;
@@ -221,7 +236,9 @@ FailResult Outbox::fail(std::uint64_t seq, ErrorClass cls, const std::string& me
 
   switch (cls) {
     case ErrorClass::Transient:
-      if (entry.attempts > config_.maxRetries) {  // the first attempt plus maxRetries retries
+      // The first attempt plus maxRetries retries (the entry's own limit if it has one).
+      if (entry.attempts > (entry.maxRetries >= 0 ? static_cast<std::uint64_t>(entry.maxRetries)
+                                                  : std::uint64_t{config_.maxRetries})) {
         deadLetter();
         break;
       }
@@ -241,6 +258,7 @@ FailResult Outbox::fail(std::uint64_t seq, ErrorClass cls, const std::string& me
     case ErrorClass::Validation:
     case ErrorClass::Forbidden:
     case ErrorClass::TooLarge:
+    case ErrorClass::Expired:
       deadLetter();
       break;
     case ErrorClass::Conflict:
@@ -339,6 +357,10 @@ bool Outbox::requeueDead(std::uint64_t seq, bool newKey) {
   entry.batch = 0;
   entry.attempts = 0;
   entry.notBeforeMs = 0;
+  // The app asked for it again: the old deadline no longer applies (an expired entry would
+  // otherwise expire at once again).
+  entry.expireAtMs = -1;
+  entry.expireAfterMs = -1;
   insertEntry(std::move(entry));
   return true;
 }

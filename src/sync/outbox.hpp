@@ -48,6 +48,12 @@ struct OutboxEntry {
   // Handed to the transport at least once: the server may have applied it under its key, so its
   // payload must not change any more (a resend would be deduplicated and the change lost).
   bool sent = false;
+  // Queue control (docs/queue_control.md), persisted only when set. maxRetries: this entry's own
+  // limit (-1: the config's). expireAtMs: from then on it is not sent but dead-lettered as
+  // expired (-1: never); expireAfterMs is what the app asked for, kept for the message.
+  std::int64_t maxRetries = -1;
+  std::int64_t expireAtMs = -1;
+  std::int64_t expireAfterMs = -1;
 };
 
 // What enqueue is given: one API-level mutation.
@@ -60,6 +66,9 @@ struct OutboxMutation {
   Priority priority = Priority::Normal;
   std::string strategy;
   std::optional<PendingMeta> meta;
+  std::int64_t maxRetries = -1;  // see OutboxEntry
+  std::int64_t expireAtMs = -1;
+  std::int64_t expireAfterMs = -1;
 };
 
 enum class EnqueueOutcome {
@@ -123,8 +132,10 @@ class Outbox {
   // Appends a mutation, or coalesces it with the entity's last entry when that entry is queued
   // and was never sent (see OutboxEntry::sent): Update onto Create/Update composes the payloads;
   // Delete onto Create cancels both; Delete onto Update/Delete turns the entry into the delete.
-  // Entries with different strategy overrides never coalesce. Priority becomes the max of both,
-  // meta the newest non-null one, baseVersion stays the earlier one.
+  // Entries with different strategy overrides never coalesce, nor do entries with different
+  // maxRetries or with an expiry (each keeps its own deadline). Priority becomes the max of both,
+  // meta the newest non-null one, baseVersion stays the earlier one. A critical entry appended
+  // behind queued entries of its entity lifts them to critical (they must go first).
   EnqueueResult enqueue(OutboxMutation mutation);
 
   const OutboxEntry* find(std::uint64_t seq) const;
@@ -142,6 +153,8 @@ class Outbox {
   // The next batch to send at nowMs, or nullopt (paused, too many batches in flight, nothing
   // eligible). Eligible: queued, past its backoff, the entity's first entry, and no entry of its
   // entity in flight. Critical lane first, then High, Normal, Low; by seq within a lane.
+  // While maxInFlightBatches batches are out, critical entries still go, in batches of their own
+  // (at most as many again): critical never waits behind normal batches.
   // With a byte limit (setBatchLimits) and bytesOf, the batch also stays within the byte limit:
   // entries after the first that would pass it wait for the next batch, and an entry that alone
   // is over the limit goes to the dead letters (TooLarge; collect them with takeTooLarge before
@@ -177,6 +190,19 @@ class Outbox {
   // When takeBatch may next have something that only time is holding back: the earliest
   // notBeforeMs > nowMs among entries otherwise eligible; -1 if none (or paused).
   std::int64_t wakeAt(std::int64_t nowMs) const;
+
+  // ---- queue control (outbox_queue_control.cpp, docs/queue_control.md) ----
+  // The log entry holding an API-level mutation id, 0 if none.
+  std::uint64_t findMutation(const std::string& mutationId) const;
+  // May the entry be taken back? Queued and never handed to the transport (not `sent`).
+  bool cancellable(std::uint64_t seq) const;
+  // Removes a cancellable entry and returns it; nullopt when unknown or not cancellable.
+  std::optional<OutboxEntry> cancel(std::uint64_t seq);
+  // Queued entries whose expireAtMs has come (nowMs >= expireAtMs) move to the dead letters
+  // (Expired) and are returned, in seq order. In-flight entries wait for their answer.
+  std::vector<DeadLetter> expire(std::int64_t nowMs);
+  // The earliest expireAtMs > nowMs among queued entries, -1 if none (a wake for expire()).
+  std::int64_t nextExpiry(std::int64_t nowMs) const;
 
   const std::vector<DeadLetter>& deadLetters() const { return dead_; }
   // Back into the log at its place by seq, attempts and backoff reset; a validation refusal
@@ -279,6 +305,7 @@ class Outbox {
   std::size_t serverMaxCount_ = 0;  // setBatchLimits; not persisted (every welcome says it again)
   std::size_t maxBatchBytes_ = 0;
   std::vector<DeadLetter> tooLarge_;
+  std::size_t expiring_ = 0;  // entries in log_ with an expireAtMs (0: expire() has nothing to do)
   bool paused_ = false;
 };
 

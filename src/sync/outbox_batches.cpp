@@ -17,13 +17,15 @@ std::size_t laneOf(Priority p) { return static_cast<std::size_t>(p); }
 }  // namespace
 
 std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf) {
-  if (paused_ || batches_.size() >= config_.maxInFlightBatches) return std::nullopt;
+  // Full: only critical entries may still go, in batches of their own, up to as many again.
+  const bool full = batches_.size() >= config_.maxInFlightBatches;
+  if (paused_ || batches_.size() >= 2 * config_.maxInFlightBatches) return std::nullopt;
   // Only an entity's head can be eligible, so one pass over the index finds every candidate.
   std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
   for (auto& [key, entity] : index_) {
     if (entity.inFlight > 0 || held_.count(key) != 0) continue;
     const OutboxEntry& head = log_.find(entity.seqs.front())->second;
-    if (head.notBeforeMs > nowMs) continue;
+    if (head.notBeforeMs > nowMs || (full && head.priority != Priority::Critical)) continue;
     candidates.emplace_back(kLanes - 1 - laneOf(head.priority), head.seq);
   }
   if (candidates.empty()) return std::nullopt;

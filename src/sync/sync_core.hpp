@@ -131,6 +131,19 @@ class SyncCore {
   Status batchTimedOut(std::uint32_t batch, std::int64_t nowMs, Commit& out);
   Status resumeQueue(std::int64_t nowMs, Commit& out);  // after auth-required, with a new token
 
+  // ---- queue control (sync_queue_control.cpp, docs/queue_control.md) ----------------------
+
+  // Takes back a mutation the server has not seen (queued, never sent): its outbox entry goes,
+  // with every mutation folded into it; a create or delete takes the entity's later entries with
+  // it (they were made on its outcome); later updates stay and re-apply on the state without it.
+  // The view is recomputed, each mutation settles as cancelled, `cancelled` lists them. NotFound:
+  // no pending mutation of that id; AlreadySent: it (or a dependent) may have reached the server,
+  // and nothing changes.
+  Status cancelMutation(const std::string& mutationId, std::int64_t nowMs, Commit& out,
+                        std::vector<std::string>& cancelled);
+  // Cancels everything unsent (entries sent once, in flight or not, stay); `cancelled` in order.
+  Status clearQueue(std::int64_t nowMs, Commit& out, std::vector<std::string>& cancelled);
+
   json pendingMutations() const;  // the outbox, in order
   json deadLetters() const;
   Status retryDeadLetter(std::uint64_t seq, std::int64_t nowMs, Commit& out);
@@ -263,6 +276,8 @@ class SyncCore {
   std::size_t wireBytes(const OutboxEntry& e) const;
   Status checkServerLimits(const Collection& c, const std::string& id, MutationKind kind, const json& payload) const;
   bool settleTooLarge(Commit& out);  // true if any
+  void settleExpired(Commit& out);    // queue control: entries past their expireAtMs
+  void cancelEntry(std::uint64_t seq, const char* reason, Commit& out, std::vector<std::string>& cancelled);
 
   // Persistence internals (sync_persistence.cpp, sync_restore.cpp).
   Effect persistEffect();

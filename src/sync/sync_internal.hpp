@@ -52,4 +52,8 @@ inline ConflictCase caseFor(const OutboxEntry& e, const json& remote, const HlcT
   return cc;
 }
 
+// A mutate request's queue options (docs/queue_control.md): "maxRetries" (a non-negative
+// integer) and "expireAfterMs" (a positive integer; the deadline is nowMs + it). Both optional.
+Status readQueueOptions(const json& request, std::int64_t nowMs, OutboxMutation& m);
+
 }  // namespace syncore::detail

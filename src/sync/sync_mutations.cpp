@@ -11,6 +11,7 @@ namespace syncore {
 
 using detail::caseFor;
 using detail::outcomeName;
+using detail::readQueueOptions;
 
 namespace {
 
@@ -131,6 +132,11 @@ Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& s
     markOutbox(r.cancelled->seq);
     settle(out, r.cancelled->mutationIds, SettleStatus::Cancelled);
   }
+  const OutboxEntry* entry = outbox_->find(r.seq);
+  if (entry != nullptr && entry->priority == Priority::Critical) {
+    // A critical entry lifts the queued entries before it (Outbox::enqueue): persist them too.
+    for (const OutboxEntry* e : outbox_->entriesFor(entry->collection, entry->entityId)) markOutbox(e->seq);
+  }
   return Status::ok();
 }
 
@@ -185,6 +191,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
       return Status::error(ErrorCode::WrongType, "unknown conflict strategy");
     m.strategy = st->get_ref<const std::string&>();
   }
+  if (Status s = readQueueOptions(request, nowMs, m); !s) return s;
 
   const std::uint64_t number = nextMutation_;
   if (kind == MutationKind::Create) {
@@ -443,6 +450,7 @@ Status SyncCore::resumeQueue(std::int64_t nowMs, Commit& out) {
 // Hands every batch the outbox is ready to send to the shim, then says when to wake.
 void SyncCore::pump(Commit& out) {
   if (outbox_->releaseHolds()) markMeta();  // no uncertain create left to be one of them
+  settleExpired(out);  // online or not: an entry past its deadline is never sent
   if (online_) {
     EntryBytes bytesOf;
     if (outbox_->maxBatchBytes() > 0) bytesOf = [this](const OutboxEntry& e) { return wireBytes(e); };
@@ -455,14 +463,21 @@ void SyncCore::pump(Commit& out) {
         break;
       }
       json mutations = json::array();
+      bool critical = false;
       for (std::uint64_t seq : batch->seqs) {
         markOutbox(seq);  // now "sent": durable in this commit's persist effect
-        mutations.push_back(wireMutation(*outbox_->find(seq)));
+        const OutboxEntry& entry = *outbox_->find(seq);
+        critical = critical || entry.priority == Priority::Critical;
+        mutations.push_back(wireMutation(entry));
       }
-      out.effects.push_back({EffectKind::Send, {{"batch", batch->id}, {"mutations", std::move(mutations)}}});
+      json send = {{"batch", batch->id}, {"mutations", std::move(mutations)}};
+      if (critical) send["critical"] = true;  // the shim stores and sends it without waiting for a group
+      out.effects.push_back({EffectKind::Send, std::move(send)});
     }
   }
-  const std::int64_t wake = outbox_->wakeAt(lastNow_);
+  std::int64_t wake = outbox_->wakeAt(lastNow_);
+  const std::int64_t expiry = outbox_->nextExpiry(lastNow_);  // a deadline wakes the core too
+  if (expiry >= 0 && (wake < 0 || expiry < wake)) wake = expiry;
   if (wake >= 0) out.effects.push_back({EffectKind::Wake, {{"at", wake}}});
 }
 

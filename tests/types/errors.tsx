@@ -22,6 +22,8 @@ export async function coreMisuses() {
   // @ts-expect-error: Student has no 'age'
   void ada?.age;
   const name: string | undefined = ada?.name;
+  // @ts-expect-error: expireAfterMs is a number of milliseconds
+  core.mutate({ collection: 'students', op: 'delete', id: 's1', expireAfterMs: '1 day' });
   return name;
 }
 

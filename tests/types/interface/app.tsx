@@ -72,6 +72,11 @@ const open: LiveQuery<Todo> = client.core.query({ collection: 'todos', where: [[
 const handle = todos.create({ title: 'Typed', done: false, meta: { owner: 'me', tags: ['a'] } }, { priority: 'high' });
 const optimistic: Todo | undefined = handle.value;
 client.collection('notes').create({ uuid: 'n1', body: 'with its own id' });
+// A queue the user controls (docs/queue_control.md): per-mutation options, cancel, clearQueue.
+export async function queueControl(): Promise<string[]> {
+  const queued = todos.patch('t1', { done: true }, { priority: 'critical', maxRetries: 2, expireAfterMs: 60_000 });
+  return [...(await queued.cancel()), ...(await client.cancel('c1#1')), ...(await client.clearQueue())];
+}
 // A typed client is a SyncClient (anything that takes one takes it).
 const any: SyncClient = client;
 // The old form (a type argument) still works, with an interface.
