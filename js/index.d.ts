@@ -8,7 +8,11 @@ export type ErrorCode =
   /** A local write its collection's schema refused (err.issues); nothing was queued or changed. */
   | 'VALIDATION'
   /** A collection's schema answered a local write with a Promise: local writes need a synchronous schema. */
-  | 'ASYNC_SCHEMA';
+  | 'ASYNC_SCHEMA'
+  /** A mutation named (through a declared reference) an entity whose create was dead-lettered: a dead letter's code. */
+  | 'REFERENCE_FAILED'
+  /** A mutation named (through a declared reference) an entity the server does not have: a dead letter's code. */
+  | 'REFERENCE_MISSING';
 
 export declare const ErrorCodes: Readonly<{ [K in ErrorCode]: K }>;
 
@@ -70,7 +74,17 @@ export interface CollectionOptions {
   schema?: StandardSchemaV1 | null;
   /** Fields the server fills in (timestamps, …): not required of a local create, left out of create's and patch's types. */
   serverFields?: readonly string[];
+  /**
+   * Fields that name an entity of another collection (docs/references.md), e.g.
+   * `{ studentId: 'students' }`: a mutation setting one is sent only after that entity's create is
+   * acknowledged (with its server id), and an entity missing locally is fetched first; a
+   * reference that cannot hold settles as REFERENCE_FAILED or REFERENCE_MISSING.
+   */
+  references?: { readonly [field: string]: string };
 }
+
+/** A typed collection's references: only fields of its entity type. */
+export type ReferencesOf<T extends object> = { readonly [K in keyof T & string]?: string };
 
 export interface ClientConfig {
   /** Persisted identity; generated when omitted. */
@@ -409,7 +423,7 @@ export declare function createSyncCore<const C extends CollectionsOption = {}>(o
  */
 export declare function collection<const O extends ClientCollectionOptions & { schema: StandardSchemaV1 }>(options: O): O;
 export declare function collection<T extends object, IdField extends string = 'id', ServerFields extends string = never>(
-  options?: ClientCollectionOptions & { idField?: IdField; serverFields?: readonly ServerFields[] },
+  options?: Omit<ClientCollectionOptions, 'references'> & { idField?: IdField; serverFields?: readonly ServerFields[]; references?: ReferencesOf<T> },
 ): CollectionDefinition<CollectionTypes<T, T, IdField, ServerFields>>;
 
 // ---- the sync client ------------------------------------------------------------------------
@@ -660,7 +674,7 @@ export interface MutationHandle<T extends object = Entity> {
   value: T | undefined;
   mutationId: string | null;
   id?: string;
-  /** Settled by the server: resolves { status, id, version }; rejects (REJECTED / CONFLICT). */
+  /** Settled by the server: resolves { status, id, version }; rejects (REJECTED / CONFLICT / TOO_LARGE / REFERENCE_FAILED / REFERENCE_MISSING). */
   result: Promise<{ status: 'acked' | 'overridden' | 'merged' | 'cancelled' | 'unchanged'; id?: string; version?: number }>;
 }
 

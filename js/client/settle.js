@@ -34,7 +34,8 @@ export function settleWaiters(waiting, event) {
 
 // too-large: over the server's push limit, never sent (docs/protocol.md, welcome limits)
 function rejection(event) {
-  const code = event.errorClass === ErrorClass.TOO_LARGE ? 'TOO_LARGE' : 'REJECTED';
+  // REFERENCE_FAILED / REFERENCE_MISSING: a declared reference that cannot hold (docs/references.md)
+  const code = event.errorClass === ErrorClass.TOO_LARGE ? 'TOO_LARGE' : typeof event.code === 'string' && event.code.startsWith('REFERENCE_') ? event.code : 'REJECTED';
   const err = new SyncError(code, `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`);
   return Object.assign(err, { errorClass: event.errorClass });
 }

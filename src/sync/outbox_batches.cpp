@@ -16,7 +16,7 @@ std::size_t laneOf(Priority p) { return static_cast<std::size_t>(p); }
 
 }  // namespace
 
-std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf) {
+std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf, const EntryWaits& waits) {
   if (paused_ || batches_.size() >= config_.maxInFlightBatches) return std::nullopt;
   // Only an entity's head can be eligible, so one pass over the index finds every candidate.
   std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
@@ -24,6 +24,7 @@ std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& byt
     if (entity.inFlight > 0 || held_.count(key) != 0) continue;
     const OutboxEntry& head = log_.find(entity.seqs.front())->second;
     if (head.notBeforeMs > nowMs) continue;
+    if (waits && waits(head)) continue;
     candidates.emplace_back(kLanes - 1 - laneOf(head.priority), head.seq);
   }
   if (candidates.empty()) return std::nullopt;

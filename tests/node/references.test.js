@@ -1,0 +1,126 @@
+// References between entities (issue 18, item 6; docs/references.md), through the public API
+// against the real sync server on loopback, with fake-indexeddb: a grade names a student
+// (`references: { studentId: 'students' }`). The server applies what it is sent, dangling or not;
+// these tests watch every push it gets (dropBeforeAck sees each one, in order).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IDBFactory } from 'fake-indexeddb';
+import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
+import { startSyncServer } from '../../server/sync_server.js';
+import { untilClient } from './helpers.js';
+
+const gradebook = (studentOptions = {}) => ({
+  students: studentOptions,
+  grades: { references: { studentId: 'students' } },
+});
+
+/** A server that records each push as [`collection/id studentId`…], and a client on it. */
+async function setUp(t, { collections = gradebook(), validate, storage, server: given } = {}) {
+  const pushes = [];
+  const server =
+    given ??
+    (await startSyncServer({
+      logger: null,
+      validate,
+      dropBeforeAck: ({ mutations }) => {
+        pushes.push(mutations.map((m) => `${m.collection}/${m.id ?? '(new)'}${m.data?.studentId ? ` ${m.data.studentId}` : ''}`));
+        return false;
+      },
+    }));
+  const client = await createSyncClient({
+    url: server.url,
+    token: 't',
+    collections,
+    storage: storage ?? openIndexedDbStorage({ name: 'refs', indexedDB: new IDBFactory() }),
+  });
+  t.after(async () => {
+    await client.close();
+    if (!given) await server.close();
+  });
+  return { server, client, pushes };
+}
+
+const drained = (client) => untilClient(client, (s) => s.connected && s.pending === 0, 'the outbox to drain');
+
+test('a grade made offline after its student goes out only after the student is acknowledged', async (t) => {
+  const { server, client, pushes } = await setUp(t);
+  await untilClient(client, (s) => s.connected, 'connected');
+  client.goOffline();
+  const student = client.collection('students').create({ id: 's1', name: 'Ada' });
+  const grade = client.collection('grades').create({ id: 'g1', studentId: 's1', score: 9 });
+  client.goOnline();
+  assert.equal((await student.result).status, 'acked');
+  assert.equal((await grade.result).status, 'acked');
+  const studentPush = pushes.findIndex((p) => p.includes('students/s1'));
+  const gradePush = pushes.findIndex((p) => p.includes('grades/g1 s1'));
+  assert.ok(studentPush >= 0 && gradePush > studentPush, `pushes: ${JSON.stringify(pushes)}`);
+  assert.equal((await server.store.get('grades', 'g1')).data.studentId, 's1');
+});
+
+test('server-assigned ids: the grade carries the student\'s final id, and no temp id ever reaches the server', async (t) => {
+  const { server, client, pushes } = await setUp(t, { collections: gradebook({ ids: 'server' }) });
+  await untilClient(client, (s) => s.connected, 'connected');
+  client.goOffline();
+  const student = client.collection('students').create({ name: 'Ada' });
+  assert.match(student.id, /^tmp-/);
+  const grade = client.collection('grades').create({ id: 'g1', studentId: student.id, score: 9 });
+  client.collection('grades').patch('g1', { score: 10 });
+  client.goOnline();
+  const acked = await student.result;
+  await grade.result;
+  await drained(client);
+  assert.ok(!acked.id.startsWith('tmp-'));
+  const stored = await server.store.get('grades', 'g1');
+  assert.equal(stored.data.studentId, acked.id);
+  assert.equal(stored.data.score, 10);
+  assert.equal(client.collection('grades').get('g1').studentId, acked.id);
+  assert.ok(pushes.flat().every((line) => !line.includes(' tmp-')), `pushes: ${JSON.stringify(pushes)}`);
+});
+
+test('a student create refused for good takes its grade with it: REFERENCE_FAILED, nothing dangling on the server', async (t) => {
+  const validate = ({ mutation }) => (mutation.collection === 'students' ? 'no new students this term' : undefined);
+  const { server, client, pushes } = await setUp(t, { validate });
+  await untilClient(client, (s) => s.connected, 'connected');
+  client.goOffline();
+  const student = client.collection('students').create({ id: 's1', name: 'Ada' });
+  const grade = client.collection('grades').create({ id: 'g1', studentId: 's1', score: 9 });
+  client.goOnline();
+  await assert.rejects(student.result, (err) => err.code === 'REJECTED');
+  await assert.rejects(grade.result, (err) => err.code === 'REFERENCE_FAILED' && /students\/s1/.test(err.message));
+  assert.equal(await server.store.get('grades', 'g1'), null);
+  assert.ok(!pushes.flat().some((line) => line.startsWith('grades/')), `pushes: ${JSON.stringify(pushes)}`);
+  assert.equal(client.collection('grades').get('g1'), undefined); // rolled back
+  assert.deepEqual(client.deadLetters().map((d) => d.collection).sort(), ['grades', 'students']);
+});
+
+test('a student missing on the server: the client asks for it, and the grade is refused with REFERENCE_MISSING, never sent', async (t) => {
+  const { server, client, pushes } = await setUp(t);
+  await untilClient(client, (s) => s.connected, 'connected');
+  const grade = client.collection('grades').create({ id: 'g1', studentId: 'ghost', score: 1 });
+  await assert.rejects(grade.result, (err) => err.code === 'REFERENCE_MISSING' && /ghost/.test(err.message));
+  assert.equal(await server.store.get('grades', 'g1'), null);
+  assert.equal(pushes.length, 0);
+  assert.equal(client.status.pending, 0);
+  assert.equal(client.deadLetters().length, 1);
+});
+
+test('a student the server has but this client does not (its collection came with an app update) is fetched first', async (t) => {
+  const server = await startSyncServer({ logger: null });
+  t.after(() => server.close());
+  const indexedDB = new IDBFactory();
+  // Version 1 of the app knows grades only: it syncs past the student's creation.
+  const other = await createSyncClient({ url: server.url, token: 't', collections: gradebook() });
+  await other.collection('students').create({ id: 's7', name: 'Grace' }).result;
+  await other.close();
+  const v1 = await createSyncClient({ url: server.url, token: 't', collections: { grades: {} }, storage: openIndexedDbStorage({ name: 'app', indexedDB }) });
+  await untilClient(v1, (s) => s.connected && s.caughtUp, 'v1 caught up');
+  await v1.close();
+  // Version 2 adds students and the reference; its stored cursor is past s7, so no catch-up brings it.
+  const { client } = await setUp(t, { server, storage: openIndexedDbStorage({ name: 'app', indexedDB }) });
+  await untilClient(client, (s) => s.connected && s.caughtUp, 'v2 caught up');
+  assert.equal(client.collection('students').get('s7'), undefined);
+  const grade = client.collection('grades').create({ id: 'g1', studentId: 's7', score: 8 });
+  assert.equal((await grade.result).status, 'acked');
+  assert.equal(client.collection('students').get('s7').name, 'Grace'); // fetched, now local
+  assert.equal((await server.store.get('grades', 'g1')).data.studentId, 's7');
+});
