@@ -139,6 +139,8 @@ export type SyncEvent =
   | { type: 'settled'; mutationIds: string[]; status: 'acked' | 'dead-letter' | 'cancelled' | 'overridden' | 'merged' | 'conflict'; [extra: string]: unknown }
   | { type: 'conflict'; collection: string; id: string; strategy: Strategy; outcome: string; paths: string[]; base: Json; local: Json; remote: Json; resolved: Json; mutationIds: string[] }
   | { type: 'auth-required'; message: string }
+  /** A queued mutation names (through a declared reference) an entity missing locally: fetch it, or referenceMissing(). */
+  | { type: 'reference-needed'; collection: string; id: string }
   | ({ type: 'change-set-aside' } & Omit<SetAsideChange, 'change'>)
   | RefusedRecord
   /** A custom resolver threw, rejected, or returned something that is not an entity: the conflict stays parked. */
@@ -377,6 +379,8 @@ export declare class SyncCore<M extends CollectionMap = any> {
   retryDeadLetter(seq: number): CommitResult;
   editDeadLetter(seq: number, payload: Record<string, unknown> | null): CommitResult;
   discardDeadLetter(seq: number): CommitResult;
+  /** The server has no collection/id (the answer to a 'reference-needed' event): what refers to it becomes a dead letter, REFERENCE_MISSING. */
+  referenceMissing(collection: string, id: string): CommitResult;
   conflicts(): readonly ParkedConflict[];
   resolveConflict(id: string, resolution: { choice: 'local' | 'remote' | 'merged'; value?: Record<string, unknown> | null }): CommitResult;
   /**

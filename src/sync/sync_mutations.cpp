@@ -447,7 +447,10 @@ void SyncCore::pump(Commit& out) {
   if (online_) {
     EntryBytes bytesOf;
     if (outbox_->maxBatchBytes() > 0) bytesOf = [this](const OutboxEntry& e) { return wireBytes(e); };
-    const EntryWaits waits = [this, &out](const OutboxEntry& e) { return referenceWaits(e, out); };
+    // Declared references (sync_references.cpp) are asked about only where a collection has some.
+    EntryWaits waits;
+    for (const auto& [name, opts] : syncOptions_)
+      if (!opts.references.empty()) waits = [this, &out](const OutboxEntry& e) { return referenceWaits(e, out); };
     for (;;) {
       std::optional<Batch> batch = outbox_->takeBatch(lastNow_, bytesOf, waits);
       // Entries too large to ever send leave first, with what was queued on top of them; so do

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
-import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
+import { createSyncClient, createRestTransport, openIndexedDbStorage } from '../../js/node.js';
+import WebSocket from 'ws';
 import { startSyncServer } from '../../server/sync_server.js';
 import { untilClient } from './helpers.js';
 
@@ -123,4 +124,65 @@ test('a student the server has but this client does not (its collection came wit
   assert.equal((await grade.result).status, 'acked');
   assert.equal(client.collection('students').get('s7').name, 'Grace'); // fetched, now local
   assert.equal((await server.store.get('grades', 'g1')).data.studentId, 's7');
+});
+
+test('over REST, a student outside what the client pulls is fetched with GET before the grade; a missing one refuses it', async (t) => {
+  const server = await startSyncServer({ logger: null });
+  t.after(() => server.close());
+  const writer = await createSyncClient({ url: server.url, token: 't', collections: gradebook() });
+  await writer.collection('students').create({ id: 's7', name: 'Grace' }).result;
+  await writer.close();
+  // This client pulls grades only: students come only when a grade needs one.
+  const client = await createSyncClient({
+    transport: createRestTransport({ baseUrl: server.restUrl, pullCollections: ['grades'] }),
+    collections: gradebook(),
+    token: 't',
+  });
+  t.after(() => client.close());
+  const grades = client.collection('grades');
+  assert.equal((await grades.create({ id: 'g1', studentId: 's7', score: 8 }).result).status, 'acked');
+  assert.equal(client.collection('students').get('s7').name, 'Grace');
+  await assert.rejects(grades.create({ id: 'g2', studentId: 'ghost', score: 1 }).result, (err) => err.code === 'REFERENCE_MISSING');
+  assert.equal(await server.store.get('grades', 'g2'), null);
+});
+
+test('the server answers fetch by its read rules: found, not found, not readable alike, bad input, and only after hello', async (t) => {
+  const authorize = () => ({ userId: 'u1', canRead: (collection, entity) => entity?.data?.secret !== true });
+  const server = await startSyncServer({ logger: null, authorize });
+  t.after(() => server.close());
+  const ws = new WebSocket(server.url);
+  t.after(() => ws.close());
+  const answers = [];
+  let arrived = null;
+  ws.on('message', (d) => {
+    const msg = JSON.parse(String(d));
+    if (msg.type === 'fetch_result' || msg.type === 'error' || msg.type === 'push_result' || msg.type === 'welcome') answers.push(msg);
+    arrived?.();
+  });
+  const next = async (type) => {
+    for (;;) {
+      const at = answers.findIndex((m) => m.type === type);
+      if (at >= 0) return answers.splice(at, 1)[0];
+      await new Promise((resolve) => (arrived = resolve));
+    }
+  };
+  await new Promise((resolve) => ws.on('open', resolve));
+  const send = (m) => ws.send(JSON.stringify(m));
+  send({ type: 'fetch', collection: 'students', id: 's1' });
+  assert.equal((await next('error')).inReplyTo, 'fetch');
+  send({ type: 'hello', protocol: 1, clientId: 'c1', token: 't', cursor: 0 });
+  await next('welcome');
+  send({ type: 'push', batch: 1, mutations: [
+    { key: 'c1:1', collection: 'students', id: 's1', kind: 'create', data: { id: 's1', name: 'Ada' }, baseVersion: -1 },
+    { key: 'c1:2', collection: 'students', id: 's2', kind: 'create', data: { id: 's2', secret: true }, baseVersion: -1 },
+  ] });
+  await next('push_result');
+  send({ type: 'fetch', collection: 'students', id: 's1', rid: 1 });
+  assert.deepEqual(await next('fetch_result'), { type: 'fetch_result', rid: 1, collection: 'students', id: 's1', found: true, version: 1, data: { id: 's1', name: 'Ada' } });
+  send({ type: 'fetch', collection: 'students', id: 's2', rid: 2 });
+  assert.deepEqual(await next('fetch_result'), { type: 'fetch_result', rid: 2, collection: 'students', id: 's2', found: false });
+  send({ type: 'fetch', collection: 'students', id: 'ghost', rid: 3 });
+  assert.equal((await next('fetch_result')).found, false);
+  send({ type: 'fetch', collection: 7, id: 'x', rid: 4 });
+  assert.equal((await next('fetch_result')).error, 'bad_message');
 });
