@@ -231,6 +231,14 @@ export class SyncCore {
     return this._commit(this._live().clearSetAside(this._now()));
   }
 
+  /**
+   * The server has no collection/id (answering a "reference-needed" event): the queued mutations
+   * that refer to it go to the dead letters as REFERENCE_MISSING (docs/references.md).
+   */
+  referenceMissing(collection, id) {
+    return this._commit(this._live().referenceMissing(String(collection), String(id), this._now()));
+  }
+
   /** @internal Parses a commit, routes it, hands effects and events on, and returns its summary. */
   _commit(text, adjust) {
     let commit;

@@ -5,7 +5,9 @@ import { ErrorCodeNames } from './generated/vocabulary.js';
 // Codes only the JS layer raises (the core's own come from its table, src/vocabulary.hpp).
 // VALIDATION: a local write its collection's schema refused (err.issues); ASYNC_SCHEMA: that
 // schema answered with a Promise, which a local write (applied at once) cannot wait for.
-const JS_ERROR_CODES = ['DISPOSED', 'LOAD_FAILED', 'RESOLVER_FAILED', 'VALIDATION', 'ASYNC_SCHEMA'];
+// REFERENCE_FAILED / REFERENCE_MISSING: a mutation's declared reference could not hold (its
+// create failed; the server has no such entity): a dead letter's code (docs/references.md).
+const JS_ERROR_CODES = ['DISPOSED', 'LOAD_FAILED', 'RESOLVER_FAILED', 'VALIDATION', 'ASYNC_SCHEMA', 'REFERENCE_FAILED', 'REFERENCE_MISSING'];
 
 /** Every code a SyncError can carry. */
 export const ErrorCodes = Object.freeze(

@@ -10,7 +10,11 @@ export type ErrorCode =
   /** A local write its collection's schema refused (err.issues); nothing was queued or changed. */
   | 'VALIDATION'
   /** A collection's schema answered a local write with a Promise: local writes need a synchronous schema. */
-  | 'ASYNC_SCHEMA';
+  | 'ASYNC_SCHEMA'
+  /** A mutation named (through a declared reference) an entity whose create was dead-lettered: a dead letter's code. */
+  | 'REFERENCE_FAILED'
+  /** A mutation named (through a declared reference) an entity the server does not have: a dead letter's code. */
+  | 'REFERENCE_MISSING';
 
 export declare const ErrorCodes: Readonly<{ [K in ErrorCode]: K }>;
 
@@ -72,7 +76,17 @@ export interface CollectionOptions {
   schema?: StandardSchemaV1 | null;
   /** Fields the server fills in (timestamps, …): not required of a local create, left out of create's and patch's types. */
   serverFields?: readonly string[];
+  /**
+   * Fields that name an entity of another collection (docs/references.md), e.g.
+   * `{ studentId: 'students' }`: a mutation setting one is sent only after that entity's create is
+   * acknowledged (with its server id), and an entity missing locally is fetched first; a
+   * reference that cannot hold settles as REFERENCE_FAILED or REFERENCE_MISSING.
+   */
+  references?: { readonly [field: string]: string };
 }
+
+/** A typed collection's references: only fields of its entity type. */
+export type ReferencesOf<T extends object> = { readonly [K in keyof T & string]?: string };
 
 export interface ClientConfig {
   /** Persisted identity; generated when omitted. */
@@ -143,6 +157,8 @@ export type SyncEvent =
   | { type: 'settled'; mutationIds: string[]; status: 'acked' | 'dead-letter' | 'cancelled' | 'overridden' | 'merged' | 'conflict'; [extra: string]: unknown }
   | { type: 'conflict'; collection: string; id: string; strategy: Strategy; outcome: string; paths: string[]; base: Json; local: Json; remote: Json; resolved: Json; mutationIds: string[] }
   | { type: 'auth-required'; message: string }
+  /** A queued mutation names (through a declared reference) an entity missing locally: fetch it, or referenceMissing(). */
+  | { type: 'reference-needed'; collection: string; id: string }
   | ({ type: 'change-set-aside' } & Omit<SetAsideChange, 'change'>)
   | RefusedRecord
   /** A custom resolver threw, rejected, or returned something that is not an entity: the conflict stays parked. */
@@ -385,6 +401,8 @@ export declare class SyncCore<M extends CollectionMap = any> {
   cancelMutation(mutationId: string): CommitResult;
   /** Takes back every mutation not yet sent. */
   clearQueue(): CommitResult;
+  /** The server has no collection/id (the answer to a 'reference-needed' event): what refers to it becomes a dead letter, REFERENCE_MISSING. */
+  referenceMissing(collection: string, id: string): CommitResult;
   conflicts(): readonly ParkedConflict[];
   resolveConflict(id: string, resolution: { choice: 'local' | 'remote' | 'merged'; value?: Record<string, unknown> | null }): CommitResult;
   /**
@@ -431,7 +449,7 @@ export declare function createSyncCore<const C extends CollectionsOption = {}>(o
  */
 export declare function collection<const O extends ClientCollectionOptions & { schema: StandardSchemaV1 }>(options: O): O;
 export declare function collection<T extends object, IdField extends string = 'id', ServerFields extends string = never>(
-  options?: ClientCollectionOptions & { idField?: IdField; serverFields?: readonly ServerFields[] },
+  options?: Omit<ClientCollectionOptions, 'references'> & { idField?: IdField; serverFields?: readonly ServerFields[]; references?: ReferencesOf<T> },
 ): CollectionDefinition<CollectionTypes<T, T, IdField, ServerFields>>;
 
 // ---- the sync client ------------------------------------------------------------------------
@@ -687,7 +705,7 @@ export interface MutationHandle<T extends object = Entity> {
   value: T | undefined;
   mutationId: string | null;
   id?: string;
-  /** Settled by the server: resolves { status, id, version }; rejects (REJECTED / CONFLICT / TOO_LARGE / EXPIRED). */
+  /** Settled by the server: resolves { status, id, version }; rejects (REJECTED / CONFLICT / TOO_LARGE / EXPIRED / REFERENCE_FAILED / REFERENCE_MISSING). */
   result: Promise<{ status: 'acked' | 'overridden' | 'merged' | 'cancelled' | 'unchanged'; id?: string; version?: number }>;
   /** client.cancel(mutationId) for this mutation ([] if it changed nothing). */
   cancel(): Promise<string[]>;

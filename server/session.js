@@ -7,6 +7,7 @@ import { deeperThan, frameSize, jsonDepth, RateLimiter } from './limits.js';
 import { helloCollectionsError, initialSubscriptions, onSubscribe, onUnsubscribe } from './subscriptions.js';
 import { removalsAfterRegrant } from './visibility.js';
 import { onPush } from './push.js';
+import { onFetch } from './fetch.js';
 import { isPlainObject } from './mutation.js';
 import { announcedLimits } from './validate.js';
 import { closeConn, send, sendError } from './wire.js';
@@ -14,7 +15,7 @@ import { closeConn, send, sendError } from './wire.js';
 /** Protocol versions this server speaks. */
 export const PROTOCOL_VERSIONS = [1];
 
-const NEEDS_WELCOME = new Set(['subscribe', 'unsubscribe', 'sync_request', 'push', 'heartbeat', 'auth']);
+const NEEDS_WELCOME = new Set(['subscribe', 'unsubscribe', 'sync_request', 'push', 'heartbeat', 'auth', 'fetch']);
 // A push's envelope around an entity's data: { mutations: [ { data: … } ] }.
 const PUSH_ENVELOPE_DEPTH = 3;
 
@@ -162,6 +163,8 @@ function dispatch(ctx, conn, msg) {
       return onSyncRequest(ctx, conn, msg);
     case 'push':
       return onPush(ctx, conn, msg);
+    case 'fetch':
+      return onFetch(ctx, conn, msg);
     case 'heartbeat':
       return send(conn, { type: 'heartbeat_ack', t: msg.t });
     default:

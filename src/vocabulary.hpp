@@ -54,7 +54,7 @@
 #define SYNCORE_EVENT_TYPES(X)                                                                 \
   X(Queued, "queued") X(Settled, "settled") X(Conflict, "conflict")                             \
   X(AuthRequired, "auth-required") X(Resynced, "resynced") X(ChangeSetAside, "change-set-aside") \
-  X(RecordRefused, "record-refused")
+  X(RecordRefused, "record-refused") X(ReferenceNeeded, "reference-needed")
 
 // How a mutation ended (a "settled" event's status).
 #define SYNCORE_SETTLE_STATUSES(X)                                                        \

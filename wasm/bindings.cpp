@@ -50,6 +50,7 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("restore", &CoreHandle::restore)
       .function("applyChanges", &CoreHandle::applyChanges)
       .function("clearSetAside", &CoreHandle::clearSetAside)
+      .function("referenceMissing", &CoreHandle::referenceMissing)
       .function("restoreBegin", &CoreHandle::restoreBegin)
       .function("restoreAdd", &CoreHandle::restoreAdd)
       .function("restoreFinish", &CoreHandle::restoreFinish)

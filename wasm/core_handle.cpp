@@ -456,6 +456,14 @@ std::string CoreHandle::clearSetAside(double nowMs) {
   return commitOr(s, commit);
 }
 
+std::string CoreHandle::referenceMissing(const std::string& collection, const std::string& id, double nowMs) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  Commit commit;
+  Status s = core_.referenceMissing(collection, id, now, commit);
+  return commitOr(s, commit);
+}
+
 std::string CoreHandle::restoreBegin() { return answer(core_.restoreBegin()); }
 
 std::string CoreHandle::restoreAdd(const std::string& lines) {

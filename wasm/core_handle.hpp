@@ -73,6 +73,7 @@ class CoreHandle {
   // Server changes one a line, each applied or set aside on its own; cursor NaN: none.
   std::string applyChanges(const std::string& lines, double cursor, double nowMs);
   std::string clearSetAside(double nowMs);
+  std::string referenceMissing(const std::string& collection, const std::string& id, double nowMs);
   // Restore in chunks: records one a line (SyncCore::restoreBegin / restoreAdd / restoreFinish).
   std::string restoreBegin();
   std::string restoreAdd(const std::string& lines);

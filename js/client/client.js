@@ -12,6 +12,7 @@ import { EffectsRunner } from './effects_runner.js';
 import { ClientStatus, initialStatus, statusMessage } from './status.js';
 import { startMutation, settleWaiters } from './settle.js';
 import { createInbound } from './inbound.js';
+import { askForReference } from './references.js';
 import { LocalData } from './local_data.js';
 import { takeBack } from './queue_control.js';
 
@@ -142,7 +143,8 @@ class SyncClient {
       this._emit('mutationSettled', event);
       if (event.status === SettledStatus.DEAD_LETTER) this._emit('syncFailed', event);
       settleWaiters(this._waiting, event);
-    } else if (event.type === 'queued' || event.type === 'conflict') this._emit(CLIENT_EVENT_OF_CORE_EVENT[event.type], event);
+    } else if (event.type === 'reference-needed') askForReference(this._transport, event);
+    else if (event.type === 'queued' || event.type === 'conflict') this._emit(CLIENT_EVENT_OF_CORE_EVENT[event.type], event);
   }
 
   /** What the start found in storage (events then came before any listener could be added). */

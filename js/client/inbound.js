@@ -2,6 +2,7 @@
 // started with (transport.start(sink, session)). Wire shapes are read in js/protocol.js.
 import { SyncError } from '../errors.js';
 import { coreOpOfChange, coreOpsOfPushResults } from '../protocol.js';
+import { answerReference } from './references.js';
 
 /**
  * @param {object} o
@@ -79,6 +80,8 @@ export function createInbound({ core, call, status, emit, runner, refreshCounts 
     status: (s) => {
       status.set({ connection: s.state, retryInMs: s.retryInMs ?? null });
     },
+    // The answer to a fetch of a referenced entity (js/client/references.js).
+    fetched: (result) => answerReference(core, call, result),
     notification: (n) => emit('notification', n),
     authRequired: (message) => {
       status.set({ connection: 'auth-required' });

@@ -38,7 +38,10 @@ export function settleWaiters(waiting, event) {
 // too-large: over the server's push limit, never sent (docs/protocol.md, welcome limits)
 function rejection(event) {
   // expired: waited longer than its expireAfterMs, never sent after that (docs/queue_control.md)
-  const code = event.errorClass === ErrorClass.TOO_LARGE ? 'TOO_LARGE' : event.errorClass === ErrorClass.EXPIRED ? 'EXPIRED' : 'REJECTED';
+  // REFERENCE_FAILED / REFERENCE_MISSING: a declared reference that cannot hold (docs/references.md)
+  const code = event.errorClass === ErrorClass.TOO_LARGE ? 'TOO_LARGE'
+    : event.errorClass === ErrorClass.EXPIRED ? 'EXPIRED'
+    : typeof event.code === 'string' && event.code.startsWith('REFERENCE_') ? event.code : 'REJECTED';
   const err = new SyncError(code, `${event.errorClass ?? 'refused'}: ${event.message || 'the server refused the change'}`);
   return Object.assign(err, { errorClass: event.errorClass });
 }

@@ -82,7 +82,7 @@ export declare const EffectKind: {
 };
 export declare const EffectKindNames: readonly EffectKindName[];
 
-export type EventTypeName = 'queued' | 'settled' | 'conflict' | 'auth-required' | 'resynced' | 'change-set-aside' | 'record-refused';
+export type EventTypeName = 'queued' | 'settled' | 'conflict' | 'auth-required' | 'resynced' | 'change-set-aside' | 'record-refused' | 'reference-needed';
 export declare const EventType: {
   readonly Queued: 'queued';
   readonly Settled: 'settled';
@@ -91,6 +91,7 @@ export declare const EventType: {
   readonly Resynced: 'resynced';
   readonly ChangeSetAside: 'change-set-aside';
   readonly RecordRefused: 'record-refused';
+  readonly ReferenceNeeded: 'reference-needed';
 };
 export declare const EventTypeNames: readonly EventTypeName[];
 

@@ -98,9 +98,10 @@ export const EventType = Object.freeze({
   Resynced: 'resynced',
   ChangeSetAside: 'change-set-aside',
   RecordRefused: 'record-refused',
+  ReferenceNeeded: 'reference-needed',
 });
 /** EventType names in the C++ enum's order (index = the enum's value). */
-export const EventTypeNames = Object.freeze(['queued', 'settled', 'conflict', 'auth-required', 'resynced', 'change-set-aside', 'record-refused']);
+export const EventTypeNames = Object.freeze(['queued', 'settled', 'conflict', 'auth-required', 'resynced', 'change-set-aside', 'record-refused', 'reference-needed']);
 
 /** SettleStatus: C++ enumerator -> the name that crosses the boundary. */
 export const SettleStatus = Object.freeze({

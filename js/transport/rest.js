@@ -230,6 +230,29 @@ export function createRestTransport({
       })();
       return true;
     },
+    /** One entity (GET /api/<c>/<id>/): 200 found, 404 not found, anything else an error. */
+    fetchEntity(collection, id) {
+      if (!wanted || authBlocked) return false;
+      (async () => {
+        let result;
+        try {
+          stats.requests++;
+          const url = `${base}/api/${encodeURIComponent(collection)}/${encodeURIComponent(id)}/`;
+          const response = await fetchImpl(url, { method: 'GET', headers: authHeaders() });
+          const data = await bodyOf(response).catch(() => null);
+          const etag = Number.parseInt(String(response.headers?.get?.('ETag') ?? '').replace(/\D/g, ''), 10);
+          const version = Number.isInteger(data?.[versionField]) ? data[versionField] : etag;
+          if (response.status === 404) result = { collection, id, found: false };
+          else if (response.ok && data && typeof data === 'object' && Number.isInteger(version)) result = { collection, id, found: true, version, data };
+          else result = { collection, id, error: String(response.status) };
+        } catch (err) {
+          stats.failures++;
+          result = { collection, id, error: String(err?.message ?? err) };
+        }
+        if (wanted) sink.fetched?.(result);
+      })();
+      return true;
+    },
     sync() {
       doPull();
     },

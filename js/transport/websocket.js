@@ -272,6 +272,9 @@ export function createWebSocketTransport({
       case 'push_result':
         sink.answer(msg.batch, Array.isArray(msg.results) ? msg.results : []);
         break;
+      case 'fetch_result':
+        sink.fetched?.(msg);
+        break;
       case 'heartbeat_ack':
         break;
       case 'notification':
@@ -332,6 +335,10 @@ export function createWebSocketTransport({
     },
     push(batch, mutations) {
       return send({ type: 'push', batch, mutations });
+    },
+    /** One entity, if the user may read it: answered by a fetch_result (sink.fetched). */
+    fetchEntity(collection, id) {
+      return send({ type: 'fetch', collection, id });
     },
     /** Catch up now (focus, "Sync now"): reconnect at once if down, else ask for changes. */
     sync() {

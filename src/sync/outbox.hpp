@@ -121,6 +121,9 @@ struct Batch {
 // The bytes an entry takes in a push (as the shim will send it); the outbox does not know the
 // wire format, the core does.
 using EntryBytes = std::function<std::size_t(const OutboxEntry&)>;
+// True when an entity's head entry must wait although the outbox would send it (it refers to an
+// entity whose create is not acknowledged yet: sync_references.cpp).
+using EntryWaits = std::function<bool(const OutboxEntry&)>;
 
 class Outbox {
  public:
@@ -160,7 +163,9 @@ class Outbox {
   // is over the limit goes to the dead letters (TooLarge; collect them with takeTooLarge before
   // the next call: what was queued behind them must not go out either). nullopt when every
   // entry it looked at was too large: call again.
-  std::optional<Batch> takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf = nullptr);
+  // waits: a head it answers true for is not a candidate this time (nor are its entity's later entries).
+  std::optional<Batch> takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf = nullptr,
+                                 const EntryWaits& waits = nullptr);
 
   // The server's limits on one push (its `welcome`): at most maxCount entries (0: only the
   // config's batchSize) and maxBytes bytes of entries, commas included (0: no byte limit).

@@ -16,7 +16,7 @@ std::size_t laneOf(Priority p) { return static_cast<std::size_t>(p); }
 
 }  // namespace
 
-std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf) {
+std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf, const EntryWaits& waits) {
   // Full: only critical entries may still go, in batches of their own, up to as many again.
   const bool full = batches_.size() >= config_.maxInFlightBatches;
   if (paused_ || batches_.size() >= 2 * config_.maxInFlightBatches) return std::nullopt;
@@ -26,6 +26,7 @@ std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& byt
     if (entity.inFlight > 0 || held_.count(key) != 0) continue;
     const OutboxEntry& head = log_.find(entity.seqs.front())->second;
     if (head.notBeforeMs > nowMs || (full && head.priority != Priority::Critical)) continue;
+    if (waits && waits(head)) continue;
     candidates.emplace_back(kLanes - 1 - laneOf(head.priority), head.seq);
   }
   if (candidates.empty()) return std::nullopt;

@@ -141,6 +141,8 @@ void SyncCore::deadLetterDependents(const OutboxEntry& create, ErrorClass cls, c
     markOutbox(seq);
     settle(out, ids, SettleStatus::DeadLetter, {{"seq", seq}, {"errorClass", errorClassName(cls)}, {"message", why}});
   }
+  // What refers to it through a declared reference would name an entity the server never made.
+  deadLetterReferrers(create.collection, create.entityId, "REFERENCE_FAILED", "its create was dead-lettered", out);
 }
 
 void SyncCore::handleConflict(ServerWrite& w, Commit& out) {

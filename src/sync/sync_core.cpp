@@ -44,6 +44,15 @@ Status parseSyncOptions(const json& options, CollectionSyncOptions& out) {
     if (!it->is_boolean()) return Status::error(ErrorCode::WrongType, "persist must be a boolean");
     out.persist = it->get<bool>();
   }
+  if (auto it = options.find("references"); it != options.end()) {
+    const char* bad = "references must map field names to collection names (strings)";
+    if (!it->is_object()) return Status::error(ErrorCode::WrongType, bad);
+    for (auto ref = it->begin(); ref != it->end(); ++ref) {
+      if (ref.key().empty() || !ref->is_string() || ref->get_ref<const std::string&>().empty())
+        return Status::error(ErrorCode::WrongType, bad);
+      out.references[ref.key()] = ref->get<std::string>();
+    }
+  }
   if (auto it = options.find("mergeRules"); it != options.end()) {
     if (!it->is_object()) return Status::error(ErrorCode::WrongType, "mergeRules must be an object");
     const char* bad = "merge rules are server, client or last-write-wins";

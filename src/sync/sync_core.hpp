@@ -35,6 +35,9 @@ struct CollectionSyncOptions {
   Priority priority = Priority::Normal;
   bool persist = true;
   SensitiveFields sensitive;  // left out of every persisted record (records/redaction.hpp)
+  // field -> the collection whose entity it names (docs/references.md): a mutation setting one is
+  // sent only once that entity exists on the server (sync_references.cpp).
+  std::map<std::string, std::string> references;
 };
 
 // A conflict parked by the manual strategy (or a custom resolver that could not decide).
@@ -162,6 +165,13 @@ class SyncCore {
   // refuse a change over them with TooLarge (server_limits.cpp).
   Status setServerLimits(const json& limits, std::int64_t nowMs, Commit& out);
 
+  // ---- references between entities (sync_references.cpp) ---------------------------------
+
+  // The server says collection/id does not exist (or is not the user's to read), in answer to a
+  // "reference-needed" event: every queued entry that refers to it goes to the dead letters
+  // (REFERENCE_MISSING). When it does exist, the shim applies it as a server upsert instead.
+  Status referenceMissing(const std::string& collection, const std::string& id, std::int64_t nowMs, Commit& out);
+
   // Not owned; null to remove. Used by collections whose strategy is custom.
   void setCustomResolver(const std::string& collection, CustomResolver* resolver);
 
@@ -250,6 +260,11 @@ class SyncCore {
   void handleReject(const ServerWrite& w, Commit& out);
   void handleConflict(ServerWrite& w, Commit& out);
   void deadLetterDependents(const OutboxEntry& create, ErrorClass cls, const std::string& message, Commit& out);
+  // References (sync_references.cpp).
+  bool referenceWaits(const OutboxEntry& entry, Commit& out);
+  bool settleBrokenReferences(Commit& out);  // true if any entry left
+  void deadLetterReferrers(const std::string& collection, const std::string& id, const char* code,
+                           const std::string& why, Commit& out);
   void applyResolution(const OutboxEntry& entry, const ConflictCase& c, const Resolution& r,
                        bool wasInLog, Commit& out);
   void renameEntity(Collection* c, const std::string& from, const std::string& to, Commit& out);
@@ -313,6 +328,12 @@ class SyncCore {
   std::string epoch_;      // the server database's epoch as of the last full resync, persisted
   bool resyncing_ = false;  // a full resync is under way (persisted: a restart starts it over)
   std::set<std::pair<std::string, std::string>> resyncSeen_;  // entities the resync brought
+  // References asked of the server (a "reference-needed" event) and not answered yet; forgotten
+  // offline, so a reconnect asks again. Not persisted.
+  std::set<std::pair<std::string, std::string>> referencesAsked_;
+  // Queued entries whose reference names a temp id with no create left (it was dead-lettered or
+  // discarded): found while choosing a batch, dead-lettered right after (REFERENCE_FAILED).
+  std::vector<std::pair<std::uint64_t, std::string>> brokenReferences_;
 
   // What the commit under way has touched, and nothing else keeps per-commit state: begun by
   // beginCommit, drained by finishCommit (the change set) and persistEffect (the records).

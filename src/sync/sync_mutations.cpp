@@ -451,13 +451,20 @@ Status SyncCore::resumeQueue(std::int64_t nowMs, Commit& out) {
 void SyncCore::pump(Commit& out) {
   if (outbox_->releaseHolds()) markMeta();  // no uncertain create left to be one of them
   settleExpired(out);  // online or not: an entry past its deadline is never sent
+  if (!online_) referencesAsked_.clear();  // unanswered: asked again once back online
   if (online_) {
     EntryBytes bytesOf;
     if (outbox_->maxBatchBytes() > 0) bytesOf = [this](const OutboxEntry& e) { return wireBytes(e); };
+    // Declared references (sync_references.cpp) are asked about only where a collection has some.
+    EntryWaits waits;
+    for (const auto& [name, opts] : syncOptions_)
+      if (!opts.references.empty()) waits = [this, &out](const OutboxEntry& e) { return referenceWaits(e, out); };
     for (;;) {
-      std::optional<Batch> batch = outbox_->takeBatch(lastNow_, bytesOf);
-      // Entries too large to ever send leave first, with what was queued on top of them.
-      const bool settled = settleTooLarge(out);
+      std::optional<Batch> batch = outbox_->takeBatch(lastNow_, bytesOf, waits);
+      // Entries too large to ever send leave first, with what was queued on top of them; so do
+      // entries whose referenced create is gone (sync_references.cpp).
+      bool settled = settleTooLarge(out);
+      settled = settleBrokenReferences(out) || settled;
       if (!batch) {
         if (settled) continue;  // the rest get their turn
         break;

@@ -125,3 +125,13 @@ export function Misuses({ id }: { id: string }) {
   const n: number | undefined = useEntity('todos', id).data?.title;
   return <p>{n} {first?.title} {optimistic?.title} {open.total} {useOldForm().length} {any.status.pending}</p>;
 }
+
+// References between entities (docs/references.md): only fields of the entity type.
+interface Grade {
+  id: string;
+  studentId: string;
+  score: number;
+}
+export const grades = collection<Grade>({ references: { studentId: 'students' } });
+// @ts-expect-error: a reference through a field Grade does not have
+export const misspelt = collection<Grade>({ references: { studentID: 'students' } });
