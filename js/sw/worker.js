@@ -21,15 +21,20 @@ const RETRY_OUTCOMES = new Set(['timeout', 'offline', 'auth-required']);
 export function installBackgroundSyncWith(flushOutbox, options = {}) {
   const { scope = globalThis.self, tag = BACKGROUND_SYNC_TAG, periodicTag = PERIODIC_SYNC_TAG, onResult, ...flushOptions } = options;
   if (!scope || typeof scope.addEventListener !== 'function') throw new TypeError('installBackgroundSync runs in a Service Worker (or pass { scope })');
-  // One flush at a time in this worker: a sync and a periodicsync arriving together share it.
+  // One flush at a time in this worker: an event arriving while one runs shares it (and its result).
   let running = null;
   const run = (trigger) => {
-    if (running) return running.then((result) => ({ ...result, trigger, shared: true }));
-    running = flushOutbox(flushOptions).then(
-      (result) => ({ trigger, ...result }),
-      (error) => ({ trigger, outcome: 'error', completed: false, error }),
-    ).then((result) => {
-      running = null;
+    const shared = running !== null;
+    if (!running) {
+      running = flushOutbox(flushOptions).then(
+        (result) => result,
+        (error) => ({ outcome: 'error', completed: false, error }),
+      ).finally(() => {
+        running = null;
+      });
+    }
+    return running.then((flushed) => {
+      const result = shared ? { trigger, ...flushed, shared } : { trigger, ...flushed };
       try {
         onResult?.(result);
       } catch {
@@ -37,7 +42,6 @@ export function installBackgroundSyncWith(flushOutbox, options = {}) {
       }
       return result;
     });
-    return running;
   };
 
   scope.addEventListener('sync', (event) => {

@@ -10,7 +10,8 @@ import { untilClient as until } from './helpers.js';
 
 const collections = { todos: {} };
 const websocket = { reconnectBaseMs: 20, reconnectMaxMs: 200 };
-const T = { timeout: 20_000 };
+// The first test pays for PGlite starting (slow on a busy machine); the others take a second or less.
+const T = { timeout: 60_000 };
 
 function idbStorage(name) {
   return { indexedDB: new IDBFactory(), name };

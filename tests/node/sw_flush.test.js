@@ -7,13 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
 import { createSyncClient } from '../../js/node.js';
-import { flushOutbox, installBackgroundSync, BACKGROUND_SYNC_TAG } from '../../js/sw/index.js';
+import { flushOutbox, installBackgroundSync, BACKGROUND_SYNC_TAG, FLUSH_MESSAGE, FLUSHED_MESSAGE } from '../../js/sw/index.js';
 import { createElection, leaderLockName } from '../../js/tabs/election.js';
 import { startSyncServer } from '../../server/sync_server.js';
 
 const collections = { todos: {} };
 const websocket = { reconnectBaseMs: 20, reconnectMaxMs: 200 };
-const T = { timeout: 20_000 };
+// The first test pays for PGlite starting (slow on a busy machine); the others take a second or less.
+const T = { timeout: 60_000 };
 
 /** Exclusive Web Locks in memory (request with ifAvailable / signal), as navigator.locks does them. */
 function memoryLocks() {
@@ -198,4 +199,29 @@ test('flushOutbox without a database or without Web Locks', T, async () => {
   assert.equal(result.outcome, 'no-database');
   assert.deepEqual(await indexedDB.databases(), [], 'no database was created');
   await assert.rejects(flushOutbox({ url: 'ws://127.0.0.1:9/sync', collections, storage: { indexedDB }, locks: null, createSyncClient }), { code: 'NOT_CONFIGURED' });
+});
+
+test("a page's flush message runs the same flush in the worker and is answered with its result; events at once share one flush", T, async (t) => {
+  const server = await startSyncServer();
+  t.after(() => server.close());
+  const indexedDB = new IDBFactory();
+  await offlinePage(server, indexedDB, ['m1', 'm2']);
+  const scope = new EventTarget();
+  const results = [];
+  installBackgroundSync({ scope, url: server.url, collections, websocket, storage: { indexedDB, name: 'app' }, locks: memoryLocks(), createSyncClient, onResult: (r) => results.push(r) });
+  const answers = [];
+  const message = new Event('message');
+  let messageDone;
+  Object.assign(message, { data: { type: FLUSH_MESSAGE }, source: { postMessage: (m) => answers.push(m) }, waitUntil: (p) => (messageDone = p) });
+  scope.dispatchEvent(message);
+  const sync = new Event('sync');
+  let syncDone;
+  Object.assign(sync, { tag: BACKGROUND_SYNC_TAG, lastChance: false, waitUntil: (p) => (syncDone = p) });
+  scope.dispatchEvent(sync);
+  await Promise.all([messageDone, syncDone]);
+  assert.deepEqual(answers.map((a) => [a.type, a.result.trigger, a.result.outcome, a.result.pushed]), [[FLUSHED_MESSAGE, 'message', 'flushed', 2]]);
+  assert.deepEqual(results.map((r) => [r.trigger, r.outcome, r.shared ?? false]), [['message', 'flushed', false], ['sync', 'flushed', true]]);
+  const applied = await appliedOnServer(server);
+  assert.deepEqual(applied.titles, ['m1', 'm2']);
+  assert.equal(applied.origins.length, 2);
 });
