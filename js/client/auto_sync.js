@@ -98,6 +98,7 @@ export class AutoSync {
         resolve(result);
       };
       const timer = setTimeout(() => finish({ completed: false, reason: 'timeout' }), this._timeoutMs);
+      timer.unref?.(); // Node: a round waiting does not keep the process alive
       offs.push(on('syncCompleted', () => finish({ completed: true })));
       offs.push(on('authRequired', () => finish({ completed: false, reason: 'auth-required' })));
       offs.push(on('networkStatusChanged', ({ online }) => online || finish({ completed: false, reason: 'offline' })));

@@ -13,14 +13,13 @@ import { BACKGROUND_SYNC_TAG, PERIODIC_SYNC_TAG } from './worker.js';
 export function requestBackgroundSync(client, { tag = BACKGROUND_SYNC_TAG, serviceWorker = globalThis.navigator?.serviceWorker, window: win = globalThis.window, document: doc = globalThis.document } = {}) {
   const supported = Boolean(serviceWorker) && typeof globalThis.SyncManager !== 'undefined';
   const handle = { supported, registrations: 0, stop() {} };
-  if (!serviceWorker) return handle;
+  if (!supported) return handle; // no Background Sync here: the pages sync while open, as before
   const register = () => {
     handle.registrations++;
     // One tag: registering it again while it waits is a no-op; while its event runs, the browser
     // fires it once more afterwards.
     return serviceWorker.ready
       .then((registration) => {
-        if (!registration.sync) throw new Error('this browser has no Background Sync (registration.sync)');
         return registration.sync.register(tag);
       })
       .catch((err) => client.reportError(Object.assign(new Error(`background sync not registered: ${err?.message ?? err}`), { cause: err })));
