@@ -657,7 +657,8 @@ export interface SyncStatus {
   /** Server changes set aside as unusable (see quarantined(), store 'changes'): not applied. */
   skipped: number;
   lastSyncAt: number | null;
-  connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required';
+  /** 'paused': autoSyncEnabled false, between two rounds. */
+  connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required' | 'paused';
   retryInMs: number | null;
   /** 'indexeddb', 'memory' (also when IndexedDB is unavailable), or a custom storage's kind. */
   storage: string;

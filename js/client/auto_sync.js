@@ -17,9 +17,10 @@ const DEFAULT_ROUND_TIMEOUT_MS = 30_000;
  * @param {() => void} o.nudge retry now + catch up + flush the outbox (what sync() always did)
  * @param {(event: string, fn: Function) => () => void} o.on the client's events
  * @param {() => object} o.status the client's status
+ * @param {(patch: object) => void} o.setStatus
  */
 export class AutoSync {
-  constructor({ options, document, connect, disconnect, nudge, on, status }) {
+  constructor({ options, document, connect, disconnect, nudge, on, status, setStatus }) {
     const { autoSyncEnabled = true, syncInterval = 0, pauseWhenHidden = false, syncTimeoutMs = DEFAULT_ROUND_TIMEOUT_MS } = options;
     if (typeof autoSyncEnabled !== 'boolean') throw new SyncError(ErrorCodes.WRONG_TYPE, 'autoSyncEnabled must be a boolean');
     if (!Number.isFinite(syncInterval) || syncInterval < 0) throw new SyncError(ErrorCodes.WRONG_TYPE, 'syncInterval must be a number of milliseconds (0: none)');
@@ -29,7 +30,7 @@ export class AutoSync {
     this._pauseWhenHidden = Boolean(pauseWhenHidden);
     this._timeoutMs = syncTimeoutMs;
     this._doc = document;
-    this._io = { connect, disconnect, nudge, on, status };
+    this._io = { connect, disconnect, nudge, on, status, setStatus };
     this._timer = null;
     this._round = null; // the round under way: its promise
     this._stopped = false;
@@ -44,6 +45,7 @@ export class AutoSync {
 
   /** Starts the interval (if any). */
   start() {
+    if (!this.enabled) this._io.setStatus({ connection: 'paused' });
     if (this._intervalMs > 0) {
       if (this._pauseWhenHidden && this._doc?.addEventListener) {
         const onVisibility = () => this._visibilityChanged();
@@ -81,7 +83,10 @@ export class AutoSync {
     this._lastRoundAt = Date.now();
     const round = this._runRound().finally(() => {
       this._round = null;
-      if (!this.enabled && !this._stopped) this._io.disconnect();
+      if (!this.enabled && !this._stopped) {
+        this._io.disconnect();
+        this._io.setStatus({ connection: 'paused' }); // not 'offline': the next round reconnects
+      }
     });
     this._round = round;
     return round;

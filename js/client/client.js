@@ -79,6 +79,7 @@ class SyncClient {
       nudge: () => this._nudge(),
       on: (event, fn) => this.on(event, fn),
       status: () => this.status,
+      setStatus: (patch) => this._setStatus(patch),
     });
   }
 
@@ -407,6 +408,7 @@ class SyncClient {
     if (!this._transport) return;
     if (online) {
       if (this._autoSync.connects) this._transport.connect();
+      else this._setStatus({ connection: 'paused' });
     } else this._transport.disconnect();
   }
 

@@ -68,6 +68,8 @@ test('autoSyncEnabled false: nothing is sent or pulled until client.sync(), whic
   assert.equal(server.connections().length, 1);
   assert.equal(client.status.connected, false);
   assert.equal(client.status.pending, 1);
+  assert.equal(client.status.connection, 'paused');
+  assert.equal(client.statusMessage(), '1 change pending sync');
   assert.deepEqual(await serverTitles(server), ['from other']);
 
   const result = await client.sync();
@@ -78,6 +80,8 @@ test('autoSyncEnabled false: nothing is sent or pulled until client.sync(), whic
   // The round is over: the connection is closed again.
   await until(client, () => !client.status.connected, 'disconnected after the round');
   await untilTrue(() => server.connections().every((c) => c.clientId !== client.core.clientId), 'the server saw the close');
+  assert.equal(client.status.connection, 'paused');
+  assert.equal(client.statusMessage(), 'All changes synced');
 
   // A network "online" event does not connect a manual client either.
   other.collection('todos').create({ title: 'later' });
@@ -156,6 +160,9 @@ test('sync() says why a round did not complete: offline, no server, bad options 
   assert.equal(client.status.connected, false);
   win.dispatchEvent(new Event('offline'));
   assert.deepEqual(await client.sync(), { completed: false, reason: 'offline' });
+  win.dispatchEvent(new Event('online'));
+  assert.equal(client.status.connection, 'paused', 'back online, a manual client waits for the next round');
+  assert.equal(client.status.connected, false);
   const local = await createSyncClient({ collections });
   t.after(() => local.close());
   assert.deepEqual(await local.sync(), { completed: false, reason: 'no-transport' });
