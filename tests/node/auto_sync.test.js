@@ -100,8 +100,12 @@ test('autoSyncEnabled false with syncInterval: a round every interval pushes and
     await other.close();
     await server.close();
   });
+  const paused = [];
+  client.on('statusChanged', (s) => s.connection === 'paused' && paused.push(s));
   client.collection('todos').create({ title: 'mine' });
   await untilServerHas(server, ['mine']);
+  // Between two rounds the connection is closed again.
+  await until(client, () => paused.length >= 1, 'a round ended and closed the connection');
   other.collection('todos').create({ title: 'theirs' });
   await until(other, () => other.status.pending === 0, 'other pushed');
   await until(client, () => client.collection('todos').list().some((e) => e.title === 'theirs'), 'pulled by an interval round');
