@@ -10,63 +10,12 @@ import { createSyncClient } from '../../js/node.js';
 import { flushOutbox, installBackgroundSync, BACKGROUND_SYNC_TAG, FLUSH_MESSAGE, FLUSHED_MESSAGE } from '../../js/sw/index.js';
 import { createElection, leaderLockName } from '../../js/tabs/election.js';
 import { startSyncServer } from '../../server/sync_server.js';
+import { memoryLocks } from '../support/web_locks.js';
 
 const collections = { todos: {} };
 const websocket = { reconnectBaseMs: 20, reconnectMaxMs: 200 };
 // The first test pays for PGlite starting (slow on a busy machine); the others take a second or less.
 const T = { timeout: 60_000 };
-
-/** Exclusive Web Locks in memory (request with ifAvailable / signal), as navigator.locks does them. */
-function memoryLocks() {
-  const held = new Set();
-  const queues = new Map();
-  const abortError = () => Object.assign(new Error('the lock request was aborted'), { name: 'AbortError' });
-  const next = (name) => {
-    const queue = queues.get(name) ?? [];
-    const entry = queue.shift();
-    if (entry) entry.grant();
-  };
-  return {
-    request(name, options, callback) {
-      if (typeof options === 'function') [callback, options] = [options, {}];
-      return new Promise((resolve, reject) => {
-        const queue = queues.get(name) ?? [];
-        queues.set(name, queue);
-        const grant = () => {
-          held.add(name);
-          Promise.resolve()
-            .then(() => callback({ name, mode: 'exclusive' }))
-            .then(resolve, reject)
-            .finally(() => {
-              held.delete(name);
-              next(name);
-            });
-        };
-        const free = !held.has(name) && queue.length === 0;
-        if (options.ifAvailable) {
-          if (free) grant();
-          else Promise.resolve().then(() => callback(null)).then(resolve, reject);
-          return;
-        }
-        if (options.signal?.aborted) return reject(abortError());
-        if (free) return grant();
-        const entry = {
-          grant: () => {
-            options.signal?.removeEventListener('abort', onAbort);
-            grant();
-          },
-        };
-        const onAbort = () => {
-          queue.splice(queue.indexOf(entry), 1);
-          reject(abortError());
-        };
-        options.signal?.addEventListener('abort', onAbort);
-        queue.push(entry);
-        return undefined;
-      });
-    },
-  };
-}
 
 /** A page's client on the shared database, offline on purpose: its edits wait in the outbox. */
 async function offlinePage(server, indexedDB, titles) {
