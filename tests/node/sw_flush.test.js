@@ -174,3 +174,26 @@ test("a page's flush message runs the same flush in the worker and is answered w
   assert.deepEqual(applied.titles, ['m1', 'm2']);
   assert.equal(applied.origins.length, 2);
 });
+
+test("with userId the worker flushes that user's own database (the name and lock the pages use)", T, async (t) => {
+  const server = await startSyncServer();
+  t.after(() => server.close());
+  const indexedDB = new IDBFactory();
+  const page = await createSyncClient({ url: server.url, collections, websocket, userId: 'ann', storage: { indexedDB, name: 'app' } });
+  page.goOffline();
+  page.collection('todos').create({ title: "ann's" });
+  await page.flush();
+  await page.close();
+  const locks = memoryLocks();
+  const other = await flushOutbox({ url: server.url, collections, websocket, userId: 'bob', storage: { indexedDB, name: 'app' }, locks, createSyncClient });
+  assert.equal(other.outcome, 'no-database');
+  let leave;
+  const annLeads = locks.request(leaderLockName('app:user:ann'), () => new Promise((resolve) => (leave = resolve)));
+  const blocked = await flushOutbox({ url: server.url, collections, websocket, userId: 'ann', storage: { indexedDB, name: 'app' }, locks, lockWaitMs: 30, createSyncClient });
+  assert.equal(blocked.outcome, 'tab-leads', "ann's leader tab holds ann's lock");
+  leave();
+  await annLeads;
+  const result = await flushOutbox({ url: server.url, collections, websocket, userId: 'ann', storage: { indexedDB, name: 'app' }, locks, createSyncClient });
+  assert.deepEqual([result.outcome, result.pushed], ['flushed', 1]);
+  assert.deepEqual((await appliedOnServer(server)).titles, ["ann's"]);
+});
