@@ -14,8 +14,9 @@ import { createStaticHandler } from '../../demo/serve.js';
 import { allowEveryone, openStore, startSyncServer } from '../../server/sync_server.js';
 import { launchChromium } from './chromium.js';
 
-// The first test also waits for the before hook (PGlite and Chromium starting: slow on a busy machine).
-const T = { timeout: 60_000 };
+// A guard against hangs only: the first test also waits for the before hook (PGlite and Chromium
+// starting), which took minutes on this machine while it was shared by many builds.
+const T = { timeout: 300_000 };
 const DB = 'bgsync';
 const TAG = 'syncore-outbox';
 
