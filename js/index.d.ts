@@ -588,6 +588,13 @@ export interface RestTransportOptions {
   pullLimit?: number;
 }
 
+/** How a sync round ended (client.sync()). */
+export interface SyncRoundResult {
+  completed: boolean;
+  /** Why it did not complete. */
+  reason?: 'offline' | 'auth-required' | 'timeout' | 'closed' | 'no-transport';
+}
+
 export interface CreateSyncClientOptions<C extends CollectionsOption = CollectionsOption> extends Omit<CreateSyncCoreOptions, 'collections' | 'client'> {
   /** ws:// or wss:// URL of a sync server (docs/protocol.md); or pass a transport. */
   url?: string | URL;
@@ -608,6 +615,18 @@ export interface CreateSyncClientOptions<C extends CollectionsOption = Collectio
   websocket?: Omit<WebSocketTransportOptions, 'url'>;
   WebSocket?: unknown;
   batchTimeoutMs?: number;
+  /**
+   * Seed 003's autoSyncEnabled [true]: connected whenever the device is online, every change sent
+   * at once. false: the connection opens only for a round (client.sync() or a syncInterval tick)
+   * and closes after it; between rounds edits wait in the outbox and nothing is pulled.
+   */
+  autoSyncEnabled?: boolean;
+  /** Seed 003's syncInterval: a sync round (push + catch-up) every this many ms [0: none]. */
+  syncInterval?: number;
+  /** No syncInterval rounds while document.hidden; back in sight, an overdue round runs at once [false]. */
+  pauseWhenHidden?: boolean;
+  /** A round that has not completed by then resolves { completed: false, reason: 'timeout' } [30000]. */
+  syncTimeoutMs?: number;
   /** First delay before a failed storage write is retried (doubling to 30 s). Default 1000. */
   storageRetryMs?: number;
   /**
@@ -683,7 +702,8 @@ export interface SyncStatus {
   /** Server changes set aside as unusable (see quarantined(), store 'changes'): not applied. */
   skipped: number;
   lastSyncAt: number | null;
-  connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required';
+  /** 'paused': autoSyncEnabled false, between two rounds. */
+  connection: 'offline' | 'connecting' | 'catching-up' | 'connected' | 'reconnecting' | 'auth-required' | 'paused';
   retryInMs: number | null;
   /** 'indexeddb', 'memory' (also when IndexedDB is unavailable), or a custom storage's kind. */
   storage: string;
@@ -830,7 +850,11 @@ export interface SyncClient<M extends CollectionMap = any> extends HasCollection
    */
   collectionStatus(name: string): 'loading' | 'ready';
   on(event: ClientEvent, listener: (payload: any) => void): () => void;
-  sync(): void;
+  /**
+   * "Sync now": one round — reconnect or catch up, and flush the outbox (with autoSyncEnabled
+   * false, the only way anything is sent). Resolves once caught up with nothing pending; never rejects.
+   */
+  sync(): Promise<SyncRoundResult>;
   setToken(token: string): void;
   /**
    * Another user on this device: this client finishes its writes and closes; the returned client

@@ -15,6 +15,7 @@ import { createInbound } from './inbound.js';
 import { askForReference } from './references.js';
 import { LocalData } from './local_data.js';
 import { takeBack } from './queue_control.js';
+import { AutoSync } from './auto_sync.js';
 
 /**
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
@@ -71,6 +72,17 @@ class SyncClient {
       runner: this._runner,
       refreshCounts: () => this._refreshCounts(),
     });
+    // autoSyncEnabled / syncInterval / pauseWhenHidden: when the connection is open (auto_sync.js)
+    this._autoSync = new AutoSync({
+      options,
+      document: options.document ?? globalThis.document,
+      connect: () => this._transport?.connect(),
+      disconnect: () => this._transport?.disconnect(),
+      nudge: () => this._nudge(),
+      on: (event, fn) => this.on(event, fn),
+      status: () => this.status,
+      setStatus: (patch) => this._setStatus(patch),
+    });
   }
 
   static async start(core, options) {
@@ -96,7 +108,7 @@ class SyncClient {
       onChange: (online) => {
         if (!this._forcedOffline || !online) this._setNetwork(online);
       },
-      onWake: () => this.sync(),
+      onWake: () => this._autoSync.enabled && this._nudge(), // not a round: only auto sync wakes
     });
     this._lifecycle = watchPageLifecycle({
       window: this._options.window,
@@ -105,7 +117,8 @@ class SyncClient {
       onShow: () => this._runner.urgent(false),
     });
     this._setStatus({ online: this._network.online });
-    if (this.status.online && this._transport) this._transport.connect();
+    if (this.status.online && this._transport && this._autoSync.connects) this._transport.connect();
+    this._autoSync.start();
     this._emit('statusChanged', this.status);
     // Found before any listener could be added: told once the app has had its turn to add them.
     const { evicted } = this._local.restoreReport;
@@ -206,7 +219,7 @@ class SyncClient {
     if (transport) {
       this._transport = transport;
       this._startTransport();
-      this._transport.connect();
+      if (this._autoSync.connects) this._transport.connect();
     }
     return previous;
   }
@@ -302,8 +315,22 @@ class SyncClient {
     if (this._network?.online !== false) this._setNetwork(true);
   }
 
-  /** "Sync now": reconnect or catch up, and flush the outbox. */
+  /**
+   * "Sync now": reconnect or catch up, and flush the outbox (with autoSyncEnabled false, the only
+   * way anything is sent: the connection opens for this round and closes after it). Resolves
+   * { completed: true } once caught up with nothing pending, else { completed: false, reason };
+   * never rejects.
+   */
   sync() {
+    if (this._closed) return Promise.resolve({ completed: false, reason: 'closed' });
+    if (!this._transport) {
+      this._nudge();
+      return Promise.resolve({ completed: false, reason: 'no-transport' });
+    }
+    return this._autoSync.sync();
+  }
+
+  _nudge() {
     if (this._closed) return;
     this._runner.retryNow();
     this._guard(() => this.core.tick());
@@ -367,6 +394,7 @@ class SyncClient {
   async _closeClient() {
     if (this._closed) return;
     this._closed = true;
+    this._autoSync.close();
     this._network?.stop();
     this._lifecycle?.stop();
     this._transport?.close();
@@ -405,8 +433,10 @@ class SyncClient {
     this._setStatus({ online });
     this._emit('networkStatusChanged', { online });
     if (!this._transport) return;
-    if (online) this._transport.connect();
-    else this._transport.disconnect();
+    if (online) {
+      if (this._autoSync.connects) this._transport.connect();
+      else this._setStatus({ connection: 'paused' });
+    } else this._transport.disconnect();
   }
 
   _refreshCounts() {

@@ -62,7 +62,8 @@ export function statusMessage(s) {
   if (!s.online) return n > 0 ? `Offline — ${changes} will sync when connected` : 'Offline — changes will sync when connected';
   if (s.connection === 'auth-required') return 'Sign in again to sync';
   if (s.connection === 'reconnecting' && s.retryInMs !== null) return `Reconnecting in ${Math.max(1, Math.ceil(s.retryInMs / 1000))} s${n > 0 ? ` — ${changes} pending sync` : ''}`;
-  if (!s.connected) return n > 0 ? `Connecting — ${changes} pending sync` : 'Connecting…';
+  // 'paused': autoSyncEnabled false between rounds (auto_sync.js): not connecting, and not a fault
+  if (!s.connected && s.connection !== 'paused') return n > 0 ? `Connecting — ${changes} pending sync` : 'Connecting…';
   // A full resync replaces what this client holds: nothing is known to be synced until it ends.
   if (s.resyncing) return `Resynchronizing with the server${n > 0 ? ` — ${changes} pending sync` : '…'}`;
   if (s.failed > 0) return `${s.failed} change${s.failed === 1 ? '' : 's'} could not be saved`;

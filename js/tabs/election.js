@@ -15,8 +15,16 @@ export function createElection({ name, tabId, locks = globalThis.navigator?.lock
   return channelElection({ name, tabId, BroadcastChannel, heartbeatMs, onElected, onDeposed });
 }
 
+/**
+ * The Web Lock its holder sends under: the leader tab holds it, and so does the Service Worker
+ * while it flushes the outbox (js/sw/), so one sender at most exists for a database `name`.
+ */
+export function leaderLockName(name) {
+  return `syncore-leader:${name}`;
+}
+
 function lockElection({ name, locks, onElected, onDeposed }) {
-  const lockName = `syncore-leader:${name}`;
+  const lockName = leaderLockName(name);
   let release = null; // resolves the promise that holds the lock
   let abort = null; // cancels a queued request
   let closed = false;
