@@ -45,7 +45,8 @@ class SyncClient {
     this._decisions = new Map(); // conflict id -> the side resolveConflicts chose, until the history has it
     this._conflictCount = 0;
     this._round = new SyncRound();
-    this._usage = new StorageUsage({ storageManager: options.storageManager, update: (patch) => this._setStatus(patch), closed: () => this._closed });
+    this._usage = new StorageUsage({ storageManager: options.storageManager, update: (patch) => this._setStatus(patch), closed: () => this._closed,
+      everyMs: options.storageEstimateMs ?? 5000 });
     this._local = new LocalData(core, storage, {
       emit: (event, payload) => this._emit(event, payload),
       setStatus: (patch) => this._setStatus(patch),
