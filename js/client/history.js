@@ -29,6 +29,7 @@ export class MutationHistory {
     this._settled = new Map(); // mutationId -> settled entry, oldest settled first
     this._keys = new Map(); // wire key -> Set of mutation ids sent under it
     this._keyOf = new Map(); // mutationId -> its wire key
+    this._unsent = new Map(); // entity key -> Set of its mutation ids not bound to a wire key yet
     this._batches = new Map(); // batch -> wire keys in flight
     this._n = 0; // order of settlement, kept with each entry
     this._toPut = new Map();
@@ -66,6 +67,7 @@ export class MutationHistory {
           mutationId, collection: entry.collection, id: entry.id, op: entry.kind, attempts: entry.attempts ?? 0,
           createdAt: null, sentAt: null, settledAt: null, lastError: null, inFlight: false,
         });
+        this._addUnsent(entry.collection, entry.id, mutationId);
       }
     }
   }
@@ -76,7 +78,23 @@ export class MutationHistory {
     const entry = { mutationId: event.mutationId, collection: event.collection, id: event.id, op: null, attempts: 0,
       createdAt: this._now(), sentAt: null, settledAt: null, lastError: null, inFlight: false };
     this._live.set(event.mutationId, entry);
+    this._addUnsent(event.collection, event.id, event.mutationId);
     this._touch(entry);
+  }
+
+  _addUnsent(collection, id, mutationId) {
+    const key = entityKey(collection, id);
+    let ids = this._unsent.get(key);
+    if (!ids) this._unsent.set(key, (ids = new Set()));
+    ids.add(mutationId);
+  }
+
+  _dropUnsent(entry) {
+    const key = entityKey(entry.collection, entry.id);
+    const ids = this._unsent.get(key);
+    if (!ids) return;
+    ids.delete(entry.mutationId);
+    if (ids.size === 0) this._unsent.delete(key);
   }
 
   /** The op the app asked for (client.mutate), more telling than the wire kind it may become. */
@@ -114,13 +132,10 @@ export class MutationHistory {
   // entry per entity at a time, in order, so these are this entry's (and, rarely, a later entry's:
   // the settled event names the exact ids, and those it does not name are unbound again).
   _bind(m) {
-    const ids = new Set();
     const want = entityKey(m.collection, m.id);
-    for (const entry of this._live.values()) {
-      if (entityKey(entry.collection, entry.id) !== want || this._keyOf.has(entry.mutationId)) continue;
-      ids.add(entry.mutationId);
-      this._keyOf.set(entry.mutationId, m.key);
-    }
+    const ids = this._unsent.get(want) ?? new Set();
+    this._unsent.delete(want);
+    for (const id of ids) this._keyOf.set(id, m.key);
     return ids;
   }
 
@@ -161,7 +176,10 @@ export class MutationHistory {
     for (const mutationId of event.mutationIds ?? []) {
       if (this._keyOf.has(mutationId)) keys.add(this._keyOf.get(mutationId));
       const base = this._live.get(mutationId) ?? this._settled.get(mutationId) ?? { mutationId, attempts: 0, createdAt: null, sentAt: null };
+      if (this._live.has(mutationId)) this._dropUnsent(base);
       this._live.delete(mutationId);
+      // The server named the entity (a create's temporary id renamed): its later mutations follow.
+      if (typeof event.id === 'string' && base.id != null && event.id !== base.id) this._renamed(base.collection, base.id, event.id);
       this._unbind(mutationId);
       const lastError = event.status === SettledStatus.DEAD_LETTER ? { code: event.errorClass ?? 'rejected', message: event.message ?? '' } : base.lastError ?? null;
       const entry = {
@@ -191,6 +209,7 @@ export class MutationHistory {
         if (!entry) continue;
         entry.inFlight = false;
         entry.attempts = Math.max(0, entry.attempts - 1);
+        this._addUnsent(entry.collection, entry.id, id);
       }
       this._keys.delete(key);
     }
@@ -208,6 +227,14 @@ export class MutationHistory {
       if (entry.outcome !== SettledStatus.CONFLICT || entry.status !== HistoryStatus.FAILED || open.has(entry.conflictId)) continue;
       this._settle({ ...entry, status: HistoryStatus.SYNCED, resolution: choices.get(entry.conflictId) ?? null, settledAt: at, n: ++this._n });
     }
+  }
+
+  _renamed(collection, from, to) {
+    for (const entry of this._live.values()) if (entry.collection === collection && entry.id === from) entry.id = to;
+    const ids = this._unsent.get(entityKey(collection, from));
+    if (!ids) return;
+    this._unsent.delete(entityKey(collection, from));
+    for (const id of ids) this._addUnsent(collection, to, id);
   }
 
   _unbind(mutationId) {

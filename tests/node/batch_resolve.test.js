@@ -11,7 +11,7 @@ const collections = { grades: { strategy: 'manual' }, notes: { strategy: 'manual
 
 async function setup(t) {
   const server = await startSyncServer();
-  const a = await createSyncClient({ url: server.url, collections, token: 't', websocket: fast, batchTimeoutMs: 2000, window: new EventTarget(), document: new EventTarget() });
+  const a = await createSyncClient({ url: server.url, collections, token: 't', websocket: fast, batchTimeoutMs: 30_000, window: new EventTarget(), document: new EventTarget() });
   t.after(async () => {
     await a.close();
     await server.close();

@@ -15,7 +15,7 @@ const collections = { todos: {}, notes: { strategy: 'manual' } };
 const SEED_004_WORDS = ['pending', 'syncing', 'synced', 'failed', 'failed_permanently'];
 
 function open(server, indexedDB, extra = {}) {
-  return createSyncClient({ url: server.url, collections, token: 't', websocket: fast, batchTimeoutMs: 2000,
+  return createSyncClient({ url: server.url, collections, token: 't', websocket: fast, batchTimeoutMs: 30_000,
     storage: { name: 'history', indexedDB }, window: new EventTarget(), document: new EventTarget(), ...extra });
 }
 

@@ -12,7 +12,7 @@ const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 const collections = { todos: {}, notes: { strategy: 'manual' } };
 
 function open(server, extra = {}) {
-  return createSyncClient({ url: server.url, collections, token: 't', websocket: fast, batchTimeoutMs: 5000, window: new EventTarget(), document: new EventTarget(), ...extra });
+  return createSyncClient({ url: server.url, collections, token: 't', websocket: fast, batchTimeoutMs: 30_000, window: new EventTarget(), document: new EventTarget(), ...extra });
 }
 
 test('"Syncing…" while the first catch-up runs and while the server holds a push, then "All changes synced"', async (t) => {
