@@ -514,6 +514,13 @@ export interface Storage {
   warning?: StorageWarning;
   /** IndexedDB: set when the open found the database evicted (see EvictionReport). */
   evicted?: EvictionReport | null;
+  /** Optional: where the client keeps its history of settled mutations (else in memory only). */
+  history?: {
+    load(): Promise<HistoryEntry[]>;
+    save(change: { put: HistoryEntry[]; delete: string[] }): Promise<void>;
+    clear(): Promise<void>;
+    close?(): Promise<void>;
+  };
 }
 
 export interface IndexedDbStorageOptions {
@@ -648,7 +655,11 @@ export interface CreateSyncClientOptions<C extends CollectionsOption = Collectio
    */
   persistStorage?: boolean;
   /** Where navigator.storage is read from [globalThis.navigator]. */
-  navigator?: { storage?: { persisted?(): Promise<boolean>; persist?(): Promise<boolean> } };
+  navigator?: { storage?: { persisted?(): Promise<boolean>; persist?(): Promise<boolean>; estimate?(): Promise<{ usage?: number; quota?: number }> } };
+  /** Settled mutations client.history() keeps (in storage, across restarts); the oldest go first. Default 2000. */
+  historyLimit?: number;
+  /** status.storageUsage / storageQuota are refreshed after stored commits at most this often. Default 5000 ms. */
+  storageEstimateMs?: number;
   window?: EventTarget;
   document?: EventTarget & { visibilityState?: string };
   /**
@@ -718,6 +729,86 @@ export interface SyncStatus {
   storagePersisted: boolean | null;
   /** The client has caught up with the server at least once since it started. */
   caughtUp: boolean;
+  /** navigator.storage.estimate()'s usage in bytes (IndexedDB only); null where there is no estimate. */
+  storageUsage: number | null;
+  /** navigator.storage.estimate()'s quota in bytes; null where there is no estimate. */
+  storageQuota: number | null;
+}
+
+/** A mutation's status in client.history(), in seed 004's sync_queue words (docs/history.md). */
+export type HistoryStatus = 'pending' | 'syncing' | 'synced' | 'failed' | 'failed_permanently';
+
+/** One mutation in client.history(). */
+export interface HistoryEntry {
+  readonly mutationId: string;
+  readonly collection: string | null;
+  /** The entity's id (its final id once the server acknowledged it). */
+  readonly id: string | null;
+  /** What the app asked for ('create', 'update', 'delete'), or the kind that was sent. */
+  readonly op: string | null;
+  readonly status: HistoryStatus;
+  /** How the core settled it ('acked', 'dead-letter', 'conflict', 'overridden', 'merged', 'cancelled'); null while in the outbox. */
+  readonly outcome: 'acked' | 'dead-letter' | 'conflict' | 'overridden' | 'merged' | 'cancelled' | null;
+  /** Times sent to the server (seed 004's retry_count is attempts - 1 once sent). */
+  readonly attempts: number;
+  /** Wall-clock ms; createdAt is null for a mutation queued before this client started. */
+  readonly createdAt: number | null;
+  readonly sentAt: number | null;
+  readonly settledAt: number | null;
+  /** The last refusal or failure: a server error class ('validation', 'transient', …), 'timeout' or 'disconnected'. */
+  readonly lastError: { code: string; message: string } | null;
+  readonly version: number | null;
+  /** The parked conflict a 'conflict' outcome waits in. */
+  readonly conflictId: string | null;
+  /** How a parked conflict was decided when resolveConflicts decided it; null otherwise. */
+  readonly resolution: 'mine' | 'theirs' | 'merged' | null;
+}
+
+export interface HistoryFilter {
+  status?: HistoryStatus | HistoryStatus[];
+  collection?: string;
+  limit?: number;
+}
+
+/** resolveConflicts' rule: one side for everything, or a side per field (others: see docs/history.md). */
+export type ConflictRule =
+  | { strategy: 'mine' | 'theirs' }
+  | { byField: Record<string, 'mine' | 'theirs'>; otherwise?: 'mine' | 'theirs' };
+
+export interface ConflictFilter {
+  collection?: string;
+  /** Conflict ids. */
+  ids?: string[];
+  entityIds?: Id[];
+  where?: (conflict: ParkedConflict) => boolean;
+}
+
+export interface BatchResolveReport {
+  resolved: { conflictId: string; collection: string; id: string; decided: 'mine' | 'theirs' | 'merged'; mutationId: string | null }[];
+  failed: { conflictId: string; collection: string; id: string; error: unknown }[];
+  skipped: { conflictId: string; collection: string; id: string; reason: string }[];
+}
+
+/** syncCompleted's payload: what the round since the last one did. */
+export interface SyncCompletedResult {
+  lastSyncAt: number | null;
+  /** Mutations the server acknowledged. */
+  pushed: number;
+  /** Entities the server's changes created, updated or deleted here. */
+  pulled: number;
+  /** Conflicts detected (parked or decided by their strategy). */
+  conflicts: number;
+  /** Mutations that went to the dead letters. */
+  failed: number;
+}
+
+/** storageQuotaExceeded's payload. */
+export interface StorageQuotaExceededEvent {
+  message: string;
+  attempt: number;
+  /** navigator.storage.estimate() right after the refusal; null where there is none. */
+  usage: number | null;
+  quota: number | null;
 }
 
 export interface MutationHandle<T extends object = Entity> {
@@ -758,7 +849,9 @@ export type ClientEvent =
   /** A file's transfer progressed: FileProgress. */
   | 'fileProgress'
   /** A file's transfer failed for good: { fileId, direction, error: SyncError }. */
-  | 'fileFailed';
+  | 'fileFailed'
+  /** client.history() changed: { entries: HistoryEntry[] } (those that changed), once per turn. */
+  | 'historyChanged';
 
 /** Options of createSyncClient's `files`. */
 export interface FilesOptions {
@@ -849,12 +942,19 @@ export interface SyncClient<M extends CollectionMap = any> extends HasCollection
    * its data at start, or there is no server; 'loading' until then ('statusChanged' tells).
    */
   collectionStatus(name: string): 'loading' | 'ready';
+  on(event: 'syncCompleted', listener: (result: SyncCompletedResult) => void): () => void;
+  on(event: 'storageQuotaExceeded', listener: (event: StorageQuotaExceededEvent) => void): () => void;
+  on(event: 'historyChanged', listener: (event: { entries: HistoryEntry[] }) => void): () => void;
   on(event: ClientEvent, listener: (payload: any) => void): () => void;
   /**
    * "Sync now": one round — reconnect or catch up, and flush the outbox (with autoSyncEnabled
    * false, the only way anything is sent). Resolves once caught up with nothing pending; never rejects.
    */
   sync(): Promise<SyncRoundResult>;
+  /** This client's mutations in seed 004's words, newest first: the outbox's, then the last historyLimit settled ones. */
+  history(filter?: HistoryFilter): readonly HistoryEntry[];
+  /** Decides every parked conflict the filter picks by one rule (docs/history.md). A bad rule throws INVALID_ARGUMENT. */
+  resolveConflicts(rule: ConflictRule, filter?: ConflictFilter): BatchResolveReport;
   setToken(token: string): void;
   /**
    * Another user on this device: this client finishes its writes and closes; the returned client

@@ -21,7 +21,7 @@ export const EffectType = Object.freeze({
 /** Every event a SyncClient emits (client.on(name, fn)). */
 export const CLIENT_EVENTS = Object.freeze(['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
   'storageQuotaExceeded', 'networkStatusChanged', 'authRequired', 'statusChanged', 'notification', 'error',
-  'mutationSettled', 'storageEvent', 'remoteChanges', 'fileProgress', 'fileFailed']);
+  'mutationSettled', 'storageEvent', 'remoteChanges', 'fileProgress', 'fileFailed', 'historyChanged']);
 
 /** A core event's type -> the client event it becomes (where it becomes one by name alone). */
 export const CLIENT_EVENT_OF_CORE_EVENT = Object.freeze({
@@ -33,6 +33,24 @@ export const CLIENT_EVENT_OF_CORE_EVENT = Object.freeze({
 
 /** What a settled event says became of its mutations. */
 export const SettledStatus = Object.freeze({ DEAD_LETTER: core.SettleStatus.DeadLetter, CONFLICT: core.SettleStatus.Conflict, CANCELLED: core.SettleStatus.Cancelled });
+
+/** A mutation's status in the history (client.history()), in seed 004's sync_queue words. */
+export const HistoryStatus = Object.freeze({ PENDING: 'pending', SYNCING: 'syncing', SYNCED: 'synced', FAILED: 'failed', FAILED_PERMANENTLY: 'failed_permanently' });
+
+/**
+ * How each way the core settles a mutation reads in the history (docs/history.md): synced means
+ * nothing of it is left to send (the server has it, or it was made moot); a parked conflict waits
+ * for a decision (failed, not for good); a dead letter will not be retried (failed_permanently).
+ * Keyed by the generated names, so a settle status the core adds fails the history test.
+ */
+export const HISTORY_STATUS_OF_SETTLED = Object.freeze({
+  [core.SettleStatus.Acked]: HistoryStatus.SYNCED,
+  [core.SettleStatus.Merged]: HistoryStatus.SYNCED,
+  [core.SettleStatus.Overridden]: HistoryStatus.SYNCED,
+  [core.SettleStatus.Cancelled]: HistoryStatus.SYNCED,
+  [core.SettleStatus.Conflict]: HistoryStatus.FAILED,
+  [core.SettleStatus.DeadLetter]: HistoryStatus.FAILED_PERMANENTLY,
+});
 
 /**
  * Why the server refused a mutation (a push result's `class`): only `auth` pauses the queue; the

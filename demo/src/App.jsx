@@ -5,6 +5,7 @@ import { useCollection, useConflicts, useOutbox, useSyncClient, useSyncStatus } 
 import { ConflictPanel } from './ConflictPanel.jsx';
 import { GradeTable } from './GradeTable.jsx';
 import { OutboxPanel } from './OutboxPanel.jsx';
+import { HistoryPanel } from './HistoryPanel.jsx';
 import { StatusBar, useReach } from './StatusBar.jsx';
 import { Summary } from './Summary.jsx';
 import { SyncNow } from './SyncNow.jsx';
@@ -142,6 +143,7 @@ export function App({ device, offlinePreference, initiallyOffline, onShown }) {
           <aside className="side">
             <ConflictPanel conflicts={conflicts} studentsById={studentsById} />
             <OutboxPanel outbox={outbox} studentsById={studentsById} />
+            <HistoryPanel />
           </aside>
         </div>
         <footer className="footer">

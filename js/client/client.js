@@ -16,6 +16,10 @@ import { askForReference } from './references.js';
 import { LocalData } from './local_data.js';
 import { takeBack } from './queue_control.js';
 import { AutoSync } from './auto_sync.js';
+import { MutationHistory } from './history.js';
+import { SyncRound } from './sync_round.js';
+import { StorageUsage } from './storage_usage.js';
+import { resolveConflicts } from './batch_resolve.js';
 
 /**
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
@@ -37,12 +41,22 @@ class SyncClient {
     this._closed = false;
     this._closeAround = null; // wrapClose()
     const storage = options.storage ?? createMemoryStorage();
+    // Seed 004's audit trail (docs/history.md), kept where the storage keeps it (or in memory).
+    this._history = new MutationHistory({ store: storage.history ?? null, limit: options.historyLimit, now: () => Date.now(),
+      changed: (entries) => this._emit('historyChanged', { entries }),
+      failed: (err) => this._emit('error', new SyncError(err?.code ?? 'STORAGE_FAILED', `the sync history could not be stored: ${err?.message ?? err}`)) });
+    this._decisions = new Map(); // conflict id -> the side resolveConflicts chose, until the history has it
+    this._conflictCount = 0;
+    this._round = new SyncRound();
+    this._usage = new StorageUsage({ storageManager: options.storageManager, update: (patch) => this._setStatus(patch), closed: () => this._closed,
+      everyMs: options.storageEstimateMs ?? 5000 });
     this._local = new LocalData(core, storage, {
       emit: (event, payload) => this._emit(event, payload),
       setStatus: (patch) => this._setStatus(patch),
       persist: (effects) => this._runner.push(effects),
       closed: () => this._closed,
       call: (fn) => this._guard(fn),
+      readUsage: () => this._usage.read(),
     });
     this._statusKeeper = new ClientStatus(initialStatus({ storage: storage.kind ?? 'custom', storageWarning: this._local.warning }), (s) => this._emit('statusChanged', s));
     this._runner = new EffectsRunner({
@@ -51,12 +65,19 @@ class SyncClient {
       transport: { push: (batch, mutations) => this._transport?.push(batch, mutations) ?? false },
       report: {
         sending: (effect) => {
+          this._history.sending(effect.batch, effect.mutations);
           this._setStatus({ syncing: true });
           this._emit('syncStarted', { batch: effect.batch, mutations: effect.mutations.length });
         },
-        sendTimedOut: (batch) => this._emit('syncFailed', { batch, reason: 'timeout' }),
+        sendTimedOut: (batch) => {
+          this._history.timedOut(batch);
+          this._emit('syncFailed', { batch, reason: 'timeout' });
+        },
         writeFailed: (err, attempt) => this._local.writeFailed(err, attempt),
-        writeSucceeded: () => this._local.writeSucceeded(),
+        writeSucceeded: () => {
+          this._local.writeSucceeded();
+          this._usage.stored();
+        },
         durable: (through) => this._durableThrough(through),
         error: (err) => this._emit('error', err),
         hidden: () => (options.document ?? globalThis.document)?.visibilityState === 'hidden',
@@ -71,6 +92,12 @@ class SyncClient {
       emit: (event, payload) => this._emit(event, payload),
       runner: this._runner,
       refreshCounts: () => this._refreshCounts(),
+      observe: {
+        answered: (batch, results) => this._history.answered(batch, results),
+        disconnected: () => this._history.disconnected(),
+        pulled: (changes) => this._round.pulledChanges(changes),
+        completed: () => this._round.take(),
+      },
     });
     // autoSyncEnabled / syncInterval / pauseWhenHidden: when the connection is open (auto_sync.js)
     this._autoSync = new AutoSync({
@@ -96,10 +123,14 @@ class SyncClient {
     this._offCommit = core.onCommit((commit) => this._committed(commit));
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
     const fresh = await this._local.restore();
+    await this._history.load();
+    if (!fresh) this._history.seed(core.pendingMutations());
+    this._conflictCount = core.counts.conflicts;
     // What storage already held counts as loaded (offline-first: shown before any catch-up).
     this._restoredCollections = new Set(core.cursor > 0 ? this.collectionNames : this.collectionNames.filter((name) => core.count(name) > 0));
     await this._local.reserveIds(fresh, this._runner);
     this._local.askPersistentStorage(this._options);
+    this._usage.read();
     this._refreshCounts();
     this._startTransport();
     this._network = watchNetwork({
@@ -142,6 +173,15 @@ class SyncClient {
     if (commit.counts) this._setCounts(commit.counts);
     if (commit.effects) this._runner.push(commit.effects);
     for (const event of commit.events ?? []) this._coreEvent(event);
+    // Parked conflicts decided (by anyone: a hook, core.resolveConflict, resolveConflicts): their
+    // history entries are synced now. One read of the parked list, only when the count went down.
+    const conflicts = commit.counts?.conflicts;
+    if (conflicts !== undefined && conflicts < this._conflictCount) {
+      const open = new Set(this.core.conflicts().map((c) => c.id));
+      this._history.conflictsDecided(open, this._decisions);
+      for (const id of this._decisions.keys()) if (!open.has(id)) this._decisions.delete(id);
+    }
+    if (conflicts !== undefined) this._conflictCount = conflicts;
   }
 
   _coreEvent(event) {
@@ -153,11 +193,17 @@ class SyncClient {
       this._setStatus({ connection: 'auth-required' });
       this._emit('authRequired', event);
     } else if (event.type === 'settled') {
+      this._history.settled(event);
+      this._round.settled(event);
       this._emit('mutationSettled', event);
       if (event.status === SettledStatus.DEAD_LETTER) this._emit('syncFailed', event);
       settleWaiters(this._waiting, event);
     } else if (event.type === 'reference-needed') askForReference(this._transport, event);
-    else if (event.type === 'queued' || event.type === 'conflict') this._emit(CLIENT_EVENT_OF_CORE_EVENT[event.type], event);
+    else if (event.type === 'queued' || event.type === 'conflict') {
+      if (event.type === 'queued') this._history.queued(event);
+      else this._round.conflict();
+      this._emit(CLIENT_EVENT_OF_CORE_EVENT[event.type], event);
+    }
   }
 
   /** What the start found in storage (events then came before any listener could be added). */
@@ -280,6 +326,7 @@ class SyncClient {
   mutate(request) {
     const handle = startMutation(this.core, request, this._waiting);
     if (handle.mutationId) handle.cancel = () => this.cancel(handle.mutationId); // stored before it resolves
+    if (handle.mutationId) this._history.noteOp(handle.mutationId, request.op);
     return handle;
   }
 
@@ -295,6 +342,25 @@ class SyncClient {
   /** Takes back every mutation not yet sent; resolves with their ids (each also a 'mutationSettled' event). */
   clearQueue() {
     return takeBack(() => this.core.clearQueue(), () => this.flush());
+  }
+
+  /**
+   * The mutations of this client in seed 004's words, newest first: those still in the outbox
+   * (pending, syncing, failed) and the last `historyLimit` settled ones (synced, failed,
+   * failed_permanently), kept in storage across restarts. docs/history.md.
+   * @param {{ status?: string | string[], collection?: string, limit?: number }} [filter]
+   */
+  history(filter = {}) {
+    return this._history.list(filter ?? {});
+  }
+
+  /**
+   * Decides many parked conflicts at once: { strategy: 'mine' | 'theirs' } or { byField: { field:
+   * 'mine' | 'theirs' }, otherwise? }, over those `filter` picks ({ collection?, ids?, entityIds?,
+   * where? }). Returns { resolved, failed, skipped }. docs/history.md.
+   */
+  resolveConflicts(rule, filter) {
+    return resolveConflicts(this.core, rule, filter, (id, decided) => this._decisions.set(id, decided));
   }
 
   collection(name) {
@@ -380,6 +446,7 @@ class SyncClient {
   async clearLocalData() {
     await this._runner.flush();
     await this._local.storage.clear();
+    await this._history.clear();
   }
 
   /**
@@ -398,7 +465,9 @@ class SyncClient {
     this._network?.stop();
     this._lifecycle?.stop();
     this._transport?.close();
+    this._usage.stop();
     const notStoredFrom = await this._runner.close();
+    await this._history.close();
     await this._local.close();
     this._offCommit?.();
     this.core.dispose();
@@ -417,6 +486,7 @@ class SyncClient {
   async flush() {
     await this._runner.flush();
     await this._local.storage.settled?.();
+    await this._history.flush();
   }
 
   /**

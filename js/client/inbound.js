@@ -13,13 +13,15 @@ import { answerReference } from './references.js';
  * @param {(event: string, payload: unknown) => void} o.emit
  * @param {import('./effects_runner.js').EffectsRunner} o.runner its batches in flight
  * @param {() => void} o.refreshCounts the status counts, after the upstream changed
+ * @param {object} [o.observe] what else wants to know: answered(batch, results), disconnected(),
+ *   pulled(changes) (what server changes changed here), completed() -> the round's counts
  */
-export function createInbound({ core, call, status, emit, runner, refreshCounts }) {
+export function createInbound({ core, call, status, emit, runner, refreshCounts, observe = {} }) {
   let serverEpoch = '';
   let firstSync = false;
 
   const maybeCompleted = () => {
-    if (runner.inFlight === 0 && status.current.pending === 0) emit('syncCompleted', { lastSyncAt: status.current.lastSyncAt });
+    if (runner.inFlight === 0 && status.current.pending === 0) emit('syncCompleted', { ...observe.completed?.(), lastSyncAt: status.current.lastSyncAt });
   };
 
   const sink = {
@@ -29,7 +31,8 @@ export function createInbound({ core, call, status, emit, runner, refreshCounts 
     connected: (welcome) => {
       // The server's limits size every push from now on (a batch it would refuse loops forever).
       if (welcome?.limits && typeof welcome.limits === 'object') call(() => core.setServerLimits(welcome.limits));
-      status.set({ connected: true, connection: 'connected', retryInMs: null });
+      // Every welcome starts a catch-up (the transport asks for changes next): "Syncing…" until caughtUp.
+      status.set({ connected: true, connection: 'connected', retryInMs: null, syncing: true });
       serverEpoch = typeof welcome?.epoch === 'string' ? welcome.epoch : '';
       const { epoch, resyncing } = core.resyncState;
       const otherEpoch = serverEpoch !== '' && serverEpoch !== epoch;
@@ -53,10 +56,11 @@ export function createInbound({ core, call, status, emit, runner, refreshCounts 
     caughtUp: () => {
       // Push only once caught up: base versions are then current, so fewer conflicts.
       call(() => core.setOnline(true));
-      status.set({ lastSyncAt: Date.now(), connection: 'connected', caughtUp: true });
+      status.set({ lastSyncAt: Date.now(), connection: 'connected', caughtUp: true, syncing: runner.inFlight > 0 });
       maybeCompleted();
     },
     disconnected: () => {
+      observe.disconnected?.();
       runner.forgetInFlight();
       call(() => core.setOnline(false));
       status.set({ connected: false, syncing: false });
@@ -68,12 +72,14 @@ export function createInbound({ core, call, status, emit, runner, refreshCounts 
       const ok = applied !== undefined;
       if (ok) status.set({ lastSyncAt: Date.now() });
       // What the view changed through the server (not the echo of our own writes): React's log.
+      if (ok) observe.pulled?.(applied.changes);
       if (ok && Object.keys(applied.changes ?? {}).length > 0) emit('remoteChanges', { changes: applied.changes, cursor: applied.cursor });
       return ok;
     },
     answer: (batch, results) => {
       runner.answered(batch);
       call(() => core.applyServer(coreOpsOfPushResults(results)));
+      observe.answered?.(batch, results);
       status.set({ lastSyncAt: Date.now(), syncing: runner.inFlight > 0 });
       maybeCompleted();
     },

@@ -14,7 +14,7 @@ export class LocalData {
    * @param {object} storage the storage adapter to start with
    * @param {object} client what this part needs of the client: emit(event, payload),
    *   setStatus(patch), persist(effects) (through the effects runner), closed(), call(fn) (a
-   *   guarded core call)
+   *   guarded core call), readUsage() -> Promise<{ usage, quota }> (nulls where unknown)
    */
   constructor(core, storage, client) {
     this._core = core;
@@ -112,7 +112,13 @@ export class LocalData {
     this._onWriteFailed?.();
     const { code, message } = this._warnings.writeFailed(err);
     this._client.setStatus({ storageWarning: this._warnings.current });
-    if (code === 'STORAGE_QUOTA') this._client.emit('storageQuotaExceeded', { message, attempt });
+    // Seed 003's onStorageQuotaExceeded(usage, limit): with navigator.storage.estimate()'s figures
+    // (null where there is none), read now, so the event comes a moment after the refusal.
+    if (code === 'STORAGE_QUOTA') {
+      Promise.resolve(this._client.readUsage?.() ?? { usage: null, quota: null }).then(({ usage, quota }) => {
+        if (!this._client.closed()) this._client.emit('storageQuotaExceeded', { message, attempt, usage, quota });
+      });
+    }
     // The adapters report their own errors as storage events; a custom storage may not.
     if (typeof this.storage.subscribe !== 'function') this._client.emit('storageEvent', { type: 'storage-error', code, message });
   }

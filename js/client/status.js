@@ -4,7 +4,7 @@
 /** The status of a client that has not started syncing yet. */
 export function initialStatus({ storage, storageWarning }) {
   return { online: true, connected: false, syncing: false, resyncing: false, pending: 0, unsaved: 0, failed: 0, conflicts: 0, skipped: 0,
-    lastSyncAt: null, connection: 'offline', retryInMs: null, storage, storageWarning, storagePersisted: null, tab: null, caughtUp: false };
+    lastSyncAt: null, connection: 'offline', retryInMs: null, storage, storageWarning, storagePersisted: null, storageUsage: null, storageQuota: null, tab: null, caughtUp: false };
 }
 
 /**
@@ -66,6 +66,8 @@ export function statusMessage(s) {
   if (!s.connected && s.connection !== 'paused') return n > 0 ? `Connecting — ${changes} pending sync` : 'Connecting…';
   // A full resync replaces what this client holds: nothing is known to be synced until it ends.
   if (s.resyncing) return `Resynchronizing with the server${n > 0 ? ` — ${changes} pending sync` : '…'}`;
+  // A push or a catch-up under way (seed 003's getStatusMessage: "Syncing…").
+  if (s.syncing) return n > 0 ? `Syncing… — ${changes} pending sync` : 'Syncing…';
   if (s.failed > 0) return `${s.failed} change${s.failed === 1 ? '' : 's'} could not be saved`;
   // A parked conflict holds a local change back from the server: not "All changes synced".
   if (s.conflicts > 0) return `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'} to resolve`;

@@ -4,6 +4,7 @@ import type {
   SyncClient, SyncCore, SyncStatus, SyncError, Entity, Id, Priority, Strategy, MutationHandle,
   PendingMutation, ParkedConflict, CommitResult, Json, AnyCollectionTypes, TypesOfEntity, CreateData, UpdateData,
   PatchData, TypedQuery, RowOf, RegisteredCollections, RegisteredClient, RegisteredCore,
+  HistoryEntry, HistoryFilter,
 } from '../index.js';
 import type { Explicit, NoInference, TypesIn, CollectionName } from '../collection_types.js';
 
@@ -164,6 +165,12 @@ export interface Conflicts {
 
 /** Parked (manual) conflicts with base, local and remote values. */
 export declare function useConflicts(): Conflicts;
+
+/**
+ * client.history(filter), newest first, re-read after each 'historyChanged' event; the same array
+ * while nothing in it changed. Needs a SyncProvider given a client.
+ */
+export declare function useSyncHistory(filter?: HistoryFilter): readonly HistoryEntry[];
 
 // ---- remote data through the query cache --------------------------------------------------------
 

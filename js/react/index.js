@@ -8,3 +8,4 @@ export { useSyncStatus, useOutbox, usePendingMutations, useConflicts } from './s
 export { useRemoteData, useMultiRemoteData, useInvalidate, syncTags } from './remote.js';
 export { useRemoteChanges } from './changes.js';
 export { useOptimisticUpdate } from './optimistic.js';
+export { useSyncHistory } from './history.js';

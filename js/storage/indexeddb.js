@@ -4,6 +4,7 @@ import { SyncError } from '../errors.js';
 import { STORES, createMemoryStorage, checkPersistEffect, refuseSensitiveFields } from './memory.js';
 import { sealValue, openValue } from './checksum.js';
 import { quarantineIn } from './quarantine.js';
+import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
 
 const QUOTA_NAMES = new Set(['QuotaExceededError', 'NS_ERROR_DOM_QUOTA_REACHED']);
@@ -384,6 +385,9 @@ export async function openIndexedDbStorage({
      * @param {{ store: string, key: unknown, value: unknown }[]} records
      */
     quarantine: moveToQuarantine,
+
+    /** The client's history of settled mutations, in "<name>-history" (js/client/history.js). */
+    history: historyIn(indexedDB, name),
 
     /** What the quarantine holds: [{ store, key, value, reason, at }], oldest first. */
     async readQuarantine() {

@@ -2,6 +2,7 @@
 // that keep nothing on the device, and as the fallback where IndexedDB is unavailable.
 import { SyncError } from '../errors.js';
 import { quarantineInMemory } from './quarantine.js';
+import { historyInMemory } from './history_store.js';
 import { STORE_NAMES } from '../vocabulary.js';
 
 /** The stores a persist effect writes to. */
@@ -113,6 +114,9 @@ export function createMemoryStorage(options = {}) {
 
     readQuarantine: () => quarantine.list(),
     clearQuarantine: () => quarantine.clear(),
+
+    /** The client's history of settled mutations (js/client/history.js). */
+    history: historyInMemory(),
 
     subscribe(fn) {
       listeners.add(fn);

@@ -356,6 +356,10 @@ test('a change the server refuses becomes a dead letter; Discard rolls it back',
   await testId(A.page, 'dead-letter-s7-lab').waitFor();
   await waitForStatus(A, { pending: 0, failed: 1 });
   assert.match(await testId(A.page, 'dead-letter-s7-lab').textContent(), /number from 0 to 100/);
+  // The history panel (docs/history.md) says it in seed 004's words, next to what was synced.
+  await A.page.locator('[data-testid="history-item"][data-status="failed_permanently"]', { hasText: 'scores/s7-lab' }).first().waitFor();
+  assert.match(await A.page.locator('[data-testid="history-item"][data-status="failed_permanently"]').first().textContent(), /number from 0 to 100/);
+  assert.ok(await A.page.locator('[data-testid="history-item"][data-status="synced"]').count() > 0, 'the earlier edits read synced');
   assert.equal(await input.inputValue(), '55', 'the refused value is rolled back in the view');
   assert.equal(await input.evaluate((el) => el.closest('td').dataset.mark), 'failed');
   assert.equal((await demo.store.changeCount()), changesBefore, 'nothing applied');

@@ -39,7 +39,8 @@ test('useSyncStatus follows goOffline / goOnline; useSyncClient is the client', 
     return h('p', null, status.message);
   }
   const view = await mount(h(SyncProvider, { client }, h(StatusBar)));
-  await until(client, () => client.status.connected, 'connected');
+  // Connected and caught up: "Syncing…" while the first catch-up runs (status_words.test.js).
+  await until(client, () => client.status.connected && !client.status.syncing, 'connected and caught up');
   assert.equal(seenClient, client);
   assert.equal(status.connected, true);
   assert.equal(view.container.textContent, 'All changes synced');

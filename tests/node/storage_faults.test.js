@@ -160,7 +160,8 @@ test('the connection closed under us: reopened, no write lost, status tells whil
   await client.flush();
 
   // Closed while idle, then closed again while a write is in its transaction.
-  forceCloseDatabase(connections.at(-1));
+  // The app's database (the client also opens its history database, "closing-history").
+  forceCloseDatabase(connections.filter((c) => c.name === 'closing').at(-1));
   assert.equal(client.status.storageWarning.code, 'STORAGE_CLOSED');
   todos.create({ id: 'b', title: 'b' });
   await client.flush();

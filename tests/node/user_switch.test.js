@@ -92,8 +92,11 @@ test('userId option: signing out (close) and in as another user (a new client) k
   await until(annAgain, () => annAgain.status.pending === 0 && annAgain.status.connected, 'ann synced');
   assert.deepEqual((await server.store.list('notes')).map((e) => e.data.title), ['ann, offline']);
   // Each database is named after its user.
-  const names = (await device.storage.indexedDB.databases()).map((d) => d.name).filter((n) => !n.includes('quarantine')).sort();
+  const all = (await device.storage.indexedDB.databases()).map((d) => d.name);
+  const names = all.filter((n) => !n.includes('quarantine') && !n.endsWith('-history')).sort();
   assert.deepEqual(names, ['app:user:ann', 'app:user:bob']);
+  // The sync history (docs/history.md) is kept per user too.
+  assert.deepEqual(all.filter((n) => n.endsWith('-history')).sort(), ['app:user:ann-history', 'app:user:bob-history']);
 });
 
 test('switchUser refuses bad input before closing anything', async (t) => {

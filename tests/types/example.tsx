@@ -60,3 +60,19 @@ export function Grade({ id }: { id: string }) {
     </label>
   );
 }
+
+// ---- docs/history.md: the history, batch decisions and the seeds' status words ---------------------
+import { useSyncHistory } from 'syncore/react';
+
+export function HistoryPanel() {
+  const entries = useSyncHistory({ status: ['synced', 'failed', 'failed_permanently'], limit: 20 });
+  return <ul>{entries.map((e) => <li key={e.mutationId}>{e.collection}/{e.id}: {e.status} ({e.attempts}) {e.lastError?.message}</li>)}</ul>;
+}
+const report = client.resolveConflicts({ byField: { score: 'mine' }, otherwise: 'theirs' }, { collection: 'grades' });
+console.log(report.resolved.map((r) => r.decided), client.history({ status: 'failed_permanently' }).length);
+client.on('syncCompleted', ({ pushed, pulled, conflicts, failed }) => console.log(pushed + pulled + conflicts + failed));
+client.on('storageQuotaExceeded', ({ usage, quota }) => console.log((usage ?? 0) / (quota ?? 1), client.status.storageUsage));
+// @ts-expect-error: 'ours' is not a side
+client.resolveConflicts({ strategy: 'ours' });
+// @ts-expect-error: the seed's words only
+client.history({ status: 'done' });
