@@ -151,6 +151,8 @@ class WriteQueue {
     const { value } = await this.#ctx.store.transaction(async (tx) => {
       const outcomes = [];
       tx.unguarded = !careful;
+      // (Unguarded: what the group reads is loaded in one round trip: transaction.js preload.)
+      if (!careful) await tx.preload(group.flatMap(({ mutations }) => mutations));
       for (const { actor, mutations } of group) {
         const from = tx.changes.length;
         const results = [];
