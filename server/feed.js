@@ -56,6 +56,30 @@ export class ChangeFeed {
     return wait;
   }
 
+  /**
+   * This instance's own commit, just made: its changes (ascending, consecutive cursors). When they
+   * follow the last delivered cursor directly they are delivered from memory: cursors are
+   * assigned under the write lock and committed in that order, so nothing can lie between, and
+   * they are exactly what the tail would read. Otherwise (another instance's commit came first,
+   * or a read is under way) the tail reads them, as before.
+   */
+  deliverCommitted(changes) {
+    if (this.#closed || !changes.length) return;
+    if (this.#running || changes[0].cursor !== this.#last + 1) {
+      this.pump();
+      return;
+    }
+    for (const change of changes) {
+      this.#last = change.cursor;
+      try {
+        this.#onChange(change);
+      } catch (err) {
+        this.#onError(err);
+      }
+    }
+    this.#wake();
+  }
+
   #wake() {
     if (!this.#waiters.length) return;
     const still = [];

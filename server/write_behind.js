@@ -27,8 +27,6 @@ export class WriteBehind {
   #entities = new Map();
   /** key -> { answer, userId, collection } | null */
   #answers = new Map();
-  /** entityKey -> entity row to write (the last write of an entity wins: one row per entity) */
-  #entityRows = new Map();
   #changeRows = [];
   #answerRows = [];
   /** collection -> { n (last number handed out), stored (n in the table), checkedUpTo, taken: Set<string> } */
@@ -97,9 +95,7 @@ export class WriteBehind {
   /** Keeps an applied mutation's entity, change and answer rows to write at flush. */
   writeApplied({ collection, id, version, data, deleted, cursor, op, origin, ts, userId, stored }) {
     const ek = entityKey(collection, id);
-    const numericId = typeof id === 'number';
-    this.#entityRows.set(ek, { collection, id: String(id), numeric_id: numericId, version, data, deleted, cursor });
-    this.#changeRows.push({ cursor, op, collection, id: String(id), numeric_id: numericId, version, data, origin, ts });
+    this.#changeRows.push({ cursor, op, collection, id: String(id), numeric_id: typeof id === 'number', version, data, origin, ts });
     this.#answerRows.push({ key: origin, user_id: userId, collection, answer: stored });
     this.#entities.set(ek, { id, version, data, deleted });
     this.#answers.set(origin, { answer: stored, userId, collection });
@@ -156,29 +152,31 @@ export class WriteBehind {
   async flush() {
     const counters = this.#dirtyCounters();
     if (!this.#changeRows.length && !this.#answerRows.length && !counters.length) return;
+    // Each change's data travels once: an entity's row is its last change in this batch.
     await this.#q.query(
-      `WITH entities AS (
+      `WITH changed AS MATERIALIZED (
+         SELECT * FROM json_to_recordset($1::json) AS r(cursor bigint, op text, collection text, id text,
+           numeric_id boolean, version bigint, data jsonb, origin text, ts jsonb)
+       ), entities AS (
          INSERT INTO syncore_entities (collection, id, numeric_id, version, data, deleted, cursor)
-         SELECT collection, id, numeric_id, version, data, deleted, cursor
-           FROM json_to_recordset($1::json) AS r(collection text, id text, numeric_id boolean, version bigint, data jsonb, deleted boolean, cursor bigint)
+         SELECT DISTINCT ON (collection, id) collection, id, numeric_id, version, data, op = 'delete', cursor
+           FROM changed ORDER BY collection, id, cursor DESC
          ON CONFLICT (collection, id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data,
            deleted = EXCLUDED.deleted, cursor = EXCLUDED.cursor
        ), changes AS (
          INSERT INTO syncore_changes (cursor, op, collection, id, numeric_id, version, data, origin, ts)
-         SELECT cursor, op, collection, id, numeric_id, version, data, origin, ts
-           FROM json_to_recordset($2::json) AS r(cursor bigint, op text, collection text, id text, numeric_id boolean, version bigint, data jsonb, origin text, ts jsonb)
+         SELECT cursor, op, collection, id, numeric_id, version, data, origin, ts FROM changed
        ), answers AS (
          INSERT INTO syncore_answers (key, user_id, collection, answer)
-         SELECT key, user_id, collection, answer FROM json_to_recordset($3::json) AS r(key text, user_id text, collection text, answer jsonb)
+         SELECT key, user_id, collection, answer FROM json_to_recordset($2::json) AS r(key text, user_id text, collection text, answer jsonb)
        ), counters AS (
          INSERT INTO syncore_counters (collection, n)
-         SELECT collection, n FROM json_to_recordset($4::json) AS r(collection text, n bigint)
+         SELECT collection, n FROM json_to_recordset($3::json) AS r(collection text, n bigint)
          ON CONFLICT (collection) DO UPDATE SET n = EXCLUDED.n
        )
        SELECT 1`,
-      [JSON.stringify([...this.#entityRows.values()]), JSON.stringify(this.#changeRows), JSON.stringify(this.#answerRows), JSON.stringify(counters)],
+      [JSON.stringify(this.#changeRows), JSON.stringify(this.#answerRows), JSON.stringify(counters)],
     );
-    this.#entityRows.clear();
     this.#changeRows = [];
     this.#answerRows = [];
     for (const c of this.#counters.values()) c.stored = c.n;
@@ -188,7 +186,6 @@ export class WriteBehind {
   forget() {
     this.#entities.clear();
     this.#answers.clear();
-    this.#entityRows.clear();
     this.#changeRows = [];
     this.#answerRows = [];
     this.#counters.clear();
