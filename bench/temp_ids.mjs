@@ -2,9 +2,15 @@
 // until the real server has acknowledged every one (each ack renames a temp id). Node, loopback,
 // the reference server in process, a real `ws` client.
 //
-//   node bench/temp_ids.mjs [--count 10000] [--client-ids]
+//   node bench/temp_ids.mjs [--count 10000] [--client-ids] [--batch-size n]
 //
 // --client-ids: the same creates with ids chosen by the client (no rename), for comparison.
+// --batch-size: the client's batchSize (mutations per push; default: the client's own).
+// The server is the reference server on its default database, PGlite in memory, in this process.
+// Client and server share one thread, so the machine's load moves wall-clock time a lot: the
+// line also gives the CPU time this process used while draining (process.cpuUsage(): user +
+// system) and the event loop's utilisation (1.00: never idle, so CPU time is the figure an idle
+// machine would show as wall-clock).
 import { createSyncClient } from '../js/node.js';
 import { startSyncServer } from '../server/sync_server.js';
 
@@ -15,10 +21,11 @@ const arg = (name, fallback) => {
 };
 const count = Number(arg('--count', 10_000));
 const clientIds = args.includes('--client-ids');
+const batchSize = arg('--batch-size', null);
 
 const server = await startSyncServer({ logger: null });
 // ids: 'server': a create without an id gets a temp id the server's ack renames.
-const client = await createSyncClient({ url: server.url, collections: { notes: { ids: 'server' } }, token: 't', storage: 'memory' });
+const client = await createSyncClient({ url: server.url, collections: { notes: { ids: 'server' } }, token: 't', storage: 'memory', client: batchSize ? { batchSize: Number(batchSize) } : {} });
 client.goOffline();
 const notes = client.collection('notes');
 // Every other create names one made 150 before it (a parent link): references to temp ids are
@@ -34,6 +41,8 @@ await client.flush();
 if (client.status.pending !== count) throw new Error(`expected ${count} pending, got ${client.status.pending}`);
 
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
+const loopBefore = performance.eventLoopUtilization();
 const drained = new Promise((resolve) => {
   const off = client.on('statusChanged', (s) => {
     if (s.pending === 0) {
@@ -45,6 +54,8 @@ const drained = new Promise((resolve) => {
 client.goOnline();
 await drained;
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+const loop = performance.eventLoopUtilization(loopBefore);
 
 const onServer = await server.store.list('notes');
 const stored = onServer.length;
@@ -58,4 +69,11 @@ await client.close();
 await server.close();
 if (stored !== count) throw new Error(`the server holds ${stored} notes, expected ${count}`);
 if (wrongParents > 0) throw new Error(`${wrongParents} parent links do not name the parent's server id`);
-console.log(JSON.stringify({ count, ids: clientIds ? 'client' : 'server-assigned', acknowledgedMs: Math.round(ms) }));
+console.log(JSON.stringify({
+  count,
+  ids: clientIds ? 'client' : 'server-assigned',
+  acknowledgedMs: Math.round(ms),
+  cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+  eventLoopUtilization: Number(loop.utilization.toFixed(2)),
+  ...(batchSize ? { batchSize: Number(batchSize) } : {}),
+}));
