@@ -168,8 +168,8 @@ class WriteQueue {
   }
 
   #committed(group, value) {
-    // The feed delivers them from memory when nothing came between (feed.js deliverCommitted).
-    this.#ctx.feed?.deliverCommitted(value.changes);
+    // The feed delivers them from memory when nothing came between (feed.js noteCommitted).
+    this.#ctx.feed?.noteCommitted(value.changes);
     this.#resolve(group, value);
   }
 
