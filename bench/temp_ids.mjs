@@ -21,11 +21,14 @@
 //     (whole process, /usr/bin/time: temp ids 24.0 s user, client ids 17.7 s user)
 //   server fast path (write_behind.js, pushes of 50): temp ids 6.6-7.3 s CPU, client ids 7.1 s CPU;
 //     8 statements per transaction
-//   + pushes of 200 (the client's default now): temp ids 5.0 s CPU (13.0 s wall), 50 transactions
+//   + --batch-size 200: temp ids 5.0 s CPU (13.0 s wall), 50 transactions
 //   (--batch-size 500: 4.5-5.6 s CPU; 1000: 5.3 s: no better than 200 within the noise)
-// On an idle core the drain takes about its CPU time: ~5 s, about 4x less than before. What is
-// left is about one third the client's core applying 10,000 acks (C++), one third PGlite, the
-// rest JSON, WebSocket and GC.
+// The client's default stays 50: with pushes of 200 a create naming a temp id 150 creates back
+// is sent while its parent is still in flight, and the reference reaches the server unrenamed
+// (tests/node/temp_ids.test.js fails); raising it needs the core to hold such an entry back.
+// On an idle core the drain takes about its CPU time: ~7 s now (pushes of 50), 3x less than
+// before. What is left is about one third the client's core applying 10,000 acks (C++), one
+// third PGlite, the rest JSON, WebSocket and GC.
 import { createSyncClient } from '../js/node.js';
 import { startSyncServer } from '../server/sync_server.js';
 

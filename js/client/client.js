@@ -14,11 +14,6 @@ import { startMutation, settleWaiters } from './settle.js';
 import { createInbound } from './inbound.js';
 import { LocalData } from './local_data.js';
 
-// Mutations per push (the core's own default is 50). Every round trip costs a server transaction
-// and a commit on each side, so a backlog drains several times faster in pushes of 200; the
-// server's welcome still caps a push by count and bytes (issue 12 items 9 and 13).
-const DEFAULT_BATCH_SIZE = 200;
-
 /**
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
  * @param {object} options see createSyncClient in index.d.ts
@@ -85,7 +80,7 @@ class SyncClient {
   async #start() {
     const { core } = this;
     this._offCommit = core.onCommit((commit) => this._committed(commit));
-    core.configureClient({ batchSize: DEFAULT_BATCH_SIZE, ...(this._options.client ?? {}), persist: true });
+    core.configureClient({ ...(this._options.client ?? {}), persist: true });
     const fresh = await this._local.restore();
     // What storage already held counts as loaded (offline-first: shown before any catch-up).
     this._restoredCollections = new Set(core.cursor > 0 ? this.collectionNames : this.collectionNames.filter((name) => core.count(name) > 0));
