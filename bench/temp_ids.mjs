@@ -23,6 +23,9 @@
 //     8 statements per transaction
 //   + --batch-size 200: temp ids 5.0 s CPU (13.0 s wall), 50 transactions
 //   (--batch-size 500: 4.5-5.6 s CPU; 1000: 5.3 s: no better than 200 within the noise)
+// Back to back at 12:57 UTC (load rising from 2.6 to ~30): main 28.8 s CPU (103.6 s wall, whole
+//   process 36.6 s user), this branch 12.3 s CPU (134.4 s wall, 20.8 s user): wall is meaningless
+//   there, CPU still 2.3x less.
 // The client's default stays 50: with pushes of 200 a create naming a temp id 150 creates back
 // is sent while its parent is still in flight, and the reference reaches the server unrenamed
 // (tests/node/temp_ids.test.js fails); raising it needs the core to hold such an entry back.
