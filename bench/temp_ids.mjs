@@ -2,9 +2,36 @@
 // until the real server has acknowledged every one (each ack renames a temp id). Node, loopback,
 // the reference server in process, a real `ws` client.
 //
-//   node bench/temp_ids.mjs [--count 10000] [--client-ids]
+//   node bench/temp_ids.mjs [--count 10000] [--client-ids] [--batch-size n]
 //
 // --client-ids: the same creates with ids chosen by the client (no rename), for comparison.
+// --batch-size: the client's batchSize (mutations per push; default: the client's own).
+// The server is the reference server on its default database, PGlite in memory, in this process.
+// Client and server share one thread, so the machine's load moves wall-clock time a lot: the
+// line also gives the CPU time this process used while draining (process.cpuUsage(): user +
+// system) and the event loop's utilisation (1.00: never idle, so CPU time is the figure an idle
+// machine would show as wall-clock).
+//
+// Figures (10,000 creates; the draining phase only; CPU = user + system of this one process; the
+// shared 2-core machine had a load average of 2.5-17 during these runs, so wall-clock is 2-3x the
+// CPU time and CPU time itself is inflated by the contention; the event loop was busy throughout,
+// utilisation 1.00):
+//   before (main 23183ba: 4 statements per temp-id create, pushes of 50)
+//     temp ids 20.2 s CPU (41.7 s wall), 40,000 statements in 200 transactions
+//     (whole process, /usr/bin/time: temp ids 24.0 s user, client ids 17.7 s user)
+//   server fast path (write_behind.js, pushes of 50): temp ids 6.6-7.3 s CPU, client ids 7.1 s CPU;
+//     8 statements per transaction
+//   + --batch-size 200: temp ids 5.0 s CPU (13.0 s wall), 50 transactions
+//   (--batch-size 500: 4.5-5.6 s CPU; 1000: 5.3 s: no better than 200 within the noise)
+// Back to back at 12:57 UTC (load rising from 2.6 to ~30): main 28.8 s CPU (103.6 s wall, whole
+//   process 36.6 s user), this branch 12.3 s CPU (134.4 s wall, 20.8 s user): wall is meaningless
+//   there, CPU still 2.3x less.
+// The client's default stays 50: with pushes of 200 a create naming a temp id 150 creates back
+// is sent while its parent is still in flight, and the reference reaches the server unrenamed
+// (tests/node/temp_ids.test.js fails); raising it needs the core to hold such an entry back.
+// On an idle core the drain takes about its CPU time: ~7 s now (pushes of 50), 3x less than
+// before. What is left is about one third the client's core applying 10,000 acks (C++), one
+// third PGlite, the rest JSON, WebSocket and GC.
 import { createSyncClient } from '../js/node.js';
 import { startSyncServer } from '../server/sync_server.js';
 
@@ -15,10 +42,11 @@ const arg = (name, fallback) => {
 };
 const count = Number(arg('--count', 10_000));
 const clientIds = args.includes('--client-ids');
+const batchSize = arg('--batch-size', null);
 
 const server = await startSyncServer({ logger: null });
 // ids: 'server': a create without an id gets a temp id the server's ack renames.
-const client = await createSyncClient({ url: server.url, collections: { notes: { ids: 'server' } }, token: 't', storage: 'memory' });
+const client = await createSyncClient({ url: server.url, collections: { notes: { ids: 'server' } }, token: 't', storage: 'memory', client: batchSize ? { batchSize: Number(batchSize) } : {} });
 client.goOffline();
 const notes = client.collection('notes');
 // Every other create names one made 150 before it (a parent link): references to temp ids are
@@ -34,6 +62,8 @@ await client.flush();
 if (client.status.pending !== count) throw new Error(`expected ${count} pending, got ${client.status.pending}`);
 
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
+const loopBefore = performance.eventLoopUtilization();
 const drained = new Promise((resolve) => {
   const off = client.on('statusChanged', (s) => {
     if (s.pending === 0) {
@@ -45,6 +75,8 @@ const drained = new Promise((resolve) => {
 client.goOnline();
 await drained;
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+const loop = performance.eventLoopUtilization(loopBefore);
 
 const onServer = await server.store.list('notes');
 const stored = onServer.length;
@@ -58,4 +90,11 @@ await client.close();
 await server.close();
 if (stored !== count) throw new Error(`the server holds ${stored} notes, expected ${count}`);
 if (wrongParents > 0) throw new Error(`${wrongParents} parent links do not name the parent's server id`);
-console.log(JSON.stringify({ count, ids: clientIds ? 'client' : 'server-assigned', acknowledgedMs: Math.round(ms) }));
+console.log(JSON.stringify({
+  count,
+  ids: clientIds ? 'client' : 'server-assigned',
+  acknowledgedMs: Math.round(ms),
+  cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+  eventLoopUtilization: Number(loop.utilization.toFixed(2)),
+  ...(batchSize ? { batchSize: Number(batchSize) } : {}),
+}));

@@ -19,6 +19,8 @@ export class ChangeFeed {
   #pageSize;
   /** { cursor, resolve }: callers waiting for a cursor to be delivered */
   #waiters = [];
+  /** this instance's committed changes not delivered yet (noteCommitted) */
+  #own = [];
 
   constructor(store, { onChange, onError = () => {}, pollMs = 1000, pageSize = 500 } = {}) {
     this.#store = store;
@@ -56,6 +58,25 @@ export class ChangeFeed {
     return wait;
   }
 
+  /**
+   * This instance's own commit, just made: its changes (ascending, consecutive cursors). The next
+   * pump delivers them from memory when they follow the last delivered cursor directly: cursors
+   * are assigned under the write lock and committed in that order, so nothing can lie between,
+   * and they are exactly what the tail would read. Otherwise the tail reads the log, as before.
+   * (Delivered when a pump runs, not here: a push's author may be cut off first, push.js.)
+   */
+  noteCommitted(changes) {
+    if (!this.#closed && changes.length) this.#own.push(...changes);
+  }
+
+  /** The consecutive run of own changes that follows the last delivered cursor. */
+  #takeOwn() {
+    while (this.#own.length && this.#own[0].cursor <= this.#last) this.#own.shift();
+    let n = 0;
+    while (n < this.#own.length && this.#own[n].cursor === this.#last + 1 + n) n += 1;
+    return this.#own.splice(0, n);
+  }
+
   #wake() {
     if (!this.#waiters.length) return;
     const still = [];
@@ -86,6 +107,15 @@ export class ChangeFeed {
 
   async #drain() {
     for (;;) {
+      const own = this.#takeOwn();
+      if (own.length) {
+        for (const change of own) {
+          this.#last = change.cursor;
+          this.#onChange(change);
+        }
+        this.#wake();
+        continue;
+      }
       const page = await this.#store.changesBetween(this.#last, Number.MAX_SAFE_INTEGER, { limit: this.#pageSize, compact: false });
       for (const change of page) {
         if (change.cursor <= this.#last) continue;

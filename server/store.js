@@ -205,6 +205,7 @@ export class SyncStore {
       const { rows } = await q.query('UPDATE syncore_meta SET cursor = cursor RETURNING cursor');
       const tx = new StoreTransaction(this, q, Number(rows[0].cursor));
       const value = await fn(tx);
+      await tx.flush();
       if (tx.changes.length) {
         await q.query('UPDATE syncore_meta SET cursor = $1', [tx.cursor]);
         // Delivered at commit only (and only on PostgreSQL): wakes every instance's feed.

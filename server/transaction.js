@@ -2,19 +2,20 @@
 // gets the next cursor; savepoints keep one failing mutation from failing the others.
 import { cloneJson, isTemporaryId, mergePatch, mutationShapeError, setOwn } from './mutation.js';
 import { entityFromRow, idPrefix, isDataError, json, readAnswer, readEntity } from './rows.js';
+import { WriteBehind } from './write_behind.js';
 
 /** One write transaction: reads see its own writes; every apply gets the next cursor. */
 export class StoreTransaction {
   #store;
   #q;
   #depth = 0;
+  /** The unguarded fast path's reads and writes (write_behind.js); null: every write goes through. */
+  #buffer = null;
   /** The last cursor assigned (the head when nothing was applied yet). */
   cursor;
   /** Changes applied so far, ascending cursor. */
   changes = [];
-  /** true: apply() takes no savepoint of its own; an error aborts the transaction (the caller
-   * runs it again with savepoints: server/push.js). */
-  unguarded = false;
+  #unguarded = false;
 
   constructor(store, q, cursor) {
     this.#store = store;
@@ -22,16 +23,75 @@ export class StoreTransaction {
     this.cursor = cursor;
   }
 
-  get(collection, id) {
-    return readEntity(this.#q, collection, id);
+  /** true: apply() takes no savepoint of its own; an error aborts the transaction (the caller
+   * runs it again with savepoints: server/push.js). Reads and writes then go through a
+   * write-behind buffer (write_behind.js), written at flush(). Set it before the first read. */
+  get unguarded() {
+    return this.#unguarded;
   }
 
-  answerFor(key) {
-    return readAnswer(this.#q, key);
+  set unguarded(value) {
+    this.#unguarded = Boolean(value);
+    this.#buffer = this.#unguarded ? new WriteBehind(this.#q) : null;
+  }
+
+  /**
+   * Unguarded only (else a no-op): loads, in one round trip, the stored answers of these
+   * mutations' keys and the entities they name, so applying them reads nothing more.
+   */
+  async preload(mutations) {
+    if (!this.#buffer) return;
+    const keys = [];
+    const entities = [];
+    const tempCreates = new Map();
+    for (const m of mutations) {
+      if (m === null || typeof m !== 'object') continue;
+      if (typeof m.key === 'string') keys.push(m.key);
+      if (typeof m.collection !== 'string') continue;
+      if (m.kind === 'create' && isTemporaryId(m.id)) tempCreates.set(m.collection, (tempCreates.get(m.collection) ?? 0) + 1);
+      // (push.js looks up the named id even of a temp-id create.)
+      if (typeof m.id === 'string' || Number.isSafeInteger(m.id)) entities.push([m.collection, m.id]);
+    }
+    await this.#buffer.preload({ keys, entities, tempCreates });
+  }
+
+  /** Writes what the unguarded path kept (store.js calls it before commit). */
+  async flush() {
+    await this.#buffer?.flush();
+  }
+
+  async get(collection, id) {
+    const known = this.#buffer?.entity(collection, id);
+    if (known !== undefined) return known;
+    const entity = await readEntity(this.#q, collection, id);
+    this.#buffer?.noteEntity(collection, id, entity);
+    return entity && this.#buffer ? this.#buffer.entity(collection, id) : entity;
+  }
+
+  async answerFor(key) {
+    const known = this.#buffer?.answer(key);
+    if (known !== undefined) return known && { ...known, answer: structuredClone(known.answer) };
+    const stored = await readAnswer(this.#q, key);
+    this.#buffer?.noteAnswer(key, stored && { ...stored, answer: structuredClone(stored.answer) });
+    return stored;
   }
 
   /** The key's stored answer and the entity, in one round trip: { stored, current }. */
   async lookup(key, collection, id) {
+    if (this.#buffer) {
+      const stored = this.#buffer.answer(key);
+      const current = id == null || typeof collection !== 'string' ? null : this.#buffer.entity(collection, id);
+      if (stored !== undefined && current !== undefined)
+        return { stored: stored && { ...stored, answer: structuredClone(stored.answer) }, current };
+      const found = await this.#lookup(key, collection, id);
+      if (stored === undefined) this.#buffer.noteAnswer(key, found.stored && { ...found.stored, answer: structuredClone(found.stored.answer) });
+      if (current === undefined) this.#buffer.noteEntity(collection, id, found.current && { ...found.current, data: structuredClone(found.current.data) });
+      return found;
+    }
+    return this.#lookup(key, collection, id);
+  }
+
+  async #lookup(key, collection, id) {
     const { rows } = await this.#q.query(
       `SELECT (SELECT json_build_object('answer', answer, 'user_id', user_id, 'collection', collection)
                  FROM syncore_answers WHERE key = $1) AS a,
@@ -48,6 +108,12 @@ export class StoreTransaction {
 
   /** Stores a refusal (an `error` answer) under its key unless the key has one. Returns the answer kept. */
   async recordAnswer(key, answer, { userId = null, collection = null } = {}) {
+    if (this.#buffer) {
+      const known = await this.answerFor(key);
+      if (known) return known.answer;
+      this.#buffer.writeAnswer(key, userId, collection, answer);
+      return structuredClone(answer);
+    }
     const { rows } = await this.#q.query(
       `INSERT INTO syncore_answers (key, user_id, collection, answer) VALUES ($1, $2, $3, $4)
        ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING answer`,
@@ -93,16 +159,20 @@ export class StoreTransaction {
    */
   async attempt(fn) {
     const mark = { changes: this.changes.length, cursor: this.cursor };
+    // Unguarded: what is kept is written first, so the savepoint covers exactly fn's writes.
+    await this.#buffer?.flush();
     await this.#q.query('SAVEPOINT syncore_step');
     this.#depth += 1;
     try {
       const out = await fn();
+      await this.#buffer?.flush();
       await this.#q.query('RELEASE SAVEPOINT syncore_step');
       return out;
     } catch (err) {
       await this.#q.query('ROLLBACK TO SAVEPOINT syncore_step');
       this.changes.length = mark.changes;
       this.cursor = mark.cursor;
+      this.#buffer?.forget();
       throw err;
     } finally {
       this.#depth -= 1;
@@ -164,10 +234,16 @@ export class StoreTransaction {
     const cursor = this.cursor + 1;
     const numericId = typeof id === 'number';
     const change = { cursor, op: kind, collection, id, version, data, origin: key, ts: m.ts == null ? null : cloneJson(m.ts) };
-    const dataText = json(data);
     // The stored answer keeps no entity data: a replay takes it from the entity (see #replayed).
     const stored = { key, status: 'ok', id, version, collection };
     if (kind === 'delete') stored.deleted = true;
+    if (this.#buffer) {
+      this.#buffer.writeApplied({ collection, id, version, data, deleted: kind === 'delete', cursor, op: kind, origin: key, ts: change.ts, userId, stored });
+      this.cursor = cursor;
+      this.changes.push(change);
+      return { result: { key, status: 'ok', id, version, data: cloneJson(data) }, change: cloneJson(change), replayed: false };
+    }
+    const dataText = json(data);
     // Entity, change and answer in one statement: one round trip while the write lock is held.
     await this.#q.query(
       `WITH entity AS (
@@ -189,6 +265,7 @@ export class StoreTransaction {
 
   async #nextId(collection) {
     const prefix = idPrefix(collection);
+    if (this.#buffer) return this.#buffer.nextId(collection, prefix);
     for (;;) {
       const { rows } = await this.#q.query(
         `INSERT INTO syncore_counters (collection, n) VALUES ($1, 1)
