@@ -28,6 +28,7 @@ import { onConnection } from './session.js';
 import { closeConn, sendRaw } from './wire.js';
 import { handleWriteRequest, serverWrite } from './write.js';
 import { createRestHandler } from './rest.js';
+import { ServerFiles, createFilesHandler, withFileChecks } from './files.js';
 import { DEFAULT_MAX_DEPTH } from './validate.js';
 
 export { PROTOCOL_VERSIONS } from './session.js';
@@ -106,6 +107,10 @@ function clientAddress(req, trustProxy) {
  *   server; with a server passed in, call handle.handleRest(req, res) (resolves true when it
  *   answered) from that server's request handler.
  * - perMessageDeflate [false]: true (or ws's options object) lets clients negotiate compression.
+ * - files [true], filesPrefix ['/files'], maxFileBytes [100 MiB]: the file upload endpoints
+ *   (files.js, docs/files.md; chunks up to maxMessageBytes); with a server passed in, call
+ *   handle.handleFiles(req, res). Mutations referencing a file ({ $file }) the server does not
+ *   hold whole are refused (validation).
  */
 export async function startSyncServer({
   port = 0,
@@ -153,16 +158,26 @@ export async function startSyncServer({
   rest = true,
   restPrefix = '/api',
   trustProxy = false,
+  files: filesOn = true,
+  filesPrefix = '/files',
+  maxFileBytes = 100 << 20,
 } = {}) {
   const logger = throttledLogger(givenLogger, { perMinute: logErrorsPerMinute });
   const admission = new ConnectionCounter({ maxConnections, maxPerAddress: maxConnectionsPerAddress });
   const store = givenStore ?? (await openStore({ db: db ?? dataDir, idFields }));
   let failAcks = 0;
   let closing = null;
+  let files = null;
+  try {
+    files = filesOn ? await new ServerFiles(store.database, { maxFileBytes, maxChunkBytes: maxMessageBytes }).init() : null;
+  } catch (err) {
+    if (!givenStore) await store.close();
+    throw err;
+  }
   const ctx = {
     store,
     logger,
-    validate,
+    validate: files ? withFileChecks(files, validate) : validate,
     authorize: grantHook({ authenticate, authorize }),
     conns: new Set(),
     overDeep: new WeakSet(), // mutations of a frame nested too deep (session.js -> push.js)
@@ -197,6 +212,7 @@ export async function startSyncServer({
   };
   const { conns } = ctx;
   const handleRest = createRestHandler(ctx, { prefix: restPrefix });
+  const handleFiles = files ? createFilesHandler(ctx, files, { prefix: filesPrefix }) : async () => false;
   // Every committed change, from this instance or another, reaches the connections through the
   // feed, in cursor order (feed.js).
   ctx.feed = new ChangeFeed(store, {
@@ -225,6 +241,7 @@ export async function startSyncServer({
     createServer({ headersTimeout: headersTimeoutMs, requestTimeout: Math.max(headersTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) }, async (req, res) => {
       if (handleWrite(req, res)) return;
       if (rest && (await handleRest(req, res))) return;
+      if (await handleFiles(req, res)) return;
       const body = `syncore sync server: connect a WebSocket to ${path}\n`;
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Upgrade: 'websocket' });
       res.end(body);
@@ -342,6 +359,10 @@ export async function startSyncServer({
     server: httpServer,
     /** The REST endpoints as a request handler: resolves true when it answered the request. */
     handleRest,
+    /** The file endpoints as a request handler (files.js): resolves true when it answered. */
+    handleFiles,
+    /** The server's files (files.js): status(fileId), getChunk(fileId, n); null with files: false. */
+    files,
     /** http://… base URL of the REST endpoints (own server). */
     get restUrl() {
       const a = address();

@@ -1,0 +1,286 @@
+// File uploads on the sync server (docs/files.md): a file's bytes arrive in chunks over HTTP,
+// each chunk idempotent, into the store's own database; the file's metadata arrives as an
+// ordinary mutation on the collection `syncore_files`, which is refused until every chunk is in.
+// A mutation of any collection that references a file ({ $file: id } in its data) is refused
+// unless that file is complete, so no entity on the server points at bytes the server lacks.
+//
+//   PUT /files/<id>            declare: { size, chunkSize, type?, name? } (idempotent; 409 if it differs)
+//   GET /files/<id>            status: { fileId, size, chunkSize, chunks, received: [n…], receivedBytes, complete }
+//   PUT /files/<id>/chunks/<n> one chunk's bytes (application/octet-stream); re-sending one is harmless
+//   GET /files/<id>/chunks/<n> one chunk's bytes (for downloads)
+//
+// Same Bearer auth as the REST endpoints; writing needs canWrite('syncore_files', { kind, id, data });
+// reading needs canRead('syncore_files'). Only the user who declared a file may send its chunks.
+import { runAuthorize, canRead, canWrite, expired } from './auth.js';
+import { isPlainObject } from './mutation.js';
+
+export const FILES_COLLECTION = 'syncore_files';
+export const FILES_PREFIX = '/files';
+const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+const FILES_SQL = `
+CREATE TABLE IF NOT EXISTS syncore_files (
+  file_id     text PRIMARY KEY,
+  user_id     text,
+  size        bigint  NOT NULL,
+  chunk_size  integer NOT NULL,
+  chunks      integer NOT NULL,
+  type        text,
+  name        text,
+  complete    boolean NOT NULL DEFAULT false,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS syncore_file_chunks (
+  file_id  text    NOT NULL,
+  n        integer NOT NULL,
+  data     bytea   NOT NULL,
+  PRIMARY KEY (file_id, n)
+);
+`;
+
+class HttpError extends Error {
+  constructor(status, code, message, headers = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+function reply(res, status, body, headers = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+async function readBody(req, limit) {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw new HttpError(413, 'TOO_LARGE', `a body over ${limit} bytes`);
+  const parts = [];
+  let size = 0;
+  for await (const part of req) {
+    size += part.length;
+    if (size > limit) throw new HttpError(413, 'TOO_LARGE', `a body over ${limit} bytes`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+const chunkLength = (file, n) => (n < file.chunks - 1 ? file.chunkSize : file.size - file.chunkSize * (file.chunks - 1));
+
+/** The files' tables, on the store's database (server/db.js). */
+export class ServerFiles {
+  #db;
+
+  constructor(db, { maxFileBytes = 100 << 20, maxChunkBytes = 1 << 20 } = {}) {
+    this.#db = db;
+    this.maxFileBytes = maxFileBytes;
+    this.maxChunkBytes = maxChunkBytes;
+  }
+
+  async init() {
+    await this.#db.transaction(async (q) => {
+      for (const statement of FILES_SQL.split(';').map((s) => s.trim()).filter(Boolean)) await q.query(statement);
+    });
+    return this;
+  }
+
+  /** { fileId, userId, size, chunkSize, chunks, type, name, complete } or null. */
+  async file(fileId) {
+    const { rows } = await this.#db.query('SELECT file_id, user_id, size, chunk_size, chunks, type, name, complete FROM syncore_files WHERE file_id = $1', [fileId]);
+    const r = rows[0];
+    if (!r) return null;
+    return { fileId: r.file_id, userId: r.user_id, size: Number(r.size), chunkSize: r.chunk_size, chunks: r.chunks, type: r.type, name: r.name, complete: r.complete };
+  }
+
+  /** The chunk numbers held, ascending. */
+  async received(fileId) {
+    const { rows } = await this.#db.query('SELECT n FROM syncore_file_chunks WHERE file_id = $1 ORDER BY n', [fileId]);
+    return rows.map((r) => r.n);
+  }
+
+  async status(fileId) {
+    const file = await this.file(fileId);
+    if (!file) return null;
+    const received = await this.received(fileId);
+    const receivedBytes = received.reduce((sum, n) => sum + chunkLength(file, n), 0);
+    return { fileId, size: file.size, chunkSize: file.chunkSize, chunks: file.chunks, type: file.type, name: file.name, received, receivedBytes, complete: file.complete };
+  }
+
+  /** Declares a file (idempotent); throws HttpError on a mismatch or a limit. */
+  async declare(fileId, userId, { size, chunkSize, type = null, name = null }) {
+    if (!Number.isSafeInteger(size) || size < 0) throw new HttpError(400, 'VALIDATION', 'size must be a non-negative integer');
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new HttpError(400, 'VALIDATION', 'chunkSize must be a positive integer');
+    if (size > this.maxFileBytes) throw new HttpError(413, 'TOO_LARGE', `a file of ${size} bytes is over the server's limit of ${this.maxFileBytes}`);
+    if (chunkSize > this.maxChunkBytes) throw new HttpError(413, 'TOO_LARGE', `chunks of ${chunkSize} bytes are over the server's limit of ${this.maxChunkBytes}`);
+    const chunks = Math.ceil(size / chunkSize);
+    await this.#db.query(
+      `INSERT INTO syncore_files (file_id, user_id, size, chunk_size, chunks, type, name, complete) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (file_id) DO NOTHING`,
+      [fileId, userId, size, chunkSize, chunks, type, name, chunks === 0],
+    );
+    const file = await this.file(fileId);
+    if (file.userId !== userId) throw new HttpError(403, 'FORBIDDEN', `file ${fileId} belongs to another user`);
+    if (file.size !== size || file.chunkSize !== chunkSize) throw new HttpError(409, 'FILE_MISMATCH', `file ${fileId} was declared with another size or chunk size`);
+    return this.status(fileId);
+  }
+
+  /** Stores chunk n (a re-sent chunk replaces itself); marks the file complete with its last chunk. */
+  async putChunk(fileId, userId, n, bytes) {
+    const file = await this.file(fileId);
+    if (!file) throw new HttpError(404, 'NOT_FOUND', `file ${fileId} was not declared`);
+    if (file.userId !== userId) throw new HttpError(403, 'FORBIDDEN', `file ${fileId} belongs to another user`);
+    if (!Number.isInteger(n) || n < 0 || n >= file.chunks) throw new HttpError(400, 'VALIDATION', `chunk ${n} is out of range (0..${file.chunks - 1})`);
+    if (bytes.length !== chunkLength(file, n)) throw new HttpError(400, 'VALIDATION', `chunk ${n} must be ${chunkLength(file, n)} bytes, not ${bytes.length}`);
+    // A chunk of a complete file is not rewritten: what entities reference stays as it was.
+    if (!file.complete) {
+      await this.#db.transaction(async (q) => {
+        await q.query('INSERT INTO syncore_file_chunks (file_id, n, data) VALUES ($1, $2, $3) ON CONFLICT (file_id, n) DO UPDATE SET data = EXCLUDED.data', [fileId, n, bytes]);
+        const { rows } = await q.query('SELECT count(*)::int AS held FROM syncore_file_chunks WHERE file_id = $1', [fileId]);
+        if (rows[0].held === file.chunks) await q.query('UPDATE syncore_files SET complete = true WHERE file_id = $1', [fileId]);
+      });
+    }
+    return this.status(fileId);
+  }
+
+  async getChunk(fileId, n) {
+    const { rows } = await this.#db.query('SELECT data FROM syncore_file_chunks WHERE file_id = $1 AND n = $2', [fileId, n]);
+    return rows[0] ? Buffer.from(rows[0].data) : null;
+  }
+
+  /**
+   * Why a mutation must be refused for its files, or null: a `syncore_files` create whose bytes
+   * are not all here, or any data that references ({ $file }) a file that is not complete.
+   */
+  async mutationError(mutation, userId) {
+    if (!isPlainObject(mutation)) return null;
+    if (mutation.collection === FILES_COLLECTION && mutation.kind === 'create') {
+      const data = mutation.data ?? {};
+      if (Number.isSafeInteger(data.size) && data.size > this.maxFileBytes) return `TOO_LARGE: a file of ${data.size} bytes is over the server's limit of ${this.maxFileBytes}`;
+      const file = await this.file(String(mutation.id));
+      if (!file || !file.complete) return `FILE_INCOMPLETE: the bytes of file ${mutation.id} have not all arrived`;
+      if (file.userId !== userId) return `FORBIDDEN: file ${mutation.id} belongs to another user`;
+      if (Number.isSafeInteger(data.size) && data.size !== file.size) return `FILE_MISMATCH: file ${mutation.id} has ${file.size} bytes, not ${data.size}`;
+      return null;
+    }
+    for (const fileId of fileRefs(mutation.data)) {
+      const file = await this.file(fileId);
+      if (!file || !file.complete) return `FILE_MISSING: ${mutation.collection}/${mutation.id ?? '?'} references file ${fileId}, which the server does not hold`;
+    }
+    return null;
+  }
+}
+
+/** The file ids a value references: { $file: id } objects, at most a few levels down. */
+export function fileRefs(value, depth = 0, out = new Set()) {
+  if (depth > 4 || value === null || typeof value !== 'object') return out;
+  if (Array.isArray(value)) {
+    for (const v of value) fileRefs(v, depth + 1, out);
+    return out;
+  }
+  if (typeof value.$file === 'string') out.add(value.$file);
+  for (const k of Object.keys(value)) if (k !== '$file') fileRefs(value[k], depth + 1, out);
+  return out;
+}
+
+/** The validate hook with the files' checks first (then the app's own, if any). */
+export function withFileChecks(files, validate) {
+  return async (args) => {
+    const message = await files.mutationError(args.mutation, args.userId);
+    if (message) return message;
+    return validate ? validate(args) : undefined;
+  };
+}
+
+/** The request handler for the file endpoints: resolves true when it answered. */
+export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
+  const { logger } = ctx;
+
+  async function grantOf(req) {
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (!m) throw new HttpError(401, 'AUTH', 'a Bearer token is required', { 'WWW-Authenticate': 'Bearer' });
+    const auth = await runAuthorize(ctx.authorize, m[1], null, logger);
+    if (!auth) throw new HttpError(401, 'AUTH', 'bad or expired token', { 'WWW-Authenticate': 'Bearer' });
+    if (expired({ auth })) throw new HttpError(401, 'AUTH', 'token expired', { 'WWW-Authenticate': 'Bearer' });
+    return { auth };
+  }
+
+  function mayWrite(actor, fileId, data) {
+    if (!canWrite(actor, FILES_COLLECTION, { kind: 'create', collection: FILES_COLLECTION, id: fileId, data }, null))
+      throw new HttpError(403, 'FORBIDDEN', `user ${actor.auth.userId} may not write files`);
+  }
+
+  async function serve(req, res, parts) {
+    const [fileId, sub, nText] = parts;
+    if (!ID_PATTERN.test(fileId ?? '')) throw new HttpError(400, 'VALIDATION', 'a file id is 1-200 of [A-Za-z0-9_.:-]');
+    if (parts.length === 1) {
+      if (req.method === 'GET') {
+        const actor = await grantOf(req);
+        if (!canRead(actor, FILES_COLLECTION)) throw new HttpError(403, 'FORBIDDEN', 'may not read files');
+        const status = await files.status(fileId);
+        if (!status) throw new HttpError(404, 'NOT_FOUND', `no file ${fileId}`);
+        return reply(res, 200, status);
+      }
+      if (req.method === 'PUT') {
+        const actor = await grantOf(req);
+        let body;
+        try {
+          body = JSON.parse((await readBody(req, 64 << 10)).toString('utf8'));
+        } catch (err) {
+          if (err instanceof HttpError) throw err;
+          throw new HttpError(400, 'VALIDATION', 'the body is not valid JSON');
+        }
+        if (!isPlainObject(body)) throw new HttpError(400, 'VALIDATION', 'the body must be a JSON object');
+        const meta = { size: body.size, chunkSize: body.chunkSize, type: typeof body.type === 'string' ? body.type.slice(0, 200) : null, name: typeof body.name === 'string' ? body.name.slice(0, 500) : null };
+        mayWrite(actor, fileId, meta);
+        return reply(res, 200, await files.declare(fileId, actor.auth.userId, meta));
+      }
+      throw new HttpError(405, 'VALIDATION', `${req.method} is not allowed here`, { Allow: 'GET, PUT' });
+    }
+    if (parts.length !== 3 || sub !== 'chunks' || !/^\d{1,9}$/.test(nText ?? '')) throw new HttpError(404, 'NOT_FOUND', 'no such endpoint');
+    const n = Number(nText);
+    const actor = await grantOf(req);
+    if (req.method === 'GET') {
+      if (!canRead(actor, FILES_COLLECTION)) throw new HttpError(403, 'FORBIDDEN', 'may not read files');
+      const bytes = await files.getChunk(fileId, n);
+      if (!bytes) throw new HttpError(404, 'NOT_FOUND', `no chunk ${n} of file ${fileId}`);
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'Content-Length': bytes.length });
+      return res.end(bytes);
+    }
+    if (req.method === 'PUT') {
+      mayWrite(actor, fileId, {});
+      const bytes = await readBody(req, files.maxChunkBytes);
+      return reply(res, 200, await files.putChunk(fileId, actor.auth.userId, n, bytes));
+    }
+    throw new HttpError(405, 'VALIDATION', `${req.method} is not allowed here`, { Allow: 'GET, PUT' });
+  }
+
+  return async function handleFiles(req, res) {
+    let url;
+    try {
+      url = new URL(req.url, 'http://localhost');
+    } catch {
+      return false;
+    }
+    if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return false;
+    // Browsers upload from the app's origin: the Bearer header makes every request preflighted.
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, PUT' };
+    for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return true;
+    }
+    try {
+      const parts = url.pathname.slice(prefix.length).split('/').filter(Boolean).map(decodeURIComponent);
+      await serve(req, res, parts);
+    } catch (err) {
+      if (!(err instanceof HttpError)) {
+        logger?.error?.('syncore sync server: file request failed:', err);
+        err = new HttpError(503, 'TRANSIENT', 'the server could not answer this now', { 'Retry-After': '1' });
+      }
+      if (!res.headersSent) reply(res, err.status, { code: err.code, message: err.message }, err.headers);
+      else res.destroy();
+    }
+    return true;
+  };
+}
