@@ -1,24 +1,23 @@
 // GET /files/<fileId>/content: a file's bytes for the client's offline content (js/files/offline.js),
-// with HTTP Range (RFC 9110 §14) so a download cut halfway resumes where it stopped.
+// with HTTP Range (RFC 9110 §14) so a download cut halfway resumes where it stopped. The bytes
+// are the chunks the upload endpoints stored (server/files.js).
 //
-// Who may download: the user who uploaded the file, or a user who may read the entity the file
-// is attached to (the same canRead(user, collection, entity) rule as the entity's rows). Any
-// other user gets the same 404 as for a file that does not exist: a file id is no oracle.
+// Who may download a file (the same rules as the rows): the user who uploaded it, or a user who
+// may read an entity that references it ({ $file: id } in its data, as server/files.js counts
+// references), by the app's canRead(user, collection, entity). Any other user gets the same 404
+// as for a file that does not exist or is not complete: a file id is no oracle. Finding the
+// referencing entities reads the entities whose JSON mentions the id (one scan per download of
+// another user's file; the uploader's own downloads skip it).
 //
 // Answers: 200 (whole file) / 206 (one range; Content-Range) / 416 (range past the end) /
-// 404 (unknown, not visible, or its upload not finished) / 401 (no or bad token) / 405.
-// Headers: Accept-Ranges: bytes, ETag (files are immutable: one tag per file), If-Range honoured
-// (a stale tag gets the whole file), Content-Type as uploaded, served as an attachment with
-// nosniff and a sandbox CSP (the bytes are the users', never the server's page).
-//
-// The bytes come from a source: { describe(fileId) -> { size, type, name, userId, collection,
-// entityId, complete } | null, read(fileId, start, end) -> async iterable of Buffers } (end
-// exclusive); server/files_source.js reads the upload tables.
+// 404 / 401 (no or bad token) / 405. Headers: Accept-Ranges: bytes, ETag (a file's bytes never
+// change: one tag per file), If-Range honoured (another tag gets the whole file), the uploaded
+// Content-Type, served as an attachment with nosniff and a sandbox CSP (the bytes are the
+// users', never the server's page).
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { runAuthorize, canReadEntity, expired } from './auth.js';
-
-export const FILES_PREFIX = '/files';
+import { FILES_COLLECTION, FILES_PREFIX, fileRefs } from './files.js';
 
 class HttpError extends Error {
   constructor(status, message, headers = {}) {
@@ -59,19 +58,32 @@ export function parseRange(header, size) {
   return { start, end: last + 1 };
 }
 
-/** May this grant download the file described? */
-async function mayDownload(store, auth, info) {
-  if (info.userId != null && auth.userId != null && String(info.userId) === String(auth.userId)) return true;
-  if (!info.collection || info.entityId == null) return false;
-  const e = await store.get(info.collection, String(info.entityId));
-  return Boolean(e && !e.deleted && canReadEntity({ auth }, info.collection, e));
+/** May this grant download the file (server/files.js's { userId, … })? */
+async function mayDownload(store, auth, file) {
+  if (file.userId != null && auth.userId != null && String(file.userId) === String(auth.userId)) return true;
+  // Entities whose JSON mentions the id, then the exact reference and the read rule.
+  const { rows } = await store.database.query(
+    'SELECT collection, id, version, data FROM syncore_entities WHERE NOT deleted AND collection <> $1 AND strpos(data::text, $2) > 0',
+    [FILES_COLLECTION, JSON.stringify(file.fileId)],
+  );
+  return rows.some((r) => fileRefs(r.data).has(file.fileId) && canReadEntity({ auth }, r.collection, { id: r.id, version: Number(r.version), data: r.data }));
+}
+
+/** The bytes [start, end) of a file from its stored chunks, one chunk at a time. */
+async function* fileBytes(files, file, start, end) {
+  for (let n = Math.floor(start / file.chunkSize); n * file.chunkSize < end; n++) {
+    const chunk = await files.getChunk(file.fileId, n);
+    if (!chunk) throw new Error(`chunk ${n} of file ${file.fileId} is missing`);
+    const from = n * file.chunkSize;
+    yield chunk.subarray(Math.max(0, start - from), Math.min(chunk.length, end - from));
+  }
 }
 
 /**
  * A request handler for GET/HEAD <prefix>/<fileId>/content: resolves true when it answered (the
  * path is its own), false otherwise (the caller serves the request).
  */
-export function createFileContentHandler(ctx, { source, prefix = FILES_PREFIX } = {}) {
+export function createFileContentHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
   const { store, logger } = ctx;
   const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([^/]+)/content/?$`);
 
@@ -86,7 +98,7 @@ export function createFileContentHandler(ctx, { source, prefix = FILES_PREFIX } 
 
   async function serve(req, res, fileId) {
     const auth = await grantOf(req);
-    const info = await source.describe(fileId);
+    const info = await files.file(fileId);
     if (!info || !info.complete || !(await mayDownload(store, auth, info))) throw new HttpError(404, 'not found');
     const size = Number(info.size);
     const etag = fileETag(fileId, size);
@@ -111,7 +123,7 @@ export function createFileContentHandler(ctx, { source, prefix = FILES_PREFIX } 
     if (partial) headers['Content-Range'] = `bytes ${range.start}-${range.end - 1}/${size}`;
     res.writeHead(partial ? 206 : 200, headers);
     if (req.method === 'HEAD' || range.end === range.start) return res.end();
-    await pipeline(Readable.from(source.read(fileId, range.start, range.end)), res);
+    await pipeline(Readable.from(fileBytes(files, info, range.start, range.end)), res);
   }
 
   return async function handleFileContent(req, res) {
@@ -123,6 +135,13 @@ export function createFileContentHandler(ctx, { source, prefix = FILES_PREFIX } 
     }
     const m = pattern.exec(url.pathname);
     if (!m) return false;
+    // An app on another origin fetches with Authorization and Range: preflighted.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag, Content-Disposition, Accept-Ranges');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'Access-Control-Allow-Headers': 'Authorization, Range, If-Range', 'Access-Control-Allow-Methods': 'GET, HEAD' }).end();
+      return true;
+    }
     try {
       if (url.searchParams.has('token') || url.searchParams.has('access_token'))
         throw new HttpError(400, 'the token belongs in the Authorization header, never in the URL');
