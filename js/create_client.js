@@ -7,6 +7,7 @@ import { createMemoryStorage } from './storage/memory.js';
 import { openIndexedDbStorage } from './storage/indexeddb.js';
 import { startTabbedClient } from './tabs/index.js';
 import { monotonicClock } from './clock.js';
+import { prepareFiles, FILES_COLLECTION } from './files/index.js';
 
 export function makeCreateSyncClient(createSyncCore, platform) {
   return async function createSyncClient(givenOptions = {}) {
@@ -18,7 +19,9 @@ export function makeCreateSyncClient(createSyncCore, platform) {
       forUser(switched, platform);
       return () => createSyncClient(switched);
     };
-    const { url, transport, collections = {}, storage, token, client, websocket = {}, tabs, userId: _userId, reopenForUser: _reopen, ...rest } = options;
+    const { url, transport, collections: appCollections = {}, storage, token, client, websocket = {}, tabs, userId: _userId, reopenForUser: _reopen, files, ...rest } = options;
+    // Attachments (js/files/, docs/files.md): file metadata syncs in a collection of its own.
+    const collections = files ? { ...appCollections, [FILES_COLLECTION]: {} } : appCollections;
     const tabsOptions = multiTabOptions(options, storage ?? platform.defaultStorage, platform);
     if (tabsOptions) return startMultiTab(createSyncCore, platform, options, tabsOptions);
     const clock = monotonicClock(rest.now, rest.monotonicNow);
@@ -40,7 +43,11 @@ export function makeCreateSyncClient(createSyncCore, platform) {
     if (typeof s?.write !== 'function' || typeof s?.readAll !== 'function')
       throw new SyncError(ErrorCodes.WRONG_TYPE, "storage must be 'indexeddb', 'memory' or a storage object");
     const storageManager = s.kind === 'indexeddb' ? storageManagerOf(options) : undefined;
-    return startSyncClient(core, { ...options, clock, collections, transport: t, storage: s, token, client, storageManager });
+    const fileSetup = files ? await prepareFiles({ files, url, token, ...fileStoreLocation(s, storage ?? platform.defaultStorage) }) : null;
+    if (fileSetup) t = fileSetup.wrap(t);
+    const started = await startSyncClient(core, { ...options, clock, collections, transport: t, storage: s, token, client, storageManager });
+    if (fileSetup) started.files = fileSetup.attach(started);
+    return started;
   };
 }
 
@@ -63,8 +70,12 @@ function multiTabOptions(options, storage, platform) {
 }
 
 async function startMultiTab(createSyncCore, platform, options, tabs) {
-  const { url, collections = {}, token, client, websocket = {}, tabs: _tabs, storage: _storage, transport: _transport, userId: _userId, reopenForUser: _reopen, ...rest } = options;
+  const { url, collections: appCollections = {}, token, client, websocket = {}, tabs: _tabs, storage: _storage, transport: _transport, userId: _userId, reopenForUser: _reopen, files, ...rest } = options;
   const { idbOptions } = tabs;
+  // Every tab's files are in the origin's shared file store; the engine's gate uploads them.
+  const collections = files ? { ...appCollections, [FILES_COLLECTION]: {} } : appCollections;
+  const fileSetup = files ? await prepareFiles({ files, url, token, indexedDB: idbOptions.indexedDB ?? globalThis.indexedDB, name: idbOptions.name ?? 'syncore' }) : null;
+  const gated = (transport) => (fileSetup ? fileSetup.wrap(transport) : transport);
   const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
   const start = async (transport, storage, clientOptions, tokenNow = token) => {
     const clock = monotonicClock(rest.now, rest.monotonicNow);
@@ -72,13 +83,23 @@ async function startMultiTab(createSyncCore, platform, options, tabs) {
     // The origin's storage is IndexedDB in every tab role (a follower's own storage is memory).
     return startSyncClient(core, { ...options, clock, collections, transport, storage, token: tokenNow, client: clientOptions, storageManager: storageManagerOf(options) });
   };
-  return startTabbedClient({
+  const app = await startTabbedClient({
     name: idbOptions.name ?? 'syncore',
     tabs,
     openSharedStorage: () => openIndexedDbStorage(idbOptions),
-    startEngine: ({ storage, token: latest }) => start(createWebSocketTransport({ ...websocket, url, WebSocket }), storage, client, latest ?? token),
+    startEngine: ({ storage, token: latest }) => start(gated(createWebSocketTransport({ ...websocket, url, WebSocket })), storage, client, latest ?? token),
     startFollower: ({ transport, clientId, storage }) => start(transport, storage ?? createMemoryStorage(), { ...(client ?? {}), clientId }),
   });
+  // (The tab layer holds the app client's close: the files stay open with the page.)
+  if (fileSetup) app.files = fileSetup.attach(app, { closeWithClient: false });
+  return app;
+}
+
+// Where the file store lives: beside the client's IndexedDB database, or in memory.
+function fileStoreLocation(storageObject, given) {
+  if (storageObject?.kind !== 'indexeddb') return { indexedDB: undefined };
+  const idbOptions = given === 'indexeddb' || given === undefined ? {} : given;
+  return { indexedDB: idbOptions.indexedDB ?? globalThis.indexedDB, name: idbOptions.name ?? 'syncore' };
 }
 
 // Local data and the client id belong to one user: with `userId`, the IndexedDB database (and so

@@ -21,7 +21,7 @@ export const EffectType = Object.freeze({
 /** Every event a SyncClient emits (client.on(name, fn)). */
 export const CLIENT_EVENTS = Object.freeze(['syncStarted', 'syncCompleted', 'syncFailed', 'operationQueued', 'conflictDetected',
   'storageQuotaExceeded', 'networkStatusChanged', 'authRequired', 'statusChanged', 'notification', 'error',
-  'mutationSettled', 'storageEvent', 'remoteChanges']);
+  'mutationSettled', 'storageEvent', 'remoteChanges', 'fileProgress', 'fileFailed']);
 
 /** A core event's type -> the client event it becomes (where it becomes one by name alone). */
 export const CLIENT_EVENT_OF_CORE_EVENT = Object.freeze({

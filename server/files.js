@@ -183,12 +183,26 @@ export function fileRefs(value, depth = 0, out = new Set()) {
   return out;
 }
 
-/** The validate hook with the files' checks first (then the app's own, if any). */
-export function withFileChecks(files, validate) {
-  return async (args) => {
-    const message = await files.mutationError(args.mutation, args.userId);
-    if (message) return message;
-    return validate ? validate(args) : undefined;
+/**
+ * The files' checks, wired into the server: `beforeApply(actor, mutations)` runs them before a
+ * push's transaction (they read the database, and PGlite is one connection) and `validate` (the
+ * server's validate hook) refuses what they found, then asks the app's own hook, if any.
+ */
+export function fileChecks(files, validate) {
+  const found = new WeakMap(); // mutation -> refusal message
+  return {
+    async beforeApply(actor, mutations) {
+      for (const m of mutations) {
+        if (!isPlainObject(m)) continue; // (a server write is built inside the transaction: trusted)
+        const message = await files.mutationError(m, actor.userId);
+        if (message) found.set(m, message);
+      }
+    },
+    async validate(args) {
+      const message = found.get(args.mutation);
+      if (message) return message;
+      return validate ? validate(args) : undefined;
+    },
   };
 }
 

@@ -92,8 +92,10 @@ const refuseAll = (mutations) =>
  * transaction itself fails (the database is gone, the commit failed), nothing of it was applied
  * and every result is `transient`.
  */
-export function applyMutations(ctx, actor, mutations) {
+export async function applyMutations(ctx, actor, mutations) {
   ctx.writeQueue ??= new WriteQueue(ctx);
+  // Checks that read the database (files.js) run before the transaction: PGlite is one connection.
+  if (ctx.beforeApply) await ctx.beforeApply(actor, mutations);
   return ctx.writeQueue.submit(actor, mutations);
 }
 

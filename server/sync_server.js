@@ -28,7 +28,7 @@ import { onConnection } from './session.js';
 import { closeConn, sendRaw } from './wire.js';
 import { handleWriteRequest, serverWrite } from './write.js';
 import { createRestHandler } from './rest.js';
-import { ServerFiles, createFilesHandler, withFileChecks } from './files.js';
+import { ServerFiles, createFilesHandler, fileChecks } from './files.js';
 import { createFileContentHandler } from './files_content.js';
 import { DEFAULT_MAX_DEPTH } from './validate.js';
 
@@ -175,10 +175,12 @@ export async function startSyncServer({
     if (!givenStore) await store.close();
     throw err;
   }
+  const checks = files ? fileChecks(files, validate) : null;
   const ctx = {
     store,
     logger,
-    validate: files ? withFileChecks(files, validate) : validate,
+    validate: checks ? checks.validate : validate,
+    beforeApply: checks?.beforeApply,
     authorize: grantHook({ authenticate, authorize }),
     conns: new Set(),
     overDeep: new WeakSet(), // mutations of a frame nested too deep (session.js -> push.js)

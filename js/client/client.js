@@ -250,6 +250,14 @@ class SyncClient {
     this._emit('mutationSettled', event);
   }
 
+  /**
+   * A file's transfer progressed ('fileProgress': { fileId, direction, sent, total }) or failed
+   * for good ('fileFailed': { fileId, direction, error }): for js/files/.
+   */
+  reportFileEvent(event, payload) {
+    if (event === 'fileProgress' || event === 'fileFailed') this._emit(event, payload);
+  }
+
   // ---- the API --------------------------------------------------------------------------------------
 
   /** A mutation: returns { value, mutationId, id, result } — value at once, result settled by the server. */

@@ -4,7 +4,9 @@
 // It is handed explicit interfaces and nothing else:
 //   core      { batchTimedOut(batch), tick() }  (calls that cannot throw: the client guards them)
 //   storage   { current() -> Storage, keepSetAside(changes) -> Promise }  (a tab stepping down swaps it)
-//   transport { push(batch, mutations) -> boolean }  (false: not connected after all)
+//   transport { push(batch, mutations) -> boolean | Promise<boolean> }  (false: not connected after
+//             all; a promise: the batch is held before it goes out, e.g. while its files upload,
+//             js/files/upload_gate.js, and its answer's timeout starts once it is sent)
 //   report    { sending(effect), sendTimedOut(batch), writeFailed(err, attempt), writeSucceeded(),
 //               durable(through), error(err), hidden() -> boolean }
 import { GroupCommit } from './group_commit.js';
@@ -95,12 +97,32 @@ export class EffectsRunner {
   }
 
   _send(effect) {
-    if (!this._transport.push(effect.batch, effect.mutations)) {
+    const sent = this._transport.push(effect.batch, effect.mutations);
+    if (typeof sent?.then === 'function') {
+      this._report.sending(effect);
+      sent.then((ok) => this._sent(effect, ok), (err) => {
+        this._report.error(err);
+        this._sent(effect, false);
+      });
+      return;
+    }
+    if (!sent) {
       // Not connected after all: the batch goes back to the queue under the same keys.
       this._core.batchTimedOut(effect.batch);
       return;
     }
     this._report.sending(effect);
+    this._answerTimeout(effect);
+  }
+
+  // A held batch went out (ok) or not: its answer's timeout starts now, or it goes back to the queue.
+  _sent(effect, ok) {
+    if (this._closed) return;
+    if (!ok) this._core.batchTimedOut(effect.batch);
+    else this._answerTimeout(effect);
+  }
+
+  _answerTimeout(effect) {
     const timer = setTimeout(() => {
       this._batchTimers.delete(effect.batch);
       this._report.sendTimedOut(effect.batch);
