@@ -188,7 +188,7 @@ export class OfflineFiles {
   }
 
   async _readBody(fileId, res, part) {
-    const emit = (loaded) => this._d.emit('fileProgress', { fileId, direction: 'download', loaded, total: part.total });
+    const emit = (received) => this._d.emit('fileProgress', { fileId, direction: 'download', received, total: part.total });
     emit(part.received);
     if (!res.body) return;
     const reader = res.body.getReader();
@@ -222,27 +222,36 @@ export class OfflineFiles {
   }
 
   /**
-   * Frees room for `bytes` more (LRU eviction of unpinned, uploaded files), counting them as
-   * reserved for `fileId` until its download ends; throws FILE_QUOTA when they cannot fit.
+   * Evicts unpinned, uploaded files not in use, least recently used first, until `bytes` more fit
+   * under the quota (or nothing more may go). Resolves to the usage after it.
+   */
+  async _evictFor(bytes, exceptFileId = null) {
+    let usage = await this.usage();
+    if (!Number.isFinite(this._quota) || usage + bytes <= this._quota) return usage;
+    const candidates = (await this._d.store.listMeta())
+      .filter((m) => m.state === 'uploaded' && m.fileId !== exceptFileId && !this._pinned(m) && !this._inFlight.has(m.fileId))
+      .sort((a, b) => (a.lastUsedAt ?? 0) - (b.lastUsedAt ?? 0));
+    for (const m of candidates) {
+      if (usage + bytes <= this._quota) break;
+      await this._d.store.deleteBlob(m.fileId);
+      this._forgetUrl(m.fileId);
+      usage = await this.usage();
+    }
+    return usage;
+  }
+
+  /** Makes way for `bytes` of a new local file (client.files.put): evicts what may go, never throws for space. */
+  async freeSpace(bytes) {
+    await this._evictFor(bytes);
+  }
+
+  /**
+   * Frees room for `bytes` more, counting them as reserved for `fileId` until its download ends;
+   * throws FILE_QUOTA (and emits storageQuotaExceeded) when they cannot fit.
    */
   async _makeRoom(bytes, fileId) {
     this._reserved.set(fileId, 0);
-    if (!Number.isFinite(this._quota)) {
-      this._reserved.set(fileId, bytes);
-      return;
-    }
-    let usage = await this.usage();
-    if (usage + bytes > this._quota) {
-      const candidates = (await this._d.store.listMeta())
-        .filter((m) => m.state === 'uploaded' && m.fileId !== fileId && !this._pinned(m) && !this._inFlight.has(m.fileId))
-        .sort((a, b) => (a.lastUsedAt ?? 0) - (b.lastUsedAt ?? 0));
-      for (const m of candidates) {
-        if (usage + bytes <= this._quota) break;
-        await this._d.store.deleteBlob(m.fileId);
-        this._forgetUrl(m.fileId);
-        usage = await this.usage();
-      }
-    }
+    const usage = await this._evictFor(bytes, fileId);
     if (usage + bytes > this._quota) {
       this._reserved.delete(fileId);
       this._d.emit('storageQuotaExceeded', { usage, quota: this._quota, needed: bytes, fileId });
@@ -418,4 +427,33 @@ export class OfflineFiles {
     for (const rule of [...this._rules.values()]) rule.stop();
     for (const id of [...this._urls.keys()]) this._forgetUrl(id);
   }
+}
+
+/** The bytes of `storageQuotaMB` (files: { storageQuotaMB } or the client's option), Infinity without one. */
+export function quotaBytesOf(filesOptions = {}, storageQuotaMB) {
+  if (Number.isFinite(filesOptions.quotaBytes)) return filesOptions.quotaBytes;
+  const mb = filesOptions.storageQuotaMB ?? storageQuotaMB;
+  if (mb === undefined || mb === null) return Infinity;
+  if (typeof mb !== 'number' || !(mb > 0)) throw new SyncError('INVALID_ARGUMENT', 'storageQuotaMB must be a positive number');
+  return Math.floor(mb * 1024 * 1024);
+}
+
+/** Offline content for a client (client.files): downloads from `base` (the file endpoints' URL). */
+export function offlineFilesFor(client, store, { base, fetch: fetchFn, quotaBytes }) {
+  return new OfflineFiles({
+    store,
+    contentUrl: (fileId) => {
+      if (!base) throw new SyncError('NOT_CONFIGURED', 'downloading a file needs the sync url (or files: { url })');
+      return `${base}/${encodeURIComponent(fileId)}/content`;
+    },
+    token: () => client.token,
+    fetch: fetchFn ?? ((...args) => globalThis.fetch(...args)),
+    emit: (event, payload) => (event === 'error' ? client.reportError(payload) : client.reportFileEvent(event, payload)),
+    quotaBytes,
+    now: () => Date.now(),
+    collection: (name) => client.collection(name),
+    idFieldOf: (name) => client.core?.idFieldOf?.(name) ?? 'id',
+    online: () => client.status.online !== false,
+    onOnline: (fn) => client.on('networkStatusChanged', ({ online }) => online && fn()),
+  });
 }
