@@ -76,7 +76,8 @@ export class FileStore {
       ...meta, fileId, size, chunkSize, chunks, lastUsedAt: meta.lastUsedAt ?? Date.now(),
     };
     // Chunks beyond the new count (a smaller file under the same id) go first.
-    await this._backend.deleteChunks(fileId, chunks);
+    const before = await this.getMeta(fileId);
+    if (before) await this._backend.deleteChunks(fileId, chunks, before.chunks);
     if (chunks === 0) return this._backend.write([], full);
     for (let first = 0; first < chunks; first += CHUNKS_PER_WRITE) {
       const records = [];
@@ -123,7 +124,8 @@ export class FileStore {
 
   /** Drops the bytes; the meta stays with state 'remote' (or goes too, with { deleteMeta: true }). */
   async deleteBlob(fileId, { deleteMeta = false } = {}) {
-    await this._backend.deleteChunks(fileId, 0);
+    const meta = await this.getMeta(fileId);
+    await this._backend.deleteChunks(fileId, 0, meta?.chunks ?? 0);
     if (deleteMeta) await this._backend.deleteMeta(fileId);
     else await this._backend.updateMeta(fileId, { state: 'remote', uploadedBytes: 0 });
   }
@@ -197,11 +199,11 @@ class MemoryBackend {
     return [...this._meta.values()].map((m) => structuredClone(m));
   }
 
-  async deleteChunks(fileId, from) {
+  async deleteChunks(fileId, from, to) {
     this._open();
     const chunks = this._chunks.get(fileId);
     if (!chunks) return;
-    for (const i of [...chunks.keys()]) if (i >= from) chunks.delete(i);
+    for (const i of [...chunks.keys()]) if (i >= from && i < to) chunks.delete(i);
   }
 
   async deleteMeta(fileId) {
@@ -296,15 +298,18 @@ class IdbBackend {
     return out;
   }
 
+  // (Keys one by one: IDBKeyRange belongs to the factory's realm, which may not be global.)
   async allChunks(fileId, count) {
-    let out = null;
+    const out = new Array(count);
     await this._tx('readonly', 'reading a file', ({ chunks }) => {
-      const req = chunks.getAll(IDBKeyRange.bound([fileId, 0], [fileId, Infinity]));
-      req.onsuccess = () => {
-        out = req.result.length === count ? req.result.map((b) => new Uint8Array(b)) : null;
-      };
+      for (let i = 0; i < count; i++) {
+        const req = chunks.get([fileId, i]);
+        req.onsuccess = () => {
+          out[i] = req.result === undefined ? null : new Uint8Array(req.result);
+        };
+      }
     });
-    return out;
+    return out.every(Boolean) ? out : null;
   }
 
   async getMeta(fileId) {
@@ -342,9 +347,9 @@ class IdbBackend {
     return out;
   }
 
-  deleteChunks(fileId, from) {
+  deleteChunks(fileId, from, to) {
     return this._tx('readwrite', 'deleting chunks', ({ chunks }) => {
-      chunks.delete(IDBKeyRange.bound([fileId, from], [fileId, Infinity]));
+      for (let i = from; i < to; i++) chunks.delete([fileId, i]);
     });
   }
 
