@@ -12,6 +12,7 @@ import { untilClient as until } from './helpers.js';
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 const CHUNK = 1000;
 const quiet = { error: () => {} };
+const T = { timeout: 60_000 }; // a wait that never ends fails instead of hanging
 const USERS = { 'tok-ann': { id: 'ann' }, 'tok-bob': { id: 'bob' } };
 
 let server;
@@ -86,7 +87,7 @@ async function uploaded(client, bytes, { owner = 'ann', shared = false, type = '
   return { fileId, id, ref, name };
 }
 
-test('get downloads a file with download progress and keeps it: the second read is local; url() serves the same bytes', async () => {
+test('get downloads a file with download progress and keeps it: the second read is local; url() serves the same bytes', T, async () => {
   const writer = await open();
   const bytes = patterned(3 * CHUNK + 500);
   const { fileId, name } = await uploaded(writer, bytes);
@@ -112,7 +113,7 @@ test('get downloads a file with download progress and keeps it: the second read 
   await Promise.all([writer.close(), reader.close()]);
 });
 
-test('a download cut halfway resumes with a Range from the bytes received: nothing is fetched twice', async () => {
+test('a download cut halfway resumes with a Range from the bytes received: nothing is fetched twice', T, async () => {
   const writer = await open();
   const bytes = patterned(4 * CHUNK + 77, 3);
   const { fileId } = await uploaded(writer, bytes);
@@ -130,7 +131,7 @@ test('a download cut halfway resumes with a Range from the bytes received: nothi
   await Promise.all([writer.close(), reader.close()]);
 });
 
-test('pinCollection downloads the files a field references now, and those of entities that arrive later', async () => {
+test('pinCollection downloads the files a field references now, and those of entities that arrive later', T, async () => {
   const writer = await open();
   const first = patterned(2 * CHUNK, 11);
   const a = await uploaded(writer, first);
@@ -156,7 +157,7 @@ test('pinCollection downloads the files a field references now, and those of ent
   await Promise.all([writer.close(), reader.close()]);
 });
 
-test('over storageQuotaMB, unpinned files go least recently used first', async () => {
+test('over storageQuotaMB, unpinned files go least recently used first', T, async () => {
   const writer = await open();
   const ids = [];
   for (let i = 0; i < 5; i++) ids.push((await uploaded(writer, patterned(1500, 20 + i))).fileId);
@@ -186,7 +187,7 @@ test('over storageQuotaMB, unpinned files go least recently used first', async (
   await Promise.all([writer.close(), reader.close()]);
 });
 
-test('a pending upload and a pinned file are never evicted; a download that cannot fit fails with FILE_QUOTA and storageQuotaExceeded', async () => {
+test('a pending upload and a pinned file are never evicted; a download that cannot fit fails with FILE_QUOTA and storageQuotaExceeded', T, async () => {
   const writer = await open();
   const small = [];
   for (let i = 0; i < 3; i++) small.push((await uploaded(writer, patterned(1500, 40 + i))).fileId);
@@ -224,7 +225,7 @@ test('a pending upload and a pinned file are never evicted; a download that cann
   await Promise.all([writer.close(), reader.close()]);
 });
 
-test("a user cannot download another user's file until an entity that references it is readable to them", async () => {
+test("a user cannot download another user's file until an entity that references it is readable to them", T, async () => {
   const ann = await open();
   const bytes = patterned(1200, 70);
   const { fileId, id } = await uploaded(ann, bytes, { owner: 'ann' });
@@ -240,7 +241,7 @@ test("a user cannot download another user's file until an entity that references
   await Promise.all([ann.close(), bob.close()]);
 });
 
-test('GET /files/<id>/content answers ranges as RFC 9110 says: 206 with Content-Range, a suffix, 416 past the end, a stale If-Range gets the whole file', async () => {
+test('GET /files/<id>/content answers ranges as RFC 9110 says: 206 with Content-Range, a suffix, 416 past the end, a stale If-Range gets the whole file', T, async () => {
   const writer = await open();
   const bytes = patterned(2500, 80);
   const { fileId } = await uploaded(writer, bytes);
