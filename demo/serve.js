@@ -114,9 +114,16 @@ export function createStaticHandler() {
   };
 }
 
-/** Starts the demo server; port 0 picks a free port. Resolves to { url, close() }. */
-export async function startDemoServer({ port = 0, host = '127.0.0.1' } = {}) {
-  const server = createServer(createStaticHandler());
+/**
+ * Starts the demo server; port 0 picks a free port. Resolves to { url, close() }. `before(req,
+ * res)` -> true when it answered (e.g. the sync server's file endpoints), else the static files.
+ */
+export async function startDemoServer({ port = 0, host = '127.0.0.1', before = null } = {}) {
+  const serveStatic = createStaticHandler();
+  const server = createServer(async (req, res) => {
+    if (before && (await before(req, res))) return;
+    return serveStatic(req, res);
+  });
   await new Promise((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -593,6 +593,11 @@ export interface CreateSyncClientOptions<C extends CollectionsOption = Collectio
   window?: EventTarget;
   document?: EventTarget & { visibilityState?: string };
   /**
+   * Attachments (docs/files.md): client.files. `true` or options; the file metadata syncs in the
+   * collection `syncore_files` and the bytes upload to the sync server's file endpoints.
+   */
+  files?: boolean | FilesOptions;
+  /**
    * Multi-tab (docs/multitab.md): the tabs of one origin share one outbox through one leader tab.
    * On by default in the browser when the client makes its own WebSocket (`url`), stores in
    * IndexedDB and BroadcastChannel exists; `false` turns it off; `true` or options turn it on
@@ -687,7 +692,77 @@ export type ClientEvent =
   | 'storageQuotaExceeded' | 'networkStatusChanged' | 'authRequired' | 'statusChanged'
   | 'notification' | 'error' | 'mutationSettled' | 'storageEvent'
   /** Entities the server changed in this client's view: { changes: { [collection]: { created, updated, deleted } }, cursor }. */
-  | 'remoteChanges';
+  | 'remoteChanges'
+  /** A file's transfer progressed: FileProgress. */
+  | 'fileProgress'
+  /** A file's transfer failed for good: { fileId, direction, error: SyncError }. */
+  | 'fileFailed';
+
+/** Options of createSyncClient's `files`. */
+export interface FilesOptions {
+  /** The file endpoints' base URL [the sync url's host + '/files']. */
+  url?: string;
+  /** Bytes per chunk [262144]; the server takes chunks up to its maxMessageBytes. */
+  chunkSize?: number;
+  /** Refuse (STORAGE_QUOTA) a put that would hold more bytes locally than this [no cap]. */
+  quotaBytes?: number;
+  /** Transient upload failures (5xx, 429) before the file is failed for good [10]; a lost connection does not count. */
+  maxRetries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** What an entity field holds to point at a file. */
+export interface FileRef {
+  $file: string;
+  name: string;
+  type: string;
+  size: number;
+}
+
+/**
+ * A file's local metadata. state: 'pending-upload' (local only, queued), 'uploaded' (on the
+ * server, bytes held here), 'remote' (meta only, no bytes here), 'failed' (refused for good: error).
+ */
+export interface FileMeta {
+  fileId: string;
+  name: string;
+  type: string;
+  size: number;
+  state: 'pending-upload' | 'uploaded' | 'remote' | 'failed';
+  pinned: boolean;
+  lastUsedAt: number;
+  uploadedBytes: number;
+  chunkSize: number;
+  chunks: number;
+  collection?: string;
+  entityId?: string;
+  error?: { code: string; message: string; status: number | null };
+}
+
+export interface FileProgress {
+  fileId: string;
+  direction: 'upload' | 'download';
+  sent: number;
+  total: number;
+}
+
+/** client.files (with the `files` option). */
+export interface Files {
+  /**
+   * Stores the bytes locally (IndexedDB, never the wasm memory) and queues the upload in the
+   * outbox, ahead of every mutation that references it. `result` settles as the file's metadata
+   * mutation does (rejects when the server refuses the file: a dead letter).
+   */
+  put(blob: Blob, options?: { name?: string; type?: string; id?: string; collection?: string; entityId?: string }): Promise<{ fileId: string; ref: FileRef; meta: FileMeta; result: MutationHandle['result'] }>;
+  meta(fileId: string): Promise<FileMeta | null>;
+  /** The bytes, if held on this device. */
+  local(fileId: string): Promise<Blob | null>;
+  list(): Promise<FileMeta[]>;
+  /** Bytes held locally. */
+  usage(): Promise<number>;
+}
 
 /** M: collection name -> its types (from createSyncClient's collections); SyncClient without one is any client (its reads untyped). */
 export interface SyncClient<M extends CollectionMap = any> extends HasCollectionTypes<M> {
@@ -738,6 +813,10 @@ export interface SyncClient<M extends CollectionMap = any> extends HasCollection
   readonly token: string | undefined;
   /** Emits an 'error' event (for a layer in front of the client). */
   reportError(err: unknown): void;
+  /** Attachments: present with the `files` option (docs/files.md). */
+  readonly files?: Files;
+  /** Emits 'fileProgress' or 'fileFailed' (for js/files/). */
+  reportFileEvent(event: 'fileProgress' | 'fileFailed', payload: unknown): void;
   /** Emits a 'mutationSettled' event for a mutation settled outside this client's core (multi-tab). */
   reportSettled(event: Extract<SyncEvent, { type: 'settled' }> | Record<string, unknown>): void;
   /** Present when multi-tab is on. */

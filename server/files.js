@@ -9,7 +9,7 @@
 //   PUT /files/<id>/chunks/<n> one chunk's bytes (application/octet-stream); re-sending one is harmless
 //   GET /files/<id>/chunks/<n> one chunk's bytes (for downloads)
 //
-// Same Bearer auth as the REST endpoints; writing needs canWrite('syncore_files', { kind, id, data });
+// Auth as a WebSocket hello: the Bearer token (or none) goes to the server's authorize hook; writing needs canWrite('syncore_files', { kind, id, data });
 // reading needs canRead('syncore_files'). Only the user who declared a file may send its chunks.
 import { runAuthorize, canRead, canWrite, expired } from './auth.js';
 import { isPlainObject } from './mutation.js';
@@ -210,10 +210,12 @@ export function fileChecks(files, validate) {
 export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
   const { logger } = ctx;
 
+  // As a WebSocket hello: the token (or none, for a server whose hook accepts that) goes to the hook.
   async function grantOf(req) {
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw new HttpError(401, 'AUTH', 'a Bearer token is required', { 'WWW-Authenticate': 'Bearer' });
-    const auth = await runAuthorize(ctx.authorize, m[1], null, logger);
+    const header = req.headers.authorization;
+    const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+    if (header !== undefined && !m) throw new HttpError(401, 'AUTH', 'Authorization must be "Bearer <token>"', { 'WWW-Authenticate': 'Bearer' });
+    const auth = await runAuthorize(ctx.authorize, m ? m[1] : undefined, null, logger);
     if (!auth) throw new HttpError(401, 'AUTH', 'bad or expired token', { 'WWW-Authenticate': 'Bearer' });
     if (expired({ auth })) throw new HttpError(401, 'AUTH', 'token expired', { 'WWW-Authenticate': 'Bearer' });
     return { auth };

@@ -4,6 +4,8 @@ import { ASSESSMENTS, ASSESSMENT_BY_ID, SEED_STUDENTS, isValidScore, scoreId } f
 
 /** Collections the demo syncs. */
 export const COLLECTIONS = ['students', 'scores'];
+// The students' attachments' metadata (docs/files.md); the bytes go to /files.
+const FILES = 'syncore_files';
 
 /**
  * Fills an empty store with the seed: 8 students and one score entity per student and assessment
@@ -39,6 +41,7 @@ export async function seedGradebook(store) {
  */
 export function validateGradebook({ mutation }) {
   const { collection, kind, data } = mutation;
+  if (collection === FILES) return undefined; // attachments: checked by the server (server/files.js)
   if (!COLLECTIONS.includes(collection)) return `unknown collection ${collection}`;
   if (kind === 'delete') return collection === 'scores' ? 'scores are cleared, not deleted' : undefined;
   if (collection === 'scores') {
@@ -57,7 +60,7 @@ export function validateGradebook({ mutation }) {
  * `forbidden` and dead-lettered on its client. Any other token is unauthorized.
  */
 export function authorizeGradebook({ token }) {
-  const readAll = (collection) => COLLECTIONS.includes(collection);
+  const readAll = (collection) => COLLECTIONS.includes(collection) || collection === FILES;
   if (token == null || token === '') return { userId: 'teacher', canRead: readAll, canWrite: readAll };
   if (token === 'viewer') return { userId: 'viewer', canRead: readAll, canWrite: () => false };
   return null;

@@ -54,7 +54,8 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir, db, bui
   try {
     if (migrated) console.log(`imported the JSON-log store from ${migrated}: ${JSON.stringify(await importJsonLog(migrated, store))}`);
     const seeded = seed ? await seedGradebook(store) : 0;
-    demo = await startDemoServer({ port, host });
+    // Attachments' bytes: the sync server's file endpoints on the same port (docs/files.md).
+    demo = await startDemoServer({ port, host, before: (req, res) => (sync ? sync.handleFiles(req, res) : false) });
     sync = await startSyncServer({ validate: validateGradebook, authorize: authorizeGradebook, ...syncOptions, server: demo.server, store });
     let closing = null;
     return {

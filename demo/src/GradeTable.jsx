@@ -2,6 +2,7 @@
 // or from another window) re-renders one row; each cell commits on Enter, Tab, arrows or leaving
 // it, as an optimistic patch: the cell and the running grade change at once, the server follows.
 import { useEffect, useRef, useState } from 'react';
+import { Attachment } from './Attachment.jsx';
 import { useCollection, useMutation } from '../../js/react/index.js';
 import { ASSESSMENTS, letter, runningGrade, scoreId } from './gradebook.js';
 import { formatGrade, formatScore, parseScore } from './format.js';
@@ -118,6 +119,7 @@ function StudentRow({ student, row, marks, conflictOf, patch }) {
           <div className="student-text">
             <span className="student-name">{student.name}</span>
             <span className="student-class">Class {student.class}</span>
+            <Attachment student={student} />
           </div>
         </div>
       </th>

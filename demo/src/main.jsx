@@ -36,6 +36,8 @@ async function start() {
       students: { strategy: 'server-wins' },
       scores: { strategy: 'manual' },
     },
+    // Attachments (docs/files.md): uploaded to the demo server's /files endpoints.
+    files: { url: `${location.origin}/files` },
   });
   // The devtools' timeline starts now, not when the panel first opens.
   recordEvents(client, { limit: 200 });

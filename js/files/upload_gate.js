@@ -113,7 +113,10 @@ export function gatedTransport(transport, gate) {
             return sink.disconnected(...a);
           } }, session);
       const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      // A frozen own method must come back as itself (a Proxy invariant); others run on the target.
+      const own = Object.getOwnPropertyDescriptor(target, prop);
+      return own && !own.configurable && !own.writable ? value : value.bind(target);
     },
   });
 }

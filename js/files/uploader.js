@@ -1,6 +1,7 @@
 // Uploads a stored file's chunks to the sync server's file endpoints (server/files.js), one chunk
-// at a time, read from the FileStore (never the whole file in memory). Resumable: it first asks
-// the server what it holds (GET /files/<id>) and sends only the missing chunks; every chunk PUT is
+// at a time, read from the FileStore (never the whole file in memory). Resumable: it first
+// declares the file (PUT /files/<id>, idempotent), whose answer says which chunks the server
+// already holds, and sends only the missing ones; every chunk PUT is
 // idempotent, so a chunk re-sent after a cut is harmless.
 //
 // Failures, in the outbox's classes: a network error (offline, connection cut) is retried after a
@@ -124,7 +125,8 @@ export class Uploader {
   }
 
   async _request(method, path, body, contentType) {
-    const headers = { Authorization: `Bearer ${this._token() ?? ''}` };
+    const token = this._token();
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
     if (contentType) headers['Content-Type'] = contentType;
     const res = await this._fetch(`${this._url}/${encodeURIComponent(path[0])}${path.length > 1 ? `/${path.slice(1).join('/')}` : ''}`, { method, headers, body });
     const text = await res.text();
@@ -138,13 +140,8 @@ export class Uploader {
 
   async _send(meta) {
     const { fileId, size, chunkSize, chunks } = meta;
-    let status;
-    try {
-      status = await this._request('GET', [fileId]);
-    } catch (err) {
-      if (!(err instanceof HttpFailure) || err.status !== 404) throw err;
-      status = await this._request('PUT', [fileId], JSON.stringify({ size, chunkSize, type: meta.type, name: meta.name }), 'application/json');
-    }
+    // The declaration is idempotent and answers what the server holds: where to resume from.
+    let status = await this._request('PUT', [fileId], JSON.stringify({ size, chunkSize, type: meta.type, name: meta.name }), 'application/json');
     if (status.size !== size || status.chunkSize !== chunkSize)
       throw new HttpFailure(409, { code: 'FILE_MISMATCH', message: `the server holds file ${fileId} with another size` });
     const have = new Set(status.received);

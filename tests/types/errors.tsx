@@ -1,6 +1,6 @@
 // Misuses the typed README example must refuse: each line under @ts-expect-error has to be a
 // type error (tsc fails if it is not). The client registered in example.tsx types the hooks.
-import { createSyncCore, collection, type SyncError, type ValidationIssue } from 'syncore';
+import { createSyncCore, createSyncClient, collection, type SyncError, type ValidationIssue, type FileRef, type FileMeta } from 'syncore';
 import { useEntity, useCollection, useMutation, useSyncClient } from 'syncore/react';
 
 interface Student {
@@ -65,4 +65,18 @@ export function HookMisuses({ id }: { id: string }) {
   // @ts-expect-error: VALIDATION, not an unknown code
   const bad: boolean = error?.code === 'VALIDATON';
   return <p title={label}>{data.length} {issues?.length} {String(bad)}</p>;
+}
+
+// Attachments (docs/files.md): put a Blob, store the ref; a string is not a file.
+export async function fileMisuses() {
+  const client = await createSyncClient({ url: 'wss://example.com/sync', collections: { students: {} }, files: { chunkSize: 65_536 } });
+  const { ref, result } = await client.files!.put(new Blob(['report']), { name: 'report.txt' });
+  const kept: FileRef = ref;
+  const meta: FileMeta | null = await client.files!.meta(kept.$file);
+  await result;
+  // @ts-expect-error: put takes a Blob or a File, not a string
+  await client.files!.put('report');
+  // @ts-expect-error: 'state' is one of the four states
+  const bad: FileMeta['state'] = 'uploading';
+  return [meta, bad];
 }
