@@ -2,7 +2,7 @@
 // client.files.get / url / pin / pinCollection / offlineStatus on fake-indexeddb against a real
 // sync server on loopback (PGlite), whose files arrive through client.files.put. Waits on events,
 // never on timers (but for a few milliseconds between reads whose order LRU eviction must see).
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
 import { createSyncClient, SyncError } from '../../js/node.js';
@@ -26,6 +26,9 @@ before(async () => {
   });
 });
 after(() => server.close());
+// Clients a failed test left open are closed (close() twice is harmless).
+const opened = [];
+afterEach(() => Promise.allSettled(opened.splice(0).map((c) => c.close())));
 
 function patterned(size, seed = 7) {
   const out = new Uint8Array(size);
@@ -69,10 +72,15 @@ function recordingFetch({ cutAfter = null } = {}) {
 }
 
 async function open({ token = 'tok-ann', files = {}, ...rest } = {}) {
-  return createSyncClient({
+  return remember(await createSyncClient({
     url: server.url, token, websocket: fast, storage: { indexedDB: new IDBFactory(), name: 'offline-test' }, collections: { students: {} },
     files: { chunkSize: CHUNK, backoffBaseMs: 20, backoffMaxMs: 100, ...files }, ...rest,
-  });
+  }));
+}
+
+function remember(client) {
+  opened.push(client);
+  return client;
 }
 
 let nextStudent = 0;
@@ -146,7 +154,10 @@ test('pinCollection downloads the files a field references now, and those of ent
   assert.deepEqual(await bytesOf(await reader.files.local(a.fileId)), first);
 
   const second = patterned(CHUNK + 1, 12);
-  const done = new Promise((resolve) => reader.on('fileProgress', (p) => p.received === second.length && p.direction === 'download' && resolve(p.fileId)));
+  const done = new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('the new reference was not fetched')), 20_000).unref();
+    reader.on('fileProgress', (p) => p.received === second.length && p.direction === 'download' && resolve(p.fileId));
+  });
   const b = await uploaded(writer, second);
   assert.equal(await done, b.fileId, 'the new reference was fetched without being asked');
   await reader.files.downloadsSettled();
