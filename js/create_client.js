@@ -43,7 +43,7 @@ export function makeCreateSyncClient(createSyncCore, platform) {
     if (typeof s?.write !== 'function' || typeof s?.readAll !== 'function')
       throw new SyncError(ErrorCodes.WRONG_TYPE, "storage must be 'indexeddb', 'memory' or a storage object");
     const storageManager = s.kind === 'indexeddb' ? storageManagerOf(options) : undefined;
-    const fileSetup = files ? await prepareFiles({ files, url, token, ...fileStoreLocation(s, storage ?? platform.defaultStorage) }) : null;
+    const fileSetup = files ? await prepareFiles({ files, url, token, storageQuotaMB: options.storageQuotaMB, ...fileStoreLocation(s, storage ?? platform.defaultStorage) }) : null;
     if (fileSetup) t = fileSetup.wrap(t);
     const started = await startSyncClient(core, { ...options, clock, collections, transport: t, storage: s, token, client, storageManager });
     if (fileSetup) started.files = fileSetup.attach(started);
@@ -74,7 +74,7 @@ async function startMultiTab(createSyncCore, platform, options, tabs) {
   const { idbOptions } = tabs;
   // Every tab's files are in the origin's shared file store; the engine's gate uploads them.
   const collections = files ? { ...appCollections, [FILES_COLLECTION]: {} } : appCollections;
-  const fileSetup = files ? await prepareFiles({ files, url, token, indexedDB: idbOptions.indexedDB ?? globalThis.indexedDB, name: idbOptions.name ?? 'syncore' }) : null;
+  const fileSetup = files ? await prepareFiles({ files, url, token, storageQuotaMB: options.storageQuotaMB, indexedDB: idbOptions.indexedDB ?? globalThis.indexedDB, name: idbOptions.name ?? 'syncore' }) : null;
   const gated = (transport) => (fileSetup ? fileSetup.wrap(transport) : transport);
   const WebSocket = options.WebSocket ?? globalThis.WebSocket ?? (await platform.loadWebSocket?.());
   const start = async (transport, storage, clientOptions, tokenNow = token) => {

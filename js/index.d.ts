@@ -667,6 +667,8 @@ export interface CreateSyncClientOptions<C extends CollectionsOption = Collectio
    * collection `syncore_files` and the bytes upload to the sync server's file endpoints.
    */
   files?: boolean | FilesOptions;
+  /** Seed 003's storageQuotaMB: the space local files may take (see FilesOptions.storageQuotaMB). */
+  storageQuotaMB?: number;
   /**
    * Multi-tab (docs/multitab.md): the tabs of one origin share one outbox through one leader tab.
    * On by default in the browser when the client makes its own WebSocket (`url`), stores in
@@ -859,7 +861,14 @@ export interface FilesOptions {
   url?: string;
   /** Bytes per chunk [262144]; the server takes chunks up to its maxMessageBytes. */
   chunkSize?: number;
-  /** Refuse (STORAGE_QUOTA) a put that would hold more bytes locally than this [no cap]. */
+  /**
+   * The space local files may take, in MB (seed 003's name; the client option of the same name
+   * is used when this is absent) [no cap]. A download that would pass it evicts unpinned files
+   * least recently used first, else fails with FILE_QUOTA; a put that cannot fit fails with
+   * STORAGE_QUOTA. Pinned files and pending uploads are never evicted.
+   */
+  storageQuotaMB?: number;
+  /** The same cap in bytes (wins over storageQuotaMB). */
   quotaBytes?: number;
   /** Transient upload failures (5xx, 429) before the file is failed for good [10]; a lost connection does not count. */
   maxRetries?: number;
@@ -896,11 +905,39 @@ export interface FileMeta {
   error?: { code: string; message: string; status: number | null };
 }
 
-export interface FileProgress {
+export type FileProgress =
+  | { fileId: string; direction: 'upload'; sent: number; total: number }
+  /** total: null when the server did not say the size. */
+  | { fileId: string; direction: 'download'; received: number; total: number | null };
+
+/** client.files.offlineStatus(): what is kept for offline use (sizes in bytes). */
+export interface OfflineStatus {
+  /** The file quota (storageQuotaMB), null without one. */
+  quota: number | null;
+  /** Every local file byte: downloads, uploads waiting, and downloads under way. */
+  usage: number;
+  /** Files whose bytes are held here. */
+  files: number;
+  /** Pinned files (one by one or through pinCollection). */
+  pinned: number;
+  /** Pinned files held here. */
+  downloaded: number;
+  pinnedBytes: number;
+  /** Pinned files not held yet. */
+  missing: string[];
+  /** Background downloads of pinned files that failed last time (retried when the network returns). */
+  failed: { fileId: string; code: string; message: string }[];
+  pendingUpload: number;
+  downloading: string[];
+  collections: { collection: string; field: string; files: number }[];
+}
+
+/** The 'storageQuotaExceeded' event of a download that does not fit the file quota. */
+export interface FileQuotaExceeded {
+  usage: number;
+  quota: number;
+  needed: number;
   fileId: string;
-  direction: 'upload' | 'download';
-  sent: number;
-  total: number;
 }
 
 /** client.files (with the `files` option). */
@@ -917,6 +954,31 @@ export interface Files {
   list(): Promise<FileMeta[]>;
   /** Bytes held locally. */
   usage(): Promise<number>;
+  /**
+   * The file's bytes: the local copy if held (marked used), else downloaded from the sync server
+   * ('fileProgress' events, direction 'download'; a cut connection resumes by Range) and kept.
+   * Rejects with NOT_FOUND (no such file, or not readable by this user), FILE_QUOTA (does not fit
+   * storageQuotaMB even after eviction) or FILE_DOWNLOAD_FAILED.
+   */
+  get(fileId: string): Promise<Blob>;
+  /** An object URL of the file (downloaded first if needed): the same URL while the page lives. */
+  url(fileId: string): Promise<string>;
+  /** Keeps the file for offline use (never evicted; survives a reload); resolves once its bytes are here. */
+  pin(fileId: string): Promise<void>;
+  /** No longer pinned: its bytes stay until space is needed. */
+  unpin(fileId: string): Promise<void>;
+  /**
+   * Pins every file referenced ({ $file } or an id string) from `field` of the collection's
+   * entities, now and as entities arrive or change; a reference that goes away unpins its file.
+   * A rule of this page (call it at start-up). Returns the function that ends it.
+   */
+  pinCollection(collection: string, field: string): () => void;
+  unpinCollection(collection: string, field: string): void;
+  /** Drops a downloaded file's local bytes (false for a pinned file or a pending upload). */
+  remove(fileId: string): Promise<boolean>;
+  offlineStatus(): Promise<OfflineStatus>;
+  /** Resolves once no pinned file waits to be fetched in the background. */
+  downloadsSettled(): Promise<void>;
 }
 
 /** M: collection name -> its types (from createSyncClient's collections); SyncClient without one is any client (its reads untyped). */
@@ -990,8 +1052,8 @@ export interface SyncClient<M extends CollectionMap = any> extends HasCollection
   reportError(err: unknown): void;
   /** Attachments: present with the `files` option (docs/files.md). */
   readonly files?: Files;
-  /** Emits 'fileProgress' or 'fileFailed' (for js/files/). */
-  reportFileEvent(event: 'fileProgress' | 'fileFailed', payload: unknown): void;
+  /** Emits 'fileProgress', 'fileFailed' or a file's 'storageQuotaExceeded' (for js/files/). */
+  reportFileEvent(event: 'fileProgress' | 'fileFailed' | 'storageQuotaExceeded', payload: unknown): void;
   /** Emits a 'mutationSettled' event for a mutation settled outside this client's core (multi-tab). */
   reportSettled(event: Extract<SyncEvent, { type: 'settled' }> | Record<string, unknown>): void;
   /** Present when multi-tab is on. */

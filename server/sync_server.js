@@ -29,6 +29,7 @@ import { closeConn, sendRaw } from './wire.js';
 import { handleWriteRequest, serverWrite } from './write.js';
 import { createRestHandler } from './rest.js';
 import { ServerFiles, createFilesHandler, fileChecks } from './files.js';
+import { createFileContentHandler } from './files_content.js';
 import { DEFAULT_MAX_DEPTH } from './validate.js';
 
 export { PROTOCOL_VERSIONS } from './session.js';
@@ -215,6 +216,7 @@ export async function startSyncServer({
   const { conns } = ctx;
   const handleRest = createRestHandler(ctx, { prefix: restPrefix });
   const handleFiles = files ? createFilesHandler(ctx, files, { prefix: filesPrefix }) : async () => false;
+  const handleFileContent = files ? createFileContentHandler(ctx, files, { prefix: filesPrefix }) : async () => false;
   // Every committed change, from this instance or another, reaches the connections through the
   // feed, in cursor order (feed.js).
   ctx.feed = new ChangeFeed(store, {
@@ -243,6 +245,7 @@ export async function startSyncServer({
     createServer({ headersTimeout: headersTimeoutMs, requestTimeout: Math.max(headersTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) }, async (req, res) => {
       if (handleWrite(req, res)) return;
       if (rest && (await handleRest(req, res))) return;
+      if (await handleFileContent(req, res)) return;
       if (await handleFiles(req, res)) return;
       const body = `syncore sync server: connect a WebSocket to ${path}\n`;
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Upgrade: 'websocket' });
@@ -363,6 +366,8 @@ export async function startSyncServer({
     handleRest,
     /** The file endpoints as a request handler (files.js): resolves true when it answered. */
     handleFiles,
+    /** GET <filesPrefix>/<id>/content (files_content.js, downloads with Range): true when it answered. */
+    handleFileContent,
     /** The server's files (files.js): status(fileId), getChunk(fileId, n); null with files: false. */
     files,
     /** http://… base URL of the REST endpoints (own server). */

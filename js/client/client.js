@@ -314,10 +314,11 @@ class SyncClient {
 
   /**
    * A file's transfer progressed ('fileProgress': { fileId, direction, sent, total }) or failed
-   * for good ('fileFailed': { fileId, direction, error }): for js/files/.
+   * for good ('fileFailed': { fileId, direction, error }), or a download did not fit the file
+   * quota ('storageQuotaExceeded': { usage, quota, needed, fileId }): for js/files/.
    */
   reportFileEvent(event, payload) {
-    if (event === 'fileProgress' || event === 'fileFailed') this._emit(event, payload);
+    if (event === 'fileProgress' || event === 'fileFailed' || event === 'storageQuotaExceeded') this._emit(event, payload);
   }
 
   // ---- the API --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { FileStore } from './file_store.js';
 import { Uploader, filesUrlFromSyncUrl } from './uploader.js';
 import { UploadGate, gatedTransport, FILES_COLLECTION } from './upload_gate.js';
 import { randomId } from '../random_id.js';
+import { offlineFilesFor, quotaBytesOf } from './offline.js';
 
 export { FileStore, CHUNK_SIZE } from './file_store.js';
 export { FILES_COLLECTION, fileRefs } from './upload_gate.js';
@@ -31,9 +32,10 @@ export function isFileRef(value) {
  *   files options: { url (the file endpoints' base; default from the sync url), fetch, chunkSize,
  *   quotaBytes, maxRetries, backoffBaseMs, backoffMaxMs }
  */
-export async function prepareFiles({ files, url, token, indexedDB, name }) {
+export async function prepareFiles({ files, url, token, indexedDB, name, storageQuotaMB }) {
   const o = typeof files === 'object' && files !== null ? files : {};
-  const store = await FileStore.open({ indexedDB, name, chunkSize: o.chunkSize, quotaBytes: o.quotaBytes });
+  const quotaBytes = quotaBytesOf(o, storageQuotaMB); // offline content (offline.js)
+  const store = await FileStore.open({ indexedDB, name, chunkSize: o.chunkSize, quotaBytes });
   let client = null;
   const early = []; // events before the client exists (none expected: uploads start from pushes)
   const emit = (event, payload) => (client ? client.reportFileEvent(event, payload) : early.push([event, payload]));
@@ -64,7 +66,7 @@ export async function prepareFiles({ files, url, token, indexedDB, name }) {
     attach(c, { closeWithClient = true } = {}) {
       client = c;
       for (const [event, payload] of early.splice(0)) c.reportFileEvent(event, payload);
-      const api = new Files({ client: c, store, gate, uploader, canUpload: Boolean(base) });
+      const api = new Files({ client: c, store, gate, uploader, canUpload: Boolean(base), offline: offlineFilesFor(c, store, { base, fetch: o.fetch, quotaBytes }) });
       if (closeWithClient) c.wrapClose((closeClient) => closeClient().finally(() => api.close()));
       return api;
     },
@@ -72,8 +74,9 @@ export async function prepareFiles({ files, url, token, indexedDB, name }) {
 }
 
 export class Files {
-  constructor({ client, store, gate, uploader, canUpload }) {
+  constructor({ client, store, gate, uploader, canUpload, offline }) {
     this._client = client;
+    this._offline = offline; // downloads, pins, quota (offline.js)
     this.store = store;
     this._gate = gate;
     this._uploader = uploader;
@@ -97,6 +100,7 @@ export class Files {
     const extra = {};
     if (options.collection !== undefined) extra.collection = options.collection;
     if (options.entityId !== undefined) extra.entityId = options.entityId;
+    await this._offline?.freeSpace(blob.size); // unpinned downloads make way (the quota still refuses a put that cannot fit)
     const meta = await this.store.putBlob(fileId, blob, { name, type, state: 'pending-upload', pinned: false, uploadedBytes: 0, ...extra });
     this._gate.done.delete(fileId);
     const { result } = this._client.mutate({
@@ -131,7 +135,53 @@ export class Files {
     return this.store.usage();
   }
 
+  // ---- offline content (offline.js, docs/files.md "Offline content") ----
+
+  /** The file's bytes: held here, else downloaded (with 'fileProgress' events) and kept. */
+  get(fileId) {
+    return this._offline.get(fileId);
+  }
+
+  /** An object URL of the file (downloaded first if needed); the same one while the page lives. */
+  url(fileId) {
+    return this._offline.url(fileId);
+  }
+
+  /** Keeps the file for offline use (never evicted); resolves once its bytes are here. */
+  pin(fileId) {
+    return this._offline.pin(fileId);
+  }
+
+  unpin(fileId) {
+    return this._offline.unpin(fileId);
+  }
+
+  /** Pins every file referenced from `field` of `collection`, now and later; returns the stop function. */
+  pinCollection(collection, field) {
+    return this._offline.pinCollection(collection, field);
+  }
+
+  unpinCollection(collection, field) {
+    return this._offline.unpinCollection(collection, field);
+  }
+
+  /** Drops a downloaded file's local bytes (not a pinned one, nor one waiting to upload). */
+  remove(fileId) {
+    return this._offline.remove(fileId);
+  }
+
+  /** { quota, usage, files, pinned, downloaded, pinnedBytes, missing, failed, pendingUpload, downloading, collections } */
+  offlineStatus() {
+    return this._offline.offlineStatus();
+  }
+
+  /** Resolves once no pinned file waits to be fetched in the background. */
+  downloadsSettled() {
+    return this._offline.settled();
+  }
+
   close() {
+    this._offline?.close();
     this._offStatus?.();
     this._uploader.close();
     this.store.close();

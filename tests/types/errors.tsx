@@ -1,6 +1,6 @@
 // Misuses the typed README example must refuse: each line under @ts-expect-error has to be a
 // type error (tsc fails if it is not). The client registered in example.tsx types the hooks.
-import { createSyncCore, createSyncClient, collection, type SyncError, type ValidationIssue, type FileRef, type FileMeta } from 'syncore';
+import { createSyncCore, createSyncClient, collection, type SyncError, type ValidationIssue, type FileRef, type FileMeta, type OfflineStatus, type FileProgress } from 'syncore';
 import { useEntity, useCollection, useMutation, useSyncClient } from 'syncore/react';
 
 interface Student {
@@ -81,4 +81,22 @@ export async function fileMisuses() {
   // @ts-expect-error: 'state' is one of the four states
   const bad: FileMeta['state'] = 'uploading';
   return [meta, bad];
+}
+
+// Offline content: get / pin / pinCollection / offlineStatus; download progress has `received`.
+export async function offlineFileMisuses() {
+  const client = await createSyncClient({ url: 'wss://example.com/sync', collections: { students: {} }, files: true, storageQuotaMB: 100 });
+  const files = client.files!;
+  const blob: Blob = await files.get('f-1');
+  const url: string = await files.url('f-1');
+  await files.pin('f-1');
+  const stop: () => void = files.pinCollection('students', 'photo');
+  const status: OfflineStatus = await files.offlineStatus();
+  const used: number = status.usage;
+  const progress = (p: FileProgress) => (p.direction === 'download' ? p.received : p.sent);
+  // @ts-expect-error: pinCollection names the field that holds the references
+  files.pinCollection('students');
+  // @ts-expect-error: storageQuotaMB is a number of MB
+  await createSyncClient({ collections: {}, files: { storageQuotaMB: '100' } });
+  return [blob, url, stop, used, progress];
 }
