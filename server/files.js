@@ -7,7 +7,7 @@
 //   PUT /files/<id>            declare: { size, chunkSize, type?, name? } (idempotent; 409 if it differs)
 //   GET /files/<id>            status: { fileId, size, chunkSize, chunks, received: [n…], receivedBytes, complete }
 //   PUT /files/<id>/chunks/<n> one chunk's bytes (application/octet-stream); re-sending one is harmless
-//   GET /files/<id>/chunks/<n> one chunk's bytes (for downloads)
+//   GET /files/<id>/chunks/<n> one chunk's bytes (the uploader's own; others read /content)
 //
 // Auth as a WebSocket hello: the Bearer token (or none) goes to the server's authorize hook; writing needs canWrite('syncore_files', { kind, id, data });
 // reading needs canRead('syncore_files'). Only the user who declared a file may send its chunks.
@@ -226,6 +226,13 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
       throw new HttpError(403, 'FORBIDDEN', `user ${actor.auth.userId} may not write files`);
   }
 
+  // Status and chunks serve the upload (its resume); everyone else reads through /content, which
+  // applies the row-level rule. Another user's file answers as a missing one.
+  async function uploaderOnly(actor, fileId) {
+    const file = await files.file(fileId);
+    if (file && file.userId !== actor.auth.userId) throw new HttpError(404, 'NOT_FOUND', `no file ${fileId}`);
+  }
+
   async function serve(req, res, parts) {
     const [fileId, sub, nText] = parts;
     if (!ID_PATTERN.test(fileId ?? '')) throw new HttpError(400, 'VALIDATION', 'a file id is 1-200 of [A-Za-z0-9_.:-]');
@@ -233,6 +240,7 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
       if (req.method === 'GET') {
         const actor = await grantOf(req);
         if (!canRead(actor, FILES_COLLECTION)) throw new HttpError(403, 'FORBIDDEN', 'may not read files');
+        await uploaderOnly(actor, fileId);
         const status = await files.status(fileId);
         if (!status) throw new HttpError(404, 'NOT_FOUND', `no file ${fileId}`);
         return reply(res, 200, status);
@@ -258,6 +266,7 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
     const actor = await grantOf(req);
     if (req.method === 'GET') {
       if (!canRead(actor, FILES_COLLECTION)) throw new HttpError(403, 'FORBIDDEN', 'may not read files');
+      await uploaderOnly(actor, fileId);
       const bytes = await files.getChunk(fileId, n);
       if (!bytes) throw new HttpError(404, 'NOT_FOUND', `no chunk ${n} of file ${fileId}`);
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'Content-Length': bytes.length });

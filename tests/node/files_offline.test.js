@@ -246,6 +246,11 @@ test("a user cannot download another user's file until an entity that references
   const asBob = await fetch(url, { headers: { Authorization: 'Bearer tok-bob' } });
   assert.equal(asBob.status, 404, 'the same answer as for a file that does not exist');
   assert.equal((await fetch(url)).status, 401);
+  // The upload endpoints (status, one chunk) are the uploader's alone: no way around the row rule.
+  for (const path of [`/files/${fileId}`, `/files/${fileId}/chunks/0`]) {
+    const res = await fetch(`${server.restUrl}${path}`, { headers: { Authorization: 'Bearer tok-bob' } });
+    assert.equal(res.status, 404, `${path} as another user`);
+  }
 
   assert.equal((await ann.collection('students').patch(id, { shared: true }).result).status, 'acked');
   assert.deepEqual(await bytesOf(await bob.files.get(fileId)), bytes);
