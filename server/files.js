@@ -13,8 +13,9 @@
 // reading needs canRead('syncore_files'). Only the user who declared a file may send its chunks.
 import { runAuthorize, canRead, canWrite, expired } from './auth.js';
 import { isPlainObject } from './mutation.js';
+import { FILES_COLLECTION, fileRefs } from '../js/files/file_refs.js';
 
-export const FILES_COLLECTION = 'syncore_files';
+export { FILES_COLLECTION, fileRefs };  // the { $file } convention, shared with the client
 export const FILES_PREFIX = '/files';
 const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -169,18 +170,6 @@ export class ServerFiles {
     }
     return null;
   }
-}
-
-/** The file ids a value references: { $file: id } objects, at most a few levels down. */
-export function fileRefs(value, depth = 0, out = new Set()) {
-  if (depth > 4 || value === null || typeof value !== 'object') return out;
-  if (Array.isArray(value)) {
-    for (const v of value) fileRefs(v, depth + 1, out);
-    return out;
-  }
-  if (typeof value.$file === 'string') out.add(value.$file);
-  for (const k of Object.keys(value)) if (k !== '$file') fileRefs(value[k], depth + 1, out);
-  return out;
 }
 
 /**

@@ -7,19 +7,9 @@
 //
 // A held batch whose entries the core sent again (after a disconnect or its timeout) is dropped:
 // the newer batch carries them.
-export const FILES_COLLECTION = 'syncore_files';
+import { FILES_COLLECTION, fileRefs } from './file_refs.js';
 
-/** The file ids a value references: { $file: id } objects, at most a few levels down. */
-export function fileRefs(value, depth = 0, out = new Set()) {
-  if (depth > 4 || value === null || typeof value !== 'object') return out;
-  if (Array.isArray(value)) {
-    for (const v of value) fileRefs(v, depth + 1, out);
-    return out;
-  }
-  if (typeof value.$file === 'string') out.add(value.$file);
-  for (const k of Object.keys(value)) if (k !== '$file') fileRefs(value[k], depth + 1, out);
-  return out;
-}
+export { FILES_COLLECTION, fileRefs };
 
 export class UploadGate {
   /**
