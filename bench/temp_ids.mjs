@@ -23,9 +23,8 @@
 // The client's default stays 50: with pushes of 200 a create naming a temp id 150 creates back
 // is sent while its parent is still in flight, and the reference reaches the server unrenamed
 // (tests/node/temp_ids.test.js fails); raising it needs the core to hold such an entry back.
-// On an idle core the drain takes about its CPU time: ~7 s now (pushes of 50), 3x less than
-// before. What is left is about one third the client's core applying 10,000 acks (C++), one
-// third PGlite, the rest JSON, WebSocket and GC.
+// Where the rest goes (a profile on the loaded machine, so shares only): about one third the
+// client's core applying 10,000 acks (C++), one third PGlite, the rest JSON, WebSocket and GC.
 import { createSyncClient } from '../js/node.js';
 import { startSyncServer } from '../server/sync_server.js';
 
