@@ -122,6 +122,23 @@ void SyncCore::handleReject(const ServerWrite& w, Commit& out) {
   }
 }
 
+// Entries the outbox took out for good (too large, expired): each settles as a dead letter with
+// its dependents, and its entity's view drops what it had added.
+void SyncCore::settleDeadLetters(const std::vector<DeadLetter>& letters, ErrorClass errorClass, Commit& out) {
+  for (const DeadLetter& letter : letters) {
+    const OutboxEntry& entry = letter.entry;
+    markOutbox(entry.seq);
+    markMeta();
+    Collection* c = findCollection(entry.collection);
+    if (c == nullptr) continue;
+    touch(c, entry.entityId, true);
+    settle(out, entry.mutationIds, SettleStatus::DeadLetter,
+           {{"seq", entry.seq}, {"errorClass", errorClassName(errorClass)}, {"message", letter.message}});
+    deadLetterDependents(entry, errorClass, letter.message, out);
+    recomputeView(c, entry.entityId);
+  }
+}
+
 // A create that went to the dead letters takes the entity's later entries with it: they were made
 // on top of it and the server has nothing to apply them to (sent alone, an update of the temp id
 // comes back as a conflict on a missing entity and would be re-made as a create of the bare patch).

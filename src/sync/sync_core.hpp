@@ -292,6 +292,8 @@ class SyncCore {
   Status checkServerLimits(const Collection& c, const std::string& id, MutationKind kind, const json& payload) const;
   bool settleTooLarge(Commit& out);  // true if any
   void settleExpired(Commit& out);    // queue control: entries past their expireAtMs
+  // Entries the outbox already took out, settled as dead letters of one class (sync_answers.cpp).
+  void settleDeadLetters(const std::vector<DeadLetter>& letters, ErrorClass errorClass, Commit& out);
   void cancelEntry(std::uint64_t seq, const char* reason, Commit& out, std::vector<std::string>& cancelled);
 
   // Persistence internals (sync_persistence.cpp, sync_restore.cpp).

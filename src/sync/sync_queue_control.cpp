@@ -123,18 +123,7 @@ Status SyncCore::clearQueue(std::int64_t nowMs, Commit& out, std::vector<std::st
 
 // Entries past their deadline leave before anything is sent (pump): dead letters, never dropped.
 void SyncCore::settleExpired(Commit& out) {
-  for (DeadLetter& letter : outbox_->expire(lastNow_)) {
-    const OutboxEntry& entry = letter.entry;
-    markOutbox(entry.seq);
-    markMeta();
-    Collection* c = findCollection(entry.collection);
-    if (c == nullptr) continue;
-    touch(c, entry.entityId, true);
-    settle(out, entry.mutationIds, SettleStatus::DeadLetter,
-           {{"seq", entry.seq}, {"errorClass", errorClassName(ErrorClass::Expired)}, {"message", letter.message}});
-    deadLetterDependents(entry, ErrorClass::Expired, letter.message, out);
-    recomputeView(c, entry.entityId);
-  }
+  settleDeadLetters(outbox_->expire(lastNow_), ErrorClass::Expired, out);
 }
 
 }  // namespace syncore

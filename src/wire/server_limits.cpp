@@ -98,19 +98,8 @@ Status SyncCore::checkServerLimits(const Collection& c, const std::string& id, M
 // Entries the outbox found too large to ever send: settled as dead letters, their dependents with
 // them (an edit of a create that cannot be sent cannot be sent either), the view rolled back.
 bool SyncCore::settleTooLarge(Commit& out) {
-  std::vector<DeadLetter> letters = outbox_->takeTooLarge();
-  for (DeadLetter& letter : letters) {
-    const OutboxEntry& entry = letter.entry;
-    markOutbox(entry.seq);
-    markMeta();
-    Collection* c = findCollection(entry.collection);
-    if (c == nullptr) continue;
-    touch(c, entry.entityId, true);
-    settle(out, entry.mutationIds, SettleStatus::DeadLetter,
-           {{"seq", entry.seq}, {"errorClass", errorClassName(ErrorClass::TooLarge)}, {"message", letter.message}});
-    deadLetterDependents(entry, ErrorClass::TooLarge, letter.message, out);
-    recomputeView(c, entry.entityId);
-  }
+  const std::vector<DeadLetter> letters = outbox_->takeTooLarge();
+  settleDeadLetters(letters, ErrorClass::TooLarge, out);
   return !letters.empty();
 }
 
