@@ -11,7 +11,7 @@
 //
 // Auth as a WebSocket hello: the Bearer token (or none) goes to the server's authorize hook; writing needs canWrite('syncore_files', { kind, id, data });
 // reading needs canRead('syncore_files'). Only the user who declared a file may send its chunks.
-import { runAuthorize, canRead, canWrite, expired } from './auth.js';
+import { grantOfRequest, canRead, canWrite } from './auth.js';
 import { isPlainObject } from './mutation.js';
 import { FILES_COLLECTION, fileRefs } from '../js/files/file_refs.js';
 
@@ -201,13 +201,9 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
 
   // As a WebSocket hello: the token (or none, for a server whose hook accepts that) goes to the hook.
   async function grantOf(req) {
-    const header = req.headers.authorization;
-    const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-    if (header !== undefined && !m) throw new HttpError(401, 'AUTH', 'Authorization must be "Bearer <token>"', { 'WWW-Authenticate': 'Bearer' });
-    const auth = await runAuthorize(ctx.authorize, m ? m[1] : undefined, null, logger);
-    if (!auth) throw new HttpError(401, 'AUTH', 'bad or expired token', { 'WWW-Authenticate': 'Bearer' });
-    if (expired({ auth })) throw new HttpError(401, 'AUTH', 'token expired', { 'WWW-Authenticate': 'Bearer' });
-    return { auth };
+    const grant = await grantOfRequest(ctx.authorize, req.headers.authorization, logger, { tokenRequired: false });
+    if (grant.refused) throw new HttpError(401, 'AUTH', grant.refused, { 'WWW-Authenticate': 'Bearer' });
+    return { auth: grant.auth };
   }
 
   function mayWrite(actor, fileId, data) {

@@ -18,7 +18,7 @@
 // ETag, 409 / 412 { message, version, current } (current null when deleted, missing or not
 // readable), 401 (class auth), 403 (forbidden), 413 (too large), 422 (validation), 503 (transient).
 import { randomUUID } from 'node:crypto';
-import { runAuthorize, canReadEntity, expired } from './auth.js';
+import { grantOfRequest, canReadEntity } from './auth.js';
 import { jsonDepth } from './limits.js';
 import { isPlainObject } from './mutation.js';
 import { applyMutations } from './push.js';
@@ -84,12 +84,9 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
   const { store, options, logger } = ctx;
 
   async function grantOf(req) {
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw new HttpError(401, 'a Bearer token is required');
-    const auth = await runAuthorize(ctx.authorize, m[1], null, logger);
-    if (!auth) throw new HttpError(401, 'bad or expired token');
-    if (expired({ auth })) throw new HttpError(401, 'token expired');
-    return auth;
+    const grant = await grantOfRequest(ctx.authorize, req.headers.authorization, logger);
+    if (grant.refused) throw new HttpError(401, grant.refused);
+    return grant.auth;
   }
 
   /** The key and the client id it belongs to, claimed for this user. */
