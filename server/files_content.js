@@ -17,6 +17,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { grantOfRequest, canReadEntity } from './auth.js';
+import { replyJson } from './http.js';
 import { FILES_COLLECTION, FILES_PREFIX, fileRefs } from './files.js';
 
 class HttpError extends Error {
@@ -25,12 +26,6 @@ class HttpError extends Error {
     this.status = status;
     this.headers = headers;
   }
-}
-
-function replyJson(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 /** The ETag of a file: immutable content, so its id and size name it. */
