@@ -14,14 +14,14 @@ const ENTRIES = {
   replicache: "export { Replicache } from 'replicache';",
 };
 
-const sizes = (bytes) => ({
+export const sizes = (bytes) => ({
   raw: bytes.length,
   gzip: gzipSync(bytes, { level: 9 }).length,
   brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
 });
 
-/** { raw, gzip, brotli } bytes of the system's download (for syncore also js and wasm apart). */
-export async function bundleSize(system) {
+/** esbuild's output for the system's entry: { outputFiles, metafile, js } (js: the downloaded JS). */
+export async function bundleOf(system) {
   const out = await build({
     stdin: { contents: ENTRIES[system], resolveDir: ROOT, loader: 'js' },
     bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
@@ -33,6 +33,12 @@ export async function bundleSize(system) {
     .filter(([, o]) => Object.keys(o.inputs).some((i) => i.endsWith('syncore-embedded.mjs')))
     .map(([file]) => file));
   const js = Buffer.concat(out.outputFiles.filter((f) => !f.path.endsWith('.map') && ![...embedded].some((e) => f.path.endsWith(e))).map((f) => Buffer.from(f.contents)));
+  return { ...out, js, embedded };
+}
+
+/** { raw, gzip, brotli } bytes of the system's download (for syncore also js and wasm apart). */
+export async function bundleSize(system) {
+  const { js } = await bundleOf(system);
   if (system !== 'syncore') return sizes(js);
   const wasm = await readFile(new URL('../dist/syncore.wasm', import.meta.url));
   const a = sizes(js);

@@ -38,13 +38,29 @@ if(CMAKE_BUILD_TYPE STREQUAL "Debug")
   )
   set(SYNCORE_WASM_OUTPUT syncore-debug)
 else()
-  set(SYNCORE_WASM_COMPILE_FLAGS ${SYNCORE_WASM_OPT})
+  set(SYNCORE_WASM_COMPILE_FLAGS
+    ${SYNCORE_WASM_OPT}
+    -fno-rtti                        # nothing asks a type at run time: no typeinfo names for every std::function lambda
+  )
+  set(SYNCORE_WASM_BINDING_DEFINES
+    EMSCRIPTEN_HAS_UNBOUND_TYPE_NAMES=0  # what lets embind (bindings.cpp) build without RTTI
+  )
+  # Cold paths at -Os: files that the hot workloads (W1-W3: local writes, remote apply, the
+  # reactive loop) never enter: hydrate, redaction, resync, conflict review, queue control, the
+  # query cache. The flag comes after the target's -O2, so it wins. docs/build.md has the bytes.
+  set(SYNCORE_WASM_COLD_SOURCES
+    src/records/restore.cpp src/records/redaction.cpp src/sync/sync_resync.cpp
+    src/sync/sync_review.cpp src/sync/sync_queue_control.cpp src/sync/outbox_queue_control.cpp
+    src/sync/sync_incarnation.cpp src/store/query_cache.cpp)
+  list(TRANSFORM SYNCORE_WASM_COLD_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
+  set_source_files_properties(${SYNCORE_WASM_COLD_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
   set(SYNCORE_WASM_MODE_LINK_FLAGS
     ${SYNCORE_WASM_LINK_OPT}         # the link step optimises the wasm and minifies the glue too
     -sASSERTIONS=0                   # release: no glue checks
     -sINCOMING_MODULE_JS_API=[wasmBinary,locateFile]  # the only Module options js/node.js and js/browser.js pass: less glue
     -sSUPPORT_LONGJMP=0              # the core never uses setjmp/longjmp: no support code
     -sSUPPORT_ERRNO=0                # no syscall sets errno for JS to read (FILESYSTEM=0)
+    --emit-symbol-map                # build/wasm/syncore.mjs.symbols: names for bench/size_profile.mjs; the wasm is unchanged
   )
   set(SYNCORE_WASM_OUTPUT syncore)
 endif()
@@ -54,5 +70,6 @@ add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${CMAKE_SOURCE
 target_include_directories(syncore_wasm PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
 target_link_libraries(syncore_wasm PRIVATE syncore_core)
 target_compile_options(syncore_wasm PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS})
+target_compile_definitions(syncore_wasm PRIVATE ${SYNCORE_WASM_BINDING_DEFINES})
 target_link_options(syncore_wasm PRIVATE ${SYNCORE_WASM_LINK_FLAGS} ${SYNCORE_WASM_MODE_LINK_FLAGS})
 set_target_properties(syncore_wasm PROPERTIES OUTPUT_NAME ${SYNCORE_WASM_OUTPUT} SUFFIX ".mjs")

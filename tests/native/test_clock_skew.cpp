@@ -11,6 +11,10 @@
 #include "sim/model_server.hpp"
 #include "sync/sync_core.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_clock_skew {
+
 namespace {
 
 using syncore::Commit;
@@ -237,3 +241,4 @@ TEST_CASE("clock skew: a conflict answer stamped 2099 by a server that does not 
   REQUIRE(restarted.restore(normal.core.exportRecords(), c3).isOk());
   CHECK(hlcWall(restarted) <= normal.wall(w.now) + kDrift);
 }
+}  // namespace test_clock_skew

@@ -2,6 +2,10 @@
 
 #include "store/collection.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_collection {
+
 using namespace syncore;
 
 namespace {
@@ -114,3 +118,4 @@ TEST_CASE("collection: the view overlay hides confirmed state while mutations ar
   c.clearOverlay("never");  // no-op
   CHECK(c.count() == 1);
 }
+}  // namespace test_collection

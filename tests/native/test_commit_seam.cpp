@@ -5,6 +5,10 @@
 #include "wire/envelope.hpp"
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_commit_seam {
+
 using namespace synctest;
 
 namespace {
@@ -111,3 +115,4 @@ TEST_CASE("commit seam: a strict restore names the record it could not read") {
   CHECK(error["index"] == records.size() - 1);
   CHECK(error["code"] == syncore::errorCodeName(s.code));
 }
+}  // namespace test_commit_seam

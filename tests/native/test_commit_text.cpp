@@ -5,6 +5,10 @@
 #include "wire/commit_text.hpp"
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_commit_text {
+
 using namespace synctest;
 using syncore::Effect;
 using syncore::EffectKind;
@@ -64,3 +68,4 @@ TEST_CASE("commit_text: real commits of a mutate and a server batch") {
   REQUIRE(core.applyServer(json::parse(R"({"ops":[{"op":"upsert","collection":"todos","id":"9","version":1,"data":{"id":"9"}}],"cursor":5})"), 1001, s).isOk());
   checkSame(s);
 }
+}  // namespace test_commit_text

@@ -5,6 +5,10 @@
 #include "sync/conflict_resolver.hpp"
 #include "base/merge_patch.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_conflict_resolver {
+
 using namespace syncore;
 
 namespace {
@@ -481,3 +485,4 @@ TEST_CASE("conflict_resolver: manual parks with the local patch unchanged") {
   CHECK(r.conflictingPaths == Paths{"meta.owner", "title"});
   CHECK(r.resolved == c.remote);
 }
+}  // namespace test_conflict_resolver

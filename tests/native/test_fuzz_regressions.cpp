@@ -7,6 +7,10 @@
 #include "base/merge_patch.hpp"
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_fuzz_regressions {
+
 using namespace synctest;
 using syncore::applyMergePatch;
 using syncore::composeMergePatches;
@@ -88,3 +92,4 @@ TEST_CASE("fuzz regression: restore moves the counters past every key, mutation 
   CHECK(s.isOk());
   CHECK(again.pendingMutations() == restored.pendingMutations());
 }
+}  // namespace test_fuzz_regressions

@@ -5,6 +5,10 @@
 
 #include "sync/hlc.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_hlc {
+
 using namespace syncore;
 
 namespace {
@@ -218,3 +222,4 @@ TEST_CASE("hlc: bad JSON is rejected without touching the output") {
     CHECK(out.node == "keep");
   }
 }
+}  // namespace test_hlc

@@ -4,6 +4,10 @@
 
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_id_blocks {
+
 using namespace synctest;
 
 namespace {
@@ -69,3 +73,4 @@ TEST_CASE("id blocks: a mutation accepted but never stored does not lend its ids
   CHECK(mutate(third, {{"collection", "todos"}, {"op", "create"}, {"data", {{"t", "d"}}}}, 3000) ==
         "c1#" + std::to_string(2 * SyncCore::kIdBlock + 1));
 }
+}  // namespace test_id_blocks

@@ -8,6 +8,10 @@
 #include "wire/json_fast.hpp"
 #include "base/prng.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_json_fast {
+
 using syncore::json;
 using syncore::ParseLimits;
 using syncore::Status;
@@ -74,3 +78,4 @@ TEST_CASE("json_fast: seeded random mutations of valid documents agree with pars
     checkSame(text);
   }
 }
+}  // namespace test_json_fast

@@ -2,6 +2,10 @@
 
 #include "base/json_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_json_util {
+
 using namespace syncore;
 
 TEST_CASE("json_util: parse accepts valid JSON and rejects bad input with its own code") {
@@ -74,3 +78,4 @@ TEST_CASE("json_util: approximate size grows with content") {
   CHECK(approxBytes(small) > 0);
   CHECK(approxBytes(big) > approxBytes(small));
 }
+}  // namespace test_json_util

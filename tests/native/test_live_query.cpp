@@ -11,6 +11,10 @@
 #include "store/live_query.hpp"
 #include "store/query.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_live_query {
+
 using namespace syncore;
 
 namespace {
@@ -361,3 +365,4 @@ TEST_CASE("live_query: randomized cross-check against filter and sort", "[live_q
     CHECK(touchedCount > 0);
   }
 }
+}  // namespace test_live_query

@@ -2,6 +2,10 @@
 
 #include "base/merge_patch.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_merge_patch {
+
 using namespace syncore;
 
 TEST_CASE("merge_patch: a patch made from two versions turns one into the other") {
@@ -40,3 +44,4 @@ TEST_CASE("merge_patch: paths list the leaves a patch touches") {
   auto paths = patchPaths(json::parse(R"({"a":1,"b":{"c":null,"d":{"e":[1]}},"f":{}})"));
   CHECK(paths == std::vector<std::string>{"a", "b.c", "b.d.e", "f"});
 }
+}  // namespace test_merge_patch

@@ -2,6 +2,10 @@
 
 #include "sync/outbox.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_outbox {
+
 using namespace syncore;
 
 namespace {
@@ -469,3 +473,4 @@ TEST_CASE("outbox: pause stops sending, resume restarts it") {
   box.resume();
   CHECK(box.takeBatch(0));
 }
+}  // namespace test_outbox

@@ -6,6 +6,10 @@
 #include "sync/outbox.hpp"
 #include "base/prng.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_outbox_lifecycle {
+
 using namespace syncore;
 
 namespace {
@@ -221,3 +225,4 @@ TEST_CASE("outbox: prng is deterministic per seed and uniform stays in bounds") 
   CHECK(restored.next() == a.next());
   CHECK(!restored.setState(Prng::State{}));
 }
+}  // namespace test_outbox_lifecycle

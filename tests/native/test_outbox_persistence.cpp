@@ -6,6 +6,10 @@
 
 #include "sync/outbox.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_outbox_persistence {
+
 using namespace syncore;
 
 namespace {
@@ -318,3 +322,4 @@ TEST_CASE("outbox: randomized operations never lose or duplicate a mutation id")
     CHECK(seen[path] > 10);
   }
 }
+}  // namespace test_outbox_persistence

@@ -1,6 +1,10 @@
 // Pending log and view: optimistic mutations, acks, rejections, temp ids.
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_pending_log {
+
 using namespace synctest;
 
 TEST_CASE("pending_log: a mutation changes the view at once and emits a change set") {
@@ -194,3 +198,4 @@ TEST_CASE("pending_log: the echo of a create names the server's id and remaps li
   REQUIRE(core.count("todos", n).isOk());
   CHECK(n == 1);
 }
+}  // namespace test_pending_log

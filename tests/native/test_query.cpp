@@ -11,6 +11,10 @@
 #include "base/json_util.hpp"
 #include "store/query.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_query {
+
 using namespace syncore;
 
 namespace {
@@ -440,3 +444,4 @@ TEST_CASE("query: sorting a set with several keys, nested paths and array indice
   for (const auto& it : items) ids.push_back(it.first);
   CHECK(ids == std::vector<std::string>{"e2", "e5", "e3", "e4", "e1", "e7", "e6"});
 }
+}  // namespace test_query

@@ -2,6 +2,10 @@
 
 #include "store/query_cache.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_query_cache {
+
 using namespace syncore;
 
 TEST_CASE("query_cache: fresh within ttl, stale within the stale window, then a miss") {
@@ -76,3 +80,4 @@ TEST_CASE("query_cache: replacing an entry replaces its tags") {
   CHECK(cache.invalidateTag("old") == 0);
   CHECK(cache.invalidateTag("new") == 1);
 }
+}  // namespace test_query_cache

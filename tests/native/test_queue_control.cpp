@@ -4,6 +4,10 @@
 
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_queue_control {
+
 using namespace synctest;
 using syncore::ErrorCode;
 
@@ -306,3 +310,4 @@ TEST_CASE("queue_control: critical never overtakes an earlier mutation of its en
   REQUIRE(next.size() == 1);
   CHECK(next[0]["data"] == json({{"u", 1}}));
 }
+}  // namespace test_queue_control

@@ -1,6 +1,10 @@
 // Remote changes rebase the pending log; the collection's strategy decides conflicts.
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_rebase {
+
 using namespace synctest;
 
 namespace {
@@ -224,3 +228,4 @@ TEST_CASE("rebase: a remote delete meets a local update") {
   REQUIRE(pending.size() == 1);
   CHECK(pending[0]["kind"] == "create");
 }
+}  // namespace test_rebase

@@ -5,6 +5,10 @@
 #include "records/redaction.hpp"
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_redaction {
+
 using namespace synctest;
 
 namespace {
@@ -76,3 +80,4 @@ TEST_CASE("redaction: paths through arrays, indexes and absent fields") {
   CHECK(record["value"]["local"] == nullptr);
   CHECK_FALSE(record["value"].contains("redactedFields"));  // only a pending change's payload says so
 }
+}  // namespace test_redaction

@@ -4,6 +4,10 @@
 // asked for (reference-needed) and, if the server has none, its referrers fail (REFERENCE_MISSING).
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_references {
+
 using namespace synctest;
 
 namespace {
@@ -177,3 +181,4 @@ TEST_CASE("references: badly declared references are refused", "[references]") {
   CHECK(core.defineCollection("grades", {{"references", "students"}}).code == syncore::ErrorCode::WrongType);
   CHECK(core.defineCollection("grades", {{"references", {{"studentId", ""}}}}).code == syncore::ErrorCode::WrongType);
 }
+}  // namespace test_references

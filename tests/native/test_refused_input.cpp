@@ -6,6 +6,10 @@
 
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_refused_input {
+
 using namespace synctest;
 using syncore::ErrorCode;
 
@@ -218,3 +222,4 @@ TEST_CASE("restore in chunks: an unreadable meta record takes its outbox records
   CHECK(strict.restore(json(storage.all()), none).isOk());
   CHECK(strict.stats()["pending"] == 1);
 }
+}  // namespace test_refused_input

@@ -3,6 +3,10 @@
 
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_restart {
+
 using namespace synctest;
 
 namespace {
@@ -154,3 +158,4 @@ TEST_CASE("restart: collections marked persist:false write no records") {
   for (const json& r : core.exportRecords())
     if (r["store"] == "entities") CHECK(r["key"][0] == "todos");
 }
+}  // namespace test_restart

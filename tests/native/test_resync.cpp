@@ -3,6 +3,10 @@
 
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_resync {
+
 using namespace synctest;
 
 namespace {
@@ -186,3 +190,4 @@ TEST_CASE("resync: finish without begin is refused and changes nothing") {
   CHECK(core.cursor() == 50);
   CHECK(view(core, "2") != nullptr);
 }
+}  // namespace test_resync

@@ -4,6 +4,10 @@
 #include "sync/outbox.hpp"
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_server_limits {
+
 using namespace synctest;
 
 namespace {
@@ -148,3 +152,4 @@ TEST_CASE("server limits: a too-large create takes the edits queued behind it to
   CHECK(core.pendingMutations().empty());
   CHECK(view(core, "big").is_null());
 }
+}  // namespace test_server_limits

@@ -16,6 +16,10 @@
 
 #include "sim/simulation.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_simulation {
+
 namespace {
 
 std::uint64_t envNumber(const char* name, std::uint64_t fallback) {
@@ -93,3 +97,4 @@ TEST_CASE("simulation: clients an hour behind, an hour ahead and at 2099 converg
   // The 2099 client's writes reached the server and were clamped there.
   CHECK(totals["server.clampedTimestamps"] > 0);
 }
+}  // namespace test_simulation

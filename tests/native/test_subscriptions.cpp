@@ -2,6 +2,10 @@
 
 #include "store/subscriptions.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_subscriptions {
+
 using namespace syncore;
 
 TEST_CASE("subscriptions: collection and entity subscribers are notified once each") {
@@ -48,3 +52,4 @@ TEST_CASE("subscriptions: renaming an entity moves its subscribers") {
   CHECK(reg.affected(cs) == std::vector<std::uint32_t>{s});
   CHECK(reg.unsubscribe(s));
 }
+}  // namespace test_subscriptions

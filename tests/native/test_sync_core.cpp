@@ -2,6 +2,10 @@
 
 #include "sync/sync_core.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_sync_core {
+
 using namespace syncore;
 
 namespace {
@@ -259,3 +263,4 @@ TEST_CASE("sync_core: a live query reports a new total even when its window is u
   c = apply(core, R"([{"op":"upsert","collection":"todos","id":"2","version":2,"data":{"id":"2","rank":6}}])");
   CHECK(c.queries.empty());
 }
+}  // namespace test_sync_core

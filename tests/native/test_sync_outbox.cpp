@@ -1,6 +1,10 @@
 // The outbox as the core drives it: effects order, keys, lanes, coalescing, retries, error classes.
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_sync_outbox {
+
 using namespace synctest;
 
 namespace {
@@ -224,3 +228,4 @@ TEST_CASE("sync_outbox: a timed-out batch is retried under the same keys") {
   REQUIRE(again.size() == 1);
   CHECK(again[0]["key"] == sends[0]["mutations"][0]["key"]);
 }
+}  // namespace test_sync_outbox

@@ -4,6 +4,10 @@
 
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_sync_regressions {
+
 using namespace synctest;
 using syncore::Status;
 
@@ -310,3 +314,4 @@ TEST_CASE("regression: an edit made while a delete was dead-lettered is not reba
   CHECK(recreate[0]["kind"] == "create");
   CHECK(recreate[0]["data"] == json({{"id", "a"}, {"title", "t"}, {"n", 1}}));
 }
+}  // namespace test_sync_regressions

@@ -5,6 +5,10 @@
 #include "sync/outbox.hpp"
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_temp_id_refs {
+
 using namespace synctest;
 
 namespace {
@@ -188,3 +192,4 @@ TEST_CASE("temp ids: a rename change moves an entity held confirmed under its te
   REQUIRE(core.list("todos", rows).isOk());
   CHECK(rows == json::array({{{"id", "s1"}, {"title", "x"}, {"n", 1}}}));
 }
+}  // namespace test_temp_id_refs

@@ -9,6 +9,10 @@
 
 #include "vocabulary.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_vocabulary {
+
 #ifndef SYNCORE_SOURCE_DIR
 #error "SYNCORE_SOURCE_DIR must name the source tree"
 #endif
@@ -42,3 +46,4 @@ TEST_CASE("vocabulary: names and parsers agree") {
   CHECK(std::string(syncore::storeName(store)) == "deadLetters");
   CHECK(std::string(syncore::errorCodeName(syncore::ErrorCode::CorruptRecord)) == "CORRUPT_RECORD");
 }
+}  // namespace test_vocabulary
