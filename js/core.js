@@ -15,6 +15,7 @@ import { EffectKind } from './generated/vocabulary.js';
 import { isDevelopment, QueryPathCheck } from './query_paths.js';
 import { CollectionSchemas } from './schema.js';
 
+const RESTORE_LINE = Symbol.for('syncore.restoreLine');
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
 export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
 
@@ -537,7 +538,8 @@ export class SyncCore {
     for (const r of records) {
       let text;
       try {
-        text = toJson(r, 'record');
+        // A record read from encoded storage carries its stored text (js/storage/record_codec.js).
+        text = r?.[RESTORE_LINE]?.() ?? toJson(r, 'record');
       } catch (err) {
         // Still counted: the core's indexes and the caller's stay the same.
         session.refused.push({ type: 'record-refused', index: session.added, store: r?.store ?? '', key: r?.key ?? null,
