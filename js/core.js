@@ -14,6 +14,7 @@ import { EntityIds } from './entity_ids.js';
 import { EffectKind } from './generated/vocabulary.js';
 import { isDevelopment, QueryPathCheck } from './query_paths.js';
 import { CollectionSchemas } from './schema.js';
+import { restoreStored, restoresStored, storedPartsOf } from './stored_restore.js';
 
 const RESTORE_LINE = Symbol.for('syncore.restoreLine');
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
@@ -530,12 +531,35 @@ export class SyncCore {
     if (!session) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, 'no restore under way: call restoreBegin first');
     let lines = [];
     let chars = 0;
+    // Records in their stored form go to wasm as bytes (js/stored_restore.js), in record order.
+    let stored = [];
+    const useStored = restoresStored(this._live());
+    const sendStored = () => {
+      if (stored.length === 0) return;
+      const first = session.added - stored.length;
+      for (const i of restoreStored(this._module, this._live(), stored, (text) => this._value(text))) {
+        session.refused.push({ type: 'record-refused', index: first + i, store: stored[i].store, key: stored[i].key,
+          code: ErrorCodes.CORRUPT_RECORD, message: 'checksum mismatch: the record is torn or corrupt' });
+      }
+      stored = [];
+      chars = 0;
+    };
     const send = () => {
+      sendStored();
       if (lines.length > 0) this._value(this._live().restoreAdd(lines.join('\n')));
       lines = [];
       chars = 0;
     };
     for (const r of records) {
+      const parts = useStored ? storedPartsOf(r) : null;
+      if (parts) {
+        if (lines.length > 0 || chars + parts.bytes.length > chunkChars) send();
+        stored.push(parts);
+        chars += parts.bytes.length;
+        session.added++;
+        continue;
+      }
+      if (stored.length > 0) sendStored();
       let text;
       try {
         // A record read from encoded storage carries its stored text (js/storage/record_codec.js).

@@ -104,6 +104,7 @@ export const decodeValue = (bytes) => JSON.parse(decoder.decode(payloadOf(bytes)
 
 // Read by js/core.js restoreAdd: the record's restore line, built from the stored text.
 const RESTORE_LINE = Symbol.for('syncore.restoreLine');
+const STORED_RECORD = Symbol.for('syncore.storedRecord');
 
 /**
  * A record as readAll hands it out: { store, key, value } with `value` decoded on first read, so
@@ -127,6 +128,11 @@ export function lazyRecord(store, key, bytes) {
       value = v;
       decoded = true;
     },
+  });
+  // Read by js/stored_restore.js: the stored parts, which wasm copies into its memory as they are.
+  Object.defineProperty(record, STORED_RECORD, {
+    enumerable: false,
+    value: () => (decoded || key instanceof Date ? null : { store, key, bytes }),
   });
   Object.defineProperty(record, RESTORE_LINE, {
     enumerable: false,

@@ -161,3 +161,28 @@ test('a hydrate hands entity records to the core as stored text: none is parsed 
   assert.deepEqual(parsed, []);
   await reader.close();
 });
+
+test('the wasm side checks each stored record it restores: a record torn after it was read is refused', async () => {
+  const { createSyncCore } = await import('../../js/node.js');
+  const { encodeRecord, lazyRecord } = await import('../../js/storage/record_codec.js');
+  const writer = await createSyncCore({ collections: { todos: {} }, client: { clientId: 'w', seed: 1 } });
+  writer.load('todos', [{ id: 'a', version: 1, data: { id: 'a', title: 'a' } }, { id: 'b', version: 1, data: { id: 'b', title: 'b' } }]);
+  const records = writer.exportRecords();
+  writer.dispose?.();
+  const lazy = records.map((r) => lazyRecord(r.store, r.key, encodeRecord(r.store, r.key, r.value)));
+  // A byte of b's title changed under its checksum (after readAll checked it).
+  const b = lazy.findIndex((r) => r.store === 'entities' && r.key[1] === 'b');
+  const torn = encodeRecord(records[b].store, records[b].key, records[b].value);
+  torn[torn.length - 4] ^= 0x01;
+  lazy[b] = lazyRecord(records[b].store, records[b].key, torn);
+
+  const reader = await createSyncCore({ collections: { todos: {} } });
+  reader.restoreBegin();
+  reader.restoreAdd(lazy);
+  const { events } = reader.restoreFinish();
+  const refused = events.filter((e) => e.type === 'record-refused');
+  assert.deepEqual(refused.map((e) => [e.index, e.store, e.key, e.code]), [[b, 'entities', ['todos', 'b'], 'CORRUPT_RECORD']]);
+  assert.match(refused[0].message, /checksum/);
+  assert.deepEqual(reader.list('todos').map((t) => t.title), ['a']);
+  assert.equal(reader.clientId, 'w');
+});
