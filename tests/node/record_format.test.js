@@ -140,7 +140,7 @@ test('a torn record of the earlier form is still quarantined, the rest migrates'
 test('a hydrate hands entity records to the core as stored text: none is parsed in JS', async () => {
   const indexedDB = new IDBFactory();
   const writer = await createSyncClient({ collections: { todos: {} }, storage: { indexedDB, name: 'lazy' } });
-  writer.core.load('todos', Array.from({ length: 50 }, (_, i) => ({ id: `t${i}`, version: 1, data: { id: `t${i}`, title: `marker-${i}` } })));
+  writer.core.load('todos', Array.from({ length: 50 }, (_, i) => ({ id: `t${i}`, version: 1, data: { id: `t${i}`, title: `marker-${i} déjà 🙂` } })));
   await writer.flush();
   await writer.close();
 
@@ -157,7 +157,7 @@ test('a hydrate hands entity records to the core as stored text: none is parsed 
     JSON.parse = original;
   }
   assert.equal(reader.collection('todos').count(), 50);
-  assert.equal(reader.collection('todos').get('t7').title, 'marker-7');
+  assert.equal(reader.collection('todos').get('t7').title, 'marker-7 déjà 🙂'); // UTF-8 through the checksum in wasm
   assert.deepEqual(parsed, []);
   await reader.close();
 });
