@@ -14,9 +14,8 @@ import { EntityIds } from './entity_ids.js';
 import { EffectKind } from './generated/vocabulary.js';
 import { isDevelopment, QueryPathCheck } from './query_paths.js';
 import { CollectionSchemas } from './schema.js';
-import { restoreStored, restoresStored, storedPartsOf } from './stored_restore.js';
+import { storedRestore } from './stored_restore.js';
 
-const RESTORE_LINE = Symbol.for('syncore.restoreLine');
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
 export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
 
@@ -531,39 +530,19 @@ export class SyncCore {
     if (!session) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, 'no restore under way: call restoreBegin first');
     let lines = [];
     let chars = 0;
-    // Records in their stored form go to wasm as bytes (js/stored_restore.js), in record order.
-    let stored = [];
-    const useStored = restoresStored(this._live());
-    const sendStored = () => {
-      if (stored.length === 0) return;
-      const first = session.added - stored.length;
-      for (const i of restoreStored(this._module, this._live(), stored, (text) => this._value(text))) {
-        session.refused.push({ type: 'record-refused', index: first + i, store: stored[i].store, key: stored[i].key,
-          code: ErrorCodes.CORRUPT_RECORD, message: 'checksum mismatch: the record is torn or corrupt' });
-      }
-      stored = [];
-      chars = 0;
-    };
     const send = () => {
-      sendStored();
       if (lines.length > 0) this._value(this._live().restoreAdd(lines.join('\n')));
       lines = [];
       chars = 0;
     };
+    // Records read in their stored form go to wasm as bytes, in order with the rest.
+    const stored = storedRestore({ module: this._module, handle: this._live(), session, chunkChars, flushLines: send, value: (t) => this._value(t) });
     for (const r of records) {
-      const parts = useStored ? storedPartsOf(r) : null;
-      if (parts) {
-        if (lines.length > 0 || chars + parts.bytes.length > chunkChars) send();
-        stored.push(parts);
-        chars += parts.bytes.length;
-        session.added++;
-        continue;
-      }
-      if (stored.length > 0) sendStored();
+      if (stored.take(r)) continue;
+      stored.flush();
       let text;
       try {
-        // A record read from encoded storage carries its stored text (js/storage/record_codec.js).
-        text = r?.[RESTORE_LINE]?.() ?? toJson(r, 'record');
+        text = stored.lineOf(r) ?? toJson(r, 'record');
       } catch (err) {
         // Still counted: the core's indexes and the caller's stay the same.
         session.refused.push({ type: 'record-refused', index: session.added, store: r?.store ?? '', key: r?.key ?? null,
@@ -575,6 +554,7 @@ export class SyncCore {
       chars += text.length + 1;
       session.added++;
     }
+    stored.flush();
     send();
     return session.added;
   }
