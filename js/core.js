@@ -14,6 +14,7 @@ import { EntityIds } from './entity_ids.js';
 import { EffectKind } from './generated/vocabulary.js';
 import { isDevelopment, QueryPathCheck } from './query_paths.js';
 import { CollectionSchemas } from './schema.js';
+import { storedRestore } from './stored_restore.js';
 
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
 export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
@@ -534,10 +535,14 @@ export class SyncCore {
       lines = [];
       chars = 0;
     };
+    // Records read in their stored form go to wasm as bytes, in order with the rest.
+    const stored = storedRestore({ module: this._module, handle: this._live(), session, chunkChars, flushLines: send, value: (t) => this._value(t) });
     for (const r of records) {
+      if (stored.take(r)) continue;
+      stored.flush();
       let text;
       try {
-        text = toJson(r, 'record');
+        text = stored.lineOf(r) ?? toJson(r, 'record');
       } catch (err) {
         // Still counted: the core's indexes and the caller's stay the same.
         session.refused.push({ type: 'record-refused', index: session.added, store: r?.store ?? '', key: r?.key ?? null,
@@ -549,6 +554,7 @@ export class SyncCore {
       chars += text.length + 1;
       session.added++;
     }
+    stored.flush();
     send();
     return session.added;
   }

@@ -54,6 +54,7 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("restoreBegin", &CoreHandle::restoreBegin)
       .function("restoreAdd", &CoreHandle::restoreAdd)
       .function("restoreFinish", &CoreHandle::restoreFinish)
+      .function("restoreAddStored", &CoreHandle::restoreAddStored)
       .function("reserveIdBlock", &CoreHandle::reserveIdBlock)
       .function("beginResync", &CoreHandle::beginResync)
       .function("finishResync", &CoreHandle::finishResync)

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stored_restore.hpp"
 #include "wire/envelope.hpp"
 #include "wire/json_fast.hpp"
 
@@ -470,6 +471,14 @@ std::string CoreHandle::restoreAdd(const std::string& lines) {
   for (std::string_view record : splitLines(lines))
     if (Status s = core_.restoreAdd(record); !s) return envelopeError(s);
   return envelopeOk();
+}
+
+std::string CoreHandle::restoreAddStored() {
+  std::vector<std::size_t> mismatched;
+  if (Status s = restoreStoredRecords(core_, mismatched); !s) return envelopeError(s);
+  std::string list = "[";
+  for (std::size_t i = 0; i < mismatched.size(); ++i) list.append(i ? "," : "").append(std::to_string(mismatched[i]));
+  return envelopeValueText(list.append("]"));
 }
 
 std::string CoreHandle::restoreFinish(bool entitiesLost) {

@@ -78,6 +78,9 @@ class CoreHandle {
   std::string restoreBegin();
   std::string restoreAdd(const std::string& lines);
   std::string restoreFinish(bool entitiesLost);
+  // Restore records in their stored form from wasm/idb_library.js's registry (stored_restore.hpp);
+  // the value: the positions (in this call) whose checksum failed.
+  std::string restoreAddStored();
   std::string reserveIdBlock();
   // Full resync (SyncCore::beginResync / finishResync); epoch "" when the server names none.
   std::string beginResync(double nowMs);
