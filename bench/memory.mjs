@@ -2,6 +2,7 @@
 // (node --expose-gc bench/memory.mjs <system> <n>) so nothing else shares the heap.
 // Bytes = growth of V8's used heap + array buffers after a full GC, plus for syncore the growth of
 // the bytes the wasm heap's malloc holds (mallinfo; the linear memory itself only grows).
+import './lib/production.mjs';
 import { smallEntity } from './lib/data.mjs';
 
 const [system, nText] = process.argv.slice(2);
@@ -35,6 +36,12 @@ const loaders = {
     const { QueryClient } = await import('@tanstack/query-core');
     const qc = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, gcTime: Infinity } } });
     return { hold: qc, load: () => { for (const e of entities()) qc.setQueryData(['s', e.id], e); } };
+  },
+  async tanstackdb() {
+    // Server rows through the collection's sync function, as W3 loads them.
+    const { syncedCollection } = await import('./systems/tanstack_db.mjs');
+    const hold = {};
+    return { hold, load: () => { hold.c = syncedCollection(entities()).collection; } };
   },
   async rxdb() {
     const { createRxDatabase } = await import('rxdb');
