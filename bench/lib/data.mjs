@@ -8,13 +8,13 @@ import { distinctText } from './text.mjs';
 export const QUICK = process.argv.includes('--quick');
 
 /** Sizes of each workload; --quick scales them down so the whole bench runs in seconds. */
-export const SIZES = QUICK
-  ? { runs: 1, w1Entities: 160, w1Writes: 40, w2Entities: 10_000, w2MinMs: 60, w3Entities: 2_000, w3Batch: 500, w3Updates: 1_000,
-      w4Mutations: 100, w5Entities: 500, w6Calls: 20_000, w6Batch: 2_000, w7Entities: 10_000, w9Entities: 1_000,
-      pendingLevels: [0, 1_000], pendingWrites: 20, lqEntities: 10_000, lqWrites: 20 }
-  : { runs: 5, w1Entities: 1_600, w1Writes: 400, w2Entities: 100_000, w2MinMs: 700, w3Entities: 10_000, w3Batch: 500, w3Updates: 20_000,
-      w4Mutations: 1_000, w5Entities: 10_000, w6Calls: 500_000, w6Batch: 10_000, w7Entities: 100_000, w9Entities: 10_000,
-      pendingLevels: [0, 1_000, 10_000], pendingWrites: 50, lqEntities: 10_000, lqWrites: 200 };
+export const QUICK_SIZES = { runs: 1, w1Entities: 160, w1Writes: 40, w2Entities: 10_000, w2MinMs: 60, w3Entities: 2_000, w3Batch: 500, w3Updates: 1_000,
+  w4Mutations: 100, w5Entities: 500, w6Calls: 20_000, w6Batch: 2_000, w7Entities: 10_000, w9Entities: 1_000,
+  pendingLevels: [0, 1_000], pendingWrites: 20, lqEntities: 10_000, lqWrites: 20 };
+export const FULL_SIZES = { runs: 5, w1Entities: 1_600, w1Writes: 400, w2Entities: 100_000, w2MinMs: 700, w3Entities: 10_000, w3Batch: 500, w3Updates: 20_000,
+  w4Mutations: 1_000, w5Entities: 10_000, w6Calls: 500_000, w6Batch: 10_000, w7Entities: 100_000, w9Entities: 10_000,
+  pendingLevels: [0, 1_000, 10_000], pendingWrites: 50, lqEntities: 10_000, lqWrites: 200 };
+export const SIZES = QUICK ? QUICK_SIZES : FULL_SIZES;
 
 // W1: ~10 KB entities (a 10,000-character body of the entity's own); 20 hot entities watched by 5
 // subscriptions each.
