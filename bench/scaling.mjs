@@ -1,6 +1,7 @@
 // Scaling curves: W1 (p50), W3 (0 pending) and W7 at 1k / 10k / 100k / 1M entities for syncore and
 // its two closest peers (TinyBase and TanStack DB by the main table), each point in a fresh process.
 //   node bench/scaling.mjs [--quick] [--json file] [--systems syncore,tinybase,tanstackdb] [--chart file.png]
+// (--systems also takes tanstack, TanStack Query; the other peers' modules do not take the sizes.)
 // A point that takes longer than 3 minutes (or fails, e.g. out of memory) is recorded as missing,
 // with the reason, and drawn as a gap.
 import './lib/production.mjs';
@@ -50,7 +51,7 @@ for (const n of SCALING.entities) {
       const values = [];
       let missing = null;
       for (let r = 0; r < runs && !missing; r++) {
-        const out = await point('scaling_point.mjs', [system, workload, String(n)], (o) => o.value);
+        const out = await point('scaling_point.mjs', [system, workload, String(n), ...(QUICK ? ['--quick'] : [])], (o) => o.value);
         if (out.missing) missing = out.missing;
         else values.push(out.value);
       }

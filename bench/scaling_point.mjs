@@ -8,8 +8,10 @@ import { SCALING } from './lib/scaling_sizes.mjs';
 
 const [system, workload, nText] = process.argv.slice(2);
 const n = Number(nText);
-const modules = { syncore: './systems/syncore.mjs', tinybase: './systems/tinybase.mjs', tanstackdb: './systems/tanstack_db.mjs' };
+const modules = { syncore: './systems/syncore.mjs', tinybase: './systems/tinybase.mjs', tanstackdb: './systems/tanstack_db.mjs',
+  tanstack: './systems/tanstack.mjs' };
 const sys = await import(modules[system]);
+if (!sys.scalable) throw new Error(`scaling_point: ${system} does not take the curves' sizes`);
 
 // W1 at up to 1M entities: W1's shape (title, score, body) with a 100-character body of the
 // entity's own instead of 10,000 (1M × 10 KB would not fit in one machine's memory per system).
