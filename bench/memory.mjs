@@ -25,7 +25,12 @@ const loaders = {
     // Bytes malloc has handed out (mallinfo) when the build exports it; else linear-memory growth.
     const wasm = core._module.heapBytesInUse ? () => core._module.heapBytesInUse() : () => core._module.HEAP8.buffer.byteLength;
     const before = wasm();
-    return { hold: core, load: () => core.load('s', entities().map((data) => ({ id: data.id, version: 1, data }))), extra: () => wasm() - before };
+    // In pieces of 100,000 (one piece up to the main table's size; the 1M scaling point needs ten).
+    const load = () => {
+      const all = entities().map((data) => ({ id: data.id, version: 1, data }));
+      for (let i = 0; i < all.length; i += 100_000) core.load('s', all.slice(i, i + 100_000));
+    };
+    return { hold: core, load, extra: () => wasm() - before };
   },
   async tinybase() {
     const { createStore } = await import('tinybase');

@@ -10,6 +10,7 @@ const [system, workload, nText] = process.argv.slice(2);
 const n = Number(nText);
 const modules = { syncore: './systems/syncore.mjs', tinybase: './systems/tinybase.mjs', tanstackdb: './systems/tanstack_db.mjs',
   tanstack: './systems/tanstack.mjs' };
+if (!modules[system]) throw new Error(`scaling_point: no scaling module for ${system} (${Object.keys(modules).join(', ')})`);
 const sys = await import(modules[system]);
 if (!sys.scalable) throw new Error(`scaling_point: ${system} does not take the curves' sizes`);
 
