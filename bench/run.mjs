@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --json file] [-- --no-browser] [-- --no-callgrind] [-- --chart file.png] [-- --scaling]
+// npm run bench [-- --quick] [-- --runs N] [-- --json file] [-- --no-browser] [-- --no-callgrind] [-- --chart file.png] [-- --scaling]
 // Runs W1–W9 for syncore and its peers in this one process (W7 in child processes), repeats the
 // timed workloads SIZES.runs times, and prints a markdown table of medians with ratios.
 // --scaling also runs bench/scaling.mjs (W1, W3, W7 at 1k–1M entities) and adds its curves to the chart.

@@ -14,7 +14,10 @@ export const QUICK_SIZES = { runs: 1, w1Entities: 160, w1Writes: 40, w2Entities:
 export const FULL_SIZES = { runs: 5, w1Entities: 1_600, w1Writes: 400, w2Entities: 100_000, w2MinMs: 700, w3Entities: 10_000, w3Batch: 500, w3Updates: 20_000,
   w4Mutations: 1_000, w5Entities: 10_000, w6Calls: 500_000, w6Batch: 10_000, w7Entities: 100_000, w9Entities: 10_000,
   pendingLevels: [0, 1_000, 10_000], pendingWrites: 50, lqEntities: 10_000, lqWrites: 200 };
-export const SIZES = QUICK ? QUICK_SIZES : FULL_SIZES;
+// --runs N: another number of rounds (e.g. one full-size round on a loaded machine).
+const runsArg = process.argv.indexOf('--runs');
+const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : NaN;
+export const SIZES = { ...(QUICK ? QUICK_SIZES : FULL_SIZES), ...(runs > 0 ? { runs } : {}) };
 
 // W1: ~10 KB entities (a 10,000-character body of the entity's own); 20 hot entities watched by 5
 // subscriptions each.
