@@ -268,6 +268,22 @@ Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
   Status s = decodeServerBatch(
       batch, [this](const std::string& n) { return findCollection(n); }, limits_, decoded);
   if (!s) return s;
+  applyDecoded(decoded, nowMs, out);
+  return Status::ok();
+}
+
+Status SyncCore::applyServerText(std::string_view text, std::int64_t nowMs, Commit& out) {
+  ServerBatch decoded;
+  if (!decodeServerBatchText(text, [this](const std::string& n) { return findCollection(n); }, limits_, decoded)) {
+    json batch;  // the tree path: what the text reader leaves to it, and every error
+    if (Status s = parseJsonFast(text, batch, limits_.forText()); !s) return s;
+    return applyServer(std::move(batch), nowMs, out);
+  }
+  applyDecoded(decoded, nowMs, out);
+  return Status::ok();
+}
+
+void SyncCore::applyDecoded(ServerBatch& decoded, std::int64_t nowMs, Commit& out) {
   beginCommit(nowMs);
   for (ServerWrite& w : decoded.writes) applyServerWrite(w, out);
   if (decoded.hasCursor && decoded.cursor > cursor_ && !resyncing_) {  // a resync sets it at the end
@@ -275,7 +291,6 @@ Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
     markMeta();
   }
   finishCommit(out);
-  return Status::ok();
 }
 
 namespace {
