@@ -154,17 +154,19 @@ void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore)
 }
 
 void SyncCore::collectChanges(Commit& out) {
-  for (const Touch& t : work_.touched) {
+  const Collection* last = nullptr;  // touches come in runs of one collection: look it up once a run
+  CollectionChanges* changes = nullptr;
+  for (Touch& t : work_.touched) {
     const json* after = t.collection->get(t.id);
     const bool liveAfter = after != nullptr;
-    if (t.liveBefore && liveAfter) {
-      if (t.compare && *after == t.before) continue;
-      out.changes.collections[t.collection->name()].updated.push_back(t.id);
-    } else if (!t.liveBefore && liveAfter) {
-      out.changes.collections[t.collection->name()].created.push_back(t.id);
-    } else if (t.liveBefore && !liveAfter) {
-      out.changes.collections[t.collection->name()].deleted.push_back(t.id);
+    if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *after == t.before))) continue;
+    if (t.collection != last) {
+      last = t.collection;
+      changes = &out.changes.collections[t.collection->name()];
     }
+    if (t.liveBefore && liveAfter) changes->updated.push_back(std::move(t.id));  // touched is cleared below
+    else if (liveAfter) changes->created.push_back(std::move(t.id));
+    else changes->deleted.push_back(std::move(t.id));
   }
   work_.touched.clear();
   work_.touchIndex.clear();

@@ -252,7 +252,10 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
   if (base == nullptr && kind != MutationKind::Create) base = c->get(id);
   m.meta = PendingMeta{clock_.tick(nowMs), base != nullptr ? *base : json(nullptr)};
-  touch(c, id, true);
+  // This mutation always changes the view (an update that changes nothing returned above), so its
+  // view before is kept for a comparison only when this commit's pump may take entries out of the
+  // log again: online (too large, broken references) or with entries that expire.
+  touch(c, id, online_ || outbox_->nextExpiry(-1) >= 0);
   std::uint64_t seq = 0;
   if (Status s = enqueueMutation(std::move(m), out, seq); !s) {
     mutationId.clear();

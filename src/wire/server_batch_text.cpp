@@ -5,6 +5,7 @@
 // path accepts and decodes it to the same writes; for anything else (bad JSON, a refused
 // operation, or an op it leaves to the tree path: load, rename, reject, conflict) it answers
 // false and the caller takes the tree path, whose errors stay the reference.
+#include <cstring>
 #include <deque>
 
 #include "sync/hlc.hpp"
@@ -14,6 +15,12 @@
 namespace syncore {
 
 namespace {
+
+// key == word, without strlen and compare(const char*) on every field of every op.
+template <std::size_t N>
+bool is(const std::string& key, const char (&word)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), word, N - 1) == 0;
+}
 
 // The fields of one operation that the writes read; absent ones stay unset.
 struct OpFields {
@@ -40,12 +47,12 @@ class BatchTextReader {
         for (;;) {
           std::string key;
           if (!readKey(key)) return false;
-          if (key == "ops") {
+          if (is(key, "ops")) {
             if (haveOps) return false;  // a repeated key: the tree path knows which one wins
             if (!readOps(2)) return false;
             haveOps = true;
           } else {
-            json& slot = key == "cursor" ? cursor : scratch_;
+            json& slot = is(key, "cursor") ? cursor : scratch_;
             slot = json();
             if (!r_.parseValue(slot, 1)) return false;
           }
@@ -103,14 +110,14 @@ class BatchTextReader {
         std::string key;
         if (!readKey(key)) return false;
         json* slot = &scratch_;
-        if (key == "op") slot = &f.op, f.hasOp = true;
-        else if (key == "collection") slot = &f.collection, f.hasCollection = true;
-        else if (key == "id") slot = &f.id, f.hasId = true;
-        else if (key == "version") slot = &f.version, f.hasVersion = true;
-        else if (key == "origin") slot = &f.origin, f.hasOrigin = true;
-        else if (key == "key") slot = &f.key, f.hasKey = true;
-        else if (key == "data") slot = f.data != nullptr ? f.data : (f.data = value());
-        else if (key == "ts") slot = f.ts != nullptr ? f.ts : (f.ts = value());
+        if (is(key, "op")) slot = &f.op, f.hasOp = true;
+        else if (is(key, "collection")) slot = &f.collection, f.hasCollection = true;
+        else if (is(key, "id")) slot = &f.id, f.hasId = true;
+        else if (is(key, "version")) slot = &f.version, f.hasVersion = true;
+        else if (is(key, "origin")) slot = &f.origin, f.hasOrigin = true;
+        else if (is(key, "key")) slot = &f.key, f.hasKey = true;
+        else if (is(key, "data")) slot = f.data != nullptr ? f.data : (f.data = value());
+        else if (is(key, "ts")) slot = f.ts != nullptr ? f.ts : (f.ts = value());
         *slot = json();  // a repeated key: the last value wins, as in the tree
         if (!r_.parseValue(*slot, depth)) return false;
         if (r_.eat(',')) continue;
