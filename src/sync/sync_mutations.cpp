@@ -263,7 +263,13 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
     return s;
   }
   recomputeView(c, id);
-  out.events.push_back({EventType::Queued, {{"mutationId", mutationId}, {"collection", c->name()}, {"id", id}}});
+  // Built field by field: nlohmann's initializer-list constructor cost 4k instructions here.
+  json queued = json::object();
+  auto& fields = queued.get_ref<json::object_t&>();
+  fields.emplace("collection", c->name());
+  fields.emplace("id", id);
+  fields.emplace("mutationId", mutationId);
+  out.events.push_back({EventType::Queued, std::move(queued)});
   finishCommit(out);
   if (withView) addView(out, *c, id);  // the caller shows the value it just wrote
   return Status::ok();
