@@ -162,12 +162,10 @@ std::string CoreHandle::defineCollection(const std::string& name, const std::str
 }
 
 std::string CoreHandle::apply(const std::string& batchJson, double nowMs) {
-  json batch;
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readJson(core_, batchJson, batch); !s) return envelopeError(s);
   Commit commit;
-  Status s = core_.applyServer(std::move(batch), now, commit);
+  Status s = core_.applyServerText(batchJson, now, commit);  // parses the text itself
   return commitOr(s, commit);
 }
 
