@@ -81,7 +81,7 @@ export async function w9({ runs = 3, entities = 10_000, details = false, profile
         await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
         await cdp.send('Profiler.start');
       }
-      if (last && trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+      if (last && trace) await browser.startTracing(page, { categories: ['toplevel', 'v8.execute', 'devtools.timeline', 'disabled-by-default-devtools.timeline'] });
       const out = await page.evaluate((o) => window.catchUp(o), { url: sync.url, dbName: `w9-${r}`, count: entities, collection: COLLECTION });
       if (last && trace) about.trace = longestTraceTasks(JSON.parse((await browser.stopTracing()).toString('utf8')), out);
       if (cdp) {

@@ -23,6 +23,7 @@ function describe(e) {
   if (e.name === 'FunctionCall') return `FunctionCall ${d.functionName || '?'} ${(d.url || '').replace(/^https?:\/\/[^/]+/, '')}:${(d.lineNumber ?? 0) + 1}`;
   if (e.name === 'EventDispatch') return `EventDispatch ${d.type}`;
   if (e.name === 'TimerFire') return 'TimerFire';
+  if (e.name === 'V8.Execute' || e.name === 'v8.run') return `${e.name} ${(e.args?.fileName ?? d.url ?? '').replace(/^https?:\/\/[^/]+/, '')}`;
   return e.name;
 }
 
