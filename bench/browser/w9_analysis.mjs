@@ -27,16 +27,19 @@ function describe(e) {
   return e.name;
 }
 
-/** Lines "ms (cpu ms)  what ran" for the main thread's 12 longest tasks in a Chromium trace, and the longest by CPU time. */
+/**
+ * { lines, longestCpuMs }: lines "ms (cpu ms)  what ran" for the main thread's 12 longest tasks in a
+ * Chromium trace and its 5 longest by CPU time; longestCpuMs the CPU time of the longest of those.
+ */
 export function longestTraceTasks(trace) {
   const events = trace.traceEvents ?? trace;
   const main = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  if (!main) return ['(no renderer main thread in the trace)'];
+  if (!main) return { lines: ['(no renderer main thread in the trace)'], longestCpuMs: NaN };
   const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number');
   const all = onMain.filter((e) => TOP_LEVEL.has(e.name));
   const tasks = [...all].sort((a, b) => b.dur - a.dur).slice(0, 12);
   const byCpu = [...all].sort((a, b) => (b.tdur ?? 0) - (a.tdur ?? 0)).slice(0, 5);
-  return [...tasks, null, ...byCpu].map((t) => {
+  const lines = [...tasks, null, ...byCpu].map((t) => {
     if (t === null) return '  -- longest by CPU time:';
     const inside = onMain.filter((e) => e !== t && !TOP_LEVEL.has(e.name) && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur)
       .sort((a, b) => b.dur - a.dur).slice(0, 4).map((e) => `${describe(e)} ${(e.dur / 1000).toFixed(1)}`);
@@ -44,4 +47,5 @@ export function longestTraceTasks(trace) {
     const cpu = typeof t.tdur === 'number' ? ` (cpu ${(t.tdur / 1000).toFixed(1)})` : '';
     return `${(t.dur / 1000).toFixed(1).padStart(8)}${cpu}  ${inside.join(' | ')}`;
   });
+  return { lines, longestCpuMs: (byCpu[0]?.tdur ?? NaN) / 1000 };
 }
