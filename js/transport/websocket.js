@@ -218,7 +218,14 @@ export function createWebSocketTransport({
     while (inbox.length > 0) {
       const [s, raw] = inbox.shift();
       if (socket !== s) continue;
-      const pending = receive(raw, s);
+      let pending;
+      try {
+        pending = receive(raw, s);
+      } catch (err) {
+        // One message going wrong must not hold every later one in the inbox.
+        sink.error({ code: 'DELIVERY_FAILED', message: String(err?.message ?? err) });
+        continue;
+      }
       if (pending) {
         pending.then(handleInbox, (err) => {
           sink.error({ code: 'DELIVERY_FAILED', message: String(err?.message ?? err) });
