@@ -240,6 +240,9 @@ export function createWebSocketTransport({
   // A catch-up chunk, applied (maybe in slices: then the answer is a promise), then the next is
   // asked for, or the catch-up is complete.
   function receiveChunk(msg, s) {
+    // The chunk came: however long its slices take, the catch-up is not waiting for the server.
+    if (catchUpTimer) clearTimer(catchUpTimer);
+    catchUpTimer = null;
     const resyncing = msg.reset === true || resyncCursor !== null;
     // A reset starts the full resync over, whatever came before: the server starts from 0.
     const started = msg.reset !== true || sink.resyncStarted?.() !== false;

@@ -123,3 +123,19 @@ test('close() between slices, then a restart on the same storage: every server e
   assert.equal(server.log.filter((c) => c.data?.title === 'local').length, 1, 'the local edit reached the server, once');
   await second.close();
 });
+
+test('a chunk whose slices take longer than catchUpTimeoutMs is not taken for a chunk that never came', { timeout: 60_000 }, async () => {
+  const client = await open({ websocket: { ...websocket, catchUpTimeoutMs: 150 } });
+  const errors = [];
+  client.on('error', (e) => errors.push(e.code));
+  // An app whose listener is slow (0.2 ms a call): the first chunk takes well over 150 ms.
+  client.collection('items').subscribe(() => {
+    const until = performance.now() + 0.2;
+    while (performance.now() < until);
+  });
+  await caughtUp(client, N);
+  const { opened } = client.getStats().transport;
+  await client.close();
+  assert.deepEqual(errors, []);
+  assert.equal(opened, 1, 'one connection: no reconnect for a timeout');
+});
