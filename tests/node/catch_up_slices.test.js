@@ -15,7 +15,8 @@ const collections = { items: {} };
 const websocket = { catchUpLimit: CHUNK, reconnectBaseMs: 20, reconnectMaxMs: 200 };
 const entity = (i) => ({ title: `item ${i}`, n: i, body: `${i} `.repeat(60) });
 
-const server = memorySyncServer(Array.from({ length: N }, (_, i) => ({ collection: 'items', id: `e${i}`, data: entity(i) })));
+const seeded = () => memorySyncServer(Array.from({ length: N }, (_, i) => ({ collection: 'items', id: `e${i}`, data: entity(i) })));
+const server = seeded();
 
 const open = (extra = {}) => createSyncClient({ url: 'ws://memory/sync', WebSocket: server.WebSocket, collections, websocket, ...extra });
 
@@ -125,7 +126,7 @@ test('close() between slices, then a restart on the same storage: every server e
 });
 
 test('a chunk whose slices take longer than catchUpTimeoutMs is not taken for a chunk that never came', { timeout: 60_000 }, async () => {
-  const client = await open({ websocket: { ...websocket, catchUpTimeoutMs: 150 } });
+  const client = await open({ websocket: { ...websocket, catchUpTimeoutMs: 150 }, WebSocket: seeded().WebSocket });
   const errors = [];
   client.on('error', (e) => errors.push(e.code));
   // An app whose listener is slow (0.2 ms a call): the first chunk takes well over 150 ms.
