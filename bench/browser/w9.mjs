@@ -5,6 +5,7 @@
 // exact) and of the page's own timing of each callback it ran (w9_probe.js), from the call to
 // createSyncClient until every entity is applied and stored.
 //   node bench/browser/w9.mjs [--runs 3] [--entities 10000] [--profile out.cpuprofile] [--trace]
+//     [--group-records n]  (the client's groupCommit.maxRecords: records per IndexedDB write)
 // --profile: Chromium's sampling profiler (CDP Profiler) over the last run, and the functions
 // with the most self time; --trace: every run traced (devtools timeline), its longest task by the
 // main thread's CPU time (longestCpuMs: on a loaded machine, wall time also counts the wait for
@@ -58,7 +59,7 @@ async function fillServer(server, count) {
  * One figure per run: the longest main-thread task (ms). With `details`, returns
  * { runs: [...figures], details: [per run: longest long tasks and callbacks, phases] } instead.
  */
-export async function w9({ runs = 3, entities = 10_000, details = false, profile = null, trace = false } = {}) {
+export async function w9({ runs = 3, entities = 10_000, details = false, profile = null, trace = false, clientOptions = {} } = {}) {
   const sync = await startSyncServer({ feedPollMs: 60_000, compactEveryMs: 3_600_000 });
   const files = await serveFiles();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
@@ -84,7 +85,7 @@ export async function w9({ runs = 3, entities = 10_000, details = false, profile
         await cdp.send('Profiler.start');
       }
       if (trace) await browser.startTracing(page, { categories: ['toplevel', 'v8.execute', 'devtools.timeline', 'disabled-by-default-devtools.timeline'] });
-      const out = await page.evaluate((o) => window.catchUp(o), { url: sync.url, dbName: `w9-${r}`, count: entities, collection: COLLECTION });
+      const out = await page.evaluate((o) => window.catchUp(o), { url: sync.url, dbName: `w9-${r}`, count: entities, collection: COLLECTION, clientOptions });
       const traced = trace ? longestTraceTasks(JSON.parse((await browser.stopTracing()).toString('utf8'))) : null;
       if (last && traced) about.trace = traced.lines;
       if (cdp) {
@@ -122,7 +123,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
   const before = load();
   const out = await w9({ runs: Number(option('--runs', 3)), entities: Number(option('--entities', 10_000)), details: true,
-    profile: option('--profile', null), trace: args.includes('--trace') });
+    profile: option('--profile', null), trace: args.includes('--trace'),
+    clientOptions: option('--group-records', null) ? { groupCommit: { maxRecords: Number(option('--group-records')) } } : {} });
   for (const [i, d] of out.details.entries()) console.log(`run ${i + 1}: longest task ${out.runs[i].toFixed(1)} ms`, JSON.stringify(d));
   if (out.details.trace) console.log('longest tasks in the trace (last run):\n' + out.details.trace.join('\n'));
   if (out.details.profile) console.log('self time, last run (ms):\n' + out.details.profile.join('\n'));

@@ -4,9 +4,9 @@
 // The main thread's tasks are timed by w9_probe.js (injected before this module).
 import { createSyncClient } from '/js/browser.js';
 
-window.catchUp = async ({ url, dbName, count, collection }) => {
+window.catchUp = async ({ url, dbName, count, collection, clientOptions = {} }) => {
   const started = performance.now();
-  const client = await createSyncClient({ url, collections: { [collection]: {} }, storage: { name: dbName }, wasmUrl: '/dist/syncore.wasm' });
+  const client = await createSyncClient({ url, collections: { [collection]: {} }, storage: { name: dbName }, wasmUrl: '/dist/syncore.wasm', ...clientOptions });
   const created = performance.now();
   const items = client.collection(collection);
   const query = items.query({ orderBy: ['title'], limit: 50 });
