@@ -28,13 +28,14 @@ function describe(e) {
 }
 
 /**
- * { lines, longestCpuMs }: lines "ms (cpu ms)  what ran" for the main thread's 12 longest tasks in a
- * Chromium trace and its 5 longest by CPU time; longestCpuMs the CPU time of the longest of those.
+ * { lines, longestMs, longestCpuMs }: lines "ms (cpu ms)  what ran" for the main thread's 12 longest
+ * tasks in a Chromium trace and its 5 longest by CPU time; longestMs the longest task's wall time,
+ * longestCpuMs the most CPU time one task took.
  */
 export function longestTraceTasks(trace) {
   const events = trace.traceEvents ?? trace;
   const main = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  if (!main) return { lines: ['(no renderer main thread in the trace)'], longestCpuMs: NaN };
+  if (!main) return { lines: ['(no renderer main thread in the trace)'], longestMs: NaN, longestCpuMs: NaN };
   const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number');
   const all = onMain.filter((e) => TOP_LEVEL.has(e.name));
   const tasks = [...all].sort((a, b) => b.dur - a.dur).slice(0, 12);
@@ -47,5 +48,5 @@ export function longestTraceTasks(trace) {
     const cpu = typeof t.tdur === 'number' ? ` (cpu ${(t.tdur / 1000).toFixed(1)})` : '';
     return `${(t.dur / 1000).toFixed(1).padStart(8)}${cpu}  ${inside.join(' | ')}`;
   });
-  return { lines, longestCpuMs: (byCpu[0]?.tdur ?? NaN) / 1000 };
+  return { lines, longestMs: (tasks[0]?.dur ?? NaN) / 1000, longestCpuMs: (byCpu[0]?.tdur ?? NaN) / 1000 };
 }

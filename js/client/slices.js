@@ -50,10 +50,9 @@ export function applyInSlices(items, applySlice, { stop = () => false, yieldNow 
     let size = firstSlice;
     let from = 0;
     while (from < items.length) {
-      if (from > 0) {
-        await yieldNow();
-        if (stop()) return false;
-      }
+      // Before the first slice too: the task that brought the chunk (its JSON.parse) ends first.
+      await yieldNow();
+      if (stop()) return false;
       const slice = items.slice(from, from + size);
       const last = from + slice.length >= items.length;
       const started = now();
