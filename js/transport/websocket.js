@@ -50,6 +50,10 @@ export function createWebSocketTransport({
   let catchUpTimer = null;
   let connectTimer = null;
   let catchUpFailures = 0; // failed catch-ups since the last complete one: the backoff keeps growing
+  // Messages are handled one after another, in the order they came: while a catch-up chunk is
+  // applied in slices (the page runs between them), later messages wait here as [socket, text].
+  const inbox = [];
+  let handling = false;
   const stats = { opened: 0, closed: 0, received: 0, sent: 0, reconnects: 0 };
 
   function send(message) {
@@ -168,7 +172,8 @@ export function createWebSocketTransport({
       if (socket !== s) return;
       heard();
       stats.received++;
-      receive(event.data);
+      inbox.push([s, event.data]);
+      if (!handling) handleInbox();
     };
     s.onerror = () => {
       /* followed by close */
@@ -206,7 +211,65 @@ export function createWebSocketTransport({
     drop();
   }
 
-  function receive(raw) {
+  // Handles what waits in the inbox, in order; a message of a socket already gone is dropped. A
+  // message being applied in slices (a promise) holds the rest until it is done.
+  function handleInbox() {
+    handling = true;
+    while (inbox.length > 0) {
+      const [s, raw] = inbox.shift();
+      if (socket !== s) continue;
+      let pending;
+      try {
+        pending = receive(raw, s);
+      } catch (err) {
+        // One message going wrong must not hold every later one in the inbox.
+        sink.error({ code: 'DELIVERY_FAILED', message: String(err?.message ?? err) });
+        continue;
+      }
+      if (pending) {
+        pending.then(handleInbox, (err) => {
+          sink.error({ code: 'DELIVERY_FAILED', message: String(err?.message ?? err) });
+          handleInbox();
+        });
+        return;
+      }
+    }
+    handling = false;
+  }
+
+  // A catch-up chunk, applied (maybe in slices: then the answer is a promise), then the next is
+  // asked for, or the catch-up is complete.
+  function receiveChunk(msg, s) {
+    // The chunk came: however long its slices take, the catch-up is not waiting for the server.
+    if (catchUpTimer) clearTimer(catchUpTimer);
+    catchUpTimer = null;
+    const resyncing = msg.reset === true || resyncCursor !== null;
+    // A reset starts the full resync over, whatever came before: the server starts from 0.
+    const started = msg.reset !== true || sink.resyncStarted?.() !== false;
+    const changes = Array.isArray(msg.changes) ? msg.changes : [];
+    const delivered = !started ? false
+      : sink.deliverInSlices ? sink.deliverInSlices(changes, msg.cursor, { stop: () => socket !== s }) : sink.deliver(changes, msg.cursor);
+    if (typeof delivered?.then !== 'function') return void chunkApplied(msg, resyncing, delivered);
+    // The connection went while the slices were applied: the next one catches up from the cursor.
+    return delivered.then((ok) => socket === s && chunkApplied(msg, resyncing, ok));
+  }
+
+  function chunkApplied(msg, resyncing, delivered) {
+    let ok = delivered;
+    if (resyncing) resyncCursor = ok && msg.more && Number.isInteger(msg.cursor) ? msg.cursor : null;
+    // The end of a full resync: the client drops what it did not bring, takes the cursor.
+    if (ok && resyncing && !msg.more) ok = sink.resyncFinished?.(msg.cursor) !== false;
+    if (!ok) resync();
+    else if (msg.more) requestChunk();
+    else {
+      stopCatchUp();
+      catchUpFailures = 0;
+      sink.caughtUp();
+    }
+  }
+
+  // Handles one message; a promise while it is still being applied (a chunk in slices).
+  function receive(raw, s) {
     // The protocol is text frames (the WebSocket checks their UTF-8). A binary frame would be
     // decoded with replacement characters, silently changing data: refuse it.
     if (typeof raw !== 'string') {
@@ -245,23 +308,8 @@ export function createWebSocketTransport({
         requestChunk();
         break;
       case 'sync_response':
-      case 'initial_sync': {
-        const resyncing = msg.reset === true || resyncCursor !== null;
-        // A reset starts the full resync over, whatever came before: the server starts from 0.
-        let ok = msg.reset !== true || sink.resyncStarted?.() !== false;
-        ok = ok && sink.deliver(Array.isArray(msg.changes) ? msg.changes : [], msg.cursor);
-        if (resyncing) resyncCursor = ok && msg.more && Number.isInteger(msg.cursor) ? msg.cursor : null;
-        // The end of a full resync: the client drops what it did not bring, takes the cursor.
-        if (ok && resyncing && !msg.more) ok = sink.resyncFinished?.(msg.cursor) !== false;
-        if (!ok) resync();
-        else if (msg.more) requestChunk();
-        else {
-          stopCatchUp();
-          catchUpFailures = 0;
-          sink.caughtUp();
-        }
-        break;
-      }
+      case 'initial_sync':
+        return receiveChunk(msg, s);
       case 'entity_created':
       case 'entity_updated':
       case 'entity_deleted':
