@@ -55,6 +55,7 @@ export class WasmTextHandle {
   // The text's UTF-8 bytes into the input buffer; returns how many. HEAPU8 is taken again after
   // every call that may grow the memory (a grown memory detaches the old views).
   _write(text) {
+    if (!text.isWellFormed()) return this._writeLoneSurrogates(text);
     if (text.length > this._inCap) this._reserve(Math.max(text.length + 64, FIRST_INPUT_BYTES));
     let { read, written } = encoder.encodeInto(text, this._module.HEAPU8.subarray(this._inPtr, this._inPtr + this._inCap));
     while (read < text.length) {
@@ -65,6 +66,33 @@ export class WasmTextHandle {
       written += more.written;
     }
     return written;
+  }
+
+  // Raw text with a lone surrogate (JSON.stringify never writes one): encodeInto would make it
+  // U+FFFD and the core would take it; written as its three bytes, as embind's glue wrote it, it
+  // stays invalid UTF-8 and the core refuses it (BAD_JSON), in that one change only.
+  _writeLoneSurrogates(text) {
+    this._reserve(Math.max(text.length * 3, FIRST_INPUT_BYTES));
+    const heap = this._module.HEAPU8;
+    let at = this._inPtr;
+    for (const ch of text) {
+      const code = ch.codePointAt(0);
+      if (code < 0x80) heap[at++] = code;
+      else if (code < 0x800) {
+        heap[at++] = 0xc0 | (code >> 6);
+        heap[at++] = 0x80 | (code & 63);
+      } else if (code < 0x10000) {
+        heap[at++] = 0xe0 | (code >> 12);
+        heap[at++] = 0x80 | ((code >> 6) & 63);
+        heap[at++] = 0x80 | (code & 63);
+      } else {
+        heap[at++] = 0xf0 | (code >> 18);
+        heap[at++] = 0x80 | ((code >> 12) & 63);
+        heap[at++] = 0x80 | ((code >> 6) & 63);
+        heap[at++] = 0x80 | (code & 63);
+      }
+    }
+    return at - this._inPtr;
   }
 
   _reserve(bytes) {
