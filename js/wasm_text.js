@@ -52,6 +52,15 @@ export class WasmTextHandle {
     this._raw.delete();
   }
 
+  // The numeric path (W6's one small call): no extra hop through the generic delegate.
+  count(collection) {
+    return this._raw.count(collection);
+  }
+
+  compact(collection, upToVersion) {
+    return this._raw.compact(collection, upToVersion);
+  }
+
   // The text's UTF-8 bytes into the input buffer; returns how many. HEAPU8 is taken again after
   // every call that may grow the memory (a grown memory detaches the old views).
   _write(text) {
