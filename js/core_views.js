@@ -144,6 +144,9 @@ export class CoreViews {
     if (typeof listener !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'listener must be a function');
     const sub = this._call('subscribe', collection, id);
     this._subscriptions.set(sub, { collection, id, listener });
+    // The entity's snapshot, held from now on: a local write to it then makes its new view here
+    // instead of reading it back (js/local_views.js), from the first write on.
+    if (id) this.get(collection, id);
     return () => {
       if (!this._subscriptions.delete(sub) || this._isDisposed()) return;
       this._callQuiet('unsubscribe', sub);
