@@ -13,12 +13,29 @@ function put(obj, key, value) {
   else obj[key] = value;
 }
 
+// The core's key order: by UTF-8 bytes, which is code point order. JS compares UTF-16 units,
+// the same order unless a key holds a character at or above U+D800 (then by code points).
+const WIDE = /[\uD800-\uFFFF]/;
+function byCodePoint(a, b) {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < x.length && i < y.length; i++) {
+    const d = x[i].codePointAt(0) - y[i].codePointAt(0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+function sortedKeys(obj) {
+  const keys = Object.keys(obj);
+  return keys.some((k) => WIDE.test(k)) ? keys.sort(byCodePoint) : keys.sort();
+}
+
 /** A parsed JSON value with every object's keys in the core's order, frozen. */
 export function canonical(value) {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return Object.freeze(value.map(canonical));
   const out = {};
-  for (const key of Object.keys(value).sort()) put(out, key, canonical(value[key]));
+  for (const key of sortedKeys(value)) put(out, key, canonical(value[key]));
   return Object.freeze(out);
 }
 
@@ -40,7 +57,7 @@ export function patched(target, patch) {
   }
   if (!added) return Object.freeze(out);
   const sorted = {};
-  for (const key of Object.keys(out).sort()) put(sorted, key, out[key]);
+  for (const key of sortedKeys(out)) put(sorted, key, out[key]);
   return Object.freeze(sorted);
 }
 
