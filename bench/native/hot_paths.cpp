@@ -118,6 +118,21 @@ BENCH_OP void op_restore(SyncCore& core, const std::string& records) {
 BENCH_OP void op_live_query_update(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
 }
+// W1: an update by patch of a watched ~10 KB entity. With its view in the commit (main before
+// issue 15: the subscriptions made the core write it), or left out as wasm/core_handle_text.cpp
+// does when JS makes the view from the one it holds.
+BENCH_OP void op_w1_with_view(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) sink += mutateText(core, t);
+}
+BENCH_OP void op_w1_view_left_out(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) {
+    Commit c;
+    std::string id;
+    check(core.mutate(parseText(t), kNow, c, id), "mutate");
+    c.views.clear();
+    sink += syncore::commitToText(c, id).size();
+  }
+}
 
 template <typename F>
 void timed(const char* name, int ops, F&& run) {
@@ -228,6 +243,30 @@ int main(int argc, char** argv) {
     check(core.defineCollection("k", json::object()), "defineCollection");
     check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
     timed("restore (per record)", kEntities, [&] { op_restore(core, records); });
+  }
+  for (int leaveOut = 0; leaveOut < 2; ++leaveOut) {  // W1: 1,600 ~10 KB entities, 20 hot, 5 subscriptions each
+    SyncCore core;
+    check(core.defineCollection("e", json::object()), "defineCollection");
+    check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", false}}), "configureClient");
+    Commit off;
+    check(core.setOnline(false, kNow, off), "setOnline");
+    const std::string body = std::string("lorem ipsum dolor sit amet ").append(10'000, 'x').substr(0, 10'000);
+    json entities = json::array();
+    for (int i = 0; i < 1600; ++i)
+      entities.push_back({{"id", "e" + std::to_string(i)}, {"version", 1},
+                          {"data", {{"id", "e" + std::to_string(i)}, {"title", "entity"}, {"score", i % 1000}, {"body", body}}}});
+    Commit load;
+    check(core.applyServer(json{{"ops", json::array({{{"op", "load"}, {"collection", "e"}, {"entities", entities}}})}}, kNow, load), "load");
+    for (int k = 0; k < 20; ++k)
+      for (int j = 0; j < 5; ++j) {
+        std::uint32_t sub = 0;
+        check(core.subscribe("e", "e" + std::to_string(k * 80), sub), "subscribe");
+      }
+    std::vector<std::string> texts;
+    for (int i = 0; i < mutations; ++i)
+      texts.push_back(json{{"collection", "e"}, {"op", "update"}, {"id", "e" + std::to_string((i % 20) * 80)}, {"patch", {{"score", 1000 + i}}}}.dump());
+    if (leaveOut) timed("w1_view_left_out", mutations, [&] { op_w1_view_left_out(core, texts); });
+    else timed("w1_with_view", mutations, [&] { op_w1_with_view(core, texts); });
   }
   return sink == 0;
 }
