@@ -28,8 +28,9 @@
 //     live entry per rename):                      CPU 6.4 s (wall 11.7 s), load 12.5
 //   + the core (entries naming a temp id wait for its create's ack; takeBatch answers at once
 //     while the batches in flight are full, instead of scanning every entity per commit):
-//       default pushes (50):  CPU 6.3-6.8 s, load 15-22      --batch-size 200: CPU 5.4-5.7 s, load 19-26
+//       default pushes (50):  CPU 6.3-7.5 s, load 8-22       --batch-size 200: CPU 5.4-6.9 s, load 8-26
 //       --batch-size 500: CPU 5.5-6.1 s, load 23              --batch-size 1000: CPU 5.7 s, load 23
+//       --client-ids (no rename at all, for comparison): CPU 6.5 s, load 10
 //   Every size now ends with every parent link renamed (the core holds back a create naming a
 //   temp id until that id's create is acknowledged: tests/native/test_temp_id_waits.cpp).
 // On the loaded machine CPU time itself is inflated (the same tree gave 16.3-16.8 s quiet and
