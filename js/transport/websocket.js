@@ -55,6 +55,28 @@ export function createWebSocketTransport({
   const inbox = [];
   let handling = false;
   const stats = { opened: 0, closed: 0, received: 0, sent: 0, reconnects: 0 };
+  // Live changes received in one go (the frames of one socket read: a push's fan-out, the echo of
+  // every mutation we pushed) reach the client as one delivery, so one core commit, not one each;
+  // in their order, before anything received after them (see flushLive).
+  let live = null; // { changes, cursor, catchingUp } or null
+
+  // failed: what to do when the client could not take them (by default catch up again).
+  function flushLive(failed = resync) {
+    const burst = live;
+    live = null;
+    if (burst && !sink.deliver(burst.changes, burst.cursor)) failed();
+  }
+
+  function queueLive(msg) {
+    // Delivered as before: live changes apply during a catch-up but do not move the cursor then.
+    if (live && live.catchingUp !== catchingUp) flushLive();
+    if (!live) {
+      live = { changes: [], cursor: undefined, catchingUp };
+      queueMicrotask(flushLive);
+    }
+    live.changes.push(changeOfLiveMessage(msg));
+    live.cursor = catchingUp ? undefined : msg.cursor;
+  }
 
   function send(message) {
     if (!socket || socket.readyState !== 1) return false;
@@ -125,6 +147,7 @@ export function createWebSocketTransport({
   }
 
   function drop() {
+    flushLive();
     const s = socket;
     socket = null;
     stopConnectTimer();
@@ -180,6 +203,7 @@ export function createWebSocketTransport({
     };
     s.onclose = () => {
       if (socket !== s) return;
+      flushLive();
       socket = null;
       stopConnectTimer();
       stopHeartbeat();
@@ -192,6 +216,7 @@ export function createWebSocketTransport({
   }
 
   function requestChunk() {
+    flushLive();
     catchingUp = true;
     if (catchUpTimer) clearTimer(catchUpTimer);
     catchUpTimer = setTimer(() => {
@@ -297,6 +322,8 @@ export function createWebSocketTransport({
       sink.error({ code: 'BAD_MESSAGE', message: 'the server sent a message without a type' });
       return;
     }
+    const isLive = msg.type === 'entity_created' || msg.type === 'entity_updated' || msg.type === 'entity_deleted';
+    if (!isLive) flushLive(); // what came before it is delivered first
     switch (msg.type) {
       case 'welcome':
         // A successful handshake resets the reconnect backoff, unless catching up keeps failing.
@@ -315,7 +342,7 @@ export function createWebSocketTransport({
       case 'entity_deleted':
         // While catching up in chunks, a live change must not move the cursor past changes the
         // next chunk still has to bring: apply it, but let the chunks advance the cursor.
-        if (!sink.deliver([changeOfLiveMessage(msg)], catchingUp ? undefined : msg.cursor)) resync();
+        queueLive(msg);
         break;
       case 'push_result':
         sink.answer(msg.batch, Array.isArray(msg.results) ? msg.results : []);
@@ -362,6 +389,8 @@ export function createWebSocketTransport({
       open();
     },
     disconnect() {
+      // Going offline or closing: a client that cannot take them any more catches up next time.
+      flushLive(() => {});
       wanted = false;
       if (reconnectTimer) clearTimer(reconnectTimer);
       reconnectTimer = null;
