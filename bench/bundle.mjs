@@ -1,5 +1,6 @@
 // W8: what a browser app downloads. Each system's entry (the API the bench uses) is bundled by
-// esbuild (ESM, minified, browser platform); syncore adds its .wasm. Sizes raw, gzip -9, brotli 11.
+// esbuild (ESM, minified, browser platform, process.env.NODE_ENV = "production" as an app's
+// production build defines it); syncore adds its .wasm. Sizes raw, gzip -9, brotli 11.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -11,6 +12,9 @@ const ENTRIES = {
   tinybase: "export { createStore } from 'tinybase';",
   rxdb: "export { createRxDatabase } from 'rxdb'; export { getRxStorageMemory } from 'rxdb/plugins/storage-memory';",
   tanstack: "export { QueryClient, QueryObserver } from '@tanstack/query-core';",
+  // What bench/systems/tanstack_db.mjs uses: collections, transactions, the query operators and
+  // the calls @tanstack/react-db's useLiveQuery makes (React itself not counted, as for the others).
+  tanstackdb: "export { createCollection, createTransaction, localOnlyCollectionOptions, eq, gt, BTreeIndex, prepareLiveQueryValue, resolveLiveQueryValue, createLiveQueryObserver, getPreparedLiveQueryIdentity, getStableValueHash, resumeDeferredLiveQueryCollections } from '@tanstack/db';",
   replicache: "export { Replicache } from 'replicache';",
 };
 
@@ -26,6 +30,7 @@ export async function bundleOf(system) {
     stdin: { contents: ENTRIES[system], resolveDir: ROOT, loader: 'js' },
     bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
     external: ['node:*'], splitting: true, outdir: 'w8', metafile: true,
+    define: { 'process.env.NODE_ENV': '"production"' },
   });
   // Every chunk but syncore's embedded wasm copy (js/wasm_source.js): an app that can serve the
   // .wasm file never fetches it, and one that cannot fetches it instead of the file.

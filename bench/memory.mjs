@@ -2,6 +2,7 @@
 // (node --expose-gc bench/memory.mjs <system> <n>) so nothing else shares the heap.
 // Bytes = growth of V8's used heap + array buffers after a full GC, plus for syncore the growth of
 // the bytes the wasm heap's malloc holds (mallinfo; the linear memory itself only grows).
+import './lib/production.mjs';
 import { smallEntity } from './lib/data.mjs';
 
 const [system, nText] = process.argv.slice(2);
@@ -24,7 +25,12 @@ const loaders = {
     // Bytes malloc has handed out (mallinfo) when the build exports it; else linear-memory growth.
     const wasm = core._module.heapBytesInUse ? () => core._module.heapBytesInUse() : () => core._module.HEAP8.buffer.byteLength;
     const before = wasm();
-    return { hold: core, load: () => core.load('s', entities().map((data) => ({ id: data.id, version: 1, data }))), extra: () => wasm() - before };
+    // In pieces of 100,000 (one piece up to the main table's size; the 1M scaling point needs ten).
+    const load = () => {
+      const all = entities().map((data) => ({ id: data.id, version: 1, data }));
+      for (let i = 0; i < all.length; i += 100_000) core.load('s', all.slice(i, i + 100_000));
+    };
+    return { hold: core, load, extra: () => wasm() - before };
   },
   async tinybase() {
     const { createStore } = await import('tinybase');
@@ -35,6 +41,12 @@ const loaders = {
     const { QueryClient } = await import('@tanstack/query-core');
     const qc = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, gcTime: Infinity } } });
     return { hold: qc, load: () => { for (const e of entities()) qc.setQueryData(['s', e.id], e); } };
+  },
+  async tanstackdb() {
+    // Server rows through the collection's sync function, as W3 loads them.
+    const { syncedCollection } = await import('./systems/tanstack_db.mjs');
+    const hold = {};
+    return { hold, load: () => { hold.c = syncedCollection(entities()).collection; } };
   },
   async rxdb() {
     const { createRxDatabase } = await import('rxdb');

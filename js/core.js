@@ -14,6 +14,8 @@ import { EntityIds } from './entity_ids.js';
 import { EffectKind } from './generated/vocabulary.js';
 import { isDevelopment, QueryPathCheck } from './query_paths.js';
 import { CollectionSchemas } from './schema.js';
+import { storedRestore } from './stored_restore.js';
+import { WasmTextHandle, WITH_VIEW, VIEW_KNOWN } from './wasm_text.js';
 
 /** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
 export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
@@ -35,26 +37,32 @@ function rethrowLater(err) {
 // viewList ([collection, id, view] triples) only when a listener reads it: an object keyed by
 // entity ids would cost JSON.parse (and V8) a new hidden class per id on every commit.
 const ownValue = (value) => ({ value, enumerable: true, writable: true, configurable: true }); // even for '__proto__'
-const LAZY_VIEWS = {
+// local: the commit's local write whose view JS made (CoreViews.localView), also listed there.
+const lazyViews = (local) => ({
   get() {
     const views = {};
-    for (const [collection, id, view] of this.viewList) {
+    const add = (collection, id, view) => {
       if (!Object.hasOwn(views, collection)) Object.defineProperty(views, collection, ownValue({}));
-      Object.defineProperty(views[collection], id, ownValue(deepFreeze(view)));
+      Object.defineProperty(views[collection], id, ownValue(view));
+    };
+    for (const [collection, id, view] of this.viewList ?? []) add(collection, id, deepFreeze(view));
+    if (local !== null) {
+      const view = local.make(local.id);
+      if (view !== undefined) add(local.collection, local.id, view);
     }
     Object.defineProperty(this, 'views', { value: views, enumerable: true, configurable: true });
     return views;
   },
   enumerable: true,
   configurable: true,
-};
+});
 
 export class SyncCore {
   /** @internal use createSyncCore() */
   constructor(wasmModule, options = {}) {
     this._module = wasmModule;
     // options.wrapHandle(handle) -> handle: a test seam (e.g. a Proxy counting boundary crossings).
-    const handle = new wasmModule.CoreHandle();
+    const handle = new WasmTextHandle(wasmModule);
     this._handle = typeof options.wrapHandle === 'function' ? options.wrapHandle(handle) : handle;
     this._views = new CoreViews({
       call: (method, ...args) => this._value(this._live()[method](...args)),
@@ -239,11 +247,18 @@ export class SyncCore {
     return this._commit(this._live().referenceMissing(String(collection), String(id), this._now()));
   }
 
-  /** @internal Parses a commit, routes it, hands effects and events on, and returns its summary. */
-  _commit(text, adjust) {
+  /**
+   * @internal Parses a commit, routes it, hands effects and events on, and returns its summary.
+   * local: a local write whose view JS can make (CoreViews.planLocalWrite), used when the core
+   * confirmed it ("viewFromRequest") and left that view out.
+   */
+  _commit(text, adjust, local = null) {
     let commit;
+    let fromRequest = false;
     try {
-      commit = this._unwrap(text).commit;
+      const envelope = this._unwrap(text);
+      commit = envelope.commit;
+      fromRequest = envelope.viewFromRequest === true;
     } catch (err) {
       this._resolvers.commitFailed();
       throw err;
@@ -254,9 +269,9 @@ export class SyncCore {
       (conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
     this._cursor = commit.cursor;
     this._counts = commit.counts;
-    this._views.dispatch(commit);
+    const madeHere = this._views.dispatch(commit, fromRequest ? local : null);
     if (this._commitListeners.size > 0) {
-      if (commit.viewList) Object.defineProperty(commit, 'views', LAZY_VIEWS);
+      if (commit.viewList || madeHere) Object.defineProperty(commit, 'views', lazyViews(madeHere));
       this._tellListeners(commit);
     }
     const result = { changes: commit.changes, cursor: commit.cursor };
@@ -378,7 +393,11 @@ export class SyncCore {
     const filled = this._entityIds.fill(request, this._idFields.get(request.collection), now);
     // A collection's schema sees the entity the write would make first: VALIDATION changes nothing.
     const checked = this._schemas.check(filled, (collection, id) => this.get(collection, id));
-    return this._commit(this._live().mutate(toJson(checked, 'mutation'), now, view === true));
+    const text = toJson(checked, 'mutation');
+    // When JS can make the new view from the one it holds, the commit does not carry it back.
+    const local = typeof checked === 'object' ? this._views.planLocalWrite(checked, text, this.idFieldOf(checked.collection)) : null;
+    const flags = (view === true ? WITH_VIEW : 0) | (local !== null ? VIEW_KNOWN : 0);
+    return this._commit(this._live().mutate(text, now, flags), undefined, local);
   }
 
   /**
@@ -534,10 +553,14 @@ export class SyncCore {
       lines = [];
       chars = 0;
     };
+    // Records read in their stored form go to wasm as bytes, in order with the rest.
+    const stored = storedRestore({ module: this._module, handle: this._live(), session, chunkChars, flushLines: send, value: (t) => this._value(t) });
     for (const r of records) {
+      if (stored.take(r)) continue;
+      stored.flush();
       let text;
       try {
-        text = toJson(r, 'record');
+        text = stored.lineOf(r) ?? toJson(r, 'record');
       } catch (err) {
         // Still counted: the core's indexes and the caller's stay the same.
         session.refused.push({ type: 'record-refused', index: session.added, store: r?.store ?? '', key: r?.key ?? null,
@@ -549,6 +572,7 @@ export class SyncCore {
       chars += text.length + 1;
       session.added++;
     }
+    stored.flush();
     send();
     return session.added;
   }

@@ -5,6 +5,7 @@ import { SyncError, ErrorCodes } from './errors.js';
 import { SnapshotCache, deepFreeze } from './snapshots.js';
 import { LiveQuery } from './live_query.js';
 import { toJson, requireName, requireId } from './args.js';
+import { localWrite, sameJson } from './local_views.js';
 
 export class CoreViews {
   /**
@@ -27,6 +28,9 @@ export class CoreViews {
     // nobody reads (a bulk of writes through core.mutate) costs neither a freeze nor a cache slot.
     this._fresh = null;
     this._freshIndex = null; // collection -> id -> view, built when a long list is first searched
+    // The last commit's local write whose view this side makes (js/local_views.js): { collection,
+    // id, make }; made (and frozen) when first read. make() undefined: the entity is gone.
+    this._local = null;
     this._subscriptions = new Map(); // core subscription id -> { collection, id, listener }
     this._queries = new Map(); // core query id -> its LiveQuery's feed
     this._open = new Map(); // core query id -> the LiveQuery (liveQueries())
@@ -38,8 +42,9 @@ export class CoreViews {
   get(collection, id) {
     requireName(collection, 'collection');
     const key = requireId(id);
-    const cached = this._snapshots.get(collection, key) ?? this._fromFresh(collection, key);
+    const cached = this._snapshots.get(collection, key) ?? this._fromLocal(collection, key) ?? this._fromFresh(collection, key);
     if (cached) return cached;
+    if (this._local !== null && this._local.id === key && this._local.collection === collection) return undefined; // deleted here
     const value = this._call('get', collection, key);
     if (value === null) return undefined;
     const snapshot = deepFreeze(value);
@@ -67,6 +72,23 @@ export class CoreViews {
       this._snapshots.set(collection, id, snapshot);
       return snapshot;
     });
+  }
+
+  /**
+   * @internal What this side can make of a local write (js/local_views.js) before it crosses:
+   * { collection, make } or null. Asked by SyncCore.mutate, whose flags tell the core.
+   */
+  planLocalWrite(request, text, idField) {
+    return localWrite(request, text, idField, (collection, id) => this._snapshots.get(collection, id) ?? this._fromFresh(collection, id));
+  }
+
+  /** The view of the last commit's local write as a snapshot (now cached), or undefined. */
+  _fromLocal(collection, id) {
+    const local = this._local;
+    if (local === null || local.id !== id || local.collection !== collection) return undefined;
+    const snapshot = local.make(id);
+    if (snapshot !== undefined) this._snapshots.set(collection, id, snapshot);
+    return snapshot;
   }
 
   /** The last commit's view of the entity as a snapshot (now cached), or undefined. */
@@ -98,7 +120,7 @@ export class CoreViews {
     const out = new Array(ids.length);
     const missing = [];
     for (let i = 0; i < ids.length; i++) {
-      const cached = this._snapshots.get(collection, ids[i]) ?? this._fromFresh(collection, ids[i]);
+      const cached = this._snapshots.get(collection, ids[i]) ?? this._fromLocal(collection, ids[i]) ?? this._fromFresh(collection, ids[i]);
       if (cached) out[i] = cached;
       else missing.push(i);
     }
@@ -122,6 +144,9 @@ export class CoreViews {
     if (typeof listener !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'listener must be a function');
     const sub = this._call('subscribe', collection, id);
     this._subscriptions.set(sub, { collection, id, listener });
+    // The entity's snapshot, held from now on: a local write to it then makes its new view here
+    // instead of reading it back (js/local_views.js), from the first write on.
+    if (id) this.get(collection, id);
     return () => {
       if (!this._subscriptions.delete(sub) || this._isDisposed()) return;
       this._callQuiet('unsubscribe', sub);
@@ -152,13 +177,23 @@ export class CoreViews {
     if (this._queries.delete(q.id) && !this._isDisposed()) this._callQuiet('closeQuery', q.id);
   }
 
-  /** Routes one commit: snapshots (the views it carries), live queries, then subscribers. */
-  dispatch(commit) {
+  /**
+   * Routes one commit: snapshots (the views it carries, or the one its local write made here:
+   * local, from planLocalWrite), live queries, then subscribers. Returns the local write as
+   * taken ({ collection, id, make }), or null.
+   */
+  dispatch(commit, local = null) {
+    // A view that came back equal to the snapshot held (a row rewritten with the same data) keeps
+    // that snapshot: the same object, so a live query showing it has nothing new to tell.
+    const kept = this._unchanged(commit.viewList);
     this._snapshots.invalidate(commit.changes);
+    if (kept !== null) for (const [collection, id, snapshot] of kept) this._snapshots.set(collection, id, snapshot);
     // The changed entities a query window, an entity subscription or the caller shows next: each
     // becomes a snapshot when first read (below, or by the caller), so none is asked for again.
     this._fresh = commit.viewList ?? null;
     this._freshIndex = null;
+    this._local = local === null ? null : withChangedId(local, commit.changes);
+    const madeHere = this._local;
     for (const [collection, renames] of Object.entries(commit.renamed ?? {})) {
       for (const entry of this._subscriptions.values()) {
         if (entry.collection === collection && entry.id && renames[entry.id]) entry.id = renames[entry.id];
@@ -168,8 +203,7 @@ export class CoreViews {
     for (const [qid, update] of Object.entries(commit.queries)) {
       const q = this._queries.get(Number(qid));
       if (!q) continue;
-      q.apply(update);
-      touched.push(q);
+      if (q.apply(update)) touched.push(q); // else: the same rows, the same objects
     }
     for (const q of touched) {
       try {
@@ -188,6 +222,18 @@ export class CoreViews {
         this._onListenerError(err);
       }
     }
+    return madeHere;
+  }
+
+  /** [collection, id, snapshot] for each view carried that equals the snapshot held, or null. */
+  _unchanged(viewList) {
+    if (!viewList) return null;
+    let kept = null;
+    for (const [collection, id, view] of viewList) {
+      const held = this._snapshots.get(collection, id);
+      if (held !== undefined && sameJson(held, view)) (kept ??= []).push([collection, id, held]);
+    }
+    return kept;
   }
 
   /** The core is gone: live queries hear of it, every cached snapshot is dropped. */
@@ -199,5 +245,26 @@ export class CoreViews {
     this._snapshots.clear();
     this._fresh = null;
     this._freshIndex = null;
+    this._local = null;
   }
+}
+
+// The local write with the id the core gave it: the one entity its collection changed (the core
+// confirmed "viewFromRequest" only then).
+function withChangedId(local, changes) {
+  const c = changes[local.collection];
+  const id = c?.updated[0] ?? c?.created[0] ?? c?.deleted[0];
+  return id === undefined ? null : { collection: local.collection, id, make: once(local.make) };
+}
+
+function once(make) {
+  let done = false;
+  let value;
+  return (id) => {
+    if (!done) {
+      value = make(id);
+      done = true;
+    }
+    return value;
+  };
 }

@@ -1,11 +1,17 @@
 // A live query held by JS: the core keeps the result incrementally; this object holds the
 // current rows as an immutable array and tells its listeners when the core reports a change.
 
+function sameRows(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class LiveQuery {
   /**
    * @internal Made by SyncCore.query(), which hands in what the query needs of it and gets back
    *   the query's feed: `core` { snapshotsOf(collection, ids), closeQuery(query),
-   *   feed({ apply(update), notify(), disposed() }) }.
+   *   feed({ apply(update) -> changed?, notify(), disposed() }) }.
    */
   constructor(core, spec, first) {
     this._core = core;
@@ -13,6 +19,7 @@ export class LiveQuery {
     this.spec = Object.freeze({ ...spec });
     this._listeners = new Set();
     this._closed = false;
+    this._rows = undefined;
     this._apply(first);
     core.feed({ apply: (update) => this._apply(update), notify: () => this._notify(), disposed: () => (this._closed = true) });
   }
@@ -50,10 +57,16 @@ export class LiveQuery {
     return this._closed;
   }
 
+  // Takes the core's update; false when the window shows exactly what it showed (the same ids,
+  // total and snapshot objects: rows rewritten with the same data keep their snapshots), so the
+  // listeners are not called and `current` stays the same array.
   _apply(update) {
+    const rows = this._core.snapshotsOf(this.spec.collection, update.ids);
+    if (this._rows !== undefined && update.total === this._total && sameRows(update.ids, this._ids) && sameRows(rows, this._rows)) return false;
     this._ids = Object.freeze(update.ids.slice());
     this._total = update.total;
-    this._rows = Object.freeze(this._core.snapshotsOf(this.spec.collection, update.ids));
+    this._rows = Object.freeze(rows);
+    return true;
   }
 
   _notify() {

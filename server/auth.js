@@ -99,6 +99,22 @@ export async function runAuthorize(hook, token, clientId, logger) {
 
 export const expired = (conn) => conn.auth?.expiresAt != null && Date.now() >= conn.auth.expiresAt;
 
+/**
+ * An HTTP request's grant from its `Authorization: Bearer` header, through the same hook as a
+ * WebSocket hello. Resolves `{ auth }` or `{ refused: reason }`: each endpoint words its own error
+ * shape. `tokenRequired: false` hands a request without the header to the hook (as a hello with no
+ * token), for servers whose hook accepts that.
+ */
+export async function grantOfRequest(hook, header, logger, { tokenRequired = true } = {}) {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m && (tokenRequired || header !== undefined))
+    return { refused: header === undefined || tokenRequired ? 'a Bearer token is required' : 'Authorization must be "Bearer <token>"' };
+  const auth = await runAuthorize(hook, m ? m[1] : undefined, null, logger);
+  if (!auth) return { refused: 'bad or expired token' };
+  if (expired({ auth })) return { refused: 'token expired' };
+  return { auth };
+}
+
 /** A hook's verdict; a hook that throws denies. */
 export function canRead(conn, collection) {
   try {

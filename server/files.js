@@ -11,7 +11,8 @@
 //
 // Auth as a WebSocket hello: the Bearer token (or none) goes to the server's authorize hook; writing needs canWrite('syncore_files', { kind, id, data });
 // reading needs canRead('syncore_files'). Only the user who declared a file may send its chunks.
-import { runAuthorize, canRead, canWrite, expired } from './auth.js';
+import { grantOfRequest, canRead, canWrite } from './auth.js';
+import { pathUnder, readBody, replyJson } from './http.js';
 import { isPlainObject } from './mutation.js';
 import { FILES_COLLECTION, fileRefs } from '../js/files/file_refs.js';
 
@@ -48,23 +49,10 @@ class HttpError extends Error {
   }
 }
 
-function reply(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-async function readBody(req, limit) {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, 'TOO_LARGE', `a body over ${limit} bytes`);
-  const parts = [];
-  let size = 0;
-  for await (const part of req) {
-    size += part.length;
-    if (size > limit) throw new HttpError(413, 'TOO_LARGE', `a body over ${limit} bytes`);
-    parts.push(part);
-  }
-  return Buffer.concat(parts);
+async function bodyOf(req, limit) {
+  const bytes = await readBody(req, limit);
+  if (!bytes) throw new HttpError(413, 'TOO_LARGE', `a body over ${limit} bytes`);
+  return bytes;
 }
 
 const chunkLength = (file, n) => (n < file.chunks - 1 ? file.chunkSize : file.size - file.chunkSize * (file.chunks - 1));
@@ -201,13 +189,9 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
 
   // As a WebSocket hello: the token (or none, for a server whose hook accepts that) goes to the hook.
   async function grantOf(req) {
-    const header = req.headers.authorization;
-    const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-    if (header !== undefined && !m) throw new HttpError(401, 'AUTH', 'Authorization must be "Bearer <token>"', { 'WWW-Authenticate': 'Bearer' });
-    const auth = await runAuthorize(ctx.authorize, m ? m[1] : undefined, null, logger);
-    if (!auth) throw new HttpError(401, 'AUTH', 'bad or expired token', { 'WWW-Authenticate': 'Bearer' });
-    if (expired({ auth })) throw new HttpError(401, 'AUTH', 'token expired', { 'WWW-Authenticate': 'Bearer' });
-    return { auth };
+    const grant = await grantOfRequest(ctx.authorize, req.headers.authorization, logger, { tokenRequired: false });
+    if (grant.refused) throw new HttpError(401, 'AUTH', grant.refused, { 'WWW-Authenticate': 'Bearer' });
+    return { auth: grant.auth };
   }
 
   function mayWrite(actor, fileId, data) {
@@ -232,13 +216,13 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
         await uploaderOnly(actor, fileId);
         const status = await files.status(fileId);
         if (!status) throw new HttpError(404, 'NOT_FOUND', `no file ${fileId}`);
-        return reply(res, 200, status);
+        return replyJson(res, 200, status);
       }
       if (req.method === 'PUT') {
         const actor = await grantOf(req);
         let body;
         try {
-          body = JSON.parse((await readBody(req, 64 << 10)).toString('utf8'));
+          body = JSON.parse((await bodyOf(req, 64 << 10)).toString('utf8'));
         } catch (err) {
           if (err instanceof HttpError) throw err;
           throw new HttpError(400, 'VALIDATION', 'the body is not valid JSON');
@@ -246,7 +230,7 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
         if (!isPlainObject(body)) throw new HttpError(400, 'VALIDATION', 'the body must be a JSON object');
         const meta = { size: body.size, chunkSize: body.chunkSize, type: typeof body.type === 'string' ? body.type.slice(0, 200) : null, name: typeof body.name === 'string' ? body.name.slice(0, 500) : null };
         mayWrite(actor, fileId, meta);
-        return reply(res, 200, await files.declare(fileId, actor.auth.userId, meta));
+        return replyJson(res, 200, await files.declare(fileId, actor.auth.userId, meta));
       }
       throw new HttpError(405, 'VALIDATION', `${req.method} is not allowed here`, { Allow: 'GET, PUT' });
     }
@@ -263,20 +247,15 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
     }
     if (req.method === 'PUT') {
       mayWrite(actor, fileId, {});
-      const bytes = await readBody(req, files.maxChunkBytes);
-      return reply(res, 200, await files.putChunk(fileId, actor.auth.userId, n, bytes));
+      const bytes = await bodyOf(req, files.maxChunkBytes);
+      return replyJson(res, 200, await files.putChunk(fileId, actor.auth.userId, n, bytes));
     }
     throw new HttpError(405, 'VALIDATION', `${req.method} is not allowed here`, { Allow: 'GET, PUT' });
   }
 
   return async function handleFiles(req, res) {
-    let url;
-    try {
-      url = new URL(req.url, 'http://localhost');
-    } catch {
-      return false;
-    }
-    if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return false;
+    const route = pathUnder(req.url, prefix);
+    if (!route) return false;
     // Browsers upload from the app's origin: the Bearer header makes every request preflighted.
     const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, PUT' };
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
@@ -285,14 +264,14 @@ export function createFilesHandler(ctx, files, { prefix = FILES_PREFIX } = {}) {
       return true;
     }
     try {
-      const parts = url.pathname.slice(prefix.length).split('/').filter(Boolean).map(decodeURIComponent);
-      await serve(req, res, parts);
+      if (!route.parts) throw new HttpError(400, 'BAD_REQUEST', 'a malformed percent-encoding in the path');
+      await serve(req, res, route.parts);
     } catch (err) {
       if (!(err instanceof HttpError)) {
         logger?.error?.('syncore sync server: file request failed:', err);
         err = new HttpError(503, 'TRANSIENT', 'the server could not answer this now', { 'Retry-After': '1' });
       }
-      if (!res.headersSent) reply(res, err.status, { code: err.code, message: err.message }, err.headers);
+      if (!res.headersSent) replyJson(res, err.status, { code: err.code, message: err.message }, err.headers);
       else res.destroy();
     }
     return true;

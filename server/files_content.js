@@ -16,7 +16,8 @@
 // users', never the server's page).
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { runAuthorize, canReadEntity, expired } from './auth.js';
+import { grantOfRequest, canReadEntity } from './auth.js';
+import { replyJson } from './http.js';
 import { FILES_COLLECTION, FILES_PREFIX, fileRefs } from './files.js';
 
 class HttpError extends Error {
@@ -25,12 +26,6 @@ class HttpError extends Error {
     this.status = status;
     this.headers = headers;
   }
-}
-
-function replyJson(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 /** The ETag of a file: immutable content, so its id and size name it. */
@@ -88,12 +83,9 @@ export function createFileContentHandler(ctx, files, { prefix = FILES_PREFIX } =
   const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([^/]+)/content/?$`);
 
   async function grantOf(req) {
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw new HttpError(401, 'a Bearer token is required');
-    const auth = await runAuthorize(ctx.authorize, m[1], null, logger);
-    if (!auth) throw new HttpError(401, 'bad or expired token');
-    if (expired({ auth })) throw new HttpError(401, 'token expired');
-    return auth;
+    const grant = await grantOfRequest(ctx.authorize, req.headers.authorization, logger);
+    if (grant.refused) throw new HttpError(401, grant.refused);
+    return grant.auth;
   }
 
   async function serve(req, res, fileId) {

@@ -18,7 +18,8 @@
 // ETag, 409 / 412 { message, version, current } (current null when deleted, missing or not
 // readable), 401 (class auth), 403 (forbidden), 413 (too large), 422 (validation), 503 (transient).
 import { randomUUID } from 'node:crypto';
-import { runAuthorize, canReadEntity, expired } from './auth.js';
+import { grantOfRequest, canReadEntity } from './auth.js';
+import { pathUnder, readBody, replyJson } from './http.js';
 import { jsonDepth } from './limits.js';
 import { isPlainObject } from './mutation.js';
 import { applyMutations } from './push.js';
@@ -36,23 +37,10 @@ class HttpError extends Error {
   }
 }
 
-function reply(res, status, body, headers = {}) {
-  const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-async function readBody(req, limit) {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, `a body over ${limit} bytes`, { limit });
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `a body over ${limit} bytes`, { limit });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+async function bodyOf(req, limit) {
+  const bytes = await readBody(req, limit);
+  if (!bytes) throw new HttpError(413, `a body over ${limit} bytes`, { limit });
+  return bytes;
 }
 
 /** The merge patch that turns `from` into `to` (fields of `from` missing in `to` become null). */
@@ -84,12 +72,9 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
   const { store, options, logger } = ctx;
 
   async function grantOf(req) {
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw new HttpError(401, 'a Bearer token is required');
-    const auth = await runAuthorize(ctx.authorize, m[1], null, logger);
-    if (!auth) throw new HttpError(401, 'bad or expired token');
-    if (expired({ auth })) throw new HttpError(401, 'token expired');
-    return auth;
+    const grant = await grantOfRequest(ctx.authorize, req.headers.authorization, logger);
+    if (grant.refused) throw new HttpError(401, grant.refused);
+    return grant.auth;
   }
 
   /** The key and the client id it belongs to, claimed for this user. */
@@ -113,7 +98,7 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
   }
 
   async function write(req, res, auth, collection, id) {
-    const body = req.method === 'DELETE' ? null : await readBody(req, options.maxMessageBytes);
+    const body = req.method === 'DELETE' ? null : await bodyOf(req, options.maxMessageBytes);
     let data = null;
     if (body) {
       if (jsonDepth(body) > options.maxJsonDepth) throw new HttpError(422, `nested deeper than ${options.maxJsonDepth} levels`);
@@ -158,21 +143,21 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
     }
     if (result.status === 'ok') {
       const headers = { ETag: `"${result.version}"` };
-      if (mutation.kind === 'delete') return reply(res, 200, { [idField]: result.id ?? id, version: result.version }, headers);
+      if (mutation.kind === 'delete') return replyJson(res, 200, { [idField]: result.id ?? id, version: result.version }, headers);
       if (req.method === 'POST') headers.Location = `${prefix}/${encodeURIComponent(collection)}/${encodeURIComponent(result.id)}/`;
-      return reply(res, req.method === 'POST' ? 201 : 200, result.data ?? { [idField]: result.id }, headers);
+      return replyJson(res, req.method === 'POST' ? 201 : 200, result.data ?? { [idField]: result.id }, headers);
     }
     if (result.status === 'conflict') {
-      return reply(res, base !== undefined ? 412 : 409, { message: 'version conflict', version: result.version ?? 0, current: result.data ?? null });
+      return replyJson(res, base !== undefined ? 412 : 409, { message: 'version conflict', version: result.version ?? 0, current: result.data ?? null });
     }
-    return reply(res, STATUS_OF_CLASS[result.class] ?? 422, { message: result.message, class: result.class });
+    return replyJson(res, STATUS_OF_CLASS[result.class] ?? 422, { message: result.message, class: result.class });
   }
 
   async function read(req, res, auth, collection, id, url) {
     if (id !== undefined) {
       const e = await store.get(collection, id);
       if (!e || e.deleted || !canReadEntity({ auth }, collection, e)) throw new HttpError(404, 'not found');
-      return reply(res, 200, e.data, { ETag: `"${e.version}"` });
+      return replyJson(res, 200, e.data, { ETag: `"${e.version}"` });
     }
     const since = Number(url.searchParams.get('cursor') ?? 0);
     const limit = Math.min(Number(url.searchParams.get('limit') ?? options.defaultSyncLimit), options.maxSyncLimit);
@@ -186,21 +171,17 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
     });
     // Row level, as in catch-up: the change, a removal, or nothing (the chunk's cursor stands).
     const changes = chunk.changes.map((c) => catchUpView(conn, c, since)).filter(Boolean);
-    return reply(res, 200, { changes, cursor: chunk.cursor, more: chunk.more });
+    return replyJson(res, 200, { changes, cursor: chunk.cursor, more: chunk.more });
   }
 
   return async function handleRest(req, res) {
-    let url;
-    try {
-      url = new URL(req.url, 'http://localhost');
-    } catch {
-      return false;
-    }
-    if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return false;
+    const route = pathUnder(req.url, prefix);
+    if (!route) return false;
+    const { url, parts } = route;
     try {
       if (url.searchParams.has('token') || url.searchParams.has('access_token'))
         throw new HttpError(400, 'the token belongs in the Authorization header, never in the URL');
-      const parts = url.pathname.slice(prefix.length).split('/').filter(Boolean).map(decodeURIComponent);
+      if (!parts) throw new HttpError(400, 'a malformed percent-encoding in the path');
       if (parts.length < 1 || parts.length > 2) throw new HttpError(404, 'no such endpoint: /api/<collection>/[<id>/]');
       const [collection, id] = parts;
       const methods = id === undefined ? ['GET', 'POST'] : ['GET', 'PUT', 'PATCH', 'DELETE'];
@@ -214,7 +195,7 @@ export function createRestHandler(ctx, { prefix = '/api' } = {}) {
         err = new HttpError(503, 'the server could not answer this now');
       }
       const headers = err.status === 401 ? { 'WWW-Authenticate': 'Bearer', ...err.headers } : err.headers ?? {};
-      if (!res.headersSent) reply(res, err.status, { message: err.message, ...err.extra }, headers);
+      if (!res.headersSent) replyJson(res, err.status, { message: err.message, ...err.extra }, headers);
       else res.destroy();
     }
     return true;

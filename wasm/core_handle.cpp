@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stored_restore.hpp"
 #include "wire/envelope.hpp"
 #include "wire/json_fast.hpp"
 
@@ -29,9 +30,7 @@ bool integralNumber(double v, std::int64_t& out) {
   return true;
 }
 
-Status readTime(double nowMs, std::int64_t& out) {
-  return integralNumber(nowMs, out) ? Status::ok() : wrongType("now must be an integer (ms)");
-}
+Status readTime(double nowMs, std::int64_t& out) { return readJsTime(nowMs, out); }
 
 Status readSeq(double v, std::uint64_t& out) {
   if (!std::isfinite(v) || v < 0 || v != std::floor(v) || v > kMaxSafeInteger) return wrongType("seq must be a sequence number");
@@ -55,7 +54,7 @@ Status readCursor(double v, std::int64_t& out) {
 
 // parseJson's result, strings copied in runs; the envelope may nest a little deeper than the
 // data in it (the core checks the data's own depth on every path).
-Status readJson(const SyncCore& core, const std::string& text, json& out) {
+Status readJson(const SyncCore& core, std::string_view text, json& out) {
   return parseJsonFast(text, out, core.limits().forText());
 }
 
@@ -94,7 +93,7 @@ Status readParseLimits(const json& options, ParseLimits& limits) {
 
 // Several JSON texts in one string, one a line: JSON.stringify never writes a raw newline, so
 // each record or change crosses in one call yet is parsed (and refused) on its own.
-std::vector<std::string_view> splitLines(const std::string& text) {
+std::vector<std::string_view> splitLines(std::string_view text) {
   std::vector<std::string_view> lines;
   if (text.empty()) return lines;
   std::string_view rest(text);
@@ -135,6 +134,10 @@ bool JsResolver::resolve(const ConflictCase& c, json& merged) {
   return true;
 }
 
+Status readJsTime(double nowMs, std::int64_t& out) {
+  return integralNumber(nowMs, out) ? Status::ok() : wrongType("now must be an integer (ms)");
+}
+
 CoreHandle::CoreHandle() = default;
 
 std::string CoreHandle::commitOr(const Status& s, Commit& commit, const std::string& mutationId) {
@@ -160,13 +163,11 @@ std::string CoreHandle::defineCollection(const std::string& name, const std::str
   return answer(core_.defineCollection(name, options));
 }
 
-std::string CoreHandle::apply(const std::string& batchJson, double nowMs) {
-  json batch;
+std::string CoreHandle::apply(std::string_view batchJson, double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readJson(core_, batchJson, batch); !s) return envelopeError(s);
   Commit commit;
-  Status s = core_.applyServer(std::move(batch), now, commit);
+  Status s = core_.applyServerText(batchJson, now, commit);  // parses the text itself
   return commitOr(s, commit);
 }
 
@@ -302,17 +303,6 @@ std::string CoreHandle::configureClient(const std::string& configJson) {
 
 std::string CoreHandle::clientId() { return envelopeValue(core_.clientId()); }
 
-std::string CoreHandle::mutate(const std::string& requestJson, double nowMs, bool withView) {
-  json request;
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readJson(core_, requestJson, request); !s) return envelopeError(s);
-  Commit commit;
-  std::string id;
-  Status s = core_.mutate(request, now, commit, id, withView);
-  return commitOr(s, commit, id);
-}
-
 std::string CoreHandle::setServerLimits(const std::string& limitsJson, double nowMs) {
   json limits;
   std::int64_t now = 0;
@@ -435,7 +425,7 @@ std::string CoreHandle::restore(const std::string& recordsJson) {
   return commitOr(s, commit);
 }
 
-std::string CoreHandle::applyChanges(const std::string& lines, double cursor, double nowMs) {
+std::string CoreHandle::applyChanges(std::string_view lines, double cursor, double nowMs) {
   std::int64_t now = 0;
   std::int64_t at = -1;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
@@ -470,6 +460,14 @@ std::string CoreHandle::restoreAdd(const std::string& lines) {
   for (std::string_view record : splitLines(lines))
     if (Status s = core_.restoreAdd(record); !s) return envelopeError(s);
   return envelopeOk();
+}
+
+std::string CoreHandle::restoreAddStored() {
+  std::vector<std::size_t> mismatched;
+  if (Status s = restoreStoredRecords(core_, mismatched); !s) return envelopeError(s);
+  std::string list = "[";
+  for (std::size_t i = 0; i < mismatched.size(); ++i) list.append(i ? "," : "").append(std::to_string(mismatched[i]));
+  return envelopeValueText(list.append("]"));
 }
 
 std::string CoreHandle::restoreFinish(bool entitiesLost) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "js_resolver.hpp"
 #include "sync/sync_core.hpp"
@@ -22,7 +23,6 @@ class CoreHandle {
 
   std::string configure(const std::string& optionsJson);
   std::string defineCollection(const std::string& name, const std::string& optionsJson);
-  std::string apply(const std::string& batchJson, double nowMs);
   std::string get(const std::string& collection, const std::string& id);
   std::string getMany(const std::string& collection, const std::string& idsJson);
   std::string list(const std::string& collection);
@@ -52,8 +52,6 @@ class CoreHandle {
   // Sync: every call below answers with a commit (changes, effects, events, counts, views).
   std::string configureClient(const std::string& configJson);
   std::string clientId();
-  // The commit has "mutationId"; withView: and the written entity's view (SyncCore::mutate).
-  std::string mutate(const std::string& requestJson, double nowMs, bool withView);
   std::string setOnline(bool online, double nowMs);
   std::string tick(double nowMs);
   std::string batchTimedOut(double batch, double nowMs);
@@ -70,14 +68,15 @@ class CoreHandle {
   std::string resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs);  // "mutationId"
   std::string exportRecords();
   std::string restore(const std::string& recordsJson);
-  // Server changes one a line, each applied or set aside on its own; cursor NaN: none.
-  std::string applyChanges(const std::string& lines, double cursor, double nowMs);
   std::string clearSetAside(double nowMs);
   std::string referenceMissing(const std::string& collection, const std::string& id, double nowMs);
   // Restore in chunks: records one a line (SyncCore::restoreBegin / restoreAdd / restoreFinish).
   std::string restoreBegin();
   std::string restoreAdd(const std::string& lines);
   std::string restoreFinish(bool entitiesLost);
+  // Restore records in their stored form from wasm/idb_library.js's registry (stored_restore.hpp);
+  // the value: the positions (in this call) whose checksum failed.
+  std::string restoreAddStored();
   std::string reserveIdBlock();
   // Full resync (SyncCore::beginResync / finishResync); epoch "" when the server names none.
   std::string beginResync(double nowMs);
@@ -86,15 +85,52 @@ class CoreHandle {
   // so that it never throws into wasm. An undefined fn removes the resolver.
   std::string setCustomResolver(const std::string& collection, emscripten::val fn);
 
+  // ---- the text path of the hot calls (mutate, apply, applyChanges; js/wasm_text.js) --------
+  // JS writes a request's UTF-8 bytes into the input buffer (TextEncoder.encodeInto on HEAPU8 at
+  // io().inPtr) and reads the answer's bytes at io().outPtr (TextDecoder): no per-character glue.
+  // Each In call answers the envelope's length in bytes (also in io().outLen).
+  struct Io {
+    std::uint32_t outPtr = 0;
+    std::uint32_t outLen = 0;
+    std::uint32_t inPtr = 0;
+    std::uint32_t inCap = 0;
+  };
+  double ioAddress() const;  // where Io lives in wasm memory (JS reads it through HEAPU32)
+  // At least `bytes` of input buffer (the memory may grow: JS re-takes its views after it).
+  void reserveInput(double bytes);
+  // Frees the buffers a large request or answer left (they are kept between calls otherwise).
+  void trimBuffers();
+  // The commit has "mutationId"; flags: kWithView (the written entity's view in the commit, unless JS computes it) and
+  // kViewKnown (JS holds the entity's current view: for an update by patch, a create or a delete
+  // it can make the new view itself). The answer then has "viewFromRequest":true when the core
+  // confirms the new view is exactly the request applied to that view, and leaves it out.
+  static constexpr int kWithView = 1;
+  static constexpr int kViewKnown = 2;
+  double mutateIn(double bytes, double nowMs, int flags);
+  // A server batch (SyncCore::applyServer).
+  double applyIn(double bytes, double nowMs);
+  // Server changes one a line, each applied or set aside on its own; cursor NaN: none.
+  double applyChangesIn(double bytes, double cursor, double nowMs);
+
  private:
+  std::string apply(std::string_view batchJson, double nowMs);
+  std::string applyChanges(std::string_view lines, double cursor, double nowMs);
+  bool readInput(double bytes, std::string_view& text);
+  double answerIn(std::string text);
   std::string commitOr(const Status& s, Commit& commit, const std::string& mutationId = {});
   double scalarFailed(const Status& s);
 
   std::string scalarError_;  // the envelope takeError() hands over
+  std::string in_;           // the input buffer JS writes requests into
+  std::string out_;          // the last In call's answer, read by JS in place
+  Io io_;
 
   SyncCore core_;
   std::map<std::string, std::unique_ptr<JsResolver>> resolvers_;
 };
+
+// A JS number as a time in ms (finite and integral), or WRONG_TYPE.
+Status readJsTime(double nowMs, std::int64_t& out);
 
 // A scalar answer that failed: no count or number of dropped tombstones is negative.
 constexpr double kScalarFailed = -1;

@@ -2,9 +2,11 @@
 // both hosts: Node passes fake-indexeddb's factory, the Chromium page passes window.indexedDB.
 // Environment-free on purpose (no node: imports) so the bench page can import it as is.
 
+import { distinctText } from './text.mjs';
+
 const now = () => performance.now();
-const kbEntity = (i) => ({ id: `k${i}`, title: `entity ${i}`, score: i % 1000,
-  note: 'the quick brown fox jumps over the lazy dog '.repeat(23).slice(0, 950) });
+// ~1 KB entities, each note its own text (as bench/lib/data.mjs kbEntity).
+export const kbEntity = (i) => ({ id: `k${i}`, title: `entity ${i}`, score: i % 1000, note: distinctText(i, 950) });
 
 /** W4: ms from the first of `count` client.mutate calls until all are durable (flush resolved). */
 export async function durableEnqueue({ createSyncClient, openIndexedDbStorage, indexedDB, count, dbName }) {

@@ -13,16 +13,20 @@ const OPS = [
   ['op_remote_apply_0', 'remote upsert, 0 pending (batches of 100)', 2000],
   ['op_remote_apply_100', 'remote upsert, 100 pending', 2000],
   ['op_remote_apply_1000', 'remote upsert, 1,000 pending', 2000],
+  ['op_rebase', 'remote upsert of an entity with a pending edit (rebase, 1,000 pending)', 1000],
+  ['op_fresh_batch', 'one batch of 10,000 upserts of new entities (W6), per entity', 10000],
   ['op_ack', 'ack of one in-flight mutation (1,000 in flight)', 1000],
   ['op_live_query_update', 'one-entity remote commit under a live query', 2000],
   ['op_restore', 'restore of one persisted ~1 KB entity (10,000 records, one call)', 10000],
+  ['op_w1_with_view', 'W1 update of a watched ~10 KB entity, its view in the commit', 1000],
+  ['op_w1_view_left_out', 'W1 update of a watched ~10 KB entity, view left out (JS makes it)', 1000],
 ];
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
 
 export function callgrind() {
   // Its own build folder, always -O2 -g: counts from another build type would not compare.
   run('bash', ['-c', `cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCORE_BENCH=ON >/dev/null
-    cmake --build build/bench --target syncore_bench -j 2 >/dev/null`]);
+    cmake --build build/bench --target syncore_bench -j ${process.env.JOBS ?? 2} >/dev/null`]);
   mkdirSync(`${ROOT}test-output`, { recursive: true });
   run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${OUT}`, '--collect-atstart=no',
     ...OPS.map(([fn]) => `--toggle-collect=*${fn}(*`), 'build/bench/syncore_bench', '1']);

@@ -49,7 +49,8 @@ SyncCore loadedCore(bool online) {
   return core;
 }
 
-// What the wasm binding does per mutate: parse the request text, mutate, serialise the commit.
+// What the wasm binding does per mutate: parse the request text, mutate, serialise the commit;
+// per server batch: applyServerText, serialise the commit.
 json parseText(const std::string& text) {
   json out;
   check(syncore::parseJsonFast(text, out, syncore::ParseLimits{}), "parse");
@@ -64,7 +65,7 @@ std::size_t mutateText(SyncCore& core, const std::string& text) {
 }
 std::size_t applyText(SyncCore& core, const std::string& text) {
   Commit c;
-  check(core.applyServer(parseText(text), kNow, c), "applyServer");
+  check(core.applyServerText(text, kNow, c), "applyServerText");
   return syncore::commitToText(c).size();
 }
 
@@ -102,6 +103,10 @@ BENCH_OP void op_remote_apply_100(SyncCore& core, const std::vector<std::string>
 BENCH_OP void op_remote_apply_1000(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
 }
+BENCH_OP void op_rebase(SyncCore& core, const std::vector<std::string>& b) {
+  for (const auto& t : b) sink += applyText(core, t);
+}
+BENCH_OP void op_fresh_batch(SyncCore& core, const std::string& batch) { sink += applyText(core, batch); }
 BENCH_OP void op_ack(SyncCore& core, const std::vector<std::string>& acks) {
   for (const auto& t : acks) sink += applyText(core, t);
 }
@@ -112,6 +117,21 @@ BENCH_OP void op_restore(SyncCore& core, const std::string& records) {
 }
 BENCH_OP void op_live_query_update(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
+}
+// W1: an update by patch of a watched ~10 KB entity. With its view in the commit (main before
+// issue 15: the subscriptions made the core write it), or left out as wasm/core_handle_text.cpp
+// does when JS makes the view from the one it holds.
+BENCH_OP void op_w1_with_view(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) sink += mutateText(core, t);
+}
+BENCH_OP void op_w1_view_left_out(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) {
+    Commit c;
+    std::string id;
+    check(core.mutate(parseText(t), kNow, c, id), "mutate");
+    c.views.clear();
+    sink += syncore::commitToText(c, id).size();
+  }
 }
 
 template <typename F>
@@ -127,8 +147,11 @@ void timed(const char* name, int ops, F&& run) {
 int main(int argc, char** argv) {
   const int scale = argc > 1 ? std::atoi(argv[1]) : 1;  // 1 under callgrind; more for wall clock
   const int mutations = 1000 * scale, updates = 2000 * scale, batch = 100;
+  // An optional second argument runs one workload only (its name as printed), for a profile of it.
+  const std::string only = argc > 2 ? argv[2] : "";
+  const auto want = [&](const std::string& name) { return only.empty() || only == name; };
 
-  {  // local optimistic update of distinct entities (the pending log grows to `mutations`)
+  if (want("local_mutate")) {  // local optimistic update of distinct entities (the pending log grows to `mutations`)
     SyncCore core = loadedCore(false);
     std::vector<std::string> texts;
     for (int i = 0; i < mutations; ++i) texts.push_back(updateText((i * 7919 + 13) % kEntities, i % 1000));
@@ -137,6 +160,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> batches;
   for (int k = 0; k < updates; k += batch) batches.push_back(remoteBatch(k, batch));
   for (int pending : {0, 100, 1000}) {  // remote upserts with `pending` local mutations to rebase
+    if (!want("remote_apply_" + std::to_string(pending))) continue;
     SyncCore core = loadedCore(false);
     for (int k = 0; k < pending; ++k) mutateText(core, updateText(k * (kEntities / pending), 99));
     auto run = [&] {
@@ -147,7 +171,38 @@ int main(int argc, char** argv) {
     std::string name = "remote_apply_" + std::to_string(pending);
     timed(name.c_str(), updates, run);
   }
-  {  // acks of 1000 in-flight mutations, in order
+  if (want("rebase")) {  // remote upserts that each meet a pending local edit of their entity: every one rebases
+    SyncCore core = loadedCore(false);
+    const int pending = 1000, stride = kEntities / pending;
+    for (int k = 0; k < pending; ++k)  // W3's pending edits: a field the remote does not change
+      mutateText(core, json{{"collection", "s"}, {"op", "update"}, {"id", entityId(k * stride)},
+                            {"patch", {{"grade", 99}}}}.dump());
+    std::vector<std::string> rebases;
+    for (int k = 0; k < pending; k += batch) {
+      json ops = json::array();
+      for (int j = k; j < k + batch; ++j)
+        ops.push_back({{"op", "upsert"}, {"collection", "s"}, {"id", entityId(j * stride)}, {"version", 2},
+                       {"data", entity(j * stride, 500 + j % 100)}});
+      rebases.push_back(json{{"ops", ops}}.dump());
+    }
+    timed("rebase", pending, [&] { op_rebase(core, rebases); });
+    if (core.pendingMutations().size() != static_cast<std::size_t>(pending)) {
+      std::fprintf(stderr, "rebase: %zu mutations pending, not %d\n", core.pendingMutations().size(), pending);
+      return 1;
+    }
+  }
+  if (want("fresh_batch")) {  // W6: one batch of 10,000 upserts of entities new to the store
+    SyncCore core = loadedCore(false);
+    json ops = json::array();
+    for (int i = 0; i < kEntities; ++i) {
+      json data = entity(i, i % 1000);
+      data["id"] = "b" + std::to_string(i);
+      ops.push_back({{"op", "upsert"}, {"collection", "s"}, {"id", data["id"]}, {"version", 1}, {"data", data}});
+    }
+    const std::string text = json{{"ops", ops}}.dump();
+    timed("fresh_batch (per entity)", kEntities, [&] { op_fresh_batch(core, text); });
+  }
+  if (want("ack")) {  // acks of 1000 in-flight mutations, in order
     SyncCore core = loadedCore(true);
     std::vector<std::string> acks;
     for (int i = 0; i < mutations; ++i) {
@@ -160,7 +215,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  {  // single-entity remote commits under an open live query (top 20 of one grade)
+  if (want("live_query_update")) {  // single-entity remote commits under an open live query (top 20 of one grade)
     SyncCore core = loadedCore(false);
     syncore::QueryUpdate first;
     check(core.openQuery({{"collection", "s"}, {"where", json::array({json::array({"grade", "eq", 5})})},
@@ -169,7 +224,7 @@ int main(int argc, char** argv) {
     for (int k = 0; k < updates; ++k) one.push_back(remoteBatch(k, 1));
     timed("live_query_update", updates, [&] { op_live_query_update(core, one); });
   }
-  {  // restart: 10,000 persisted ~1 KB entities (what W5 hydrates) read back into a fresh core
+  if (want("restore")) {  // restart: 10,000 persisted ~1 KB entities (what W5 hydrates) read back into a fresh core
     std::string records;
     {
       SyncCore source;
@@ -188,6 +243,30 @@ int main(int argc, char** argv) {
     check(core.defineCollection("k", json::object()), "defineCollection");
     check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
     timed("restore (per record)", kEntities, [&] { op_restore(core, records); });
+  }
+  for (int leaveOut = 0; leaveOut < 2; ++leaveOut) {  // W1: 1,600 ~10 KB entities, 20 hot, 5 subscriptions each
+    SyncCore core;
+    check(core.defineCollection("e", json::object()), "defineCollection");
+    check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", false}}), "configureClient");
+    Commit off;
+    check(core.setOnline(false, kNow, off), "setOnline");
+    const std::string body = std::string("lorem ipsum dolor sit amet ").append(10'000, 'x').substr(0, 10'000);
+    json entities = json::array();
+    for (int i = 0; i < 1600; ++i)
+      entities.push_back({{"id", "e" + std::to_string(i)}, {"version", 1},
+                          {"data", {{"id", "e" + std::to_string(i)}, {"title", "entity"}, {"score", i % 1000}, {"body", body}}}});
+    Commit load;
+    check(core.applyServer(json{{"ops", json::array({{{"op", "load"}, {"collection", "e"}, {"entities", entities}}})}}, kNow, load), "load");
+    for (int k = 0; k < 20; ++k)
+      for (int j = 0; j < 5; ++j) {
+        std::uint32_t sub = 0;
+        check(core.subscribe("e", "e" + std::to_string(k * 80), sub), "subscribe");
+      }
+    std::vector<std::string> texts;
+    for (int i = 0; i < mutations; ++i)
+      texts.push_back(json{{"collection", "e"}, {"op", "update"}, {"id", "e" + std::to_string((i % 20) * 80)}, {"patch", {{"score", 1000 + i}}}}.dump());
+    if (leaveOut) timed("w1_view_left_out", mutations, [&] { op_w1_view_left_out(core, texts); });
+    else timed("w1_with_view", mutations, [&] { op_w1_with_view(core, texts); });
   }
   return sink == 0;
 }

@@ -1,9 +1,12 @@
 // syncore through its public JS API (js/node.js): a SyncCore with a configured client, offline
 // so that local mutations stay pending (the outbox holds them, as it would without a network).
 import { createSyncCore } from '../../js/node.js';
-import { now, opsPerSecond } from '../lib/stats.mjs';
-import { SIZES, bigEntity, w1Write, w1HotIds, W1_SUBS_PER_HOT, smallEntity, w2Write, w3PendingIds } from '../lib/data.mjs';
+import { now, opsPerSecond, median } from '../lib/stats.mjs';
+import { SIZES, bigEntity, w1Write, w1HotIds, W1_SUBS_PER_HOT, smallEntity, w2Write, w3PendingIds,
+  LIVE_QUERY, lqWrite, pendingWrite } from '../lib/data.mjs';
 
+/** Runs the scaling curves' workloads (w1 options, w3's store size). */
+export const scalable = true;
 export const name = 'syncore';
 
 async function offlineCore() {
@@ -14,11 +17,15 @@ async function offlineCore() {
 }
 
 const asLoad = (entities) => entities.map((data) => ({ id: data.id, version: 1, data }));
+/** core.load in pieces of 100,000 (one piece up to the main table's sizes; the 1M curve point needs several). */
+function loadAll(core, collection, entities) {
+  for (let i = 0; i < entities.length; i += 100_000) core.load(collection, asLoad(entities.slice(i, i + 100_000)));
+}
 
-export async function w1() {
-  const n = SIZES.w1Entities;
+/** W1; the scaling curves pass their own store size, write count and (smaller) entity. */
+export async function w1({ n = SIZES.w1Entities, writes = SIZES.w1Writes, entity = bigEntity } = {}) {
   const core = await offlineCore();
-  core.load('e', asLoad(Array.from({ length: n }, (_, i) => bigEntity(i))));
+  loadAll(core, 'e', Array.from({ length: n }, (_, i) => entity(i)));
   let pending = 0;
   let end = 0;
   const listener = (snapshot) => {
@@ -26,7 +33,7 @@ export async function w1() {
   };
   for (const id of w1HotIds(n)) for (let k = 0; k < W1_SUBS_PER_HOT; k++) core.subscribeEntity('e', id, listener);
   const latencies = [];
-  for (let i = 0; i < SIZES.w1Writes; i++) {
+  for (let i = 0; i < writes; i++) {
     const { id, score } = w1Write(i, n);
     pending = W1_SUBS_PER_HOT;
     const start = now();
@@ -54,16 +61,16 @@ export async function w2() {
 export const wireBatches = (batches) =>
   batches.map((text) => JSON.stringify({ ops: JSON.parse(text).map((u) => ({ op: 'upsert', collection: 's', ...u })) }));
 
-export async function w3(batches, pending) {
-  const n = SIZES.w3Entities;
+export async function w3(batches, pending, n = SIZES.w3Entities) {
   const core = await offlineCore();
-  core.load('s', asLoad(Array.from({ length: n }, (_, i) => smallEntity(i))));
+  loadAll(core, 's', Array.from({ length: n }, (_, i) => smallEntity(i)));
   for (const id of w3PendingIds(n, pending)) core.mutate({ collection: 's', op: 'update', id, patch: { grade: 99 } });
   const wire = wireBatches(batches);
+  const total = batches.reduce((sum, text) => sum + JSON.parse(text).length, 0);
   let updates = 0;
   const start = now();
   for (const text of wire) updates += core.applyServer(text).changes.s?.updated?.length ?? 0;
-  const rate = (SIZES.w3Updates * 1000) / (now() - start);
+  const rate = (total * 1000) / (now() - start);
   if (updates === 0) throw new Error('syncore W3: no update applied');
   core.dispose();
   return rate;
@@ -86,4 +93,65 @@ export async function w6() {
   const perEntityUs = ((now() - start) * 1000) / m;
   core.dispose();
   return { smallCallUs, perEntityUs };
+}
+
+/**
+ * ms per local write with `level` mutations already pending (offline: the outbox holds them), for
+ * each level: a fresh core of SIZES.w3Entities, `level` pending updates, then SIZES.pendingWrites
+ * timed writes. Median per level. (The same work as the TanStack DB system's pendingWrites.)
+ */
+export async function pendingWrites(levels = SIZES.pendingLevels, writes = SIZES.pendingWrites) {
+  const n = SIZES.w3Entities;
+  const out = {};
+  for (const level of levels) {
+    const core = await offlineCore();
+    core.load('s', asLoad(Array.from({ length: n }, (_, i) => smallEntity(i))));
+    for (const id of w3PendingIds(n, level)) core.mutate({ collection: 's', op: 'update', id, patch: { grade: 99 } });
+    const ms = [];
+    for (let k = 0; k < writes; k++) {
+      const { id, score } = pendingWrite(k, n);
+      const start = now();
+      core.mutate({ collection: 's', op: 'update', id, patch: { score } });
+      ms.push(now() - start);
+    }
+    const pending = core.pendingMutations().length;
+    if (pending < level) throw new Error(`syncore pending: ${pending} pending, wanted ${level}+`);
+    out[level] = median(ms);
+    core.dispose();
+  }
+  return out;
+}
+
+/**
+ * The live query "score > 500, by score descending, first 20" over SIZES.lqEntities entities:
+ * { openMs: until its first answer, updateMs: median from a write that moves an entity to the top
+ * until the listener has the window that shows it }.
+ */
+export async function liveQuery() {
+  const n = SIZES.lqEntities;
+  const core = await offlineCore();
+  core.load('s', asLoad(Array.from({ length: n }, (_, i) => smallEntity(i))));
+  const start = now();
+  const q = core.query({ collection: 's', where: [['score', 'gt', LIVE_QUERY.minScore]], orderBy: [['score', 'desc']], limit: LIVE_QUERY.limit });
+  const first = q.current;
+  const openMs = now() - start;
+  if (first.length !== LIVE_QUERY.limit) throw new Error(`syncore live query: ${first.length} rows`);
+  let wanted = null;
+  let end = 0;
+  q.subscribe((rows) => {
+    if (rows[0]?.id === wanted) end = now();
+  });
+  const ms = [];
+  for (let k = 0; k < SIZES.lqWrites; k++) {
+    const { id, score } = lqWrite(k, n);
+    wanted = id;
+    end = 0;
+    const t = now();
+    core.mutate({ collection: 's', op: 'update', id, patch: { score } });
+    if (end === 0) throw new Error('syncore live query: the write did not reach the listener');
+    ms.push(end - t);
+  }
+  q.close();
+  core.dispose();
+  return { openMs, updateMs: median(ms) };
 }

@@ -4,6 +4,8 @@ import { createStore } from 'tinybase';
 import { now, opsPerSecond } from '../lib/stats.mjs';
 import { SIZES, bigEntity, w1Write, w1HotIds, W1_SUBS_PER_HOT, smallEntity, w2Write, w3PendingIds } from '../lib/data.mjs';
 
+/** Runs the scaling curves' workloads (w1 options, w3's store size). */
+export const scalable = true;
 export const name = 'TinyBase';
 
 function storeWith(table, entities) {
@@ -12,9 +14,9 @@ function storeWith(table, entities) {
   return createStore().setTable(table, rows);
 }
 
-export async function w1() {
-  const n = SIZES.w1Entities;
-  const store = storeWith('e', Array.from({ length: n }, (_, i) => bigEntity(i)));
+/** W1; the scaling curves pass their own store size, write count and (smaller) entity. */
+export async function w1({ n = SIZES.w1Entities, writes = SIZES.w1Writes, entity = bigEntity } = {}) {
+  const store = storeWith('e', Array.from({ length: n }, (_, i) => entity(i)));
   let pending = 0;
   let end = 0;
   for (const id of w1HotIds(n)) {
@@ -25,7 +27,7 @@ export async function w1() {
     }
   }
   const latencies = [];
-  for (let i = 0; i < SIZES.w1Writes; i++) {
+  for (let i = 0; i < writes; i++) {
     const { id, score } = w1Write(i, n);
     pending = W1_SUBS_PER_HOT;
     const start = now();
@@ -45,8 +47,7 @@ export async function w2() {
   }, { minMs: SIZES.w2MinMs });
 }
 
-export async function w3(batches, pending) {
-  const n = SIZES.w3Entities;
+export async function w3(batches, pending, n = SIZES.w3Entities) {
   const store = storeWith('s', Array.from({ length: n }, (_, i) => smallEntity(i)));
   for (const id of w3PendingIds(n, pending)) store.setCell('s', id, 'grade', 99);
   let updates = 0;

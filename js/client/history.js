@@ -26,6 +26,7 @@ export class MutationHistory {
     this._changed = changed;
     this._failed = failed;
     this._live = new Map(); // mutationId -> entry still in the outbox, in queue order
+    this._liveOf = new Map(); // entity key -> Set of its mutation ids in _live (a rename visits only those)
     this._settled = new Map(); // mutationId -> settled entry, oldest settled first
     this._keys = new Map(); // wire key -> Set of mutation ids sent under it
     this._keyOf = new Map(); // mutationId -> its wire key
@@ -63,7 +64,7 @@ export class MutationHistory {
   seed(pending) {
     for (const entry of pending) {
       for (const mutationId of entry.mutationIds ?? []) {
-        this._live.set(mutationId, {
+        this._setLive({
           mutationId, collection: entry.collection, id: entry.id, op: entry.kind, attempts: entry.attempts ?? 0,
           createdAt: null, sentAt: null, settledAt: null, lastError: null, inFlight: false,
         });
@@ -77,9 +78,28 @@ export class MutationHistory {
   queued(event) {
     const entry = { mutationId: event.mutationId, collection: event.collection, id: event.id, op: null, attempts: 0,
       createdAt: this._now(), sentAt: null, settledAt: null, lastError: null, inFlight: false };
-    this._live.set(event.mutationId, entry);
+    this._setLive(entry);
     this._addUnsent(event.collection, event.id, event.mutationId);
     this._touch(entry);
+  }
+
+  _setLive(entry) {
+    if (this._live.has(entry.mutationId)) this._deleteLive(entry.mutationId);
+    this._live.set(entry.mutationId, entry);
+    const key = entityKey(entry.collection, entry.id);
+    let ids = this._liveOf.get(key);
+    if (!ids) this._liveOf.set(key, (ids = new Set()));
+    ids.add(entry.mutationId);
+  }
+
+  _deleteLive(mutationId) {
+    const entry = this._live.get(mutationId);
+    if (!entry) return;
+    this._live.delete(mutationId);
+    const key = entityKey(entry.collection, entry.id);
+    const ids = this._liveOf.get(key);
+    ids?.delete(mutationId);
+    if (ids?.size === 0) this._liveOf.delete(key);
   }
 
   _addUnsent(collection, id, mutationId) {
@@ -177,7 +197,7 @@ export class MutationHistory {
       if (this._keyOf.has(mutationId)) keys.add(this._keyOf.get(mutationId));
       const base = this._live.get(mutationId) ?? this._settled.get(mutationId) ?? { mutationId, attempts: 0, createdAt: null, sentAt: null };
       if (this._live.has(mutationId)) this._dropUnsent(base);
-      this._live.delete(mutationId);
+      this._deleteLive(mutationId);
       // The server named the entity (a create's temporary id renamed): its later mutations follow.
       if (typeof event.id === 'string' && base.id != null && event.id !== base.id) this._renamed(base.collection, base.id, event.id);
       this._unbind(mutationId);
@@ -230,7 +250,18 @@ export class MutationHistory {
   }
 
   _renamed(collection, from, to) {
-    for (const entry of this._live.values()) if (entry.collection === collection && entry.id === from) entry.id = to;
+    const live = this._liveOf.get(entityKey(collection, from));
+    if (live) {
+      this._liveOf.delete(entityKey(collection, from));
+      for (const mutationId of live) {
+        const entry = this._live.get(mutationId);
+        if (!entry) continue;
+        entry.id = to;
+        let ids = this._liveOf.get(entityKey(collection, to));
+        if (!ids) this._liveOf.set(entityKey(collection, to), (ids = new Set()));
+        ids.add(mutationId);
+      }
+    }
     const ids = this._unsent.get(entityKey(collection, from));
     if (!ids) return;
     this._unsent.delete(entityKey(collection, from));

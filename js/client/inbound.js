@@ -3,6 +3,7 @@
 import { SyncError } from '../errors.js';
 import { coreOpOfChange, coreOpsOfPushResults } from '../protocol.js';
 import { answerReference } from './references.js';
+import { applyInSlices } from './slices.js';
 
 /**
  * @param {object} o
@@ -76,6 +77,11 @@ export function createInbound({ core, call, status, emit, runner, refreshCounts,
       if (ok && Object.keys(applied.changes ?? {}).length > 0) emit('remoteChanges', { changes: applied.changes, cursor: applied.cursor });
       return ok;
     },
+    // A catch-up chunk in slices between which the page runs (js/client/slices.js): the cursor
+    // goes with the last slice only. A boolean when it fits one slice, else a promise of one;
+    // stop() -> true ends it between slices (its connection is gone).
+    deliverInSlices: (changes, cursor, { stop } = {}) =>
+      applyInSlices(changes, (slice, last) => sink.deliver(slice, last ? cursor : undefined), { stop }),
     answer: (batch, results) => {
       runner.answered(batch);
       call(() => core.applyServer(coreOpsOfPushResults(results)));

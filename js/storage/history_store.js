@@ -3,24 +3,9 @@
 // and version numbers stay untouched), one record per mutation keyed by its mutation id; or in
 // memory for memory storage. Both answer the same three calls.
 
+import { finished, request } from './idb_request.js';
+
 const STORE = 'settled';
-
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = (event) => {
-      event?.preventDefault?.();
-      reject(req.error);
-    };
-  });
-}
-
-function finished(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onabort = () => reject(tx.error ?? new DOMException('transaction aborted', 'AbortError'));
-  });
-}
 
 /** History storage over one IDBFactory; the connection opens on first use and is kept. */
 export function historyIn(factory, name) {

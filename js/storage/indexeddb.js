@@ -2,7 +2,8 @@
 // resolved only on `complete`, so the caller can send after it knowing the records are durable.
 import { SyncError } from '../errors.js';
 import { STORES, createMemoryStorage, checkPersistEffect, refuseSensitiveFields } from './memory.js';
-import { sealValue, openValue } from './checksum.js';
+import { encodeRecord, openStored, lazyRecord, storedValue } from './record_codec.js';
+import { migrateRecords, sameStored } from './record_migration.js';
 import { quarantineIn } from './quarantine.js';
 import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
@@ -279,9 +280,6 @@ export async function openIndexedDbStorage({
     }
   };
 
-  const sameRecord = (store, key, a, b) =>
-    JSON.stringify(openValue(store, key, a).value) === JSON.stringify(openValue(store, key, b).value);
-
   const moveToQuarantine = async (records, reason) => {
     if (records.length === 0) return;
     const at = Date.now();
@@ -294,7 +292,7 @@ export async function openIndexedDbStorage({
           const os = tx.objectStore(r.store);
           const current = os.get(r.key);
           current.onsuccess = () => {
-            if (current.result !== undefined && sameRecord(r.store, r.key, current.result, r.value)) os.delete(r.key);
+            if (current.result !== undefined && sameStored(current.result, r.stored ?? r.value)) os.delete(r.key);
           };
         }
       });
@@ -320,11 +318,8 @@ export async function openIndexedDbStorage({
     async write(effect) {
       let put;
       let del;
-      let raw;
       try {
         ({ put, del } = checkPersistEffect(effect));
-        raw = put;
-        put = put.map((r) => ({ store: r.store, key: r.key, value: sealValue(r.store, r.key, r.value) }));
       } catch (err) {
         throw fail(err, 'write failed');
       }
@@ -334,7 +329,8 @@ export async function openIndexedDbStorage({
         await run(scope, 'readwrite', (tx) => {
           // The core never names one key in both lists; deletes first so a put would win anyway.
           for (const r of del) tx.objectStore(r.store).delete(r.key);
-          for (const r of put) tx.objectStore(r.store).put(r.value, r.key);
+          // Encoded here, so a record that cannot be (as one that cannot be cloned) aborts it all.
+          for (const r of put) tx.objectStore(r.store).put(encodeRecord(r.store, r.key, r.value), r.key);
           // Every request is made: commit now rather than when the page next runs (a page being
           // unloaded may never run again; an explicit commit reaches the database at once).
           tx.commit?.();
@@ -342,13 +338,15 @@ export async function openIndexedDbStorage({
       } catch (err) {
         throw fail(err, 'write failed');
       }
-      marker.wrote(raw, del);
+      marker.wrote(put, del);
     },
 
     /**
-     * Every stored record as { store, key, value }, for core.restore(), checksums checked and
-     * removed. A record whose checksum does not match is moved to the quarantine (a 'quarantined'
-     * event names it) and left out; one without a checksum (written before they existed) loads.
+     * Every stored record as { store, key, value }, for core.restore(), checksums checked. A
+     * record whose checksum does not match is moved to the quarantine (a 'quarantined' event names
+     * it) and left out; one of an earlier form (an object, with or without a checksum) loads and
+     * is rewritten in the encoded form (record_codec.js) once. Encoded values are decoded only when
+     * read: a restore hands their stored text to the core.
      */
     async readAll() {
       const requests = [];
@@ -364,16 +362,25 @@ export async function openIndexedDbStorage({
       }
       const out = [];
       const bad = [];
+      const legacy = [];
       for (const [store, keys, values] of requests) {
         // Both lists come in key order from the same snapshot, so they line up.
         for (let i = 0; i < keys.result.length; i++) {
           const key = keys.result[i];
-          const { state, value } = openValue(store, key, values.result[i]);
-          if (state === 'bad') bad.push({ store, key, value: values.result[i] });
-          else out.push({ store, key, value });
+          const stored = values.result[i];
+          const { state, value, bytes } = openStored(store, key, stored);
+          // Quarantined as the app can read it (the value, when the bytes still are JSON text).
+          if (state === 'bad') bad.push({ store, key, value: bytes ? storedValue(bytes) ?? bytes : stored, stored });
+          else if (state === 'ok') out.push(lazyRecord(store, key, bytes));
+          else {
+            out.push({ store, key, value });
+            legacy.push({ store, key, value });
+          }
         }
       }
       if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
+      // Not a reason to fail the start: the old form keeps loading until a rewrite succeeds.
+      if (legacy.length > 0) await migrateRecords(run, legacy).catch((err) => emit({ type: 'storage-error', code: toStorageError(err, 'rewriting records failed').code, message: String(err?.message ?? err) }));
       marker.loaded(out);
       return out;
     },

@@ -4,17 +4,9 @@
 // `version` and its migrate hook); moving a record is therefore two transactions: copy it here
 // first, then delete it there, so a crash in between leaves a copy in both and loses nothing.
 
-const STORE = 'records';
+import { finished, request } from './idb_request.js';
 
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = (event) => {
-      event?.preventDefault?.();
-      reject(req.error);
-    };
-  });
-}
+const STORE = 'records';
 
 async function openQuarantine(factory, name) {
   const req = factory.open(`${name}-quarantine`, 1);
@@ -23,13 +15,6 @@ async function openQuarantine(factory, name) {
   // Never stand in the way of another tab deleting or upgrading it.
   db.onversionchange = () => db.close();
   return db;
-}
-
-function finished(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onabort = () => reject(tx.error ?? new DOMException('transaction aborted', 'AbortError'));
-  });
 }
 
 /** Quarantine storage over one IDBFactory; each call opens, works and closes. */

@@ -50,7 +50,33 @@ export function createWebSocketTransport({
   let catchUpTimer = null;
   let connectTimer = null;
   let catchUpFailures = 0; // failed catch-ups since the last complete one: the backoff keeps growing
+  // Messages are handled one after another, in the order they came: while a catch-up chunk is
+  // applied in slices (the page runs between them), later messages wait here as [socket, text].
+  const inbox = [];
+  let handling = false;
   const stats = { opened: 0, closed: 0, received: 0, sent: 0, reconnects: 0 };
+  // Live changes received in one go (the frames of one socket read: a push's fan-out, the echo of
+  // every mutation we pushed) reach the client as one delivery, so one core commit, not one each;
+  // in their order, before anything received after them (see flushLive).
+  let live = null; // { changes, cursor, catchingUp } or null
+
+  // failed: what to do when the client could not take them (by default catch up again).
+  function flushLive(failed = resync) {
+    const burst = live;
+    live = null;
+    if (burst && !sink.deliver(burst.changes, burst.cursor)) failed();
+  }
+
+  function queueLive(msg) {
+    // Delivered as before: live changes apply during a catch-up but do not move the cursor then.
+    if (live && live.catchingUp !== catchingUp) flushLive();
+    if (!live) {
+      live = { changes: [], cursor: undefined, catchingUp };
+      queueMicrotask(flushLive);
+    }
+    live.changes.push(changeOfLiveMessage(msg));
+    live.cursor = catchingUp ? undefined : msg.cursor;
+  }
 
   function send(message) {
     if (!socket || socket.readyState !== 1) return false;
@@ -121,6 +147,7 @@ export function createWebSocketTransport({
   }
 
   function drop() {
+    flushLive();
     const s = socket;
     socket = null;
     stopConnectTimer();
@@ -168,13 +195,15 @@ export function createWebSocketTransport({
       if (socket !== s) return;
       heard();
       stats.received++;
-      receive(event.data);
+      inbox.push([s, event.data]);
+      if (!handling) handleInbox();
     };
     s.onerror = () => {
       /* followed by close */
     };
     s.onclose = () => {
       if (socket !== s) return;
+      flushLive();
       socket = null;
       stopConnectTimer();
       stopHeartbeat();
@@ -187,6 +216,7 @@ export function createWebSocketTransport({
   }
 
   function requestChunk() {
+    flushLive();
     catchingUp = true;
     if (catchUpTimer) clearTimer(catchUpTimer);
     catchUpTimer = setTimer(() => {
@@ -206,7 +236,65 @@ export function createWebSocketTransport({
     drop();
   }
 
-  function receive(raw) {
+  // Handles what waits in the inbox, in order; a message of a socket already gone is dropped. A
+  // message being applied in slices (a promise) holds the rest until it is done.
+  function handleInbox() {
+    handling = true;
+    while (inbox.length > 0) {
+      const [s, raw] = inbox.shift();
+      if (socket !== s) continue;
+      let pending;
+      try {
+        pending = receive(raw, s);
+      } catch (err) {
+        // One message going wrong must not hold every later one in the inbox.
+        sink.error({ code: 'DELIVERY_FAILED', message: String(err?.message ?? err) });
+        continue;
+      }
+      if (pending) {
+        pending.then(handleInbox, (err) => {
+          sink.error({ code: 'DELIVERY_FAILED', message: String(err?.message ?? err) });
+          handleInbox();
+        });
+        return;
+      }
+    }
+    handling = false;
+  }
+
+  // A catch-up chunk, applied (maybe in slices: then the answer is a promise), then the next is
+  // asked for, or the catch-up is complete.
+  function receiveChunk(msg, s) {
+    // The chunk came: however long its slices take, the catch-up is not waiting for the server.
+    if (catchUpTimer) clearTimer(catchUpTimer);
+    catchUpTimer = null;
+    const resyncing = msg.reset === true || resyncCursor !== null;
+    // A reset starts the full resync over, whatever came before: the server starts from 0.
+    const started = msg.reset !== true || sink.resyncStarted?.() !== false;
+    const changes = Array.isArray(msg.changes) ? msg.changes : [];
+    const delivered = !started ? false
+      : sink.deliverInSlices ? sink.deliverInSlices(changes, msg.cursor, { stop: () => socket !== s }) : sink.deliver(changes, msg.cursor);
+    if (typeof delivered?.then !== 'function') return void chunkApplied(msg, resyncing, delivered);
+    // The connection went while the slices were applied: the next one catches up from the cursor.
+    return delivered.then((ok) => socket === s && chunkApplied(msg, resyncing, ok));
+  }
+
+  function chunkApplied(msg, resyncing, delivered) {
+    let ok = delivered;
+    if (resyncing) resyncCursor = ok && msg.more && Number.isInteger(msg.cursor) ? msg.cursor : null;
+    // The end of a full resync: the client drops what it did not bring, takes the cursor.
+    if (ok && resyncing && !msg.more) ok = sink.resyncFinished?.(msg.cursor) !== false;
+    if (!ok) resync();
+    else if (msg.more) requestChunk();
+    else {
+      stopCatchUp();
+      catchUpFailures = 0;
+      sink.caughtUp();
+    }
+  }
+
+  // Handles one message; a promise while it is still being applied (a chunk in slices).
+  function receive(raw, s) {
     // The protocol is text frames (the WebSocket checks their UTF-8). A binary frame would be
     // decoded with replacement characters, silently changing data: refuse it.
     if (typeof raw !== 'string') {
@@ -234,6 +322,8 @@ export function createWebSocketTransport({
       sink.error({ code: 'BAD_MESSAGE', message: 'the server sent a message without a type' });
       return;
     }
+    const isLive = msg.type === 'entity_created' || msg.type === 'entity_updated' || msg.type === 'entity_deleted';
+    if (!isLive) flushLive(); // what came before it is delivered first
     switch (msg.type) {
       case 'welcome':
         // A successful handshake resets the reconnect backoff, unless catching up keeps failing.
@@ -245,29 +335,14 @@ export function createWebSocketTransport({
         requestChunk();
         break;
       case 'sync_response':
-      case 'initial_sync': {
-        const resyncing = msg.reset === true || resyncCursor !== null;
-        // A reset starts the full resync over, whatever came before: the server starts from 0.
-        let ok = msg.reset !== true || sink.resyncStarted?.() !== false;
-        ok = ok && sink.deliver(Array.isArray(msg.changes) ? msg.changes : [], msg.cursor);
-        if (resyncing) resyncCursor = ok && msg.more && Number.isInteger(msg.cursor) ? msg.cursor : null;
-        // The end of a full resync: the client drops what it did not bring, takes the cursor.
-        if (ok && resyncing && !msg.more) ok = sink.resyncFinished?.(msg.cursor) !== false;
-        if (!ok) resync();
-        else if (msg.more) requestChunk();
-        else {
-          stopCatchUp();
-          catchUpFailures = 0;
-          sink.caughtUp();
-        }
-        break;
-      }
+      case 'initial_sync':
+        return receiveChunk(msg, s);
       case 'entity_created':
       case 'entity_updated':
       case 'entity_deleted':
         // While catching up in chunks, a live change must not move the cursor past changes the
         // next chunk still has to bring: apply it, but let the chunks advance the cursor.
-        if (!sink.deliver([changeOfLiveMessage(msg)], catchingUp ? undefined : msg.cursor)) resync();
+        queueLive(msg);
         break;
       case 'push_result':
         sink.answer(msg.batch, Array.isArray(msg.results) ? msg.results : []);
@@ -314,6 +389,8 @@ export function createWebSocketTransport({
       open();
     },
     disconnect() {
+      // Going offline or closing: a client that cannot take them any more catches up next time.
+      flushLive(() => {});
       wanted = false;
       if (reconnectTimer) clearTimer(reconnectTimer);
       reconnectTimer = null;

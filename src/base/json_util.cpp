@@ -1,5 +1,7 @@
 #include "base/json_util.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <limits>
 
@@ -64,8 +66,125 @@ Status checkDataDepth(const json& value, const ParseLimits& limits, const char* 
                                                std::to_string(limits.maxDepth) + " levels");
 }
 
+namespace {
+
+// One UTF-8 sequence at p (a byte >= 0x80) of at most `left` bytes: its length, or 0 if invalid
+// (the RFC 3629 ranges nlohmann's serializer checks).
+std::size_t utf8Length(const unsigned char* p, std::size_t left) {
+  const auto in = [](unsigned char c, unsigned lo, unsigned hi) { return c >= lo && c <= hi; };
+  const unsigned char c = p[0];
+  if (in(c, 0xC2, 0xDF)) return left >= 2 && in(p[1], 0x80, 0xBF) ? 2 : 0;
+  if (c == 0xE0) return left >= 3 && in(p[1], 0xA0, 0xBF) && in(p[2], 0x80, 0xBF) ? 3 : 0;
+  if (in(c, 0xE1, 0xEC) || in(c, 0xEE, 0xEF)) return left >= 3 && in(p[1], 0x80, 0xBF) && in(p[2], 0x80, 0xBF) ? 3 : 0;
+  if (c == 0xED) return left >= 3 && in(p[1], 0x80, 0x9F) && in(p[2], 0x80, 0xBF) ? 3 : 0;
+  if (c == 0xF0) return left >= 4 && in(p[1], 0x90, 0xBF) && in(p[2], 0x80, 0xBF) && in(p[3], 0x80, 0xBF) ? 4 : 0;
+  if (in(c, 0xF1, 0xF3)) return left >= 4 && in(p[1], 0x80, 0xBF) && in(p[2], 0x80, 0xBF) && in(p[3], 0x80, 0xBF) ? 4 : 0;
+  if (c == 0xF4) return left >= 4 && in(p[1], 0x80, 0x8F) && in(p[2], 0x80, 0xBF) && in(p[3], 0x80, 0xBF) ? 4 : 0;
+  return 0;
+}
+
+// nlohmann's own output for what the fast writer leaves to it (floats, invalid UTF-8, binary).
+void appendNlohmann(std::string& out, const json& value) {
+  out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void appendString(std::string& out, const std::string& s) {
+  static const char* const kHex = "0123456789abcdef";
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  const std::size_t start = out.size();
+  out += '"';
+  std::size_t run = 0;  // the start of the bytes not yet copied
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    if (c >= 0x80) {
+      const std::size_t len = utf8Length(p + i, n - i);
+      if (len == 0) {  // invalid UTF-8: nlohmann replaces it; leave the whole string to it
+        out.resize(start);
+        appendNlohmann(out, json(s));
+        return;
+      }
+      i += len;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(s, run, i - run);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+    run = ++i;
+  }
+  out.append(s, run, n - run);
+  out += '"';
+}
+
+}  // namespace
+
+// The same bytes as nlohmann's dump(-1, ' ', false, replace), written straight into `out`: runs of
+// plain bytes are copied at once (nlohmann's serializer escapes one character at a time) and
+// integers are formatted without a locale-aware stream.
+void appendJson(std::string& out, const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        appendString(out, it.key());
+        out += ':';
+        appendJson(out, it.value());
+      }
+      out += '}';
+      return;
+    }
+    case json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const json& item : value) {
+        if (!first) out += ',';
+        first = false;
+        appendJson(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case json::value_t::string: appendString(out, value.get_ref<const std::string&>()); return;
+    case json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
+    case json::value_t::null: out += "null"; return;
+    case json::value_t::number_integer: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, value.get<std::int64_t>());
+      out.append(buf, r.ptr);
+      return;
+    }
+    case json::value_t::number_unsigned: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, value.get<std::uint64_t>());
+      out.append(buf, r.ptr);
+      return;
+    }
+    default: appendNlohmann(out, value); return;  // floats (nlohmann's shortest form), binary, discarded
+  }
+}
+
 std::string dumpJson(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  appendJson(out, value);
+  return out;
 }
 
 FieldPath splitPath(std::string_view dotted) {

@@ -38,6 +38,8 @@ Status parseJson(std::string_view text, json& out, const ParseLimits& limits = {
 
 // Serialises without throwing: invalid UTF-8 inside strings is replaced, never an abort.
 std::string dumpJson(const json& value);
+// The same text appended to out (no intermediate string).
+void appendJson(std::string& out, const json& value);
 
 // A dotted field path ("meta.owner.name", "tags.0") split once, then walked without allocation.
 using FieldPath = std::vector<std::string>;

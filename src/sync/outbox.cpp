@@ -50,7 +50,9 @@ void Outbox::insertEntry(OutboxEntry entry) {
   keys_[entry.key] = seq;
   latestNotBefore_ = std::max(latestNotBefore_, entry.notBeforeMs);
   if (entry.expireAtMs >= 0) ++expiring_;
+  if (entry.priority == Priority::Critical) ++critical_;
   indexMentions(entry);
+  trackCreate(entry);
   log_.emplace(seq, std::move(entry));
 }
 
@@ -85,7 +87,9 @@ OutboxEntry Outbox::takeOut(std::uint64_t seq) {
   OutboxEntry entry = std::move(it->second);
   log_.erase(it);
   if (entry.expireAtMs >= 0 && expiring_ > 0) --expiring_;
+  if (entry.priority == Priority::Critical && critical_ > 0) --critical_;
   unindexMentions(entry);
+  untrackCreate(entry);
   if (auto k = keys_.find(entry.key); k != keys_.end() && k->second == seq) keys_.erase(k);
   auto entity = index_.find({entry.collection, entry.entityId});
   if (entity != index_.end()) {
@@ -125,8 +129,10 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     // Queue options stay the mutation's own: an expiry is a deadline per mutation, a retry limit
     // a promise about that mutation (docs/queue_control.md).
     const bool sameOptions = candidate.maxRetries == m.maxRetries && candidate.expireAtMs < 0 && m.expireAtMs < 0;
+    // Nor into an entry older than a create the mutation names: the merged entry could not wait
+    // for that create's ack and would leave with its temp id (see awaitsTempCreate).
     if (candidate.state == OutboxEntry::State::Queued && !candidate.sent &&
-        candidate.strategy == m.strategy && sameOptions && !mayMerge) {
+        candidate.strategy == m.strategy && sameOptions && !mayMerge && !namesLaterCreate(candidate, m.payload)) {
       last = &candidate;
     }
   }
@@ -156,6 +162,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
         composeMergePatches(last->payload, m.payload);
       }
       last->mutationIds.push_back(std::move(m.mutationId));
+      if (last->priority != Priority::Critical && m.priority == Priority::Critical) ++critical_;
       last->priority = std::max(last->priority, m.priority);
       if (m.meta) last->meta = std::move(m.meta);
       indexMentions(*last);
@@ -182,7 +189,9 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     // Per-entity order holds: what is queued before it goes first, so it goes as critical too.
     for (std::uint64_t earlier : entity->second.seqs) {
       OutboxEntry& e = log_.find(earlier)->second;
-      if (e.state == OutboxEntry::State::Queued) e.priority = Priority::Critical;
+      if (e.state != OutboxEntry::State::Queued || e.priority == Priority::Critical) continue;
+      e.priority = Priority::Critical;
+      ++critical_;
     }
   }
   result.outcome = EnqueueOutcome::Appended;
@@ -431,7 +440,12 @@ void Outbox::renameEntity(const std::string& collection, const std::string& from
   if (source == index_.end()) return;
   EntityLog moved = std::move(source->second);
   index_.erase(source);
-  for (std::uint64_t seq : moved.seqs) log_.find(seq)->second.entityId = to;
+  for (std::uint64_t seq : moved.seqs) {
+    OutboxEntry& entry = log_.find(seq)->second;
+    untrackCreate(entry);
+    entry.entityId = to;
+    trackCreate(entry);
+  }
   EntityLog& target = index_[{collection, to}];
   std::vector<std::uint64_t> merged;
   merged.reserve(target.seqs.size() + moved.seqs.size());

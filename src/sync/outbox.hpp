@@ -164,6 +164,10 @@ class Outbox {
   // the next call: what was queued behind them must not go out either). nullopt when every
   // entry it looked at was too large: call again.
   // waits: a head it answers true for is not a candidate this time (nor are its entity's later entries).
+  // Nor is a head never sent whose payload names a temp id (as a string value) whose create is
+  // still in the log with a lower seq (queued or in flight): sent now it would reach the server
+  // with the temp id, which the create's ack renames only in what is still queued. It goes once
+  // that ack has renamed it (see awaitsTempCreate).
   std::optional<Batch> takeBatch(std::int64_t nowMs, const EntryBytes& bytesOf = nullptr,
                                  const EntryWaits& waits = nullptr);
 
@@ -251,6 +255,11 @@ class Outbox {
   // ack's rename touches only those (not every pending payload: that made N creates cost N²);
   // for any other string, every entry.
   std::vector<std::uint64_t> entriesMentioning(const std::string& value) const;
+  // True when the entry, never sent, names a temp id other than its own entity's whose create is
+  // in the log with a lower seq: it must not leave before that create's ack renames the id.
+  // Only earlier creates count, so waits can never form a cycle (an entry naming a later create,
+  // possible only through an entry put back from the dead letters, goes as it is).
+  bool awaitsTempCreate(const OutboxEntry& entry) const;
 
   // The whole durable state (entries, dead letters, counters, paused flag, PRNG state, held
   // entities). The client id and config are not part of it: they come from the constructor.
@@ -289,6 +298,12 @@ class Outbox {
   std::string freshKey();
   void indexMentions(const OutboxEntry& entry);    // its payload's temp ids -> mentions_
   void unindexMentions(const OutboxEntry& entry);
+  // tempCreates_ upkeep: an entry that is a create of a temp id is filed under that id.
+  void trackCreate(const OutboxEntry& entry);
+  void untrackCreate(const OutboxEntry& entry);
+  // True when folding `patch` into the queued entry `into` would make it name a temp id created
+  // later than it (it could then never wait for that create: see awaitsTempCreate).
+  bool namesLaterCreate(const OutboxEntry& into, const json& patch) const;
   bool requeueDead(std::uint64_t seq, bool newKey);
   std::int64_t backoffCapMs(std::uint32_t attempts) const;
   DeadLetter* findDead(std::uint64_t seq);
@@ -305,12 +320,20 @@ class Outbox {
   std::set<EntityKey> held_;
   // Temp id -> seqs of log entries whose payload holds it as a string value (see entriesMentioning).
   std::unordered_map<std::string, std::set<std::uint64_t>> mentions_;
+  // Seq -> the temp ids its payload holds other than its own entity id (entries naming none are
+  // absent): what awaitsTempCreate checks, without walking the payload.
+  std::unordered_map<std::uint64_t, std::vector<std::string>> mentionedBy_;
+  // Temp id -> seqs of the creates of an entity under that id still in the log.
+  std::unordered_map<std::string, std::set<std::uint64_t>> tempCreates_;
   std::uint64_t nextSeq_ = 1;
   std::uint32_t nextBatch_ = 1;
   std::size_t serverMaxCount_ = 0;  // setBatchLimits; not persisted (every welcome says it again)
   std::size_t maxBatchBytes_ = 0;
   std::vector<DeadLetter> tooLarge_;
   std::size_t expiring_ = 0;  // entries in log_ with an expireAtMs (0: expire() has nothing to do)
+  // Entries in log_ of the critical lane: while the in-flight batches are full only they may go,
+  // so without any takeBatch answers at once instead of scanning every entity (once per commit).
+  std::size_t critical_ = 0;
   bool paused_ = false;
 };
 

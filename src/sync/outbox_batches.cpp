@@ -20,12 +20,14 @@ std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& byt
   // Full: only critical entries may still go, in batches of their own, up to as many again.
   const bool full = batches_.size() >= config_.maxInFlightBatches;
   if (paused_ || batches_.size() >= 2 * config_.maxInFlightBatches) return std::nullopt;
+  if (full && critical_ == 0) return std::nullopt;  // nothing could go: no need to look
   // Only an entity's head can be eligible, so one pass over the index finds every candidate.
   std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
   for (auto& [key, entity] : index_) {
     if (entity.inFlight > 0 || held_.count(key) != 0) continue;
     const OutboxEntry& head = log_.find(entity.seqs.front())->second;
     if (head.notBeforeMs > nowMs || (full && head.priority != Priority::Critical)) continue;
+    if (awaitsTempCreate(head)) continue;  // its temp id's create first, then the rename
     if (waits && waits(head)) continue;
     candidates.emplace_back(kLanes - 1 - laneOf(head.priority), head.seq);
   }

@@ -1,7 +1,8 @@
 // The outbox's index of temp-id mentions: which queued entries hold a temp id as a string value,
 // so that the ack that renames it visits those entries only (issue 12, item 13: a full scan per
 // ack made N offline creates cost N² payload copies). Kept exact as payloads are added, changed
-// and removed (insertEntry, takeOut, coalescing, replacePayload).
+// and removed (insertEntry, takeOut, coalescing, replacePayload). The same index holds back an
+// entry naming a temp id whose create has not been acknowledged yet (awaitsTempCreate).
 #include <vector>
 
 #include "sync/outbox.hpp"
@@ -36,16 +37,59 @@ void forEachTempId(const json& value, Fn&& fn) {
 }  // namespace
 
 void Outbox::indexMentions(const OutboxEntry& entry) {
-  forEachTempId(entry.payload, [&](const std::string& id) { mentions_[id].insert(entry.seq); });
+  std::vector<std::string>* named = nullptr;
+  forEachTempId(entry.payload, [&](const std::string& id) {
+    if (!mentions_[id].insert(entry.seq).second) return;  // named twice: once is enough
+    if (named == nullptr) named = &mentionedBy_[entry.seq];
+    named->push_back(id);
+  });
 }
 
 void Outbox::unindexMentions(const OutboxEntry& entry) {
-  forEachTempId(entry.payload, [&](const std::string& id) {
+  auto named = mentionedBy_.find(entry.seq);
+  if (named == mentionedBy_.end()) return;
+  for (const std::string& id : named->second) {
     auto it = mentions_.find(id);
-    if (it == mentions_.end()) return;
+    if (it == mentions_.end()) continue;
     it->second.erase(entry.seq);
     if (it->second.empty()) mentions_.erase(it);
+  }
+  mentionedBy_.erase(named);
+}
+
+void Outbox::trackCreate(const OutboxEntry& entry) {
+  if (entry.kind == MutationKind::Create && isTempId(entry.entityId)) tempCreates_[entry.entityId].insert(entry.seq);
+}
+
+void Outbox::untrackCreate(const OutboxEntry& entry) {
+  if (entry.kind != MutationKind::Create) return;
+  auto it = tempCreates_.find(entry.entityId);
+  if (it == tempCreates_.end()) return;
+  it->second.erase(entry.seq);
+  if (it->second.empty()) tempCreates_.erase(it);
+}
+
+bool Outbox::awaitsTempCreate(const OutboxEntry& entry) const {
+  if (entry.sent || tempCreates_.empty()) return false;
+  auto named = mentionedBy_.find(entry.seq);
+  if (named == mentionedBy_.end()) return false;
+  for (const std::string& id : named->second) {
+    if (id == entry.entityId) continue;  // itself: per-entity order already holds
+    auto create = tempCreates_.find(id);
+    if (create != tempCreates_.end() && *create->second.begin() < entry.seq) return true;
+  }
+  return false;
+}
+
+bool Outbox::namesLaterCreate(const OutboxEntry& into, const json& patch) const {
+  if (tempCreates_.empty()) return false;
+  bool later = false;
+  forEachTempId(patch, [&](const std::string& id) {
+    if (later || id == into.entityId) return;
+    auto create = tempCreates_.find(id);
+    later = create != tempCreates_.end() && *create->second.rbegin() > into.seq;
   });
+  return later;
 }
 
 std::vector<std::uint64_t> Outbox::entriesMentioning(const std::string& value) const {

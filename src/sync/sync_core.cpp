@@ -154,17 +154,19 @@ void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore)
 }
 
 void SyncCore::collectChanges(Commit& out) {
-  for (const Touch& t : work_.touched) {
+  const Collection* last = nullptr;  // touches come in runs of one collection: look it up once a run
+  CollectionChanges* changes = nullptr;
+  for (Touch& t : work_.touched) {
     const json* after = t.collection->get(t.id);
     const bool liveAfter = after != nullptr;
-    if (t.liveBefore && liveAfter) {
-      if (t.compare && *after == t.before) continue;
-      out.changes.collections[t.collection->name()].updated.push_back(t.id);
-    } else if (!t.liveBefore && liveAfter) {
-      out.changes.collections[t.collection->name()].created.push_back(t.id);
-    } else if (t.liveBefore && !liveAfter) {
-      out.changes.collections[t.collection->name()].deleted.push_back(t.id);
+    if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *after == t.before))) continue;
+    if (t.collection != last) {
+      last = t.collection;
+      changes = &out.changes.collections[t.collection->name()];
     }
+    if (t.liveBefore && liveAfter) changes->updated.push_back(std::move(t.id));  // touched is cleared below
+    else if (liveAfter) changes->created.push_back(std::move(t.id));
+    else changes->deleted.push_back(std::move(t.id));
   }
   work_.touched.clear();
   work_.touchIndex.clear();
@@ -268,6 +270,22 @@ Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
   Status s = decodeServerBatch(
       batch, [this](const std::string& n) { return findCollection(n); }, limits_, decoded);
   if (!s) return s;
+  applyDecoded(decoded, nowMs, out);
+  return Status::ok();
+}
+
+Status SyncCore::applyServerText(std::string_view text, std::int64_t nowMs, Commit& out) {
+  ServerBatch decoded;
+  if (!decodeServerBatchText(text, [this](const std::string& n) { return findCollection(n); }, limits_, decoded)) {
+    json batch;  // the tree path: what the text reader leaves to it, and every error
+    if (Status s = parseJsonFast(text, batch, limits_.forText()); !s) return s;
+    return applyServer(std::move(batch), nowMs, out);
+  }
+  applyDecoded(decoded, nowMs, out);
+  return Status::ok();
+}
+
+void SyncCore::applyDecoded(ServerBatch& decoded, std::int64_t nowMs, Commit& out) {
   beginCommit(nowMs);
   for (ServerWrite& w : decoded.writes) applyServerWrite(w, out);
   if (decoded.hasCursor && decoded.cursor > cursor_ && !resyncing_) {  // a resync sets it at the end
@@ -275,7 +293,6 @@ Status SyncCore::applyServer(json batch, std::int64_t nowMs, Commit& out) {
     markMeta();
   }
   finishCommit(out);
-  return Status::ok();
 }
 
 namespace {

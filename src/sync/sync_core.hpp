@@ -79,6 +79,9 @@ class SyncCore {
   // The whole batch is validated before anything is applied: on error nothing changes.
   Status applyServer(json batch, Commit& out) { return applyServer(std::move(batch), lastNow_, out); }
   Status applyServer(json batch, std::int64_t nowMs, Commit& out);
+  // The same from the batch's text (what the binding receives): operations are decoded straight
+  // from it (wire/server_batch_text.cpp), the tree path taken only for what that leaves to it.
+  Status applyServerText(std::string_view text, std::int64_t nowMs, Commit& out);
 
   // Server changes one by one (catch-up chunks, live changes): each text is one operation as
   // applyServer takes them, read on its own. A change that cannot be read or applied is set
@@ -265,8 +268,8 @@ class SyncCore {
   bool settleBrokenReferences(Commit& out);  // true if any entry left
   void deadLetterReferrers(const std::string& collection, const std::string& id, const char* code,
                            const std::string& why, Commit& out);
-  void applyResolution(const OutboxEntry& entry, const ConflictCase& c, const Resolution& r,
-                       bool wasInLog, Commit& out);
+  // cc and r are spent: their entities are moved into the outbox where kept.
+  void applyResolution(const OutboxEntry& entry, ConflictCase& cc, Resolution& r, bool wasInLog, Commit& out);
   void renameEntity(Collection* c, const std::string& from, const std::string& to, Commit& out);
   // A rename the server announces for an entity held under its temporary id (confirmed, pending,
   // or both): everything held moves to the server's id.
@@ -274,9 +277,13 @@ class SyncCore {
   void settle(Commit& out, const std::vector<std::string>& ids, SettleStatus status, json extra = json::object());
   Status enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq);
   void markOutbox(std::uint64_t seq) { work_.outbox.insert(seq); }
-  void markEntity(const std::string& collection, const std::string& id) { work_.entities.insert({collection, id}); }
+  // Records to write exist only for a core that persists (emitEffects drops them otherwise).
+  void markEntity(const std::string& collection, const std::string& id) {
+    if (persist_) work_.entities.insert({collection, id});
+  }
   void markMeta() { work_.meta = true; }
 
+  void applyDecoded(ServerBatch& decoded, std::int64_t nowMs, Commit& out);
   void applyServerWrite(ServerWrite& w, Commit& out);
   // The confirmed write of a remote change: newer-wins, or the server's word during a resync.
   WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, json* data);

@@ -252,7 +252,10 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
   if (base == nullptr && kind != MutationKind::Create) base = c->get(id);
   m.meta = PendingMeta{clock_.tick(nowMs), base != nullptr ? *base : json(nullptr)};
-  touch(c, id, true);
+  // This mutation always changes the view (an update that changes nothing returned above), so its
+  // view before is kept for a comparison only when this commit's pump may take entries out of the
+  // log again: online (too large, broken references) or with entries that expire.
+  touch(c, id, online_ || outbox_->nextExpiry(-1) >= 0);
   std::uint64_t seq = 0;
   if (Status s = enqueueMutation(std::move(m), out, seq); !s) {
     mutationId.clear();
@@ -260,7 +263,13 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
     return s;
   }
   recomputeView(c, id);
-  out.events.push_back({EventType::Queued, {{"mutationId", mutationId}, {"collection", c->name()}, {"id", id}}});
+  // Built field by field: nlohmann's initializer-list constructor cost 4k instructions here.
+  json queued = json::object();
+  auto& fields = queued.get_ref<json::object_t&>();
+  fields.emplace("collection", c->name());
+  fields.emplace("id", id);
+  fields.emplace("mutationId", mutationId);
+  out.events.push_back({EventType::Queued, std::move(queued)});
   finishCommit(out);
   if (withView) addView(out, *c, id);  // the caller shows the value it just wrote
   return Status::ok();
@@ -307,8 +316,15 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
 // A remote change met the entity's pending entries: each one not yet handed to the server is
 // re-made against the new confirmed state, the conflict policy deciding where both sides wrote.
 void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& remoteTs, Commit& out) {
+  // The confirmed entity does not change while its entries rebase: read in place, not copied
+  // (unless a custom resolver, code outside the core, runs in between).
+  static const json kDeleted;
+  auto custom = customResolvers_.find(c->name());
+  CustomResolver* resolver = custom == customResolvers_.end() ? nullptr : custom->second;
   const json* remoteP = c->confirmed(id);
-  const json remote = remoteP != nullptr ? *remoteP : json(nullptr);
+  json remoteCopy;
+  if (resolver != nullptr && remoteP != nullptr) remoteP = &(remoteCopy = *remoteP);
+  const json& remote = remoteP != nullptr ? *remoteP : kDeleted;
   const CollectionSyncOptions& opts = syncOptions(c->name());
   std::vector<std::uint64_t> seqs;
   for (const OutboxEntry* e : outbox_->entriesFor(c->name(), id)) seqs.push_back(e->seq);
@@ -316,22 +332,24 @@ void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& 
     const OutboxEntry* e = outbox_->find(seq);
     if (e == nullptr || e->state == OutboxEntry::State::InFlight || e->sent) continue;
     if (e->kind == MutationKind::Create) continue;  // nothing on the server to conflict with yet
-    OutboxEntry entry = *e;
-    ConflictCase cc = caseFor(entry, remote, remoteTs, opts.strategy, opts.mergeRules);
-    auto custom = customResolvers_.find(c->name());
-    Resolution r = syncore::resolveConflict(cc, custom == customResolvers_.end() ? nullptr : custom->second);
-    applyResolution(entry, cc, r, true, out);
+    ConflictCase cc = caseFor(*e, remote, remoteTs, opts.strategy, opts.mergeRules);
+    Resolution r = syncore::resolveConflict(cc, resolver);
+    applyResolution(*e, cc, r, true, out);  // copies what it needs before the entry leaves the log
   }
   recomputeView(c, id);
 }
 
-void SyncCore::applyResolution(const OutboxEntry& entry, const ConflictCase& cc, const Resolution& r,
-                               bool wasInLog, Commit& out) {
+void SyncCore::applyResolution(const OutboxEntry& entry, ConflictCase& cc, Resolution& r, bool wasInLog,
+                               Commit& out) {
   Collection* c = findCollection(entry.collection);
   const Entity* confirmed = c->find(entry.entityId);
   const std::int64_t version = confirmed != nullptr ? confirmed->version : -1;
-  json localEntity = entry.kind == MutationKind::Delete ? json(nullptr) : applyMergePatch(cc.base, cc.local.patch);
-  if (entry.kind == MutationKind::Create) localEntity = entry.payload;
+  // The entity as the local change made it: reported with a conflict, kept with a parked one.
+  json localEntity;
+  if (r.outcome != Resolution::Outcome::NoConflict) {
+    if (entry.kind == MutationKind::Create) localEntity = entry.payload;
+    else if (entry.kind != MutationKind::Delete) localEntity = applyMergePatch(cc.base, cc.local.patch);
+  }
   if (r.outcome != Resolution::Outcome::NoConflict) {
     out.events.push_back({EventType::Conflict, {{"collection", entry.collection}, {"id", entry.entityId},
                           {"strategy", strategyName(cc.strategy)}, {"outcome", outcomeName(r.outcome)},
@@ -339,16 +357,19 @@ void SyncCore::applyResolution(const OutboxEntry& entry, const ConflictCase& cc,
                           {"remote", cc.remote}, {"resolved", r.resolved}, {"mutationIds", entry.mutationIds}}});
   }
   markOutbox(entry.seq);
+  // `entry` may be the log's own: what outlives its removal is copied first.
   auto drop = [&](SettleStatus status, json extra = json::object()) {
-    if (wasInLog) outbox_->remove(entry.seq);
-    settle(out, entry.mutationIds, status, std::move(extra));
+    if (!wasInLog) return settle(out, entry.mutationIds, status, std::move(extra));
+    const std::vector<std::string> ids = entry.mutationIds;
+    outbox_->remove(entry.seq);
+    settle(out, ids, status, std::move(extra));
   };
   switch (r.outcome) {
     case Resolution::Outcome::NoConflict:
     case Resolution::Outcome::KeepLocal:
     case Resolution::Outcome::Merged: {
       MutationKind kind = entry.kind == MutationKind::Create ? MutationKind::Update : entry.kind;
-      json payload = r.patch;
+      json payload = std::move(r.patch);
       bool keep = !payload.empty();
       if (entry.kind == MutationKind::Delete) {
         keep = r.keepDelete;
@@ -359,20 +380,21 @@ void SyncCore::applyResolution(const OutboxEntry& entry, const ConflictCase& cc,
         keep = true;
       } else if (cc.remote.is_null()) {
         kind = MutationKind::Create;  // the remote deleted it and the local change wins: re-create
-        payload = r.resolved;
+        payload = std::move(r.resolved);
         keep = payload.is_object();
       }
       if (!keep) {
         drop(r.outcome == Resolution::Outcome::NoConflict ? SettleStatus::Merged : SettleStatus::Overridden);
         break;
       }
-      PendingMeta meta{cc.local.ts, cc.remote};
+      PendingMeta meta{cc.local.ts, std::move(cc.remote)};  // the remote entity is the new base
       if (wasInLog && kind == entry.kind) {
-        outbox_->replacePayload(entry.seq, std::move(payload), version);
-        outbox_->replaceMeta(entry.seq, std::move(meta));
+        const std::uint64_t seq = entry.seq;
+        outbox_->replacePayload(seq, std::move(payload), version);
+        outbox_->replaceMeta(seq, std::move(meta));
       } else {
-        if (wasInLog) outbox_->remove(entry.seq);
         OutboxEntry copy = entry;
+        if (wasInLog) outbox_->remove(entry.seq);
         copy.kind = kind;
         copy.meta = std::move(meta);
         outbox_->requeueRebased(std::move(copy), std::move(payload), version);

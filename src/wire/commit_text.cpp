@@ -49,9 +49,9 @@ void appendTyped(std::string& out, const char* type, const json& fields) {
   out += type;  // a vocabulary name: nothing to escape
   out += '"';
   if (fields.is_object() && !fields.empty()) {
-    const std::string text = dumpJson(fields);
-    out += ',';
-    out.append(text, 1, std::string::npos);
+    const std::size_t at = out.size();
+    appendJson(out, fields);  // "{...}" straight into out; its brace becomes the comma
+    out[at] = ',';
   } else {
     out += '}';
   }
@@ -218,7 +218,7 @@ void appendCommitText(std::string& out, const Commit& commit, const std::string&
         out += ',';
         appendString(out, id);
         out += ',';
-        out += dumpJson(view);
+        appendJson(out, view);
         out += ']';
       }
     }

@@ -4,8 +4,10 @@
 // everything first so that applying can never fail half-way.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/collection.hpp"
@@ -32,6 +34,7 @@ struct ServerWrite {
 
 struct ServerBatch {
   std::vector<ServerWrite> writes;
+  std::deque<json> values;  // decodeServerBatchText's entity data and timestamps (writes point here)
   bool hasCursor = false;
   std::int64_t cursor = 0;
 };
@@ -42,5 +45,11 @@ using CollectionLookup = std::function<Collection*(const std::string&)>;
 // limits.maxDepth is refused (TooDeep), whichever op carries it.
 Status decodeServerBatch(json& batch, const CollectionLookup& lookup, const ParseLimits& limits,
                          ServerBatch& out);
+
+// The same from the batch's text, without a json tree for the operations: true with `out` as
+// decodeServerBatch would have made it; false (out empty) for anything it leaves to the tree path
+// (invalid or refused input included: the tree path then gives the error).
+bool decodeServerBatchText(std::string_view text, const CollectionLookup& lookup, const ParseLimits& limits,
+                           ServerBatch& out);
 
 }  // namespace syncore

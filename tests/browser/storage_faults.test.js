@@ -45,16 +45,20 @@ function pageHelpers() {
     for (const store of db.objectStoreNames) {
       const tx = db.transaction(store, 'readonly');
       const [keys, values] = await Promise.all([request(tx.objectStore(store).getAllKeys()), request(tx.objectStore(store).getAll())]);
-      keys.forEach((key, i) => out.push({ store, key, value: values[i] }));
+      // Each value as the stored form shows it: the record and its stored checksum ($checksum).
+      const { inspectStored } = await import('/js/storage/record_codec.js');
+      keys.forEach((key, i) => out.push({ store, key, value: inspectStored(values[i]) }));
     }
     db.close();
     return out;
   };
+  // Checksum untouched, as a torn write leaves a record (record_codec.js storedFromInspected).
   window.rawEdit = async (name, store, key, edit) => {
+    const { inspectStored, storedFromInspected } = await import('/js/storage/record_codec.js');
     const db = await request(indexedDB.open(name));
     const tx = db.transaction(store, 'readwrite');
     const os = tx.objectStore(store);
-    os.put(edit(await request(os.get(key))), key);
+    os.put(storedFromInspected(edit(inspectStored(await request(os.get(key))))), key);
     await new Promise((resolve) => (tx.oncomplete = resolve));
     db.close();
   };

@@ -50,8 +50,9 @@ test("a commit's views cross as [collection, id, view] triples; listeners still 
   core.onCommit((commit) => commits.push(commit));
   const q = core.query({ collection: 'todos' });
   calls.length = 0;
-  core.mutate({ collection: 'todos', op: 'create', data: { id: '__proto__', title: 'odd id' } });
-  const wire = JSON.parse(calls.find((c) => c.name === 'mutate').answer);
+  // A server write: a local one's view is made in JS instead (tests/node/local_write_views.test.js).
+  core.applyServer({ ops: [{ op: 'upsert', collection: 'todos', id: '__proto__', version: 1, data: { id: '__proto__', title: 'odd id' } }] });
+  const wire = JSON.parse(calls.find((c) => c.name === 'apply').answer);
   assert.deepEqual(wire.commit.viewList, [['todos', '__proto__', { id: '__proto__', title: 'odd id' }]]);
   assert.equal(wire.commit.views, undefined);
   const { views } = commits[0];
@@ -59,6 +60,12 @@ test("a commit's views cross as [collection, id, view] triples; listeners still 
   assert.deepEqual(views.todos.__proto__, { id: '__proto__', title: 'odd id' }); // eslint-disable-line no-proto
   assert.ok(Object.isFrozen(views.todos.__proto__)); // eslint-disable-line no-proto
   assert.equal(q.current[0], core.get('todos', '__proto__')); // the view became the snapshot
+  // A local create's view, made in JS, reads the same way.
+  core.mutate({ collection: 'todos', op: 'create', data: { id: 'constructor', title: 'odd too' } });
+  assert.ok(Object.hasOwn(commits[1].views.todos, 'constructor'));
+  assert.deepEqual(commits[1].views.todos.constructor, { id: 'constructor', title: 'odd too' });
+  assert.ok(Object.isFrozen(commits[1].views.todos.constructor));
+  assert.equal(q.current[1], core.get('todos', 'constructor'));
 });
 
 test('mutate carries the written view only when asked: then get() does not cross, else it crosses once', async (t) => {

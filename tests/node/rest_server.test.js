@@ -82,6 +82,8 @@ describe('REST endpoints', () => {
     assert.equal((await call(srv, '/todos/', { method: 'POST', body: { pad: 'x'.repeat(5000) } })).status, 413);
     assert.equal((await call(srv, '/todos/', { method: 'POST', body: `{"a":${'['.repeat(100)}${']'.repeat(100)}}` })).status, 422);
     assert.equal((await call(srv, '/todos/', { method: 'POST', body: '{oops' })).status, 400);
+    const badPath = await call(srv, '/todos/%E0%A4%A/');
+    assert.deepEqual([badPath.status, badPath.body.message], [400, 'a malformed percent-encoding in the path'], 'a client error, not a 503');
   });
 
   test('list by cursor: chunks with more, row-level reads, and REST writes fan out to WebSocket clients', T, async (t) => {

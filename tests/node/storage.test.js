@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { IDBFactory, IDBDatabase, IDBObjectStore, forceCloseDatabase } from 'fake-indexeddb';
 import { openIndexedDbStorage } from '../../js/storage/indexeddb.js';
 import { createMemoryStorage } from '../../js/storage/memory.js';
+import { inspectStored } from '../../js/storage/record_codec.js';
 import { createSyncCore, createSyncClient } from '../../js/node.js';
 
 const META = { store: 'meta', key: 'core', value: { clientId: 'c1', cursor: 3 } };
@@ -29,7 +30,7 @@ function recorder() {
   return { events, onEvent: (e) => events.push(e) };
 }
 
-/** Reads one store straight from IndexedDB, bypassing the adapter. */
+/** Reads one store straight from IndexedDB, bypassing the adapter (values as the stored form shows them). */
 async function rawRead(factory, name, store) {
   const db = await new Promise((resolve, reject) => {
     const req = factory.open(name);
@@ -41,7 +42,7 @@ async function rawRead(factory, name, store) {
   const values = tx.objectStore(store).getAll();
   await new Promise((resolve) => (tx.oncomplete = resolve));
   db.close();
-  return keys.result.map((key, i) => ({ key, value: values.result[i] }));
+  return keys.result.map((key, i) => ({ key, value: inspectStored(values.result[i]) }));
 }
 
 /** Swaps a prototype method for the duration of fn. */

@@ -8,6 +8,7 @@ import { IDBFactory, IDBObjectStore, forceCloseDatabase } from 'fake-indexeddb';
 import { createSyncClient, openIndexedDbStorage, createMemoryStorage } from '../../js/node.js';
 import { startSyncServer } from '../../server/sync_server.js';
 import { untilClient as until } from './helpers.js';
+import { inspectStored, storedFromInspected } from '../../js/storage/record_codec.js';
 
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 
@@ -26,19 +27,23 @@ async function rawDump(factory, name) {
   for (const store of db.objectStoreNames) {
     const tx = db.transaction(store, 'readonly');
     const [keys, values] = await Promise.all([request(tx.objectStore(store).getAllKeys()), request(tx.objectStore(store).getAll())]);
-    keys.forEach((key, i) => out.push({ store, key, value: values[i] }));
+    // Each value as the stored form shows it: the record and its stored checksum ($checksum).
+    keys.forEach((key, i) => out.push({ store, key, value: inspectStored(values[i]) }));
   }
   db.close();
   return out;
 }
 
-/** Changes one stored value raw (as a torn write or a disk fault would), checksum untouched. */
+/**
+ * Changes one stored value raw (as a torn write or a disk fault would), checksum untouched; a
+ * value edited to have no `$checksum` is stored in the earlier, unsealed form.
+ */
 async function rawEdit(factory, name, store, key, edit) {
   const db = await request(factory.open(name));
   const tx = db.transaction(store, 'readwrite');
   const os = tx.objectStore(store);
   const value = await request(os.get(key));
-  os.put(edit(value), key);
+  os.put(storedFromInspected(edit(inspectStored(value))), key);
   await new Promise((resolve) => (tx.oncomplete = resolve));
   db.close();
 }

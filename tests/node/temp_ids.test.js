@@ -62,3 +62,41 @@ test('6,000 offline temp-id creates, half naming an earlier one, sync about as f
   assert.equal(local.length, count);
   assert.ok(local.every((n) => !String(n.id).startsWith('tmp-') && !String(n.parent ?? '').startsWith('tmp-')));
 });
+
+test('a push large enough to carry a create and the creates naming its temp id sends those only after its ack, with the server id', async (t) => {
+  const server = await startSyncServer({ logger: null });
+  // 1,000 mutations per push: every create below fits one push, parents and children alike.
+  const client = await createSyncClient({ url: server.url, collections: { notes: { ids: 'server' } }, token: 't', client: { batchSize: 1000 } });
+  t.after(async () => {
+    await client.close();
+    await server.close();
+  });
+  client.goOffline();
+  const notes = client.collection('notes');
+  const first = notes.create({ title: 'note 0', parent: null }).id;
+  notes.create({ title: 'note 1', parent: first });
+  // And a chain: each names the one made just before it.
+  let previous = first;
+  for (let i = 2; i < 40; i++) previous = notes.create({ title: `note ${i}`, parent: previous }).id;
+  await client.flush();
+  const drained = new Promise((resolve) => {
+    const off = client.on('statusChanged', (s) => {
+      if (s.pending === 0) {
+        off();
+        resolve();
+      }
+    });
+  });
+  client.goOnline();
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('not acknowledged within 15 s')), 15_000).unref());
+  await Promise.race([drained, timeout]);
+
+  const byTitle = new Map((await server.store.list('notes')).map((e) => [e.data.title, e.data]));
+  assert.equal(byTitle.size, 40);
+  assert.equal(byTitle.get('note 1').parent, byTitle.get('note 0').id);
+  assert.ok(!byTitle.get('note 0').id.startsWith('tmp-'));
+  for (let i = 2; i < 40; i++) {
+    const want = i === 2 ? byTitle.get('note 0').id : byTitle.get(`note ${i - 1}`).id;
+    assert.equal(byTitle.get(`note ${i}`).parent, want, `note ${i}'s parent`);
+  }
+});

@@ -1,0 +1,141 @@
+// The core's handle as js/core.js calls it: the embind CoreHandle, except that the hot calls
+// (mutate, apply, applyChanges) move their text through wasm memory themselves. The request's
+// UTF-8 goes straight into the core's input buffer (TextEncoder.encodeInto on HEAPU8) and the
+// answer is decoded in place (TextDecoder on a HEAPU8 view): embind's std::string glue measures
+// and copies every string character by character each way. Each hot call is still one crossing,
+// string in and string out, so a wrapHandle test seam sees the same calls and answers as before.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const FIRST_INPUT_BYTES = 16 * 1024;
+// A request or answer over this many bytes (a load, a catch-up chunk) does not keep its buffer.
+const KEEP_BYTES = 1 << 20;
+// Where the core's Io struct keeps its fields (wasm/core_handle.hpp), in 32-bit words.
+const OUT_PTR = 0;
+const IN_PTR = 2;
+const IN_CAP = 3;
+
+/** mutate flags (CoreHandle::kWithView, kViewKnown). */
+export const WITH_VIEW = 1;
+export const VIEW_KNOWN = 2;
+
+export class WasmTextHandle {
+  constructor(wasmModule) {
+    this._module = wasmModule;
+    this._raw = new wasmModule.CoreHandle();
+    this._io = this._raw.ioAddress() >>> 2;
+    this._inPtr = 0;
+    this._inCap = 0;
+    delegateColdCalls(wasmModule.CoreHandle.prototype);
+  }
+
+  /** The mutate's envelope text (flags: WITH_VIEW | VIEW_KNOWN). */
+  mutate(text, nowMs, flags) {
+    const bytes = this._write(text);
+    return this._read(this._raw.mutateIn(bytes, nowMs, flags));
+  }
+
+  /** A server batch's envelope text. */
+  apply(text, nowMs) {
+    const bytes = this._write(text);
+    return this._read(this._raw.applyIn(bytes, nowMs));
+  }
+
+  /** Server changes one a line (cursor NaN: none). */
+  applyChanges(text, cursor, nowMs) {
+    const bytes = this._write(text);
+    return this._read(this._raw.applyChangesIn(bytes, cursor, nowMs));
+  }
+
+  delete() {
+    this._raw.delete();
+  }
+
+  // The numeric path (W6's one small call): no extra hop through the generic delegate.
+  count(collection) {
+    return this._raw.count(collection);
+  }
+
+  compact(collection, upToVersion) {
+    return this._raw.compact(collection, upToVersion);
+  }
+
+  // The text's UTF-8 bytes into the input buffer; returns how many. HEAPU8 is taken again after
+  // every call that may grow the memory (a grown memory detaches the old views).
+  _write(text) {
+    if (!text.isWellFormed()) return this._writeLoneSurrogates(text);
+    if (text.length > this._inCap) this._reserve(Math.max(text.length + 64, FIRST_INPUT_BYTES));
+    let { read, written } = encoder.encodeInto(text, this._module.HEAPU8.subarray(this._inPtr, this._inPtr + this._inCap));
+    while (read < text.length) {
+      // Characters beyond ASCII took more bytes than the text has units: room for the rest.
+      this._reserve(written + (text.length - read) * 3);
+      const more = encoder.encodeInto(text.substring(read), this._module.HEAPU8.subarray(this._inPtr + written, this._inPtr + this._inCap));
+      read += more.read;
+      written += more.written;
+    }
+    return written;
+  }
+
+  // Raw text with a lone surrogate (JSON.stringify never writes one): encodeInto would make it
+  // U+FFFD and the core would take it; written as its three bytes, as embind's glue wrote it, it
+  // stays invalid UTF-8 and the core refuses it (BAD_JSON), in that one change only.
+  _writeLoneSurrogates(text) {
+    this._reserve(Math.max(text.length * 3, FIRST_INPUT_BYTES));
+    const heap = this._module.HEAPU8;
+    let at = this._inPtr;
+    for (const ch of text) {
+      const code = ch.codePointAt(0);
+      if (code < 0x80) heap[at++] = code;
+      else if (code < 0x800) {
+        heap[at++] = 0xc0 | (code >> 6);
+        heap[at++] = 0x80 | (code & 63);
+      } else if (code < 0x10000) {
+        heap[at++] = 0xe0 | (code >> 12);
+        heap[at++] = 0x80 | ((code >> 6) & 63);
+        heap[at++] = 0x80 | (code & 63);
+      } else {
+        heap[at++] = 0xf0 | (code >> 18);
+        heap[at++] = 0x80 | ((code >> 12) & 63);
+        heap[at++] = 0x80 | ((code >> 6) & 63);
+        heap[at++] = 0x80 | (code & 63);
+      }
+    }
+    return at - this._inPtr;
+  }
+
+  _reserve(bytes) {
+    this._raw.reserveInput(bytes);
+    const words = this._module.HEAPU32;
+    this._inPtr = words[this._io + IN_PTR];
+    this._inCap = words[this._io + IN_CAP];
+  }
+
+  _read(bytes) {
+    const ptr = this._module.HEAPU32[this._io + OUT_PTR];
+    const text = decoder.decode(this._module.HEAPU8.subarray(ptr, ptr + bytes));
+    if (bytes > KEEP_BYTES || this._inCap > KEEP_BYTES) {
+      this._raw.trimBuffers();
+      this._inPtr = 0;
+      this._inCap = 0;
+    }
+    return text;
+  }
+}
+
+// Every other CoreHandle method, as it is: its arguments and answer are small or rare.
+let delegated = false;
+function delegateColdCalls(prototype) {
+  if (delegated) return;
+  delegated = true;
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    if (name === 'constructor' || Object.hasOwn(WasmTextHandle.prototype, name) || typeof prototype[name] !== 'function') continue;
+    Object.defineProperty(WasmTextHandle.prototype, name, {
+      value(...args) {
+        return this._raw[name](...args);
+      },
+      configurable: true,
+      writable: true,
+    });
+  }
+}

@@ -1,0 +1,40 @@
+// The wasm side's window onto records read from IndexedDB (linked with --js-library, see
+// wasm/flags.cmake). The IDBDatabase and its stores stay with the JS storage adapter
+// (js/storage/indexeddb.js); what it read is put, for one call, in the registry
+// Module.idbRestore (js/stored_restore.js): a flat list of Uint8Arrays, three per record (store
+// name, key as JSON text, the stored bytes of js/storage/record_codec.js). wasm/stored_restore.cpp
+// asks each one's size and has it copied straight into its own memory: no JSON.parse in JS, no
+// per-character string glue. These functions never throw into wasm: a missing part reads as -1.
+// addToLibrary where this Emscripten has it (3.1.34 and later); mergeInto before that.
+(typeof addToLibrary === 'function' ? addToLibrary : (lib) => mergeInto(LibraryManager.library, lib))({
+  $syncoreIdbPart: function (index) {
+    var parts = Module['idbRestore'];
+    var part = parts && parts[index];
+    return part instanceof Uint8Array ? part : null;
+  },
+
+  // How many parts the registry holds (three per record); 0 when it is empty.
+  syncore_idb_restore_parts__sig: 'i',
+  syncore_idb_restore_parts: function () {
+    var parts = Module['idbRestore'];
+    return parts ? parts.length : 0;
+  },
+
+  // The byte length of part `index`, or -1.
+  syncore_idb_restore_size__deps: ['$syncoreIdbPart'],
+  syncore_idb_restore_size__sig: 'ii',
+  syncore_idb_restore_size: function (index) {
+    var part = syncoreIdbPart(index);
+    return part ? part.length : -1;
+  },
+
+  // Copies part `index` to dst (room for its size); 1, or 0 when there is no such part.
+  syncore_idb_restore_copy__deps: ['$syncoreIdbPart'],
+  syncore_idb_restore_copy__sig: 'iii',
+  syncore_idb_restore_copy: function (index, dst) {
+    var part = syncoreIdbPart(index);
+    if (!part) return 0;
+    HEAPU8.set(part, dst);
+    return 1;
+  },
+});

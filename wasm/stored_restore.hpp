@@ -1,0 +1,26 @@
+// Restore from records in their stored form (js/storage/record_codec.js), pulled from the JS
+// registry of wasm/idb_library.js into wasm memory. Wasm glue, not src/: the core only ever sees
+// each record's JSON text (SyncCore::restoreAdd).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sync/sync_core.hpp"
+
+namespace syncore {
+
+// CRC-32 (IEEE, reflected 0xEDB88320) of bytes, continuing from crc (0 to start).
+std::uint32_t crc32(const unsigned char* bytes, std::size_t n, std::uint32_t crc = 0);
+
+// Whether `stored` (header, CRC-32 LE, payload) is format 1 and its CRC covers
+// `${store}\0${keyText}\0` + payload.
+bool storedRecordIntact(const std::string& store, const std::string& keyText, const std::string& stored);
+
+// Adds every record of the registry to the core's restore session, in order. A record whose
+// checksum fails is added as a refused placeholder (so indexes stay aligned) and its position
+// (0-based, in this call) is appended to `mismatched`.
+Status restoreStoredRecords(SyncCore& core, std::vector<std::size_t>& mismatched);
+
+}  // namespace syncore
