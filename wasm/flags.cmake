@@ -47,11 +47,11 @@ else()
     EMSCRIPTEN_HAS_UNBOUND_TYPE_NAMES=0  # what lets embind (bindings.cpp) build without RTTI
   )
   # Cold paths at -Os: files that the hot workloads (W1-W3: local writes, remote apply, the
-  # reactive loop) never enter: hydrate, redaction, resync, conflict review, queue control, the
-  # query cache. The flag comes after the target's -O2, so it wins. docs/build.md has the bytes.
+  # reactive loop) never enter: hydrate, redaction, the review API, id blocks, the query cache.
+  # (sync_resync, sync_queue_control and outbox_queue_control hold per-commit code: they stay.)
+  # The flag comes after the target's -O2, so it wins. docs/build.md has the bytes.
   set(SYNCORE_WASM_COLD_SOURCES
-    src/records/restore.cpp src/records/redaction.cpp src/sync/sync_resync.cpp
-    src/sync/sync_review.cpp src/sync/sync_queue_control.cpp src/sync/outbox_queue_control.cpp
+    src/records/restore.cpp src/records/redaction.cpp src/sync/sync_review.cpp
     src/sync/sync_incarnation.cpp src/store/query_cache.cpp)
   list(TRANSFORM SYNCORE_WASM_COLD_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
   set_source_files_properties(${SYNCORE_WASM_COLD_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
@@ -61,6 +61,7 @@ else()
     -sINCOMING_MODULE_JS_API=[wasmBinary,locateFile]  # the only Module options js/node.js and js/browser.js pass: less glue
     -sSUPPORT_LONGJMP=0              # the core never uses setjmp/longjmp: no support code
     -sSUPPORT_ERRNO=0                # no syscall sets errno for JS to read (FILESYSTEM=0)
+    -fno-rtti                        # links embind's no-RTTI build, as the objects are (else std::string is an unbound type)
     --emit-symbol-map                # build/wasm/syncore.mjs.symbols: names for bench/size_profile.mjs; the wasm is unchanged
   )
   set(SYNCORE_WASM_OUTPUT syncore)

@@ -12,6 +12,10 @@
 #include "wire/server_batch.hpp"
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_batch_text {
+
 using namespace synctest;
 
 namespace {
@@ -188,3 +192,4 @@ TEST_CASE("json_util: dumpJson writes exactly nlohmann's dump, invalid UTF-8 and
     CHECK(syncore::dumpJson(v) == reference(v));
   }
 }
+}  // namespace test_batch_text

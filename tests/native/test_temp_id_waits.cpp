@@ -5,6 +5,10 @@
 #include "sync/outbox.hpp"
 #include "sync_test_util.hpp"
 
+// One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
+// files as one, and their helpers share names.
+namespace test_temp_id_waits {
+
 using namespace synctest;
 
 namespace {
@@ -136,3 +140,4 @@ TEST_CASE("temp ids: Outbox holds back an entry naming an earlier unacknowledged
   REQUIRE(second);
   CHECK(second->seqs == std::vector<std::uint64_t>{b});
 }
+}  // namespace test_temp_id_waits
