@@ -12,9 +12,11 @@ const SERVED = ['/js/', '/dist/', '/bench/'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-function serve() {
+/** A static server on loopback for the repo's js/, dist/ and bench/ (and `pages`: path -> HTML). */
+export function serveFiles(pages = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (Object.hasOwn(pages, path)) return void res.writeHead(200, { 'content-type': 'text/html' }).end(pages[path]);
     if (!SERVED.some((p) => path.startsWith(p))) return void res.writeHead(404).end();
     try {
       const body = await readFile(join(ROOT, path));
@@ -28,7 +30,7 @@ function serve() {
 
 /** { w4: [ms per run], w5: [ms per run], version } from Chromium. */
 export async function runInChromium(sizes) {
-  const server = await serve();
+  const server = await serveFiles();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();

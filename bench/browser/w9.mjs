@@ -12,37 +12,19 @@
 // with the most self time. Every run is traced (--no-trace: not): its longest task by the main
 // thread's CPU time is printed too (longestCpuMs: on a loaded machine, wall time also counts the
 // wait for a core), and the last run's longest tasks with what ran in them.
-import { createServer } from 'node:http';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startSyncServer } from '../../server/sync_server.js';
 import { summarizeProfile, longestTraceTasks } from './w9_analysis.mjs';
+import { serveFiles } from './chromium.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const SERVED = ['/js/', '/dist/', '/bench/'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PAGE = '<!doctype html><meta charset="utf-8"><title>W9</title><script type="module" src="/bench/browser/w9_page.mjs"></script>';
 const COLLECTION = 'items';
 
-function serveFiles() {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (path === '/w9.html') return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    if (!SERVED.some((p) => path.startsWith(p))) return void res.writeHead(404).end();
-    try {
-      const body = await readFile(join(ROOT, path));
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** ~1 KB of distinct text per entity. */
 const entity = (i) => ({ title: `item ${String(i).padStart(6, '0')}`, n: i,
@@ -63,7 +45,7 @@ async function fillServer(server, count) {
  */
 export async function w9({ runs = 3, entities = 10_000, details = false, profile = null, trace = true, clientOptions = {} } = {}) {
   const sync = await startSyncServer({ feedPollMs: 60_000, compactEveryMs: 3_600_000 });
-  const files = await serveFiles();
+  const files = await serveFiles({ '/w9.html': PAGE });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   const figures = [];
   const about = [];
