@@ -244,6 +244,16 @@ export class VirtualClock {
     performance.now = () => this.now;
   }
 
+  /**
+   * Lets the microtasks queued by the last task run while this clock is still installed: a loop
+   * they continue (a catch-up applied in slices, say) then yields into this clock, which runs no
+   * more, instead of into the real event loop and from there into the next run's clock (which
+   * made a replay differ by the tasks a previous run left behind).
+   */
+  settleMicrotasks() {
+    return drainMicrotasks();
+  }
+
   uninstall() {
     if (!this._installed) return;
     this._installed = false;

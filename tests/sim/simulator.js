@@ -153,6 +153,7 @@ export async function runSeed(seed, { trace: keepTrace = false, scenario: overri
     world.failures.push({ invariant: 'simulation ran', detail: err?.stack ?? String(err) });
   } finally {
     await teardown(world).catch((err) => world.failures.push({ invariant: 'teardown', detail: String(err?.stack ?? err) }));
+    await clock.settleMicrotasks();
     clock.uninstall();
     restoreGlobals();
     process.off('uncaughtException', onUncaught);
