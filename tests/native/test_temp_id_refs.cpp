@@ -4,12 +4,14 @@
 // and restored, and that a rename of an id that is not a temp id still reaches every entry.
 #include "sync/outbox.hpp"
 #include "sync_test_util.hpp"
+#include "temp_id_fixture.hpp"
 
 // One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
 // files as one, and their helpers share names.
 namespace test_temp_id_refs {
 
 using namespace synctest;
+using namespace temp_id_fixture;
 
 namespace {
 
@@ -20,14 +22,13 @@ json pendingOf(const SyncCore& core, const std::string& id, const std::string& k
   return nullptr;
 }
 
-std::string created(const Commit& c) { return c.changes.collections.at("todos").created.at(0); }
+// One entry per push, one push at a time: what follows the first create waits in the queue.
+json oneAtATime(std::uint64_t seed = 7) { return clientConfig(seed, 1, 1); }
 
 }  // namespace
 
 TEST_CASE("temp ids: an ack rewrites every queued reference to the temp id, and nothing else", "[tempids]") {
-  SyncCore core = makeClient();
-  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}, {"batchSize", 1},
-                                {"maxInFlightBatches", 1}}).isOk());
+  SyncCore core = configuredClient(oneAtATime());
   server(core, R"([{"op":"upsert","collection":"todos","id":"e1","version":1,"data":{"id":"e1"}},
                    {"op":"upsert","collection":"todos","id":"e2","version":1,"data":{"id":"e2"}},
                    {"op":"upsert","collection":"todos","id":"e3","version":1,"data":{"id":"e3"}}])");
@@ -37,7 +38,7 @@ TEST_CASE("temp ids: an ack rewrites every queued reference to the temp id, and 
   REQUIRE(temp.rfind("tmp-", 0) == 0);
   Commit on = goOnline(core);
   REQUIRE(sent(on).size() == 1);  // the parent's create is in flight; what follows is queued
-  const json parentKey = sent(on)[0]["key"];
+  const json parentSent = sent(on)[0];
 
   // A create naming it in a field, inside an array and deeper inside an object.
   Commit child;
@@ -58,7 +59,7 @@ TEST_CASE("temp ids: an ack rewrites every queued reference to the temp id, and 
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"note", temp + "-not-the-same"}}}}, 1000, &other);
   const std::string otherId = created(other);
 
-  Commit a = server(core, json::array({{{"op", "ack"}, {"key", parentKey}, {"id", "s1"}, {"version", 1}}}));
+  Commit a = server(core, ack(parentSent, "s1"));
   CHECK(a.renamed["todos"][temp] == "s1");
 
   json c = pendingOf(core, childId, "create");
@@ -82,9 +83,7 @@ TEST_CASE("temp ids: an ack rewrites every queued reference to the temp id, and 
 }
 
 TEST_CASE("temp ids: references survive a restart and a second rename, and removed entries leave no trace", "[tempids]") {
-  SyncCore core = makeClient();
-  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}, {"batchSize", 1},
-                                {"maxInFlightBatches", 1}}).isOk());
+  SyncCore core = configuredClient(oneAtATime());
   Commit m1, m2;
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "a"}}}}, 1000, &m1);
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "b"}, {"sibling", created(m1)}}}}, 1000, &m2);
@@ -99,50 +98,35 @@ TEST_CASE("temp ids: references survive a restart and a second rename, and remov
 
   // Restart from what was persisted: the index is rebuilt from the restored entries.
   json records = core.exportRecords();
-  SyncCore restored;
-  REQUIRE(restored.defineCollection("todos", json::object()).isOk());
-  REQUIRE(restored.configureClient({{"clientId", "c1"}, {"seed", 9}, {"persist", true}, {"batchSize", 1},
-                                    {"maxInFlightBatches", 1}}).isOk());
-  Commit rc;
-  REQUIRE(restored.restore(records, rc).isOk());
+  SyncCore restored = restoredClient(records, oneAtATime(9));
 
   Commit on = goOnline(restored);
   REQUIRE(sent(on).size() == 1);
-  Commit ackA = server(restored, json::array({{{"op", "ack"}, {"key", sent(on)[0]["key"]}, {"id", "sA"}, {"version", 1}}}));
+  Commit ackA = server(restored, ack(sent(on)[0], "sA"));
   CHECK(pendingOf(restored, b, "create")["data"]["sibling"] == "sA");
   CHECK(pendingOf(restored, c, "create")["data"]["links"] == json({"sA", b}));
   REQUIRE(sent(ackA).size() == 1);  // b goes out now, already naming sA
   CHECK(sent(ackA)[0]["data"]["sibling"] == "sA");
-  server(restored, json::array({{{"op", "ack"}, {"key", sent(ackA)[0]["key"]}, {"id", "sB"}, {"version", 1}}}));
+  server(restored, ack(sent(ackA)[0], "sB"));
   CHECK(pendingOf(restored, c, "create")["data"]["links"] == json({"sA", "sB"}));
   CHECK(view(restored, c)["links"] == json({"sA", "sB"}));
 }
 
 TEST_CASE("temp ids: a server that renames an id not of the tmp- form still has every reference rewritten", "[tempids]") {
-  SyncCore core = makeClient();
-  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}, {"batchSize", 1},
-                                {"maxInFlightBatches", 1}}).isOk());
+  SyncCore core = configuredClient(oneAtATime());
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"id", "local-1"}, {"data", {{"title", "a"}}}});
   Commit on = goOnline(core);
   REQUIRE(sent(on).size() == 1);
   Commit child;
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"parent", "local-1"}}}}, 1000, &child);
-  server(core, json::array({{{"op", "ack"}, {"key", sent(on)[0]["key"]}, {"id", "s9"}, {"version", 1}}}));
+  server(core, ack(sent(on)[0], "s9"));
   CHECK(pendingOf(core, created(child), "create")["data"]["parent"] == "s9");
 }
 
 TEST_CASE("temp ids: Outbox::entriesMentioning follows payload changes", "[tempids]") {
   syncore::Outbox box("c1", syncore::OutboxConfig{}, 1);
   auto add = [&](const std::string& id, syncore::MutationKind kind, json payload) {
-    syncore::OutboxMutation m;
-    m.mutationId = "m-" + id;
-    m.collection = "todos";
-    m.entityId = id;
-    m.kind = kind;
-    m.payload = std::move(payload);
-    auto r = box.enqueue(std::move(m));
-    REQUIRE(r.status.isOk());
-    return r.seq;
+    return enqueue(box, id, kind, std::move(payload));
   };
   const auto s1 = add("x", syncore::MutationKind::Create, {{"ref", "tmp-a"}});
   const auto s2 = add("y", syncore::MutationKind::Update, {{"n", 1}});

@@ -4,31 +4,24 @@
 // queued while the create was in flight) reached the server with the temp id.
 #include "sync/outbox.hpp"
 #include "sync_test_util.hpp"
+#include "temp_id_fixture.hpp"
 
 // One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
 // files as one, and their helpers share names.
 namespace test_temp_id_waits {
 
 using namespace synctest;
+using namespace temp_id_fixture;
 
 namespace {
 
-std::string created(const Commit& c) { return c.changes.collections.at("todos").created.at(0); }
-
-SyncCore bigPushes(std::uint64_t seed = 7) {
-  SyncCore core = makeClient();
-  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", seed}, {"persist", true}, {"batchSize", 1000}}).isOk());
-  return core;
-}
-
-json ack(const json& sentMutation, const std::string& id) {
-  return json::array({{{"op", "ack"}, {"key", sentMutation["key"]}, {"id", id}, {"version", 1}}});
-}
+// Pushes large enough to carry every queued entry at once.
+json bigPushes(std::uint64_t seed = 7) { return clientConfig(seed, 1000); }
 
 }  // namespace
 
 TEST_CASE("temp ids: a create naming another's temp id waits out a big push and goes with the server id", "[tempids]") {
-  SyncCore core = bigPushes();
+  SyncCore core = configuredClient(bigPushes());
   Commit m1, m2;
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "parent"}}}}, 1000, &m1);
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "child"}, {"parent", created(m1)}}}}, 1000, &m2);
@@ -47,7 +40,7 @@ TEST_CASE("temp ids: a create naming another's temp id waits out a big push and 
 }
 
 TEST_CASE("temp ids: an entry made while the create it names is in flight waits for its ack, also across a restart", "[tempids]") {
-  SyncCore core = bigPushes();
+  SyncCore core = configuredClient(bigPushes());
   Commit m1;
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "parent"}}}}, 1000, &m1);
   const std::string parent = created(m1);
@@ -63,11 +56,7 @@ TEST_CASE("temp ids: an entry made while the create it names is in flight waits 
   CHECK(sent(m3).empty());
 
   // A restart while the parent's create is unanswered: the waits are rebuilt from the records.
-  SyncCore restored;
-  REQUIRE(restored.defineCollection("todos", json::object()).isOk());
-  REQUIRE(restored.configureClient({{"clientId", "c1"}, {"seed", 9}, {"persist", true}, {"batchSize", 1000}}).isOk());
-  Commit rc;
-  REQUIRE(restored.restore(core.exportRecords(), rc).isOk());
+  SyncCore restored = restoredClient(core.exportRecords(), bigPushes(9));
   Commit again = goOnline(restored);
   REQUIRE(sent(again).size() == 1);  // the parent's create again, same key; nothing naming it
   CHECK(sent(again)[0]["key"] == parentSent["key"]);
@@ -81,7 +70,7 @@ TEST_CASE("temp ids: an entry made while the create it names is in flight waits 
 }
 
 TEST_CASE("temp ids: two creates that name each other go one after the other, each naming the other's server id", "[tempids]") {
-  SyncCore core = bigPushes();
+  SyncCore core = configuredClient(bigPushes());
   Commit ma, mb;
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "a"}}}}, 1000, &ma);
   const std::string a = created(ma);
@@ -115,15 +104,7 @@ TEST_CASE("temp ids: Outbox holds back an entry naming an earlier unacknowledged
   config.batchSize = 100;
   syncore::Outbox box("c1", config, 1);
   auto add = [&](const std::string& id, syncore::MutationKind kind, json payload) {
-    syncore::OutboxMutation m;
-    m.mutationId = "m-" + id;
-    m.collection = "todos";
-    m.entityId = id;
-    m.kind = kind;
-    m.payload = std::move(payload);
-    auto r = box.enqueue(std::move(m));
-    REQUIRE(r.status.isOk());
-    return r.seq;
+    return enqueue(box, id, kind, std::move(payload));
   };
   const auto a = add("tmp-a", syncore::MutationKind::Create, {{"id", "tmp-a"}});
   const auto b = add("tmp-b", syncore::MutationKind::Create, {{"id", "tmp-b"}, {"up", "tmp-a"}});

@@ -5,23 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncCore, SyncError } from '../../js/node.js';
+import { recordingHandle } from '../support/recording_handle.js';
 
 /** A core whose handle records every call (name) and every answer (raw, as it crossed). */
 async function recordingCore() {
   const calls = [];
-  const wrapHandle = (handle) =>
-    new Proxy(handle, {
-      get(target, name) {
-        const value = target[name];
-        if (typeof value !== 'function') return value;
-        return (...args) => {
-          const answer = value.apply(target, args);
-          calls.push({ name: String(name), answer });
-          return answer;
-        };
-      },
-    });
-  const core = await createSyncCore({ collections: { todos: {} }, wrapHandle });
+  const core = await createSyncCore({ collections: { todos: {} }, wrapHandle: recordingHandle(calls) });
   core.configureClient({ clientId: 'c1', seed: 1, persist: false });
   calls.length = 0;
   return { core, calls };

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncClient } from '../../js/node.js';
+import { recordingHandle } from '../support/recording_handle.js';
 
 // Upper bounds for the work below: the commit carries the counters and the views of the entities
 // a live query or the caller shows next, so JS never asks the core again after a commit.
@@ -10,20 +11,6 @@ import { createSyncClient } from '../../js/node.js';
 // batch (applyChanges, getMany, stats, stats). Now: the one call that commits.
 const MAX_PER_LOCAL_MUTATION = 1;
 const MAX_PER_SERVER_BATCH = 1;
-
-function countingHandle(calls) {
-  return (handle) =>
-    new Proxy(handle, {
-      get(target, name) {
-        const value = target[name];
-        if (typeof value !== 'function') return value;
-        return (...args) => {
-          calls.push(String(name));
-          return value.apply(target, args);
-        };
-      },
-    });
-}
 
 // A transport that is always connected and accepts every push: the test drives its sink.
 function fakeTransport() {
@@ -53,7 +40,7 @@ function fakeTransport() {
 async function openClient() {
   const calls = [];
   const transport = fakeTransport();
-  const client = await createSyncClient({ collections: { todos: {} }, transport, storage: 'memory', wrapHandle: countingHandle(calls) });
+  const client = await createSyncClient({ collections: { todos: {} }, transport, storage: 'memory', wrapHandle: recordingHandle(calls) });
   await client.flush();
   return { client, calls, transport };
 }
@@ -71,7 +58,7 @@ test('one local mutation with a live query open crosses the boundary at most MAX
   calls.length = 0;
   const { value } = todos.patch(first.id, { title: 'patched' });
   await client.flush();
-  const crossings = [...calls];
+  const crossings = calls.map((c) => c.name);
   console.log(`local mutation crossings: ${crossings.length} (${crossings.join(', ')})`);
 
   assert.equal(crossings[0], 'mutate'); // counted through the seam: the commit itself crossed
@@ -92,7 +79,7 @@ test('one server batch of 10 changes crosses the boundary at most MAX_PER_SERVER
   const changes = Array.from({ length: 10 }, (_, i) => ({ op: 'upsert', collection: 'todos', id: `s${i}`, version: 1, data: { id: `s${i}`, title: `server ${i}` } }));
   assert.equal(transport.sink.deliver(changes, 10), true);
   await client.flush();
-  const crossings = [...calls];
+  const crossings = calls.map((c) => c.name);
   console.log(`server batch crossings: ${crossings.length} (${crossings.join(', ')})`);
 
   assert.equal(crossings[0], 'applyChanges');

@@ -7,23 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncCore } from '../../js/node.js';
+import { recordingHandle } from '../support/recording_handle.js';
 
 const NOW = () => 1_700_000_000_000;
-
-function recording(calls) {
-  return (handle) =>
-    new Proxy(handle, {
-      get(target, name) {
-        const value = target[name];
-        if (typeof value !== 'function') return value;
-        return (...args) => {
-          const answer = value.apply(target, args);
-          calls.push({ name: String(name), answer });
-          return answer;
-        };
-      },
-    });
-}
 
 // The core, and its own word on a view: the raw handle's get (the test seam hands the handle over).
 async function pair() {
@@ -32,7 +18,7 @@ async function pair() {
   const core = await createSyncCore({
     collections: { todos: {}, n: { idField: 'key' } },
     now: NOW,
-    wrapHandle: (h) => recording(calls)((handle = h)),
+    wrapHandle: recordingHandle(calls, (h) => (handle = h)),
   });
   core.configureClient({ clientId: 'c1', seed: 1, persist: false });
   core.load('todos', [
