@@ -38,8 +38,7 @@
 // Where the rest goes (a profile at load 15, default pushes): PGlite about a third, the core's
 // wasm about 30 % (per acknowledged create: the persist records, the commit text, the rename;
 // per batch: takeBatch's pass over every entity), then GC, JSON and the socket.
-import { createSyncClient } from '../js/node.js';
-import { startSyncServer } from '../server/sync_server.js';
+import { drained, offlineCreates, wrongParentLinks } from './lib/offline_creates.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -50,50 +49,28 @@ const count = Number(arg('--count', 10_000));
 const clientIds = args.includes('--client-ids');
 const batchSize = arg('--batch-size', null);
 
-const server = await startSyncServer({ logger: null });
-// ids: 'server': a create without an id gets a temp id the server's ack renames.
-const client = await createSyncClient({ url: server.url, collections: { notes: { ids: 'server' } }, token: 't', storage: 'memory', client: batchSize ? { batchSize: Number(batchSize) } : {} });
-client.goOffline();
-const notes = client.collection('notes');
-// Every other create names one made 150 before it (a parent link): references to temp ids are
-// renamed too. (150: further back than the two batches in flight at once, so the parent's ack
-// comes while the child is still queued.)
-const ids = [];
-for (let i = 0; i < count; i++) {
-  const parent = i % 2 === 1 && i >= 150 ? ids[i - 150] : null;
-  const { id } = notes.create(clientIds ? { id: `n${i}`, title: `note ${i}`, parent } : { title: `note ${i}`, parent });
-  ids.push(id);
-}
-await client.flush();
+// ids: 'server' (bench/lib/offline_creates.mjs): a create without an id gets a temp id the
+// server's ack renames; every other create names one made 150 before it, renamed too.
+const { server, client, close } = await offlineCreates({
+  count,
+  clientIds,
+  options: { storage: 'memory', client: batchSize ? { batchSize: Number(batchSize) } : {} },
+});
 if (client.status.pending !== count) throw new Error(`expected ${count} pending, got ${client.status.pending}`);
 
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 const loopBefore = performance.eventLoopUtilization();
-const drained = new Promise((resolve) => {
-  const off = client.on('statusChanged', (s) => {
-    if (s.pending === 0) {
-      off();
-      resolve();
-    }
-  });
-});
+const done = drained(client);
 client.goOnline();
-await drained;
+await done;
 const ms = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 const loop = performance.eventLoopUtilization(loopBefore);
 
-const onServer = await server.store.list('notes');
-const stored = onServer.length;
-const byTitle = new Map(onServer.map((e) => [e.data.title, e.data]));
-const wrongParents = [...byTitle.values()].filter((d) => {
-  const i = Number(d.title.slice(5));
-  const want = i % 2 === 1 && i >= 150 ? byTitle.get(`note ${i - 150}`).id : null;
-  return d.parent !== want;
-}).length;
-await client.close();
-await server.close();
+const stored = (await server.store.list('notes')).length;
+const wrongParents = (await wrongParentLinks(server)).length;
+await close();
 if (stored !== count) throw new Error(`the server holds ${stored} notes, expected ${count}`);
 if (wrongParents > 0) throw new Error(`${wrongParents} parent links do not name the parent's server id`);
 console.log(JSON.stringify({
