@@ -1,9 +1,10 @@
 // syncore through its public JS API (js/node.js): a SyncCore with a configured client, offline
 // so that local mutations stay pending (the outbox holds them, as it would without a network).
 import { createSyncCore } from '../../js/node.js';
-import { now, opsPerSecond, median } from '../lib/stats.mjs';
+import { now, opsPerSecond } from '../lib/stats.mjs';
 import { SIZES, bigEntity, w1Write, w1HotIds, W1_SUBS_PER_HOT, smallEntity, w2Write, w3PendingIds,
-  LIVE_QUERY, lqWrite, pendingWrite } from '../lib/data.mjs';
+  LIVE_QUERY } from '../lib/data.mjs';
+import { liveQueryWrites, pendingWritesMs } from '../lib/timed_writes.mjs';
 
 /** Runs the scaling curves' workloads (w1 options, w3's store size). */
 export const scalable = true;
@@ -107,16 +108,10 @@ export async function pendingWrites(levels = SIZES.pendingLevels, writes = SIZES
     const core = await offlineCore();
     core.load('s', asLoad(Array.from({ length: n }, (_, i) => smallEntity(i))));
     for (const id of w3PendingIds(n, level)) core.mutate({ collection: 's', op: 'update', id, patch: { grade: 99 } });
-    const ms = [];
-    for (let k = 0; k < writes; k++) {
-      const { id, score } = pendingWrite(k, n);
-      const start = now();
-      core.mutate({ collection: 's', op: 'update', id, patch: { score } });
-      ms.push(now() - start);
-    }
+    const ms = pendingWritesMs(n, writes, (id, score) => core.mutate({ collection: 's', op: 'update', id, patch: { score } }));
     const pending = core.pendingMutations().length;
     if (pending < level) throw new Error(`syncore pending: ${pending} pending, wanted ${level}+`);
-    out[level] = median(ms);
+    out[level] = ms;
     core.dispose();
   }
   return out;
@@ -136,22 +131,12 @@ export async function liveQuery() {
   const first = q.current;
   const openMs = now() - start;
   if (first.length !== LIVE_QUERY.limit) throw new Error(`syncore live query: ${first.length} rows`);
-  let wanted = null;
-  let end = 0;
-  q.subscribe((rows) => {
-    if (rows[0]?.id === wanted) end = now();
+  const writes = liveQueryWrites(n);
+  q.subscribe((rows) => writes.saw(rows[0]?.id));
+  const updateMs = await writes.run((id, score) => core.mutate({ collection: 's', op: 'update', id, patch: { score } }), () => {
+    throw new Error('syncore live query: the write did not reach the listener');
   });
-  const ms = [];
-  for (let k = 0; k < SIZES.lqWrites; k++) {
-    const { id, score } = lqWrite(k, n);
-    wanted = id;
-    end = 0;
-    const t = now();
-    core.mutate({ collection: 's', op: 'update', id, patch: { score } });
-    if (end === 0) throw new Error('syncore live query: the write did not reach the listener');
-    ms.push(end - t);
-  }
   q.close();
   core.dispose();
-  return { openMs, updateMs: median(ms) };
+  return { openMs, updateMs };
 }

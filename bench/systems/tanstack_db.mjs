@@ -15,9 +15,10 @@
 import { createCollection, createTransaction, localOnlyCollectionOptions, eq, gt, BTreeIndex,
   prepareLiveQueryValue, resolveLiveQueryValue, createLiveQueryObserver, getPreparedLiveQueryIdentity,
   getStableValueHash, resumeDeferredLiveQueryCollections } from '@tanstack/db';
-import { now, opsPerSecond, median } from '../lib/stats.mjs';
+import { now, opsPerSecond } from '../lib/stats.mjs';
 import { SIZES, bigEntity, w1Write, w1HotIds, W1_SUBS_PER_HOT, smallEntity, w2Write, w3PendingIds,
-  LIVE_QUERY, lqWrite, pendingWrite } from '../lib/data.mjs';
+  LIVE_QUERY, pendingWrite } from '../lib/data.mjs';
+import { liveQueryWrites, pendingWritesMs } from '../lib/timed_writes.mjs';
 
 /** Runs the scaling curves' workloads (w1 options, w3's store size). */
 export const scalable = true;
@@ -166,15 +167,9 @@ export async function pendingWrites(levels = SIZES.pendingLevels, writes = SIZES
   for (const level of levels) {
     const { collection } = syncedCollection(Array.from({ length: n }, (_, i) => smallEntity(i)));
     if (level > 0) pendingUpdate(collection, w3PendingIds(n, level), (drafts) => { for (const d of drafts) d.grade = 99; });
-    const ms = [];
-    for (let k = 0; k < writes; k++) {
-      const { id, score } = pendingWrite(k, n);
-      const start = now();
-      pendingUpdate(collection, id, (draft) => { draft.score = score; });
-      ms.push(now() - start);
-    }
+    const ms = pendingWritesMs(n, writes, (id, score) => pendingUpdate(collection, id, (draft) => { draft.score = score; }));
     if (collection.get(pendingWrite(writes - 1, n).id).score !== pendingWrite(writes - 1, n).score) throw new Error('TanStack DB pending: the write is not visible');
-    out[level] = median(ms);
+    out[level] = ms;
     await collection.cleanup();
   }
   return out;
@@ -190,27 +185,16 @@ export async function liveQuery() {
   const n = SIZES.lqEntities;
   const collection = localCollection(Array.from({ length: n }, (_, i) => smallEntity(i)));
   collection.createIndex((row) => row.score, { indexType: BTreeIndex });
-  let wanted = null;
-  let end = 0;
+  const writes = liveQueryWrites(n);
   const start = now();
   const hook = useLiveQueryPath((q) => q.from({ s: collection }).where(({ s }) => gt(s.score, LIVE_QUERY.minScore))
-    .orderBy(({ s }) => s.score, 'desc').limit(LIVE_QUERY.limit), (snapshot) => {
-    if (snapshot.data[0]?.id === wanted) end = now();
-  });
+    .orderBy(({ s }) => s.score, 'desc').limit(LIVE_QUERY.limit), (snapshot) => writes.saw(snapshot.data[0]?.id));
   let first = hook.current();
   if (first.data.length !== LIVE_QUERY.limit) await waitFor(() => (first = hook.current()).data.length === LIVE_QUERY.limit, 'the first answer');
   const openMs = now() - start;
   if (first.data.length !== LIVE_QUERY.limit) throw new Error(`TanStack DB live query: ${first.data.length} rows`);
-  const ms = [];
-  for (let k = 0; k < SIZES.lqWrites; k++) {
-    const { id, score } = lqWrite(k, n);
-    wanted = id;
-    end = 0;
-    const t = now();
-    collection.update(id, (draft) => { draft.score = score; });
-    if (end === 0) await waitFor(() => end !== 0, 'the live query\'s new answer');
-    ms.push(end - t);
-  }
+  const updateMs = await writes.run((id, score) => collection.update(id, (draft) => { draft.score = score; }),
+    (seen) => waitFor(seen, 'the live query\'s new answer'));
   hook.unsubscribe();
-  return { openMs, updateMs: median(ms) };
+  return { openMs, updateMs };
 }
