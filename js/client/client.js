@@ -2,24 +2,21 @@
 // each commit's effects to the effects runner (persist, and only once that is durable, send; wake
 // timers), feeds the core what the transport reports (js/client/inbound.js), and turns it all into
 // a status, events and promises an app can use. Local storage upkeep: js/client/local_data.js.
+// The features beside the core and its storage are wired through ports in js/client/features.js.
 import { SyncError, ErrorCodes } from '../errors.js';
 import { createMemoryStorage } from '../storage/memory.js';
-import { watchNetwork } from '../network.js';
-import { watchPageLifecycle, warnBeforeUnload } from '../page_lifecycle.js';
+import { warnBeforeUnload } from '../page_lifecycle.js';
 import { collectionHandle } from '../collection_handle.js';
-import { CLIENT_EVENTS, CLIENT_EVENT_OF_CORE_EVENT, SettledStatus } from '../vocabulary.js';
+import { CLIENT_EVENTS } from '../vocabulary.js';
 import { EffectsRunner } from './effects_runner.js';
 import { ClientStatus, initialStatus, statusMessage } from './status.js';
-import { startMutation, settleWaiters } from './settle.js';
-import { createInbound } from './inbound.js';
-import { askForReference } from './references.js';
+import { startMutation } from './settle.js';
 import { LocalData } from './local_data.js';
 import { takeBack } from './queue_control.js';
-import { AutoSync } from './auto_sync.js';
-import { MutationHistory } from './history.js';
 import { SyncRound } from './sync_round.js';
-import { StorageUsage } from './storage_usage.js';
 import { resolveConflicts } from './batch_resolve.js';
+import { mutationHistory, storageUsage, inbound, autoSync, ConflictDecisions, coreEventRouter, DeviceLink,
+  ClientEvents } from './features.js';
 
 /**
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
@@ -35,21 +32,20 @@ class SyncClient {
     this._options = options;
     this._transport = options.transport ?? null;
     this._token = options.token;
-    this._listeners = new Map(CLIENT_EVENTS.map((e) => [e, new Set()]));
+    this._events = new ClientEvents(CLIENT_EVENTS);
     this._waiting = new Map(); // mutationId -> { resolve, reject }
     this._unsaved = []; // accepted mutations not yet stored: { no: the commit's number, id }
     this._closed = false;
     this._closeAround = null; // wrapClose()
     const storage = options.storage ?? createMemoryStorage();
-    // Seed 004's audit trail (docs/history.md), kept where the storage keeps it (or in memory).
-    this._history = new MutationHistory({ store: storage.history ?? null, limit: options.historyLimit, now: () => Date.now(),
-      changed: (entries) => this._emit('historyChanged', { entries }),
-      failed: (err) => this._emit('error', new SyncError(err?.code ?? 'STORAGE_FAILED', `the sync history could not be stored: ${err?.message ?? err}`)) });
-    this._decisions = new Map(); // conflict id -> the side resolveConflicts chose, until the history has it
-    this._conflictCount = 0;
+    /** @type {import('./features.js').ClientPorts} what the features may ask of this client */
+    const ports = { core, options, emit: (event, payload) => this._emit(event, payload), setStatus: (patch) => this._setStatus(patch),
+      call: (fn) => this._guard(fn), closed: () => this._closed, transport: () => this._transport, status: () => this.status,
+      nudge: () => this._nudge(), on: (event, fn) => this.on(event, fn), refreshCounts: () => this._refreshCounts() };
+    this._history = mutationHistory(ports, storage.history ?? null); // docs/history.md
+    this._decisions = new ConflictDecisions(core, this._history);
     this._round = new SyncRound();
-    this._usage = new StorageUsage({ storageManager: options.storageManager, update: (patch) => this._setStatus(patch), closed: () => this._closed,
-      everyMs: options.storageEstimateMs ?? 5000 });
+    this._usage = storageUsage(ports);
     this._local = new LocalData(core, storage, {
       emit: (event, payload) => this._emit(event, payload),
       setStatus: (patch) => this._setStatus(patch),
@@ -85,31 +81,10 @@ class SyncClient {
     }, { retryMs: options.storageRetryMs ?? 1000, ...(options.groupCommit ?? {}), batchTimeoutMs: options.batchTimeoutMs ?? 30_000,
       // the core's clock (js/clock.js); no timer waits longer than the core's longest backoff
       clock: options.clock ?? (() => Date.now()), maxWaitMs: options.client?.backoffMaxMs ?? 60_000 });
-    this._inbound = createInbound({
-      core,
-      call: (fn) => this._guard(fn),
-      status: this._statusKeeper,
-      emit: (event, payload) => this._emit(event, payload),
-      runner: this._runner,
-      refreshCounts: () => this._refreshCounts(),
-      observe: {
-        answered: (batch, results) => this._history.answered(batch, results),
-        disconnected: () => this._history.disconnected(),
-        pulled: (changes) => this._round.pulledChanges(changes),
-        completed: () => this._round.take(),
-      },
-    });
-    // autoSyncEnabled / syncInterval / pauseWhenHidden: when the connection is open (auto_sync.js)
-    this._autoSync = new AutoSync({
-      options,
-      document: options.document ?? globalThis.document,
-      connect: () => this._transport?.connect(),
-      disconnect: () => this._transport?.disconnect(),
-      nudge: () => this._nudge(),
-      on: (event, fn) => this.on(event, fn),
-      status: () => this.status,
-      setStatus: (patch) => this._setStatus(patch),
-    });
+    this._inbound = inbound(ports, { status: this._statusKeeper, runner: this._runner, history: this._history, round: this._round });
+    this._autoSync = autoSync(ports);
+    this._device = new DeviceLink(ports, { autoSync: this._autoSync, runner: this._runner });
+    this._coreEvent = coreEventRouter(ports, { history: this._history, round: this._round, waiting: this._waiting });
   }
 
   static async start(core, options) {
@@ -125,7 +100,7 @@ class SyncClient {
     const fresh = await this._local.restore();
     await this._history.load();
     if (!fresh) this._history.seed(core.pendingMutations());
-    this._conflictCount = core.counts.conflicts;
+    this._decisions.start(core.counts.conflicts);
     // What storage already held counts as loaded (offline-first: shown before any catch-up).
     this._restoredCollections = new Set(core.cursor > 0 ? this.collectionNames : this.collectionNames.filter((name) => core.count(name) > 0));
     await this._local.reserveIds(fresh, this._runner);
@@ -133,21 +108,7 @@ class SyncClient {
     this._usage.read();
     this._refreshCounts();
     this._startTransport();
-    this._network = watchNetwork({
-      window: this._options.window,
-      document: this._options.document,
-      onChange: (online) => {
-        if (!this._forcedOffline || !online) this._setNetwork(online);
-      },
-      onWake: () => this._autoSync.enabled && this._nudge(), // not a round: only auto sync wakes
-    });
-    this._lifecycle = watchPageLifecycle({
-      window: this._options.window,
-      document: this._options.document,
-      onHide: () => this._runner.urgent(true),
-      onShow: () => this._runner.urgent(false),
-    });
-    this._setStatus({ online: this._network.online });
+    this._setStatus({ online: this._device.start() }); // the network and the page's lifecycle
     if (this.status.online && this._transport && this._autoSync.connects) this._transport.connect();
     this._autoSync.start();
     this._emit('statusChanged', this.status);
@@ -173,37 +134,8 @@ class SyncClient {
     if (commit.counts) this._setCounts(commit.counts);
     if (commit.effects) this._runner.push(commit.effects);
     for (const event of commit.events ?? []) this._coreEvent(event);
-    // Parked conflicts decided (by anyone: a hook, core.resolveConflict, resolveConflicts): their
-    // history entries are synced now. One read of the parked list, only when the count went down.
-    const conflicts = commit.counts?.conflicts;
-    if (conflicts !== undefined && conflicts < this._conflictCount) {
-      const open = new Set(this.core.conflicts().map((c) => c.id));
-      this._history.conflictsDecided(open, this._decisions);
-      for (const id of this._decisions.keys()) if (!open.has(id)) this._decisions.delete(id);
-    }
-    if (conflicts !== undefined) this._conflictCount = conflicts;
-  }
-
-  _coreEvent(event) {
-    if (event.type === 'change-set-aside') {
-      const err = new SyncError(event.code, `a server change to ${event.collection ?? '?'}/${event.id ?? '?'} was set aside: ${event.message}`);
-      this._emit('error', Object.assign(err, { collection: event.collection, id: event.id, setAside: true }));
-    } else if (event.type === 'resolver-failed') this._emit('error', event.error);
-    else if (event.type === 'auth-required') {
-      this._setStatus({ connection: 'auth-required' });
-      this._emit('authRequired', event);
-    } else if (event.type === 'settled') {
-      this._history.settled(event);
-      this._round.settled(event);
-      this._emit('mutationSettled', event);
-      if (event.status === SettledStatus.DEAD_LETTER) this._emit('syncFailed', event);
-      settleWaiters(this._waiting, event);
-    } else if (event.type === 'reference-needed') askForReference(this._transport, event);
-    else if (event.type === 'queued' || event.type === 'conflict') {
-      if (event.type === 'queued') this._history.queued(event);
-      else this._round.conflict();
-      this._emit(CLIENT_EVENT_OF_CORE_EVENT[event.type], event);
-    }
+    // Parked conflicts decided since: their history entries are synced (features.js).
+    this._decisions.counted(commit.counts?.conflicts);
   }
 
   /** What the start found in storage (events then came before any listener could be added). */
@@ -361,7 +293,7 @@ class SyncClient {
    * where? }). Returns { resolved, failed, skipped }. docs/history.md.
    */
   resolveConflicts(rule, filter) {
-    return resolveConflicts(this.core, rule, filter, (id, decided) => this._decisions.set(id, decided));
+    return resolveConflicts(this.core, rule, filter, (id, decided) => this._decisions.decided(id, decided));
   }
 
   collection(name) {
@@ -372,14 +304,12 @@ class SyncClient {
 
   /** Work offline on purpose (an "offline" switch): the socket closes, edits queue up. */
   goOffline() {
-    this._forcedOffline = true;
-    this._setNetwork(false);
+    this._device.goOffline();
   }
 
   /** Back from goOffline(), if the device itself is online. */
   goOnline() {
-    this._forcedOffline = false;
-    if (this._network?.online !== false) this._setNetwork(true);
+    this._device.goOnline();
   }
 
   /**
@@ -433,10 +363,7 @@ class SyncClient {
   }
 
   on(event, fn) {
-    const set = this._listeners.get(event);
-    if (!set) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, `unknown event '${event}'`);
-    set.add(fn);
-    return () => set.delete(fn);
+    return this._events.on(event, fn);
   }
 
   getStats() {
@@ -463,8 +390,7 @@ class SyncClient {
     if (this._closed) return;
     this._closed = true;
     this._autoSync.close();
-    this._network?.stop();
-    this._lifecycle?.stop();
+    this._device.stop();
     this._transport?.close();
     this._usage.stop();
     const notStoredFrom = await this._runner.close();
@@ -500,16 +426,6 @@ class SyncClient {
 
   // ---- status ---------------------------------------------------------------------------------------
 
-  _setNetwork(online) {
-    this._setStatus({ online });
-    this._emit('networkStatusChanged', { online });
-    if (!this._transport) return;
-    if (online) {
-      if (this._autoSync.connects) this._transport.connect();
-      else this._setStatus({ connection: 'paused' });
-    } else this._transport.disconnect();
-  }
-
   _refreshCounts() {
     this._setCounts(this.core.counts); // the last commit's counts: no crossing
   }
@@ -523,14 +439,6 @@ class SyncClient {
   }
 
   _emit(event, payload) {
-    for (const fn of [...(this._listeners.get(event) ?? [])]) {
-      try {
-        fn(payload);
-      } catch (err) {
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
-    }
+    this._events.emit(event, payload);
   }
 }
