@@ -20,7 +20,7 @@ import { mutationHistory, storageUsage, inbound, autoSync, ConflictDecisions, co
 
 /**
  * @param {object} core a SyncCore (from createSyncCore), collections defined, not yet configured
- * @param {object} options see createSyncClient in index.d.ts
+ * @param {object} options see CreateSyncClientOptions in js/types/client.d.ts
  */
 export function startSyncClient(core, options) {
   return SyncClient.start(core, options);
