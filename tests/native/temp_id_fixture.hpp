@@ -1,6 +1,6 @@
 // What the temp-id tests share (test_temp_id_refs.cpp, test_temp_id_waits.cpp): a client that
-// pushes a given number of entries at a time, the same client restored from its records, the id a
-// create made, the ack of a sent entry, and an outbox entry appended in one call.
+// pushes a given number of entries at a time, the same client restored from its records, a create
+// and the id it made, the ack of a sent entry, and an outbox entry appended in one call.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -41,6 +41,13 @@ inline SyncCore restoredClient(const json& records, const json& config) {
 
 // The id the commit's (first) create in todos gave its entity.
 inline std::string created(const Commit& c) { return c.changes.collections.at("todos").created.at(0); }
+
+// Creates a todo with `data` and no id (the core names it with a temp id, tmp-…); returns that id.
+inline std::string createTodo(SyncCore& core, json data) {
+  Commit made;
+  synctest::mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", std::move(data)}}, 1000, &made);
+  return created(made);
+}
 
 // The server's ack of a sent entry, naming the entity `id`.
 inline json ack(const json& sentMutation, const std::string& id) {

@@ -32,19 +32,14 @@ TEST_CASE("temp ids: an ack rewrites every queued reference to the temp id, and 
   server(core, R"([{"op":"upsert","collection":"todos","id":"e1","version":1,"data":{"id":"e1"}},
                    {"op":"upsert","collection":"todos","id":"e2","version":1,"data":{"id":"e2"}},
                    {"op":"upsert","collection":"todos","id":"e3","version":1,"data":{"id":"e3"}}])");
-  Commit made;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "parent"}}}}, 1000, &made);
-  const std::string temp = created(made);
+  const std::string temp = createTodo(core, {{"title", "parent"}});
   REQUIRE(temp.rfind("tmp-", 0) == 0);
   Commit on = goOnline(core);
   REQUIRE(sent(on).size() == 1);  // the parent's create is in flight; what follows is queued
   const json parentSent = sent(on)[0];
 
   // A create naming it in a field, inside an array and deeper inside an object.
-  Commit child;
-  mutate(core, {{"collection", "todos"}, {"op", "create"},
-                {"data", {{"parent", temp}, {"tags", {temp, "x"}}, {"deep", {{"ref", temp}, {"n", 1}}}}}}, 1000, &child);
-  const std::string childId = created(child);
+  const std::string childId = createTodo(core, {{"parent", temp}, {"tags", {temp, "x"}}, {"deep", {{"ref", temp}, {"n", 1}}}});
   // An update naming it.
   mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "e1"}, {"patch", {{"owner", temp}}}});
   // An update that named it, then (coalesced) no longer does: left alone.
@@ -55,9 +50,7 @@ TEST_CASE("temp ids: an ack rewrites every queued reference to the temp id, and 
   mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", "e3"}, {"patch", {{"link", temp}}}});
   // An edit of the temp entity itself (the entity id is renamed) and a look-alike string.
   mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", temp}, {"patch", {{"done", true}}}});
-  Commit other;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"note", temp + "-not-the-same"}}}}, 1000, &other);
-  const std::string otherId = created(other);
+  const std::string otherId = createTodo(core, {{"note", temp + "-not-the-same"}});
 
   Commit a = server(core, ack(parentSent, "s1"));
   CHECK(a.renamed["todos"][temp] == "s1");
@@ -84,17 +77,12 @@ TEST_CASE("temp ids: an ack rewrites every queued reference to the temp id, and 
 
 TEST_CASE("temp ids: references survive a restart and a second rename, and removed entries leave no trace", "[tempids]") {
   SyncCore core = configuredClient(oneAtATime());
-  Commit m1, m2;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "a"}}}}, 1000, &m1);
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "b"}, {"sibling", created(m1)}}}}, 1000, &m2);
-  const std::string a = created(m1), b = created(m2);
-  Commit m3;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"links", {a, b}}}}}, 1000, &m3);
-  const std::string c = created(m3);
+  const std::string a = createTodo(core, {{"title", "a"}});
+  const std::string b = createTodo(core, {{"title", "b"}, {"sibling", a}});
+  const std::string c = createTodo(core, {{"links", {a, b}}});
   // A deleted create leaves the index with it: the rename below must not trip over it.
-  Commit gone;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"ref", a}}}}, 1000, &gone);
-  mutate(core, {{"collection", "todos"}, {"op", "delete"}, {"id", created(gone)}});
+  const std::string gone = createTodo(core, {{"ref", a}});
+  mutate(core, {{"collection", "todos"}, {"op", "delete"}, {"id", gone}});
 
   // Restart from what was persisted: the index is rebuilt from the restored entries.
   json records = core.exportRecords();
@@ -117,10 +105,9 @@ TEST_CASE("temp ids: a server that renames an id not of the tmp- form still has 
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"id", "local-1"}, {"data", {{"title", "a"}}}});
   Commit on = goOnline(core);
   REQUIRE(sent(on).size() == 1);
-  Commit child;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"parent", "local-1"}}}}, 1000, &child);
+  const std::string child = createTodo(core, {{"parent", "local-1"}});
   server(core, ack(sent(on)[0], "s9"));
-  CHECK(pendingOf(core, created(child), "create")["data"]["parent"] == "s9");
+  CHECK(pendingOf(core, child, "create")["data"]["parent"] == "s9");
 }
 
 TEST_CASE("temp ids: Outbox::entriesMentioning follows payload changes", "[tempids]") {
@@ -148,9 +135,7 @@ TEST_CASE("temp ids: a rename change moves an entity held confirmed under its te
   // A follower tab (js/tabs/): its create was acknowledged under the temp id (durable in the
   // leader) before the server named the entity; the rename comes later, as a change.
   SyncCore core = makeClient();
-  Commit made;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "x"}}}}, 1000, &made);
-  const std::string temp = created(made);
+  const std::string temp = createTodo(core, {{"title", "x"}});
   Commit on = goOnline(core);
   REQUIRE(sent(on).size() == 1);
   server(core, json::array({{{"op", "ack"}, {"key", sent(on)[0]["key"]}, {"id", temp}, {"version", 3}}}));

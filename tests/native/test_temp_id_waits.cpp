@@ -22,10 +22,8 @@ json bigPushes(std::uint64_t seed = 7) { return clientConfig(seed, 1000); }
 
 TEST_CASE("temp ids: a create naming another's temp id waits out a big push and goes with the server id", "[tempids]") {
   SyncCore core = configuredClient(bigPushes());
-  Commit m1, m2;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "parent"}}}}, 1000, &m1);
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "child"}, {"parent", created(m1)}}}}, 1000, &m2);
-  const std::string parent = created(m1), child = created(m2);
+  const std::string parent = createTodo(core, {{"title", "parent"}});
+  const std::string child = createTodo(core, {{"title", "child"}, {"parent", parent}});
   // Unrelated creates go along: only the child waits.
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "other"}}}});
 
@@ -41,9 +39,7 @@ TEST_CASE("temp ids: a create naming another's temp id waits out a big push and 
 
 TEST_CASE("temp ids: an entry made while the create it names is in flight waits for its ack, also across a restart", "[tempids]") {
   SyncCore core = configuredClient(bigPushes());
-  Commit m1;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "parent"}}}}, 1000, &m1);
-  const std::string parent = created(m1);
+  const std::string parent = createTodo(core, {{"title", "parent"}});
   Commit on = goOnline(core);
   REQUIRE(sent(on).size() == 1);
   const json parentSent = sent(on)[0];
@@ -71,11 +67,8 @@ TEST_CASE("temp ids: an entry made while the create it names is in flight waits 
 
 TEST_CASE("temp ids: two creates that name each other go one after the other, each naming the other's server id", "[tempids]") {
   SyncCore core = configuredClient(bigPushes());
-  Commit ma, mb;
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "a"}}}}, 1000, &ma);
-  const std::string a = created(ma);
-  mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"title", "b"}, {"link", a}}}}, 1000, &mb);
-  const std::string b = created(mb);
+  const std::string a = createTodo(core, {{"title", "a"}});
+  const std::string b = createTodo(core, {{"title", "b"}, {"link", a}});
   // a's create is still queued: folding this edit into it would make it name b, created later,
   // and the two would wait for each other. It stays a separate entry behind b's create.
   mutate(core, {{"collection", "todos"}, {"op", "update"}, {"id", a}, {"patch", {{"link", b}}}});
