@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncClient } from '../../js/node.js';
 import { recordingHandle } from '../support/recording_handle.js';
+import { scriptedTransport } from '../support/scripted_transport.js';
 
 // Upper bounds for the work below: the commit carries the counters and the views of the entities
 // a live query or the caller shows next, so JS never asks the core again after a commit.
@@ -12,34 +13,9 @@ import { recordingHandle } from '../support/recording_handle.js';
 const MAX_PER_LOCAL_MUTATION = 1;
 const MAX_PER_SERVER_BATCH = 1;
 
-// A transport that is always connected and accepts every push: the test drives its sink.
-function fakeTransport() {
-  const t = {
-    sink: null,
-    pushed: [],
-    stats: {},
-    start(sink) {
-      t.sink = sink;
-    },
-    connect() {
-      t.sink.connected({});
-      t.sink.caughtUp();
-    },
-    disconnect() {},
-    push(batch, mutations) {
-      t.pushed.push({ batch, mutations });
-      return true;
-    },
-    sync() {},
-    setToken() {},
-    close() {},
-  };
-  return t;
-}
-
 async function openClient() {
   const calls = [];
-  const transport = fakeTransport();
+  const transport = scriptedTransport({ hold: true }); // pushes stay in flight: only the commits cross
   const client = await createSyncClient({ collections: { todos: {} }, transport, storage: 'memory', wrapHandle: recordingHandle(calls) });
   await client.flush();
   return { client, calls, transport };

@@ -12,34 +12,7 @@ import * as domEntry from '../../js/devtools/dom.js';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-
-// Connected, caught up; answers each push with what `answer(mutation)` says (ok by default).
-function scriptedTransport() {
-  const t = {
-    sink: null,
-    pushed: [],
-    answer: () => ({ status: 'ok', version: 2 }),
-    hold: false, // true: pushes stay in flight (unanswered)
-    stats: {},
-    start(sink) {
-      t.sink = sink;
-    },
-    connect() {
-      t.sink.connected({});
-      t.sink.caughtUp();
-    },
-    disconnect() {},
-    push(batch, mutations) {
-      t.pushed.push({ batch, mutations });
-      if (!t.hold) queueMicrotask(() => t.sink.answer(batch, mutations.map((m) => ({ key: m.key, ...t.answer(m) }))));
-      return true;
-    },
-    sync() {},
-    setToken() {},
-    close() {},
-  };
-  return t;
-}
+import { scriptedTransport } from '../support/scripted_transport.js';
 
 async function openClient(collections = { todos: {} }) {
   const transport = scriptedTransport();
