@@ -33,30 +33,30 @@ std::vector<std::string_view> splitLines(std::string_view text) {
 
 using namespace handle_args;
 
+std::string CoreHandle::withCommit(CommitStep step, const std::string* mutationId) {
+  Commit commit;
+  Status s = step(commit);
+  return commitOr(s, commit, mutationId ? *mutationId : std::string());
+}
+
 std::string CoreHandle::setServerLimits(const std::string& limitsJson, double nowMs) {
   json limits;
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   if (Status s = readJson(core_, limitsJson, limits); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.setServerLimits(limits, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.setServerLimits(limits, now, c); });
 }
 
 std::string CoreHandle::setOnline(bool online, double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.setOnline(online, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.setOnline(online, now, c); });
 }
 
 std::string CoreHandle::tick(double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.tick(now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.tick(now, c); });
 }
 
 std::string CoreHandle::batchTimedOut(double batch, double nowMs) {
@@ -64,36 +64,28 @@ std::string CoreHandle::batchTimedOut(double batch, double nowMs) {
   std::uint32_t id = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   if (Status s = readBatchId(batch, id); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.batchTimedOut(id, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.batchTimedOut(id, now, c); });
 }
 
 std::string CoreHandle::resumeQueue(double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.resumeQueue(now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.resumeQueue(now, c); });
 }
 
 // Queue control (docs/queue_control.md): the commit's settled events name what was cancelled.
 std::string CoreHandle::cancelMutation(const std::string& mutationId, double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
   std::vector<std::string> cancelled;
-  Status s = core_.cancelMutation(mutationId, now, commit, cancelled);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.cancelMutation(mutationId, now, c, cancelled); });
 }
 
 std::string CoreHandle::clearQueue(double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
   std::vector<std::string> cancelled;
-  Status s = core_.clearQueue(now, commit, cancelled);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.clearQueue(now, c, cancelled); });
 }
 
 std::string CoreHandle::pendingMutations() { return envelopeValue(core_.pendingMutations()); }
@@ -105,9 +97,7 @@ std::string CoreHandle::retryDeadLetter(double seq, double nowMs) {
   std::uint64_t s64 = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.retryDeadLetter(s64, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.retryDeadLetter(s64, now, c); });
 }
 
 std::string CoreHandle::editDeadLetter(double seq, const std::string& payloadJson, double nowMs) {
@@ -117,9 +107,7 @@ std::string CoreHandle::editDeadLetter(double seq, const std::string& payloadJso
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   if (Status s = readJson(core_, payloadJson, payload); !s) return envelopeError(s);
   if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.editDeadLetter(s64, payload, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.editDeadLetter(s64, payload, now, c); });
 }
 
 std::string CoreHandle::discardDeadLetter(double seq, double nowMs) {
@@ -127,9 +115,7 @@ std::string CoreHandle::discardDeadLetter(double seq, double nowMs) {
   std::uint64_t s64 = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.discardDeadLetter(s64, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.discardDeadLetter(s64, now, c); });
 }
 
 std::string CoreHandle::resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs) {
@@ -137,10 +123,8 @@ std::string CoreHandle::resolveConflict(const std::string& id, const std::string
   json resolution;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   if (Status s = readJson(core_, resolutionJson, resolution); !s) return envelopeError(s);
-  Commit commit;
   std::string mutationId;
-  Status s = core_.resolveConflict(id, resolution, now, commit, mutationId);
-  return commitOr(s, commit, mutationId);
+  return withCommit([&](Commit& c) { return core_.resolveConflict(id, resolution, now, c, mutationId); }, &mutationId);
 }
 
 // ---- persistence ---------------------------------------------------------------------------------
@@ -150,9 +134,7 @@ std::string CoreHandle::exportRecords() { return envelopeValue(core_.exportRecor
 std::string CoreHandle::restore(const std::string& recordsJson) {
   json records;
   if (Status s = readJson(core_, recordsJson, records); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.restore(records, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.restore(records, c); });
 }
 
 std::string CoreHandle::applyChanges(std::string_view lines, double cursor, double nowMs) {
@@ -163,25 +145,19 @@ std::string CoreHandle::applyChanges(std::string_view lines, double cursor, doub
   if (hasCursor) {
     if (Status s = readCursor(cursor, at); !s) return envelopeError(s);
   }
-  Commit commit;
-  Status s = core_.applyServerChanges(splitLines(lines), hasCursor, at, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.applyServerChanges(splitLines(lines), hasCursor, at, now, c); });
 }
 
 std::string CoreHandle::clearSetAside(double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.clearSetAside(now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.clearSetAside(now, c); });
 }
 
 std::string CoreHandle::referenceMissing(const std::string& collection, const std::string& id, double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.referenceMissing(collection, id, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.referenceMissing(collection, id, now, c); });
 }
 
 std::string CoreHandle::restoreBegin() { return answer(core_.restoreBegin()); }
@@ -201,23 +177,17 @@ std::string CoreHandle::restoreAddStored() {
 }
 
 std::string CoreHandle::restoreFinish(bool entitiesLost) {
-  Commit commit;
-  Status s = core_.restoreFinish(entitiesLost, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.restoreFinish(entitiesLost, c); });
 }
 
 std::string CoreHandle::reserveIdBlock() {
-  Commit commit;
-  Status s = core_.reserveIdBlock(commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.reserveIdBlock(c); });
 }
 
 std::string CoreHandle::beginResync(double nowMs) {
   std::int64_t now = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.beginResync(now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.beginResync(now, c); });
 }
 
 std::string CoreHandle::finishResync(double cursor, const std::string& epoch, double nowMs) {
@@ -225,9 +195,7 @@ std::string CoreHandle::finishResync(double cursor, const std::string& epoch, do
   std::int64_t at = 0;
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   if (Status s = readCursor(cursor, at); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.finishResync(at, epoch, now, commit);
-  return commitOr(s, commit);
+  return withCommit([&](Commit& c) { return core_.finishResync(at, epoch, now, c); });
 }
 
 }  // namespace syncore
