@@ -1,6 +1,8 @@
 // W8: what a browser app downloads. Each system's entry (the API the bench uses) is bundled by
 // esbuild (ESM, minified, browser platform, process.env.NODE_ENV = "production" as an app's
-// production build defines it); syncore adds its .wasm. Sizes raw, gzip -9, brotli 11.
+// production build defines it); syncore adds its .wasm. Sizes raw, gzip -9, brotli 11, of the
+// entry's static graph: code split off behind import() (loaded when a feature is turned on) is
+// not in the first download and is not counted (bundleOf's `lazy` lists it).
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -32,13 +34,28 @@ export async function bundleOf(system) {
     external: ['node:*'], splitting: true, outdir: 'w8', metafile: true,
     define: { 'process.env.NODE_ENV': '"production"' },
   });
-  // Every chunk but syncore's embedded wasm copy (js/wasm_source.js): an app that can serve the
-  // .wasm file never fetches it, and one that cannot fetches it instead of the file.
-  const embedded = new Set(Object.entries(out.metafile.outputs)
-    .filter(([, o]) => Object.keys(o.inputs).some((i) => i.endsWith('syncore-embedded.mjs')))
-    .map(([file]) => file));
-  const js = Buffer.concat(out.outputFiles.filter((f) => !f.path.endsWith('.map') && ![...embedded].some((e) => f.path.endsWith(e))).map((f) => Buffer.from(f.contents)));
-  return { ...out, js, embedded };
+  // The entry's static graph: the entry chunk and every chunk it reaches by static imports.
+  // Chunks only reached through import() (syncore: attachments, multi-tab, the embedded wasm copy
+  // of js/wasm_source.js) load when an app turns their feature on, so a first download has none
+  // of them; `lazy` lists them with their sizes. (An app that cannot serve the .wasm file fetches
+  // the embedded copy instead of the file.)
+  const outputs = out.metafile.outputs;
+  const entry = Object.keys(outputs).find((f) => outputs[f].entryPoint === '<stdin>');
+  const staticGraph = new Set();
+  for (const stack = [entry]; stack.length;) {
+    const file = stack.pop();
+    if (staticGraph.has(file)) continue;
+    staticGraph.add(file);
+    for (const i of outputs[file].imports ?? []) if (i.kind === 'import-statement' && outputs[i.path]) stack.push(i.path);
+  }
+  const embedded = new Set(Object.keys(outputs)
+    .filter((file) => Object.keys(outputs[file].inputs).some((i) => i.endsWith('syncore-embedded.mjs'))));
+  const inGraph = (f) => [...staticGraph].some((s) => f.path.endsWith(s));
+  const code = out.outputFiles.filter((f) => !f.path.endsWith('.map'));
+  const js = Buffer.concat(code.filter(inGraph).map((f) => Buffer.from(f.contents)));
+  const lazy = Object.fromEntries(Object.keys(outputs).filter((f) => !staticGraph.has(f) && !f.endsWith('.map') && !embedded.has(f))
+    .map((f) => [f, { bytes: outputs[f].bytes, inputs: Object.keys(outputs[f].inputs).length }]));
+  return { ...out, js, embedded, staticGraph, lazy };
 }
 
 /** { raw, gzip, brotli } bytes of the system's download (for syncore also js and wasm apart). */

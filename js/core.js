@@ -4,7 +4,6 @@
 // (src/wire/envelope.hpp); a commit carries the counters and the changed entities' views, so
 // nothing needs asking again after it. Listeners hear of each commit through onCommit().
 import { SyncError, ErrorCodes } from './errors.js';
-import { deepFreeze } from './snapshots.js';
 import { CoreViews } from './core_views.js';
 import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
@@ -14,69 +13,35 @@ import { EntityIds } from './entity_ids.js';
 import { EffectKind } from './generated/vocabulary.js';
 import { isDevelopment, QueryPathCheck } from './query_paths.js';
 import { CollectionSchemas } from './schema.js';
-import { storedRestore } from './stored_restore.js';
-import { WasmTextHandle, WITH_VIEW, VIEW_KNOWN } from './wasm_text.js';
+import { RESTORE_CHUNK_CHARS } from './stored_restore.js';
+import { CoreRecoveryApi } from './core_recovery.js';
+import { openCoreHandle, WITH_VIEW, VIEW_KNOWN } from './wasm_text.js';
+import { CommitListeners } from './commit_listeners.js';
 
-/** JSON text per restoreAdd crossing (UTF-16 units: at most 3x as many bytes in wasm). */
-export const RESTORE_CHUNK_CHARS = 4 * 1024 * 1024;
+export { RESTORE_CHUNK_CHARS };
 
 function randomSeed() {
   if (globalThis.crypto?.getRandomValues) return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
   return Math.floor(Math.random() * 2 ** 32);
 }
 
-// A throwing listener must not stop the others, nor unwind into the commit that called it: its
-// error goes to options.onListenerError, or is rethrown on a fresh stack as an uncaught error.
-function rethrowLater(err) {
-  queueMicrotask(() => {
-    throw err;
-  });
-}
-
-// commit.views for onCommit listeners, { collection: { id: view } } (frozen), made from the wire's
-// viewList ([collection, id, view] triples) only when a listener reads it: an object keyed by
-// entity ids would cost JSON.parse (and V8) a new hidden class per id on every commit.
-const ownValue = (value) => ({ value, enumerable: true, writable: true, configurable: true }); // even for '__proto__'
-// local: the commit's local write whose view JS made (CoreViews.localView), also listed there.
-const lazyViews = (local) => ({
-  get() {
-    const views = {};
-    const add = (collection, id, view) => {
-      if (!Object.hasOwn(views, collection)) Object.defineProperty(views, collection, ownValue({}));
-      Object.defineProperty(views[collection], id, ownValue(view));
-    };
-    for (const [collection, id, view] of this.viewList ?? []) add(collection, id, deepFreeze(view));
-    if (local !== null) {
-      const view = local.make(local.id);
-      if (view !== undefined) add(local.collection, local.id, view);
-    }
-    Object.defineProperty(this, 'views', { value: views, enumerable: true, configurable: true });
-    return views;
-  },
-  enumerable: true,
-  configurable: true,
-});
-
 export class SyncCore {
   /** @internal use createSyncCore() */
   constructor(wasmModule, options = {}) {
-    this._module = wasmModule;
     // options.wrapHandle(handle) -> handle: a test seam (e.g. a Proxy counting boundary crossings).
-    const handle = new WasmTextHandle(wasmModule);
-    this._handle = typeof options.wrapHandle === 'function' ? options.wrapHandle(handle) : handle;
+    this._handle = openCoreHandle(wasmModule, options.wrapHandle);
+    this._listeners = new CommitListeners(options); // onCommit, onEffects, onEvent, onListenerError
     this._views = new CoreViews({
       call: (method, ...args) => this._value(this._live()[method](...args)),
       callQuiet: (method, ...args) => this._handle[method](...args),
       idFieldOf: (collection) => this.idFieldOf(collection),
-      onListenerError: (err) => this._onListenerError(err),
+      onListenerError: (err) => this._listeners.onListenerError(err),
       disposed: () => this._disposed,
     });
     this._now = options.now ?? (() => Date.now());
-    this._onListenerError = options.onListenerError ?? rethrowLater;
     this._disposed = false;
     this._cursor = 0;
     this._counts = null; // as of the last commit (see counts)
-    this._commitListeners = new Set();
     this._idFields = new Map();
     this._schemas = new CollectionSchemas(); // Standard Schemas of collections (js/schema.js)
     this._entityIds = new EntityIds(); // who names new entities (js/entity_ids.js)
@@ -86,8 +51,6 @@ export class SyncCore {
     if (Object.keys(limits).length > 0) this._value(this._handle.configure(JSON.stringify(limits)));
     for (const [name, opts] of Object.entries(options.collections ?? {})) this.defineCollection(name, opts);
     this.cache = new QueryCacheApi({ call: (method, ...args) => this._value(this._live()[method](...args)), now: () => this._now() });
-    this._onEffects = options.onEffects ?? null;
-    this._onEvent = options.onEvent ?? null;
     this._resolvers = new CustomResolvers({
       idFieldOf: (collection) => this._idFields.get(collection) ?? 'id',
       report: (err, info) => this._resolverFailed(err, info),
@@ -131,10 +94,7 @@ export class SyncCore {
    * function that removes it.
    */
   onCommit(fn) {
-    if (typeof fn !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a commit listener is a function');
-    const entry = { fn };
-    this._commitListeners.add(entry);
-    return () => this._commitListeners.delete(entry);
+    return this._listeners.add(fn);
   }
 
   /** The counters as of the last commit: { pending, deadLetters, conflicts, setAside, resyncing }. */
@@ -144,16 +104,6 @@ export class SyncCore {
       this._counts = { pending: s.pending, deadLetters: s.deadLetters, conflicts: s.conflicts, setAside: s.setAside, resyncing: s.resyncing };
     }
     return this._counts;
-  }
-
-  _tellListeners(commit) {
-    for (const { fn } of [...this._commitListeners]) {
-      try {
-        fn(commit);
-      } catch (err) {
-        this._onListenerError(err);
-      }
-    }
   }
 
   /** @internal */
@@ -270,35 +220,14 @@ export class SyncCore {
     this._cursor = commit.cursor;
     this._counts = commit.counts;
     const madeHere = this._views.dispatch(commit, fromRequest ? local : null);
-    if (this._commitListeners.size > 0) {
-      if (commit.viewList || madeHere) Object.defineProperty(commit, 'views', lazyViews(madeHere));
-      this._tellListeners(commit);
-    }
     const result = { changes: commit.changes, cursor: commit.cursor };
     if (commit.effects) result.effects = commit.effects;
     if (commit.events) result.events = commit.events;
     if (commit.renamed) result.renamed = commit.renamed;
     if (commit.mutationId) result.mutationId = commit.mutationId;
-    if (commit.effects && this._onEffects) {
-      try {
-        this._onEffects(commit.effects);
-      } catch (err) {
-        this._onListenerError(err);
-      }
-    }
-    if (commit.events && this._onEvent) {
-      for (const event of commit.events) {
-        try {
-          this._onEvent(event);
-        } catch (err) {
-          this._onListenerError(err);
-        }
-      }
-    }
+    this._listeners.deliver(commit, madeHere);
     return result;
   }
-
-
 
   /** Bulk load (an initial sync): entities are { id?, version, data } items. */
   load(collection, entities, { cursor } = {}) {
@@ -427,211 +356,6 @@ export class SyncCore {
     return this._commit(this._live().resumeQueue(this._now()));
   }
 
-  pendingMutations() {
-    return deepFreeze(this._value(this._live().pendingMutations()));
-  }
-
-  deadLetters() {
-    return deepFreeze(this._value(this._live().deadLetters()));
-  }
-
-  /**
-   * Takes back a mutation not yet sent (docs/queue_control.md): its settled events ('cancelled')
-   * name every mutation that went. Throws NOT_FOUND, or ALREADY_SENT once it may be on the server.
-   */
-  cancelMutation(mutationId) {
-    return this._commit(this._live().cancelMutation(String(mutationId), this._now()));
-  }
-
-  /** Takes back every mutation not yet sent; its settled events name them. */
-  clearQueue() {
-    return this._commit(this._live().clearQueue(this._now()));
-  }
-
-  retryDeadLetter(seq) {
-    return this._commit(this._live().retryDeadLetter(seq, this._now()));
-  }
-
-  editDeadLetter(seq, payload) {
-    return this._commit(this._live().editDeadLetter(seq, toJson(payload, 'payload'), this._now()));
-  }
-
-  discardDeadLetter(seq) {
-    return this._commit(this._live().discardDeadLetter(seq, this._now()));
-  }
-
-  /** Parked conflicts, each with base, local and remote values; resolving: an async resolver is deciding it. */
-  conflicts() {
-    const list = this._value(this._live().conflicts());
-    for (const c of list) c.resolving = this._resolvers.isRunning(c.id);
-    return deepFreeze(list);
-  }
-
-  /** resolution: { choice: 'local' | 'remote' | 'merged', value? } */
-  resolveConflict(id, resolution) {
-    requireName(id, 'conflict id');
-    const checked = this._checkMerged(id, resolution);
-    return this._commit(this._live().resolveConflict(id, toJson(checked, 'resolution'), this._now()));
-  }
-
-  // A merged value is a local write too: its collection's schema checks it (VALIDATION).
-  _checkMerged(id, resolution) {
-    if (!this._schemas.any() || resolution?.choice !== 'merged' || resolution.value === null || typeof resolution.value !== 'object') return resolution;
-    const parked = this.conflicts().find((c) => c.id === id);
-    if (!parked || !this._schemas.has(parked.collection)) return resolution;
-    return { ...resolution, value: this._schemas.checkEntity(parked.collection, parked.entityId, resolution.value) };
-  }
-
-  /**
-   * fn({ collection, id, base, local, remote, localPatch, localKind }) returns the merged entity
-   * (a plain object; its id field is filled in when left out), null to delete, or undefined to park
-   * the conflict for the app. A Promise of one of those parks the conflict until it settles, then
-   * resolves it (choice 'merged'). A throwing fn, a rejected promise or any other value parks it
-   * and is reported: a 'resolver-failed' event (options.onEvent; a client's 'error' event), else
-   * options.onListenerError.
-   */
-  setCustomResolver(collection, fn) {
-    requireName(collection, 'collection');
-    if (fn !== null && fn !== undefined && typeof fn !== 'function')
-      throw new SyncError(ErrorCodes.WRONG_TYPE, 'a resolver is a function');
-    // Never throws into wasm: every failure becomes "cannot decide".
-    this._value(this._live().setCustomResolver(collection, fn ? this._resolvers.wrap(collection, fn) : undefined));
-    return this;
-  }
-
-  /** @internal A resolver that failed: its conflict stays parked; the app is told. */
-  // Told like a commit that changed nothing and carries the one event, to onCommit listeners (a
-  // client's 'error' event) and options.onEvent.
-  _resolverFailed(err, { collection, id, conflictId }) {
-    if (!this._onEvent && this._commitListeners.size === 0) {
-      this._onListenerError(err);
-      return;
-    }
-    const message = `the custom resolver of '${collection}' failed for '${id}' (the conflict stays parked): ${err?.message ?? err}`;
-    const error = Object.assign(new SyncError(ErrorCodes.RESOLVER_FAILED, message), { cause: err, collection, id, conflictId });
-    const event = { type: 'resolver-failed', collection, id, conflictId: conflictId ?? null, message, error };
-    this._tellListeners({ changes: {}, cursor: this._cursor, counts: this.counts, events: [event] });
-    if (!this._onEvent) return;
-    try {
-      this._onEvent(event);
-    } catch (listenerErr) {
-      this._onListenerError(listenerErr);
-    }
-  }
-
-  /** Every durable record, as the persist effects wrote them. */
-  exportRecords() {
-    return this._value(this._live().exportRecords());
-  }
-
-  /**
-   * Restores in chunks, record by record: restoreBegin() on a fresh core, restoreAdd(records) as
-   * often as needed (each record crosses as its own JSON text, so none fails another), then
-   * restoreFinish({ entitiesLost }). Records the core refuses come back in the finish's events as
-   * { type: 'record-refused', index, store, key, code, message } (index: the order added); the
-   * rest restore. A refused entity record (or entitiesLost) resets the cursor to 0, persisted.
-   * Records that cannot be written as JSON at all are refused here, in the same events.
-   */
-  restoreBegin() {
-    this._value(this._live().restoreBegin());
-    this._restoring = { added: 0, refused: [] };
-    this._counts = null;
-  }
-
-  /**
-   * records: an array of { store, key, value }, sent into wasm in chunks of at most chunkChars
-   * characters of JSON text (one record over it goes alone). Returns how many were added so far.
-   */
-  restoreAdd(records, { chunkChars = RESTORE_CHUNK_CHARS } = {}) {
-    if (!Array.isArray(records)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'records must be an array');
-    const session = this._restoring;
-    if (!session) throw new SyncError(ErrorCodes.INVALID_ARGUMENT, 'no restore under way: call restoreBegin first');
-    let lines = [];
-    let chars = 0;
-    const send = () => {
-      if (lines.length > 0) this._value(this._live().restoreAdd(lines.join('\n')));
-      lines = [];
-      chars = 0;
-    };
-    // Records read in their stored form go to wasm as bytes, in order with the rest.
-    const stored = storedRestore({ module: this._module, handle: this._live(), session, chunkChars, flushLines: send, value: (t) => this._value(t) });
-    for (const r of records) {
-      if (stored.take(r)) continue;
-      stored.flush();
-      let text;
-      try {
-        text = stored.lineOf(r) ?? toJson(r, 'record');
-      } catch (err) {
-        // Still counted: the core's indexes and the caller's stay the same.
-        session.refused.push({ type: 'record-refused', index: session.added, store: r?.store ?? '', key: r?.key ?? null,
-          code: err.code ?? ErrorCodes.BAD_JSON, message: String(err.message ?? err).replace(/^[A-Z_]+: /, '') });
-        text = 'null';
-      }
-      if (lines.length > 0 && chars + text.length > chunkChars) send();
-      lines.push(text);
-      chars += text.length + 1;
-      session.added++;
-    }
-    stored.flush();
-    send();
-    return session.added;
-  }
-
-  restoreFinish({ entitiesLost = false } = {}) {
-    const session = this._restoring;
-    this._restoring = null;
-    const lostHere = session?.refused.some((r) => r.store === 'entities') ?? false;
-    return this._commit(this._live().restoreFinish(Boolean(entitiesLost) || lostHere), (commit) => {
-      if (!session || session.refused.length === 0) return;
-      const mine = new Set(session.refused.map((r) => r.index));
-      // The core refused the placeholder these records became; they keep their own reason.
-      commit.events = [...(commit.events ?? []).filter((e) => !(e.type === 'record-refused' && mine.has(e.index))), ...session.refused];
-    });
-  }
-
-  /** Rebuilds this (fresh) core from persisted records. */
-  restore(records) {
-    if (!Array.isArray(records)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'records must be an array');
-    return this._commit(this._live().restore(toJson(records, 'records')));
-  }
-
-  /**
-   * A restarted client's own block of numbers: mutation ids, outbox keys, temp ids and conflict
-   * ids jump past everything the last run may have issued without storing it. The commit's
-   * persist effect stores the block; store it before the first mutation.
-   */
-  reserveIdBlock() {
-    return this._commit(this._live().reserveIdBlock());
-  }
-
-  // ---- full resync (docs/protocol.md, "Full resync") --------------------------------------------
-
-  /**
-   * Starts (or starts over) a full resync: until finishResync, server changes are the server's
-   * word (versions taken even when lower) and the cursor stays. Persisted: after a restart
-   * `resyncing` is still true and the resync must be begun again from cursor 0.
-   */
-  beginResync() {
-    return this._commit(this._live().beginResync(this._now()));
-  }
-
-  /**
-   * Ends a full resync in one commit: confirmed entities it did not bring are removed
-   * (subscribers told, pending edits rebased on the removal), the cursor becomes the server's
-   * (even if lower) and the epoch is stored.
-   */
-  finishResync({ cursor, epoch = '' } = {}) {
-    if (!(Number.isInteger(cursor) && cursor >= 0)) throw new SyncError(ErrorCodes.WRONG_TYPE, 'cursor must be a non-negative integer');
-    if (typeof epoch !== 'string') throw new SyncError(ErrorCodes.WRONG_TYPE, 'epoch must be a string');
-    return this._commit(this._live().finishResync(cursor, epoch, this._now()));
-  }
-
-  /** The server's epoch as of the last full resync ('' before any), and whether one is under way. */
-  get resyncState() {
-    const s = this.stats();
-    return { epoch: s.epoch ?? '', resyncing: Boolean(s.resyncing) };
-  }
-
   // ---- upkeep ---------------------------------------------------------------------------------
 
   /** Drops tombstones (of one collection, or all) up to a version (all when omitted). */
@@ -649,7 +373,13 @@ export class SyncCore {
     if (this._disposed) return;
     this._disposed = true;
     this._views.dispose();
-    this._commitListeners.clear();
+    this._listeners.clear();
     this._handle.delete();
   }
+}
+
+// The outbox's queue control, dead letters, conflicts, persistence and the full resync
+// (js/core_recovery.js) are SyncCore methods too, in a file of their own.
+for (const name of Object.getOwnPropertyNames(CoreRecoveryApi.prototype)) {
+  if (name !== 'constructor') Object.defineProperty(SyncCore.prototype, name, Object.getOwnPropertyDescriptor(CoreRecoveryApi.prototype, name));
 }

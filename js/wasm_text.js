@@ -123,7 +123,19 @@ export class WasmTextHandle {
   }
 }
 
-// Every other CoreHandle method, as it is: its arguments and answer are small or rare.
+// The stored-form restore (js/stored_restore.js): the registry goes where wasm/idb_library.js
+// reads it during the one restoreAddStored call, so no caller needs the wasm module itself.
+function restoreAddStored(registry) {
+  this._module.idbRestore = registry;
+  try {
+    return this._raw.restoreAddStored();
+  } finally {
+    this._module.idbRestore = null;
+  }
+}
+
+// Every other CoreHandle method, as it is: its arguments and answer are small or rare. (A build
+// without restoreAddStored leaves it undefined here too, which js/stored_restore.js checks.)
 let delegated = false;
 function delegateColdCalls(prototype) {
   if (delegated) return;
@@ -131,11 +143,20 @@ function delegateColdCalls(prototype) {
   for (const name of Object.getOwnPropertyNames(prototype)) {
     if (name === 'constructor' || Object.hasOwn(WasmTextHandle.prototype, name) || typeof prototype[name] !== 'function') continue;
     Object.defineProperty(WasmTextHandle.prototype, name, {
-      value(...args) {
+      value: name === 'restoreAddStored' ? restoreAddStored : function cold(...args) {
         return this._raw[name](...args);
       },
       configurable: true,
       writable: true,
     });
   }
+}
+
+/**
+ * The handle js/core.js calls: a WasmTextHandle over a new CoreHandle, or what wrapHandle(handle)
+ * makes of it (a test seam, e.g. a Proxy counting boundary crossings).
+ */
+export function openCoreHandle(wasmModule, wrapHandle) {
+  const handle = new WasmTextHandle(wasmModule);
+  return typeof wrapHandle === 'function' ? wrapHandle(handle) : handle;
 }

@@ -1,7 +1,9 @@
-// Every conversion between the JS boundary and the core, in one place: JS numbers to times,
-// sequence numbers and cursors, JSON text to values, and every answer to its envelope
-// (src/wire/envelope.hpp). Each conversion that fails says why with its own error code; nothing
-// here decides anything, the core does.
+// The CoreHandle methods of collections, server data, reads, the query cache and the client's
+// configuration: each converts its JS arguments (wasm/core_handle_args.hpp: numbers to times,
+// sequence numbers and cursors, JSON text to values), calls the core once and answers its
+// envelope (src/wire/envelope.hpp). Each conversion that fails says why with its own error code;
+// nothing here decides anything, the core does. The outbox, sync and persistence methods are in
+// wasm/core_handle_sync.cpp, the hot text path in wasm/core_handle_text.cpp.
 #include "core_handle.hpp"
 
 #include <cmath>
@@ -9,54 +11,15 @@
 #include <string_view>
 #include <vector>
 
-#include "stored_restore.hpp"
-#include "wire/envelope.hpp"
-#include "wire/json_fast.hpp"
+#include "core_handle_args.hpp"
 
 namespace syncore {
 
-// ---- conversions ---------------------------------------------------------------------------------
+// ---- conversions of this file's own arguments and answers -----------------------------------------
+
+using namespace handle_args;
 
 namespace {
-
-constexpr double kMaxSafeInteger = 9007199254740991.0;
-
-Status wrongType(std::string message) { return Status::error(ErrorCode::WrongType, std::move(message)); }
-
-// Time and versions arrive as JS numbers; only finite integral values are meaningful.
-bool integralNumber(double v, std::int64_t& out) {
-  if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > kMaxSafeInteger) return false;
-  out = static_cast<std::int64_t>(v);
-  return true;
-}
-
-Status readTime(double nowMs, std::int64_t& out) { return readJsTime(nowMs, out); }
-
-Status readSeq(double v, std::uint64_t& out) {
-  if (!std::isfinite(v) || v < 0 || v != std::floor(v) || v > kMaxSafeInteger) return wrongType("seq must be a sequence number");
-  out = static_cast<std::uint64_t>(v);
-  return Status::ok();
-}
-
-Status readBatchId(double v, std::uint32_t& out) {
-  std::uint64_t id = 0;
-  if (!readSeq(v, id) || id > 0xffffffffu) return wrongType("batch must be a batch id");
-  out = static_cast<std::uint32_t>(id);
-  return Status::ok();
-}
-
-Status readCursor(double v, std::int64_t& out) {
-  if (!std::isfinite(v) || v != std::floor(v) || v < 0 || v > kMaxSafeInteger)
-    return wrongType("cursor must be a non-negative integer");
-  out = static_cast<std::int64_t>(v);
-  return Status::ok();
-}
-
-// parseJson's result, strings copied in runs; the envelope may nest a little deeper than the
-// data in it (the core checks the data's own depth on every path).
-Status readJson(const SyncCore& core, std::string_view text, json& out) {
-  return parseJsonFast(text, out, core.limits().forText());
-}
 
 Status readCacheOptions(const json& options, CacheEntryOptions& opts) {
   if (!options.is_object()) return wrongType("cache options must be an object");
@@ -91,21 +54,6 @@ Status readParseLimits(const json& options, ParseLimits& limits) {
   return Status::ok();
 }
 
-// Several JSON texts in one string, one a line: JSON.stringify never writes a raw newline, so
-// each record or change crosses in one call yet is parsed (and refused) on its own.
-std::vector<std::string_view> splitLines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  if (text.empty()) return lines;
-  std::string_view rest(text);
-  for (;;) {
-    const std::size_t nl = rest.find('\n');
-    lines.push_back(rest.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    rest.remove_prefix(nl + 1);
-  }
-  return lines;
-}
-
 json queryUpdateToJson(const QueryUpdate& q) { return {{"id", q.query}, {"ids", q.ids}, {"total", q.total}}; }
 
 json caseToJson(const ConflictCase& c) {
@@ -118,9 +66,6 @@ json caseToJson(const ConflictCase& c) {
           {"localPatch", c.local.patch},
           {"localKind", c.local.kind == LocalChange::Kind::Delete ? "delete" : "update"}};
 }
-
-// Statuses as envelopes.
-std::string answer(const Status& s) { return s ? envelopeOk() : envelopeError(s); }
 
 }  // namespace
 
@@ -302,203 +247,6 @@ std::string CoreHandle::configureClient(const std::string& configJson) {
 }
 
 std::string CoreHandle::clientId() { return envelopeValue(core_.clientId()); }
-
-std::string CoreHandle::setServerLimits(const std::string& limitsJson, double nowMs) {
-  json limits;
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readJson(core_, limitsJson, limits); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.setServerLimits(limits, now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::setOnline(bool online, double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.setOnline(online, now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::tick(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.tick(now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::batchTimedOut(double batch, double nowMs) {
-  std::int64_t now = 0;
-  std::uint32_t id = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readBatchId(batch, id); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.batchTimedOut(id, now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::resumeQueue(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.resumeQueue(now, commit);
-  return commitOr(s, commit);
-}
-
-// Queue control (docs/queue_control.md): the commit's settled events name what was cancelled.
-std::string CoreHandle::cancelMutation(const std::string& mutationId, double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  std::vector<std::string> cancelled;
-  Status s = core_.cancelMutation(mutationId, now, commit, cancelled);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::clearQueue(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  std::vector<std::string> cancelled;
-  Status s = core_.clearQueue(now, commit, cancelled);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::pendingMutations() { return envelopeValue(core_.pendingMutations()); }
-std::string CoreHandle::deadLetters() { return envelopeValue(core_.deadLetters()); }
-std::string CoreHandle::conflicts() { return envelopeValue(core_.conflicts()); }
-
-std::string CoreHandle::retryDeadLetter(double seq, double nowMs) {
-  std::int64_t now = 0;
-  std::uint64_t s64 = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.retryDeadLetter(s64, now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::editDeadLetter(double seq, const std::string& payloadJson, double nowMs) {
-  std::int64_t now = 0;
-  std::uint64_t s64 = 0;
-  json payload;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readJson(core_, payloadJson, payload); !s) return envelopeError(s);
-  if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.editDeadLetter(s64, payload, now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::discardDeadLetter(double seq, double nowMs) {
-  std::int64_t now = 0;
-  std::uint64_t s64 = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readSeq(seq, s64); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.discardDeadLetter(s64, now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::resolveConflict(const std::string& id, const std::string& resolutionJson, double nowMs) {
-  std::int64_t now = 0;
-  json resolution;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readJson(core_, resolutionJson, resolution); !s) return envelopeError(s);
-  Commit commit;
-  std::string mutationId;
-  Status s = core_.resolveConflict(id, resolution, now, commit, mutationId);
-  return commitOr(s, commit, mutationId);
-}
-
-// ---- persistence ---------------------------------------------------------------------------------
-
-std::string CoreHandle::exportRecords() { return envelopeValue(core_.exportRecords()); }
-
-std::string CoreHandle::restore(const std::string& recordsJson) {
-  json records;
-  if (Status s = readJson(core_, recordsJson, records); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.restore(records, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::applyChanges(std::string_view lines, double cursor, double nowMs) {
-  std::int64_t now = 0;
-  std::int64_t at = -1;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  const bool hasCursor = !std::isnan(cursor);
-  if (hasCursor) {
-    if (Status s = readCursor(cursor, at); !s) return envelopeError(s);
-  }
-  Commit commit;
-  Status s = core_.applyServerChanges(splitLines(lines), hasCursor, at, now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::clearSetAside(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.clearSetAside(now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::referenceMissing(const std::string& collection, const std::string& id, double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.referenceMissing(collection, id, now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::restoreBegin() { return answer(core_.restoreBegin()); }
-
-std::string CoreHandle::restoreAdd(const std::string& lines) {
-  for (std::string_view record : splitLines(lines))
-    if (Status s = core_.restoreAdd(record); !s) return envelopeError(s);
-  return envelopeOk();
-}
-
-std::string CoreHandle::restoreAddStored() {
-  std::vector<std::size_t> mismatched;
-  if (Status s = restoreStoredRecords(core_, mismatched); !s) return envelopeError(s);
-  std::string list = "[";
-  for (std::size_t i = 0; i < mismatched.size(); ++i) list.append(i ? "," : "").append(std::to_string(mismatched[i]));
-  return envelopeValueText(list.append("]"));
-}
-
-std::string CoreHandle::restoreFinish(bool entitiesLost) {
-  Commit commit;
-  Status s = core_.restoreFinish(entitiesLost, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::reserveIdBlock() {
-  Commit commit;
-  Status s = core_.reserveIdBlock(commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::beginResync(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.beginResync(now, commit);
-  return commitOr(s, commit);
-}
-
-std::string CoreHandle::finishResync(double cursor, const std::string& epoch, double nowMs) {
-  std::int64_t now = 0;
-  std::int64_t at = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  if (Status s = readCursor(cursor, at); !s) return envelopeError(s);
-  Commit commit;
-  Status s = core_.finishResync(at, epoch, now, commit);
-  return commitOr(s, commit);
-}
 
 std::string CoreHandle::setCustomResolver(const std::string& collection, emscripten::val fn) {
   if (!core_.hasCollection(collection))

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "js_resolver.hpp"
 #include "sync/sync_core.hpp"
@@ -118,6 +119,22 @@ class CoreHandle {
   bool readInput(double bytes, std::string_view& text);
   double answerIn(std::string text);
   std::string commitOr(const Status& s, Commit& commit, const std::string& mutationId = {});
+  // One core call that fills a commit, as a pointer to the caller's lambda and a trampoline: the
+  // cold methods (wasm/core_handle_sync.cpp) share withCommit's one copy of a Commit's
+  // construction, destruction and envelope instead of inlining each (2-3 KiB of wasm apiece).
+  class CommitStep {
+   public:
+    template <class F>
+    CommitStep(F&& f)  // NOLINT: made from a lambda at the call
+        : context_(&f), call_([](void* c, Commit& commit) { return (*static_cast<std::remove_reference_t<F>*>(c))(commit); }) {}
+    Status operator()(Commit& commit) const { return call_(context_, commit); }
+
+   private:
+    void* context_;
+    Status (*call_)(void*, Commit&);
+  };
+  // The step's commit or error envelope; mutationId, when given, is read after the step ran.
+  std::string withCommit(CommitStep step, const std::string* mutationId = nullptr);
   double scalarFailed(const Status& s);
 
   std::string scalarError_;  // the envelope takeError() hands over

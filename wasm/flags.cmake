@@ -69,7 +69,8 @@ endif()
 
 target_compile_options(syncore_core PRIVATE ${SYNCORE_WASM_COMPILE_FLAGS})
 add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp
-  ${CMAKE_SOURCE_DIR}/wasm/stored_restore.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle_text.cpp)
+  ${CMAKE_SOURCE_DIR}/wasm/stored_restore.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle_text.cpp
+  ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp)
 target_include_directories(syncore_wasm PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
 target_link_libraries(syncore_wasm PRIVATE syncore_core)
 target_compile_options(syncore_wasm PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS})
