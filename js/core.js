@@ -4,6 +4,7 @@
 // (src/wire/envelope.hpp); a commit carries the counters and the changed entities' views, so
 // nothing needs asking again after it. Listeners hear of each commit through onCommit().
 import { SyncError, ErrorCodes } from './errors.js';
+import { sealing, attachSealed } from './storage/sealed_records.js';
 import { deepFreeze } from './snapshots.js';
 import { CoreViews } from './core_views.js';
 import { QueryCacheApi } from './query_cache.js';
@@ -269,6 +270,7 @@ export class SyncCore {
       (conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
     this._cursor = commit.cursor;
     this._counts = commit.counts;
+    if (this._sealer && commit.effects) attachSealed(commit.effects, this._sealer);
     const madeHere = this._views.dispatch(commit, fromRequest ? local : null);
     if (this._commitListeners.size > 0) {
       if (commit.viewList || madeHere) Object.defineProperty(commit, 'views', lazyViews(madeHere));
@@ -517,6 +519,15 @@ export class SyncCore {
     } catch (listenerErr) {
       this._onListenerError(listenerErr);
     }
+  }
+
+  /**
+   * @internal Seals persisted records in wasm (js/storage/sealed_records.js): the client turns it
+   * on when its storage is IndexedDB. Returns whether this build can.
+   */
+  sealPersistRecords(on) {
+    this._sealer = sealing(this._module, this._live(), on);
+    return this._sealer !== null;
   }
 
   /** Every durable record, as the persist effects wrote them. */

@@ -5,6 +5,7 @@ import { STORES, createMemoryStorage, checkPersistEffect, refuseSensitiveFields 
 import { encodeRecord, openStored, lazyRecord, storedValue } from './record_codec.js';
 import { migrateRecords, sameStored } from './record_migration.js';
 import { quarantineIn } from './quarantine.js';
+import { sealedOf, writeSealed } from './sealed_records.js';
 import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
 
@@ -329,8 +330,14 @@ export async function openIndexedDbStorage({
         await run(scope, 'readwrite', (tx) => {
           // The core never names one key in both lists; deletes first so a put would win anyway.
           for (const r of del) tx.objectStore(r.store).delete(r.key);
-          // Encoded here, so a record that cannot be (as one that cannot be cloned) aborts it all.
-          for (const r of put) tx.objectStore(r.store).put(encodeRecord(r.store, r.key, r.value), r.key);
+          // Sealed in wasm (sealed_records.js): the bytes go from wasm memory, in order with the rest.
+          // Anything else is encoded here, so a record that cannot be aborts it all.
+          let sealed = null;
+          for (const r of put) {
+            if (sealedOf(r)) (sealed ??= []).push(r);
+            else tx.objectStore(r.store).put(encodeRecord(r.store, r.key, r.value), r.key);
+          }
+          if (sealed) writeSealed(tx, sealed);
           // Every request is made: commit now rather than when the page next runs (a page being
           // unloaded may never run again; an explicit commit reaches the database at once).
           tx.commit?.();
