@@ -6,6 +6,7 @@ import { encodeRecord, openStored, lazyRecord, storedValue } from './record_code
 import { migrateRecords, sameStored } from './record_migration.js';
 import { quarantineIn } from './quarantine.js';
 import { sealedOf, writeSealed } from './sealed_records.js';
+import { isPage, isTombstone, tombstone, pageEntries, pageRecord, entryKeyText, inPage, pageStored, compactPages, COMPACT_AT } from './entity_pages.js';
 import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
 
@@ -285,15 +286,19 @@ export async function openIndexedDbStorage({
     if (records.length === 0) return;
     const at = Date.now();
     try {
-      await quarantine.add(records.map((r) => ({ store: r.store, key: r.key, value: r.value, reason: String(reason), at })));
+      await quarantine.add(records.map((r) => ({ store: r.store, key: r.key, value: inPage(r) ? (r.value ?? pageStored(r)) : r.value, reason: String(reason), at })));
       // Records of no store here (server changes the core set aside) are only kept, not moved.
-      const stored = records.filter((r) => STORES.includes(r.store));
+      // A page entry is shadowed by a tombstone (unless a record of its own came meanwhile); a
+      // page's unreadable rest stays until the page is rewritten (compaction).
+      const stored = records.filter((r) => STORES.includes(r.store) && !r.pageRest);
       if (stored.length > 0) await run([...new Set(stored.map((r) => r.store))], 'readwrite', (tx) => {
         for (const r of stored) {
           const os = tx.objectStore(r.store);
           const current = os.get(r.key);
           current.onsuccess = () => {
-            if (current.result !== undefined && sameStored(current.result, r.stored ?? r.value)) os.delete(r.key);
+            if (inPage(r)) {
+              if (current.result === undefined) os.put(tombstone(), r.key);
+            } else if (current.result !== undefined && sameStored(current.result, r.stored ?? r.value)) os.delete(r.key);
           };
         }
       });
@@ -301,6 +306,16 @@ export async function openIndexedDbStorage({
       throw fail(err, 'quarantine failed');
     }
     for (const r of records) emit({ type: 'quarantined', store: r.store, key: r.key, reason: String(reason) });
+  };
+
+  /**
+   * Folds the entity records into pages (entity_pages.js) in one readwrite transaction; resolves
+   * to the number of pages written.
+   */
+  const compact = async () => {
+    let written = 0;
+    await run(['entities'], 'readwrite', (tx) => compactPages(tx, (n) => (written = n)));
+    return written;
   };
 
   return {
@@ -329,7 +344,11 @@ export async function openIndexedDbStorage({
       try {
         await run(scope, 'readwrite', (tx) => {
           // The core never names one key in both lists; deletes first so a put would win anyway.
-          for (const r of del) tx.objectStore(r.store).delete(r.key);
+          // An entity may have a copy in a page (entity_pages.js): its delete leaves a tombstone.
+          for (const r of del) {
+            if (r.store === 'entities') tx.objectStore(r.store).put(tombstone(), r.key);
+            else tx.objectStore(r.store).delete(r.key);
+          }
           // Sealed in wasm (sealed_records.js): the bytes go from wasm memory, in order with the rest.
           // Anything else is encoded here, so a record that cannot be aborts it all.
           let sealed = null;
@@ -370,11 +389,24 @@ export async function openIndexedDbStorage({
       const out = [];
       const bad = [];
       const legacy = [];
+      const pages = [];
+      const shadowed = new Set(); // key texts of entities with a record or tombstone of their own
+      let loose = 0;
       for (const [store, keys, values] of requests) {
         // Both lists come in key order from the same snapshot, so they line up.
         for (let i = 0; i < keys.result.length; i++) {
           const key = keys.result[i];
           const stored = values.result[i];
+          if (store === 'entities') {
+            // Page keys are numbers and sort first: pages are known before any loose record.
+            if (isPage(key, stored)) {
+              pages.push([key, stored]);
+              continue;
+            }
+            loose++;
+            if (pages.length > 0) shadowed.add(JSON.stringify(key));
+            if (isTombstone(stored)) continue;
+          }
           const { state, value, bytes } = openStored(store, key, stored);
           // Quarantined as the app can read it (the value, when the bytes still are JSON text).
           if (state === 'bad') bad.push({ store, key, value: bytes ? storedValue(bytes) ?? bytes : stored, stored });
@@ -385,12 +417,28 @@ export async function openIndexedDbStorage({
           }
         }
       }
+      // Page entries go before the loose records (restore order does not matter across keys).
+      const fromPages = [];
+      for (const [pageKey, page] of pages) {
+        const { entries, torn, rest } = pageEntries(page);
+        for (const entry of entries) {
+          const record = pageRecord(entry);
+          if (shadowed.size === 0 || !shadowed.has(entryKeyText(entry))) fromPages.push(record);
+        }
+        if (torn) bad.push({ store: 'entities', key: pageKey, value: rest, pageRest: true });
+      }
+      if (fromPages.length > 0) out.unshift(...fromPages);
       if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
+      // Many loose entity records (or a page with a torn rest): fold them into pages, in the
+      // background (the next start reads pages). Also the migration from one record per entity.
+      if (loose >= COMPACT_AT || bad.some((r) => r.pageRest)) compact().catch((err) => emit({ type: 'storage-error', code: toStorageError(err, 'compacting entity pages failed').code, message: String(err?.message ?? err) }));
       // Not a reason to fail the start: the old form keeps loading until a rewrite succeeds.
       if (legacy.length > 0) await migrateRecords(run, legacy).catch((err) => emit({ type: 'storage-error', code: toStorageError(err, 'rewriting records failed').code, message: String(err?.message ?? err) }));
       marker.loaded(out);
       return out;
     },
+
+    compact,
 
     /**
      * Moves records out of the way: copied to the quarantine database, then deleted here (only if
