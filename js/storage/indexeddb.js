@@ -6,7 +6,7 @@ import { encodeRecord, openStored, lazyRecord, storedValue } from './record_code
 import { migrateRecords, sameStored } from './record_migration.js';
 import { quarantineIn } from './quarantine.js';
 import { sealedOf, writeSealed } from './sealed_records.js';
-import { isPage, isTombstone, tombstone, pageEntries, pageRecord, entryKeyText, inPage, pageStored, compactPages, COMPACT_AT } from './entity_pages.js';
+import { isPage, isTombstone, tombstone, pageEntries, pageRecord, entryKeyText, inPage, pageStored, compactPages, COMPACT_AT, PAGE_ENTRIES } from './entity_pages.js';
 import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
 
@@ -116,7 +116,9 @@ function openDatabase(factory, name, version, migrate, { timeoutMs, onBlocked } 
  * @param {{ name?: string, indexedDB?: IDBFactory, version?: number,
  *   migrate?: (ctx: { db: IDBDatabase, transaction: IDBTransaction, oldVersion: number, newVersion: number }) => void,
  *   onEvent?: (event: object) => void,
- *   openTimeoutMs?: number, evictionMarker?: object | null }} [options] openTimeoutMs: an open not
+ *   openTimeoutMs?: number, evictionMarker?: object | null, entriesPerPage?: number, compactDelayMs?: number }} [options]
+ *   entriesPerPage: entity records per page (entity_pages.js); compactDelayMs: how long after a start
+ *   that found many loose entity records they are folded into pages. openTimeoutMs: an open not
  *   done by then fails (the first one falls back to memory storage; a reopen fails the write, which
  *   the client retries); 0: never. evictionMarker: where the unsynced-records marker is kept
  *   (getItem/setItem, as localStorage, the default; null: none), see eviction_marker.js
@@ -130,6 +132,8 @@ export async function openIndexedDbStorage({
   onEvent,
   openTimeoutMs = 10_000,
   evictionMarker: markerStore = defaultMarkerStore(),
+  entriesPerPage = PAGE_ENTRIES,
+  compactDelayMs = 1000,
 } = {}) {
   // Records are opaque here: the core leaves sensitive fields out of what it persists.
   refuseSensitiveFields({ sensitiveFields });
@@ -314,8 +318,19 @@ export async function openIndexedDbStorage({
    */
   const compact = async () => {
     let written = 0;
-    await run(['entities'], 'readwrite', (tx) => compactPages(tx, (n) => (written = n)));
+    await run(['entities'], 'readwrite', (tx) => compactPages(tx, (n) => (written = n), entriesPerPage));
     return written;
+  };
+  // After the start, not during it: reading every loose record again and building the pages is a
+  // second hydrate's worth of work. Not a failure if the storage is closed first (next start).
+  const compactLater = () => {
+    const timer = setTimeout(() => {
+      if (closedByApp) return;
+      compact().catch((err) => {
+        if (!closedByApp) emit({ type: 'storage-error', code: toStorageError(err, 'compacting entity pages failed').code, message: String(err?.message ?? err) });
+      });
+    }, compactDelayMs);
+    timer?.unref?.();
   };
 
   return {
@@ -431,7 +446,7 @@ export async function openIndexedDbStorage({
       if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
       // Many loose entity records (or a page with a torn rest): fold them into pages, in the
       // background (the next start reads pages). Also the migration from one record per entity.
-      if (loose >= COMPACT_AT || bad.some((r) => r.pageRest)) compact().catch((err) => emit({ type: 'storage-error', code: toStorageError(err, 'compacting entity pages failed').code, message: String(err?.message ?? err) }));
+      if (loose >= COMPACT_AT || bad.some((r) => r.pageRest)) compactLater();
       // Not a reason to fail the start: the old form keeps loading until a rewrite succeeds.
       if (legacy.length > 0) await migrateRecords(run, legacy).catch((err) => emit({ type: 'storage-error', code: toStorageError(err, 'rewriting records failed').code, message: String(err?.message ?? err) }));
       marker.loaded(out);
