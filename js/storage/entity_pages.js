@@ -24,6 +24,51 @@ const utf8 = new TextEncoder();
 const text = new TextDecoder();
 const storeBytes = utf8.encode(STORE);
 
+/**
+ * readAll's half for the entities store: take(key, value) keeps pages and counts loose records
+ * (true when the value was a page or a tombstone, nothing more to do with it); records(bad) then
+ * hands out the page entries no loose record or tombstone shadows, and adds each page's torn rest
+ * to `bad`.
+ */
+export class EntityPageReader {
+  constructor() {
+    this._pages = [];
+    this._shadowed = new Set(); // key texts of entities with a record or tombstone of their own
+    this._loose = 0;
+    this._torn = false;
+  }
+
+  take(key, value) {
+    // Page keys are numbers and sort first: the pages are known before any loose record.
+    if (isPage(key, value)) {
+      this._pages.push([key, value]);
+      return true;
+    }
+    this._loose++;
+    if (this._pages.length > 0) this._shadowed.add(keyText(key));
+    return isTombstone(value);
+  }
+
+  records(bad) {
+    const out = [];
+    const shadowed = this._shadowed;
+    for (const [pageKey, page] of this._pages) {
+      const { entries, torn, rest } = pageEntries(page);
+      for (const entry of entries) if (shadowed.size === 0 || !shadowed.has(entryKeyText(entry))) out.push(pageRecord(entry));
+      if (torn) {
+        this._torn = true;
+        bad.push({ store: STORE, key: pageKey, value: rest, pageRest: true });
+      }
+    }
+    return out;
+  }
+
+  /** Whether to fold the store into pages again: many loose records, or a page with a torn rest. */
+  get shouldCompact() {
+    return this._loose >= COMPACT_AT || this._torn;
+  }
+}
+
 /** Entries per page: measured with bench/durable_storage.mjs (docs/storage.md). */
 export const PAGE_ENTRIES = 256;
 /** Loose entity records (and tombstones) that make a start fold them into pages. */

@@ -6,7 +6,7 @@ import { encodeRecord, openStored, lazyRecord, storedValue } from './record_code
 import { migrateRecords, sameStored } from './record_migration.js';
 import { quarantineIn } from './quarantine.js';
 import { sealedOf, writeSealed } from './sealed_records.js';
-import { isPage, isTombstone, tombstone, pageEntries, pageRecord, entryKeyText, inPage, pageStored, compactPages, COMPACT_AT, PAGE_ENTRIES } from './entity_pages.js';
+import { EntityPageReader, tombstone, inPage, pageStored, compactPages, PAGE_ENTRIES } from './entity_pages.js';
 import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
 
@@ -404,24 +404,13 @@ export async function openIndexedDbStorage({
       const out = [];
       const bad = [];
       const legacy = [];
-      const pages = [];
-      const shadowed = new Set(); // key texts of entities with a record or tombstone of their own
-      let loose = 0;
+      const paged = new EntityPageReader();
       for (const [store, keys, values] of requests) {
         // Both lists come in key order from the same snapshot, so they line up.
         for (let i = 0; i < keys.result.length; i++) {
           const key = keys.result[i];
           const stored = values.result[i];
-          if (store === 'entities') {
-            // Page keys are numbers and sort first: pages are known before any loose record.
-            if (isPage(key, stored)) {
-              pages.push([key, stored]);
-              continue;
-            }
-            loose++;
-            if (pages.length > 0) shadowed.add(JSON.stringify(key));
-            if (isTombstone(stored)) continue;
-          }
+          if (store === 'entities' && paged.take(key, stored)) continue;
           const { state, value, bytes } = openStored(store, key, stored);
           // Quarantined as the app can read it (the value, when the bytes still are JSON text).
           if (state === 'bad') bad.push({ store, key, value: bytes ? storedValue(bytes) ?? bytes : stored, stored });
@@ -432,25 +421,17 @@ export async function openIndexedDbStorage({
           }
         }
       }
-      // Page entries go before the loose records (restore order does not matter across keys).
-      const fromPages = [];
-      for (const [pageKey, page] of pages) {
-        const { entries, torn, rest } = pageEntries(page);
-        for (const entry of entries) {
-          const record = pageRecord(entry);
-          if (shadowed.size === 0 || !shadowed.has(entryKeyText(entry))) fromPages.push(record);
-        }
-        if (torn) bad.push({ store: 'entities', key: pageKey, value: rest, pageRest: true });
-      }
-      if (fromPages.length > 0) out.unshift(...fromPages);
+      const fromPages = paged.records(bad);
       if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
       // Many loose entity records (or a page with a torn rest): fold them into pages, in the
       // background (the next start reads pages). Also the migration from one record per entity.
-      if (loose >= COMPACT_AT || bad.some((r) => r.pageRest)) compactLater();
+      if (paged.shouldCompact) compactLater();
       // Not a reason to fail the start: the old form keeps loading until a rewrite succeeds.
       if (legacy.length > 0) await migrateRecords(run, legacy).catch((err) => emit({ type: 'storage-error', code: toStorageError(err, 'rewriting records failed').code, message: String(err?.message ?? err) }));
-      marker.loaded(out);
-      return out;
+      // Page entries first (restore order does not matter across keys).
+      const all = fromPages.length > 0 ? fromPages.concat(out) : out;
+      marker.loaded(all);
+      return all;
     },
 
     compact,
