@@ -23,7 +23,7 @@ const loaders = {
     const { createSyncCore } = await import('../js/node.js');
     const core = await createSyncCore({ collections: { s: {} } });
     // Bytes malloc has handed out (mallinfo) when the build exports it; else linear-memory growth.
-    const wasm = core._module.heapBytesInUse ? () => core._module.heapBytesInUse() : () => core._module.HEAP8.buffer.byteLength;
+    const wasm = () => core.wasmHeapBytes();
     const before = wasm();
     // In pieces of 100,000 (one piece up to the main table's size; the 1M scaling point needs ten).
     const load = () => {

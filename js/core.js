@@ -4,6 +4,7 @@
 // (src/wire/envelope.hpp); a commit carries the counters and the changed entities' views, so
 // nothing needs asking again after it. Listeners hear of each commit through onCommit().
 import { SyncError, ErrorCodes } from './errors.js';
+import { sealing, attachSealed } from './storage/sealed_records.js';
 import { CoreViews } from './core_views.js';
 import { QueryCacheApi } from './query_cache.js';
 import { toJson, requireName, requireId } from './args.js';
@@ -219,6 +220,7 @@ export class SyncCore {
       (conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
     this._cursor = commit.cursor;
     this._counts = commit.counts;
+    if (this._sealer && commit.effects) attachSealed(commit.effects, this._sealer);
     const madeHere = this._views.dispatch(commit, fromRequest ? local : null);
     const result = { changes: commit.changes, cursor: commit.cursor };
     if (commit.effects) result.effects = commit.effects;
@@ -354,6 +356,20 @@ export class SyncCore {
   /** After an auth-required event, once a new token is in place. */
   resumeQueue() {
     return this._commit(this._live().resumeQueue(this._now()));
+  }
+
+  /** @internal Bytes the wasm heap's malloc holds now (bench/memory.mjs: W7). */
+  wasmHeapBytes() {
+    return this._live().heapBytesInUse();
+  }
+
+  /**
+   * @internal Seals persisted records in wasm (js/storage/sealed_records.js): the client turns it
+   * on when its storage is IndexedDB. Returns whether this build can.
+   */
+  sealPersistRecords(on) {
+    this._sealer = sealing(this._live(), on);
+    return this._sealer !== null;
   }
 
   // ---- upkeep ---------------------------------------------------------------------------------

@@ -21,11 +21,12 @@ const storeNames = new Map();
 function restoreStored(handle, parts, value) {
   const registry = new Array(parts.length * 3);
   for (let i = 0; i < parts.length; i++) {
-    const { store, key, bytes } = parts[i];
+    const { store, key, keyBytes, bytes } = parts[i];
     let name = storeNames.get(store);
     if (!name) storeNames.set(store, (name = encoder.encode(store)));
     registry[3 * i] = name;
-    registry[3 * i + 1] = encoder.encode(JSON.stringify(key));
+    // A page entry (js/storage/entity_pages.js) carries its key text as stored.
+    registry[3 * i + 1] = keyBytes ?? encoder.encode(JSON.stringify(key));
     registry[3 * i + 2] = bytes;
   }
   return value(handle.restoreAddStored(registry));

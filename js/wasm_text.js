@@ -52,6 +52,11 @@ export class WasmTextHandle {
     this._raw.delete();
   }
 
+  /** Bytes the wasm heap's malloc holds (W7, bench/memory.mjs); the linear memory's size when the build has no mallinfo. */
+  heapBytesInUse() {
+    return this._module.heapBytesInUse ? this._module.heapBytesInUse() : this._module.HEAP8.buffer.byteLength;
+  }
+
   // The numeric path (W6's one small call): no extra hop through the generic delegate.
   count(collection) {
     return this._raw.count(collection);
@@ -136,6 +141,19 @@ function restoreAddStored(registry) {
 
 // Every other CoreHandle method, as it is: its arguments and answer are small or rare. (A build
 // without restoreAddStored leaves it undefined here too, which js/stored_restore.js checks.)
+// The sealed write (js/storage/sealed_records.js): the open IndexedDB write goes where
+// wasm/idb_library.js reads it during the one persistWrite call.
+function persistWrite(write, ids) {
+  this._module.idbWrite = write;
+  try {
+    return this._raw.persistWrite(ids);
+  } finally {
+    this._module.idbWrite = null;
+  }
+}
+
+const NEEDS_MODULE = { restoreAddStored, persistWrite };
+
 let delegated = false;
 function delegateColdCalls(prototype) {
   if (delegated) return;
@@ -143,7 +161,7 @@ function delegateColdCalls(prototype) {
   for (const name of Object.getOwnPropertyNames(prototype)) {
     if (name === 'constructor' || Object.hasOwn(WasmTextHandle.prototype, name) || typeof prototype[name] !== 'function') continue;
     Object.defineProperty(WasmTextHandle.prototype, name, {
-      value: name === 'restoreAddStored' ? restoreAddStored : function cold(...args) {
+      value: NEEDS_MODULE[name] ?? function cold(...args) {
         return this._raw[name](...args);
       },
       configurable: true,

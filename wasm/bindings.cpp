@@ -61,5 +61,10 @@ EMSCRIPTEN_BINDINGS(syncore) {
       .function("reserveIdBlock", &CoreHandle::reserveIdBlock)
       .function("beginResync", &CoreHandle::beginResync)
       .function("finishResync", &CoreHandle::finishResync)
-      .function("setCustomResolver", &CoreHandle::setCustomResolver);
+      .function("setCustomResolver", &CoreHandle::setCustomResolver)
+      .function("persistSeal", &syncore::persistSeal)
+      .function("persistWrite", &syncore::persistWrite)
+      .function("persistSettled", &syncore::persistSettled)
+      .function("persistText", &syncore::persistText)
+      .function("persistStats", &syncore::persistStats);
 }

@@ -88,6 +88,7 @@ CoreHandle::CoreHandle() = default;
 std::string CoreHandle::commitOr(const Status& s, Commit& commit, const std::string& mutationId) {
   if (!s) return envelopeError(s);
   commit.counts = core_.counts();  // also for a call that changed nothing (no finishCommit)
+  sealed_.seal(commit);
   return envelopeCommit(commit, mutationId);  // written directly: no json tree, no copied effects
 }
 

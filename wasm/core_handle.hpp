@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "js_resolver.hpp"
+#include "persist_records.hpp"
 #include "sync/sync_core.hpp"
 
 namespace syncore {
@@ -113,6 +114,9 @@ class CoreHandle {
   // Server changes one a line, each applied or set aside on its own; cursor NaN: none.
   double applyChangesIn(double bytes, double cursor, double nowMs);
 
+  // The write direction through wasm/idb_library.js (persist_records.hpp; wasm/bindings.cpp).
+  SealedRecords& sealedRecords() { return sealed_; }
+
  private:
   std::string apply(std::string_view batchJson, double nowMs);
   std::string applyChanges(std::string_view lines, double cursor, double nowMs);
@@ -143,6 +147,7 @@ class CoreHandle {
   Io io_;
 
   SyncCore core_;
+  SealedRecords sealed_;  // every commit's persisted records, sealed when enabled
   std::map<std::string, std::unique_ptr<JsResolver>> resolvers_;
 };
 

@@ -94,6 +94,7 @@ double CoreHandle::mutateIn(double bytes, double nowMs, int flags) {
   Status s = core_.mutate(request, now, commit, id, (flags & kWithView) != 0 && !known);
   if (!s) return answerIn(envelopeError(s));
   commit.counts = core_.counts();
+  sealed_.seal(commit);
   if (!known || !viewFollowsRequest(request, commit)) return answerIn(envelopeCommit(commit, id));
   // JS makes this view from the one it holds: leave it out (a 10 KB entity costs more to write,
   // copy and parse than the whole write).

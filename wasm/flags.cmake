@@ -19,7 +19,7 @@ set(SYNCORE_WASM_LINK_FLAGS
   -sFILESYSTEM=0                     # no virtual FS: persistence lives in the JS shim (IndexedDB)
   -sDYNAMIC_EXECUTION=0              # no eval / new Function: runs under a strict CSP
   -sDISABLE_EXCEPTION_CATCHING=1     # the core reports errors as codes, never by throwing
-  --js-library ${CMAKE_SOURCE_DIR}/wasm/idb_library.js  # stored records copied from JS into wasm memory (restore)
+  --js-library ${CMAKE_SOURCE_DIR}/wasm/idb_library.js  # stored records copied between JS and wasm memory (restore, and sealed writes)
 )
 
 # CMake's own per-config optimisation flags would fight ours; keep only NDEBUG.
@@ -70,7 +70,7 @@ endif()
 target_compile_options(syncore_core PRIVATE ${SYNCORE_WASM_COMPILE_FLAGS})
 add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp
   ${CMAKE_SOURCE_DIR}/wasm/stored_restore.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle_text.cpp
-  ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp)
+  ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp ${CMAKE_SOURCE_DIR}/wasm/persist_records.cpp)
 target_include_directories(syncore_wasm PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
 target_link_libraries(syncore_wasm PRIVATE syncore_core)
 target_compile_options(syncore_wasm PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS})

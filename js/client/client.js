@@ -97,6 +97,8 @@ class SyncClient {
     const { core } = this;
     this._offCommit = core.onCommit((commit) => this._committed(commit));
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
+    // IndexedDB takes each record's stored bytes straight from wasm memory (docs/storage.md).
+    if (this._local.storage.kind === 'indexeddb') core.sealPersistRecords?.(true);
     const fresh = await this._local.restore();
     await this._history.load();
     if (!fresh) this._history.seed(core.pendingMutations());

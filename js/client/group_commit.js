@@ -12,6 +12,7 @@
 // A failed write is retried (backoff; retryNow() at once) folded with every write issued after it,
 // so a late retry never puts older values back over newer ones.
 import { EffectType } from '../vocabulary.js';
+import { settleSealed } from '../storage/sealed_records.js';
 
 // ---- the effects of several commits as one ---------------------------------------------------------
 
@@ -227,8 +228,12 @@ export class GroupCommit {
 
   _write(storage, effect) {
     try {
-      return Promise.resolve(storage.write(effect)).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+      return Promise.resolve(storage.write(effect)).then(() => ({ ok: true }), (err) => {
+        settleSealed(effect, err); // the completion callback into wasm: failed, the bytes stay
+        return { ok: false, err };
+      });
     } catch (err) {
+      settleSealed(effect, err);
       return Promise.resolve({ ok: false, err });
     }
   }
@@ -255,6 +260,9 @@ export class GroupCommit {
   }
 
   _complete(item) {
+    // Durable, in order (a later write that succeeded is not final while an earlier one retries):
+    // the completion callback into wasm lets the sealed bytes of every commit in it go.
+    if (item.persist) settleSealed(item.persist);
     this._doneThrough = item.last;
     this._host.durable(item.last);
     if (!this._closing) {

@@ -5,6 +5,8 @@ import { STORES, createMemoryStorage, checkPersistEffect, refuseSensitiveFields 
 import { encodeRecord, openStored, lazyRecord, storedValue } from './record_codec.js';
 import { migrateRecords, sameStored } from './record_migration.js';
 import { quarantineIn } from './quarantine.js';
+import { sealedOf, writeSealed } from './sealed_records.js';
+import { EntityPageReader, tombstone, inPage, pageStored, compactPages, PAGE_ENTRIES } from './entity_pages.js';
 import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
 
@@ -114,7 +116,9 @@ function openDatabase(factory, name, version, migrate, { timeoutMs, onBlocked } 
  * @param {{ name?: string, indexedDB?: IDBFactory, version?: number,
  *   migrate?: (ctx: { db: IDBDatabase, transaction: IDBTransaction, oldVersion: number, newVersion: number }) => void,
  *   onEvent?: (event: object) => void,
- *   openTimeoutMs?: number, evictionMarker?: object | null }} [options] openTimeoutMs: an open not
+ *   openTimeoutMs?: number, evictionMarker?: object | null, entriesPerPage?: number, compactDelayMs?: number }} [options]
+ *   entriesPerPage: entity records per page (entity_pages.js); compactDelayMs: how long after a start
+ *   that found many loose entity records they are folded into pages. openTimeoutMs: an open not
  *   done by then fails (the first one falls back to memory storage; a reopen fails the write, which
  *   the client retries); 0: never. evictionMarker: where the unsynced-records marker is kept
  *   (getItem/setItem, as localStorage, the default; null: none), see eviction_marker.js
@@ -128,6 +132,8 @@ export async function openIndexedDbStorage({
   onEvent,
   openTimeoutMs = 10_000,
   evictionMarker: markerStore = defaultMarkerStore(),
+  entriesPerPage = PAGE_ENTRIES,
+  compactDelayMs = 1000,
 } = {}) {
   // Records are opaque here: the core leaves sensitive fields out of what it persists.
   refuseSensitiveFields({ sensitiveFields });
@@ -284,15 +290,19 @@ export async function openIndexedDbStorage({
     if (records.length === 0) return;
     const at = Date.now();
     try {
-      await quarantine.add(records.map((r) => ({ store: r.store, key: r.key, value: r.value, reason: String(reason), at })));
+      await quarantine.add(records.map((r) => ({ store: r.store, key: r.key, value: inPage(r) ? (r.value ?? pageStored(r)) : r.value, reason: String(reason), at })));
       // Records of no store here (server changes the core set aside) are only kept, not moved.
-      const stored = records.filter((r) => STORES.includes(r.store));
+      // A page entry is shadowed by a tombstone (unless a record of its own came meanwhile); a
+      // page's unreadable rest stays until the page is rewritten (compaction).
+      const stored = records.filter((r) => STORES.includes(r.store) && !r.pageRest);
       if (stored.length > 0) await run([...new Set(stored.map((r) => r.store))], 'readwrite', (tx) => {
         for (const r of stored) {
           const os = tx.objectStore(r.store);
           const current = os.get(r.key);
           current.onsuccess = () => {
-            if (current.result !== undefined && sameStored(current.result, r.stored ?? r.value)) os.delete(r.key);
+            if (inPage(r)) {
+              if (current.result === undefined) os.put(tombstone(), r.key);
+            } else if (current.result !== undefined && sameStored(current.result, r.stored ?? r.value)) os.delete(r.key);
           };
         }
       });
@@ -300,6 +310,27 @@ export async function openIndexedDbStorage({
       throw fail(err, 'quarantine failed');
     }
     for (const r of records) emit({ type: 'quarantined', store: r.store, key: r.key, reason: String(reason) });
+  };
+
+  /**
+   * Folds the entity records into pages (entity_pages.js) in one readwrite transaction; resolves
+   * to the number of pages written.
+   */
+  const compact = async () => {
+    let written = 0;
+    await run(['entities'], 'readwrite', (tx) => compactPages(tx, (n) => (written = n), entriesPerPage));
+    return written;
+  };
+  // After the start, not during it: reading every loose record again and building the pages is a
+  // second hydrate's worth of work. Not a failure if the storage is closed first (next start).
+  const compactLater = () => {
+    const timer = setTimeout(() => {
+      if (closedByApp) return;
+      compact().catch((err) => {
+        if (!closedByApp) emit({ type: 'storage-error', code: toStorageError(err, 'compacting entity pages failed').code, message: String(err?.message ?? err) });
+      });
+    }, compactDelayMs);
+    timer?.unref?.();
   };
 
   return {
@@ -328,9 +359,19 @@ export async function openIndexedDbStorage({
       try {
         await run(scope, 'readwrite', (tx) => {
           // The core never names one key in both lists; deletes first so a put would win anyway.
-          for (const r of del) tx.objectStore(r.store).delete(r.key);
-          // Encoded here, so a record that cannot be (as one that cannot be cloned) aborts it all.
-          for (const r of put) tx.objectStore(r.store).put(encodeRecord(r.store, r.key, r.value), r.key);
+          // An entity may have a copy in a page (entity_pages.js): its delete leaves a tombstone.
+          for (const r of del) {
+            if (r.store === 'entities') tx.objectStore(r.store).put(tombstone(), r.key);
+            else tx.objectStore(r.store).delete(r.key);
+          }
+          // Sealed in wasm (sealed_records.js): the bytes go from wasm memory, in order with the rest.
+          // Anything else is encoded here, so a record that cannot be aborts it all.
+          let sealed = null;
+          for (const r of put) {
+            if (sealedOf(r)) (sealed ??= []).push(r);
+            else tx.objectStore(r.store).put(encodeRecord(r.store, r.key, r.value), r.key);
+          }
+          if (sealed) writeSealed(tx, sealed);
           // Every request is made: commit now rather than when the page next runs (a page being
           // unloaded may never run again; an explicit commit reaches the database at once).
           tx.commit?.();
@@ -363,11 +404,13 @@ export async function openIndexedDbStorage({
       const out = [];
       const bad = [];
       const legacy = [];
+      const paged = new EntityPageReader();
       for (const [store, keys, values] of requests) {
         // Both lists come in key order from the same snapshot, so they line up.
         for (let i = 0; i < keys.result.length; i++) {
           const key = keys.result[i];
           const stored = values.result[i];
+          if (store === 'entities' && paged.take(key, stored)) continue;
           const { state, value, bytes } = openStored(store, key, stored);
           // Quarantined as the app can read it (the value, when the bytes still are JSON text).
           if (state === 'bad') bad.push({ store, key, value: bytes ? storedValue(bytes) ?? bytes : stored, stored });
@@ -378,12 +421,20 @@ export async function openIndexedDbStorage({
           }
         }
       }
+      const fromPages = paged.records(bad);
       if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
+      // Many loose entity records (or a page with a torn rest): fold them into pages, in the
+      // background (the next start reads pages). Also the migration from one record per entity.
+      if (paged.shouldCompact) compactLater();
       // Not a reason to fail the start: the old form keeps loading until a rewrite succeeds.
       if (legacy.length > 0) await migrateRecords(run, legacy).catch((err) => emit({ type: 'storage-error', code: toStorageError(err, 'rewriting records failed').code, message: String(err?.message ?? err) }));
-      marker.loaded(out);
-      return out;
+      // Page entries first (restore order does not matter across keys).
+      const all = fromPages.length > 0 ? fromPages.concat(out) : out;
+      marker.loaded(all);
+      return all;
     },
+
+    compact,
 
     /**
      * Moves records out of the way: copied to the quarantine database, then deleted here (only if

@@ -1,0 +1,61 @@
+// The write direction of IndexedDB through wasm/idb_library.js (issue 15 item 1). Wasm glue, not
+// src/: the core still emits plain persist effects. When sealing is on (a client whose storage is
+// IndexedDB turns it on), every record a commit puts is sealed here, in wasm memory, in the stored
+// form of docs/record_format.md ('S','R',1,0, CRC-32 of store\0key\0text, UTF-8 JSON text), and
+// the commit JS parses carries {store, key, sealed: id} in its place: no value text to parse in
+// JS, no JSON.stringify, TextEncoder or CRC-32 in JS. The storage adapter then asks write() to
+// hand the sealed bytes to the transaction it opened (syncore_idb_put); when the transaction
+// completes or fails, settled() is called back with its outcome: the bytes of a stored group go,
+// those of a failed one stay for the retry.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "sync/commit.hpp"
+
+namespace syncore {
+
+class SealedRecords {
+ public:
+  void enable(bool on) { enabled_ = on; }
+  bool enabled() const { return enabled_; }
+
+  // Seals the puts of the commit's persist effects (when enabled).
+  void seal(Commit& commit);
+
+  // Hands the sealed records `ids` ("1,2,3", in order) to the library's open write, the i-th as
+  // position i; the number handed over, or -1 - i when the i-th is unknown (released) or the
+  // library refused it (the transaction is no longer active).
+  int write(const std::string& ids);
+
+  // The completion callback: code 0, the write that held `ids` is durable (their bytes go);
+  // anything else (a storage error code), it failed and the bytes stay for the retry.
+  void settled(const std::string& ids, int code);
+
+  // A sealed record's JSON text (the value), "" when released: for a reader of the effect.
+  std::string text(std::uint32_t id) const;
+
+  // Records sealed and not yet released; writes failed so far; the last failure's code.
+  std::string stats() const;
+
+ private:
+  bool enabled_ = false;
+  std::uint32_t next_ = 1;
+  std::unordered_map<std::uint32_t, std::string> live_;
+  std::uint64_t failures_ = 0;
+  int lastFailure_ = 0;
+};
+
+class CoreHandle;
+// CoreHandle's methods for this (registered in wasm/bindings.cpp).
+void persistSeal(CoreHandle& h, bool on);
+int persistWrite(CoreHandle& h, const std::string& ids);
+void persistSettled(CoreHandle& h, const std::string& ids, int code);
+std::string persistText(CoreHandle& h, double id);
+std::string persistStats(CoreHandle& h);
+
+// Bytes of one sealed record for (store, key as JSON text, value as JSON text).
+std::string sealRecord(const std::string& store, const std::string& keyText, const std::string& valueText);
+
+}  // namespace syncore
