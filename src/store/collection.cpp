@@ -100,6 +100,14 @@ void Collection::setOverlay(const std::string& id, json view) {
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
 }
 
+void Collection::patchOverlay(const std::string& id, const json& patch) {
+  auto it = overlay_.find(id);
+  if (it == overlay_.end() || !it->second.is_object()) return;  // liveness never changes here
+  overlayBytes_ -= syncore::approxBytes(it->second);
+  it->second.merge_patch(patch);  // applyMergePatch's own step, on the view itself
+  overlayBytes_ += syncore::approxBytes(it->second);
+}
+
 void Collection::clearOverlay(const std::string& id) {
   auto it = overlay_.find(id);
   if (it == overlay_.end()) return;

@@ -50,6 +50,9 @@ class Collection {
   // the confirmed state when nothing is pending.
   void setOverlay(const std::string& id, json view);
   void clearOverlay(const std::string& id);
+  // Applies a merge patch to the view of an entity with pending mutations, in place (no copy of
+  // the entity); nothing when it has no view of its own or that view is deleted.
+  void patchOverlay(const std::string& id, const json& patch);
   bool hasOverlay(const std::string& id) const { return overlay_.count(id) != 0; }
 
   std::size_t count() const { return viewLive_; }  // entities in the view
