@@ -63,7 +63,8 @@ test('on IndexedDB a write is sealed in wasm and put from wasm memory: no value 
   const write = calls.find((c) => c.name === 'persistWrite');
   assert.ok(write && write.out > 0, 'persistWrite put the records');
   const settled = calls.filter((c) => c.name === 'persistSettled');
-  assert.ok(settled.some((c) => c.args[1] === 0 && c.args[0] === write.args[0]));
+  // persistWrite(write, ids): the ids it put are the ids the callback settles.
+  assert.ok(settled.some((c) => c.args[1] === 0 && c.args[0] === write.args[1]));
   assert.equal(JSON.parse(handle.persistStats()).live, 0, 'released once durable');
 
   // On disk: the stored form, checksum right, the value as the core wrote it; a restart hydrates it.

@@ -15,6 +15,11 @@ import { ALL_CHECKS, viewsEqualServer } from './checkers.js';
 import { scheduleWorkload, scheduleFaults, scheduleSabotage } from './scenario.js';
 import { createSyncCore } from '../../js/node.js';
 import { openSeedDatabase } from './database.js';
+// createSyncClient loads multi-tab (and attachments) with import() when options turn them on.
+// Loading a module is real IO, which the virtual clock does not wait for: load them before any run
+// starts, so each run's import() answers from the module cache.
+import '../../js/tabs/index.js';
+import '../../js/files/index.js';
 
 const STRATEGIES = ['server-wins', 'client-wins', 'last-write-wins', 'merge'];
 const SETTLE_LIMIT_MS = 20 * 60_000; // virtual time allowed for quiescence (backoff caps at 60 s)
