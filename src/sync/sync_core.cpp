@@ -139,9 +139,9 @@ void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
     if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
     return;
   }
-  const json* before = c->get(id);
-  Touch t{c, id, before != nullptr, compare, json()};
-  if (compare && before != nullptr) t.before = *before;
+  const bool liveBefore = c->has(id);
+  Touch t{c, id, liveBefore, compare, json()};
+  if (compare && liveBefore) t.before = c->get(id).release();
   work_.touched.push_back(std::move(t));
 }
 
@@ -157,9 +157,8 @@ void SyncCore::collectChanges(Commit& out) {
   const Collection* last = nullptr;  // touches come in runs of one collection: look it up once a run
   CollectionChanges* changes = nullptr;
   for (Touch& t : work_.touched) {
-    const json* after = t.collection->get(t.id);
-    const bool liveAfter = after != nullptr;
-    if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *after == t.before))) continue;
+    const bool liveAfter = t.collection->has(t.id);
+    if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *t.collection->get(t.id) == t.before))) continue;
     if (t.collection != last) {
       last = t.collection;
       changes = &out.changes.collections[t.collection->name()];
@@ -190,7 +189,7 @@ CommitCounts SyncCore::counts() const {
 }
 
 void SyncCore::addView(Commit& out, const Collection& c, const std::string& id) const {
-  if (const json* view = c.get(id)) out.views[c.name()].emplace(id, *view);
+  if (EntityRef view = c.get(id)) out.views[c.name()].emplace(id, std::move(view).release());
 }
 
 // The views a reader asks for right after this commit: the created or updated entities in a
@@ -235,7 +234,7 @@ void SyncCore::updateQueries(Commit& out) {
     std::unordered_set<std::string> changedIds;
     for (const auto* ids : {&changed->second.created, &changed->second.updated, &changed->second.deleted}) {
       for (const auto& id : *ids) {
-        touched = open.query->onChange(id, c->get(id)) || touched;
+        touched = open.query->onChange(id, c->getFields(id, open.query->fields()).get()) || touched;
         changedIds.insert(id);
       }
     }
@@ -389,7 +388,7 @@ void SyncCore::applyServerWrite(ServerWrite& w, Commit& out) {
 
 // ---- reads -----------------------------------------------------------------------------------
 
-Status SyncCore::get(const std::string& collection, const std::string& id, const json*& out) const {
+Status SyncCore::get(const std::string& collection, const std::string& id, EntityRef& out) const {
   const Collection* c = findCollection(collection);
   if (c == nullptr) return unknownCollection(collection);
   out = c->get(id);
@@ -400,12 +399,13 @@ Status SyncCore::list(const std::string& collection, json& out) const {
   const Collection* c = findCollection(collection);
   if (c == nullptr) return unknownCollection(collection);
   // Sorted by id so that list() is deterministic whatever the hash map's order.
-  std::vector<std::pair<const std::string*, const json*>> rows;
+  // The trees are built for this read (confirmed entities are held as text): kept by value.
+  std::vector<std::pair<const std::string*, json>> rows;
   rows.reserve(c->count());
-  c->forEachLive([&](const std::string& id, const json& data) { rows.emplace_back(&id, &data); });
+  c->forEachLive([&](const std::string& id, const json& data) { rows.emplace_back(&id, data); });
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
   out = json::array();
-  for (const auto& [id, data] : rows) out.push_back(*data);
+  for (auto& [id, data] : rows) out.push_back(std::move(data));
   return Status::ok();
 }
 
@@ -454,7 +454,7 @@ Status SyncCore::openQuery(const json& spec, QueryUpdate& out) {
   const Collection* c = findCollection(parsed.collection);
   if (c == nullptr) return unknownCollection(parsed.collection);
   auto query = std::make_unique<LiveQuery>(std::move(parsed));
-  c->forEachLive([&](const std::string& id, const json& data) { query->seed(id, data); });
+  c->forEachLiveFields(query->fields(), [&](const std::string& id, const json& data) { query->seed(id, data); });
   const std::uint32_t qid = nextQuery_++;
   OpenQuery open{std::move(query), {}, 0};
   open.lastWindow = open.query->window();

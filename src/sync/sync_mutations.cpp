@@ -104,8 +104,7 @@ void SyncCore::recomputeView(Collection* c, const std::string& id) {
     c->clearOverlay(id);
     return;
   }
-  const json* confirmed = c->confirmed(id);
-  json view = confirmed != nullptr ? *confirmed : json(nullptr);
+  json view = c->confirmed(id).release();
   for (const OutboxEntry* e : entries) {
     switch (e->kind) {
       case MutationKind::Create: view = e->payload; break;
@@ -200,15 +199,15 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
       // Remapped on ack. A server entity may already sit under this temp id (a server that kept
       // someone's temp id): take the next free one rather than refuse the user's create.
       id = "tmp-" + clientId_ + "-" + std::to_string(number);
-      for (int k = 1; c->get(id) != nullptr || c->confirmed(id) != nullptr; ++k)
+      for (int k = 1; c->has(id) || c->hasConfirmed(id); ++k)
         id = "tmp-" + clientId_ + "-" + std::to_string(number) + "-" + std::to_string(k);
     }
-    if (c->get(id) != nullptr) return Status::error(ErrorCode::AlreadyExists, "'" + id + "' already exists");
+    if (c->has(id)) return Status::error(ErrorCode::AlreadyExists, "'" + id + "' already exists");
     m.payload = *data;
     m.payload[idField] = id;
   } else {
     if (!haveId) return Status::error(ErrorCode::MissingId, "an " + std::string(mutationKindName(kind)) + " needs an id");
-    const json* view = c->get(id);
+    EntityRef view = c->get(id);
     if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
     if (kind == MutationKind::Update) {
       auto patch = request.find("patch");
@@ -247,11 +246,11 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   m.entityId = id;
   const Entity* confirmed = c->find(id);
   m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
-  const json* base = c->confirmed(id);
+  EntityRef base = c->confirmed(id);
   // An edit of an entity that exists only through its pending create was made on top of that
   // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
   if (base == nullptr && kind != MutationKind::Create) base = c->get(id);
-  m.meta = PendingMeta{clock_.tick(nowMs), base != nullptr ? *base : json(nullptr)};
+  m.meta = PendingMeta{clock_.tick(nowMs), std::move(base).release()};
   // This mutation always changes the view (an update that changes nothing returned above), so its
   // view before is kept for a comparison only when this commit's pump may take entries out of the
   // log again: online (too large, broken references) or with entries that expire.
@@ -321,10 +320,9 @@ void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& 
   static const json kDeleted;
   auto custom = customResolvers_.find(c->name());
   CustomResolver* resolver = custom == customResolvers_.end() ? nullptr : custom->second;
-  const json* remoteP = c->confirmed(id);
-  json remoteCopy;
-  if (resolver != nullptr && remoteP != nullptr) remoteP = &(remoteCopy = *remoteP);
-  const json& remote = remoteP != nullptr ? *remoteP : kDeleted;
+  // (confirmed() builds its own tree from the stored text: a custom resolver cannot change it.)
+  const EntityRef remoteRef = c->confirmed(id);
+  const json& remote = remoteRef != nullptr ? *remoteRef : kDeleted;
   const CollectionSyncOptions& opts = syncOptions(c->name());
   std::vector<std::uint64_t> seqs;
   for (const OutboxEntry* e : outbox_->entriesFor(c->name(), id)) seqs.push_back(e->seq);
