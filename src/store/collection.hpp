@@ -39,6 +39,18 @@ class EntityRef {
   EntityRef() = default;
   explicit EntityRef(const json* held) : held_(held) {}
   explicit EntityRef(json built) : built_(std::move(built)), owns_(true) {}
+  EntityRef(EntityRef&& other) noexcept : held_(other.held_), built_(std::move(other.built_)), owns_(other.owns_) {
+    other.reset();
+  }
+  EntityRef& operator=(EntityRef&& other) noexcept {
+    held_ = other.held_;
+    built_ = std::move(other.built_);
+    owns_ = other.owns_;
+    other.reset();
+    return *this;
+  }
+  EntityRef(const EntityRef&) = delete;  // a built tree is not copied by accident
+  EntityRef& operator=(const EntityRef&) = delete;
 
   const json* get() const { return owns_ ? &built_ : held_; }
   explicit operator bool() const { return get() != nullptr; }
@@ -46,8 +58,11 @@ class EntityRef {
   const json* operator->() const { return get(); }
   // The tree itself (moved out when built for this read, else copied); null when absent.
   json release() && {
-    if (owns_) return std::move(built_);
-    return held_ != nullptr ? *held_ : json(nullptr);
+    const bool owned = owns_;
+    const json* held = held_;
+    reset();
+    if (owned) return std::move(built_);
+    return held != nullptr ? *held : json(nullptr);
   }
 
   friend bool operator==(const EntityRef& r, std::nullptr_t) { return !r; }
@@ -56,6 +71,11 @@ class EntityRef {
   friend bool operator!=(std::nullptr_t, const EntityRef& r) { return static_cast<bool>(r); }
 
  private:
+  void reset() {  // absent, as a moved-from EntityRef is
+    held_ = nullptr;
+    owns_ = false;
+  }
+
   const json* held_ = nullptr;
   json built_;
   bool owns_ = false;

@@ -193,6 +193,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   if (Status s = readQueueOptions(request, nowMs, m); !s) return s;
 
   const std::uint64_t number = nextMutation_;
+  EntityRef view;  // what the user sees now (an update's or a delete's), read once
   if (kind == MutationKind::Create) {
     if (data == nullptr) return Status::error(ErrorCode::WrongType, "a create needs data (an object)");
     if (!haveId) {
@@ -207,7 +208,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
     m.payload[idField] = id;
   } else {
     if (!haveId) return Status::error(ErrorCode::MissingId, "an " + std::string(mutationKindName(kind)) + " needs an id");
-    EntityRef view = c->get(id);
+    view = c->get(id);
     if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
     if (kind == MutationKind::Update) {
       auto patch = request.find("patch");
@@ -246,7 +247,8 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   m.entityId = id;
   const Entity* confirmed = c->find(id);
   m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
-  EntityRef base = c->confirmed(id);
+  // Without an overlay the view read above is the confirmed entity itself: taken, not read again.
+  EntityRef base = view != nullptr && !c->hasOverlay(id) ? std::move(view) : c->confirmed(id);
   // An edit of an entity that exists only through its pending create was made on top of that
   // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
   if (base == nullptr && kind != MutationKind::Create) base = c->get(id);
