@@ -88,7 +88,7 @@ void appendNlohmann(std::string& out, const json& value) {
   out += value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-void appendString(std::string& out, const std::string& s) {
+void appendString(std::string& out, std::string_view s) {
   static const char* const kHex = "0123456789abcdef";
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
@@ -101,7 +101,7 @@ void appendString(std::string& out, const std::string& s) {
       const std::size_t len = utf8Length(p + i, n - i);
       if (len == 0) {  // invalid UTF-8: nlohmann replaces it; leave the whole string to it
         out.resize(start);
-        appendNlohmann(out, json(s));
+        appendNlohmann(out, json(std::string(s)));
         return;
       }
       i += len;
@@ -111,7 +111,7 @@ void appendString(std::string& out, const std::string& s) {
       ++i;
       continue;
     }
-    out.append(s, run, i - run);
+    out.append(s.data() + run, i - run);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -127,11 +127,13 @@ void appendString(std::string& out, const std::string& s) {
     }
     run = ++i;
   }
-  out.append(s, run, n - run);
+  out.append(s.data() + run, n - run);
   out += '"';
 }
 
 }  // namespace
+
+void appendJsonString(std::string& out, std::string_view s) { appendString(out, s); }
 
 // The same bytes as nlohmann's dump(-1, ' ', false, replace), written straight into `out`: runs of
 // plain bytes are copied at once (nlohmann's serializer escapes one character at a time) and

@@ -40,6 +40,9 @@ Status parseJson(std::string_view text, json& out, const ParseLimits& limits = {
 std::string dumpJson(const json& value);
 // The same text appended to out (no intermediate string).
 void appendJson(std::string& out, const json& value);
+// s as a JSON string literal, the bytes nlohmann's dump writes for json(s) (invalid UTF-8
+// replaced): the one escaper of the core, for text written without a json value.
+void appendJsonString(std::string& out, std::string_view s);
 
 // A dotted field path ("meta.owner.name", "tags.0") split once, then walked without allocation.
 using FieldPath = std::vector<std::string>;

@@ -20,6 +20,7 @@ Collection::Collection(std::string name, CollectionOptions options)
     : name_(std::move(name)), options_(std::move(options)) {}
 
 WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data) {
+  lastWriteKeptData_ = false;
   const bool overlaid = hasOverlay(id);
   auto it = entities_.find(id);
   if (it == entities_.end()) {
@@ -39,6 +40,7 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
   std::string text = storedText(data);
   if (version == e.version && sameData(e, text, data)) return WriteResult::Ignored;
   const bool wasDeleted = e.deleted;
+  lastWriteKeptData_ = !wasDeleted && e.text == text;
   bytes_ -= e.bytes;
   e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
   bytes_ += e.bytes;
@@ -138,6 +140,14 @@ void Collection::setOverlay(const std::string& id, json view) {
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
 }
 
+void Collection::patchOverlay(const std::string& id, const json& patch) {
+  auto it = overlay_.find(id);
+  if (it == overlay_.end() || !it->second.is_object()) return;  // liveness never changes here
+  overlayBytes_ -= syncore::approxBytes(it->second);
+  it->second.merge_patch(patch);  // applyMergePatch's own step, on the view itself
+  overlayBytes_ += syncore::approxBytes(it->second);
+}
+
 void Collection::clearOverlay(const std::string& id) {
   auto it = overlay_.find(id);
   if (it == overlay_.end()) return;
@@ -189,6 +199,7 @@ void Collection::forEachLiveFields(const std::vector<std::string>& fields,
 namespace syncore {
 
 WriteResult Collection::overwrite(const std::string& id, std::int64_t version, json* data) {
+  lastWriteKeptData_ = false;
   auto it = entities_.find(id);
   const bool overlaid = hasOverlay(id);
   const bool wasLive = it != entities_.end() && !it->second.deleted;
@@ -198,6 +209,7 @@ WriteResult Collection::overwrite(const std::string& id, std::int64_t version, j
     return WriteResult::Ignored;  // already the server's word
   if (it == entities_.end()) it = entities_.emplace(id, Entity{}).first;
   Entity& e = it->second;
+  lastWriteKeptData_ = wasLive && data != nullptr && e.text == text;
   bytes_ -= e.bytes;
   e.bytes = kEntryOverhead + id.capacity() + (data != nullptr ? syncore::approxBytes(*data) : 0);
   e.text = std::move(text);

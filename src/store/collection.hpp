@@ -99,6 +99,9 @@ class Collection {
   WriteResult overwrite(const std::string& id, std::int64_t version, json* data);
   // Forgets the confirmed entity (live or tombstone) entirely: the server no longer has it.
   bool erase(const std::string& id);
+  // After an upsert or overwrite that was not ignored: whether the entity's data stayed the same
+  // text (only its version moved). Compared on the texts the write has anyway.
+  bool lastWriteKeptData() const { return lastWriteKeptData_; }
 
   const Entity* find(const std::string& id) const;       // confirmed, including tombstones
   EntityRef confirmed(const std::string& id) const;      // confirmed live entities only
@@ -116,6 +119,9 @@ class Collection {
   // the confirmed state when nothing is pending.
   void setOverlay(const std::string& id, json view);
   void clearOverlay(const std::string& id);
+  // Applies a merge patch to the view of an entity with pending mutations, in place (no copy of
+  // the entity); nothing when it has no view of its own or that view is deleted.
+  void patchOverlay(const std::string& id, const json& patch);
   bool hasOverlay(const std::string& id) const { return overlay_.count(id) != 0; }
 
   std::size_t count() const { return viewLive_; }  // entities in the view
@@ -150,6 +156,7 @@ class Collection {
   std::size_t viewLive_ = 0;  // live in the view
   std::size_t bytes_ = 0;
   std::size_t overlayBytes_ = 0;
+  bool lastWriteKeptData_ = false;
 };
 
 }  // namespace syncore

@@ -66,6 +66,12 @@ struct OutboxMutation {
   Priority priority = Priority::Normal;
   std::string strategy;
   std::optional<PendingMeta> meta;
+  // When set (with meta, its base left empty): the confirmed entity the mutation was made on,
+  // copied into meta's base only where an entry needs it. A fold into a queued update made on the
+  // same confirmed version keeps the base it holds (the same entity: every confirmed write of an
+  // entity with pending entries rebases them, moving their base and version together), so a run
+  // of edits to one entity copies it once, not once per edit. Taken (moved from) during enqueue only.
+  json* confirmedBase = nullptr;
   std::int64_t maxRetries = -1;  // see OutboxEntry
   std::int64_t expireAtMs = -1;
   std::int64_t expireAfterMs = -1;

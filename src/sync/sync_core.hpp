@@ -240,7 +240,7 @@ class SyncCore {
   Status unknownCollection(const std::string& name) const;
   const CollectionSyncOptions& syncOptions(const std::string& collection) const;
 
-  // Commit bookkeeping.
+  // Commit bookkeeping (sync_commit.cpp).
   void beginCommit(std::int64_t nowMs);
   void touch(Collection* c, const std::string& id, bool compare);
   void touchKnown(Collection* c, const std::string& id, bool liveBefore);
@@ -252,7 +252,7 @@ class SyncCore {
   void addView(Commit& out, const Collection& c, const std::string& id) const;
   void pump(Commit& out);
 
-  // Sync internals (sync_mutations.cpp).
+  // Sync internals (sync_mutations.cpp; remote writes and rebase in sync_rebase.cpp).
   void recomputeView(Collection* c, const std::string& id);
   void remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
                    const json* ts, Commit& out);

@@ -2,7 +2,7 @@
 // cursor behind ours) or our cursor is older than its compaction horizon. Its catch-up from 0
 // replaces the confirmed state: versions are the server's word even when lower, entities it did
 // not bring are gone, and the cursor is the server's even when lower. The pending log stays and
-// is rebased on the new confirmed state by the usual rules (sync_mutations.cpp).
+// is rebased on the new confirmed state by the usual rules (sync_rebase.cpp).
 #include "sync/sync_core.hpp"
 #include "sync/sync_internal.hpp"
 

@@ -2,34 +2,6 @@
 
 namespace syncore {
 
-// JSON string escaping. Ids and names come from parsed JSON (valid UTF-8), so bytes >= 0x80 pass
-// through; control characters are escaped as the JSON grammar requires.
-
-void appendJsonString(std::string& out, const std::string& s) {
-  static const char* const kHex = "0123456789abcdef";
-  out += '"';
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (ch < 0x20) {
-          out += "\\u00";
-          out += kHex[ch >> 4];
-          out += kHex[ch & 0xF];
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  out += '"';
-}
-
 namespace {
 
 void appendString(std::string& out, const std::string& s) { appendJsonString(out, s); }
@@ -103,7 +75,7 @@ json commitToJson(const Commit& commit) {
   if (!commit.views.empty()) {
     json list = json::array();
     for (const auto& [collection, views] : commit.views)
-      for (const auto& [id, view] : views) list.push_back(json::array({collection, id, view}));
+      for (const auto& [id, view] : views) list.push_back(json::array({collection, id, *view}));
     out["viewList"] = std::move(list);
   }
   return out;
@@ -218,7 +190,7 @@ void appendCommitText(std::string& out, const Commit& commit, const std::string&
         out += ',';
         appendString(out, id);
         out += ',';
-        appendJson(out, view);
+        appendJson(out, *view);
         out += ']';
       }
     }

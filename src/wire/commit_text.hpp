@@ -12,7 +12,4 @@ namespace syncore {
 std::string commitToText(const Commit& commit, const std::string& mutationId = std::string());
 void appendCommitText(std::string& out, const Commit& commit, const std::string& mutationId = std::string());
 
-// s as a JSON string literal (quotes and escapes).
-void appendJsonString(std::string& out, const std::string& s);
-
 }  // namespace syncore

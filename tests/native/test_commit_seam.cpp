@@ -31,7 +31,7 @@ TEST_CASE("commit seam: a mutation carries the counters and its entity's view") 
   CHECK(c.counts.conflicts == 0);
   CHECK_FALSE(c.counts.resyncing);
   REQUIRE(c.views.count("todos") == 1);
-  CHECK(c.views["todos"]["a"] == view(core, "a"));
+  CHECK(*c.views["todos"]["a"] == view(core, "a"));
   CHECK(c.events.at(0).type == syncore::EventType::Queued);
   CHECK(c.effects.at(0).kind == syncore::EffectKind::Persist);
 }
@@ -48,7 +48,7 @@ TEST_CASE("commit seam: a server batch carries the views of the window a live qu
   CHECK(c.queries[0].ids == std::vector<std::string>{"a", "b"});
   // The window's entities came along; "c" changed but no reader shows it: not sent.
   CHECK(c.views["todos"].size() == 2);
-  CHECK(c.views["todos"]["b"] == view(core, "b"));
+  CHECK(*c.views["todos"]["b"] == view(core, "b"));
   CHECK(c.views["todos"].count("c") == 0);
   CHECK(c.counts.pending == 0);
 }

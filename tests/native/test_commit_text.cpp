@@ -49,7 +49,8 @@ TEST_CASE("commit_text: changes, notify, queries, effects, events, renamed and a
   c.effects.push_back({EffectKind::Send, json::object()});  // no fields at all
   c.events.push_back({EventType::Queued, {{"mutationId", "c1#1"}, {"text", "line\nbreak"}}});
   c.counts = {3, 1, 2, 7, true};
-  c.views["todos"]["a"] = {{"id", "a"}, {"title", "quote\"d"}};
+  const json viewA = {{"id", "a"}, {"title", "quote\"d"}};  // views are borrowed from the store
+  c.views["todos"]["a"] = &viewA;
   c.renamed["todos"]["tmp-1"] = "s1";
   c.renamed["todos"]["tmp-2"] = "s2";
   checkSame(c, "c1#1");

@@ -1,0 +1,156 @@
+// Commit bookkeeping: what a call touched, classified at its end into the change set, the
+// subscriptions and live queries to tell, the views a reader will ask for, and the effects.
+#include <unordered_set>
+
+#include "sync/sync_core.hpp"
+
+namespace syncore {
+
+void SyncCore::beginCommit(std::int64_t nowMs) {
+  if (nowMs > lastNow_) lastNow_ = nowMs;
+  work_.touched.clear();
+  work_.touchIndex.clear();
+}
+
+// Remembers an entity's view before its first change in this commit. compare: keep a copy to
+// tell a real change from a rewrite with the same content (acks, rebases); server writes on
+// entities without pending mutations skip the copy, the store already ignores no-op writes.
+void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
+  auto [it, inserted] = work_.touchIndex.try_emplace({c->name(), id}, work_.touched.size());
+  if (!inserted) {
+    Touch& t = work_.touched[it->second];
+    if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
+    return;
+  }
+  const bool liveBefore = c->has(id);
+  Touch t{c, id, liveBefore, compare, json()};
+  if (compare && liveBefore) t.before = c->get(id).release();
+  work_.touched.push_back(std::move(t));
+}
+
+// For a write already made on an entity without pending mutations: its liveness before the
+// write is known from the store's answer, so nothing needs copying.
+void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore) {
+  auto [it, inserted] = work_.touchIndex.try_emplace({c->name(), id}, work_.touched.size());
+  if (!inserted) return;
+  work_.touched.push_back(Touch{c, id, liveBefore, false, json()});
+}
+
+void SyncCore::collectChanges(Commit& out) {
+  const Collection* last = nullptr;  // touches come in runs of one collection: look it up once a run
+  CollectionChanges* changes = nullptr;
+  for (Touch& t : work_.touched) {
+    const bool liveAfter = t.collection->has(t.id);
+    if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *t.collection->get(t.id) == t.before))) continue;
+    if (t.collection != last) {
+      last = t.collection;
+      changes = &out.changes.collections[t.collection->name()];
+    }
+    if (t.liveBefore && liveAfter) changes->updated.push_back(std::move(t.id));  // touched is cleared below
+    else if (liveAfter) changes->created.push_back(std::move(t.id));
+    else changes->deleted.push_back(std::move(t.id));
+  }
+  work_.touched.clear();
+  work_.touchIndex.clear();
+}
+
+void SyncCore::finishCommit(Commit& out) {
+  const std::size_t firstEffect = out.effects.size();
+  // The sends first: an entry too large to send leaves the log there, which changes the view.
+  pump(out);
+  collectChanges(out);
+  out.cursor = cursor_;
+  out.notify = subscriptions_.affected(out.changes);
+  updateQueries(out);
+  collectViews(out);
+  emitEffects(out, firstEffect);
+  out.counts = counts();
+}
+
+CommitCounts SyncCore::counts() const {
+  return {outbox_->size(), outbox_->deadLetters().size(), conflicts_.size(), setAside_, resyncing_};
+}
+
+void SyncCore::addView(Commit& out, const Collection& c, const std::string& id) const {
+  EntityRef view = c.get(id);
+  if (view == nullptr) return;
+  // An overlay is borrowed; a confirmed entity's tree is built from its text and kept in the commit.
+  if (c.hasOverlay(id)) {
+    out.views[c.name()].emplace(id, view.get());
+  } else {
+    out.builtViews.push_back(std::move(view).release());
+    out.views[c.name()].emplace(id, &out.builtViews.back());
+  }
+}
+
+// The views a reader asks for right after this commit: the created or updated entities in a
+// reported query window, or watched by a notified entity subscription.
+void SyncCore::collectViews(Commit& out) {
+  if (out.queries.empty() && out.notify.empty()) return;
+  auto changedIn = [&](const std::string& collection) -> const CollectionChanges* {
+    auto it = out.changes.collections.find(collection);
+    return it == out.changes.collections.end() ? nullptr : &it->second;
+  };
+  std::map<std::string, std::unordered_set<std::string>> live;  // created or updated, by collection
+  auto isLive = [&](const std::string& collection, const std::string& id) {
+    auto [it, fresh] = live.try_emplace(collection);
+    if (fresh) {
+      if (const CollectionChanges* ch = changedIn(collection)) {
+        it->second.insert(ch->created.begin(), ch->created.end());
+        it->second.insert(ch->updated.begin(), ch->updated.end());
+      }
+    }
+    return it->second.count(id) != 0;
+  };
+  for (const QueryUpdate& q : out.queries) {
+    const std::string& name = queries_.at(q.query).query->spec().collection;
+    const Collection* c = findCollection(name);
+    for (const std::string& id : q.ids)
+      if (isLive(name, id)) addView(out, *c, id);
+  }
+  for (std::uint32_t sub : out.notify) {
+    const SubscriptionRegistry::Target* t = subscriptions_.target(sub);
+    if (t == nullptr || t->id.empty() || !isLive(t->collection, t->id)) continue;
+    if (const Collection* c = findCollection(t->collection)) addView(out, *c, t->id);
+  }
+}
+
+void SyncCore::updateQueries(Commit& out) {
+  for (auto& [qid, open] : queries_) {
+    const std::string& colName = open.query->spec().collection;
+    auto changed = out.changes.collections.find(colName);
+    if (changed == out.changes.collections.end() || changed->second.empty()) continue;
+    const Collection* c = findCollection(colName);
+    bool touched = false;
+    std::unordered_set<std::string> changedIds;
+    for (const auto* ids : {&changed->second.created, &changed->second.updated, &changed->second.deleted}) {
+      for (const auto& id : *ids) {
+        touched = open.query->onChange(id, c->getFields(id, open.query->fields()).get()) || touched;
+        changedIds.insert(id);
+      }
+    }
+    if (!touched) continue;
+    // Report only when what a reader sees moved: other ids, a new total, or new data in the window.
+    std::vector<std::string> window = open.query->window();
+    bool visible = window != open.lastWindow || open.query->total() != open.lastTotal;
+    for (std::size_t i = 0; !visible && i < window.size(); ++i) visible = changedIds.count(window[i]) != 0;
+    if (!visible) continue;
+    open.lastWindow = window;
+    open.lastTotal = open.query->total();
+    out.queries.push_back({qid, std::move(window), open.query->total()});
+  }
+}
+
+// Effects in the order the shim must carry them out: durable first, then the network. Batches
+// are taken before the persist effect is built so that their "sent" marks are durable too.
+void SyncCore::emitEffects(Commit& out, std::size_t first) {
+  if (persist_) {
+    Effect persist = persistEffect();
+    if (!persist.fields["put"].empty() || !persist.fields["delete"].empty())
+      out.effects.insert(out.effects.begin() + static_cast<std::ptrdiff_t>(first), std::move(persist));
+  } else {
+    work_.clearRecords();
+  }
+}
+
+}  // namespace syncore
