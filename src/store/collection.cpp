@@ -188,8 +188,12 @@ void Collection::forEachLive(
 
 void Collection::forEachLiveFields(const std::vector<std::string>& fields,
                                    const std::function<void(const std::string&, const json&)>& visit) const {
-  for (const auto& [id, e] : entities_)
-    if (!e.deleted && overlay_.count(id) == 0) visit(id, fieldsFromStored(e.text, fields));
+  json scratch = json::object();
+  for (const auto& [id, e] : entities_) {
+    if (e.deleted || overlay_.count(id) != 0) continue;
+    fieldsFromStored(e.text, fields, scratch);
+    visit(id, scratch);
+  }
   for (const auto& [id, view] : overlay_)
     if (!view.is_null()) visit(id, view);
 }

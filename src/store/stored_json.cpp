@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 
 #include "wire/json_reader.hpp"
 
@@ -66,35 +67,58 @@ json treeFromStored(std::string_view text) {
 
 json fieldsFromStored(std::string_view text, const std::vector<std::string>& names) {
   json out = json::object();
+  fieldsFromStored(text, names, out);
+  return out;
+}
+
+void fieldsFromStored(std::string_view text, const std::vector<std::string>& names, json& out) {
+  if (!out.is_object() || names.size() > 64) out = json::object();
+  std::uint64_t found = 0;  // bit i: names[i] was read into out
   const char* p = text.data();
   const char* end = p + text.size();
-  if (p >= end || *p != '{') return treeFromStored(text);
+  if (p >= end || *p != '{' || names.size() > 64) {
+    out = treeFromStored(text);  // not expected: the store holds objects
+    return;
+  }
+  const std::uint64_t all = names.size() == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << names.size()) - 1;
   ++p;
-  std::size_t found = 0;
-  while (p < end && *p == '"' && found < names.size()) {
+  std::string key;
+  while (p < end && *p == '"' && found != all) {
     const char* keyEnd = skipString(p, end);
     std::string_view raw(p + 1, static_cast<std::size_t>(keyEnd - p - 2));
-    std::string key;
     if (raw.find('\\') == std::string_view::npos) {
       key.assign(raw);
     } else {
       JsonReader keyReader(std::string_view(p, static_cast<std::size_t>(keyEnd - p)), kNoLimit);
       json k;
-      if (!keyReader.parseDocument(k) || !k.is_string()) return treeFromStored(text);
+      if (!keyReader.parseDocument(k) || !k.is_string()) {
+        out = treeFromStored(text);
+        return;
+      }
       key = k.get_ref<const std::string&>();
     }
     p = keyEnd + 1;  // past ':'
     const char* valueEnd = skipValue(p, end);
-    if (std::find(names.begin(), names.end(), key) != names.end()) {
+    bool wanted = false;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != key) continue;
+      found |= std::uint64_t{1} << i;  // every copy of a name listed twice
+      wanted = true;
+    }
+    if (wanted) {
       JsonReader valueReader(std::string_view(p, static_cast<std::size_t>(valueEnd - p)), kNoLimit);
-      json& slot = out[key];
-      if (!valueReader.parseDocument(slot)) return treeFromStored(text);
-      ++found;
+      // The slot keeps its map node from the last entity read into out: no allocation for it.
+      if (!valueReader.parseDocument(out[key])) {
+        out = treeFromStored(text);
+        return;
+      }
     }
     p = valueEnd;
     if (p < end && *p == ',') ++p;
   }
-  return out;
+  // A field this entity lacks must be missing, not left from the last entity.
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if ((found >> i & 1) == 0) out.erase(names[i]);
 }
 
 }  // namespace syncore

@@ -100,3 +100,17 @@ TEST_CASE("stored json: a query reads only its fields, and orders and filters as
 }
 
 }  // namespace test_stored_json
+
+namespace test_stored_json {
+
+TEST_CASE("stored json: a projection reused across entities holds only each entity's own fields") {
+  json scratch = json::object();
+  fieldsFromStored(R"({"a":1,"b":"x","id":"1"})", {"a", "b", "a"}, scratch);
+  CHECK(scratch == json{{"a", 1}, {"b", "x"}});
+  fieldsFromStored(R"({"b":[2],"id":"2"})", {"a", "b", "a"}, scratch);
+  CHECK(scratch == json{{"b", json::array({2})}});  // a is gone: this entity has none
+  fieldsFromStored(R"({"id":"3"})", {"a", "b"}, scratch);
+  CHECK(scratch == json::object());
+}
+
+}  // namespace test_stored_json
