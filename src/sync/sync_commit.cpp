@@ -1,5 +1,6 @@
 // Commit bookkeeping: what a call touched, classified at its end into the change set, the
 // subscriptions and live queries to tell, the views a reader will ask for, and the effects.
+#include <algorithm>
 #include <unordered_set>
 
 #include "sync/sync_core.hpp"
@@ -72,14 +73,19 @@ CommitCounts SyncCore::counts() const {
 }
 
 void SyncCore::addView(Commit& out, const Collection& c, const std::string& id) const {
+  auto& views = out.views[c.name()];
+  if (views.count(id) != 0) return;  // once per id
   EntityRef view = c.get(id);
-  if (view == nullptr) return;
+  if (view == nullptr) {
+    if (views.empty()) out.views.erase(c.name());
+    return;
+  }
   // An overlay is borrowed; a confirmed entity's tree is built from its text and kept in the commit.
   if (c.hasOverlay(id)) {
-    out.views[c.name()].emplace(id, view.get());
+    views.emplace(id, view.get());
   } else {
     out.builtViews.push_back(std::move(view).release());
-    out.views[c.name()].emplace(id, &out.builtViews.back());
+    views.emplace(id, &out.builtViews.back());
   }
 }
 
@@ -91,8 +97,20 @@ void SyncCore::collectViews(Commit& out) {
     auto it = out.changes.collections.find(collection);
     return it == out.changes.collections.end() ? nullptr : &it->second;
   };
+  // A commit of a few changes (a local write) looks its ids up in place; a batch builds sets.
+  constexpr std::size_t kScanned = 8;
+  auto fewChanged = [&](const std::string& collection, const std::string& id, bool& few) {
+    const CollectionChanges* ch = changedIn(collection);
+    few = ch == nullptr || ch->created.size() + ch->updated.size() <= kScanned;
+    if (ch == nullptr || !few) return false;
+    for (const auto* ids : {&ch->created, &ch->updated})
+      if (std::find(ids->begin(), ids->end(), id) != ids->end()) return true;
+    return false;
+  };
   std::map<std::string, std::unordered_set<std::string>> live;  // created or updated, by collection
   auto isLive = [&](const std::string& collection, const std::string& id) {
+    bool few = false;
+    if (const bool found = fewChanged(collection, id, few); few) return found;
     auto [it, fresh] = live.try_emplace(collection);
     if (fresh) {
       if (const CollectionChanges* ch = changedIn(collection)) {
