@@ -245,13 +245,16 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   m.entityId = id;
   const Entity* confirmed = c->find(id);
   m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
-  // Without an overlay the view read above is the confirmed entity itself: taken, not read again.
-  EntityRef base = view != nullptr && !c->hasOverlay(id) ? std::move(view) : c->confirmed(id);
-  json confirmedBase;  // built for this mutation from the stored text: the outbox takes it if needed
-  if (base != nullptr) {
-    confirmedBase = std::move(base).release();
+  // The confirmed entity is the pending entry's base, but a fold into an entry made on the same
+  // version keeps the base it holds: so the stored text is parsed (or the view read above, when it
+  // is the confirmed entity, taken) only when the outbox calls for it.
+  EntityRef base;
+  if (c->hasConfirmed(id)) {
     m.meta = PendingMeta{clock_.tick(nowMs), json()};
-    m.confirmedBase = &confirmedBase;  // moved by the outbox only where the entry needs it
+    m.confirmedBase = [&view, c, &id]() -> json {
+      return view != nullptr && !c->hasOverlay(id) ? std::move(view).release()
+                                                   : c->confirmed(id).release();
+    };
   } else {
     // An edit of an entity that exists only through its pending create was made on top of that
     // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
