@@ -118,7 +118,7 @@ std::string CoreHandle::apply(std::string_view batchJson, double nowMs) {
 }
 
 std::string CoreHandle::get(const std::string& collection, const std::string& id) {
-  const json* entity = nullptr;
+  EntityRef entity;
   if (Status s = core_.get(collection, id, entity); !s) return envelopeError(s);
   return entity == nullptr ? envelopeValueText("null") : envelopeValue(*entity);
 }
@@ -132,9 +132,9 @@ std::string CoreHandle::getMany(const std::string& collection, const std::string
     std::string id;
     if (!idFromJson(raw, id))
       return envelopeError(Status::error(ErrorCode::MissingId, "ids must be non-empty strings or integers"));
-    const json* entity = nullptr;
+    EntityRef entity;
     if (Status s = core_.get(collection, id, entity); !s) return envelopeError(s);
-    out.push_back(entity == nullptr ? json(nullptr) : *entity);
+    out.push_back(std::move(entity).release());
   }
   return envelopeValue(out);
 }

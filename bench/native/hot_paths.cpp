@@ -115,6 +115,16 @@ BENCH_OP void op_restore(SyncCore& core, const std::string& records) {
   check(core.restore(parseText(records), c), "restore");
   sink += syncore::commitToText(c).size();
 }
+// The bench's live query (score > 500, by score descending, first 20) opened over the loaded
+// collection: its first answer (bench row "live query ... first answer").
+BENCH_OP void op_live_query_open(SyncCore& core, const json& spec, int times) {
+  for (int i = 0; i < times; ++i) {
+    syncore::QueryUpdate first;
+    check(core.openQuery(spec, first), "openQuery");
+    sink += first.ids.size();
+    core.closeQuery(first.query);
+  }
+}
 BENCH_OP void op_live_query_update(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
 }
@@ -223,6 +233,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> one;
     for (int k = 0; k < updates; ++k) one.push_back(remoteBatch(k, 1));
     timed("live_query_update", updates, [&] { op_live_query_update(core, one); });
+  }
+  if (want("live_query_open")) {  // the first answer of a live query over kEntities small entities
+    SyncCore core = loadedCore(false);
+    const json spec = {{"collection", "s"}, {"where", json::array({json::array({"score", "gt", 500})})},
+                       {"orderBy", json::array({json::array({"score", "desc"})})}, {"limit", 20}};
+    timed("live_query_open (per entity)", 10 * kEntities, [&] { op_live_query_open(core, spec, 10); });
   }
   if (want("restore")) {  // restart: 10,000 persisted ~1 KB entities (what W5 hydrates) read back into a fresh core
     std::string records;

@@ -19,7 +19,7 @@ json record(const char* store, json key, json value) {
 json removal(const char* store, json key) { return {{"store", store}, {"key", std::move(key)}}; }
 
 json entityValue(const Entity& e) {
-  return {{"version", e.version}, {"deleted", e.deleted}, {"data", e.data}};
+  return {{"version", e.version}, {"deleted", e.deleted}, {"data", e.data()}};
 }
 
 json conflictToJson(const ParkedConflict& c) {

@@ -1,21 +1,32 @@
 #include "store/collection.hpp"
 
+#include "store/stored_json.hpp"
+
 namespace syncore {
 
 namespace {
 constexpr std::size_t kEntryOverhead = 64;  // hash node + key string + Entity fields
+
+// Whether the held entity already is `data`: the same text, or (rarely: 1 against 1.0, -0.0
+// against 0) a tree nlohmann calls equal, as the tree store compared before.
+bool sameData(const Entity& e, const std::string& text, const json& data) {
+  return e.text == text || treeFromStored(e.text) == data;
 }
+}  // namespace
+
+json Entity::data() const { return deleted ? json(nullptr) : treeFromStored(text); }
 
 Collection::Collection(std::string name, CollectionOptions options)
     : name_(std::move(name)), options_(std::move(options)) {}
 
 WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data) {
+  lastWriteKeptData_ = false;
   const bool overlaid = hasOverlay(id);
   auto it = entities_.find(id);
   if (it == entities_.end()) {
     Entity e;
     e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
-    e.data = std::move(data);
+    e.text = storedText(data);
     e.version = version;
     bytes_ += e.bytes;
     entities_.emplace(id, std::move(e));
@@ -26,12 +37,14 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
   Entity& e = it->second;
   // A tombstone wins over an upsert of its own version: only a newer write can bring it back.
   if (version < e.version || (e.deleted && version == e.version)) return WriteResult::Ignored;
-  if (version == e.version && e.data == data) return WriteResult::Ignored;
+  std::string text = storedText(data);
+  if (version == e.version && sameData(e, text, data)) return WriteResult::Ignored;
   const bool wasDeleted = e.deleted;
+  lastWriteKeptData_ = !wasDeleted && e.text == text;
   bytes_ -= e.bytes;
   e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
   bytes_ += e.bytes;
-  e.data = std::move(data);
+  e.text = std::move(text);
   e.version = version;
   e.deleted = false;
   if (wasDeleted) {
@@ -47,7 +60,6 @@ WriteResult Collection::remove(const std::string& id, std::int64_t version) {
   if (it == entities_.end()) {
     // Remember the delete even for an entity never seen, so its older upserts stay dead.
     Entity e;
-    e.data = nullptr;
     e.version = version;
     e.deleted = true;
     e.bytes = kEntryOverhead + id.capacity();
@@ -62,7 +74,7 @@ WriteResult Collection::remove(const std::string& id, std::int64_t version) {
     return WriteResult::Ignored;
   }
   bytes_ -= e.bytes;
-  e.data = nullptr;
+  e.text = std::string();
   e.version = version;
   e.deleted = true;
   e.bytes = kEntryOverhead + id.capacity();
@@ -77,26 +89,54 @@ const Entity* Collection::find(const std::string& id) const {
   return it == entities_.end() ? nullptr : &it->second;
 }
 
-const json* Collection::confirmed(const std::string& id) const {
+EntityRef Collection::confirmed(const std::string& id) const {
   const Entity* e = find(id);
-  return (e == nullptr || e->deleted) ? nullptr : &e->data;
+  return (e == nullptr || e->deleted) ? EntityRef() : EntityRef(treeFromStored(e->text));
 }
 
-const json* Collection::get(const std::string& id) const {
+bool Collection::hasConfirmed(const std::string& id) const {
+  const Entity* e = find(id);
+  return e != nullptr && !e->deleted;
+}
+
+EntityRef Collection::get(const std::string& id) const {
   if (!overlay_.empty()) {
     auto o = overlay_.find(id);
-    if (o != overlay_.end()) return o->second.is_null() ? nullptr : &o->second;
+    if (o != overlay_.end()) return o->second.is_null() ? EntityRef() : EntityRef(&o->second);
   }
   return confirmed(id);
 }
 
+bool Collection::has(const std::string& id) const {
+  if (!overlay_.empty()) {
+    auto o = overlay_.find(id);
+    if (o != overlay_.end()) return !o->second.is_null();
+  }
+  return hasConfirmed(id);
+}
+
+EntityRef Collection::getFields(const std::string& id, const std::vector<std::string>& fields) const {
+  if (!overlay_.empty()) {
+    auto o = overlay_.find(id);
+    if (o != overlay_.end()) return o->second.is_null() ? EntityRef() : EntityRef(&o->second);
+  }
+  const Entity* e = find(id);
+  return (e == nullptr || e->deleted) ? EntityRef() : EntityRef(fieldsFromStored(e->text, fields));
+}
+
+const std::string* Collection::confirmedText(const std::string& id) const {
+  if (!overlay_.empty() && overlay_.count(id) != 0) return nullptr;
+  const Entity* e = find(id);
+  return (e == nullptr || e->deleted) ? nullptr : &e->text;
+}
+
 void Collection::setOverlay(const std::string& id, json view) {
-  const bool before = get(id) != nullptr;
+  const bool before = has(id);
   auto [it, inserted] = overlay_.try_emplace(id);
   if (!inserted) overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
   it->second = std::move(view);
   overlayBytes_ += syncore::approxBytes(it->second) + kEntryOverhead;
-  const bool after = get(id) != nullptr;
+  const bool after = has(id);
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
 }
 
@@ -114,7 +154,7 @@ void Collection::clearOverlay(const std::string& id) {
   const bool before = !it->second.is_null();
   overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
   overlay_.erase(it);
-  const bool after = confirmed(id) != nullptr;
+  const bool after = hasConfirmed(id);
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
 }
 
@@ -141,7 +181,19 @@ void Collection::forEachTombstone(std::int64_t upToVersion,
 void Collection::forEachLive(
     const std::function<void(const std::string&, const json&)>& visit) const {
   for (const auto& [id, e] : entities_)
-    if (!e.deleted && overlay_.count(id) == 0) visit(id, e.data);
+    if (!e.deleted && overlay_.count(id) == 0) visit(id, treeFromStored(e.text));
+  for (const auto& [id, view] : overlay_)
+    if (!view.is_null()) visit(id, view);
+}
+
+void Collection::forEachLiveFields(const std::vector<std::string>& fields,
+                                   const std::function<void(const std::string&, const json&)>& visit) const {
+  json scratch = json::object();
+  for (const auto& [id, e] : entities_) {
+    if (e.deleted || overlay_.count(id) != 0) continue;
+    fieldsFromStored(e.text, fields, scratch);
+    visit(id, scratch);
+  }
   for (const auto& [id, view] : overlay_)
     if (!view.is_null()) visit(id, view);
 }
@@ -151,17 +203,20 @@ void Collection::forEachLive(
 namespace syncore {
 
 WriteResult Collection::overwrite(const std::string& id, std::int64_t version, json* data) {
+  lastWriteKeptData_ = false;
   auto it = entities_.find(id);
   const bool overlaid = hasOverlay(id);
   const bool wasLive = it != entities_.end() && !it->second.deleted;
+  std::string text = data != nullptr ? storedText(*data) : std::string();
   if (it != entities_.end() && it->second.version == version && wasLive == (data != nullptr) &&
-      (data == nullptr || it->second.data == *data))
+      (data == nullptr || sameData(it->second, text, *data)))
     return WriteResult::Ignored;  // already the server's word
   if (it == entities_.end()) it = entities_.emplace(id, Entity{}).first;
   Entity& e = it->second;
+  lastWriteKeptData_ = wasLive && data != nullptr && e.text == text;
   bytes_ -= e.bytes;
   e.bytes = kEntryOverhead + id.capacity() + (data != nullptr ? syncore::approxBytes(*data) : 0);
-  e.data = data != nullptr ? std::move(*data) : json(nullptr);
+  e.text = std::move(text);
   e.version = version;
   e.deleted = data == nullptr;
   bytes_ += e.bytes;

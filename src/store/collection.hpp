@@ -2,11 +2,17 @@
 // server's version per entity) and the view overlay (entities with pending local mutations, as
 // the user sees them). Deletes stay as tombstones (version kept) until compacted, so a late,
 // older upsert cannot resurrect a deleted entity.
+//
+// The confirmed state keeps each entity as its canonical JSON text (store/stored_json.hpp,
+// docs/entity_storage.md): readers get an EntityRef, which either points at a tree the store
+// holds (an overlay: entities with pending mutations) or owns a tree built from the text for that
+// read alone.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "base/json_util.hpp"
 
@@ -17,10 +23,62 @@ struct CollectionOptions {
 };
 
 struct Entity {
-  json data;                 // the entity object (null for a tombstone)
   std::int64_t version = 0;  // the server's version
+  std::string text;          // the entity object as dumpJson writes it (empty for a tombstone)
+  std::size_t bytes = 0;     // approximate footprint of the tree it stands for, kept for stats
   bool deleted = false;      // tombstone
-  std::size_t bytes = 0;     // approximate footprint, kept for stats
+  // The entity object as a tree (null for a tombstone), built for this reader.
+  json data() const;
+};
+
+// An entity as a reader sees it: absent, a tree the store holds, or a tree built for this read.
+// Like the pointer it replaces (test with == nullptr, read with * and ->), but a built tree lives
+// only as long as the EntityRef: keep the EntityRef, not a pointer into it.
+class EntityRef {
+ public:
+  EntityRef() = default;
+  explicit EntityRef(const json* held) : held_(held) {}
+  explicit EntityRef(json built) : built_(std::move(built)), owns_(true) {}
+  EntityRef(EntityRef&& other) noexcept : held_(other.held_), built_(std::move(other.built_)), owns_(other.owns_) {
+    other.reset();
+  }
+  EntityRef& operator=(EntityRef&& other) noexcept {
+    held_ = other.held_;
+    built_ = std::move(other.built_);
+    owns_ = other.owns_;
+    other.reset();
+    return *this;
+  }
+  EntityRef(const EntityRef&) = delete;  // a built tree is not copied by accident
+  EntityRef& operator=(const EntityRef&) = delete;
+
+  const json* get() const { return owns_ ? &built_ : held_; }
+  explicit operator bool() const { return get() != nullptr; }
+  const json& operator*() const { return *get(); }
+  const json* operator->() const { return get(); }
+  // The tree itself (moved out when built for this read, else copied); null when absent.
+  json release() && {
+    const bool owned = owns_;
+    const json* held = held_;
+    reset();
+    if (owned) return std::move(built_);
+    return held != nullptr ? *held : json(nullptr);
+  }
+
+  friend bool operator==(const EntityRef& r, std::nullptr_t) { return !r; }
+  friend bool operator!=(const EntityRef& r, std::nullptr_t) { return static_cast<bool>(r); }
+  friend bool operator==(std::nullptr_t, const EntityRef& r) { return !r; }
+  friend bool operator!=(std::nullptr_t, const EntityRef& r) { return static_cast<bool>(r); }
+
+ private:
+  void reset() {  // absent, as a moved-from EntityRef is
+    held_ = nullptr;
+    owns_ = false;
+  }
+
+  const json* held_ = nullptr;
+  json built_;
+  bool owns_ = false;
 };
 
 enum class WriteResult { Created, Updated, Deleted, Ignored };
@@ -41,10 +99,21 @@ class Collection {
   WriteResult overwrite(const std::string& id, std::int64_t version, json* data);
   // Forgets the confirmed entity (live or tombstone) entirely: the server no longer has it.
   bool erase(const std::string& id);
+  // After an upsert or overwrite that was not ignored: whether the entity's data stayed the same
+  // text (only its version moved). Compared on the texts the write has anyway.
+  bool lastWriteKeptData() const { return lastWriteKeptData_; }
 
   const Entity* find(const std::string& id) const;       // confirmed, including tombstones
-  const json* confirmed(const std::string& id) const;    // confirmed live entities only
-  const json* get(const std::string& id) const;          // the view: overlay first, then confirmed
+  EntityRef confirmed(const std::string& id) const;      // confirmed live entities only
+  EntityRef get(const std::string& id) const;            // the view: overlay first, then confirmed
+  // Whether get / confirmed would find a live entity, without building it.
+  bool has(const std::string& id) const;
+  bool hasConfirmed(const std::string& id) const;
+  // The view with only the named top-level fields (all of them for an overlay): what a query reads.
+  EntityRef getFields(const std::string& id, const std::vector<std::string>& fields) const;
+  // The view's canonical text when it is the confirmed state (no overlay): the bytes a reader
+  // would get from dumpJson(*get(id)). Null when overlaid or not live.
+  const std::string* confirmedText(const std::string& id) const;
 
   // The view of an entity with pending mutations (null json = deleted in the view), or back to
   // the confirmed state when nothing is pending.
@@ -70,8 +139,11 @@ class Collection {
     for (const auto& [id, e] : entities_) visit(id, e);
   }
 
-  // Visits the view's live entities in unspecified order.
+  // Visits the view's live entities in unspecified order. The json is valid during the call only.
   void forEachLive(const std::function<void(const std::string&, const json&)>& visit) const;
+  // The same with only the named top-level fields of confirmed entities (see getFields).
+  void forEachLiveFields(const std::vector<std::string>& fields,
+                         const std::function<void(const std::string&, const json&)>& visit) const;
 
   void reserve(std::size_t n) { entities_.reserve(n); }
 
@@ -84,6 +156,7 @@ class Collection {
   std::size_t viewLive_ = 0;  // live in the view
   std::size_t bytes_ = 0;
   std::size_t overlayBytes_ = 0;
+  bool lastWriteKeptData_ = false;
 };
 
 }  // namespace syncore

@@ -1,5 +1,6 @@
 #include "store/live_query.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace syncore {
@@ -14,6 +15,17 @@ std::vector<bool> descendingFlags(const QuerySpec& spec) {
 }
 
 const json* keyPtr(const std::optional<json>& key) { return key ? &*key : nullptr; }
+
+std::vector<std::string> topLevelFields(const QuerySpec& spec) {
+  std::vector<std::string> fields;
+  auto add = [&](const FieldPath& path) {
+    if (path.empty()) return;
+    if (std::find(fields.begin(), fields.end(), path[0]) == fields.end()) fields.push_back(path[0]);
+  };
+  for (const auto& p : spec.where) add(p.path);
+  for (const auto& k : spec.orderBy) add(k.path);
+  return fields;
+}
 
 }  // namespace
 
@@ -33,7 +45,7 @@ bool LiveQuery::Order::operator()(const Member& a, const Member& b) const {
 }
 
 LiveQuery::LiveQuery(QuerySpec spec)
-    : spec_(std::move(spec)), members_(Order{descendingFlags(spec_)}) {}
+    : spec_(std::move(spec)), fields_(topLevelFields(spec_)), members_(Order{descendingFlags(spec_)}) {}
 
 void LiveQuery::clear() {
   index_.clear();

@@ -24,6 +24,9 @@ class LiveQuery {
   LiveQuery& operator=(LiveQuery&&) = default;
 
   const QuerySpec& spec() const { return spec_; }
+  // The top-level fields its predicates and sort keys read: all a member needs of an entity, so
+  // an entity held as text is read for these alone (Collection::getFields).
+  const std::vector<std::string>& fields() const { return fields_; }
   void clear();
 
   // Adds an entity during the initial full evaluation (called once per entity of the collection).
@@ -56,6 +59,7 @@ class LiveQuery {
   Member makeMember(const std::string& id, const json& entity) const;
 
   QuerySpec spec_;
+  std::vector<std::string> fields_;
   MemberSet members_;
   std::unordered_map<std::string, MemberSet::iterator> index_;
 };

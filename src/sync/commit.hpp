@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -61,6 +62,9 @@ struct Commit {
   // Borrowed from the core's store, not copied (a 10 KB entity cost more to copy than the whole
   // write): valid until the core's next call that changes it, so write the commit out first.
   std::map<std::string, std::map<std::string, const json*>> views;
+  // The trees of views of confirmed entities, which the store holds as text: built for this
+  // commit and owned by it (a deque: the pointers in views stay valid as it grows).
+  std::deque<json> builtViews;
 };
 
 // Effects or events as the objects the shim sees ({"type": name, ...fields}).

@@ -165,11 +165,11 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
       if (last->priority != Priority::Critical && m.priority == Priority::Critical) ++critical_;
       last->priority = std::max(last->priority, m.priority);
       if (m.meta) {
-        if (m.confirmedBase != nullptr && before == MutationKind::Update && last->meta &&
+        if (m.confirmedBase && before == MutationKind::Update && last->meta &&
             last->baseVersion == m.baseVersion) {
           last->meta->ts = std::move(m.meta->ts);  // its base is that confirmed entity already
         } else {
-          if (m.confirmedBase != nullptr) m.meta->base = *m.confirmedBase;
+          if (m.confirmedBase) m.meta->base = m.confirmedBase();
           last->meta = std::move(m.meta);
         }
       }
@@ -189,7 +189,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
   entry.baseVersion = m.baseVersion;
   entry.priority = m.priority;
   entry.strategy = std::move(m.strategy);
-  if (m.meta && m.confirmedBase != nullptr) m.meta->base = *m.confirmedBase;
+  if (m.meta && m.confirmedBase) m.meta->base = m.confirmedBase();
   entry.meta = std::move(m.meta);
   entry.maxRetries = m.maxRetries;
   entry.expireAtMs = m.expireAtMs;

@@ -70,8 +70,9 @@ struct OutboxMutation {
   // copied into meta's base only where an entry needs it. A fold into a queued update made on the
   // same confirmed version keeps the base it holds (the same entity: every confirmed write of an
   // entity with pending entries rebases them, moving their base and version together), so a run
-  // of edits to one entity copies it once, not once per edit. Read during enqueue only.
-  const json* confirmedBase = nullptr;
+  // of edits to one entity builds it once, not once per edit. A callable, so the confirmed text is
+  // parsed only on the path that stores a new base; called at most once, during enqueue only.
+  std::function<json()> confirmedBase;
   std::int64_t maxRetries = -1;  // see OutboxEntry
   std::int64_t expireAtMs = -1;
   std::int64_t expireAfterMs = -1;

@@ -39,8 +39,8 @@ void SyncCore::handleAck(ServerWrite& w, Commit& out) {
   } else if (entry.kind == MutationKind::Create) {
     folded = entry.payload;
   } else if (entry.kind == MutationKind::Update) {
-    const json* base = c->confirmed(finalId);
-    folded = base != nullptr ? applyMergePatch(*base, entry.payload) : json(nullptr);
+    EntityRef base = c->confirmed(finalId);
+    folded = base != nullptr ? applyMergePatch(std::move(base).release(), entry.payload) : json(nullptr);
   }
   if (folded.is_object()) {
     folded[c->options().idField] = finalId;
@@ -91,7 +91,7 @@ void SyncCore::handleReject(const ServerWrite& w, Commit& out) {
     Collection* c = e != nullptr ? findCollection(e->collection) : nullptr;
     if (c == nullptr) return;
     const Entity* cur = c->find(e->entityId);
-    json confirmed = c->confirmed(e->entityId) != nullptr ? *c->confirmed(e->entityId) : json(nullptr);
+    json confirmed = c->confirmed(e->entityId).release();
     ServerWrite conflict;
     conflict.kind = ServerWrite::Kind::Conflict;
     conflict.key = e->key;
@@ -178,7 +178,7 @@ void SyncCore::handleConflict(ServerWrite& w, Commit& out) {
   // The server's state is a remote change like any other (it rebases the entity's other entries).
   remoteWrite(c, id, version, data.is_object() ? &data : nullptr, ts, out);
   if (fr.outcome == FailOutcome::Conflict && fr.entry) {
-    const json* remoteP = c->confirmed(id);
+    const EntityRef remoteP = c->confirmed(id);
     HlcTimestamp remoteTs{lastNow_, 0, std::string()};
     HlcTimestamp parsed;
     if (ts != nullptr && hlcFromJson(*ts, parsed)) remoteTs = clampHlc(parsed, lastNow_, clock_.maxDriftMs());
@@ -233,7 +233,7 @@ void SyncCore::renameHeld(Collection* c, const std::string& from, const std::str
   // The confirmed entity moves unless the server's own state of it arrived first.
   if (live) {
     if (c->find(to) == nullptr) {
-      json data = held->data;
+      json data = held->data();
       data[c->options().idField] = to;
       writeConfirmed(c, to, held->version, &data);
       markEntity(c->name(), to);

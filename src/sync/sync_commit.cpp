@@ -23,9 +23,9 @@ void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
     if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
     return;
   }
-  const json* before = c->get(id);
-  Touch t{c, id, before != nullptr, compare, json()};
-  if (compare && before != nullptr) t.before = *before;
+  const bool liveBefore = c->has(id);
+  Touch t{c, id, liveBefore, compare, json()};
+  if (compare && liveBefore) t.before = c->get(id).release();
   work_.touched.push_back(std::move(t));
 }
 
@@ -41,9 +41,8 @@ void SyncCore::collectChanges(Commit& out) {
   const Collection* last = nullptr;  // touches come in runs of one collection: look it up once a run
   CollectionChanges* changes = nullptr;
   for (Touch& t : work_.touched) {
-    const json* after = t.collection->get(t.id);
-    const bool liveAfter = after != nullptr;
-    if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *after == t.before))) continue;
+    const bool liveAfter = t.collection->has(t.id);
+    if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *t.collection->get(t.id) == t.before))) continue;
     if (t.collection != last) {
       last = t.collection;
       changes = &out.changes.collections[t.collection->name()];
@@ -74,7 +73,20 @@ CommitCounts SyncCore::counts() const {
 }
 
 void SyncCore::addView(Commit& out, const Collection& c, const std::string& id) const {
-  if (const json* view = c.get(id)) out.views[c.name()].try_emplace(id, view);  // once per id
+  auto& views = out.views[c.name()];
+  if (views.count(id) != 0) return;  // once per id
+  EntityRef view = c.get(id);
+  if (view == nullptr) {
+    if (views.empty()) out.views.erase(c.name());
+    return;
+  }
+  // An overlay is borrowed; a confirmed entity's tree is built from its text and kept in the commit.
+  if (c.hasOverlay(id)) {
+    views.emplace(id, view.get());
+  } else {
+    out.builtViews.push_back(std::move(view).release());
+    views.emplace(id, &out.builtViews.back());
+  }
 }
 
 // The views a reader asks for right after this commit: the created or updated entities in a
@@ -131,7 +143,7 @@ void SyncCore::updateQueries(Commit& out) {
     std::unordered_set<std::string> changedIds;
     for (const auto* ids : {&changed->second.created, &changed->second.updated, &changed->second.deleted}) {
       for (const auto& id : *ids) {
-        touched = open.query->onChange(id, c->get(id)) || touched;
+        touched = open.query->onChange(id, c->getFields(id, open.query->fields()).get()) || touched;
         changedIds.insert(id);
       }
     }

@@ -246,7 +246,7 @@ void SyncCore::applyServerWrite(ServerWrite& w, Commit& out) {
 
 // ---- reads -----------------------------------------------------------------------------------
 
-Status SyncCore::get(const std::string& collection, const std::string& id, const json*& out) const {
+Status SyncCore::get(const std::string& collection, const std::string& id, EntityRef& out) const {
   const Collection* c = findCollection(collection);
   if (c == nullptr) return unknownCollection(collection);
   out = c->get(id);
@@ -257,12 +257,13 @@ Status SyncCore::list(const std::string& collection, json& out) const {
   const Collection* c = findCollection(collection);
   if (c == nullptr) return unknownCollection(collection);
   // Sorted by id so that list() is deterministic whatever the hash map's order.
-  std::vector<std::pair<const std::string*, const json*>> rows;
+  // The trees are built for this read (confirmed entities are held as text): kept by value.
+  std::vector<std::pair<const std::string*, json>> rows;
   rows.reserve(c->count());
-  c->forEachLive([&](const std::string& id, const json& data) { rows.emplace_back(&id, &data); });
+  c->forEachLive([&](const std::string& id, const json& data) { rows.emplace_back(&id, data); });
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
   out = json::array();
-  for (const auto& [id, data] : rows) out.push_back(*data);
+  for (auto& [id, data] : rows) out.push_back(std::move(data));
   return Status::ok();
 }
 
@@ -311,7 +312,7 @@ Status SyncCore::openQuery(const json& spec, QueryUpdate& out) {
   const Collection* c = findCollection(parsed.collection);
   if (c == nullptr) return unknownCollection(parsed.collection);
   auto query = std::make_unique<LiveQuery>(std::move(parsed));
-  c->forEachLive([&](const std::string& id, const json& data) { query->seed(id, data); });
+  c->forEachLiveFields(query->fields(), [&](const std::string& id, const json& data) { query->seed(id, data); });
   const std::uint32_t qid = nextQuery_++;
   OpenQuery open{std::move(query), {}, 0};
   open.lastWindow = open.query->window();

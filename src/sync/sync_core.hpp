@@ -95,7 +95,7 @@ class SyncCore {
   Status clearSetAside(std::int64_t nowMs, Commit& out);
   std::uint64_t setAsideCount() const { return setAside_; }
 
-  Status get(const std::string& collection, const std::string& id, const json*& out) const;
+  Status get(const std::string& collection, const std::string& id, EntityRef& out) const;
   Status list(const std::string& collection, json& out) const;
   Status count(const std::string& collection, std::size_t& out) const;
   Status entityVersion(const std::string& collection, const std::string& id,

@@ -102,8 +102,7 @@ void SyncCore::recomputeView(Collection* c, const std::string& id) {
     c->clearOverlay(id);
     return;
   }
-  const json* confirmed = c->confirmed(id);
-  json view = confirmed != nullptr ? *confirmed : json(nullptr);
+  json view = c->confirmed(id).release();
   for (const OutboxEntry* e : entries) {
     switch (e->kind) {
       case MutationKind::Create: view = e->payload; break;
@@ -192,21 +191,22 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   if (Status s = readQueueOptions(request, nowMs, m); !s) return s;
 
   const std::uint64_t number = nextMutation_;
+  EntityRef view;  // what the user sees now (an update's or a delete's), read once
   if (kind == MutationKind::Create) {
     if (data == nullptr) return Status::error(ErrorCode::WrongType, "a create needs data (an object)");
     if (!haveId) {
       // Remapped on ack. A server entity may already sit under this temp id (a server that kept
       // someone's temp id): take the next free one rather than refuse the user's create.
       id = "tmp-" + clientId_ + "-" + std::to_string(number);
-      for (int k = 1; c->get(id) != nullptr || c->confirmed(id) != nullptr; ++k)
+      for (int k = 1; c->has(id) || c->hasConfirmed(id); ++k)
         id = "tmp-" + clientId_ + "-" + std::to_string(number) + "-" + std::to_string(k);
     }
-    if (c->get(id) != nullptr) return Status::error(ErrorCode::AlreadyExists, "'" + id + "' already exists");
+    if (c->has(id)) return Status::error(ErrorCode::AlreadyExists, "'" + id + "' already exists");
     m.payload = *data;
     m.payload[idField] = id;
   } else {
     if (!haveId) return Status::error(ErrorCode::MissingId, "an " + std::string(mutationKindName(kind)) + " needs an id");
-    const json* view = c->get(id);
+    view = c->get(id);
     if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
     if (kind == MutationKind::Update) {
       auto patch = request.find("patch");
@@ -245,15 +245,21 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   m.entityId = id;
   const Entity* confirmed = c->find(id);
   m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
-  const json* base = c->confirmed(id);
-  if (base != nullptr) {
+  // The confirmed entity is the pending entry's base, but a fold into an entry made on the same
+  // version keeps the base it holds: so the stored text is parsed (or the view read above, when it
+  // is the confirmed entity, taken) only when the outbox calls for it.
+  EntityRef base;
+  if (c->hasConfirmed(id)) {
     m.meta = PendingMeta{clock_.tick(nowMs), json()};
-    m.confirmedBase = base;  // copied by the outbox only where the entry needs it
+    m.confirmedBase = [&view, c, &id]() -> json {
+      return view != nullptr && !c->hasOverlay(id) ? std::move(view).release()
+                                                   : c->confirmed(id).release();
+    };
   } else {
     // An edit of an entity that exists only through its pending create was made on top of that
     // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
     if (kind != MutationKind::Create) base = c->get(id);
-    m.meta = PendingMeta{clock_.tick(nowMs), base != nullptr ? *base : json(nullptr)};
+    m.meta = PendingMeta{clock_.tick(nowMs), std::move(base).release()};
   }
   // This mutation always changes the view (an update that changes nothing returned above), so its
   // view before is kept for a comparison only when this commit's pump may take entries out of the

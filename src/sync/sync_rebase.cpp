@@ -17,9 +17,9 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
   if (overlaid) touch(c, id, true);
   // A newer version with the data the view already shows changes nothing a reader sees: its
   // version is taken, but no subscriber is told (compared before the write moves the data in).
-  const json* shown = !overlaid && data != nullptr ? c->confirmed(id) : nullptr;
-  const bool sameData = shown != nullptr && *shown == *data;
+  // (The store compares the stored texts as it writes: no tree of the held entity is built.)
   WriteResult r = writeConfirmed(c, id, version, data);
+  const bool sameData = !overlaid && data != nullptr && c->lastWriteKeptData();
   if (r == WriteResult::Ignored) {
     if (data == nullptr) markEntity(c->name(), id);  // a tombstone may have been recorded
     return;
@@ -58,10 +58,9 @@ void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& 
   static const json kDeleted;
   auto custom = customResolvers_.find(c->name());
   CustomResolver* resolver = custom == customResolvers_.end() ? nullptr : custom->second;
-  const json* remoteP = c->confirmed(id);
-  json remoteCopy;
-  if (resolver != nullptr && remoteP != nullptr) remoteP = &(remoteCopy = *remoteP);
-  const json& remote = remoteP != nullptr ? *remoteP : kDeleted;
+  // (confirmed() builds its own tree from the stored text: a custom resolver cannot change it.)
+  const EntityRef remoteRef = c->confirmed(id);
+  const json& remote = remoteRef != nullptr ? *remoteRef : kDeleted;
   const CollectionSyncOptions& opts = syncOptions(c->name());
   std::vector<std::uint64_t> seqs;
   for (const OutboxEntry* e : outbox_->entriesFor(c->name(), id)) seqs.push_back(e->seq);

@@ -34,7 +34,7 @@ bool SyncCore::referenceWaits(const OutboxEntry& entry, Commit& out) {
     if (c == nullptr) continue;  // not a collection of this client: nothing to check it against
     for (const OutboxEntry* p : outbox_->entriesFor(target, id))
       if (p->kind != MutationKind::Update) return true;  // its create (or delete) goes first
-    const json* view = c->get(id);
+    const EntityRef view = c->get(id);
     if (view != nullptr && !view->is_null()) {
       referencesAsked_.erase({target, id});
       continue;
@@ -128,7 +128,7 @@ Status SyncCore::referenceMissing(const std::string& collection, const std::stri
   bool pending = false;
   for (const OutboxEntry* p : outbox_->entriesFor(collection, id))
     if (p->kind != MutationKind::Update) pending = true;
-  const json* view = c->get(id);
+  const EntityRef view = c->get(id);
   if (!pending && (view == nullptr || view->is_null()))
     deadLetterReferrers(collection, id, "REFERENCE_MISSING", "does not exist on the server (or is not yours to read)", out);
   finishCommit(out);

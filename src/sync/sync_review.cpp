@@ -156,7 +156,7 @@ Status SyncCore::resolveConflict(const std::string& id, const json& resolution, 
   ParkedConflict saved = it->second;
   work_.conflicts.insert(id);
   conflicts_.erase(it);
-  const json* view = c->get(entityId);
+  const EntityRef view = c->get(entityId);
   json request = {{"collection", c->name()}, {"id", entityId}};
   if (which == "remote" || (value.is_null() && view == nullptr)) {
     beginCommit(nowMs);  // only the conflict record goes

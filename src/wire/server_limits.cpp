@@ -85,7 +85,7 @@ Status SyncCore::checkServerLimits(const Collection& c, const std::string& id, M
   if (maxEntity == 0) return Status::ok();
   std::size_t entityBytes = payloadBytes;
   if (kind == MutationKind::Update) {
-    const json* view = c.get(id);
+    const EntityRef view = c.get(id);
     entityBytes = dumpJson(applyMergePatch(view != nullptr ? *view : json(nullptr), payload)).size();
   }
   if (entityBytes > maxEntity) {

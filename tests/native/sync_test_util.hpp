@@ -45,7 +45,7 @@ inline Commit server(SyncCore& core, const json& batch, std::int64_t now = 1000)
 }
 
 inline json view(const SyncCore& core, const std::string& id, const std::string& collection = "todos") {
-  const json* e = nullptr;
+  syncore::EntityRef e;
   REQUIRE(core.get(collection, id, e).isOk());
   return e != nullptr ? *e : json(nullptr);
 }

@@ -120,7 +120,7 @@ struct World {
 };
 
 json noteOf(const SyncCore& core) {
-  const json* e = nullptr;
+  syncore::EntityRef e;
   REQUIRE(core.get("notes", "n1", e).isOk());
   return e != nullptr ? *e : json(nullptr);
 }

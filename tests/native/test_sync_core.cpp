@@ -57,11 +57,11 @@ TEST_CASE("sync_core: upserts and deletes produce a change set per commit") {
   CHECK(c2.changes.collections["todos"].deleted == std::vector<std::string>{"2"});
   CHECK(c2.changes.collections["todos"].created.empty());
 
-  const json* one = nullptr;
+  syncore::EntityRef one;
   REQUIRE(core.get("todos", "1", one).isOk());
   REQUIRE(one != nullptr);
   CHECK((*one)["title"] == "oat milk");
-  const json* two = nullptr;
+  syncore::EntityRef two;
   REQUIRE(core.get("todos", "2", two).isOk());
   CHECK(two == nullptr);
   std::int64_t version = 0;
@@ -114,7 +114,7 @@ TEST_CASE("sync_core: a bad batch is rejected whole and leaves the store as it w
     Status s = tryApply(core, batch.c_str());
     CHECK(s.code == c.code);
     CHECK_FALSE(s.message.empty());
-    const json* e = nullptr;
+    syncore::EntityRef e;
     REQUIRE(core.get("todos", "1", e).isOk());
     CHECK((*e)["t"] == "a");  // the good op before the bad one was not applied
   }
@@ -153,7 +153,7 @@ TEST_CASE("sync_core: list is sorted by id and unknown collections are errors") 
   CHECK(core.list("nope", out).code == ErrorCode::UnknownCollection);
   std::size_t n = 0;
   CHECK(core.count("nope", n).code == ErrorCode::UnknownCollection);
-  const json* e = nullptr;
+  syncore::EntityRef e;
   CHECK(core.get("nope", "a", e).code == ErrorCode::UnknownCollection);
 }
 

@@ -1,0 +1,124 @@
+#include "store/stored_json.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+
+#include "wire/json_reader.hpp"
+
+namespace syncore {
+
+namespace {
+
+// The text is the core's own output, so its nesting was accepted once already: no depth limit here
+// (a limit could only refuse an entity the store already holds).
+constexpr int kNoLimit = INT_MAX / 2;
+
+// Past one string starting at p (on its opening quote): the position after the closing quote.
+const char* skipString(const char* p, const char* end) {
+  for (++p; p < end; ++p) {
+    if (*p == '\\') ++p;
+    else if (*p == '"') return p + 1;
+  }
+  return end;
+}
+
+// Past one value starting at p (canonical text: no white space).
+const char* skipValue(const char* p, const char* end) {
+  if (p >= end) return end;
+  if (*p == '"') return skipString(p, end);
+  if (*p == '{' || *p == '[') {
+    int depth = 0;
+    while (p < end) {
+      const char c = *p;
+      if (c == '"') {
+        p = skipString(p, end);
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      else if ((c == '}' || c == ']') && --depth == 0) return p + 1;
+      ++p;
+    }
+    return end;
+  }
+  while (p < end && *p != ',' && *p != '}' && *p != ']') ++p;  // a number or a literal
+  return p;
+}
+
+}  // namespace
+
+std::string storedText(const json& value) {
+  static std::string scratch;  // written into, then copied out at its size; its capacity is reused
+  scratch.clear();
+  appendJson(scratch, value);
+  std::string text(scratch);
+  if (scratch.capacity() > (std::size_t{1} << 20)) std::string().swap(scratch);  // a huge entity's buffer is not kept
+  return text;
+}
+
+json treeFromStored(std::string_view text) {
+  json out;
+  JsonReader reader(text, kNoLimit);
+  if (reader.parseDocument(out)) return out;
+  // Not expected (the text is dumpJson's): nlohmann's parser as the last word.
+  json parsed = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? json(nullptr) : parsed;
+}
+
+json fieldsFromStored(std::string_view text, const std::vector<std::string>& names) {
+  json out = json::object();
+  fieldsFromStored(text, names, out);
+  return out;
+}
+
+void fieldsFromStored(std::string_view text, const std::vector<std::string>& names, json& out) {
+  if (!out.is_object() || names.size() > 64) out = json::object();
+  std::uint64_t found = 0;  // bit i: names[i] was read into out
+  const char* p = text.data();
+  const char* end = p + text.size();
+  if (p >= end || *p != '{' || names.size() > 64) {
+    out = treeFromStored(text);  // not expected: the store holds objects
+    return;
+  }
+  const std::uint64_t all = names.size() == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << names.size()) - 1;
+  ++p;
+  std::string key;
+  while (p < end && *p == '"' && found != all) {
+    const char* keyEnd = skipString(p, end);
+    std::string_view raw(p + 1, static_cast<std::size_t>(keyEnd - p - 2));
+    if (raw.find('\\') == std::string_view::npos) {
+      key.assign(raw);
+    } else {
+      JsonReader keyReader(std::string_view(p, static_cast<std::size_t>(keyEnd - p)), kNoLimit);
+      json k;
+      if (!keyReader.parseDocument(k) || !k.is_string()) {
+        out = treeFromStored(text);
+        return;
+      }
+      key = k.get_ref<const std::string&>();
+    }
+    p = keyEnd + 1;  // past ':'
+    const char* valueEnd = skipValue(p, end);
+    bool wanted = false;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != key) continue;
+      found |= std::uint64_t{1} << i;  // every copy of a name listed twice
+      wanted = true;
+    }
+    if (wanted) {
+      JsonReader valueReader(std::string_view(p, static_cast<std::size_t>(valueEnd - p)), kNoLimit);
+      // The slot keeps its map node from the last entity read into out: no allocation for it.
+      if (!valueReader.parseDocument(out[key])) {
+        out = treeFromStored(text);
+        return;
+      }
+    }
+    p = valueEnd;
+    if (p < end && *p == ',') ++p;
+  }
+  // A field this entity lacks must be missing, not left from the last entity.
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if ((found >> i & 1) == 0) out.erase(names[i]);
+}
+
+}  // namespace syncore
