@@ -116,10 +116,11 @@ const RESTORE_LINE = Symbol.for('syncore.restoreLine');
 const STORED_RECORD = Symbol.for('syncore.storedRecord');
 
 /**
- * A record as readAll hands it out: { store, key, value } with `value` decoded on first read, so
- * a hydrate that only restores never parses it in JS; the core gets the stored text instead.
+ * { store, key, value } whose value is decode()d on its first read (js/storage/sealed_records.js
+ * too); decoded() says whether it was read or set since, after which the stored bytes no longer
+ * speak for it; onSet runs when something sets the value.
  */
-export function lazyRecord(store, key, bytes) {
+export function lazyValueRecord(store, key, decode, onSet) {
   let value;
   let decoded = false;
   const record = { store, key };
@@ -128,7 +129,7 @@ export function lazyRecord(store, key, bytes) {
     configurable: true,
     get() {
       if (!decoded) {
-        value = decodeValue(bytes);
+        value = decode();
         decoded = true;
       }
       return value;
@@ -136,17 +137,27 @@ export function lazyRecord(store, key, bytes) {
     set(v) {
       value = v;
       decoded = true;
+      onSet?.();
     },
   });
+  return { record, decoded: () => decoded };
+}
+
+/**
+ * A record as readAll hands it out: { store, key, value } with `value` decoded on first read, so
+ * a hydrate that only restores never parses it in JS; the core gets the stored text instead.
+ */
+export function lazyRecord(store, key, bytes) {
+  const { record, decoded } = lazyValueRecord(store, key, () => decodeValue(bytes));
   // Read by js/stored_restore.js: the stored parts, which wasm copies into its memory as they are.
   Object.defineProperty(record, STORED_RECORD, {
     enumerable: false,
-    value: () => (decoded || key instanceof Date ? null : { store, key, bytes }),
+    value: () => (decoded() || key instanceof Date ? null : { store, key, bytes }),
   });
   Object.defineProperty(record, RESTORE_LINE, {
     enumerable: false,
     // Once the value was read (and perhaps changed) the text no longer speaks for it.
-    value: () => (decoded ? null : `{"store":${JSON.stringify(store)},"key":${JSON.stringify(key)},"value":${decoder.decode(payloadOf(bytes))}}`),
+    value: () => (decoded() ? null : `{"store":${JSON.stringify(store)},"key":${JSON.stringify(key)},"value":${decoder.decode(payloadOf(bytes))}}`),
   });
   return record;
 }

@@ -9,6 +9,7 @@
 // (settleSealed) tells the wasm side how each group commit's write ended: stored, the bytes go;
 // failed (quota, a closed or deleted database), they stay for the retry.
 import { SyncError } from '../errors.js';
+import { lazyValueRecord } from './record_codec.js';
 
 const SEALED = Symbol.for('syncore.sealedRecord');
 const decoder = new TextDecoder();
@@ -30,27 +31,13 @@ export function sealing(handle, on) {
 
 function sealedRecord(sealer, store, key, id) {
   const ref = { sealer, store, key, id, release: id, bytes: null };
-  let value;
-  let decoded = false;
-  const record = { store, key };
-  Object.defineProperty(record, 'value', {
-    enumerable: true,
-    configurable: true,
-    get() {
-      if (!decoded) {
-        const text = sealer.handle.persistText(id);
-        // Released (its group is durable): the copy IndexedDB was given, when this one was written.
-        if (text !== '') value = JSON.parse(text);
-        else if (ref.bytes) value = JSON.parse(decoder.decode(ref.bytes.subarray(8)));
-        decoded = true;
-      }
-      return value;
-    },
-    set(v) {
-      value = v;
-      decoded = true;
-      ref.id = 0; // changed by the app: the sealed bytes no longer speak for it
-    },
+  const { record } = lazyValueRecord(store, key, () => {
+    const text = sealer.handle.persistText(id);
+    // Released (its group is durable): the copy IndexedDB was given, when this one was written.
+    if (text !== '') return JSON.parse(text);
+    return ref.bytes ? JSON.parse(decoder.decode(ref.bytes.subarray(8))) : undefined;
+  }, () => {
+    ref.id = 0; // changed by the app: the sealed bytes no longer speak for it
   });
   Object.defineProperty(record, SEALED, { enumerable: false, value: ref });
   return record;

@@ -7,27 +7,10 @@ import { IDBFactory } from 'fake-indexeddb';
 import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
 import { COMPACT_AT, PAGE_ENTRIES } from '../../js/storage/entity_pages.js';
 
-const request = (req) =>
-  new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
+import { rawStore, rawPut as rawPutAll } from '../support/raw_idb.js';
 
-async function rawEntities(factory, name) {
-  const db = await request(factory.open(name));
-  const tx = db.transaction('entities', 'readonly');
-  const [keys, values] = await Promise.all([request(tx.objectStore('entities').getAllKeys()), request(tx.objectStore('entities').getAll())]);
-  db.close();
-  return keys.map((key, i) => ({ key, value: values[i] }));
-}
-
-async function rawPut(factory, name, key, value) {
-  const db = await request(factory.open(name));
-  const tx = db.transaction('entities', 'readwrite');
-  tx.objectStore('entities').put(value, key);
-  await new Promise((resolve) => (tx.oncomplete = resolve));
-  db.close();
-}
+const rawEntities = (factory, name) => rawStore(factory, name, 'entities');
+const rawPut = (factory, name, key, value) => rawPutAll(factory, name, [{ store: 'entities', key, value }]);
 
 const COUNT = COMPACT_AT + PAGE_ENTRIES + 10; // enough to migrate, over more than one page
 const entity = (i) => ({ id: `e${i}`, title: `entity ${i}`, n: i });

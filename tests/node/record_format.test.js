@@ -9,31 +9,7 @@ import { sealValue } from '../../js/storage/checksum.js';
 import { STORES } from '../../js/storage/memory.js';
 import { crc32, isEncoded, inspectStored } from '../../js/storage/record_codec.js';
 
-const request = (req) =>
-  new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-
-async function rawDump(factory, name) {
-  const db = await request(factory.open(name));
-  const out = [];
-  for (const store of db.objectStoreNames) {
-    const tx = db.transaction(store, 'readonly');
-    const [keys, values] = await Promise.all([request(tx.objectStore(store).getAllKeys()), request(tx.objectStore(store).getAll())]);
-    keys.forEach((key, i) => out.push({ store, key, value: values[i] }));
-  }
-  db.close();
-  return out;
-}
-
-async function rawPut(factory, name, records) {
-  const db = await request(factory.open(name));
-  const tx = db.transaction([...new Set(records.map((r) => r.store))], 'readwrite');
-  for (const r of records) tx.objectStore(r.store).put(r.value, r.key);
-  await new Promise((resolve) => (tx.oncomplete = resolve));
-  db.close();
-}
+import { request, rawAll as rawDump, rawPut } from '../support/raw_idb.js';
 
 /** A database as the adapter before this form wrote it: every value an object with `$checksum`. */
 async function writeOldDatabase(factory, name, records) {

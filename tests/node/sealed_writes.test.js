@@ -8,20 +8,10 @@ import { IDBFactory, IDBObjectStore } from 'fake-indexeddb';
 import { createSyncClient } from '../../js/node.js';
 import { openStored, decodeValue } from '../../js/storage/record_codec.js';
 
-const request = (req) =>
-  new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
+import { rawStore } from '../support/raw_idb.js';
 
 // The outbox as stored: a local write is kept there until the server confirms it.
-async function rawOutbox(factory, name) {
-  const db = await request(factory.open(name));
-  const tx = db.transaction('outbox', 'readonly');
-  const [keys, values] = await Promise.all([request(tx.objectStore('outbox').getAllKeys()), request(tx.objectStore('outbox').getAll())]);
-  db.close();
-  return keys.map((key, i) => ({ key, stored: values[i] }));
-}
+const rawOutbox = async (factory, name) => (await rawStore(factory, name, 'outbox')).map(({ key, value }) => ({ key, stored: value }));
 
 // Records the handle's calls by name, with their arguments and answers.
 function recording(calls) {

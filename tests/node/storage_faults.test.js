@@ -9,29 +9,16 @@ import { createSyncClient, openIndexedDbStorage, createMemoryStorage } from '../
 import { startSyncServer } from '../../server/sync_server.js';
 import { untilClient as until } from './helpers.js';
 import { inspectStored, storedFromInspected } from '../../js/storage/record_codec.js';
+import { request, rawAll } from '../support/raw_idb.js';
 
 const fast = { reconnectBaseMs: 20, reconnectMaxMs: 200, heartbeatMs: 1000 };
 
 
-const request = (req) =>
-  new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-
 /** Every record of every object store of a database, read raw (checksums and all). */
 async function rawDump(factory, name) {
   if (!(await factory.databases()).some((d) => d.name === name)) return [];
-  const db = await request(factory.open(name));
-  const out = [];
-  for (const store of db.objectStoreNames) {
-    const tx = db.transaction(store, 'readonly');
-    const [keys, values] = await Promise.all([request(tx.objectStore(store).getAllKeys()), request(tx.objectStore(store).getAll())]);
-    // Each value as the stored form shows it: the record and its stored checksum ($checksum).
-    keys.forEach((key, i) => out.push({ store, key, value: inspectStored(values[i]) }));
-  }
-  db.close();
-  return out;
+  // Each value as the stored form shows it: the record and its stored checksum ($checksum).
+  return (await rawAll(factory, name)).map((r) => ({ ...r, value: inspectStored(r.value) }));
 }
 
 /**
