@@ -18,6 +18,7 @@ import { RESTORE_CHUNK_CHARS } from './stored_restore.js';
 import { CoreRecoveryApi } from './core_recovery.js';
 import { openCoreHandle, WITH_VIEW, VIEW_KNOWN } from './wasm_text.js';
 import { CommitListeners } from './commit_listeners.js';
+import { parseAnswer } from './local_write_answer.js';
 
 export { RESTORE_CHUNK_CHARS };
 
@@ -68,7 +69,7 @@ export class SyncCore {
 
   /** @internal The envelope of one call, parsed; a SyncError (with store, key, index when the core named them) if it failed. */
   _unwrap(text) {
-    const envelope = JSON.parse(text);
+    const envelope = parseAnswer(text);
     if (envelope.ok) return envelope;
     const { code, message, ...where } = envelope.error;
     throw Object.assign(new SyncError(code, message), where);

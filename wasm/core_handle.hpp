@@ -122,23 +122,28 @@ class CoreHandle {
   std::string applyChanges(std::string_view lines, double cursor, double nowMs);
   bool readInput(double bytes, std::string_view& text);
   double answerIn(std::string text);
+  double answerOut();  // out_ as it stands is the answer
   std::string commitOr(const Status& s, Commit& commit, const std::string& mutationId = {});
   // One core call that fills a commit, as a pointer to the caller's lambda and a trampoline: the
   // cold methods (wasm/core_handle_sync.cpp) share withCommit's one copy of a Commit's
   // construction, destruction and envelope instead of inlining each (2-3 KiB of wasm apiece).
-  class CommitStep {
+  template <class... Args>
+  class StepRef {
    public:
     template <class F>
-    CommitStep(F&& f)  // NOLINT: made from a lambda at the call
-        : context_(&f), call_([](void* c, Commit& commit) { return (*static_cast<std::remove_reference_t<F>*>(c))(commit); }) {}
-    Status operator()(Commit& commit) const { return call_(context_, commit); }
+    StepRef(F&& f)  // NOLINT: made from a lambda at the call
+        : context_(&f), call_([](void* c, Args... args) { return (*static_cast<std::remove_reference_t<F>*>(c))(args...); }) {}
+    Status operator()(Args... args) const { return call_(context_, args...); }
 
    private:
     void* context_;
-    Status (*call_)(void*, Commit&);
+    Status (*call_)(void*, Args...);
   };
+  using CommitStep = StepRef<Commit&>;
   // The step's commit or error envelope; mutationId, when given, is read after the step ran.
   std::string withCommit(CommitStep step, const std::string* mutationId = nullptr);
+  // The same for a step that takes the time: nowMs read (WRONG_TYPE unless finite and integral) first.
+  std::string withTimedCommit(double nowMs, StepRef<std::int64_t, Commit&> step);
   double scalarFailed(const Status& s);
 
   std::string scalarError_;  // the envelope takeError() hands over

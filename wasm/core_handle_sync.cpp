@@ -39,6 +39,12 @@ std::string CoreHandle::withCommit(CommitStep step, const std::string* mutationI
   return commitOr(s, commit, mutationId ? *mutationId : std::string());
 }
 
+std::string CoreHandle::withTimedCommit(double nowMs, StepRef<std::int64_t, Commit&> step) {
+  std::int64_t now = 0;
+  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
+  return withCommit([&](Commit& c) { return step(now, c); });
+}
+
 std::string CoreHandle::setServerLimits(const std::string& limitsJson, double nowMs) {
   json limits;
   std::int64_t now = 0;
@@ -48,15 +54,11 @@ std::string CoreHandle::setServerLimits(const std::string& limitsJson, double no
 }
 
 std::string CoreHandle::setOnline(bool online, double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  return withCommit([&](Commit& c) { return core_.setOnline(online, now, c); });
+  return withTimedCommit(nowMs, [&](std::int64_t now, Commit& c) { return core_.setOnline(online, now, c); });
 }
 
 std::string CoreHandle::tick(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  return withCommit([&](Commit& c) { return core_.tick(now, c); });
+  return withTimedCommit(nowMs, [&](std::int64_t now, Commit& c) { return core_.tick(now, c); });
 }
 
 std::string CoreHandle::batchTimedOut(double batch, double nowMs) {
@@ -68,24 +70,18 @@ std::string CoreHandle::batchTimedOut(double batch, double nowMs) {
 }
 
 std::string CoreHandle::resumeQueue(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  return withCommit([&](Commit& c) { return core_.resumeQueue(now, c); });
+  return withTimedCommit(nowMs, [&](std::int64_t now, Commit& c) { return core_.resumeQueue(now, c); });
 }
 
 // Queue control (docs/queue_control.md): the commit's settled events name what was cancelled.
 std::string CoreHandle::cancelMutation(const std::string& mutationId, double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   std::vector<std::string> cancelled;
-  return withCommit([&](Commit& c) { return core_.cancelMutation(mutationId, now, c, cancelled); });
+  return withTimedCommit(nowMs, [&](std::int64_t now, Commit& c) { return core_.cancelMutation(mutationId, now, c, cancelled); });
 }
 
 std::string CoreHandle::clearQueue(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   std::vector<std::string> cancelled;
-  return withCommit([&](Commit& c) { return core_.clearQueue(now, c, cancelled); });
+  return withTimedCommit(nowMs, [&](std::int64_t now, Commit& c) { return core_.clearQueue(now, c, cancelled); });
 }
 
 std::string CoreHandle::pendingMutations() { return envelopeValue(core_.pendingMutations()); }
@@ -149,15 +145,11 @@ std::string CoreHandle::applyChanges(std::string_view lines, double cursor, doub
 }
 
 std::string CoreHandle::clearSetAside(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  return withCommit([&](Commit& c) { return core_.clearSetAside(now, c); });
+  return withTimedCommit(nowMs, [&](std::int64_t now, Commit& c) { return core_.clearSetAside(now, c); });
 }
 
 std::string CoreHandle::referenceMissing(const std::string& collection, const std::string& id, double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  return withCommit([&](Commit& c) { return core_.referenceMissing(collection, id, now, c); });
+  return withTimedCommit(nowMs, [&](std::int64_t now, Commit& c) { return core_.referenceMissing(collection, id, now, c); });
 }
 
 std::string CoreHandle::restoreBegin() { return answer(core_.restoreBegin()); }
@@ -185,9 +177,7 @@ std::string CoreHandle::reserveIdBlock() {
 }
 
 std::string CoreHandle::beginResync(double nowMs) {
-  std::int64_t now = 0;
-  if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
-  return withCommit([&](Commit& c) { return core_.beginResync(now, c); });
+  return withTimedCommit(nowMs, [&](std::int64_t now, Commit& c) { return core_.beginResync(now, c); });
 }
 
 std::string CoreHandle::finishResync(double cursor, const std::string& epoch, double nowMs) {

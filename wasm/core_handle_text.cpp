@@ -11,6 +11,7 @@
 #include "wire/commit_text.hpp"
 #include "wire/envelope.hpp"
 #include "wire/json_fast.hpp"
+#include "wire/mutation_request_text.hpp"
 
 namespace syncore {
 
@@ -26,21 +27,16 @@ std::uint32_t address(const void* p) { return static_cast<std::uint32_t>(reinter
 // create, nothing for a delete). True when the mutation went into the log and nothing else moved
 // that entity in this commit: no other settled, cancelled, dead-lettered or parked mutation (each
 // would be an event), no rename, and the entity changed in the way the op says.
-bool viewFollowsRequest(const json& request, const Commit& commit) {
+bool viewFollowsRequest(const std::string& kind, const std::string& collection, bool byPatch, const Commit& commit) {
   if (!commit.renamed.empty()) return false;
   for (const Event& e : commit.events)
     if (e.type != EventType::Queued) return false;
-  const auto op = request.find("op");
-  const auto col = request.find("collection");
-  if (op == request.end() || col == request.end() || !op->is_string() || !col->is_string()) return false;
-  const std::string& kind = op->get_ref<const std::string&>();
   if (kind == "update") {
-    const auto patch = request.find("patch");
-    if (patch == request.end() || !patch->is_object()) return false;  // an update by data: JS does not diff
+    if (!byPatch) return false;  // an update by data: JS does not diff
   } else if (kind != "create" && kind != "delete") {
     return false;
   }
-  const auto changed = commit.changes.collections.find(col->get_ref<const std::string&>());
+  const auto changed = commit.changes.collections.find(collection);
   if (changed == commit.changes.collections.end()) return false;
   const CollectionChanges& c = changed->second;
   const std::size_t n = c.created.size() + c.updated.size() + c.deleted.size();
@@ -76,6 +72,10 @@ bool CoreHandle::readInput(double bytes, std::string_view& text) {
 
 double CoreHandle::answerIn(std::string text) {
   out_ = std::move(text);
+  return answerOut();
+}
+
+double CoreHandle::answerOut() {
   io_.outPtr = address(out_.data());
   io_.outLen = static_cast<std::uint32_t>(out_.size());
   return static_cast<double>(out_.size());
@@ -84,33 +84,49 @@ double CoreHandle::answerIn(std::string text) {
 double CoreHandle::mutateIn(double bytes, double nowMs, int flags) {
   std::string_view text;
   if (!readInput(bytes, text)) return answerIn(envelopeError(wrongType("the request is not in the input buffer")));
-  json request;
   std::int64_t now = 0;
   if (Status s = readJsTime(nowMs, now); !s) return answerIn(envelopeError(s));
-  if (Status s = parseJsonFast(text, request, core_.limits().forText()); !s) return answerIn(envelopeError(s));
+  // The request's fields straight from the text (no tree of the request itself); anything the
+  // reader does not take is parsed as before, for the parser's own error.
+  MutationRequest request;
+  const ParseLimits limits = core_.limits().forText();
+  if (!readMutationRequest(text, limits, request)) {
+    json tree;
+    if (Status s = parseJsonFast(text, tree, limits); !s) return answerIn(envelopeError(s));
+    request = MutationRequest::fromJson(tree);
+  }
+  // What viewFollowsRequest reads, taken before mutate takes the request apart.
+  const bool known = (flags & kViewKnown) != 0;
+  const bool strings = request.op.is_string() && request.collection.is_string();
+  const std::string kind = strings && known ? request.op.get_ref<const std::string&>() : std::string();
+  const std::string collection = strings && known ? request.collection.get_ref<const std::string&>() : std::string();
+  const bool byPatch = request.patch.is_object();
   Commit commit;
   std::string id;
-  const bool known = (flags & kViewKnown) != 0;
-  Status s = core_.mutate(request, now, commit, id, (flags & kWithView) != 0 && !known);
+  Status s = core_.mutate(std::move(request), now, commit, id, (flags & kWithView) != 0 && !known);
   if (!s) return answerIn(envelopeError(s));
   commit.counts = core_.counts();
   sealed_.seal(commit);
-  if (!known || !viewFollowsRequest(request, commit)) return answerIn(envelopeCommit(commit, id));
-  // JS makes this view from the one it holds: leave it out (a 10 KB entity costs more to write,
-  // copy and parse than the whole write).
-  const std::string& collection = request.find("collection")->get_ref<const std::string&>();
-  if (auto views = commit.views.find(collection); views != commit.views.end()) {
-    const CollectionChanges& c = commit.changes.collections.at(collection);
-    const std::string& changedId = !c.updated.empty() ? c.updated[0] : !c.created.empty() ? c.created[0] : c.deleted[0];
-    views->second.erase(changedId);
-    if (views->second.empty()) commit.views.erase(views);
+  // Written once, into the answer buffer kept between calls (no string per write to allocate,
+  // move and free).
+  out_.clear();
+  const bool fromRequest = known && strings && viewFollowsRequest(kind, collection, byPatch, commit);
+  if (fromRequest) {
+    // JS makes this view from the one it holds: leave it out (a 10 KB entity costs more to write,
+    // copy and parse than the whole write).
+    if (auto views = commit.views.find(collection); views != commit.views.end()) {
+      const CollectionChanges& c = commit.changes.collections.at(collection);
+      const std::string& changedId = !c.updated.empty() ? c.updated[0] : !c.created.empty() ? c.created[0] : c.deleted[0];
+      views->second.erase(changedId);
+      if (views->second.empty()) commit.views.erase(views);
+    }
   }
-  std::string out;
-  out.reserve(224);
-  out += "{\"ok\":true,\"viewFromRequest\":true,\"commit\":";
-  appendCommitText(out, commit, id);
-  out += '}';
-  return answerIn(std::move(out));
+  // The plain write's short answer (wire/commit_text.hpp); anything else as the whole envelope.
+  if (appendLocalWriteText(out_, commit, id, fromRequest)) return answerOut();
+  out_ += fromRequest ? "{\"ok\":true,\"viewFromRequest\":true,\"commit\":" : "{\"ok\":true,\"commit\":";
+  appendCommitText(out_, commit, id);
+  out_ += '}';
+  return answerOut();
 }
 
 double CoreHandle::applyIn(double bytes, double nowMs) {

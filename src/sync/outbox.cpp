@@ -4,8 +4,14 @@
 #include <iterator>
 
 #include "base/merge_patch.hpp"
+#include "store/stored_json.hpp"
 
 namespace syncore {
+
+json ConfirmedBase::take() const {
+  if (tree != nullptr) return std::move(*tree);
+  return text != nullptr ? treeFromStored(*text) : json();
+}
 
 bool payloadFitsKind(MutationKind kind, const json& payload) {
   return kind == MutationKind::Delete ? payload.is_null() : payload.is_object();
@@ -169,7 +175,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
             last->baseVersion == m.baseVersion) {
           last->meta->ts = std::move(m.meta->ts);  // its base is that confirmed entity already
         } else {
-          if (m.confirmedBase) m.meta->base = m.confirmedBase();
+          if (m.confirmedBase) m.meta->base = m.confirmedBase.take();
           last->meta = std::move(m.meta);
         }
       }
@@ -189,7 +195,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
   entry.baseVersion = m.baseVersion;
   entry.priority = m.priority;
   entry.strategy = std::move(m.strategy);
-  if (m.meta && m.confirmedBase) m.meta->base = m.confirmedBase();
+  if (m.meta && m.confirmedBase) m.meta->base = m.confirmedBase.take();
   entry.meta = std::move(m.meta);
   entry.maxRetries = m.maxRetries;
   entry.expireAtMs = m.expireAtMs;

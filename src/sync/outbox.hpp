@@ -56,6 +56,17 @@ struct OutboxEntry {
   std::int64_t expireAfterMs = -1;
 };
 
+// The confirmed entity a mutation was made on, as its caller has it: a tree it already read
+// (moved out when taken) or the store's canonical text (parsed when taken, store/stored_json.hpp).
+// Borrowed: both point into the caller's state, which must outlive the enqueue that takes it
+// (Outbox::enqueue takes it at most once, before it returns, and keeps nothing of it).
+struct ConfirmedBase {
+  json* tree = nullptr;
+  const std::string* text = nullptr;
+  explicit operator bool() const { return tree != nullptr || text != nullptr; }
+  json take() const;
+};
+
 // What enqueue is given: one API-level mutation.
 struct OutboxMutation {
   std::string mutationId;
@@ -70,9 +81,8 @@ struct OutboxMutation {
   // copied into meta's base only where an entry needs it. A fold into a queued update made on the
   // same confirmed version keeps the base it holds (the same entity: every confirmed write of an
   // entity with pending entries rebases them, moving their base and version together), so a run
-  // of edits to one entity builds it once, not once per edit. A callable, so the confirmed text is
-  // parsed only on the path that stores a new base; called at most once, during enqueue only.
-  std::function<json()> confirmedBase;
+  // of edits to one entity builds it once, not once per edit.
+  ConfirmedBase confirmedBase;
   std::int64_t maxRetries = -1;  // see OutboxEntry
   std::int64_t expireAtMs = -1;
   std::int64_t expireAfterMs = -1;

@@ -17,6 +17,7 @@
 #include "sync/conflict_resolver.hpp"
 #include "base/errors.hpp"
 #include "sync/hlc.hpp"
+#include "sync/mutation_request.hpp"
 #include "base/json_util.hpp"
 #include "store/live_query.hpp"
 #include "sync/outbox.hpp"
@@ -130,6 +131,8 @@ class SyncCore {
   //  the commit also carries the written entity's view, for a caller that shows it next (a view
   //  nobody reads costs a copy here and a parse in JS on every write).
   Status mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId, bool withView = true);
+  // The same, its fields already read (the boundary reads a request text straight into one).
+  Status mutate(MutationRequest&& request, std::int64_t nowMs, Commit& out, std::string& mutationId, bool withView = true);
 
   Status setOnline(bool online, std::int64_t nowMs, Commit& out);
   bool online() const { return online_; }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "sync/conflict_resolver.hpp"
+#include "sync/mutation_request.hpp"
 #include "sync/outbox.hpp"
 
 namespace syncore::detail {
@@ -54,6 +55,6 @@ inline ConflictCase caseFor(const OutboxEntry& e, const json& remote, const HlcT
 
 // A mutate request's queue options (docs/queue_control.md): "maxRetries" (a non-negative
 // integer) and "expireAfterMs" (a positive integer; the deadline is nowMs + it). Both optional.
-Status readQueueOptions(const json& request, std::int64_t nowMs, OutboxMutation& m);
+Status readQueueOptions(const MutationRequest& request, std::int64_t nowMs, OutboxMutation& m);
 
 }  // namespace syncore::detail

@@ -140,28 +140,32 @@ Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& s
 // ---- local mutations ---------------------------------------------------------------------------
 
 Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, std::string& mutationId, bool withView) {
+  return mutate(MutationRequest::fromJson(request), nowMs, out, mutationId, withView);
+}
+
+// The request is taken apart: its data or patch becomes the pending entry's payload (moved, not copied).
+Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& out, std::string& mutationId, bool withView) {
   mutationId.clear();
-  if (!request.is_object()) return Status::error(ErrorCode::WrongType, "a mutation is an object");
-  auto col = request.find("collection");
-  if (col == request.end() || !col->is_string())
-    return Status::error(ErrorCode::WrongType, "collection must be a string");
+  if (!request.isObject) return Status::error(ErrorCode::WrongType, "a mutation is an object");
+  const json* col = &request.collection;
+  if (!col->is_string()) return Status::error(ErrorCode::WrongType, "collection must be a string");
   Collection* c = findCollection(col->get_ref<const std::string&>());
   if (c == nullptr) return unknownCollection(col->get_ref<const std::string&>());
   const std::string& idField = c->options().idField;
-  auto opIt = request.find("op");
+  const json* opIt = &request.op;
   MutationKind kind;
-  if (opIt == request.end() || !opIt->is_string() || !mutationKindFromName(opIt->get_ref<const std::string&>(), kind))
+  if (!opIt->is_string() || !mutationKindFromName(opIt->get_ref<const std::string&>(), kind))
     return Status::error(ErrorCode::UnknownOp, "op must be create, update or delete");
 
-  const json* data = nullptr;
-  if (auto d = request.find("data"); d != request.end() && !d->is_null()) {
+  json* data = nullptr;
+  if (json* d = &request.data; !d->is_null()) {
     if (!d->is_object()) return Status::error(ErrorCode::WrongType, "data must be an object");
     if (Status depth = checkDataDepth(*d, limits_, "data"); !depth) return depth;
-    data = &*d;
+    data = d;
   }
   std::string id, dataId;
   bool haveId = false;
-  if (auto it = request.find("id"); it != request.end() && !it->is_null()) {
+  if (const json* it = &request.id; !it->is_null()) {
     if (!idFromJson(*it, id)) return Status::error(ErrorCode::WrongType, "id must be a non-empty string or an integer");
     haveId = true;
   }
@@ -178,11 +182,11 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   m.collection = c->name();
   m.kind = kind;
   m.priority = syncOptions(c->name()).priority;
-  if (auto p = request.find("priority"); p != request.end() && !p->is_null()) {
+  if (const json* p = &request.priority; !p->is_null()) {
     if (!p->is_string() || !priorityFromName(p->get_ref<const std::string&>(), m.priority))
       return Status::error(ErrorCode::WrongType, "priority must be low, normal, high or critical");
   }
-  if (auto st = request.find("strategy"); st != request.end() && !st->is_null()) {
+  if (const json* st = &request.strategy; !st->is_null()) {
     Strategy parsed;
     if (!st->is_string() || !strategyFromName(st->get_ref<const std::string&>(), parsed))
       return Status::error(ErrorCode::WrongType, "unknown conflict strategy");
@@ -202,18 +206,17 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
         id = "tmp-" + clientId_ + "-" + std::to_string(number) + "-" + std::to_string(k);
     }
     if (c->has(id)) return Status::error(ErrorCode::AlreadyExists, "'" + id + "' already exists");
-    m.payload = *data;
+    m.payload = std::move(*data);
     m.payload[idField] = id;
   } else {
     if (!haveId) return Status::error(ErrorCode::MissingId, "an " + std::string(mutationKindName(kind)) + " needs an id");
     view = c->get(id);
     if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
     if (kind == MutationKind::Update) {
-      auto patch = request.find("patch");
-      if (patch != request.end() && !patch->is_null()) {
+      if (json* patch = &request.patch; !patch->is_null()) {
         if (!patch->is_object()) return Status::error(ErrorCode::WrongType, "patch must be an object (a JSON merge patch)");
         if (Status depth = checkDataDepth(*patch, limits_, "patch"); !depth) return depth;
-        m.payload = *patch;
+        m.payload = std::move(*patch);
       } else if (data != nullptr) {
         m.payload = createMergePatch(*view, *data);  // the edited entity against what the user saw
       } else {
@@ -245,21 +248,36 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   m.entityId = id;
   const Entity* confirmed = c->find(id);
   m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
+  // An entity without a view of its own has no pending entries (recomputeView keeps the two
+  // together): its view is the confirmed entity, read above as `view`, and after this update or
+  // delete it is that entity with this one entry applied. Made here from the tree in hand, not by
+  // recomputeView parsing the confirmed text a second time.
+  const bool overlaid = c->hasOverlay(id);
+  const bool fromView = !overlaid && kind != MutationKind::Create;
+  json confirmedTree;  // the confirmed entity as read above (fromView), the new entry's base
+  json newView;
   // The confirmed entity is the pending entry's base, but a fold into an entry made on the same
-  // version keeps the base it holds: so the stored text is parsed (or the view read above, when it
-  // is the confirmed entity, taken) only when the outbox calls for it.
-  EntityRef base;
-  if (c->hasConfirmed(id)) {
+  // version keeps the base it holds: so the stored text is parsed (or the tree read above taken)
+  // only when the outbox calls for it.
+  if (const Entity* e = c->find(id); e != nullptr && !e->deleted) {
     m.meta = PendingMeta{clock_.tick(nowMs), json()};
-    m.confirmedBase = [&view, c, &id]() -> json {
-      return view != nullptr && !c->hasOverlay(id) ? std::move(view).release()
-                                                   : c->confirmed(id).release();
-    };
+    if (fromView) {
+      confirmedTree = std::move(view).release();
+      m.confirmedBase.tree = &confirmedTree;
+    } else {
+      m.confirmedBase.text = &e->text;
+    }
   } else {
     // An edit of an entity that exists only through its pending create was made on top of that
     // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
+    EntityRef base;
     if (kind != MutationKind::Create) base = c->get(id);
     m.meta = PendingMeta{clock_.tick(nowMs), std::move(base).release()};
+  }
+  if (fromView && kind == MutationKind::Update) {
+    // The base keeps the tree read above; the view gets a copy with the patch applied (cheaper
+    // than building it from the text again).
+    newView = applyMergePatch(confirmedTree, m.payload);
   }
   // This mutation always changes the view (an update that changes nothing returned above), so its
   // view before is kept for a comparison only when this commit's pump may take entries out of the
@@ -268,7 +286,7 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
   // An update of an entity that already has a view of its own moves that view by this patch alone
   // (the entries before it are applied there; a fold into the last entry composes exactly, see
   // Outbox::enqueue): patched in place, not rebuilt from a copy of the confirmed entity.
-  const bool patchView = kind == MutationKind::Update && c->hasOverlay(id);
+  const bool patchView = kind == MutationKind::Update && overlaid;
   if (patchView) c->patchOverlay(id, m.payload);
   std::uint64_t seq = 0;
   if (Status s = enqueueMutation(std::move(m), out, seq); !s) {
@@ -277,7 +295,8 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
     finishCommit(out);
     return s;
   }
-  if (!patchView) recomputeView(c, id);
+  if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
+  else if (!patchView) recomputeView(c, id);
   // Built field by field: nlohmann's initializer-list constructor cost 4k instructions here.
   json queued = json::object();
   auto& fields = queued.get_ref<json::object_t&>();

@@ -11,14 +11,14 @@ namespace syncore {
 
 namespace detail {
 
-Status readQueueOptions(const json& request, std::int64_t nowMs, OutboxMutation& m) {
-  if (auto it = request.find("maxRetries"); it != request.end() && !it->is_null()) {
+Status readQueueOptions(const MutationRequest& request, std::int64_t nowMs, OutboxMutation& m) {
+  if (const json* it = &request.maxRetries; !it->is_null()) {
     std::int64_t value = -1;
     if (!int64FromJson(*it, value) || value < 0 || value > std::numeric_limits<std::int32_t>::max())
       return Status::error(ErrorCode::WrongType, "maxRetries must be a non-negative integer");
     m.maxRetries = value;
   }
-  if (auto it = request.find("expireAfterMs"); it != request.end() && !it->is_null()) {
+  if (const json* it = &request.expireAfterMs; !it->is_null()) {
     std::int64_t value = 0;
     // At most ~100 years: nowMs + it cannot overflow.
     if (!int64FromJson(*it, value) || value <= 0 || value > (std::int64_t{1} << 52))

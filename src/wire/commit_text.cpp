@@ -199,4 +199,69 @@ void appendCommitText(std::string& out, const Commit& commit, const std::string&
   out += '}';
 }
 
+namespace {
+
+// The one entity a plain local write changed, and how (0 created, 1 updated, 2 deleted).
+bool onlyChange(const Commit& commit, const std::string*& collection, const std::string*& id, int& how) {
+  collection = id = nullptr;
+  for (const auto& [name, c] : commit.changes.collections) {
+    if (c.empty()) continue;
+    if (collection != nullptr || c.created.size() + c.updated.size() + c.deleted.size() != 1) return false;
+    collection = &name;
+    how = !c.created.empty() ? 0 : !c.updated.empty() ? 1 : 2;
+    id = how == 0 ? &c.created[0] : how == 1 ? &c.updated[0] : &c.deleted[0];
+  }
+  return collection != nullptr;
+}
+
+bool isString(const json& fields, const char* name, const std::string& value) {
+  auto it = fields.find(name);
+  return it != fields.end() && it->is_string() && it->get_ref<const std::string&>() == value;
+}
+
+}  // namespace
+
+bool appendLocalWriteText(std::string& out, const Commit& commit, const std::string& mutationId, bool viewFromRequest) {
+  const std::string* collection = nullptr;
+  const std::string* id = nullptr;
+  int how = 0;
+  if (mutationId.empty() || !commit.queries.empty() || !commit.renamed.empty() || !commit.views.empty() ||
+      commit.events.size() != 1 || !onlyChange(commit, collection, id, how))
+    return false;
+  const Event& queued = commit.events[0];
+  if (queued.type != EventType::Queued || queued.fields.size() != 3 || !isString(queued.fields, "collection", *collection) ||
+      !isString(queued.fields, "id", *id) || !isString(queued.fields, "mutationId", mutationId))
+    return false;
+  out += viewFromRequest ? "[1," : "[0,";
+  appendString(out, *collection);
+  out += ',';
+  out += static_cast<char>('0' + how);
+  out += ',';
+  appendString(out, *id);
+  out += ',';
+  appendString(out, mutationId);
+  for (std::int64_t n : {commit.cursor, static_cast<std::int64_t>(commit.counts.pending),
+                         static_cast<std::int64_t>(commit.counts.deadLetters), static_cast<std::int64_t>(commit.counts.conflicts),
+                         static_cast<std::int64_t>(commit.counts.setAside)}) {
+    out += ',';
+    out += std::to_string(n);
+  }
+  out += commit.counts.resyncing ? ",1,[" : ",0,[";
+  for (std::size_t i = 0; i < commit.notify.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(commit.notify[i]);
+  }
+  out += ']';
+  if (!commit.effects.empty()) {
+    out += ",[";
+    for (std::size_t i = 0; i < commit.effects.size(); ++i) {
+      if (i > 0) out += ',';
+      appendTyped(out, effectKindName(commit.effects[i].kind), commit.effects[i].fields);
+    }
+    out += ']';
+  }
+  out += ']';
+  return true;
+}
+
 }  // namespace syncore

@@ -12,4 +12,13 @@ namespace syncore {
 std::string commitToText(const Commit& commit, const std::string& mutationId = std::string());
 void appendCommitText(std::string& out, const Commit& commit, const std::string& mutationId = std::string());
 
+// The plain local write's short answer (js/local_write_answer.js reads it back into the same
+// commit): one entity created, updated or deleted, its one "queued" event, no query, rename or
+// view; a JSON array, not an object of objects, because parsing the commit's eleven small objects
+// and arrays in JS cost more than the rest of a W1 write there:
+//   [viewFromRequest 0|1, collection, 0 created | 1 updated | 2 deleted, id, mutationId, cursor,
+//    pending, deadLetters, conflicts, setAside, resyncing 0|1, [notify...], [effects...]?]
+// Appends nothing and answers false when the commit is not that plain.
+bool appendLocalWriteText(std::string& out, const Commit& commit, const std::string& mutationId, bool viewFromRequest);
+
 }  // namespace syncore

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncCore, SyncError } from '../../js/node.js';
 import { recordingHandle } from '../support/recording_handle.js';
+import { parseAnswer } from '../../js/local_write_answer.js';
 
 /** A core whose handle records every call (name) and every answer (raw, as it crossed). */
 async function recordingCore() {
@@ -64,7 +65,7 @@ test('mutate carries the written view only when asked: then get() does not cross
 
   calls.length = 0;
   core.mutate({ collection: 'todos', op: 'update', id: 'a', patch: { title: 'y' } });
-  assert.equal(JSON.parse(calls[0].answer).commit.viewList, undefined); // nobody asked: not built, not parsed
+  assert.equal(parseAnswer(calls[0].answer).commit.viewList, undefined); // nobody asked: not built, not parsed
   assert.equal(core.get('todos', 'a').title, 'y');
   assert.deepEqual(calls.map((c) => c.name), ['mutate', 'get']);
 

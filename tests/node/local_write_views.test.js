@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyncCore } from '../../js/node.js';
 import { recordingHandle } from '../support/recording_handle.js';
+import { parseAnswer } from '../../js/local_write_answer.js';
 
 const NOW = () => 1_700_000_000_000;
 
@@ -55,7 +56,7 @@ test('a local write to a held entity crosses once and brings no view back; JS ma
     const id = request.id ?? request.data.id ?? request.data.key;
     const mine = core.get(request.collection, id);
     assert.deepEqual(calls.map((c) => c.name), ['mutate'], JSON.stringify(request)); // and no get after it
-    const envelope = JSON.parse(calls[0].answer);
+    const envelope = parseAnswer(calls[0].answer);
     assert.equal(envelope.viewFromRequest, true);
     assert.equal(envelope.commit.viewList, undefined);
     const theirs = coreView(request.collection, id); // the core's own view, as it writes it
@@ -96,7 +97,7 @@ test('a write refused, or taken otherwise than asked (a delete cancelling a pend
   calls.length = 0;
   const { events } = core.mutate({ collection: 'todos', op: 'delete', id: 'p' });
   assert.ok(events.some((e) => e.type === 'settled' && e.status === 'cancelled'));
-  assert.equal(JSON.parse(calls[0].answer).viewFromRequest, undefined); // not the plain case: the core's word
+  assert.equal(parseAnswer(calls[0].answer).viewFromRequest, undefined); // not the plain case: the core's word
   assert.equal(core.get('todos', 'p'), undefined);
   assert.equal(core.count('todos'), 3);
 });

@@ -9,6 +9,7 @@ import { createSyncClient } from '../../js/node.js';
 import { openStored, decodeValue } from '../../js/storage/record_codec.js';
 
 import { rawStore } from '../support/raw_idb.js';
+import { parseAnswer } from '../../js/local_write_answer.js';
 
 // The outbox as stored: a local write is kept there until the server confirms it.
 const rawOutbox = async (factory, name) => (await rawStore(factory, name, 'outbox')).map(({ key, value }) => ({ key, stored: value }));
@@ -45,7 +46,7 @@ test('on IndexedDB a write is sealed in wasm and put from wasm memory: no value 
   // The mutate's answer names the records it persists, without their values.
   const mutate = calls.find((c) => c.name === 'mutate');
   assert.ok(mutate, 'the create crossed as a mutate');
-  const persist = JSON.parse(mutate.out).commit.effects.find((e) => e.type === 'persist');
+  const persist = parseAnswer(mutate.out).commit.effects.find((e) => e.type === 'persist');
   assert.ok(persist.put.length > 0);
   for (const r of persist.put) assert.deepEqual(Object.keys(r).sort(), ['key', 'sealed', 'store']);
   assert.ok(!mutate.out.includes(title), 'no value text crosses');
