@@ -27,6 +27,7 @@ export class WasmTextHandle {
     this._io = this._raw.ioAddress() >>> 2;
     this._inPtr = 0;
     this._inCap = 0;
+    this._inView = null;
     delegateColdCalls(wasmModule.CoreHandle.prototype);
   }
 
@@ -71,7 +72,7 @@ export class WasmTextHandle {
   _write(text) {
     if (!text.isWellFormed()) return this._writeLoneSurrogates(text);
     if (text.length > this._inCap) this._reserve(Math.max(text.length + 64, FIRST_INPUT_BYTES));
-    let { read, written } = encoder.encodeInto(text, this._module.HEAPU8.subarray(this._inPtr, this._inPtr + this._inCap));
+    let { read, written } = encoder.encodeInto(text, this._input());
     while (read < text.length) {
       // Characters beyond ASCII took more bytes than the text has units: room for the rest.
       this._reserve(written + (text.length - read) * 3);
@@ -109,7 +110,16 @@ export class WasmTextHandle {
     return at - this._inPtr;
   }
 
+  // The input buffer as bytes, made again only when it moved or the memory grew (a view per
+  // call cost an allocation on every write).
+  _input() {
+    const heap = this._module.HEAPU8;
+    if (this._inView === null || this._inView.buffer !== heap.buffer) this._inView = heap.subarray(this._inPtr, this._inPtr + this._inCap);
+    return this._inView;
+  }
+
   _reserve(bytes) {
+    this._inView = null;
     this._raw.reserveInput(bytes);
     const words = this._module.HEAPU32;
     this._inPtr = words[this._io + IN_PTR];
@@ -123,6 +133,7 @@ export class WasmTextHandle {
       this._raw.trimBuffers();
       this._inPtr = 0;
       this._inCap = 0;
+      this._inView = null;
     }
     return text;
   }

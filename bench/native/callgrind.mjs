@@ -10,6 +10,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}test-output/callgrind.out`;
 const OPS = [
   ['op_local_mutate', 'local optimistic update (pending log grows 0 → 1,000)', 1000],
+  ['op_local_mutate_no_view', 'the same, no view asked for (W2: core.mutate(request))', 1000],
   ['op_remote_apply_0', 'remote upsert, 0 pending (batches of 100)', 2000],
   ['op_remote_apply_100', 'remote upsert, 100 pending', 2000],
   ['op_remote_apply_1000', 'remote upsert, 1,000 pending', 2000],

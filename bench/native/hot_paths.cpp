@@ -59,20 +59,22 @@ json parseText(const std::string& text) {
 }
 
 // The binding's mutate (wasm/core_handle_text.cpp): the request's fields read from the text, the
-// commit written into an answer buffer kept between calls.
+// commit written into an answer buffer kept between calls (the plain write's short answer).
 std::string answer;
 syncore::MutationRequest readRequest(const std::string& text) {
   syncore::MutationRequest request;
   if (!syncore::readMutationRequest(text, syncore::ParseLimits{}, request)) request = syncore::MutationRequest::fromJson(parseText(text));
   return request;
 }
-std::size_t mutateText(SyncCore& core, const std::string& text, bool leaveViewOut = false) {
+// withView: the written entity's view in the commit (core.mutate(request, { view: true }) when JS
+// does not hold it); W2's core.mutate(request) asks for none.
+std::size_t mutateText(SyncCore& core, const std::string& text, bool leaveViewOut = false, bool withView = true) {
   Commit c;
   std::string id;
-  check(core.mutate(readRequest(text), kNow, c, id), "mutate");
+  check(core.mutate(readRequest(text), kNow, c, id, withView), "mutate");
   if (leaveViewOut) c.views.clear();
   answer.clear();
-  syncore::appendCommitText(answer, c, id);
+  if (!syncore::appendLocalWriteText(answer, c, id, leaveViewOut)) syncore::appendCommitText(answer, c, id);
   return answer.size();
 }
 std::size_t applyText(SyncCore& core, const std::string& text) {
@@ -105,6 +107,9 @@ std::size_t sink = 0;
 
 BENCH_OP void op_local_mutate(SyncCore& core, const std::vector<std::string>& texts) {
   for (const auto& t : texts) sink += mutateText(core, t);
+}
+BENCH_OP void op_local_mutate_no_view(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) sink += mutateText(core, t, false, false);
 }
 BENCH_OP void op_remote_apply_0(SyncCore& core, const std::vector<std::string>& b) {
   for (const auto& t : b) sink += applyText(core, t);
@@ -172,6 +177,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> texts;
     for (int i = 0; i < mutations; ++i) texts.push_back(updateText((i * 7919 + 13) % kEntities, i % 1000));
     timed("local_mutate", mutations, [&] { op_local_mutate(core, texts); });
+  }
+  if (want("local_mutate_no_view")) {  // the same as W2 calls it: no view asked for, none in the commit
+    SyncCore core = loadedCore(false);
+    std::vector<std::string> texts;
+    for (int i = 0; i < mutations; ++i) texts.push_back(updateText((i * 7919 + 13) % kEntities, i % 1000));
+    timed("local_mutate_no_view", mutations, [&] { op_local_mutate_no_view(core, texts); });
   }
   std::vector<std::string> batches;
   for (int k = 0; k < updates; k += batch) batches.push_back(remoteBatch(k, batch));

@@ -214,9 +214,18 @@ bool onlyChange(const Commit& commit, const std::string*& collection, const std:
   return collection != nullptr;
 }
 
-bool isString(const json& fields, const char* name, const std::string& value) {
-  auto it = fields.find(name);
-  return it != fields.end() && it->is_string() && it->get_ref<const std::string&>() == value;
+// The queued event's fields are exactly {collection, id, mutationId} with these values (an
+// object's keys are sorted: one pass, no lookups).
+bool queuedNames(const json& fields, const std::string& collection, const std::string& id, const std::string& mutationId) {
+  if (!fields.is_object() || fields.size() != 3) return false;
+  const std::string* want[] = {&collection, &id, &mutationId};
+  static const std::string names[] = {"collection", "id", "mutationId"};
+  std::size_t i = 0;
+  for (const auto& [key, value] : fields.get_ref<const json::object_t&>()) {
+    if (key != names[i] || !value.is_string() || value.get_ref<const std::string&>() != *want[i]) return false;
+    ++i;
+  }
+  return true;
 }
 
 }  // namespace
@@ -229,9 +238,7 @@ bool appendLocalWriteText(std::string& out, const Commit& commit, const std::str
       commit.events.size() != 1 || !onlyChange(commit, collection, id, how))
     return false;
   const Event& queued = commit.events[0];
-  if (queued.type != EventType::Queued || queued.fields.size() != 3 || !isString(queued.fields, "collection", *collection) ||
-      !isString(queued.fields, "id", *id) || !isString(queued.fields, "mutationId", mutationId))
-    return false;
+  if (queued.type != EventType::Queued || !queuedNames(queued.fields, *collection, *id, mutationId)) return false;
   out += viewFromRequest ? "[1," : "[0,";
   appendString(out, *collection);
   out += ',';
