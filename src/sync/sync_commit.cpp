@@ -126,9 +126,15 @@ void SyncCore::collectViews(Commit& out) {
     for (const std::string& id : q.ids)
       if (isLive(name, id)) addView(out, *c, id);
   }
+  // Subscriptions of one entity are notified together (a component and its children watching
+  // the same row): that entity is looked at once, not once per subscription.
+  const SubscriptionRegistry::Target* last = nullptr;
   for (std::uint32_t sub : out.notify) {
     const SubscriptionRegistry::Target* t = subscriptions_.target(sub);
-    if (t == nullptr || t->id.empty() || !isLive(t->collection, t->id)) continue;
+    if (t == nullptr || t->id.empty()) continue;
+    if (last != nullptr && last->id == t->id && last->collection == t->collection) continue;
+    last = t;
+    if (!isLive(t->collection, t->id)) continue;
     if (const Collection* c = findCollection(t->collection)) addView(out, *c, t->id);
   }
 }
