@@ -7,6 +7,35 @@
 
 namespace syncore {
 
+namespace {
+
+// A local write touches one entity, a server batch thousands: the first few touches are found by
+// a scan (no index node, no copy of the key), the index is built once a commit has more.
+constexpr std::size_t kScannedTouches = 8;
+
+// Where (collection, id) is among the commit's touches, or touched.size() when it is not.
+template <class Work>
+std::size_t findTouch(Work& work, const std::string& collection, const std::string& id) {
+  if (work.touched.size() <= kScannedTouches) {
+    for (std::size_t i = 0; i < work.touched.size(); ++i)
+      if (work.touched[i].id == id && work.touched[i].collection->name() == collection) return i;
+    return work.touched.size();
+  }
+  auto it = work.touchIndex.find({collection, id});
+  return it == work.touchIndex.end() ? work.touched.size() : it->second;
+}
+
+// Files the touch just appended in the index, once the commit has more than the scan looks at.
+template <class Work>
+void indexLastTouch(Work& work) {
+  const std::size_t n = work.touched.size();
+  if (n <= kScannedTouches) return;
+  const std::size_t from = work.touchIndex.empty() ? 0 : n - 1;  // the first time: all of them
+  for (std::size_t i = from; i < n; ++i) work.touchIndex.try_emplace({work.touched[i].collection->name(), work.touched[i].id}, i);
+}
+
+}  // namespace
+
 void SyncCore::beginCommit(std::int64_t nowMs) {
   if (nowMs > lastNow_) lastNow_ = nowMs;
   work_.touched.clear();
@@ -17,9 +46,8 @@ void SyncCore::beginCommit(std::int64_t nowMs) {
 // tell a real change from a rewrite with the same content (acks, rebases); server writes on
 // entities without pending mutations skip the copy, the store already ignores no-op writes.
 void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
-  auto [it, inserted] = work_.touchIndex.try_emplace({c->name(), id}, work_.touched.size());
-  if (!inserted) {
-    Touch& t = work_.touched[it->second];
+  if (const std::size_t at = findTouch(work_, c->name(), id); at < work_.touched.size()) {
+    Touch& t = work_.touched[at];
     if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
     return;
   }
@@ -27,14 +55,15 @@ void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
   Touch t{c, id, liveBefore, compare, json()};
   if (compare && liveBefore) t.before = c->get(id).release();
   work_.touched.push_back(std::move(t));
+  indexLastTouch(work_);
 }
 
 // For a write already made on an entity without pending mutations: its liveness before the
 // write is known from the store's answer, so nothing needs copying.
 void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore) {
-  auto [it, inserted] = work_.touchIndex.try_emplace({c->name(), id}, work_.touched.size());
-  if (!inserted) return;
+  if (findTouch(work_, c->name(), id) < work_.touched.size()) return;
   work_.touched.push_back(Touch{c, id, liveBefore, false, json()});
+  indexLastTouch(work_);
 }
 
 void SyncCore::collectChanges(Commit& out) {
