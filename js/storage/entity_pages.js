@@ -49,18 +49,32 @@ export class EntityPageReader {
     return isTombstone(value);
   }
 
+  /** A loose entity record's key (its own record or a tombstone), known before the pages are read. */
+  shadow(key) {
+    this._loose++;
+    this._shadowed.add(keyText(key));
+  }
+
   records(bad) {
     const out = [];
-    const shadowed = this._shadowed;
-    for (const [pageKey, page] of this._pages) {
-      const { entries, torn, rest } = pageEntries(page);
-      for (const entry of entries) if (shadowed.size === 0 || !shadowed.has(entryKeyText(entry))) out.push(pageRecord(entry));
-      if (torn) {
-        this._torn = true;
-        bad.push({ store: STORE, key: pageKey, value: rest, pageRest: true });
-      }
-    }
+    for (const [pageKey, page] of this._pages) this.pageRecords(pageKey, page, bad, out);
     return out;
+  }
+
+  /** Adds to `out` the entries of one page no loose record shadows; its torn rest goes to `bad`. */
+  pageRecords(pageKey, page, bad, out) {
+    if (!isPage(pageKey, page)) {
+      // A number key holds only pages; anything else there is unreadable as a whole.
+      bad.push({ store: STORE, key: pageKey, value: page, pageRest: true });
+      return;
+    }
+    const shadowed = this._shadowed;
+    const { entries, torn, rest } = pageEntries(page);
+    for (const entry of entries) if (shadowed.size === 0 || !shadowed.has(entryKeyText(entry))) out.push(pageRecord(entry));
+    if (torn) {
+      this._torn = true;
+      bad.push({ store: STORE, key: pageKey, value: rest, pageRest: true });
+    }
   }
 
   /** Whether to fold the store into pages again: many loose records, or a page with a torn rest. */
