@@ -70,6 +70,11 @@ test('a start from pages hands them to the core in chunks as they are read; own 
   assert.equal(sizes.reduce((a, b) => a + b, 0), COUNT - 2); // e5, e6 shadowed
   assert.deepEqual(s.seen.returned.filter((r) => r.store === 'entities').map((r) => r.key), [['k', 'e5']]);
   assert.equal(s.client.restoreReport.records, s.seen.returned.length + COUNT - 2);
+  // Read in chunks without onEntities (another tab's engine): every entry in the returned list.
+  const listed = (await s.storage.readAll()).filter((r) => r.store === 'entities');
+  assert.equal(listed.length, COUNT - 1);
+  assert.deepEqual(listed.filter((r) => r.key[1] === 'e5').map((r) => r.value.data.title), ['newer']);
+  assert.ok(!listed.some((r) => r.key[1] === 'e6'));
   await stop(s);
 });
 
