@@ -3,7 +3,9 @@
 // served from its own loopback origin (so each has its own IndexedDB) and runs its own js/, dist/
 // and bench/lib/durable.mjs through its bench/browser/page.html.
 //   node bench/browser/durable_ab.mjs <treeA> <treeB> [--runs 5] [--w4-only | --w5-only]
-//     [--profile A|B] [--profile-out prefix] [--w4 1000] [--w5 10000]
+//     [--profile A|B] [--profile-out prefix] [--w4 1000] [--w5 10000] [--cpu]
+// --cpu: every run traced; the renderer main threads' CPU time in top-level tasks during the run is
+// printed beside the wall time (on a loaded machine wall time also counts waiting for a core).
 // --profile A|B: Chromium's sampling profiler over that tree's last run of each workload, with the
 // functions by self and by total time (bench/browser/w9_analysis.mjs).
 import { writeFile } from 'node:fs/promises';
@@ -22,8 +24,18 @@ const w4Count = Number(option('--w4', 1000));
 const w5Count = Number(option('--w5', 10_000));
 const profileTree = option('--profile', null);
 const profileOut = option('--profile-out', null);
+const cpu = args.includes('--cpu');
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** CPU ms of the renderer main threads' top-level tasks in a trace (the other page is idle meanwhile). */
+function mainThreadCpuMs(trace) {
+  const events = trace.traceEvents ?? trace;
+  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  let us = 0;
+  for (const e of events) if (e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && typeof e.tdur === 'number' && mains.has(`${e.pid}:${e.tid}`)) us += e.tdur;
+  return us / 1000;
+}
 
 const servers = await Promise.all(trees.map((t) => serveTree(t)));
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
@@ -69,17 +81,21 @@ try {
   console.log(`A ${trees[0]}\nB ${trees[1]}\nload before: ${load()}`);
   for (const [workload, count] of workloads) {
     const out = [[], []];
+    const cpuMs = [[], []];
     for (let r = 0; r < runs; r++) {
       // Alternate which tree goes first, so neither always runs right after the other's GC.
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
       for (const t of order) {
         const label = `${workload} ${'AB'[t]}`;
         const last = r === runs - 1 && profileTree === 'AB'[t];
+        if (cpu) await browser.startTracing(pages[t], { categories: ['toplevel', 'disabled-by-default-devtools.timeline'] });
         const ms = last ? await profiled(pages[t], label, () => one(pages[t], workload, count, r)) : await one(pages[t], workload, count, r);
+        if (cpu) cpuMs[t].push(mainThreadCpuMs(JSON.parse((await browser.stopTracing()).toString('utf8'))));
         out[t].push(ms);
       }
     }
     for (const t of [0, 1]) console.log(`${workload} ${'AB'[t]}: median ${median(out[t]).toFixed(1)} ms (runs ${out[t].map((x) => x.toFixed(0)).join(', ')})`);
+    if (cpu) for (const t of [0, 1]) console.log(`${workload} ${'AB'[t]} main-thread CPU: median ${median(cpuMs[t]).toFixed(1)} ms (runs ${cpuMs[t].map((x) => x.toFixed(0)).join(', ')})`);
     console.log(`load: ${load()}`);
   }
 } finally {
