@@ -41,15 +41,18 @@
   // The write direction (wasm/persist_records.cpp): Module.idbWrite is, for one persistWrite
   // call, { tx, records } (js/storage/sealed_records.js): the open readwrite transaction and the
   // records it puts, in order. Puts the bytes [ptr, ptr + len) as record `position`: a copy of
-  // its own (IndexedDB would clone a view's whole buffer, the wasm memory). 1, or 0 when there is
-  // no open write or no such record, or IndexedDB refused the request (never a throw into wasm).
+  // its own (IndexedDB would clone a view's whole buffer, the wasm memory), which the record keeps
+  // (`bytes`: its value still reads once the wasm side let the sealed bytes go). 1, or 0 when there
+  // is no open write or no such record, or IndexedDB refused the request (never a throw into wasm).
   syncore_idb_put__sig: 'iiii',
   syncore_idb_put: function (position, ptr, len) {
     var write = Module['idbWrite'];
     var record = write && write.records[position];
     if (!record) return 0;
     try {
-      write.tx.objectStore(record.store).put(HEAPU8.slice(ptr, ptr + len), record.key);
+      var bytes = HEAPU8.slice(ptr, ptr + len);
+      write.tx.objectStore(record.store).put(bytes, record.key);
+      record.bytes = bytes;
       return 1;
     } catch (err) {
       write.error = err;

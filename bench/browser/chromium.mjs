@@ -9,17 +9,22 @@ import { chromium } from 'playwright-core';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 const SERVED = ['/js/', '/dist/', '/bench/'];
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** A static server on loopback for the repo's js/, dist/ and bench/ (and `pages`: path -> HTML). */
 export function serveFiles(pages = {}) {
+  return serveTree(ROOT, pages);
+}
+
+/** serveFiles for the tree at `root` (another worktree, for an A/B run). */
+export function serveTree(root, pages = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (Object.hasOwn(pages, path)) return void res.writeHead(200, { 'content-type': 'text/html' }).end(pages[path]);
     if (!SERVED.some((p) => path.startsWith(p))) return void res.writeHead(404).end();
     try {
-      const body = await readFile(join(ROOT, path));
+      const body = await readFile(join(root, path));
       res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
     } catch {
       res.writeHead(404).end();

@@ -16,6 +16,27 @@ export function summarizeProfile(profile, top = 25) {
   return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${ms.toFixed(1).padStart(8)}  ${k}`);
 }
 
+/** Lines "ms  function  url:line", most total (self + callees) time first; recursion counted once. */
+export function summarizeTotals(profile, top = 25) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const keyOf = (f) => `${f.functionName || '(anonymous)'}  ${(f.url || '').replace(/^https?:\/\/[^/]+/, '')}:${f.lineNumber + 1}`;
+  const total = new Map();
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < profile.samples.length; i++) {
+    const ms = (deltas[i + 1] ?? 0) / 1000;
+    const seen = new Set();
+    for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) {
+      const key = keyOf(byId.get(id).callFrame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      total.set(key, (total.get(key) ?? 0) + ms);
+    }
+  }
+  return [...total].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${ms.toFixed(1).padStart(8)}  ${k}`);
+}
+
 const TOP_LEVEL = new Set(['RunTask', 'ThreadControllerImpl::RunTask', 'ThreadControllerImpl::DoWork']);
 
 function describe(e) {

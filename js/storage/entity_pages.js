@@ -49,18 +49,32 @@ export class EntityPageReader {
     return isTombstone(value);
   }
 
+  /** A loose entity record's key (its own record or a tombstone), known before the pages are read. */
+  shadow(key) {
+    this._loose++;
+    this._shadowed.add(keyText(key));
+  }
+
   records(bad) {
     const out = [];
-    const shadowed = this._shadowed;
-    for (const [pageKey, page] of this._pages) {
-      const { entries, torn, rest } = pageEntries(page);
-      for (const entry of entries) if (shadowed.size === 0 || !shadowed.has(entryKeyText(entry))) out.push(pageRecord(entry));
-      if (torn) {
-        this._torn = true;
-        bad.push({ store: STORE, key: pageKey, value: rest, pageRest: true });
-      }
-    }
+    for (const [pageKey, page] of this._pages) this.pageRecords(pageKey, page, bad, out);
     return out;
+  }
+
+  /** Adds to `out` the entries of one page no loose record shadows; its torn rest goes to `bad`. */
+  pageRecords(pageKey, page, bad, out) {
+    if (!isPage(pageKey, page)) {
+      // A number key holds only pages; anything else there is unreadable as a whole.
+      bad.push({ store: STORE, key: pageKey, value: page, pageRest: true });
+      return;
+    }
+    const shadowed = this._shadowed;
+    const { entries, torn, rest } = pageEntries(page);
+    for (const entry of entries) if (shadowed.size === 0 || !shadowed.has(entryKeyText(entry))) out.push(pageRecord(entry));
+    if (torn) {
+      this._torn = true;
+      bad.push({ store: STORE, key: pageKey, value: rest, pageRest: true });
+    }
   }
 
   /** Whether to fold the store into pages again: many loose records, or a page with a torn rest. */
@@ -92,7 +106,7 @@ function putU32(b, at, v) {
 }
 
 /**
- * The entries of a page, as views into it: { keyBytes, bytes }[]; `torn` is set when the framing
+ * The entries of a page, as views into it: { store, key: undefined, keyBytes, bytes }[]; `torn` is set when the framing
  * breaks (the rest of the page cannot be told apart), with `rest`: the bytes from there on.
  */
 export function pageEntries(page) {
@@ -107,7 +121,8 @@ export function pageEntries(page) {
     const length = u32(page, keyAt + keyLength);
     const bytesAt = keyAt + keyLength + 4;
     if (bytesAt + length > page.length) return { entries, torn: true, rest: page.subarray(at) };
-    entries.push({ keyBytes: page.subarray(keyAt, keyAt + keyLength), bytes: page.subarray(bytesAt, bytesAt + length) });
+    // As js/stored_restore.js takes a stored record's parts (key undefined: keyBytes is its text).
+    entries.push({ store: STORE, key: undefined, keyBytes: page.subarray(keyAt, keyAt + keyLength), bytes: page.subarray(bytesAt, bytesAt + length) });
     at = bytesAt + length;
   }
   return { entries, torn: false, rest: null };
@@ -179,55 +194,74 @@ const STORED_RECORD = Symbol.for('syncore.storedRecord');
 const RESTORE_LINE = Symbol.for('syncore.restoreLine');
 const IN_PAGE = Symbol.for('syncore.inPage');
 
-const ENTRY = Symbol('pageEntry');
 const lineOf = (entry) => `{"store":"${STORE}","key":${entryKeyText(entry)},"value":${text.decode(entry.bytes.subarray(8))}}`;
-// Shared by every page record: what js/stored_restore.js and the quarantine ask of it.
-const PAGE_RECORD = {
-  [IN_PAGE]: true,
-  [STORED_RECORD]() {
-    const state = this[ENTRY];
-    return state.decoded ? null : { store: STORE, key: undefined, keyBytes: state.entry.keyBytes, bytes: state.entry.bytes };
-  },
-  [RESTORE_LINE]() {
-    const state = this[ENTRY];
-    return state.decoded ? null : lineOf(state.entry);
-  },
-};
 
 /**
  * A page entry as readAll hands it out: { store, key, value }, key and value read only when
- * something asks (a restore hands the bytes to wasm, which checks the checksum).
+ * something asks (a restore hands the bytes to wasm, which checks the checksum). A class with its
+ * key and value on the prototype: a hydrate makes one per entity, and an object given accessors
+ * of its own (defineProperty, closures) cost several times as much to make (W5). JSON.stringify
+ * sees all three (toJSON).
  */
-export function pageRecord(entry) {
-  const state = { entry, key: undefined, value: undefined, decoded: false };
-  const record = Object.create(PAGE_RECORD);
-  record.store = STORE;
-  Object.defineProperty(record, ENTRY, { value: state });
-  Object.defineProperty(record, 'key', {
-    enumerable: true,
-    get: () => (state.key === undefined ? (state.key = JSON.parse(entryKeyText(entry))) : state.key),
-  });
-  Object.defineProperty(record, 'value', {
-    enumerable: true,
-    get() {
-      if (!state.decoded) {
-        try {
-          state.value = JSON.parse(text.decode(entry.bytes.subarray(8)));
-        } catch {
-          state.value = undefined;
-        }
-        state.decoded = true;
+class PageRecord {
+  #entry;
+  #key = undefined;
+  #value = undefined;
+  #decoded = false;
+
+  constructor(entry) {
+    this.store = STORE;
+    this.#entry = entry;
+  }
+
+  get key() {
+    if (this.#key === undefined) this.#key = JSON.parse(entryKeyText(this.#entry));
+    return this.#key;
+  }
+
+  get value() {
+    if (!this.#decoded) {
+      try {
+        this.#value = JSON.parse(text.decode(this.#entry.bytes.subarray(8)));
+      } catch {
+        this.#value = undefined;
       }
-      return state.value;
-    },
-    set(v) {
-      state.value = v;
-      state.decoded = true;
-    },
-  });
-  return record;
+      this.#decoded = true;
+    }
+    return this.#value;
+  }
+
+  set value(v) {
+    this.#value = v;
+    this.#decoded = true;
+  }
+
+  toJSON() {
+    return { store: this.store, key: this.key, value: this.value };
+  }
+
+  get [IN_PAGE]() {
+    return true;
+  }
+
+  /** What js/stored_restore.js copies into wasm: the entry ({ store, key, keyBytes, bytes }). */
+  [STORED_RECORD]() {
+    return this.#decoded ? null : this.#entry;
+  }
+
+  [RESTORE_LINE]() {
+    return this.#decoded ? null : lineOf(this.#entry);
+  }
+
+  /** The entry's stored bytes (for the quarantine). */
+  get storedBytes() {
+    return this.#entry.bytes;
+  }
 }
+
+/** A page entry ({ store, key, keyBytes, bytes } of pageEntries) as a record. */
+export const pageRecord = (entry) => new PageRecord(entry);
 
 /** Whether a record readAll handed out came from a page; its stored bytes. */
 export const inPage = (record) => record?.[IN_PAGE] === true;
-export const pageStored = (record) => record[ENTRY].entry.bytes;
+export const pageStored = (record) => record.storedBytes;

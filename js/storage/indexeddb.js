@@ -1,26 +1,16 @@
 // IndexedDB storage for persist effects: one readwrite transaction per effect (group commit),
 // resolved only on `complete`, so the caller can send after it knowing the records are durable.
 import { SyncError } from '../errors.js';
+import { toStorageError, openDatabase, createdAnew } from './idb_open.js';
 import { STORES, createMemoryStorage, checkPersistEffect, refuseSensitiveFields } from './memory.js';
 import { encodeRecord, openStored, lazyRecord, storedValue } from './record_codec.js';
 import { migrateRecords, sameStored } from './record_migration.js';
 import { quarantineIn } from './quarantine.js';
 import { sealedOf, writeSealed } from './sealed_records.js';
-import { EntityPageReader, tombstone, inPage, pageStored, compactPages, PAGE_ENTRIES } from './entity_pages.js';
+import { tombstone, inPage, pageStored, compactPages, PAGE_ENTRIES } from './entity_pages.js';
+import { StoreReading } from './idb_read.js';
 import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
-
-const QUOTA_NAMES = new Set(['QuotaExceededError', 'NS_ERROR_DOM_QUOTA_REACHED']);
-
-/** A DOMException (or anything thrown) as a SyncError: STORAGE_QUOTA or STORAGE_FAILED. */
-function toStorageError(err, context) {
-  if (err instanceof SyncError) return err;
-  const quota = QUOTA_NAMES.has(err?.name) || err?.code === 22; // 22: legacy QUOTA_EXCEEDED_ERR
-  const detail = err?.message || err?.name || String(err);
-  const out = new SyncError(quota ? 'STORAGE_QUOTA' : 'STORAGE_FAILED', `${context}: ${detail}`);
-  out.cause = err;
-  return out;
-}
 
 // A listener's bug must not turn into a storage failure; it surfaces as an uncaught error instead.
 function safeEmit(onEvent, event) {
@@ -39,89 +29,19 @@ function evictedMessage({ lost, pending }) {
   return `the browser deleted this site's local database while no page was open: ${what} made on this device could not be sent and are lost`;
 }
 
-// Connections that created their database (it did not exist, or was deleted meanwhile).
-const createdAnew = new WeakSet();
-
-/**
- * Opens (creating or upgrading) the database; rejects with the underlying error. Without a version
- * it opens whatever version is there (after another tab upgraded it).
- */
-function openDatabase(factory, name, version, migrate, { timeoutMs, onBlocked } = {}) {
-  return new Promise((resolveOpen, rejectOpen) => {
-    // An open that never settles (blocked by a tab that keeps an older version open, or a browser
-    // bug) must not hang the app: after timeoutMs it fails, and a late connection is closed.
-    let settled = false;
-    let blocked = false;
-    const timer = timeoutMs > 0 ? setTimeout(() => {
-      settled = true;
-      rejectOpen(new DOMException(`IndexedDB did not open within ${timeoutMs} ms${blocked ? ' (blocked: another tab keeps an older version open)' : ''}`, 'TimeoutError'));
-    }, timeoutMs) : null;
-    const resolve = (db) => {
-      clearTimeout(timer);
-      if (settled) db.close();
-      else resolveOpen(db);
-      settled = true;
-    };
-    const reject = (err) => {
-      clearTimeout(timer);
-      if (!settled) rejectOpen(err);
-      settled = true;
-    };
-    let req;
-    try {
-      req = version === undefined ? factory.open(name) : factory.open(name, version);
-    } catch (err) {
-      reject(err); // e.g. a SecurityError in some private modes
-      return;
-    }
-    let hookError;
-    req.onupgradeneeded = (event) => {
-      const db = req.result;
-      const transaction = req.transaction;
-      if (event.oldVersion === 0) createdAnew.add(db);
-      for (const store of STORES) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
-      if (typeof migrate !== 'function') return;
-      try {
-        // Synchronous on purpose: awaiting anything but this transaction's requests would let it
-        // auto-commit halfway through the migration.
-        migrate({ db, transaction, oldVersion: event.oldVersion, newVersion: event.newVersion });
-      } catch (err) {
-        hookError = err;
-        transaction.abort();
-      }
-    };
-    req.onsuccess = () => {
-      const db = req.result;
-      const missing = STORES.filter((s) => !db.objectStoreNames.contains(s));
-      if (missing.length > 0) {
-        db.close();
-        reject(new DOMException(`database "${name}" lacks stores ${missing.join(', ')}`, 'NotFoundError'));
-        return;
-      }
-      resolve(db);
-    };
-    req.onerror = (event) => {
-      event?.preventDefault?.();
-      reject(hookError ?? req.error);
-    };
-    // Another connection has not closed yet; the request stays pending until it does.
-    req.onblocked = () => {
-      blocked = true;
-      onBlocked?.();
-    };
-  });
-}
-
 /**
  * @param {{ name?: string, indexedDB?: IDBFactory, version?: number,
  *   migrate?: (ctx: { db: IDBDatabase, transaction: IDBTransaction, oldVersion: number, newVersion: number }) => void,
  *   onEvent?: (event: object) => void,
- *   openTimeoutMs?: number, evictionMarker?: object | null, entriesPerPage?: number, compactDelayMs?: number }} [options]
+ *   openTimeoutMs?: number, evictionMarker?: object | null, entriesPerPage?: number, compactDelayMs?: number,
+ *   keyRange?: typeof IDBKeyRange }} [options]
  *   entriesPerPage: entity records per page (entity_pages.js); compactDelayMs: how long after a start
  *   that found many loose entity records they are folded into pages. openTimeoutMs: an open not
  *   done by then fails (the first one falls back to memory storage; a reopen fails the write, which
  *   the client retries); 0: never. evictionMarker: where the unsynced-records marker is kept
- *   (getItem/setItem, as localStorage, the default; null: none), see eviction_marker.js
+ *   (getItem/setItem, as localStorage, the default; null: none), see eviction_marker.js.
+ *   keyRange: the IDBKeyRange that goes with `indexedDB` (the global one by default; in Node,
+ *   fake-indexeddb's): with it, readAll can hand entity pages out as they are read (idb_read.js)
  */
 export async function openIndexedDbStorage({
   name = 'syncore',
@@ -134,6 +54,7 @@ export async function openIndexedDbStorage({
   evictionMarker: markerStore = defaultMarkerStore(),
   entriesPerPage = PAGE_ENTRIES,
   compactDelayMs = 1000,
+  keyRange = globalThis.IDBKeyRange,
 } = {}) {
   // Records are opaque here: the core leaves sensitive fields out of what it persists.
   refuseSensitiveFields({ sensitiveFields });
@@ -387,41 +308,31 @@ export async function openIndexedDbStorage({
      * record whose checksum does not match is moved to the quarantine (a 'quarantined' event names
      * it) and left out; one of an earlier form (an object, with or without a checksum) loads and
      * is rewritten in the encoded form (record_codec.js) once. Encoded values are decoded only when
-     * read: a restore hands their stored text to the core.
+     * read: a restore hands their stored text to the core. onEntities(records, fromStart): entity
+     * records of pages may be handed to it as they are read, in chunks, instead of in the returned
+     * list (idb_read.js); fromStart: a (re)started read, what it was handed before no longer counts.
      */
-    async readAll() {
-      const requests = [];
+    async readAll({ onEntities } = {}) {
+      const reading = new StoreReading({ stores: STORES, keyRange, onEntities });
       try {
-        await run(STORES, 'readonly', (tx) => {
-          for (const store of STORES) {
-            const os = tx.objectStore(store);
-            requests.push([store, os.getAllKeys(), os.getAll()]);
-          }
-        });
+        await run(STORES, 'readonly', (tx) => reading.start(tx));
       } catch (err) {
         throw fail(err, 'readAll failed');
       }
+      if (reading.error) throw fail(reading.error, 'readAll failed');
       const out = [];
-      const bad = [];
+      const { bad, pages: paged } = reading;
       const legacy = [];
-      const paged = new EntityPageReader();
-      for (const [store, keys, values] of requests) {
-        // Both lists come in key order from the same snapshot, so they line up.
-        for (let i = 0; i < keys.result.length; i++) {
-          const key = keys.result[i];
-          const stored = values.result[i];
-          if (store === 'entities' && paged.take(key, stored)) continue;
-          const { state, value, bytes } = openStored(store, key, stored);
-          // Quarantined as the app can read it (the value, when the bytes still are JSON text).
-          if (state === 'bad') bad.push({ store, key, value: bytes ? storedValue(bytes) ?? bytes : stored, stored });
-          else if (state === 'ok') out.push(lazyRecord(store, key, bytes));
-          else {
-            out.push({ store, key, value });
-            legacy.push({ store, key, value });
-          }
+      const fromPages = reading.finish((store, key, stored) => {
+        const { state, value, bytes } = openStored(store, key, stored);
+        // Quarantined as the app can read it (the value, when the bytes still are JSON text).
+        if (state === 'bad') bad.push({ store, key, value: bytes ? storedValue(bytes) ?? bytes : stored, stored });
+        else if (state === 'ok') out.push(lazyRecord(store, key, bytes));
+        else {
+          out.push({ store, key, value });
+          legacy.push({ store, key, value });
         }
-      }
-      const fromPages = paged.records(bad);
+      });
       if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
       // Many loose entity records (or a page with a torn rest): fold them into pages, in the
       // background (the next start reads pages). Also the migration from one record per entity.

@@ -10,20 +10,23 @@
  * @param {object} core a fresh core
  * @param {{ store: string, key: unknown, value: unknown }[]} records
  * @param {{ quarantine: (records: object[], reason: string) => Promise<void>, entitiesLost?: boolean,
- *   chunkChars?: number }} options
+ *   chunkChars?: number, added?: object[] | null }} options
  *   entitiesLost: entity records were already quarantined (checksum) before this: the core resets
- *   its cursor (and persists that), so a reload before the catch-up still resets it
+ *   its cursor (and persists that), so a reload before the catch-up still resets it. added: the
+ *   restore was begun and these records added already (streamed while storage was read)
  * @returns {Promise<{ quarantined: object[], cursorReset: boolean }>}
  */
-export async function restoreWithQuarantine(core, records, { quarantine, entitiesLost = false, chunkChars }) {
-  core.restoreBegin();
+export async function restoreWithQuarantine(core, records, { quarantine, entitiesLost = false, chunkChars, added = null }) {
+  if (!added) core.restoreBegin();
   core.restoreAdd(records, chunkChars === undefined ? {} : { chunkChars });
   const { events = [] } = core.restoreFinish({ entitiesLost });
   const refused = events.filter((e) => e.type === 'record-refused');
+  // Indexes count from the first record added, those added already included.
+  const all = added?.length > 0 ? added.concat(records) : records;
   // One quarantine call per reason; the reason starts with the code ("TOO_DEEP: …").
   const byReason = new Map();
   for (const e of refused) {
-    const record = records[e.index];
+    const record = all[e.index];
     if (!record) continue;
     const reason = `${e.code}: ${e.message}`;
     if (!byReason.has(reason)) byReason.set(reason, []);
@@ -77,8 +80,21 @@ export function sortOutRedacted(records) {
  */
 export async function restoreFromStorage(core, storage, { report, entitiesLost }) {
   let records;
+  // Entity records the storage hands out while it reads (js/storage/idb_read.js) go into the core
+  // at once, while it reads the rest; the restore is begun (again, on a read started over) then.
+  let added = null;
+  const onEntities = (chunk, fromStart) => {
+    if (fromStart || !added) {
+      core.restoreBegin();
+      added = [];
+    }
+    if (chunk.length === 0) return;
+    core.restoreAdd(chunk);
+    for (const r of chunk) added.push(r);
+  };
   try {
-    records = await storage.readAll();
+    // Nothing was applied yet if this fails: entities go into the core at restoreFinish only.
+    records = await storage.readAll({ onEntities });
   } catch (err) {
     return { unreadable: String(err?.message ?? err), report: { records: 0, cursorReset: false, sensitiveValuesLost: [] } };
   }
@@ -100,6 +116,6 @@ export async function restoreFromStorage(core, storage, { report, entitiesLost }
     await storage.write({ type: 'persist', put: [], delete: dropped.map((r) => ({ store: r.store, key: r.key })) }).catch(() => {});
   }
   for (const l of lost) report({ type: 'sensitive-values-lost', ...l });
-  const { quarantined, cursorReset } = await restoreWithQuarantine(core, keep, { quarantine, entitiesLost: entitiesLost() });
-  return { report: { records: keep.length - quarantined.length, cursorReset, sensitiveValuesLost: lost } };
+  const { quarantined, cursorReset } = await restoreWithQuarantine(core, keep, { quarantine, entitiesLost: entitiesLost(), added });
+  return { report: { records: (added?.length ?? 0) + keep.length - quarantined.length, cursorReset, sensitiveValuesLost: lost } };
 }

@@ -9,7 +9,6 @@
 // (settleSealed) tells the wasm side how each group commit's write ended: stored, the bytes go;
 // failed (quota, a closed or deleted database), they stay for the retry.
 import { SyncError } from '../errors.js';
-import { lazyValueRecord } from './record_codec.js';
 
 const SEALED = Symbol.for('syncore.sealedRecord');
 const decoder = new TextDecoder();
@@ -29,18 +28,49 @@ export function sealing(handle, on) {
   return on ? { handle } : null;
 }
 
-function sealedRecord(sealer, store, key, id) {
-  const ref = { sealer, store, key, id, release: id, bytes: null };
-  const { record } = lazyValueRecord(store, key, () => {
-    const text = sealer.handle.persistText(id);
-    // Released (its group is durable): the copy IndexedDB was given, when this one was written.
-    if (text !== '') return JSON.parse(text);
-    return ref.bytes ? JSON.parse(decoder.decode(ref.bytes.subarray(8))) : undefined;
-  }, () => {
-    ref.id = 0; // changed by the app: the sealed bytes no longer speak for it
-  });
-  Object.defineProperty(record, SEALED, { enumerable: false, value: ref });
-  return record;
+/**
+ * A sealed put record: { store, key, value } with `value` read from wasm (or, once the wasm side
+ * let the bytes go, from the copy IndexedDB was given) only when something reads it. A class with
+ * the value on the prototype: every persisted record of every commit is one, and an object given
+ * an accessor of its own (defineProperty, closures) costs several times as much to make (W4).
+ * JSON.stringify sees all three (toJSON).
+ */
+class SealedRecord {
+  #ref;
+  #value = undefined;
+  #decoded = false;
+
+  constructor(ref) {
+    this.store = ref.store;
+    this.key = ref.key;
+    this.#ref = ref;
+  }
+
+  get value() {
+    if (!this.#decoded) {
+      const ref = this.#ref;
+      const text = ref.sealer.handle.persistText(ref.release);
+      // Released (its group is durable): the copy IndexedDB was given, when this one was written.
+      if (text !== '') this.#value = JSON.parse(text);
+      else this.#value = ref.bytes ? JSON.parse(decoder.decode(ref.bytes.subarray(8))) : undefined;
+      this.#decoded = true;
+    }
+    return this.#value;
+  }
+
+  set value(v) {
+    this.#value = v;
+    this.#decoded = true;
+    this.#ref.id = 0; // changed by the app: the sealed bytes no longer speak for it
+  }
+
+  toJSON() {
+    return { store: this.store, key: this.key, value: this.value };
+  }
+
+  get [SEALED]() {
+    return this.#ref;
+  }
 }
 
 /** Replaces, in a commit's effects, each sealed put record by a record whose value is read lazily. */
@@ -50,7 +80,7 @@ export function attachSealed(effects, sealer) {
     const put = effect.put;
     for (let i = 0; i < put.length; i++) {
       const r = put[i];
-      if (typeof r?.sealed === 'number') put[i] = sealedRecord(sealer, r.store, r.key, r.sealed);
+      if (typeof r?.sealed === 'number') put[i] = new SealedRecord({ sealer, store: r.store, key: r.key, id: r.sealed, release: r.sealed, bytes: null });
     }
   }
 }

@@ -47,7 +47,12 @@ export interface StorageWarning {
 export interface Storage {
   kind: 'indexeddb' | 'memory' | string;
   write(effect: Extract<Effect, { type: 'persist' }>): Promise<void>;
-  readAll(): Promise<StoredRecord[]>;
+  /**
+   * onEntities (optional to honour): entity records may be handed to it in chunks as they are
+   * read, instead of in the returned list; fromStart is true once at the start of each attempt
+   * (a read tried again starts over: what it was handed before no longer counts).
+   */
+  readAll(options?: { onEntities?: (records: StoredRecord[], fromStart: boolean) => void }): Promise<StoredRecord[]>;
   clear(): Promise<void>;
   close(): Promise<void> | void;
   /** Optional: move records out of the way (kept, never deleted silently). */
@@ -81,6 +86,8 @@ export interface IndexedDbStorageOptions {
    * (key `syncore:unsynced:<name>`). Default: localStorage where available; null: no marker.
    */
   evictionMarker?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
+  /** The IDBKeyRange that goes with indexedDB (default: the global one; in Node, fake-indexeddb's). */
+  keyRange?: unknown;
 }
 export declare function createMemoryStorage(): Storage;
 export declare function openIndexedDbStorage(options?: IndexedDbStorageOptions): Promise<Storage>;

@@ -61,7 +61,10 @@ Effect SyncCore::persistEffect() {
                            {{"entry", outboxEntryToJson(dead->entry)},
                             {"errorClass", errorClassName(dead->errorClass)},
                             {"message", dead->message}}));
-    } else {
+      storedDeadLetters_.insert(seq);
+    } else if (storedDeadLetters_.erase(seq) != 0) {
+      // Only a seq whose dead letter was stored has one to delete: an ordinary outbox write (every
+      // enqueue, every ack) costs no deadLetters request.
       del.push_back(removal("deadLetters", seq));
     }
   }

@@ -297,6 +297,8 @@ Status SyncCore::finishRestore(bool strict, bool entitiesLost, Commit& out) {
   }
   rs.entities.clear();
   for (auto& [index, pc] : rs.conflicts) conflicts_[pc.id] = std::move(pc);
+  // What storage holds: a dead letter later retried or discarded has its record deleted.
+  for (const DeadLetter& d : outbox_->deadLetters()) storedDeadLetters_.insert(d.entry.seq);
   for (const auto& [seq, entry] : outbox_->entries()) {
     Collection* c = findCollection(entry.collection);
     if (c == nullptr) continue;

@@ -364,6 +364,9 @@ class SyncCore {
     }
   };
   CommitWork work_;
+  // Seqs whose dead letter the core has written (or found stored at restore) and not deleted since:
+  // only these get a deadLetters delete when their seq is touched (persist.cpp), not every outbox write.
+  std::set<std::uint64_t> storedDeadLetters_;
 };
 
 }  // namespace syncore

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory, IDBObjectStore } from 'fake-indexeddb';
-import { createSyncClient } from '../../js/node.js';
+import { createSyncClient, openIndexedDbStorage } from '../../js/node.js';
 import { openStored, decodeValue } from '../../js/storage/record_codec.js';
 
 import { rawStore } from '../support/raw_idb.js';
@@ -102,4 +102,26 @@ test('a failed write (quota) is called back into wasm with its code; the sealed 
   const stored = await rawOutbox(indexedDB, 'sealed-quota');
   assert.deepEqual(stored.map((r) => decodeValue(r.stored).payload.title), ['before', 'kept through a full disk']);
   await client.close();
+});
+
+test("a sealed record's value still reads once its group is durable and the wasm side let its bytes go", async () => {
+  const indexedDB = new IDBFactory();
+  const storage = await openIndexedDbStorage({ indexedDB, name: 'sealed-value' });
+  const effects = [];
+  const write = storage.write.bind(storage);
+  storage.write = (effect) => {
+    effects.push(effect);
+    return write(effect);
+  };
+  let handle;
+  const client = await createSyncClient({ collections: { todos: {} }, storage, transport: noTransport, wrapHandle: (h) => (handle = h) });
+  const { id } = client.collection('todos').create({ title: 'read back after durable' });
+  await client.flush();
+  assert.equal(JSON.parse(handle.persistStats()).live, 0, 'released once durable');
+  const outbox = effects.flatMap((e) => e.put).filter((r) => r.store === 'outbox');
+  assert.equal(outbox.length, 1);
+  assert.equal(outbox[0].value?.entityId, id);
+  assert.equal(outbox[0].value?.payload.title, 'read back after durable');
+  await client.close();
+  await storage.close();
 });
