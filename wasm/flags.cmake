@@ -6,7 +6,7 @@
 set(SYNCORE_WASM_OPT "-O2" CACHE STRING "optimisation flag for the release wasm build")
 # LLVM's inliner at -O2 (threshold 225) copied nlohmann's tree code into every caller: at 60 the
 # wasm is 8.8 KiB brotli smaller and W1-W3 and the bulk load measured level (docs/build.md, stop 25).
-set(SYNCORE_WASM_INLINE "-mllvm;-inline-threshold=60" CACHE STRING "LLVM inliner flags for the release wasm build")
+set(SYNCORE_WASM_INLINE "SHELL:-mllvm -inline-threshold=60" CACHE STRING "LLVM inliner flags for the release wasm build")  # SHELL: CMake would fold a second -mllvm
 # The link step's own level (binaryen's passes over the linked wasm, and the glue's minifier):
 # -Os there keeps LLVM's -O2 code and saves 5 KiB brotli; W1-W3 unchanged (-Oz slowed W1 by 20 %).
 set(SYNCORE_WASM_LINK_OPT "-Os" CACHE STRING "optimisation flag for the release wasm link step")
