@@ -5,6 +5,7 @@
 //
 //   node bench/size_profile.mjs [--top N] [--wasm dist/syncore.wasm] [--symbols build/wasm/syncore.mjs.symbols]
 //     [--objects build/wasm/CMakeFiles] [--grep REGEX: list the matching functions only]
+//     [--by-file: the source table per object file, not per src/<dir>/: what a per-file -Os would touch]
 //
 // Function bodies are sized from the wasm's code section; the symbol map's names come demangled.
 // The source area of a function comes from the wasm object files of build/wasm (llvm-nm): the
@@ -25,6 +26,7 @@ const TOP = Number(arg('--top', 40));
 const WASM = arg('--wasm', join(ROOT, 'dist/syncore.wasm'));
 const SYMBOLS = arg('--symbols', join(ROOT, 'build/wasm/syncore.mjs.symbols'));
 const OBJECTS = arg('--objects', join(ROOT, 'build/wasm/CMakeFiles'));
+const BY_FILE = process.argv.includes('--by-file');
 
 /** The function bodies of a wasm module: [{ index, bytes }] (index counts imported functions). */
 function functionBodies(wasm) {
@@ -91,7 +93,7 @@ function sourceAreas() {
   walk(OBJECTS);
   for (const object of objects) {
     const rel = relative(OBJECTS, object).replace(/^[^/]+\.dir\//, '').replace(/\.cpp\.o$/, '.cpp');
-    const area = rel.startsWith('src/') ? rel.split('/').slice(0, 2).join('/') + '/' : rel;
+    const area = rel.startsWith('src/') && !BY_FILE ? rel.split('/').slice(0, 2).join('/') + '/' : rel;
     let listing = '';
     try { listing = execFileSync('llvm-nm', ['--defined-only', '--demangle', object], { maxBuffer: 1 << 28 }).toString(); } catch { continue; }
     for (const line of listing.split('\n')) {

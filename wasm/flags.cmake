@@ -4,6 +4,9 @@
 # Release optimisation level: -O2 measured against -Oz (see docs/build.md); override with
 # -DSYNCORE_WASM_OPT=... to compare again.
 set(SYNCORE_WASM_OPT "-O2" CACHE STRING "optimisation flag for the release wasm build")
+# LLVM's inliner at -O2 (threshold 225) copied nlohmann's tree code into every caller: at 60 the
+# wasm is 8.8 KiB brotli smaller and W1-W3 and the bulk load measured level (docs/build.md, stop 25).
+set(SYNCORE_WASM_INLINE "SHELL:-mllvm -inline-threshold=60" CACHE STRING "LLVM inliner flags for the release wasm build")  # SHELL: CMake would fold a second -mllvm
 # The link step's own level (binaryen's passes over the linked wasm, and the glue's minifier):
 # -Os there keeps LLVM's -O2 code and saves 5 KiB brotli; W1-W3 unchanged (-Oz slowed W1 by 20 %).
 set(SYNCORE_WASM_LINK_OPT "-Os" CACHE STRING "optimisation flag for the release wasm link step")
@@ -38,9 +41,11 @@ if(CMAKE_BUILD_TYPE STREQUAL "Debug")
     -sNODEJS_CATCH_REJECTION=0       # idem, for unhandled rejections
   )
   set(SYNCORE_WASM_OUTPUT syncore-debug)
+  set(SYNCORE_WASM_CORE_LINK syncore_core)
 else()
   set(SYNCORE_WASM_COMPILE_FLAGS
     ${SYNCORE_WASM_OPT}
+    ${SYNCORE_WASM_INLINE}
     -fno-rtti                        # nothing asks a type at run time: no typeinfo names for every std::function lambda
   )
   set(SYNCORE_WASM_BINDING_DEFINES
@@ -52,9 +57,18 @@ else()
   # The flag comes after the target's -O2, so it wins. docs/build.md has the bytes.
   set(SYNCORE_WASM_COLD_SOURCES
     src/records/restore.cpp src/records/redaction.cpp src/sync/sync_review.cpp
-    src/sync/sync_incarnation.cpp src/store/query_cache.cpp)
+    src/sync/sync_incarnation.cpp src/store/query_cache.cpp
+    src/records/outbox_records.cpp src/sync/sync_answers.cpp src/sync/sync_references.cpp)
   list(TRANSFORM SYNCORE_WASM_COLD_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
   set_source_files_properties(${SYNCORE_WASM_COLD_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
+  # An inline function (nlohmann's, libc++'s) has a copy in every object that uses it and the
+  # linker keeps the first it loads: the cold files go last in the archive, which the link loads
+  # whole and in order (below), so their -Os copies never stand in for the hot files' -O2 ones.
+  get_target_property(SYNCORE_CORE_ORDERED syncore_core SOURCES)
+  list(REMOVE_ITEM SYNCORE_CORE_ORDERED ${SYNCORE_WASM_COLD_SOURCES})
+  list(APPEND SYNCORE_CORE_ORDERED ${SYNCORE_WASM_COLD_SOURCES})
+  set_property(TARGET syncore_core PROPERTY SOURCES ${SYNCORE_CORE_ORDERED})
+  set(SYNCORE_WASM_CORE_LINK -Wl,--whole-archive syncore_core -Wl,--no-whole-archive)
   set(SYNCORE_WASM_MODE_LINK_FLAGS
     ${SYNCORE_WASM_LINK_OPT}         # the link step optimises the wasm and minifies the glue too
     -sASSERTIONS=0                   # release: no glue checks
@@ -72,7 +86,7 @@ add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${CMAKE_SOURCE
   ${CMAKE_SOURCE_DIR}/wasm/stored_restore.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle_text.cpp
   ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp ${CMAKE_SOURCE_DIR}/wasm/persist_records.cpp)
 target_include_directories(syncore_wasm PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
-target_link_libraries(syncore_wasm PRIVATE syncore_core)
+target_link_libraries(syncore_wasm PRIVATE ${SYNCORE_WASM_CORE_LINK})
 target_compile_options(syncore_wasm PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS})
 target_compile_definitions(syncore_wasm PRIVATE ${SYNCORE_WASM_BINDING_DEFINES})
 target_link_options(syncore_wasm PRIVATE ${SYNCORE_WASM_LINK_FLAGS} ${SYNCORE_WASM_MODE_LINK_FLAGS})
