@@ -115,7 +115,7 @@ void LiveQuery::beginSeed() {
 
 void LiveQuery::seedValues(const std::string& id, FieldValues values) {
   if (!seeding_) {
-    onChangeValues(id, values);
+    onChangeValues(id, true, values);
     return;
   }
   if (!matchesValues(values)) return;
@@ -149,16 +149,16 @@ void LiveQuery::endSeed() {
 }
 
 bool LiveQuery::onChange(const std::string& id, const json* entity) {
-  if (entity == nullptr) return onChangeValues(id, nullptr);
+  if (entity == nullptr) return onChangeValues(id, false, nullptr);
   std::vector<const json*> values(fields_.size());
   for (std::size_t i = 0; i < fields_.size(); ++i) values[i] = lookupPath(*entity, fieldPaths_[i]);
-  return onChangeValues(id, values.data());
+  return onChangeValues(id, true, values.data());
 }
 
-bool LiveQuery::onChangeValues(const std::string& id, FieldValues values) {
+bool LiveQuery::onChangeValues(const std::string& id, bool live, FieldValues values) {
   auto found = index_.find(id);
   const bool was = found != index_.end();
-  const bool now = values != nullptr && matchesValues(values);
+  const bool now = live && matchesValues(values);
 
   if (was && !now) {
     members_.erase(found->second);

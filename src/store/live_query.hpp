@@ -45,8 +45,9 @@ class LiveQuery {
   // Incremental maintenance: entity==nullptr means the entity is gone. Returns true when the
   // entity was a member before or is one now (the caller then reports the query as touched).
   bool onChange(const std::string& id, const json* entity);
-  // The same from the entity's values of fields() (values==nullptr: the entity is gone).
-  bool onChangeValues(const std::string& id, FieldValues values);
+  // The same from the entity's values of fields() (live false: the entity is gone; values is not
+  // read then). A flag, not a null pointer: a query with no fields has an empty values array.
+  bool onChangeValues(const std::string& id, bool live, FieldValues values);
 
   std::vector<std::string> window() const;  // ids in sort order within [offset, offset+limit)
   std::size_t total() const { return members_.size(); }  // matches before offset/limit

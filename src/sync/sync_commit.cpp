@@ -146,7 +146,7 @@ void SyncCore::updateQueries(Commit& out) {
     for (const auto* ids : {&changed->second.created, &changed->second.updated, &changed->second.deleted}) {
       for (const auto& id : *ids) {
         const bool live = c->fieldValues(id, open.query->fields(), values.data(), scratch);
-        touched = open.query->onChangeValues(id, live ? values.data() : nullptr) || touched;
+        touched = open.query->onChangeValues(id, live, values.data()) || touched;
         changedIds.insert(id);
       }
     }
