@@ -1,6 +1,7 @@
 #include "store/live_query.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace syncore {
@@ -135,7 +136,33 @@ void LiveQuery::endSeed() {
     }
     return *a.id < *b.id;
   };
-  std::sort(seeds_.begin(), seeds_.end(), before);
+  // The common case, one sort key holding integers everywhere (signed, or unsigned within the
+  // signed range): the same order on the integers themselves (compareSortValues compares
+  // integers by value, exactly), without its dispatch per compare.
+  bool integers = width == 1;
+  std::vector<std::int64_t> ints;
+  if (integers) ints.resize(seedKeys_.size());
+  for (std::size_t i = 0; integers && i < seedKeys_.size(); ++i) {
+    const json* k = seedKeys_[i];
+    if (k != nullptr && k->type() == json::value_t::number_integer) {
+      ints[i] = *k->get_ptr<const json::number_integer_t*>();
+    } else if (k != nullptr && k->type() == json::value_t::number_unsigned &&
+               *k->get_ptr<const json::number_unsigned_t*>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+      ints[i] = static_cast<std::int64_t>(*k->get_ptr<const json::number_unsigned_t*>());
+    } else {
+      integers = false;
+    }
+  }
+  if (integers) {
+    const bool down = descending[0];
+    std::sort(seeds_.begin(), seeds_.end(), [&](const Candidate& a, const Candidate& b) {
+      const std::int64_t x = ints[a.keys], y = ints[b.keys];
+      if (x != y) return down ? x > y : x < y;
+      return *a.id < *b.id;
+    });
+  } else {
+    std::sort(seeds_.begin(), seeds_.end(), before);
+  }
   index_.reserve(index_.size() + seeds_.size());
   for (const Candidate& s : seeds_) {
     if (index_.count(*s.id) != 0) continue;  // a member already (seeded twice, or before begin)
