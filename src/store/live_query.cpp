@@ -128,14 +128,6 @@ void LiveQuery::endSeed() {
   seeding_ = false;
   const std::size_t width = order_.size();
   const std::vector<bool> descending = members_.key_comp().descending;
-  // The order of Order::operator(), on the collected pointers.
-  auto before = [&](const Candidate& a, const Candidate& b) {
-    for (std::size_t i = 0; i < width; ++i) {
-      const int c = compareSortValues(seedKeys_[a.keys + i], seedKeys_[b.keys + i]);
-      if (c != 0) return descending[i] ? c > 0 : c < 0;
-    }
-    return *a.id < *b.id;
-  };
   // The common case, one sort key holding integers everywhere (signed, or unsigned within the
   // signed range): the same order on the integers themselves (compareSortValues compares
   // integers by value, exactly), without its dispatch per compare.
@@ -153,16 +145,22 @@ void LiveQuery::endSeed() {
       integers = false;
     }
   }
-  if (integers) {
-    const bool down = descending[0];
-    std::sort(seeds_.begin(), seeds_.end(), [&](const Candidate& a, const Candidate& b) {
+  // The order of Order::operator(), on the collected pointers. One comparator for both cases:
+  // each std::sort instantiation is ~4 KB of wasm. The sort only makes the hints below right:
+  // the set's own order still places every member.
+  auto before = [&](const Candidate& a, const Candidate& b) {
+    if (integers) {
       const std::int64_t x = ints[a.keys], y = ints[b.keys];
-      if (x != y) return down ? x > y : x < y;
-      return *a.id < *b.id;
-    });
-  } else {
-    std::sort(seeds_.begin(), seeds_.end(), before);
-  }
+      if (x != y) return descending[0] ? x > y : x < y;
+    } else {
+      for (std::size_t i = 0; i < width; ++i) {
+        const int c = compareSortValues(seedKeys_[a.keys + i], seedKeys_[b.keys + i]);
+        if (c != 0) return descending[i] ? c > 0 : c < 0;
+      }
+    }
+    return *a.id < *b.id;
+  };
+  std::sort(seeds_.begin(), seeds_.end(), before);
   index_.reserve(index_.size() + seeds_.size());
   for (const Candidate& s : seeds_) {
     if (index_.count(*s.id) != 0) continue;  // a member already (seeded twice, or before begin)
