@@ -28,6 +28,7 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
     e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
     e.text = storedText(data);
     e.version = version;
+    index_.fill(e.indexed, data);
     bytes_ += e.bytes;
     entities_.emplace(id, std::move(e));
     ++live_;
@@ -47,6 +48,7 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
   e.text = std::move(text);
   e.version = version;
   e.deleted = false;
+  index_.fill(e.indexed, data);
   if (wasDeleted) {
     ++live_;
     if (!overlaid) ++viewLive_;
@@ -75,6 +77,7 @@ WriteResult Collection::remove(const std::string& id, std::int64_t version) {
   }
   bytes_ -= e.bytes;
   e.text = std::string();
+  e.indexed.reset();
   e.version = version;
   e.deleted = true;
   e.bytes = kEntryOverhead + id.capacity();
@@ -217,6 +220,8 @@ WriteResult Collection::overwrite(const std::string& id, std::int64_t version, j
   bytes_ -= e.bytes;
   e.bytes = kEntryOverhead + id.capacity() + (data != nullptr ? syncore::approxBytes(*data) : 0);
   e.text = std::move(text);
+  if (data != nullptr) index_.fill(e.indexed, *data);
+  else e.indexed.reset();
   e.version = version;
   e.deleted = data == nullptr;
   bytes_ += e.bytes;

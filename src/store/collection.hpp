@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/json_util.hpp"
+#include "store/field_index.hpp"
 
 namespace syncore {
 
@@ -27,6 +28,8 @@ struct Entity {
   std::string text;          // the entity object as dumpJson writes it (empty for a tombstone)
   std::size_t bytes = 0;     // approximate footprint of the tree it stands for, kept for stats
   bool deleted = false;      // tombstone
+  // The values of the query index's columns (store/field_index.hpp); null while no query is open.
+  FieldIndex::Row indexed;
   // The entity object as a tree (null for a tombstone), built for this reader.
   json data() const;
 };
@@ -147,7 +150,25 @@ class Collection {
 
   void reserve(std::size_t n) { entities_.reserve(n); }
 
+  // The query index (collection_index.cpp): each open query retains its fields() while open, and
+  // reads them through fieldValues / forEachLiveValues. A field not retained is read from the
+  // text instead (same values, slower). scratch holds those values; out[i] is fields[i]'s
+  // value (nullptr: missing), valid until the next write or call with the same scratch.
+  void retainFields(const std::vector<std::string>& fields);
+  void releaseFields(const std::vector<std::string>& fields);
+  // The view's values (overlay first); false when the entity is not live in the view.
+  bool fieldValues(const std::string& id, const std::vector<std::string>& fields, const json** out,
+                   json& scratch) const;
+  // Every live entity of the view with its values of fields, in unspecified order.
+  void forEachLiveValues(const std::vector<std::string>& fields,
+                         const std::function<void(const std::string&, const json* const*)>& visit) const;
+  const FieldIndex& fieldIndex() const { return index_; }
+
  private:
+  void confirmedValues(const Entity& e, const std::vector<std::string>& fields,
+                       const std::vector<std::size_t>& columns, bool all, const json** out,
+                       json& scratch) const;
+
   std::string name_;
   CollectionOptions options_;
   std::unordered_map<std::string, Entity> entities_;
@@ -157,6 +178,7 @@ class Collection {
   std::size_t bytes_ = 0;
   std::size_t overlayBytes_ = 0;
   bool lastWriteKeptData_ = false;
+  FieldIndex index_;
 };
 
 }  // namespace syncore

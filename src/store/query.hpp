@@ -44,6 +44,8 @@ const char* predicateOpName(PredicateOp op);
 // True when every predicate of q holds for entity.
 bool matches(const QuerySpec& q, const json& entity);
 bool evalPredicate(const Predicate& p, const json& entity);
+// The same on the value found at p.path (nullptr: the entity has none), already looked up.
+bool evalPredicateOn(const Predicate& p, const json* v);
 
 // Sort order of two (possibly missing = nullptr) field values:
 // missing < null < boolean < number < string < array < object, then within the type.

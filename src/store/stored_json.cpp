@@ -86,7 +86,13 @@ void fieldsFromStored(std::string_view text, const std::vector<std::string>& nam
   while (p < end && *p == '"' && found != all) {
     const char* keyEnd = skipString(p, end);
     std::string_view raw(p + 1, static_cast<std::size_t>(keyEnd - p - 2));
-    if (raw.find('\\') == std::string_view::npos) {
+    const bool plain = raw.find('\\') == std::string_view::npos;
+    if (plain && std::none_of(names.begin(), names.end(), [&](const std::string& n) { return n == raw; })) {
+      p = skipValue(keyEnd + 1, end);  // not asked for: skipped without copying its key
+      if (p < end && *p == ',') ++p;
+      continue;
+    }
+    if (plain) {
       key.assign(raw);
     } else {
       JsonReader keyReader(std::string_view(p, static_cast<std::size_t>(keyEnd - p)), kNoLimit);
@@ -119,6 +125,32 @@ void fieldsFromStored(std::string_view text, const std::vector<std::string>& nam
   // A field this entity lacks must be missing, not left from the last entity.
   for (std::size_t i = 0; i < names.size(); ++i)
     if ((found >> i & 1) == 0) out.erase(names[i]);
+}
+
+bool readStoredFields(std::string_view text, const std::vector<std::string>& names, json* out) {
+  for (std::size_t i = 0; i < names.size(); ++i) out[i] = json(json::value_t::discarded);
+  const char* p = text.data();
+  const char* end = p + text.size();
+  if (p >= end || *p != '{') return false;
+  ++p;
+  std::size_t left = names.size();
+  while (p < end && *p == '"' && left > 0) {
+    const char* keyEnd = skipString(p, end);
+    if (keyEnd >= end || *keyEnd != ':') return false;
+    const std::string_view raw(p + 1, static_cast<std::size_t>(keyEnd - p - 2));
+    if (raw.find('\\') != std::string_view::npos) return false;
+    const char* value = keyEnd + 1;
+    const char* valueEnd = skipValue(value, end);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!out[i].is_discarded() || names[i] != raw) continue;
+      JsonReader reader(std::string_view(value, static_cast<std::size_t>(valueEnd - value)), kNoLimit);
+      if (!reader.parseDocument(out[i])) return false;
+      --left;
+    }
+    p = valueEnd;
+    if (p < end && *p == ',') ++p;
+  }
+  return true;
 }
 
 }  // namespace syncore

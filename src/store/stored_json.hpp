@@ -26,5 +26,9 @@ json fieldsFromStored(std::string_view text, const std::vector<std::string>& nam
 // The same into out, reused from one entity to the next (its nodes for the fields are kept:
 // reading a query's fields over a whole collection allocates next to nothing).
 void fieldsFromStored(std::string_view text, const std::vector<std::string>& names, json& out);
+// The same into out[i] for names[i] (a discarded json when the object lacks it), with no object
+// built around them: the query index's columns (store/field_index.hpp). False when the text is
+// not an object or has an escaped key; out is then to be read again another way.
+bool readStoredFields(std::string_view text, const std::vector<std::string>& names, json* out);
 
 }  // namespace syncore

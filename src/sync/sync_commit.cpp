@@ -176,9 +176,12 @@ void SyncCore::updateQueries(Commit& out) {
     const Collection* c = findCollection(colName);
     bool touched = false;
     std::unordered_set<std::string> changedIds;
+    std::vector<const json*> values(open.query->fields().size());
+    json scratch;
     for (const auto* ids : {&changed->second.created, &changed->second.updated, &changed->second.deleted}) {
       for (const auto& id : *ids) {
-        touched = open.query->onChange(id, c->getFields(id, open.query->fields()).get()) || touched;
+        const bool live = c->fieldValues(id, open.query->fields(), values.data(), scratch);
+        touched = open.query->onChangeValues(id, live, values.data()) || touched;
         changedIds.insert(id);
       }
     }

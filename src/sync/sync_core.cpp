@@ -309,10 +309,15 @@ Status SyncCore::compact(const std::string& collection, std::int64_t upToVersion
 Status SyncCore::openQuery(const json& spec, QueryUpdate& out) {
   QuerySpec parsed;
   if (Status s = parseQuerySpec(spec, parsed); !s) return s;
-  const Collection* c = findCollection(parsed.collection);
+  Collection* c = findCollection(parsed.collection);
   if (c == nullptr) return unknownCollection(parsed.collection);
   auto query = std::make_unique<LiveQuery>(std::move(parsed));
-  c->forEachLiveFields(query->fields(), [&](const std::string& id, const json& data) { query->seed(id, data); });
+  c->retainFields(query->fields());  // released in closeQuery
+  query->beginSeed();
+  c->forEachLiveValues(query->fields(), [&](const std::string& id, const json* const* values) {
+    query->seedValues(id, values);
+  });
+  query->endSeed();
   const std::uint32_t qid = nextQuery_++;
   OpenQuery open{std::move(query), {}, 0};
   open.lastWindow = open.query->window();
@@ -331,8 +336,12 @@ Status SyncCore::queryResult(std::uint32_t query, QueryUpdate& out) const {
 }
 
 Status SyncCore::closeQuery(std::uint32_t query) {
-  if (queries_.erase(query) == 0)
+  auto it = queries_.find(query);
+  if (it == queries_.end())
     return Status::error(ErrorCode::UnknownQuery, "no open query " + std::to_string(query));
+  if (Collection* c = findCollection(it->second.query->spec().collection))
+    c->releaseFields(it->second.query->fields());
+  queries_.erase(it);
   return Status::ok();
 }
 
@@ -353,7 +362,10 @@ json SyncCore::stats() const {
   json cols = json::object();
   std::size_t bytes = cache_.approxBytes();
   for (const auto& [name, c] : collections_) {
-    cols[name] = {{"entities", c.count()}, {"tombstones", c.tombstones()}, {"bytes", c.approxBytes()}};
+    json indexed = json::array();  // the fields open queries read, kept decoded (field_index.hpp)
+    for (std::size_t i = 0; i < c.fieldIndex().size(); ++i) indexed.push_back(c.fieldIndex().name(i));
+    cols[name] = {{"entities", c.count()}, {"tombstones", c.tombstones()}, {"bytes", c.approxBytes()},
+                  {"indexedFields", std::move(indexed)}};
     bytes += c.approxBytes();
   }
   return {{"collections", std::move(cols)},
