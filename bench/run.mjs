@@ -69,6 +69,7 @@ for (let run = 0; run < SIZES.runs; run++) {
     gc();
     const lq = await sys.liveQuery();
     add('lqOpen', key, lq.openMs);
+    add('lqOpenIndexed', key, lq.indexedOpenMs);
     add('lqUpdate', key, lq.updateMs);
   }
   add('w3floor', 'JSON.parse', jsonParseFloor(syncore.wireBatches(batches)));

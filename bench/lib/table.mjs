@@ -23,6 +23,7 @@ export const ROWS = [
   { key: 'pw_1000', label: 'local write, 1,000 pending', unit: 'ms', better: 'low', peers: ['tanstackdb'] },
   { key: 'pw_10000', label: 'local write, 10,000 pending', unit: 'ms', better: 'low', peers: ['tanstackdb'], fullOnly: true },
   { key: 'lqOpen', label: 'live query (where + orderBy + limit 20 of 10,000): first answer', unit: 'ms', better: 'low', peers: ['tanstackdb'] },
+  { key: 'lqOpenIndexed', label: 'live query: a second query on the same fields (index built): first answer', unit: 'ms', better: 'low', peers: ['tanstackdb'] },
   { key: 'lqUpdate', label: 'live query: a write to the answer that shows it', unit: 'ms', better: 'low', peers: ['tanstackdb'] },
   { key: 'w4node', label: 'W4 durable enqueue ×1,000 (Node, fake-indexeddb)', unit: 'ms', better: 'low' },
   { key: 'w4chromium', label: 'W4 durable enqueue ×1,000 (Chromium IndexedDB)', unit: 'ms', better: 'low', target: 50 },

@@ -2,6 +2,7 @@
 #pragma once
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <string>
 
 #include "sync/sync_core.hpp"
@@ -77,6 +78,43 @@ inline std::vector<json> settled(const Commit& c, const std::string& status) {
   for (const json& e : toJsonList(c.events))
     if (e["type"] == "settled" && e["status"] == status) out.push_back(e);
   return out;
+}
+
+// A stand-in for IndexedDB: applies persist effects in order, as the shim does, keyed by store and
+// key (the restart, resync, id-block, queue-control, dead-letter and query-index tests share it).
+struct PersistedRecords {
+  std::map<std::string, json> records;  // store + "|" + key -> record
+  void apply(const Commit& c) {
+    for (const json& e : toJsonList(c.effects)) {
+      if (e["type"] != "persist") continue;
+      for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
+      for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
+    }
+  }
+  json all() const {
+    json out = json::array();
+    for (const auto& [k, r] : records) out.push_back(r);
+    return out;
+  }
+  std::size_t count(const std::string& store) const {
+    std::size_t n = 0;
+    for (const auto& [k, r] : records) n += r["store"] == store ? 1 : 0;
+    return n;
+  }
+};
+
+// A new core restored from the records, as a reload does. clientId is what the new run would be
+// configured with; the restored meta record's id wins over it.
+inline SyncCore reopen(const PersistedRecords& storage, const json& todos = json::object(),
+                       const std::string& clientId = "c1") {
+  SyncCore core;
+  REQUIRE(core.defineCollection("todos", todos).isOk());
+  REQUIRE(core.configureClient({{"clientId", clientId}, {"seed", 9}, {"persist", true}}).isOk());
+  Commit c;
+  syncore::Status s = core.restore(storage.all(), c);
+  INFO(s.message);
+  REQUIRE(s.isOk());
+  return core;
 }
 
 }  // namespace synctest

@@ -1,6 +1,5 @@
 // The deadLetters records the core asks to persist: a delete only for a seq whose dead letter was
 // stored (an ordinary enqueue or ack costs no deadLetters request), also across a restart.
-#include <map>
 
 #include "sync_test_util.hpp"
 
@@ -21,41 +20,8 @@ std::vector<json> records(const Commit& c, const char* list, const char* store) 
   return out;
 }
 
-// A stand-in for IndexedDB: applies persist effects in order, as the shim does.
-struct Storage {
-  std::map<std::string, json> records;  // store + key -> record
-  void apply(const Commit& c) {
-    for (const json& e : toJsonList(c.effects)) {
-      if (e["type"] != "persist") continue;
-      for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
-      for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
-    }
-  }
-  json all() const {
-    json out = json::array();
-    for (const auto& [k, r] : records) out.push_back(r);
-    return out;
-  }
-  std::size_t count(const std::string& store) const {
-    std::size_t n = 0;
-    for (const auto& [k, r] : records) n += r["store"] == store ? 1 : 0;
-    return n;
-  }
-};
-
-SyncCore reopen(const Storage& storage) {
-  SyncCore core;
-  REQUIRE(core.defineCollection("todos", json::object()).isOk());
-  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 9}, {"persist", true}}).isOk());
-  Commit c;
-  syncore::Status s = core.restore(storage.all(), c);
-  INFO(s.message);
-  REQUIRE(s.isOk());
-  return core;
-}
-
 // Creates "a", sends it and has the server refuse it: one stored dead letter; returns its seq.
-std::uint64_t deadLetterOne(SyncCore& core, Storage& storage) {
+std::uint64_t deadLetterOne(SyncCore& core, PersistedRecords& storage) {
   Commit c;
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"id", "a"}, {"data", {{"n", 1}}}}, 1000, &c);
   storage.apply(c);
@@ -87,7 +53,7 @@ TEST_CASE("dead letter records: an enqueue, its send and its ack delete no dead 
 
 TEST_CASE("dead letter records: a discarded or retried dead letter's record is deleted, also after a restart") {
   SECTION("discarded") {
-    Storage storage;
+    PersistedRecords storage;
     SyncCore core = makeClient();
     const std::uint64_t seq = deadLetterOne(core, storage);
     Commit d;
@@ -98,7 +64,7 @@ TEST_CASE("dead letter records: a discarded or retried dead letter's record is d
     CHECK(storage.count("deadLetters") == 0);
   }
   SECTION("retried, then acknowledged") {
-    Storage storage;
+    PersistedRecords storage;
     SyncCore core = makeClient();
     const std::uint64_t seq = deadLetterOne(core, storage);
     Commit r;
@@ -109,7 +75,7 @@ TEST_CASE("dead letter records: a discarded or retried dead letter's record is d
     CHECK(storage.count("outbox") == 1);
   }
   SECTION("discarded after a restart") {
-    Storage storage;
+    PersistedRecords storage;
     SyncCore first = makeClient();
     const std::uint64_t seq = deadLetterOne(first, storage);
     SyncCore again = reopen(storage);

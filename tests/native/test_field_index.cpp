@@ -23,23 +23,6 @@ using syncore::QueryUpdate;
 
 namespace {
 
-// A stand-in for IndexedDB: applies persist effects in order, as the shim does.
-struct Storage {
-  std::map<std::string, json> records;
-  void apply(const Commit& c) {
-    for (const json& e : toJsonList(c.effects)) {
-      if (e["type"] != "persist") continue;
-      for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
-      for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
-    }
-  }
-  json all() const {
-    json out = json::array();
-    for (const auto& [k, r] : records) out.push_back(r);
-    return out;
-  }
-};
-
 // The unindexed answer: every live entity of the view as a tree, filtered, sorted, windowed.
 QueryUpdate bruteForce(const SyncCore& core, const json& spec, const std::set<std::string>& ids) {
   QuerySpec q;
@@ -124,7 +107,7 @@ TEST_CASE("field index: live queries answer as the unindexed scan over random wr
   for (unsigned seed = 1; seed <= 12; ++seed) {
     INFO("seed " << seed);
     std::mt19937 rng(seed);
-    Storage storage;
+    PersistedRecords storage;
     SyncCore core = makeClient({{"strategy", "server-wins"}});
     std::set<std::string> ids;
     std::map<std::uint32_t, json> open;

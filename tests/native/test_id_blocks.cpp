@@ -1,7 +1,5 @@
 // A restarted client never issues a number (mutation id, outbox key, temp id) that the run before
 // it may have handed out without storing it: reserveIdBlock moves every counter to a new block.
-#include <map>
-
 #include "sync_test_util.hpp"
 
 // One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
@@ -10,28 +8,8 @@ namespace test_id_blocks {
 
 using namespace synctest;
 
-namespace {
-
-struct Storage {
-  std::map<std::string, json> records;
-  void apply(const Commit& c) {
-    for (const json& e : toJsonList(c.effects)) {
-      if (e["type"] != "persist") continue;
-      for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
-      for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
-    }
-  }
-  json all() const {
-    json out = json::array();
-    for (const auto& [k, r] : records) out.push_back(r);
-    return out;
-  }
-};
-
-}  // namespace
-
 TEST_CASE("id blocks: a mutation accepted but never stored does not lend its ids to the next run") {
-  Storage storage;
+  PersistedRecords storage;
   SyncCore core = makeClient();
   Commit c;
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"data", {{"t", "a"}}}}, 1000, &c);

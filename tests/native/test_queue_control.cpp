@@ -1,6 +1,5 @@
 // A queue the user controls (docs/queue_control.md): cancel, clearQueue, per-mutation maxRetries,
 // expireAfterMs and the critical lane, through the core's API.
-#include <map>
 
 #include "sync_test_util.hpp"
 
@@ -12,34 +11,6 @@ using namespace synctest;
 using syncore::ErrorCode;
 
 namespace {
-
-// A stand-in for IndexedDB: applies persist effects in order, as the shim does.
-struct Records {
-  std::map<std::string, json> records;
-  void apply(const Commit& c) {
-    for (const json& e : toJsonList(c.effects)) {
-      if (e["type"] != "persist") continue;
-      for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
-      for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
-    }
-  }
-  json all() const {
-    json out = json::array();
-    for (const auto& [k, r] : records) out.push_back(r);
-    return out;
-  }
-};
-
-SyncCore reopen(const Records& records) {
-  SyncCore core;
-  REQUIRE(core.defineCollection("todos", json::object()).isOk());
-  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 9}, {"persist", true}}).isOk());
-  Commit c;
-  syncore::Status s = core.restore(records.all(), c);
-  INFO(s.message);
-  REQUIRE(s.isOk());
-  return core;
-}
 
 json patch(const std::string& id, json p, json extra = json::object()) {
   json r = {{"collection", "todos"}, {"op", "update"}, {"id", id}, {"patch", std::move(p)}};
@@ -232,7 +203,7 @@ TEST_CASE("queue_control: an entry in flight at its deadline waits for its answe
 }
 
 TEST_CASE("queue_control: options, expiry and cancellations survive a restart") {
-  Records records;
+  PersistedRecords records;
   SyncCore core = withConfirmed();
   Commit c;
   records.apply(server(core, R"([{"op":"upsert","collection":"todos","id":"3","version":1,"data":{"id":"3"}}])"));

@@ -1,5 +1,4 @@
 // Restart: the durable state round-trips through the records the core asks to persist.
-#include <map>
 
 #include "sync_test_util.hpp"
 
@@ -11,38 +10,10 @@ using namespace synctest;
 
 namespace {
 
-// A stand-in for IndexedDB: applies persist effects in order, as the shim does.
-struct Storage {
-  std::map<std::string, json> records;  // store + key -> record
-  void apply(const Commit& c) {
-    for (const json& e : toJsonList(c.effects)) {
-      if (e["type"] != "persist") continue;
-      for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
-      for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
-    }
-  }
-  json all() const {
-    json out = json::array();
-    for (const auto& [k, r] : records) out.push_back(r);
-    return out;
-  }
-};
-
-SyncCore reopen(const Storage& storage, const json& todos = json::object()) {
-  SyncCore core;
-  REQUIRE(core.defineCollection("todos", todos).isOk());
-  REQUIRE(core.configureClient({{"clientId", "fresh-id-ignored"}, {"seed", 9}, {"persist", true}}).isOk());
-  Commit c;
-  syncore::Status s = core.restore(storage.all(), c);
-  INFO(s.message);
-  REQUIRE(s.isOk());
-  return core;
-}
-
 }  // namespace
 
 TEST_CASE("restart: confirmed state, pending log, dead letters, conflicts, cursor and ids come back") {
-  Storage storage;
+  PersistedRecords storage;
   SyncCore core = makeClient({{"strategy", "manual"}});
   REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}, {"maxInFlightBatches", 8}}).isOk());
   storage.apply(server(core, R"({"ops":[{"op":"upsert","collection":"todos","id":"1","version":3,"data":{"id":"1","t":"a"}},
@@ -69,7 +40,7 @@ TEST_CASE("restart: confirmed state, pending log, dead letters, conflicts, curso
   const std::size_t pending = core.pendingMutations().size();
 
   // crash: everything in memory is gone; only storage remains
-  SyncCore again = reopen(storage, {{"strategy", "manual"}});
+  SyncCore again = reopen(storage, {{"strategy", "manual"}}, "fresh-id-ignored");
   CHECK(again.clientId() == "c1");  // the persisted identity, not the new config's
   CHECK(again.cursor() == 17);
   CHECK(view(again, "1") == before1);
@@ -92,7 +63,7 @@ TEST_CASE("restart: confirmed state, pending log, dead letters, conflicts, curso
 }
 
 TEST_CASE("restart: a parked conflict survives a restart and is resolved after it") {
-  Storage storage;
+  PersistedRecords storage;
   SyncCore core = makeClient({{"strategy", "manual"}});
   storage.apply(server(core, R"([{"op":"upsert","collection":"todos","id":"1","version":1,"data":{"id":"1","t":"a"}}])"));
   Commit c;
@@ -101,7 +72,7 @@ TEST_CASE("restart: a parked conflict survives a restart and is resolved after i
   storage.apply(server(core, R"([{"op":"upsert","collection":"todos","id":"1","version":2,"data":{"id":"1","t":"theirs"}}])"));
   REQUIRE(core.conflicts().size() == 1);
 
-  SyncCore again = reopen(storage, {{"strategy", "manual"}});
+  SyncCore again = reopen(storage, {{"strategy", "manual"}}, "fresh-id-ignored");
   json list = again.conflicts();
   REQUIRE(list.size() == 1);
   CHECK(list[0]["local"]["t"] == "mine");
@@ -111,13 +82,13 @@ TEST_CASE("restart: a parked conflict survives a restart and is resolved after i
   REQUIRE(again.resolveConflict(list[0]["id"], {{"choice", "local"}}, 3000, r, m).isOk());
   storage.apply(r);
   CHECK(view(again, "1")["t"] == "mine");
-  SyncCore third = reopen(storage, {{"strategy", "manual"}});
+  SyncCore third = reopen(storage, {{"strategy", "manual"}}, "fresh-id-ignored");
   CHECK(third.conflicts().empty());
   CHECK(third.pendingMutations().size() == 1);
 }
 
 TEST_CASE("restart: acknowledged work leaves no outbox records behind") {
-  Storage storage;
+  PersistedRecords storage;
   SyncCore core = makeClient();
   Commit c;
   mutate(core, {{"collection", "todos"}, {"op", "create"}, {"id", "a"}, {"data", {{"n", 1}}}}, 1000, &c);
@@ -126,7 +97,7 @@ TEST_CASE("restart: acknowledged work leaves no outbox records behind") {
   storage.apply(on);
   storage.apply(server(core, json::array({{{"op", "ack"}, {"key", sent(on)[0]["key"]}, {"version", 1}}})));
   for (const auto& [k, r] : storage.records) CHECK(r["store"] != "outbox");
-  SyncCore again = reopen(storage);
+  SyncCore again = reopen(storage, json::object(), "fresh-id-ignored");
   CHECK(again.pendingMutations().empty());
   CHECK(view(again, "a")["n"] == 1);
 }
@@ -151,7 +122,7 @@ TEST_CASE("restart: collections marked persist:false write no records") {
   REQUIRE(core.configureClient({{"clientId", "c1"}, {"persist", true}}).isOk());
   Commit c = server(core, R"([{"op":"upsert","collection":"secrets","id":"k","version":1,"data":{"id":"k","v":"s"}},
                                {"op":"upsert","collection":"todos","id":"1","version":1,"data":{"id":"1"}}])");
-  Storage storage;
+  PersistedRecords storage;
   storage.apply(c);
   for (const auto& [k, r] : storage.records)
     if (r["store"] == "entities") CHECK(r["key"][0] == "todos");

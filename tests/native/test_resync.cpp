@@ -1,5 +1,4 @@
 // Full resync (sync_resync.cpp): the server's catch-up from 0 replaces the confirmed state.
-#include <map>
 
 #include "sync_test_util.hpp"
 
@@ -10,34 +9,6 @@ namespace test_resync {
 using namespace synctest;
 
 namespace {
-
-// Applies persist effects in order, as the shim does (a stand-in for IndexedDB).
-struct Storage {
-  std::map<std::string, json> records;
-  void apply(const Commit& c) {
-    for (const json& e : toJsonList(c.effects)) {
-      if (e["type"] != "persist") continue;
-      for (const json& r : e["delete"]) records.erase(r["store"].get<std::string>() + "|" + r["key"].dump());
-      for (const json& r : e["put"]) records[r["store"].get<std::string>() + "|" + r["key"].dump()] = r;
-    }
-  }
-  json all() const {
-    json out = json::array();
-    for (const auto& [k, r] : records) out.push_back(r);
-    return out;
-  }
-};
-
-SyncCore reopen(const Storage& storage, const json& todos = json::object()) {
-  SyncCore core;
-  REQUIRE(core.defineCollection("todos", todos).isOk());
-  REQUIRE(core.configureClient({{"clientId", "other"}, {"seed", 9}, {"persist", true}}).isOk());
-  Commit c;
-  syncore::Status s = core.restore(storage.all(), c);
-  INFO(s.message);
-  REQUIRE(s.isOk());
-  return core;
-}
 
 Commit begin(SyncCore& core, std::int64_t now = 2000) {
   Commit c;
@@ -72,7 +43,7 @@ bool hasRecord(const json& list, const json& key) {
 }  // namespace
 
 TEST_CASE("resync: the server's versions even lower, entities it did not bring removed, cursor lowered, one commit") {
-  Storage storage;
+  PersistedRecords storage;
   SyncCore core = makeClient();
   storage.apply(server(core, kOldDatabase));
   std::uint32_t sub = 0;
@@ -115,7 +86,7 @@ TEST_CASE("resync: the server's versions even lower, entities it did not bring r
   storage.apply(server(core, R"({"ops":[{"op":"upsert","collection":"todos","id":"1","version":1,"data":{"id":"1","t":"stale"}}]})"));
   CHECK(view(core, "1")["t"] == "new");
 
-  SyncCore back = reopen(storage);
+  SyncCore back = reopen(storage, json::object(), "other");
   CHECK(back.cursor() == 6);
   CHECK(back.epoch() == "epoch-2");
   CHECK(view(back, "2") == nullptr);
@@ -160,13 +131,13 @@ TEST_CASE("resync: under client-wins a pending update of a removed entity re-cre
 }
 
 TEST_CASE("resync: a restart mid-way resyncs again from 0 and never takes the half state as synced") {
-  Storage storage;
+  PersistedRecords storage;
   SyncCore core = makeClient();
   storage.apply(server(core, kOldDatabase));
   storage.apply(begin(core));
   storage.apply(server(core, R"({"ops":[{"op":"upsert","collection":"todos","id":"1","version":2,"data":{"id":"1","t":"new"}}],"cursor":5})"));
   // The connection is lost here, then the app restarts.
-  SyncCore back = reopen(storage);
+  SyncCore back = reopen(storage, json::object(), "other");
   CHECK(back.resyncing());  // the shim sees an unfinished resync and starts it over
   CHECK(back.epoch().empty());
   CHECK(versionOf(back, "1") == 2);
@@ -174,7 +145,7 @@ TEST_CASE("resync: a restart mid-way resyncs again from 0 and never takes the ha
   storage.apply(begin(back));
   storage.apply(server(back, R"({"ops":[{"op":"upsert","collection":"todos","id":"1","version":2,"data":{"id":"1","t":"new"}}],"cursor":5})"));
   storage.apply(finish(back, 5, "epoch-2"));
-  SyncCore again = reopen(storage);
+  SyncCore again = reopen(storage, json::object(), "other");
   CHECK_FALSE(again.resyncing());
   CHECK(again.cursor() == 5);
   CHECK(again.epoch() == "epoch-2");

@@ -35,7 +35,7 @@ bool envFlag(const char* name) {
 
 }  // namespace
 
-TEST_CASE("simulation: every seed converges with nothing lost, duplicated or reordered", "[sim]") {
+TEST_CASE("simulation: every seed converges with nothing lost, duplicated or reordered", "[sim][sim-seeds]") {
   std::uint64_t first = envNumber("SIM_SEED_START", 1);
   std::uint64_t count = envNumber("SIM_SEEDS", 500);
   if (std::getenv("SIM_SEED") != nullptr) {
