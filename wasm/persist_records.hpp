@@ -80,7 +80,5 @@ std::uint64_t highestOutboxSeq(const SyncCore& core);
 // First puts of outbox entries in one write from which they go as one page.
 constexpr int kOutboxPageMin = 64;
 
-// Bytes of one sealed record for (store, key as JSON text, value as JSON text).
-std::string sealRecord(const std::string& store, const std::string& keyText, const std::string& valueText);
 
 }  // namespace syncore
