@@ -60,9 +60,11 @@ bool eachId(const std::string& ids, Fn&& fn) {
 // The stored form, the value written straight after the header (base/json_util's appendJson: the
 // bytes nlohmann's dump writes, runs of plain bytes copied at once; nlohmann's serializer escapes
 // one byte at a time, the largest part of sealing a 1 KB record, W4).
+// Byte 3 (reserved before) says the text is the core's own canonical dump (kCanonicalText): a
+// hydrate keeps an entity's data text as it is instead of writing it again (stored_restore.cpp).
 std::string sealValue(const std::string& store, const std::string& keyText, const json& value) {
   std::string out;
-  out.append({'S', 'R', static_cast<char>(kFormat), 0, 0, 0, 0, 0});
+  out.append({'S', 'R', static_cast<char>(kFormat), static_cast<char>(kCanonicalText), 0, 0, 0, 0});
   appendJson(out, value);
   const unsigned char zero = 0;
   std::uint32_t crc = crc32(reinterpret_cast<const unsigned char*>(store.data()), store.size());
