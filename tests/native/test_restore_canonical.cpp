@@ -52,7 +52,9 @@ TEST_CASE("Collection::upsert keeps a canonical text it is given, and writes one
 
 TEST_CASE("restore: a canonical entity record's data text is cut at its own \"deleted\", not at one inside the data") {
   // Strings in the data that hold the very words the cut looks for.
-  const json data = {{"id", "t"}, {"s", R"(,"deleted":false,"version":1})"}, {"k", {{",\"deleted\":", "x"}}}, {"u", "日本 😀"}};
+  // A field "deleted" of the data itself (after "a": the text holds ,"deleted": before the record's own).
+  const json data = {{"a", 1}, {"deleted", true}, {"id", "t"}, {"s", R"(,"deleted":false,"version":1})"},
+                     {"k", {{",\"deleted\":", "x"}}}, {"u", "日本 😀"}, {"version", 9}};
   const std::string value = syncore::dumpJson(json{{"data", data}, {"deleted", false}, {"version", 3}});
   CHECK(restoredGet({canonicalLine("t", value)}, "t") == data);
 }
