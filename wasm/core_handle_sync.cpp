@@ -130,7 +130,11 @@ std::string CoreHandle::exportRecords() { return envelopeValue(core_.exportRecor
 std::string CoreHandle::restore(const std::string& recordsJson) {
   json records;
   if (Status s = readJson(core_, recordsJson, records); !s) return envelopeError(s);
-  return withCommit([&](Commit& c) { return core_.restore(records, c); });
+  sealed_.restoring(true);
+  std::string out = withCommit([&](Commit& c) { return core_.restore(records, c); });
+  sealed_.restoring(false);
+  sealed_.restoredOutbox(highestOutboxSeq(core_));
+  return out;
 }
 
 std::string CoreHandle::applyChanges(std::string_view lines, double cursor, double nowMs) {
@@ -169,7 +173,12 @@ std::string CoreHandle::restoreAddStored() {
 }
 
 std::string CoreHandle::restoreFinish(bool entitiesLost) {
-  return withCommit([&](Commit& c) { return core_.restoreFinish(entitiesLost, c); });
+  // Restored outbox entries are never first puts (persist_records.hpp: outbox pages).
+  sealed_.restoring(true);
+  std::string out = withCommit([&](Commit& c) { return core_.restoreFinish(entitiesLost, c); });
+  sealed_.restoring(false);
+  sealed_.restoredOutbox(highestOutboxSeq(core_));
+  return out;
 }
 
 std::string CoreHandle::reserveIdBlock() {

@@ -59,4 +59,38 @@
       return 0;
     }
   },
+
+  // Outbox pages (wasm/persist_records.hpp): the page [ptr, ptr + len) holds the records at the
+  // `count` positions in `positions` (int32s), in that order; it is put as one value under
+  // [seq of the first] (outbox keys are numbers, so a page key never clashes with one). Each record
+  // keeps its entry's bytes (a view into the page's copy), and its key goes to write.paged (the
+  // adapter's seqs whose delete must leave a tombstone). 1, or 0 as syncore_idb_put.
+  syncore_idb_put_page__sig: 'iiiii',
+  syncore_idb_put_page: function (positions, count, ptr, len) {
+    var write = Module['idbWrite'];
+    var first = write && count > 0 && write.records[HEAP32[positions >> 2]];
+    if (!first) return 0;
+    try {
+      var page = HEAPU8.slice(ptr, ptr + len);
+      write.tx.objectStore(first.store).put(page, [first.key]);
+      var u32 = function (at) {
+        return (page[at] | (page[at + 1] << 8) | (page[at + 2] << 16) | (page[at + 3] << 24)) >>> 0;
+      };
+      var at = 8;
+      for (var i = 0; i < count; i++) {
+        var record = write.records[HEAP32[(positions >> 2) + i]];
+        at += 4 + u32(at);
+        var size = u32(at);
+        if (record) {
+          record.bytes = page.subarray(at + 4, at + 4 + size);
+          if (write.paged) write.paged.add(record.key);
+        }
+        at += 4 + size;
+      }
+      return 1;
+    } catch (err) {
+      write.error = err;
+      return 0;
+    }
+  },
 });

@@ -7,6 +7,13 @@
 // hand the sealed bytes to the transaction it opened (syncore_idb_put); when the transaction
 // completes or fails, settled() is called back with its outcome: the bytes of a stored group go,
 // those of a failed one stay for the retry.
+//
+// Outbox pages (docs/record_format.md "Pages of outbox entries"): a write that holds at least
+// kOutboxPageMin first puts of outbox entries (a burst of edits) puts them as one page, one
+// IndexedDB value, instead of one value each. Only a first put may go into a page: a seq above
+// every outbox seq this handle has sealed, deleted or restored. So a page never holds an older
+// copy than a record of its own: every later word on that seq (a re-put, a delete's tombstone)
+// is a record of its own, which shadows the page's copy.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -39,10 +46,22 @@ class SealedRecords {
   // Records sealed and not yet released; writes failed so far; the last failure's code.
   std::string stats() const;
 
+  // A restore is under way (its commit may re-put restored entries: never a first put); then
+  // `restoredSeq`, the highest outbox or dead-letter seq the restore brought back.
+  void restoring(bool on) { restoring_ = on; }
+  void restoredOutbox(std::uint64_t restoredSeq);
+
  private:
+  struct Sealed {
+    std::string bytes;    // the stored form
+    std::string keyText;  // the key as JSON text (a page entry's key)
+    bool firstPut = false;  // an outbox entry's first put: it may go into a page
+  };
   bool enabled_ = false;
+  bool restoring_ = false;
   std::uint32_t next_ = 1;
-  std::unordered_map<std::uint32_t, std::string> live_;
+  std::uint64_t outboxSeen_ = 0;  // the highest outbox seq sealed, deleted or restored
+  std::unordered_map<std::uint32_t, Sealed> live_;
   std::uint64_t failures_ = 0;
   int lastFailure_ = 0;
 };
@@ -54,8 +73,12 @@ int persistWrite(CoreHandle& h, const std::string& ids);
 void persistSettled(CoreHandle& h, const std::string& ids, int code);
 std::string persistText(CoreHandle& h, double id);
 std::string persistStats(CoreHandle& h);
+class SyncCore;
+// The highest seq of the core's outbox entries and dead letters (0: none), after a restore.
+std::uint64_t highestOutboxSeq(const SyncCore& core);
 
-// Bytes of one sealed record for (store, key as JSON text, value as JSON text).
-std::string sealRecord(const std::string& store, const std::string& keyText, const std::string& valueText);
+// First puts of outbox entries in one write from which they go as one page.
+constexpr int kOutboxPageMin = 64;
+
 
 }  // namespace syncore

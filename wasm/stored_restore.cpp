@@ -93,7 +93,11 @@ Status restoreStoredRecords(SyncCore& core, std::vector<std::size_t>& mismatched
     } else {
       line.clear();
       line.reserve(stored.size() + store.size() + key.size() + 32);
-      line.append("{\"store\":\"").append(store).append("\",\"key\":").append(key).append(",\"value\":");
+      // An entity record whose text the core wrote: its data is canonical text the core keeps as
+      // it is (SyncCore::restoreAdd, kCanonicalMarker) rather than writing it again.
+      const bool canonical = static_cast<unsigned char>(stored[3]) == kCanonicalText && store == "entities";
+      line.append("{\"store\":\"").append(store).append("\",\"key\":").append(key);
+      line.append(canonical ? ",\"canonical\":true,\"value\":" : ",\"value\":");
       line.append(stored, kHeader, std::string::npos).append("}");
     }
     if (Status s = core.restoreAdd(line); !s) return s;

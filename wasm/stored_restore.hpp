@@ -11,6 +11,12 @@
 
 namespace syncore {
 
+// Header byte 3 of a stored record: 1 when its text is the core's own canonical dump (written by
+// the wasm side's sealing, wasm/persist_records.cpp), 0 when written by JS (JSON.stringify: key
+// order and number forms may differ). Not covered by the CRC-32: a flipped flag can only make a
+// hydrate keep a non-canonical entity text (key order), never change a value.
+constexpr unsigned char kCanonicalText = 1;
+
 // CRC-32 (IEEE, reflected 0xEDB88320) of bytes, continuing from crc (0 to start).
 std::uint32_t crc32(const unsigned char* bytes, std::size_t n, std::uint32_t crc = 0);
 

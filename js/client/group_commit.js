@@ -16,6 +16,10 @@ import { settleSealed } from '../storage/sealed_records.js';
 
 // ---- the effects of several commits as one ---------------------------------------------------------
 
+// One text per (store, key): a number key (an outbox seq, most records of a burst) without
+// JSON.stringify of an array per record (W4); '#' never starts JSON text, so the two never meet.
+const recordId = (r) => (typeof r.key === 'number' ? `${r.store}\0#${r.key}` : `${r.store}\0${JSON.stringify(r.key)}`);
+
 /**
  * The effects of several commits as one list: server changes set aside first (each must be kept
  * before a persisted cursor passes it), their persist effects folded into one write (the last
@@ -28,10 +32,10 @@ export function groupEffects(lists) {
   const rest = [];
   for (const list of lists) for (const e of list) (e.type === EffectType.SET_ASIDE ? setAside : e.type === EffectType.PERSIST ? persists : rest).push(e);
   if (persists.length <= 1) return [...setAside, ...persists, ...rest];
-  const last = new Map(); // [store, key] -> { record, put }
+  const last = new Map(); // recordId(store, key) -> { record, put }
   for (const p of persists) {
-    for (const r of p.delete ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: false });
-    for (const r of p.put ?? []) last.set(JSON.stringify([r.store, r.key]), { record: r, put: true });
+    for (const r of p.delete ?? []) last.set(recordId(r), { record: r, put: false });
+    for (const r of p.put ?? []) last.set(recordId(r), { record: r, put: true });
   }
   const put = [];
   const del = [];

@@ -88,8 +88,9 @@ export const PAGE_ENTRIES = 256;
 /** Loose entity records (and tombstones) that make a start fold them into pages. */
 export const COMPACT_AT = 256;
 
-const hasMagic = (v, magic) => v instanceof Uint8Array && v.length >= 4 && v[0] === magic[0] && v[1] === magic[1] && v[2] === magic[2];
+export const hasMagic = (v, magic) => v instanceof Uint8Array && v.length >= 4 && v[0] === magic[0] && v[1] === magic[1] && v[2] === magic[2];
 
+export { PAGE_MAGIC };
 /** Whether an entities-store value under `key` is a page. */
 export const isPage = (key, value) => typeof key === 'number' && hasMagic(value, PAGE_MAGIC);
 /** Whether a stored value is an entity's tombstone. */
@@ -109,7 +110,7 @@ function putU32(b, at, v) {
  * The entries of a page, as views into it: { store, key: undefined, keyBytes, bytes }[]; `torn` is set when the framing
  * breaks (the rest of the page cannot be told apart), with `rest`: the bytes from there on.
  */
-export function pageEntries(page) {
+export function pageEntries(page, store = STORE) {
   const entries = [];
   const count = u32(page, 4);
   let at = 8;
@@ -122,7 +123,7 @@ export function pageEntries(page) {
     const bytesAt = keyAt + keyLength + 4;
     if (bytesAt + length > page.length) return { entries, torn: true, rest: page.subarray(at) };
     // As js/stored_restore.js takes a stored record's parts (key undefined: keyBytes is its text).
-    entries.push({ store: STORE, key: undefined, keyBytes: page.subarray(keyAt, keyAt + keyLength), bytes: page.subarray(bytesAt, bytesAt + length) });
+    entries.push({ store, key: undefined, keyBytes: page.subarray(keyAt, keyAt + keyLength), bytes: page.subarray(bytesAt, bytesAt + length) });
     at = bytesAt + length;
   }
   return { entries, torn: false, rest: null };
@@ -194,7 +195,7 @@ const STORED_RECORD = Symbol.for('syncore.storedRecord');
 const RESTORE_LINE = Symbol.for('syncore.restoreLine');
 const IN_PAGE = Symbol.for('syncore.inPage');
 
-const lineOf = (entry) => `{"store":"${STORE}","key":${entryKeyText(entry)},"value":${text.decode(entry.bytes.subarray(8))}}`;
+const lineOf = (entry) => `{"store":"${entry.store}","key":${entryKeyText(entry)},"value":${text.decode(entry.bytes.subarray(8))}}`;
 
 /**
  * A page entry as readAll hands it out: { store, key, value }, key and value read only when
@@ -210,7 +211,7 @@ class PageRecord {
   #decoded = false;
 
   constructor(entry) {
-    this.store = STORE;
+    this.store = entry.store;
     this.#entry = entry;
   }
 
@@ -259,7 +260,7 @@ class PageRecord {
   }
 }
 
-/** A page entry ({ store, key, keyBytes, bytes } of pageEntries) as a record. */
+/** A page entry ({ store, key, keyBytes, bytes } of pageEntries; entities or outbox) as a record. */
 export const pageRecord = (entry) => new PageRecord(entry);
 
 /** Whether a record readAll handed out came from a page; its stored bytes. */

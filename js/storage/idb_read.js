@@ -8,6 +8,7 @@
 // entries are handed out in the returned list, as before. onEntities(records, fromStart): fromStart
 // is true once at the start of each attempt (records empty then).
 import { EntityPageReader, isTombstone } from './entity_pages.js';
+import { OutboxPageReader } from './outbox_pages.js';
 
 /** Pages per getAll while streaming (8 x 256 entities of ~1 KB: ~2 MB a request). */
 export const PAGES_PER_READ = 8;
@@ -26,6 +27,7 @@ export class StoreReading {
     this._chunked = false;
     this._fromPages = []; // page records not streamed (no onEntities)
     this.pages = new EntityPageReader();
+    this.outboxPages = new OutboxPageReader(); // outbox_pages.js
     this.bad = []; // torn page rests and records failing their checksum
     /** Thrown by onEntities (the read is then a failure). */
     this.error = null;
@@ -40,6 +42,7 @@ export class StoreReading {
     this._requests = [];
     this._fromPages = [];
     this.pages = new EntityPageReader();
+    this.outboxPages = new OutboxPageReader();
     this.bad = [];
     this.error = null;
     this._chunked = false;
@@ -97,19 +100,24 @@ export class StoreReading {
 
   /**
    * After the transaction: calls each(store, key, stored) for every record of the stores but page
-   * entries and tombstones; returns the page records not streamed (restore them first).
+   * entries and tombstones; returns the page records not streamed (restore them first), outbox
+   * page entries included.
    */
   finish(each) {
     for (const [store, keys, values] of this._requests) {
       const entities = store === 'entities';
+      const outbox = store === 'outbox';
       // Both lists come in key order from the same snapshot, so they line up.
       for (let i = 0; i < keys.result.length; i++) {
         const key = keys.result[i];
         const stored = values.result[i];
         if (entities && (this._chunked ? isTombstone(stored) : this.pages.take(key, stored))) continue;
+        if (outbox && this.outboxPages.take(key, stored)) continue;
         each(store, key, stored);
       }
     }
-    return this._chunked ? this._fromPages : this.pages.records(this.bad);
+    const fromPages = this._chunked ? this._fromPages : this.pages.records(this.bad);
+    const outboxPaged = this.outboxPages.records(this.bad);
+    return outboxPaged.length > 0 ? fromPages.concat(outboxPaged) : fromPages;
   }
 }

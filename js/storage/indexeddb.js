@@ -9,6 +9,7 @@ import { quarantineIn } from './quarantine.js';
 import { sealedOf, writeSealed } from './sealed_records.js';
 import { tombstone, inPage, pageStored, compactPages, PAGE_ENTRIES } from './entity_pages.js';
 import { StoreReading } from './idb_read.js';
+import { compactOutboxPages } from './outbox_pages.js';
 import { historyIn } from './history_store.js';
 import { evictionMarker, defaultMarkerStore } from './eviction_marker.js';
 
@@ -82,6 +83,10 @@ export async function openIndexedDbStorage({
 
   let closedByApp = false;
   let opening = null;
+  // Outbox seqs some page holds (outbox_pages.js): read by readAll, added by each page written.
+  // Their delete leaves a tombstone (a plain delete would bring the page's copy back).
+  const pagedOutbox = new Set();
+  const leavesTombstone = (r) => r.store === 'entities' || (r.store === 'outbox' && pagedOutbox.has(r.key));
   const quarantine = quarantineIn(indexedDB, name);
   const marker = evictionMarker(markerStore, name);
   // A database created by this open although its marker says it held unsynced records: evicted.
@@ -223,7 +228,11 @@ export async function openIndexedDbStorage({
           current.onsuccess = () => {
             if (inPage(r)) {
               if (current.result === undefined) os.put(tombstone(), r.key);
-            } else if (current.result !== undefined && sameStored(current.result, r.stored ?? r.value)) os.delete(r.key);
+            } else if (current.result !== undefined && sameStored(current.result, r.stored ?? r.value)) {
+              // An outbox record of its own may shadow a page's older copy: a tombstone keeps it shadowed.
+              if (r.store === 'outbox' && pagedOutbox.has(r.key)) os.put(tombstone(), r.key);
+              else os.delete(r.key);
+            }
           };
         }
       });
@@ -239,7 +248,10 @@ export async function openIndexedDbStorage({
    */
   const compact = async () => {
     let written = 0;
-    await run(['entities'], 'readwrite', (tx) => compactPages(tx, (n) => (written = n), entriesPerPage));
+    await run(['entities', 'outbox'], 'readwrite', (tx) => {
+      compactPages(tx, (n) => (written = n), entriesPerPage);
+      compactOutboxPages(tx);
+    });
     return written;
   };
   // After the start, not during it: reading every loose record again and building the pages is a
@@ -281,8 +293,9 @@ export async function openIndexedDbStorage({
         await run(scope, 'readwrite', (tx) => {
           // The core never names one key in both lists; deletes first so a put would win anyway.
           // An entity may have a copy in a page (entity_pages.js): its delete leaves a tombstone.
+          // So may an outbox entry (outbox_pages.js).
           for (const r of del) {
-            if (r.store === 'entities') tx.objectStore(r.store).put(tombstone(), r.key);
+            if (leavesTombstone(r)) tx.objectStore(r.store).put(tombstone(), r.key);
             else tx.objectStore(r.store).delete(r.key);
           }
           // Sealed in wasm (sealed_records.js): the bytes go from wasm memory, in order with the rest.
@@ -292,7 +305,7 @@ export async function openIndexedDbStorage({
             if (sealedOf(r)) (sealed ??= []).push(r);
             else tx.objectStore(r.store).put(encodeRecord(r.store, r.key, r.value), r.key);
           }
-          if (sealed) writeSealed(tx, sealed);
+          if (sealed) writeSealed(tx, sealed, pagedOutbox);
           // Every request is made: commit now rather than when the page next runs (a page being
           // unloaded may never run again; an explicit commit reaches the database at once).
           tx.commit?.();
@@ -321,7 +334,7 @@ export async function openIndexedDbStorage({
       }
       if (reading.error) throw fail(reading.error, 'readAll failed');
       const out = [];
-      const { bad, pages: paged } = reading;
+      const { bad, pages: paged, outboxPages } = reading;
       const legacy = [];
       const fromPages = reading.finish((store, key, stored) => {
         const { state, value, bytes } = openStored(store, key, stored);
@@ -336,7 +349,8 @@ export async function openIndexedDbStorage({
       if (bad.length > 0) await moveToQuarantine(bad, 'checksum mismatch: the record is torn or corrupt');
       // Many loose entity records (or a page with a torn rest): fold them into pages, in the
       // background (the next start reads pages). Also the migration from one record per entity.
-      if (paged.shouldCompact) compactLater();
+      for (const seq of outboxPages.pagedSeqs) pagedOutbox.add(seq);
+      if (paged.shouldCompact || outboxPages.shouldCompact) compactLater();
       // Not a reason to fail the start: the old form keeps loading until a rewrite succeeds.
       if (legacy.length > 0) await migrateRecords(run, legacy).catch((err) => emit({ type: 'storage-error', code: toStorageError(err, 'rewriting records failed').code, message: String(err?.message ?? err) }));
       // Page entries first (restore order does not matter across keys).

@@ -93,10 +93,11 @@ export const sealedOf = (record) => {
 
 /**
  * Puts the sealed records in `tx` (an open readwrite transaction) from wasm memory, through the
- * library's syncore_idb_put. Throws (the caller aborts the transaction) when the wasm side no
- * longer holds one or IndexedDB refused a request.
+ * library's syncore_idb_put (and syncore_idb_put_page: a burst of new outbox entries goes as one
+ * page, whose seqs are added to `paged`). Throws (the caller aborts the transaction) when the wasm
+ * side no longer holds one or IndexedDB refused a request.
  */
-export function writeSealed(tx, records) {
+export function writeSealed(tx, records, paged = null) {
   const bySealer = new Map();
   for (const r of records) {
     const ref = sealedOf(r);
@@ -105,7 +106,7 @@ export function writeSealed(tx, records) {
     list.push(ref);
   }
   for (const [sealer, refs] of bySealer) {
-    const write = { tx, records: refs, error: null };
+    const write = { tx, records: refs, error: null, paged };
     const handed = sealer.handle.persistWrite(write, refs.map((ref) => ref.id).join(','));
     if (handed !== refs.length) {
       if (write.error) throw write.error;

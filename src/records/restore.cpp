@@ -91,6 +91,29 @@ void SyncCore::refuseRecord(RestoreSession& rs, std::size_t index, std::string s
   rs.refused.push_back({index, std::move(store), std::move(key), std::move(why)});
 }
 
+namespace {
+
+// A stored entity record whose text the core itself wrote (wasm/stored_restore.cpp marks it
+// `"canonical":true`, just before its value): {"data":D,"deleted":b,"version":n}, keys sorted, so
+// D runs from after {"data": to the last ,"deleted": (what follows D holds no nested value). D is
+// then the canonical text of the data, kept as it is: a hydrate does not write every entity's
+// text again (W5). Empty when the record is not of that shape.
+constexpr std::string_view kCanonicalMarker = ",\"canonical\":true,\"value\":";
+
+std::string_view canonicalDataText(std::string_view recordText) {
+  const std::size_t marker = recordText.find(kCanonicalMarker);
+  if (marker == std::string_view::npos || recordText.empty() || recordText.back() != '}') return {};
+  std::string_view value = recordText.substr(marker + kCanonicalMarker.size());
+  value.remove_suffix(1);  // the record's closing brace
+  constexpr std::string_view kData = "{\"data\":";
+  const std::size_t end = value.rfind(",\"deleted\":");
+  if (value.substr(0, kData.size()) != kData || end == std::string_view::npos || end <= kData.size()) return {};
+  std::string_view data = value.substr(kData.size(), end - kData.size());
+  return data.front() == '{' && data.back() == '}' ? data : std::string_view();
+}
+
+}  // namespace
+
 Status SyncCore::restoreAdd(std::string_view recordText) {
   if (!restoring_) return Status::error(ErrorCode::InvalidArgument, "no restore under way: call restoreBegin first");
   json record;
@@ -98,7 +121,15 @@ Status SyncCore::restoreAdd(std::string_view recordText) {
     refuseRecord(*restoring_, restoring_->next++, "", nullptr, std::move(s));
     return Status::ok();
   }
-  return restoreAddValue(std::move(record));
+  auto canonical = record.find("canonical");
+  if (canonical == record.end()) return restoreAddValue(std::move(record));
+  record.erase(canonical);
+  const std::size_t before = restoring_->entities.size();
+  Status s = restoreAddValue(std::move(record));
+  // The record went in as a live entity: its data text as stored.
+  if (restoring_ && restoring_->entities.size() == before + 1 && !restoring_->entities.back().deleted)
+    restoring_->entities.back().text = std::string(canonicalDataText(recordText));
+  return s;
 }
 
 Status SyncCore::restoreAddValue(json r) {
@@ -123,7 +154,7 @@ Status SyncCore::restoreAddValue(json r) {
     }
     Collection* c = findCollection(key[0].get_ref<const std::string&>());
     if (c == nullptr) return Status::ok();  // a collection the app no longer defines
-    RestoreSession::EntityRecord e{c, key[1].get<std::string>(), 0, value["deleted"].get<bool>(), nullptr};
+    RestoreSession::EntityRecord e{c, key[1].get<std::string>(), 0, value["deleted"].get<bool>(), nullptr, {}};
     if (!int64FromJson(value["version"], e.version) || (!e.deleted && !value["data"].is_object())) {
       refuse(corrupt("bad entity record"));
       return Status::ok();
@@ -293,7 +324,7 @@ Status SyncCore::finishRestore(bool strict, bool entitiesLost, Commit& out) {
   for (RestoreSession::EntityRecord& e : rs.entities) {
     touchKnown(e.collection, e.id, false);
     if (e.deleted) e.collection->remove(e.id, e.version);
-    else e.collection->upsert(e.id, e.version, std::move(e.data));
+    else e.collection->upsert(e.id, e.version, std::move(e.data), std::move(e.text));
   }
   rs.entities.clear();
   for (auto& [index, pc] : rs.conflicts) conflicts_[pc.id] = std::move(pc);

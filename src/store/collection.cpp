@@ -19,14 +19,14 @@ json Entity::data() const { return deleted ? json(nullptr) : treeFromStored(text
 Collection::Collection(std::string name, CollectionOptions options)
     : name_(std::move(name)), options_(std::move(options)) {}
 
-WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data) {
+WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data, std::string canonicalText) {
   lastWriteKeptData_ = false;
   const bool overlaid = hasOverlay(id);
   auto it = entities_.find(id);
   if (it == entities_.end()) {
     Entity e;
     e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
-    e.text = storedText(data);
+    e.text = canonicalText.empty() ? storedText(data) : std::move(canonicalText);
     e.version = version;
     index_.fill(e.indexed, data);
     bytes_ += e.bytes;
@@ -38,7 +38,7 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
   Entity& e = it->second;
   // A tombstone wins over an upsert of its own version: only a newer write can bring it back.
   if (version < e.version || (e.deleted && version == e.version)) return WriteResult::Ignored;
-  std::string text = storedText(data);
+  std::string text = canonicalText.empty() ? storedText(data) : std::move(canonicalText);
   if (version == e.version && sameData(e, text, data)) return WriteResult::Ignored;
   const bool wasDeleted = e.deleted;
   lastWriteKeptData_ = !wasDeleted && e.text == text;

@@ -94,8 +94,9 @@ class Collection {
   const CollectionOptions& options() const { return options_; }
 
   // Applies a server upsert. A version lower than the one held (live or tombstone) is stale and
-  // ignored; an equal version with equal data is a no-op.
-  WriteResult upsert(const std::string& id, std::int64_t version, json data);
+  // ignored; an equal version with equal data is a no-op. canonicalText: data's canonical text when
+  // the caller has it (a hydrate of records the core wrote), else it is written from data.
+  WriteResult upsert(const std::string& id, std::int64_t version, json data, std::string canonicalText = {});
   WriteResult remove(const std::string& id, std::int64_t version);
   // A full resync's write: the server's word as it stands, its version taken even when lower
   // than the one held (a restored or new database numbers again). data null: a tombstone.

@@ -154,3 +154,14 @@ test('a burst of edits in one task starts writing during the burst, in groups of
   await client.flush();
   assert.equal(client.status.unsaved, 0);
 });
+
+test('groupEffects: a number key and the same digits as a string key are different records', () => {
+  const a = { type: 'persist', put: [{ store: 'outbox', key: 1, value: 'n' }, { store: 'conflicts', key: '1', value: 's' }], delete: [] };
+  const b = { type: 'persist', put: [{ store: 'outbox', key: '1', value: 'S' }, { store: 'outbox', key: 1, value: 'N' }], delete: [{ store: 'conflicts', key: 1 }] };
+  const [persist] = groupEffects([[a], [b]]);
+  const of = (store, key) => persist.put.find((r) => r.store === store && r.key === key)?.value;
+  assert.equal(of('outbox', 1), 'N');
+  assert.equal(of('outbox', '1'), 'S');
+  assert.equal(of('conflicts', '1'), 's');
+  assert.deepEqual(persist.delete, [{ store: 'conflicts', key: 1 }]);
+});
