@@ -66,12 +66,8 @@ std::string sealValue(const std::string& store, const std::string& keyText, cons
   std::string out;
   out.append({'S', 'R', static_cast<char>(kFormat), static_cast<char>(kCanonicalText), 0, 0, 0, 0});
   appendJson(out, value);
-  const unsigned char zero = 0;
-  std::uint32_t crc = crc32(reinterpret_cast<const unsigned char*>(store.data()), store.size());
-  crc = crc32(&zero, 1, crc);
-  crc = crc32(reinterpret_cast<const unsigned char*>(keyText.data()), keyText.size(), crc);
-  crc = crc32(&zero, 1, crc);
-  crc = crc32(reinterpret_cast<const unsigned char*>(out.data()) + 8, out.size() - 8, crc);
+  const std::uint32_t crc =
+      recordCrc(store, keyText, kCanonicalText, reinterpret_cast<const unsigned char*>(out.data()) + 8, out.size() - 8);
   for (int b = 0; b < 4; ++b) out[4 + b] = static_cast<char>((crc >> (8 * b)) & 0xFFu);
   return out;
 }

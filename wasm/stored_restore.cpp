@@ -72,13 +72,18 @@ bool storedRecordIntact(const std::string& store, const std::string& keyText, co
     return false;
   const auto* b = reinterpret_cast<const unsigned char*>(stored.data());
   const std::uint32_t written = b[4] | (b[5] << 8) | (b[6] << 16) | (static_cast<std::uint32_t>(b[7]) << 24);
+  return recordCrc(store, keyText, b[3], b + kHeader, stored.size() - kHeader) == written;
+}
+
+std::uint32_t recordCrc(const std::string& store, const std::string& keyText, unsigned char flag,
+                        const unsigned char* payload, std::size_t n) {
   const unsigned char zero = 0;
   std::uint32_t crc = crc32(reinterpret_cast<const unsigned char*>(store.data()), store.size());
   crc = crc32(&zero, 1, crc);
   crc = crc32(reinterpret_cast<const unsigned char*>(keyText.data()), keyText.size(), crc);
   crc = crc32(&zero, 1, crc);
-  crc = crc32(b + kHeader, stored.size() - kHeader, crc);
-  return crc == written;
+  if (flag != 0) crc = crc32(&flag, 1, crc);
+  return crc32(payload, n, crc);
 }
 
 Status restoreStoredRecords(SyncCore& core, std::vector<std::size_t>& mismatched) {

@@ -63,3 +63,24 @@ test('an entity record JS wrote (byte 3 is 0, keys in insertion order) is restor
   await again.close();
 });
 
+
+test('a flipped flag byte fails the checksum: the record is quarantined, not kept as canonical text', async () => {
+  const indexedDB = new IDBFactory();
+  const client = await open(indexedDB, 'flipped');
+  client.goOffline();
+  client.core.load('things', [{ id: 'f', version: 1, data: { id: 'f', n: 1 } }, { id: 'g', version: 1, data: { id: 'g', n: 2 } }]);
+  await client.flush();
+  await client.close();
+  const [stored] = (await rawStore(indexedDB, 'flipped', 'entities')).filter((r) => Array.isArray(r.key) && r.key[1] === 'f');
+  assert.equal(stored.value[3], 1);
+  // A JS-written record keeps the checksum format 1 always had; the core's flag byte is inside its own.
+  const torn = stored.value.slice();
+  torn[3] = 0;
+  await rawPut(indexedDB, 'flipped', [{ store: 'entities', key: stored.key, value: torn }]);
+  const again = await open(indexedDB, 'flipped');
+  assert.equal(again.collection('things').get('f'), undefined, 'the torn record is not restored');
+  assert.deepEqual(again.collection('things').get('g'), { id: 'g', n: 2 });
+  const quarantined = await again.quarantined();
+  assert.deepEqual(quarantined.map((q) => [q.store, /checksum/.test(q.reason)]), [['entities', true]]);
+  await again.close();
+});
