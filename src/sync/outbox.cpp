@@ -49,13 +49,17 @@ bool Outbox::requeueRebased(OutboxEntry entry, json payload, std::int64_t baseVe
 std::string Outbox::freshKey() { return clientId_ + ":" + std::to_string(nextSeq_++); }
 
 void Outbox::insertEntry(OutboxEntry&& moved) {
+  const auto slot = index_.lower_bound(EntityView{moved.collection, moved.entityId});
+  insertEntry(std::move(moved), slot);
+}
+
+void Outbox::insertEntry(OutboxEntry&& moved, EntityIndex::iterator slot) {
   // Filed in the log first (at its end when it is the newest, the usual case) and indexed from
   // there: the entry is moved once.
   const std::uint64_t seq = moved.seq;
   const auto hint = log_.empty() || log_.rbegin()->first < seq ? log_.end() : log_.lower_bound(seq);
   const OutboxEntry& entry = log_.emplace_hint(hint, seq, std::move(moved))->second;
   const EntityView at{entry.collection, entry.entityId};
-  auto slot = index_.lower_bound(at);
   if (slot == index_.end() || index_.key_comp()(at, slot->first))
     slot = index_.emplace_hint(slot, EntityKey{entry.collection, entry.entityId}, EntityLog{});
   EntityLog& entity = slot->second;
@@ -76,11 +80,11 @@ bool Outbox::findKey(const std::string& key, std::uint64_t& seq) const {
   return true;
 }
 
-std::uint64_t Outbox::appendEntry(OutboxEntry&& entry) {
+std::uint64_t Outbox::appendEntry(OutboxEntry&& entry, EntityIndex::iterator slot) {
   entry.seq = nextSeq_;
   entry.key = freshKey();
   const std::uint64_t seq = entry.seq;
-  insertEntry(std::move(entry));
+  insertEntry(std::move(entry), slot);
   return seq;
 }
 
@@ -127,7 +131,10 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     return result;
   }
 
-  auto entity = index_.find(EntityView{m.collection, m.entityId});
+  // One search of the index: the entity's entries, or where a new entity's go (appendEntry).
+  const auto slot = index_.lower_bound(EntityView{m.collection, m.entityId});
+  const bool found = slot != index_.end() && !index_.key_comp()(EntityView{m.collection, m.entityId}, slot->first);
+  const auto entity = found ? slot : index_.end();
   OutboxEntry* last = nullptr;
   if (entity != index_.end()) {
     OutboxEntry& candidate = log_.find(entity->second.seqs.back())->second;
@@ -217,7 +224,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     }
   }
   result.outcome = EnqueueOutcome::Appended;
-  result.seq = appendEntry(std::move(entry));
+  result.seq = appendEntry(std::move(entry), slot);
   return result;
 }
 

@@ -320,8 +320,11 @@ class Outbox {
     std::size_t open = 0;  // entries of the batch still in flight
   };
 
-  std::uint64_t appendEntry(OutboxEntry&& entry);
+  using EntityIndex = std::map<EntityKey, EntityLog, EntityKeyLess>;
+  // slot: index_.lower_bound of the entry's entity, searched already by the caller.
+  std::uint64_t appendEntry(OutboxEntry&& entry, EntityIndex::iterator slot);
   void insertEntry(OutboxEntry&& entry);          // files by seq into log and index
+  void insertEntry(OutboxEntry&& entry, EntityIndex::iterator slot);
   OutboxEntry takeOut(std::uint64_t seq);         // removes from log, index and batch
   void land(OutboxEntry& entry);                  // in flight → queued
   std::string freshKey();
@@ -341,7 +344,7 @@ class Outbox {
   OutboxConfig config_;
   Prng prng_;
   std::map<std::uint64_t, OutboxEntry> log_;
-  std::map<EntityKey, EntityLog, EntityKeyLess> index_;
+  EntityIndex index_;
   std::unordered_map<std::string, std::uint64_t> keys_;  // idempotency key -> seq, entries in log_
   std::int64_t latestNotBefore_ = 0;  // >= every notBeforeMs in log_ (an upper bound, for wakeAt)
   std::map<std::uint32_t, BatchState> batches_;

@@ -120,6 +120,7 @@ bool SyncCore::findByKey(const std::string& key, std::uint64_t& seq) const {
 }
 
 Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq) {
+  const bool critical = m.priority == Priority::Critical;
   EnqueueResult r = outbox_->enqueue(std::move(m));
   if (r.outcome == EnqueueOutcome::Rejected) return r.status;
   seq = r.seq;
@@ -129,7 +130,9 @@ Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& s
     markOutbox(r.cancelled->seq);
     settle(out, r.cancelled->mutationIds, SettleStatus::Cancelled);
   }
-  const OutboxEntry* entry = outbox_->find(r.seq);
+  // A new entry has the mutation's priority; a folded one may have been critical already. Only
+  // then is the log searched for it.
+  const OutboxEntry* entry = critical || r.outcome != EnqueueOutcome::Appended ? outbox_->find(r.seq) : nullptr;
   if (entry != nullptr && entry->priority == Priority::Critical) {
     // A critical entry lifts the queued entries before it (Outbox::enqueue): persist them too.
     for (const OutboxEntry* e : outbox_->entriesFor(entry->collection, entry->entityId)) markOutbox(e->seq);
