@@ -199,6 +199,10 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
 
   const std::uint64_t number = nextMutation_;
   EntityRef view;  // what the user sees now (an update's or a delete's), read once
+  // The entity's overlay and confirmed entry, each searched once per mutate (an update or delete
+  // looks them up to read its view; a create after its checks).
+  bool looked = false, overlaid = false;
+  const Entity* confirmed = nullptr;
   if (kind == MutationKind::Create) {
     if (data == nullptr) return Status::error(ErrorCode::WrongType, "a create needs data (an object)");
     if (!haveId) {
@@ -213,7 +217,11 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     m.payload[idField] = id;
   } else {
     if (!haveId) return Status::error(ErrorCode::MissingId, "an " + std::string(mutationKindName(kind)) + " needs an id");
-    view = c->get(id);
+    looked = true;
+    overlaid = c->hasOverlay(id);
+    confirmed = c->find(id);
+    if (overlaid) view = c->get(id);
+    else if (confirmed != nullptr && !confirmed->deleted) view = EntityRef(confirmed->data());
     if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
     if (kind == MutationKind::Update) {
       if (json* patch = &request.patch; !patch->is_null()) {
@@ -249,13 +257,15 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   mutationId = clientId_ + "#" + std::to_string(number);
   m.mutationId = mutationId;
   m.entityId = id;
-  const Entity* confirmed = c->find(id);
+  if (!looked) {
+    confirmed = c->find(id);
+    overlaid = c->hasOverlay(id);
+  }
   m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
   // An entity without a view of its own has no pending entries (recomputeView keeps the two
   // together): its view is the confirmed entity, read above as `view`, and after this update or
   // delete it is that entity with this one entry applied. Made here from the tree in hand, not by
   // recomputeView parsing the confirmed text a second time.
-  const bool overlaid = c->hasOverlay(id);
   const bool fromView = !overlaid && kind != MutationKind::Create;
   json confirmedTree;  // the confirmed entity as read above (fromView), the new entry's base
   json newView;
