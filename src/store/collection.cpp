@@ -134,12 +134,14 @@ const std::string* Collection::confirmedText(const std::string& id) const {
 }
 
 void Collection::setOverlay(const std::string& id, json view) {
-  const bool before = has(id);
+  // Live before: by the overlay held, or (none yet) by the confirmed entity; after: by the new
+  // view. One search of the overlay, not three.
   auto [it, inserted] = overlay_.try_emplace(id);
+  const bool before = inserted ? hasConfirmed(id) : !it->second.is_null();
   if (!inserted) overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
   it->second = std::move(view);
   overlayBytes_ += syncore::approxBytes(it->second) + kEntryOverhead;
-  const bool after = has(id);
+  const bool after = !it->second.is_null();
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
 }
 

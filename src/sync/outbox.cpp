@@ -48,18 +48,29 @@ bool Outbox::requeueRebased(OutboxEntry entry, json payload, std::int64_t baseVe
 
 std::string Outbox::freshKey() { return clientId_ + ":" + std::to_string(nextSeq_++); }
 
-void Outbox::insertEntry(OutboxEntry entry) {
-  EntityLog& entity = index_[{entry.collection, entry.entityId}];
-  entity.seqs.insert(std::upper_bound(entity.seqs.begin(), entity.seqs.end(), entry.seq), entry.seq);
+void Outbox::insertEntry(OutboxEntry&& moved) {
+  const auto slot = index_.lower_bound(EntityView{moved.collection, moved.entityId});
+  insertEntry(std::move(moved), slot);
+}
+
+void Outbox::insertEntry(OutboxEntry&& moved, EntityIndex::iterator slot) {
+  // Filed in the log first (at its end when it is the newest, the usual case) and indexed from
+  // there: the entry is moved once.
+  const std::uint64_t seq = moved.seq;
+  const auto hint = log_.empty() || log_.rbegin()->first < seq ? log_.end() : log_.lower_bound(seq);
+  const OutboxEntry& entry = log_.emplace_hint(hint, seq, std::move(moved))->second;
+  const EntityView at{entry.collection, entry.entityId};
+  if (slot == index_.end() || index_.key_comp()(at, slot->first))
+    slot = index_.emplace_hint(slot, EntityKey{entry.collection, entry.entityId}, EntityLog{});
+  EntityLog& entity = slot->second;
+  entity.seqs.insert(std::upper_bound(entity.seqs.begin(), entity.seqs.end(), seq), seq);
   if (entry.state == OutboxEntry::State::InFlight) ++entity.inFlight;
-  const std::uint64_t seq = entry.seq;
   keys_[entry.key] = seq;
   latestNotBefore_ = std::max(latestNotBefore_, entry.notBeforeMs);
   if (entry.expireAtMs >= 0) ++expiring_;
   if (entry.priority == Priority::Critical) ++critical_;
   indexMentions(entry);
   trackCreate(entry);
-  log_.emplace(seq, std::move(entry));
 }
 
 bool Outbox::findKey(const std::string& key, std::uint64_t& seq) const {
@@ -69,11 +80,11 @@ bool Outbox::findKey(const std::string& key, std::uint64_t& seq) const {
   return true;
 }
 
-std::uint64_t Outbox::appendEntry(OutboxEntry entry) {
+std::uint64_t Outbox::appendEntry(OutboxEntry&& entry, EntityIndex::iterator slot) {
   entry.seq = nextSeq_;
   entry.key = freshKey();
   const std::uint64_t seq = entry.seq;
-  insertEntry(std::move(entry));
+  insertEntry(std::move(entry), slot);
   return seq;
 }
 
@@ -81,7 +92,7 @@ void Outbox::land(OutboxEntry& entry) {
   if (entry.state != OutboxEntry::State::InFlight) return;
   auto batch = batches_.find(entry.batch);
   if (batch != batches_.end() && --batch->second.open == 0) batches_.erase(batch);
-  auto entity = index_.find({entry.collection, entry.entityId});
+  auto entity = index_.find(EntityView{entry.collection, entry.entityId});
   if (entity != index_.end() && entity->second.inFlight > 0) --entity->second.inFlight;
   entry.state = OutboxEntry::State::Queued;
   entry.batch = 0;
@@ -97,7 +108,7 @@ OutboxEntry Outbox::takeOut(std::uint64_t seq) {
   unindexMentions(entry);
   untrackCreate(entry);
   if (auto k = keys_.find(entry.key); k != keys_.end() && k->second == seq) keys_.erase(k);
-  auto entity = index_.find({entry.collection, entry.entityId});
+  auto entity = index_.find(EntityView{entry.collection, entry.entityId});
   if (entity != index_.end()) {
     auto& seqs = entity->second.seqs;
     seqs.erase(std::remove(seqs.begin(), seqs.end(), seq), seqs.end());
@@ -120,7 +131,10 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     return result;
   }
 
-  auto entity = index_.find({m.collection, m.entityId});
+  // One search of the index: the entity's entries, or where a new entity's go (appendEntry).
+  const auto slot = index_.lower_bound(EntityView{m.collection, m.entityId});
+  const bool found = slot != index_.end() && !index_.key_comp()(EntityView{m.collection, m.entityId}, slot->first);
+  const auto entity = found ? slot : index_.end();
   OutboxEntry* last = nullptr;
   if (entity != index_.end()) {
     OutboxEntry& candidate = log_.find(entity->second.seqs.back())->second;
@@ -210,7 +224,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     }
   }
   result.outcome = EnqueueOutcome::Appended;
-  result.seq = appendEntry(std::move(entry));
+  result.seq = appendEntry(std::move(entry), slot);
   return result;
 }
 
@@ -222,7 +236,7 @@ const OutboxEntry* Outbox::find(std::uint64_t seq) const {
 std::vector<const OutboxEntry*> Outbox::entriesFor(const std::string& collection,
                                                    const std::string& entityId) const {
   std::vector<const OutboxEntry*> out;
-  auto entity = index_.find({collection, entityId});
+  auto entity = index_.find(EntityView{collection, entityId});
   if (entity == index_.end()) return out;
   out.reserve(entity->second.seqs.size());
   for (std::uint64_t seq : entity->second.seqs) out.push_back(&log_.find(seq)->second);

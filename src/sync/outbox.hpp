@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -299,6 +300,17 @@ class Outbox {
 
  private:
   using EntityKey = std::pair<std::string, std::string>;  // collection, entity id
+  // The same pair borrowed (a mutation's own strings): index_ is searched with it, no copies made.
+  using EntityView = std::pair<std::string_view, std::string_view>;
+  // EntityKey's own order (by collection, then id), comparing an EntityKey with an EntityView too.
+  struct EntityKeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      const int c = std::string_view(a.first).compare(std::string_view(b.first));
+      return c != 0 ? c < 0 : std::string_view(a.second) < std::string_view(b.second);
+    }
+  };
   struct EntityLog {
     std::vector<std::uint64_t> seqs;  // ascending
     std::size_t inFlight = 0;
@@ -308,8 +320,11 @@ class Outbox {
     std::size_t open = 0;  // entries of the batch still in flight
   };
 
-  std::uint64_t appendEntry(OutboxEntry entry);
-  void insertEntry(OutboxEntry entry);            // files by seq into log and index
+  using EntityIndex = std::map<EntityKey, EntityLog, EntityKeyLess>;
+  // slot: index_.lower_bound of the entry's entity, searched already by the caller.
+  std::uint64_t appendEntry(OutboxEntry&& entry, EntityIndex::iterator slot);
+  void insertEntry(OutboxEntry&& entry);          // files by seq into log and index
+  void insertEntry(OutboxEntry&& entry, EntityIndex::iterator slot);
   OutboxEntry takeOut(std::uint64_t seq);         // removes from log, index and batch
   void land(OutboxEntry& entry);                  // in flight → queued
   std::string freshKey();
@@ -329,7 +344,7 @@ class Outbox {
   OutboxConfig config_;
   Prng prng_;
   std::map<std::uint64_t, OutboxEntry> log_;
-  std::map<EntityKey, EntityLog> index_;
+  EntityIndex index_;
   std::unordered_map<std::string, std::uint64_t> keys_;  // idempotency key -> seq, entries in log_
   std::int64_t latestNotBefore_ = 0;  // >= every notBeforeMs in log_ (an upper bound, for wakeAt)
   std::map<std::uint32_t, BatchState> batches_;

@@ -73,7 +73,7 @@ std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& byt
     entry.batch = batch.id;
     entry.sent = true;
     ++entry.attempts;
-    ++index_.find({entry.collection, entry.entityId})->second.inFlight;
+    ++index_.find(EntityView{entry.collection, entry.entityId})->second.inFlight;
   }
   batch.seqs = std::move(chosen);
   batches_[batch.id] = BatchState{batch.seqs, batch.seqs.size()};

@@ -279,7 +279,11 @@ class SyncCore {
   void renameHeld(Collection* c, const std::string& from, const std::string& to, Commit& out);
   void settle(Commit& out, const std::vector<std::string>& ids, SettleStatus status, json extra = json::object());
   Status enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq);
-  void markOutbox(std::uint64_t seq) { work_.outbox.insert(seq); }
+  // Only a core that persists writes records (emitEffects drops them otherwise): no set node per
+  // local write for one that does not.
+  void markOutbox(std::uint64_t seq) {
+    if (persist_) work_.outbox.insert(seq);
+  }
   // Records to write exist only for a core that persists (emitEffects drops them otherwise).
   void markEntity(const std::string& collection, const std::string& id) {
     if (persist_) work_.entities.insert({collection, id});

@@ -89,7 +89,12 @@ class JsonReader {
       if (p_ >= end_ || *p_ != ':') return false;
       ++p_;
       skipSpace();
-      json& slot = out[std::move(key)];  // a repeated key: the last value wins, as in nlohmann
+      // Keys in ascending order (the store's canonical text, dumpJson's output) go in at the end
+      // with one comparison instead of a search of the map; any other order, or a repeated key
+      // (the last value wins, as in nlohmann), takes the map's own way.
+      auto& fields = out.get_ref<json::object_t&>();
+      json& slot = !fields.empty() && !(fields.rbegin()->first < key) ? fields[std::move(key)]
+                                                                     : fields.emplace_hint(fields.end(), std::move(key), nullptr)->second;
       if (!parseValue(slot, depth)) return false;
       skipSpace();
       if (p_ >= end_) return false;

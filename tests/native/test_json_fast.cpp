@@ -45,6 +45,18 @@ TEST_CASE("json_fast: values and edge cases parse exactly as parseJson") {
   for (const auto& text : cases) checkSame(text);
 }
 
+// Keys in ascending order go in at the map's end without a search (the store's canonical text);
+// any other order, and repeated keys, must still give nlohmann's object (the last value wins).
+TEST_CASE("json_fast: objects in any key order, repeated keys included, parse as parseJson") {
+  for (const char* text : {"{\"a\":1,\"b\":2,\"c\":3}", "{\"c\":1,\"b\":2,\"a\":3}", "{\"a\":1,\"b\":2,\"a\":3}",
+                           "{\"a\":1,\"b\":2,\"b\":3}", "{\"b\":1,\"a\":2,\"c\":3,\"a\":4}", "{\"ab\":1,\"a\":2,\"abc\":3}",
+                           "{\"\":0,\"a\":{\"y\":1,\"x\":2,\"y\":3},\"b\":[{\"b\":1,\"a\":2}]}"})
+    checkSame(text);
+  json out;
+  REQUIRE(syncore::parseJsonFast("{\"a\":1,\"b\":2,\"a\":3,\"b\":4}", out, ParseLimits{}).isOk());
+  CHECK(out == json{{"a", 3}, {"b", 4}});
+}
+
 TEST_CASE("json_fast: the limits give parseJson's errors") {
   ParseLimits tight;
   tight.maxDepth = 3;
