@@ -257,7 +257,9 @@ class SyncCore {
 
   // Sync internals (sync_mutations.cpp; remote writes and rebase in sync_rebase.cpp).
   void recomputeView(Collection* c, const std::string& id);
-  void remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
+  // The entity as a tree (data) or as canonical text (text: the batch's text path, no tree built
+  // unless a rebase needs one); neither: a delete.
+  void remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data, EntityText* text,
                    const json* ts, Commit& out);
   void rebase(Collection* c, const std::string& id, const HlcTimestamp& remoteTs, Commit& out);
   bool findByKey(const std::string& key, std::uint64_t& seq) const;
@@ -290,6 +292,7 @@ class SyncCore {
   void applyServerWrite(ServerWrite& w, Commit& out);
   // The confirmed write of a remote change: newer-wins, or the server's word during a resync.
   WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, json* data);
+  WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, EntityText&& text);
   void restoreResyncMeta(const json* meta);
 
   // Server limits (server_limits.cpp).

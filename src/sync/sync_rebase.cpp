@@ -10,18 +10,20 @@ namespace syncore {
 using detail::caseFor;
 using detail::outcomeName;
 
-void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
+void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data, EntityText* text,
                            const json* ts, Commit& out) {
+  const bool live = data != nullptr || text != nullptr;
   const bool overlaid = c->hasOverlay(id);
   const bool known = c->find(id) != nullptr;
   if (overlaid) touch(c, id, true);
   // A newer version with the data the view already shows changes nothing a reader sees: its
   // version is taken, but no subscriber is told (compared before the write moves the data in).
   // (The store compares the stored texts as it writes: no tree of the held entity is built.)
-  WriteResult r = writeConfirmed(c, id, version, data);
-  const bool sameData = !overlaid && data != nullptr && c->lastWriteKeptData();
+  // (The text path's entity goes in as it came: a rebase below builds the one tree it reads.)
+  WriteResult r = text != nullptr ? writeConfirmed(c, id, version, std::move(*text)) : writeConfirmed(c, id, version, data);
+  const bool sameData = !overlaid && live && c->lastWriteKeptData();
   if (r == WriteResult::Ignored) {
-    if (data == nullptr) markEntity(c->name(), id);  // a tombstone may have been recorded
+    if (!live) markEntity(c->name(), id);  // a tombstone may have been recorded
     return;
   }
   markEntity(c->name(), id);
