@@ -256,7 +256,9 @@ class SyncCore {
   void pump(Commit& out);
 
   // Sync internals (sync_mutations.cpp; remote writes and rebase in sync_rebase.cpp).
-  void recomputeView(Collection* c, const std::string& id);
+  // confirmedTree: the confirmed entity as a tree the caller already built (moved from), so the
+  // stored text is not parsed again; null: read from the store.
+  void recomputeView(Collection* c, const std::string& id, json* confirmedTree = nullptr);
   // The entity as a tree (data) or as canonical text (text: the batch's text path, no tree built
   // unless a rebase needs one); neither: a delete.
   void remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data, EntityText* text,

@@ -61,7 +61,7 @@ void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& 
   auto custom = customResolvers_.find(c->name());
   CustomResolver* resolver = custom == customResolvers_.end() ? nullptr : custom->second;
   // (confirmed() builds its own tree from the stored text: a custom resolver cannot change it.)
-  const EntityRef remoteRef = c->confirmed(id);
+  EntityRef remoteRef = c->confirmed(id);
   const json& remote = remoteRef != nullptr ? *remoteRef : kDeleted;
   const CollectionSyncOptions& opts = syncOptions(c->name());
   std::vector<std::uint64_t> seqs;
@@ -74,7 +74,12 @@ void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& 
     Resolution r = syncore::resolveConflict(cc, resolver);
     applyResolution(*e, cc, r, true, out);  // copies what it needs before the entry leaves the log
   }
-  recomputeView(c, id);
+  if (resolver != nullptr) return recomputeView(c, id);
+  // The confirmed tree built above is the view's starting point: the entity's one parse of the
+  // stored text (a text-path write built none). Only without a custom resolver: code outside the
+  // core ran in between otherwise.
+  json confirmedTree = std::move(remoteRef).release();
+  recomputeView(c, id, &confirmedTree);
 }
 
 void SyncCore::applyResolution(const OutboxEntry& entry, ConflictCase& cc, Resolution& r, bool wasInLog,

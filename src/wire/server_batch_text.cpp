@@ -2,11 +2,11 @@
 // operations' own fields are read one by one into a few scalars, and each entity's data is
 // written straight as its canonical text (wire/canonical_text.hpp), the form the store keeps,
 // where the tree path (parse, then decodeServerBatch) builds a map node per field of every
-// operation and entity, looks each one up again, and writes the entity's text from its tree. An
-// entity the canonical writer leaves to the tree (a repeated key, say) is parsed as before. It accepts exactly what the tree
-// path accepts and decodes it to the same writes; for anything else (bad JSON, a refused
-// operation, or an op it leaves to the tree path: load, rename, reject, conflict) it answers
-// false and the caller takes the tree path, whose errors stay the reference.
+// operation and entity, looks each one up again, and writes the entity's text from its tree (an
+// entity the canonical writer leaves to the tree, a repeated key say, is parsed as before).
+// It accepts exactly what the tree path accepts and decodes it to the same writes; for anything
+// else (bad JSON, a refused operation, or an op it leaves to the tree path: load, rename, reject,
+// conflict) it answers false and the caller takes the tree path, whose errors stay the reference.
 #include <algorithm>
 #include <cstring>
 #include <deque>
@@ -152,7 +152,9 @@ class BatchTextReader {
   // collection when the op named it before its data (as most do), else "id".
   bool dataText(OpFields& f) {
     if (r_.atEnd() || r_.peek() != '{') return false;
-    Collection* c = f.hasCollection && f.collection.is_string() ? collection(f.collection.get_ref<const std::string&>()) : nullptr;
+    Collection* c = f.hasCollection && f.collection.is_string()
+                        ? collection(f.collection.get_ref<const std::string&>())
+                        : nullptr;
     f.watchedKey = c != nullptr ? std::string_view(c->options().idField) : std::string_view("id");
     const char* start = r_.position();
     text_.clear();
