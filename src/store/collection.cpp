@@ -23,13 +23,7 @@ Collection::Collection(std::string name, CollectionOptions options)
     : name_(std::move(name)), options_(std::move(options)) {}
 
 WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data) {
-  auto it = entities_.find(id);
-  if (it != entities_.end() && (version < it->second.version || (it->second.deleted && version == it->second.version))) {
-    lastWriteKeptData_ = false;
-    return WriteResult::Ignored;  // stale: no text written for it
-  }
-  std::string text = storedText(data);
-  return upsertStored(id, version, std::move(text), syncore::approxBytes(data), &data);
+  return upsertStored(id, version, std::string(), 0, &data);  // text and footprint from the tree
 }
 
 WriteResult Collection::upsertText(const std::string& id, std::int64_t version, EntityText entity) {
@@ -48,6 +42,10 @@ WriteResult Collection::upsertStored(const std::string& id, std::int64_t version
   auto it = entities_.find(id);
   if (it == entities_.end()) {
     Entity e;
+    if (tree != nullptr) {
+      text = storedText(*tree);
+      bytes = syncore::approxBytes(*tree);
+    }
     e.bytes = kEntryOverhead + id.capacity() + bytes;
     e.text = std::move(text);
     e.version = version;
@@ -61,7 +59,9 @@ WriteResult Collection::upsertStored(const std::string& id, std::int64_t version
   Entity& e = it->second;
   // A tombstone wins over an upsert of its own version: only a newer write can bring it back.
   if (version < e.version || (e.deleted && version == e.version)) return WriteResult::Ignored;
+  if (tree != nullptr) text = storedText(*tree);
   if (version == e.version && sameData(e, text, tree)) return WriteResult::Ignored;
+  if (tree != nullptr) bytes = syncore::approxBytes(*tree);
   const bool wasDeleted = e.deleted;
   lastWriteKeptData_ = !wasDeleted && e.text == text;
   bytes_ -= e.bytes;

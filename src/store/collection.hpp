@@ -178,7 +178,9 @@ class Collection {
 
  private:
   // upsert / overwrite of a live entity: its text, its footprint, and its tree when the caller
-  // has one (null: the text path; a tree is then built only to compare equal versions).
+  // has one (null: the text path; a tree is then built only to compare equal versions). An
+  // upsert given a tree writes its text and footprint from it (ignoring those passed), and only
+  // once the write is known not to be stale.
   WriteResult upsertStored(const std::string& id, std::int64_t version, std::string text, std::size_t bytes,
                            const json* tree);
   WriteResult overwriteStored(const std::string& id, std::int64_t version, std::string text, std::size_t bytes,
