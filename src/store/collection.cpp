@@ -7,10 +7,13 @@ namespace syncore {
 namespace {
 constexpr std::size_t kEntryOverhead = 64;  // hash node + key string + Entity fields
 
-// Whether the held entity already is `data`: the same text, or (rarely: 1 against 1.0, -0.0
-// against 0) a tree nlohmann calls equal, as the tree store compared before.
-bool sameData(const Entity& e, const std::string& text, const json& data) {
-  return e.text == text || treeFromStored(e.text) == data;
+// Whether the held entity already is the written one: the same text, or (rarely: 1 against 1.0,
+// -0.0 against 0) a tree nlohmann calls equal, as the tree store compared before. tree: the
+// written entity's, when the writer has one (else built from its text, for this rare case only).
+bool sameData(const Entity& e, const std::string& text, const json* tree) {
+  if (e.text == text) return true;
+  const json held = treeFromStored(e.text);
+  return tree != nullptr ? held == *tree : held == treeFromStored(text);
 }
 }  // namespace
 
@@ -20,15 +23,34 @@ Collection::Collection(std::string name, CollectionOptions options)
     : name_(std::move(name)), options_(std::move(options)) {}
 
 WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data, std::string canonicalText) {
+  // The tree gives the footprint and the index row; the text too unless the caller has it.
+  return upsertStored(id, version, std::move(canonicalText), 0, &data);
+}
+
+WriteResult Collection::upsertText(const std::string& id, std::int64_t version, EntityText entity) {
+  return upsertStored(id, version, std::move(entity.text), entity.bytes, nullptr);
+}
+
+void Collection::fillRow(Entity& e, const json* tree) const {
+  if (tree != nullptr) index_.fill(e.indexed, *tree);
+  else index_.fillFromText(e.indexed, e.text);  // the text path: open queries stay current too
+}
+
+WriteResult Collection::upsertStored(const std::string& id, std::int64_t version, std::string text,
+                                     std::size_t bytes, const json* tree) {
   lastWriteKeptData_ = false;
   const bool overlaid = hasOverlay(id);
   auto it = entities_.find(id);
   if (it == entities_.end()) {
     Entity e;
-    e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
-    e.text = canonicalText.empty() ? storedText(data) : std::move(canonicalText);
+    if (tree != nullptr) {
+      if (text.empty()) text = storedText(*tree);
+      bytes = syncore::approxBytes(*tree);
+    }
+    e.bytes = kEntryOverhead + id.capacity() + bytes;
+    e.text = std::move(text);
     e.version = version;
-    index_.fill(e.indexed, data);
+    fillRow(e, tree);
     bytes_ += e.bytes;
     entities_.emplace(id, std::move(e));
     ++live_;
@@ -38,17 +60,18 @@ WriteResult Collection::upsert(const std::string& id, std::int64_t version, json
   Entity& e = it->second;
   // A tombstone wins over an upsert of its own version: only a newer write can bring it back.
   if (version < e.version || (e.deleted && version == e.version)) return WriteResult::Ignored;
-  std::string text = canonicalText.empty() ? storedText(data) : std::move(canonicalText);
-  if (version == e.version && sameData(e, text, data)) return WriteResult::Ignored;
+  if (tree != nullptr && text.empty()) text = storedText(*tree);
+  if (version == e.version && sameData(e, text, tree)) return WriteResult::Ignored;
+  if (tree != nullptr) bytes = syncore::approxBytes(*tree);
   const bool wasDeleted = e.deleted;
   lastWriteKeptData_ = !wasDeleted && e.text == text;
   bytes_ -= e.bytes;
-  e.bytes = kEntryOverhead + id.capacity() + syncore::approxBytes(data);
+  e.bytes = kEntryOverhead + id.capacity() + bytes;
   bytes_ += e.bytes;
   e.text = std::move(text);
   e.version = version;
   e.deleted = false;
-  index_.fill(e.indexed, data);
+  fillRow(e, tree);
   if (wasDeleted) {
     ++live_;
     if (!overlaid) ++viewLive_;
@@ -208,26 +231,37 @@ void Collection::forEachLiveFields(const std::vector<std::string>& fields,
 namespace syncore {
 
 WriteResult Collection::overwrite(const std::string& id, std::int64_t version, json* data) {
+  if (data == nullptr) return overwriteStored(id, version, std::string(), 0, nullptr);
+  std::string text = storedText(*data);
+  return overwriteStored(id, version, std::move(text), syncore::approxBytes(*data), data);
+}
+
+WriteResult Collection::overwriteText(const std::string& id, std::int64_t version, EntityText entity) {
+  return overwriteStored(id, version, std::move(entity.text), entity.bytes, nullptr);
+}
+
+// text empty: a tombstone (an entity's canonical text is never empty).
+WriteResult Collection::overwriteStored(const std::string& id, std::int64_t version, std::string text,
+                                        std::size_t bytes, const json* tree) {
   lastWriteKeptData_ = false;
   auto it = entities_.find(id);
   const bool overlaid = hasOverlay(id);
   const bool wasLive = it != entities_.end() && !it->second.deleted;
-  std::string text = data != nullptr ? storedText(*data) : std::string();
-  if (it != entities_.end() && it->second.version == version && wasLive == (data != nullptr) &&
-      (data == nullptr || sameData(it->second, text, *data)))
+  const bool live = !text.empty();
+  if (it != entities_.end() && it->second.version == version && wasLive == live &&
+      (!live || sameData(it->second, text, tree)))
     return WriteResult::Ignored;  // already the server's word
   if (it == entities_.end()) it = entities_.emplace(id, Entity{}).first;
   Entity& e = it->second;
-  lastWriteKeptData_ = wasLive && data != nullptr && e.text == text;
+  lastWriteKeptData_ = wasLive && live && e.text == text;
   bytes_ -= e.bytes;
-  e.bytes = kEntryOverhead + id.capacity() + (data != nullptr ? syncore::approxBytes(*data) : 0);
+  e.bytes = kEntryOverhead + id.capacity() + (live ? bytes : 0);
   e.text = std::move(text);
-  if (data != nullptr) index_.fill(e.indexed, *data);
+  if (live) fillRow(e, tree);
   else e.indexed.reset();
   e.version = version;
-  e.deleted = data == nullptr;
+  e.deleted = !live;
   bytes_ += e.bytes;
-  const bool live = data != nullptr;
   if (live != wasLive) {
     live_ = live_ + (live ? 1 : 0) - (wasLive ? 1 : 0);
     if (!overlaid) viewLive_ = viewLive_ + (live ? 1 : 0) - (wasLive ? 1 : 0);

@@ -86,6 +86,14 @@ class EntityRef {
 
 enum class WriteResult { Created, Updated, Deleted, Ignored };
 
+// An entity object as its canonical text (the bytes dumpJson writes for its tree) with that
+// tree's approximate footprint: what a server batch's text path brings (wire/canonical_text.hpp),
+// stored without a tree ever being built for it.
+struct EntityText {
+  std::string text;
+  std::size_t bytes = 0;  // approxBytes of the tree it stands for (estimated)
+};
+
 class Collection {
  public:
   Collection(std::string name, CollectionOptions options);
@@ -101,6 +109,10 @@ class Collection {
   // A full resync's write: the server's word as it stands, its version taken even when lower
   // than the one held (a restored or new database numbers again). data null: a tombstone.
   WriteResult overwrite(const std::string& id, std::int64_t version, json* data);
+  // upsert / overwrite of an entity given as its canonical text: the same rules and results, the
+  // same stored text and query index row, without a tree.
+  WriteResult upsertText(const std::string& id, std::int64_t version, EntityText entity);
+  WriteResult overwriteText(const std::string& id, std::int64_t version, EntityText entity);
   // Forgets the confirmed entity (live or tombstone) entirely: the server no longer has it.
   bool erase(const std::string& id);
   // After an upsert or overwrite that was not ignored: whether the entity's data stayed the same
@@ -166,6 +178,15 @@ class Collection {
   const FieldIndex& fieldIndex() const { return index_; }
 
  private:
+  // upsert / overwrite of a live entity: its text, its footprint, and its tree when the caller
+  // has one (null: the text path; a tree is then built only to compare equal versions). An
+  // upsert given a tree takes its footprint from it, and its text too unless one is passed (a
+  // hydrate's canonical text), only once the write is known not to be stale.
+  WriteResult upsertStored(const std::string& id, std::int64_t version, std::string text, std::size_t bytes,
+                           const json* tree);
+  WriteResult overwriteStored(const std::string& id, std::int64_t version, std::string text, std::size_t bytes,
+                              const json* tree);
+  void fillRow(Entity& e, const json* tree) const;
   void confirmedValues(const Entity& e, const std::vector<std::string>& fields,
                        const std::vector<std::size_t>& columns, bool all, const json** out,
                        json& scratch) const;

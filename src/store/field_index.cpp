@@ -29,6 +29,7 @@ std::vector<std::string> FieldIndex::retain(const std::vector<std::string>& fiel
       continue;
     }
     columns_.push_back({field, 1});
+    names_.push_back(field);
     added.push_back(field);
   }
   return added;
@@ -46,7 +47,10 @@ std::vector<std::size_t> FieldIndex::release(const std::vector<std::string>& fie
 }
 
 void FieldIndex::dropColumns(const std::vector<std::size_t>& columnsDescending) {
-  for (std::size_t i : columnsDescending) columns_.erase(columns_.begin() + static_cast<std::ptrdiff_t>(i));
+  for (std::size_t i : columnsDescending) {
+    columns_.erase(columns_.begin() + static_cast<std::ptrdiff_t>(i));
+    names_.erase(names_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 }
 
 const json* FieldIndex::topLevel(const json& entity, const std::string& field) {
@@ -64,6 +68,12 @@ void FieldIndex::fillColumns(Row& row, const json& data) const {
     const json* v = topLevel(data, columns_[i].name);
     row[i] = v != nullptr ? *v : missing();
   }
+}
+
+void FieldIndex::fillColumnsFromText(Row& row, std::string_view text) const {
+  if (!row) row.reset(new json[columns_.size()]);
+  if (readStoredFields(text, names_, row.get())) return;
+  fillColumns(row, treeFromStored(text));  // not expected (an escaped key): from the tree
 }
 
 void FieldIndex::widen(Row& row, const std::vector<std::string>& added, std::string_view text,

@@ -42,6 +42,11 @@ class FieldIndex {
   void fill(Row& row, const json& data) const {
     if (!columns_.empty()) fillColumns(row, data);
   }
+  // The same from the entity's canonical text (a write without a tree: the server batch's text
+  // path), the values read as widen reads them.
+  void fillFromText(Row& row, std::string_view text) const {
+    if (!columns_.empty()) fillColumnsFromText(row, text);
+  }
   // The row grown by the last columns, `added` (what retain returned), read from the entity's
   // stored text; scratch is reused from one entity to the next.
   void widen(Row& row, const std::vector<std::string>& added, std::string_view text,
@@ -63,8 +68,10 @@ class FieldIndex {
     std::size_t users = 0;
   };
   void fillColumns(Row& row, const json& data) const;
+  void fillColumnsFromText(Row& row, std::string_view text) const;
 
   std::vector<Column> columns_;
+  std::vector<std::string> names_;  // columns_' names, in column order (what readStoredFields takes)
 };
 
 }  // namespace syncore

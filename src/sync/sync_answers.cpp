@@ -1,6 +1,7 @@
 // The server's answers to pushed mutations: acks fold into confirmed state (remapping temp ids),
 // rejections follow their error class, conflicts go through the resolver.
 #include "base/merge_patch.hpp"
+#include "store/stored_json.hpp"
 #include "sync/sync_core.hpp"
 #include "sync/sync_internal.hpp"
 
@@ -36,6 +37,8 @@ void SyncCore::handleAck(ServerWrite& w, Commit& out) {
   json* data = w.kind == ServerWrite::Kind::Delete ? nullptr : w.data;
   if (data != nullptr && data->is_object()) {
     folded = std::move(*data);
+  } else if (w.kind != ServerWrite::Kind::Delete && w.hasCanonical()) {
+    folded = treeFromStored(w.canonical.text);  // the echo of our own upsert, from the text path
   } else if (entry.kind == MutationKind::Create) {
     folded = entry.payload;
   } else if (entry.kind == MutationKind::Update) {
@@ -176,7 +179,7 @@ void SyncCore::handleConflict(ServerWrite& w, Commit& out) {
   markOutbox(seq);
   touch(c, id, true);
   // The server's state is a remote change like any other (it rebases the entity's other entries).
-  remoteWrite(c, id, version, data.is_object() ? &data : nullptr, ts, out);
+  remoteWrite(c, id, version, data.is_object() ? &data : nullptr, nullptr, ts, out);
   if (fr.outcome == FailOutcome::Conflict && fr.entry) {
     const EntityRef remoteP = c->confirmed(id);
     HlcTimestamp remoteTs{lastNow_, 0, std::string()};

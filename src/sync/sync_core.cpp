@@ -225,8 +225,9 @@ void SyncCore::applyServerWrite(ServerWrite& w, Commit& out) {
         handleAck(w, out);  // the echo of our own mutation: it is that mutation's ack
         break;
       }
-      remoteWrite(w.collection, w.id, w.version,
-                  w.kind == ServerWrite::Kind::Upsert ? w.data : nullptr, w.ts, out);
+      const bool upsert = w.kind == ServerWrite::Kind::Upsert;
+      remoteWrite(w.collection, w.id, w.version, upsert ? w.data : nullptr,
+                  upsert && w.hasCanonical() ? &w.canonical : nullptr, w.ts, out);
       break;
     }
     case ServerWrite::Kind::Ack:

@@ -256,8 +256,12 @@ class SyncCore {
   void pump(Commit& out);
 
   // Sync internals (sync_mutations.cpp; remote writes and rebase in sync_rebase.cpp).
-  void recomputeView(Collection* c, const std::string& id);
-  void remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
+  // confirmedTree: the confirmed entity as a tree the caller already built (moved from), so the
+  // stored text is not parsed again; null: read from the store.
+  void recomputeView(Collection* c, const std::string& id, json* confirmedTree = nullptr);
+  // The entity as a tree (data) or as canonical text (text: the batch's text path, no tree built
+  // unless a rebase needs one); neither: a delete.
+  void remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data, EntityText* text,
                    const json* ts, Commit& out);
   void rebase(Collection* c, const std::string& id, const HlcTimestamp& remoteTs, Commit& out);
   bool findByKey(const std::string& key, std::uint64_t& seq) const;
@@ -294,6 +298,7 @@ class SyncCore {
   void applyServerWrite(ServerWrite& w, Commit& out);
   // The confirmed write of a remote change: newer-wins, or the server's word during a resync.
   WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, json* data);
+  WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, EntityText&& text);
   void restoreResyncMeta(const json* meta);
 
   // Server limits (server_limits.cpp).

@@ -96,13 +96,13 @@ void SyncCore::settle(Commit& out, const std::vector<std::string>& ids, SettleSt
 }
 
 // The view of one entity: its confirmed state with its pending entries applied in order.
-void SyncCore::recomputeView(Collection* c, const std::string& id) {
+void SyncCore::recomputeView(Collection* c, const std::string& id, json* confirmedTree) {
   auto entries = outbox_->entriesFor(c->name(), id);
   if (entries.empty()) {
     c->clearOverlay(id);
     return;
   }
-  json view = c->confirmed(id).release();
+  json view = confirmedTree != nullptr ? std::move(*confirmedTree) : c->confirmed(id).release();
   for (const OutboxEntry* e : entries) {
     switch (e->kind) {
       case MutationKind::Create: view = e->payload; break;

@@ -10,18 +10,20 @@ namespace syncore {
 using detail::caseFor;
 using detail::outcomeName;
 
-void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data,
+void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data, EntityText* text,
                            const json* ts, Commit& out) {
+  const bool live = data != nullptr || text != nullptr;
   const bool overlaid = c->hasOverlay(id);
   const bool known = c->find(id) != nullptr;
   if (overlaid) touch(c, id, true);
   // A newer version with the data the view already shows changes nothing a reader sees: its
   // version is taken, but no subscriber is told (compared before the write moves the data in).
   // (The store compares the stored texts as it writes: no tree of the held entity is built.)
-  WriteResult r = writeConfirmed(c, id, version, data);
-  const bool sameData = !overlaid && data != nullptr && c->lastWriteKeptData();
+  // (The text path's entity goes in as it came: a rebase below builds the one tree it reads.)
+  WriteResult r = text != nullptr ? writeConfirmed(c, id, version, std::move(*text)) : writeConfirmed(c, id, version, data);
+  const bool sameData = !overlaid && live && c->lastWriteKeptData();
   if (r == WriteResult::Ignored) {
-    if (data == nullptr) markEntity(c->name(), id);  // a tombstone may have been recorded
+    if (!live) markEntity(c->name(), id);  // a tombstone may have been recorded
     return;
   }
   markEntity(c->name(), id);
@@ -59,7 +61,7 @@ void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& 
   auto custom = customResolvers_.find(c->name());
   CustomResolver* resolver = custom == customResolvers_.end() ? nullptr : custom->second;
   // (confirmed() builds its own tree from the stored text: a custom resolver cannot change it.)
-  const EntityRef remoteRef = c->confirmed(id);
+  EntityRef remoteRef = c->confirmed(id);
   const json& remote = remoteRef != nullptr ? *remoteRef : kDeleted;
   const CollectionSyncOptions& opts = syncOptions(c->name());
   std::vector<std::uint64_t> seqs;
@@ -72,7 +74,12 @@ void SyncCore::rebase(Collection* c, const std::string& id, const HlcTimestamp& 
     Resolution r = syncore::resolveConflict(cc, resolver);
     applyResolution(*e, cc, r, true, out);  // copies what it needs before the entry leaves the log
   }
-  recomputeView(c, id);
+  if (resolver != nullptr) return recomputeView(c, id);
+  // The confirmed tree built above is the view's starting point: the entity's one parse of the
+  // stored text (a text-path write built none). Only without a custom resolver: code outside the
+  // core ran in between otherwise.
+  json confirmedTree = std::move(remoteRef).release();
+  recomputeView(c, id, &confirmedTree);
 }
 
 void SyncCore::applyResolution(const OutboxEntry& entry, ConflictCase& cc, Resolution& r, bool wasInLog,

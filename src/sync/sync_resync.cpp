@@ -14,6 +14,12 @@ WriteResult SyncCore::writeConfirmed(Collection* c, const std::string& id, std::
   return c->overwrite(id, version, data);
 }
 
+WriteResult SyncCore::writeConfirmed(Collection* c, const std::string& id, std::int64_t version, EntityText&& text) {
+  if (!resyncing_) return c->upsertText(id, version, std::move(text));
+  resyncSeen_.insert({c->name(), id});
+  return c->overwriteText(id, version, std::move(text));
+}
+
 Status SyncCore::beginResync(std::int64_t nowMs, Commit& out) {
   if (restoring_) return Status::error(ErrorCode::InvalidArgument, "a restore is under way");
   beginCommit(nowMs);

@@ -39,6 +39,36 @@ class JsonReader {
     return true;
   }
   int maxDepth() const { return maxDepth_; }
+  // Where the reader is, and back there: wire/canonical_text.cpp tries a value its way first and
+  // rewinds to parse it as a tree when it leaves the value to the tree.
+  const char* position() const { return p_; }
+  void rewind(const char* p) { p_ = p; }
+  // A string without escapes at the reader (on its opening quote): its raw bytes (valid UTF-8, no
+  // control character: exactly what dumpJson writes back for it), the reader past it. False with
+  // the reader unmoved for any other string: parseString decides about it.
+  bool plainString(std::string_view& raw) {
+    const char* q = p_ + 1;
+    while (q < end_) {
+      const unsigned char c = static_cast<unsigned char>(*q);
+      if (c == '"') {
+        raw = std::string_view(p_ + 1, static_cast<std::size_t>(q - p_ - 1));
+        p_ = q + 1;
+        return true;
+      }
+      if (c == '\\' || c < 0x20) return false;
+      if (c < 0x80) {
+        ++q;
+        continue;
+      }
+      const char* at = p_;
+      p_ = q;
+      const bool valid = utf8Sequence();
+      q = p_;
+      p_ = at;
+      if (!valid) return false;
+    }
+    return false;
+  }
 
  private:
   const char* p_;

@@ -25,11 +25,16 @@ struct ServerWrite {
   std::string to;                    // rename: the id the server gave the entity
   std::int64_t version = -1;         // -1: not given (ack of a delete, say)
   json* data = nullptr;              // points into the decoded batch; moved out when applied
+  // upsert / ack decoded by the text path: the entity as canonical text instead of a tree (data
+  // null then; wire/canonical_text.hpp). Empty when the data is a tree or absent.
+  EntityText canonical;
   std::string key;                   // ack / reject / conflict: the mutation's idempotency key;
                                      // upsert / delete: the origin mutation's key, if any
   const json* ts = nullptr;          // the remote change's HLC timestamp, if sent
   ErrorClass errorClass = ErrorClass::Transient;  // reject
   std::string message;                            // reject
+
+  bool hasCanonical() const { return !canonical.text.empty(); }
 };
 
 struct ServerBatch {
