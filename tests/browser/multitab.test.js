@@ -95,7 +95,8 @@ async function launchChromium() {
       ws.close();
       proc.kill();
       await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.once('exit', resolve)));
-      await rm(profile, { recursive: true, force: true });
+      // Chromium's helper processes may still be writing the profile as the browser exits: retry.
+      await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

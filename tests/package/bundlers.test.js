@@ -39,7 +39,7 @@ let browser;
 
 function run(file, args, { cwd } = {}) {
   return new Promise((done, fail) => {
-    execFile(file, args, { cwd, env: { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }, timeout: 120_000, maxBuffer: 16 << 20 },
+    execFile(file, args, { cwd, env: { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }, timeout: 120_000, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => (err ? fail(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`)) : done(stdout)));
   });
 }
@@ -77,7 +77,7 @@ before(async () => {
   app = join(work, 'app');
   await mkdir(app);
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(work, packed.filename),
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename),
     `react@${await lockedVersion('react')}`, `react-dom@${await lockedVersion('react-dom')}`], { cwd: app });
   appJsx = await documentedApp();
   browser = await launchChromium();

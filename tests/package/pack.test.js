@@ -1,4 +1,4 @@
-// The package as users install it: `npm pack`, then the tarball installed (offline, from the file)
+// The package as users install it: `npm pack`, then the tarball installed (from the file)
 // into fresh projects under a temporary folder:
 // - a Node project: an ESM script (core + client, write and read), require('syncore'), and the
 //   error require() gives where Node cannot require ES modules;
@@ -8,8 +8,10 @@
 // - tsc --noEmit of a TypeScript consumer against the installed types.
 //   node --test tests/package/pack.test.js
 // README's `npm install` lines run as written except: syncore is the tarball, every other package
-// is pinned to the version this repository locks (npm ci put exactly those in the npm cache), and
-// npm runs with --offline, so nothing is downloaded.
+// is pinned to the version this repository locks, and npm runs with --prefer-offline: what npm ci
+// put in the npm cache (the packages' tarballs) is taken from there, and only what it did not keep
+// (the registry's package documents, which an install by name@version reads first) is fetched
+// from the npm registry once, on a machine whose cache has not seen them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -32,7 +34,7 @@ let packed;
 /** Runs a command; resolves to { code, stdout, stderr } (never rejects on a non-zero exit). */
 function run(file, args, { cwd, env } = {}) {
   return new Promise((done) => {
-    execFile(file, args, { cwd, env: { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', ...env }, timeout: 120_000, maxBuffer: 16 << 20 },
+    execFile(file, args, { cwd, env: { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', ...env }, timeout: 120_000, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   });
 }
@@ -46,14 +48,14 @@ async function runOk(file, args, options) {
 const lockedVersion = async (name) => JSON.parse(await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 /** `npm install a b` as README.md writes it -> argv with the tarball and locked versions. */
-async function offlineInstallArgs(words) {
+async function lockedInstallArgs(words) {
   const args = [];
   for (const w of words) {
     if (w.startsWith('-')) args.push(w);
     else if (w === 'syncore') args.push(tarball);
     else args.push(`${w}@${await lockedVersion(w)}`);
   }
-  return ['install', '--offline', '--no-audit', '--no-fund', ...args];
+  return ['install', '--prefer-offline', '--no-audit', '--no-fund', ...args];
 }
 
 async function freshProject(name, packageJson = {}) {
@@ -94,7 +96,7 @@ test('npm pack ships the release wasm + glue (and the wasm embedded in a module)
 
 test('Node project: ESM import, require(), and the errors for what the package leaves out', async () => {
   const dir = await freshProject('node-app');
-  await runOk('npm', await offlineInstallArgs(['syncore']), { cwd: dir });
+  await runOk('npm', await lockedInstallArgs(['syncore']), { cwd: dir });
 
   await writeFile(join(dir, 'esm.mjs'), `
 import { createSyncCore, createSyncClient, SyncError } from 'syncore';
@@ -155,14 +157,14 @@ test('React app from the README: esbuild\'s bundle loads the wasm, a live query 
   assert.equal(lines.length, 3);
   for (const line of lines) {
     const words = line.split(/\s+/);
-    if (words[0] === 'npm' && words[1] === 'install') await runOk('npm', await offlineInstallArgs(words.slice(2)), { cwd: dir });
-    else if (words[0] === 'npx') await runOk('npx', ['--offline', ...words.slice(1)], { cwd: dir });
+    if (words[0] === 'npm' && words[1] === 'install') await runOk('npm', await lockedInstallArgs(words.slice(2)), { cwd: dir });
+    else if (words[0] === 'npx') await runOk('npx', ['--prefer-offline', ...words.slice(1)], { cwd: dir });
     else assert.fail(`unexpected README command: ${line}`);
   }
   assert.ok((await readdir(join(dir, 'public'))).includes('app.js'), 'esbuild emitted the app');
 
   // The TypeScript consumer: the installed declarations for syncore, syncore/react and the wasm URL.
-  await runOk('npm', await offlineInstallArgs(['--save-dev', 'typescript', '@types/react']), { cwd: dir });
+  await runOk('npm', await lockedInstallArgs(['--save-dev', 'typescript', '@types/react']), { cwd: dir });
   await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', jsx: 'react-jsx', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], types: [] },
     files: ['consumer.tsx'],
