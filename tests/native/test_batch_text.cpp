@@ -7,9 +7,8 @@
 #include <limits>
 
 #include "base/prng.hpp"
-#include "wire/commit_text.hpp"
-#include "wire/json_fast.hpp"
 #include "wire/server_batch.hpp"
+#include "batch_paths.hpp"
 #include "sync_test_util.hpp"
 
 // One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
@@ -32,42 +31,10 @@ SyncCore prepared(const json& options) {
   return core;
 }
 
-struct Outcome {
-  syncore::Status status;
-  std::string commit, records, pending;
-};
-
-Outcome treePath(SyncCore& core, const std::string& text) {
-  Outcome o;
-  Commit c;
-  json batch;
-  o.status = syncore::parseJsonFast(text, batch, core.limits().forText());
-  if (o.status) o.status = core.applyServer(std::move(batch), 5000, c);
-  o.commit = syncore::commitToText(c);
-  o.records = core.exportRecords().dump();
-  o.pending = core.pendingMutations().dump();
-  return o;
-}
-
-Outcome textPath(SyncCore& core, const std::string& text) {
-  Outcome o;
-  Commit c;
-  o.status = core.applyServerText(text, 5000, c);
-  o.commit = syncore::commitToText(c);
-  o.records = core.exportRecords().dump();
-  o.pending = core.pendingMutations().dump();
-  return o;
-}
-
 void checkSame(const json& options, const std::string& text) {
   INFO(text);
   SyncCore tree = prepared(options), direct = prepared(options);
-  const Outcome a = treePath(tree, text), b = textPath(direct, text);
-  CHECK(a.status.code == b.status.code);
-  CHECK(a.status.message == b.status.message);
-  CHECK(a.commit == b.commit);
-  CHECK(a.records == b.records);
-  CHECK(a.pending == b.pending);
+  checkSameOutcome(applyBatch(tree, text, false), applyBatch(direct, text, true));
 }
 
 bool readsDirectly(const std::string& text) {

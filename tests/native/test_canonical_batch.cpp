@@ -10,10 +10,9 @@
 #include "base/prng.hpp"
 #include "store/stored_json.hpp"
 #include "wire/canonical_text.hpp"
-#include "wire/commit_text.hpp"
-#include "wire/json_fast.hpp"
 #include "wire/json_reader.hpp"
 #include "wire/server_batch.hpp"
+#include "batch_paths.hpp"
 #include "sync_test_util.hpp"
 
 // One namespace per test file: the unity build (tests/native in CMakeLists.txt) compiles several
@@ -200,13 +199,8 @@ class Generator {
   }
 };
 
-// The same batch through the tree path (parse, applyServer) and the text path (applyServerText)
-// on two cores in the same state: the same status, commit, stored records and pending log.
-struct Outcome {
-  syncore::Status status;
-  std::string commit, records, pending;
-};
-
+// The same batch through the tree path and the text path (batch_paths.hpp) on two cores in the
+// same state: the same status, commit, stored records and pending log.
 SyncCore prepared(const json& options) {
   SyncCore core = makeClient(options, true);
   server(core, R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":1,"data":{"id":"a","title":"A","n":1}},
@@ -216,31 +210,10 @@ SyncCore prepared(const json& options) {
   return core;
 }
 
-Outcome run(SyncCore& core, const std::string& text, bool direct) {
-  Outcome o;
-  Commit c;
-  if (direct) {
-    o.status = core.applyServerText(text, 5000, c);
-  } else {
-    json batch;
-    o.status = syncore::parseJsonFast(text, batch, core.limits().forText());
-    if (o.status) o.status = core.applyServer(std::move(batch), 5000, c);
-  }
-  o.commit = syncore::commitToText(c);
-  o.records = core.exportRecords().dump();
-  o.pending = core.pendingMutations().dump();
-  return o;
-}
-
 void checkSameApply(const json& options, const std::string& text) {
   INFO(text);
   SyncCore tree = prepared(options), direct = prepared(options);
-  const Outcome a = run(tree, text, false), b = run(direct, text, true);
-  CHECK(a.status.code == b.status.code);
-  CHECK(a.status.message == b.status.message);
-  CHECK(a.commit == b.commit);
-  CHECK(a.records == b.records);
-  CHECK(a.pending == b.pending);
+  checkSameOutcome(applyBatch(tree, text, false), applyBatch(direct, text, true));
   // The stored texts themselves (the records hold trees of them).
   for (const char* id : {"a", "b", "c", "d", "7"}) {
     syncore::EntityRef x, y;
@@ -367,7 +340,7 @@ TEST_CASE("canonical batch: the echo of our own upsert, read as text, acknowledg
   }
   const std::string echo = R"({"ops":[{"op":"upsert","collection":"todos","id":"n1","version":1,"origin":"c1:1",
                                "data":{"title":"mine","server":true}}]})";
-  const Outcome a = run(tree, echo, false), b = run(direct, echo, true);
+  const BatchOutcome a = applyBatch(tree, echo, false), b = applyBatch(direct, echo, true);
   REQUIRE(a.status.isOk());
   CHECK(a.commit == b.commit);
   CHECK(a.records == b.records);
