@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "store/change_set.hpp"
@@ -360,7 +361,7 @@ class SyncCore {
   // beginCommit, drained by finishCommit (the change set) and persistEffect (the records).
   struct CommitWork {
     std::vector<Touch> touched;  // entities whose view may change, with their view before
-    std::map<std::pair<std::string, std::string>, std::size_t> touchIndex;
+    std::unordered_multimap<std::size_t, std::size_t> touchIndex;  // hash of (collection, id) -> position in touched
     std::set<std::pair<std::string, std::string>> entities;  // records to write or delete
     std::set<std::uint64_t> outbox;                           // entries and dead letters, by seq
     std::set<std::string> conflicts;
