@@ -97,19 +97,20 @@ namespace {
 // `"canonical":true`, just before its value): {"data":D,"deleted":b,"version":n}, keys sorted, so
 // D runs from after {"data": to the last ,"deleted": (what follows D holds no nested value). D is
 // then the canonical text of the data, kept as it is: a hydrate does not write every entity's
-// text again (W5). Empty when the record is not of that shape.
+// text again (W5). None when the record is not of that shape.
 constexpr std::string_view kCanonicalMarker = ",\"canonical\":true,\"value\":";
 
-std::string_view canonicalDataText(std::string_view recordText) {
+std::optional<std::string_view> canonicalDataText(std::string_view recordText) {
   const std::size_t marker = recordText.find(kCanonicalMarker);
-  if (marker == std::string_view::npos || recordText.empty() || recordText.back() != '}') return {};
+  if (marker == std::string_view::npos || recordText.empty() || recordText.back() != '}') return std::nullopt;
   std::string_view value = recordText.substr(marker + kCanonicalMarker.size());
   value.remove_suffix(1);  // the record's closing brace
   constexpr std::string_view kData = "{\"data\":";
   const std::size_t end = value.rfind(",\"deleted\":");
-  if (value.substr(0, kData.size()) != kData || end == std::string_view::npos || end <= kData.size()) return {};
+  if (value.substr(0, kData.size()) != kData || end == std::string_view::npos || end <= kData.size()) return std::nullopt;
   std::string_view data = value.substr(kData.size(), end - kData.size());
-  return data.front() == '{' && data.back() == '}' ? data : std::string_view();
+  if (data.front() != '{' || data.back() != '}') return std::nullopt;
+  return data;
 }
 
 }  // namespace
@@ -128,7 +129,7 @@ Status SyncCore::restoreAdd(std::string_view recordText) {
   Status s = restoreAddValue(std::move(record));
   // The record went in as a live entity: its data text as stored.
   if (restoring_ && restoring_->entities.size() == before + 1 && !restoring_->entities.back().deleted)
-    restoring_->entities.back().text = std::string(canonicalDataText(recordText));
+    if (const auto text = canonicalDataText(recordText)) restoring_->entities.back().text = std::string(*text);
   return s;
 }
 
@@ -154,7 +155,7 @@ Status SyncCore::restoreAddValue(json r) {
     }
     Collection* c = findCollection(key[0].get_ref<const std::string&>());
     if (c == nullptr) return Status::ok();  // a collection the app no longer defines
-    RestoreSession::EntityRecord e{c, key[1].get<std::string>(), 0, value["deleted"].get<bool>(), nullptr, {}};
+    RestoreSession::EntityRecord e{c, key[1].get<std::string>(), 0, value["deleted"].get<bool>(), nullptr, std::nullopt};
     if (!int64FromJson(value["version"], e.version) || (!e.deleted && !value["data"].is_object())) {
       refuse(corrupt("bad entity record"));
       return Status::ok();

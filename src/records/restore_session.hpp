@@ -18,7 +18,7 @@ struct SyncCore::RestoreSession {
     std::int64_t version;
     bool deleted;
     json data;
-    std::string text;  // data's canonical text when the record carried it (else written from data)
+    std::optional<std::string> text;  // data's canonical text when the record carried it (else written from data)
   };
   // A record kept as read until the meta record (client id, counters) is known.
   struct Held {

@@ -22,7 +22,8 @@ json Entity::data() const { return deleted ? json(nullptr) : treeFromStored(text
 Collection::Collection(std::string name, CollectionOptions options)
     : name_(std::move(name)), options_(std::move(options)) {}
 
-WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data, std::string canonicalText) {
+WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data,
+                               std::optional<std::string> canonicalText) {
   // The tree gives the footprint and the index row; the text too unless the caller has it.
   return upsertStored(id, version, std::move(canonicalText), 0, &data);
 }
@@ -36,19 +37,16 @@ void Collection::fillRow(Entity& e, const json* tree) const {
   else index_.fillFromText(e.indexed, e.text);  // the text path: open queries stay current too
 }
 
-WriteResult Collection::upsertStored(const std::string& id, std::int64_t version, std::string text,
+WriteResult Collection::upsertStored(const std::string& id, std::int64_t version, std::optional<std::string> given,
                                      std::size_t bytes, const json* tree) {
   lastWriteKeptData_ = false;
   const bool overlaid = hasOverlay(id);
   auto it = entities_.find(id);
   if (it == entities_.end()) {
     Entity e;
-    if (tree != nullptr) {
-      if (text.empty()) text = storedText(*tree);
-      bytes = syncore::approxBytes(*tree);
-    }
+    if (tree != nullptr) bytes = syncore::approxBytes(*tree);
     e.bytes = kEntryOverhead + id.capacity() + bytes;
-    e.text = std::move(text);
+    e.text = given ? std::move(*given) : storedText(*tree);
     e.version = version;
     fillRow(e, tree);
     bytes_ += e.bytes;
@@ -60,7 +58,7 @@ WriteResult Collection::upsertStored(const std::string& id, std::int64_t version
   Entity& e = it->second;
   // A tombstone wins over an upsert of its own version: only a newer write can bring it back.
   if (version < e.version || (e.deleted && version == e.version)) return WriteResult::Ignored;
-  if (tree != nullptr && text.empty()) text = storedText(*tree);
+  std::string text = given ? std::move(*given) : storedText(*tree);  // not before: a stale write needs none
   if (version == e.version && sameData(e, text, tree)) return WriteResult::Ignored;
   if (tree != nullptr) bytes = syncore::approxBytes(*tree);
   const bool wasDeleted = e.deleted;

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -104,7 +105,8 @@ class Collection {
   // Applies a server upsert. A version lower than the one held (live or tombstone) is stale and
   // ignored; an equal version with equal data is a no-op. canonicalText: data's canonical text when
   // the caller has it (a hydrate of records the core wrote), else it is written from data.
-  WriteResult upsert(const std::string& id, std::int64_t version, json data, std::string canonicalText = {});
+  WriteResult upsert(const std::string& id, std::int64_t version, json data,
+                     std::optional<std::string> canonicalText = std::nullopt);
   WriteResult remove(const std::string& id, std::int64_t version);
   // A full resync's write: the server's word as it stands, its version taken even when lower
   // than the one held (a restored or new database numbers again). data null: a tombstone.
@@ -180,10 +182,11 @@ class Collection {
  private:
   // upsert / overwrite of a live entity: its text, its footprint, and its tree when the caller
   // has one (null: the text path; a tree is then built only to compare equal versions). An
-  // upsert given a tree takes its footprint from it, and its text too unless one is passed (a
-  // hydrate's canonical text), only once the write is known not to be stale.
-  WriteResult upsertStored(const std::string& id, std::int64_t version, std::string text, std::size_t bytes,
-                           const json* tree);
+  // upsert given a tree takes its footprint from it, and its text too when none is given (a
+  // hydrate gives its canonical text), only once the write is known not to be stale. given or
+  // tree: at least one of them.
+  WriteResult upsertStored(const std::string& id, std::int64_t version, std::optional<std::string> given,
+                           std::size_t bytes, const json* tree);
   WriteResult overwriteStored(const std::string& id, std::int64_t version, std::string text, std::size_t bytes,
                               const json* tree);
   void fillRow(Entity& e, const json* tree) const;

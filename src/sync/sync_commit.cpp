@@ -2,6 +2,7 @@
 // subscriptions and live queries to tell, the views a reader will ask for, and the effects.
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <unordered_set>
 
@@ -22,35 +23,46 @@ std::size_t touchHash(const Collection* c, const std::string& id) {
   return std::hash<std::string_view>{}(id) ^ (std::hash<const Collection*>{}(c) * 0x9E3779B97F4A7C15ull);
 }
 
-// Where (c, id) is among the commit's touches, or touched.size() when it is not.
+// The (collection, id) being touched, hashed only once the index is in use: a local write's few
+// touches never are.
+struct TouchKey {
+  const Collection* collection;
+  const std::string& id;
+  std::optional<std::size_t> cached;
+  std::size_t hash() {
+    if (!cached) cached = touchHash(collection, id);
+    return *cached;
+  }
+};
+
+// Where the key is among the commit's touches, or touched.size() when it is not.
 template <class Work>
-std::size_t findTouch(const Work& work, const Collection* c, const std::string& id, std::size_t hash) {
+std::size_t findTouch(const Work& work, TouchKey& key) {
   if (work.touched.size() <= kScannedTouches) {
     for (std::size_t i = 0; i < work.touched.size(); ++i)
-      if (work.touched[i].collection == c && work.touched[i].id == id) return i;
+      if (work.touched[i].collection == key.collection && work.touched[i].id == key.id) return i;
     return work.touched.size();
   }
-  for (auto [it, end] = work.touchIndex.equal_range(hash); it != end; ++it) {
+  for (auto [it, end] = work.touchIndex.equal_range(key.hash()); it != end; ++it) {
     const auto& t = work.touched[it->second];
-    if (t.collection == c && t.id == id) return it->second;
+    if (t.collection == key.collection && t.id == key.id) return it->second;
   }
   return work.touched.size();
 }
 
-// Files the touch just appended (hash: its hash) in the index, once the commit has more than the
-// scan looks at.
+// Files the touch just appended (key) in the index, once the commit has more than the scan looks
+// at.
 template <class Work>
-void indexLastTouch(Work& work, std::size_t hash) {
+void indexLastTouch(Work& work, const TouchKey& key) {
   const std::size_t n = work.touched.size();
   if (n <= kScannedTouches) return;
   if (work.touchIndex.empty()) {  // the first time: all of them
     work.touchIndex.reserve(2 * n);
     for (std::size_t i = 0; i + 1 < n; ++i) work.touchIndex.emplace(touchHash(work.touched[i].collection, work.touched[i].id), i);
   }
-  work.touchIndex.emplace(hash, n - 1);
+  const auto& last = work.touched.back();  // the key's own id may be gone with the push's reallocation
+  work.touchIndex.emplace(key.cached ? *key.cached : touchHash(last.collection, last.id), n - 1);
 }
-
-}  // namespace
 
 // The touch index after a commit: dropped whole, not cleared. A hash table's clear() zeroes every
 // bucket a large batch left behind (libstdc++), on every later commit, and keeps that array; an
@@ -59,6 +71,8 @@ template <class Work>
 void dropTouchIndex(Work& work) {
   if (!work.touchIndex.empty()) work.touchIndex = decltype(work.touchIndex)();
 }
+
+}  // namespace
 
 void SyncCore::beginCommit(std::int64_t nowMs) {
   if (nowMs > lastNow_) lastNow_ = nowMs;
@@ -70,8 +84,8 @@ void SyncCore::beginCommit(std::int64_t nowMs) {
 // tell a real change from a rewrite with the same content (acks, rebases); server writes on
 // entities without pending mutations skip the copy, the store already ignores no-op writes.
 void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
-  const std::size_t hash = touchHash(c, id);
-  if (const std::size_t at = findTouch(work_, c, id, hash); at < work_.touched.size()) {
+  TouchKey key{c, id, std::nullopt};
+  if (const std::size_t at = findTouch(work_, key); at < work_.touched.size()) {
     Touch& t = work_.touched[at];
     if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
     return;
@@ -80,16 +94,16 @@ void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
   Touch t{c, id, liveBefore, compare, json()};
   if (compare && liveBefore) t.before = c->get(id).release();
   work_.touched.push_back(std::move(t));
-  indexLastTouch(work_, hash);
+  indexLastTouch(work_, key);
 }
 
 // For a write already made on an entity without pending mutations: its liveness before the
 // write is known from the store's answer, so nothing needs copying.
 void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore) {
-  const std::size_t hash = touchHash(c, id);
-  if (findTouch(work_, c, id, hash) < work_.touched.size()) return;
+  TouchKey key{c, id, std::nullopt};
+  if (findTouch(work_, key) < work_.touched.size()) return;
   work_.touched.push_back(Touch{c, id, liveBefore, false, json()});
-  indexLastTouch(work_, hash);
+  indexLastTouch(work_, key);
 }
 
 void SyncCore::collectChanges(Commit& out) {
