@@ -261,6 +261,25 @@ class JsonReader {
     }
   }
 
+  // An integer of at most 18 digits at the reader (no fraction, no exponent: it fits int64 as
+  // parseNumber would type it), the reader past it. False with the reader unmoved for any other
+  // number or text: parseNumber decides about it.
+  bool smallInteger(std::int64_t& out) {
+    const char* q = p_;
+    const bool negative = q < end_ && *q == '-';
+    if (negative) ++q;
+    const char* digits = q;
+    if (q < end_ && *q == '0') ++q;
+    else while (q < end_ && *q >= '0' && *q <= '9') ++q;
+    if (q == digits || q - digits > 18) return false;
+    if (q < end_ && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9'))) return false;
+    std::int64_t v = 0;
+    for (const char* d = digits; d < q; ++d) v = v * 10 + (*d - '0');
+    out = negative ? -v : v;
+    p_ = q;
+    return true;
+  }
+
   // JSON number grammar; integers as int64 (negative) / uint64, else or on overflow a double,
   // the way nlohmann's lexer decides.
   bool parseNumber(json& out) {
