@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -33,11 +34,13 @@ class JsonReader {
   char peek() const { return *p_; }  // !atEnd()
   // Skips white space, then takes c if it comes next.
   bool eat(char c) {
+    if (p_ < end_ && *p_ == c) return ++p_, true;  // compact text: no white space to skip
     skipSpace();
     if (p_ >= end_ || *p_ != c) return false;
     ++p_;
     return true;
   }
+  static bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
   int maxDepth() const { return maxDepth_; }
   // Where the reader is, and back there: wire/canonical_text.cpp tries a value its way first and
   // rewinds to parse it as a tree when it leaves the value to the tree.
@@ -48,6 +51,18 @@ class JsonReader {
   // the reader unmoved for any other string: parseString decides about it.
   bool plainString(std::string_view& raw) {
     const char* q = p_ + 1;
+    // Eight bytes at a time up to the first one that is not plain ASCII ('"', '\\', a control
+    // character or a byte past ASCII); the loop below takes it from there.
+    while (end_ - q >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, q, 8);
+      const std::uint64_t special = notPlainAscii(w);
+      if (special != 0) {
+        q += lowestByte(special);
+        break;
+      }
+      q += 8;
+    }
     while (q < end_) {
       const unsigned char c = static_cast<unsigned char>(*q);
       if (c == '"') {
@@ -74,6 +89,18 @@ class JsonReader {
   const char* p_;
   const char* end_;
   int maxDepth_;
+
+  // The bytes of w (in memory order) that are '"', '\\', below 0x20 or past 0x7F, as their high
+  // bits; exact from the lowest one up, which is all plainString reads (borrows only run upward).
+  static std::uint64_t notPlainAscii(std::uint64_t w) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const auto zeroByte = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    return (w & highs) | ((w - 0x20 * ones) & ~w & highs) | zeroByte(w ^ (0x22 * ones)) | zeroByte(w ^ (0x5C * ones));
+  }
+  // Which byte (in memory order: x86 and wasm load little-endian) the lowest high bit marks;
+  // bits != 0.
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "plainString reads 8 bytes as a little-endian word");
+  static std::size_t lowestByte(std::uint64_t bits) { return static_cast<std::size_t>(__builtin_ctzll(bits)) / 8; }
 
  public:
 
