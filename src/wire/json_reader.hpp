@@ -45,6 +45,7 @@ class JsonReader {
   // Where the reader is, and back there: wire/canonical_text.cpp tries a value its way first and
   // rewinds to parse it as a tree when it leaves the value to the tree.
   const char* position() const { return p_; }
+  const char* end() const { return end_; }
   void rewind(const char* p) { p_ = p; }
   // A string without escapes at the reader (on its opening quote): its raw bytes (valid UTF-8, no
   // control character: exactly what dumpJson writes back for it), the reader past it. False with

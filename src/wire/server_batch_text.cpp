@@ -65,6 +65,15 @@ struct OpFields {
   bool hasText = false;  // the data was written as canonical text (BatchTextReader::text_)
   std::string_view watchedKey;  // the data member the canonical writer located (the id field)
   json* ts = nullptr;
+
+  // Ready for the next op: one OpFields serves them all (its trees are not made and destroyed
+  // per op; a field's tree is only read while its kind says Tree).
+  void clear() {
+    for (OpField* field : {&op, &collection, &id, &version, &origin, &key}) field->kind = OpField::Kind::Absent;
+    data = ts = nullptr;
+    hasText = false;
+    watchedKey = {};
+  }
 };
 
 class BatchTextReader {
@@ -123,6 +132,7 @@ class BatchTextReader {
   Collection* lastCollection_ = nullptr;
   std::string escapedKey_;  // a key with escapes, decoded
   std::string opId_, dataId_;  // ids made from integers or trees (OpField::id)
+  OpFields fields_;  // the op being read
 
   // A key as a view: its raw bytes, or (escapes) the decoded key in escapedKey_.
   bool readKey(std::string_view& key) {
@@ -154,43 +164,95 @@ class BatchTextReader {
     if (r_.eat(']')) return true;
     for (;;) {
       r_.skipSpace();
+      const char* start = r_.position();
       if (!readOp(depth + 1)) return false;
+      if (out_.writes.size() == 1) reserveLike(static_cast<std::size_t>(r_.position() - start));
       if (r_.eat(',')) continue;
       return r_.eat(']');
     }
+  }
+
+  // Room for the writes of a batch whose ops are about as long as its first (opBytes): a large
+  // batch's writes are not moved at every growth of the vector. At most ~4 bytes of writes per
+  // byte of text, whatever the first op's length.
+  void reserveLike(std::size_t opBytes) {
+    const std::size_t rest = static_cast<std::size_t>(r_.end() - r_.position());
+    const std::size_t estimate = 1 + rest / std::max<std::size_t>(opBytes, 1);
+    const std::size_t cap = 1 + 4 * rest / sizeof(ServerWrite);
+    out_.writes.reserve(std::min(estimate, cap));
+  }
+
+  enum class Key { Op, Collection, Id, Version, Origin, Answer, Data, Ts, Other };
+
+  // The key at the reader, past its ':' and white space. The op's usual keys, written plainly, are
+  // matched in place (a fixed comparison, no scan); any other key is read as a string and named.
+  bool readOpKey(Key& key) {
+    const char* p = r_.position();
+    const std::size_t left = static_cast<std::size_t>(r_.end() - p);
+    bool matched = false;
+    const auto at = [&](const auto& quoted, Key k) {  // the key with its quotes, then ':'
+      constexpr std::size_t n = sizeof(quoted) - 1;
+      if (matched || left <= n || std::memcmp(p, quoted, n) != 0 || p[n] != ':') return;
+      r_.rewind(p + n + 1);
+      key = k;
+      matched = true;
+    };
+    if (left > 4) {
+      switch (p[1]) {
+        case 'o': at("\"op\"", Key::Op), at("\"origin\"", Key::Origin); break;
+        case 'c': at("\"collection\"", Key::Collection); break;
+        case 'i': at("\"id\"", Key::Id); break;
+        case 'v': at("\"version\"", Key::Version); break;
+        case 'k': at("\"key\"", Key::Answer); break;
+        case 'd': at("\"data\"", Key::Data); break;
+        case 't': at("\"ts\"", Key::Ts); break;
+        default: break;
+      }
+    }
+    if (matched) return r_.skipSpace(), true;
+    std::string_view name;
+    if (!readKey(name)) return false;
+    key = is(name, "op") ? Key::Op : is(name, "collection") ? Key::Collection : is(name, "id") ? Key::Id
+        : is(name, "version") ? Key::Version : is(name, "origin") ? Key::Origin : is(name, "key") ? Key::Answer
+        : is(name, "data") ? Key::Data : is(name, "ts") ? Key::Ts : Key::Other;
+    return true;
   }
 
   json* value() { return &out_.values.emplace_back(); }
 
   bool readOp(int depth) {
     if (depth > r_.maxDepth() || !r_.eat('{')) return false;
-    OpFields f;
+    OpFields& f = fields_;
+    f.clear();
     if (!r_.eat('}')) {
       for (;;) {
-        std::string_view key;
-        if (!readKey(key)) return false;
+        r_.skipSpace();
+        Key key = Key::Other;
+        if (!readOpKey(key)) return false;
         OpField* field = nullptr;
         json* slot = &scratch_;
-        if (is(key, "op")) field = &f.op;
-        else if (is(key, "collection")) field = &f.collection;
-        else if (is(key, "id")) field = &f.id;
-        else if (is(key, "version")) field = &f.version;
-        else if (is(key, "origin")) field = &f.origin;
-        else if (is(key, "key")) field = &f.key;
-        else if (is(key, "data")) {  // (repeated: the last one wins, as in the tree)
-          f.hasText = false;
-          if (dataText(f)) {
-            f.data = nullptr;
-            if (r_.eat(',')) continue;
-            if (r_.eat('}')) break;
-            return false;
-          }
-          slot = f.data != nullptr ? f.data : (f.data = value());
+        switch (key) {
+          case Key::Op: field = &f.op; break;
+          case Key::Collection: field = &f.collection; break;
+          case Key::Id: field = &f.id; break;
+          case Key::Version: field = &f.version; break;
+          case Key::Origin: field = &f.origin; break;
+          case Key::Answer: field = &f.key; break;
+          case Key::Data:  // (repeated: the last one wins, as in the tree)
+            f.hasText = false;
+            if (dataText(f)) {
+              f.data = nullptr;
+              slot = nullptr;
+              break;
+            }
+            slot = f.data != nullptr ? f.data : (f.data = value());
+            break;
+          case Key::Ts: slot = f.ts != nullptr ? f.ts : (f.ts = value()); break;
+          case Key::Other: break;
         }
-        else if (is(key, "ts")) slot = f.ts != nullptr ? f.ts : (f.ts = value());
         if (field != nullptr) {
           if (!readField(*field, depth)) return false;
-        } else {
+        } else if (slot != nullptr) {
           *slot = json();  // a repeated key: the last value wins, as in the tree
           if (!r_.parseValue(*slot, depth)) return false;
         }
@@ -297,7 +359,8 @@ class BatchTextReader {
   bool decode(OpFields& f) {
     std::string_view kind;
     if (!f.op.string(kind)) return false;
-    ServerWrite w;
+    // Made in place (a refused op fails the whole batch: the caller empties it).
+    ServerWrite& w = out_.writes.emplace_back();
     if (kind == "ack") {  // readAnswer
       std::string_view key;
       if (!f.key.string(key) || key.empty()) return false;
@@ -315,7 +378,6 @@ class BatchTextReader {
         w.id.assign(id);
       }
       if (!timestamp(f, w)) return false;
-      out_.writes.push_back(std::move(w));
       return true;
     }
     if (kind != "upsert" && kind != "delete") return false;  // the tree path's
@@ -361,7 +423,6 @@ class BatchTextReader {
       w.key.assign(origin);
     }
     if (!timestamp(f, w)) return false;
-    out_.writes.push_back(std::move(w));
     return true;
   }
 };
