@@ -14,10 +14,7 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
                            const json* ts, Commit& out) {
   const bool live = data != nullptr || text != nullptr;
   const bool overlaid = c->hasOverlay(id);
-  // Whether the id was known before the write matters only when it may be our own create (below):
-  // looked up only then.
-  const bool mayHold = !overlaid && outbox_->hasUncertainCreate(c->name());
-  const bool known = mayHold && c->find(id) != nullptr;
+  const bool known = c->find(id) != nullptr;
   if (overlaid) touch(c, id, true);
   // A newer version with the data the view already shows changes nothing a reader sees: its
   // version is taken, but no subscriber is told (compared before the write moves the data in).
@@ -38,7 +35,7 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
     clock_.receive(parsed, lastNow_);
     markMeta();  // the clock moved: a restart must not issue timestamps before this one
   }
-  if (mayHold && !known) {
+  if (!known && !overlaid && outbox_->hasUncertainCreate(c->name())) {
     // An id new to this client may be our own create under its server id, its ack and echo not
     // seen yet: see Outbox::hold. (Never one with entries of its own: nothing held is ever sent,
     // so no held entity can be the uncertain create its hold waits for.)
