@@ -94,6 +94,31 @@ bool CanonicalWriter::array(int depth) {
   }
 }
 
+// The members from `from` on (sorted now), written again in that order from output position
+// `first` (the object's first member). While none of the object is in the output yet (no white
+// space or escape in it: the run holds it all), they are copied from the input directly.
+void CanonicalWriter::reorder(std::vector<Member>::iterator from, std::size_t first) {
+  std::string& out = *out_;
+  const char* source = nullptr;  // where position `first` is: in the input, or in reorder_
+  if (out.size() <= first) {
+    source = run_ + (first - out.size());
+    flushTo(source);
+  } else {
+    flushTo(r_.position());
+    reorder_.assign(out, first, std::string::npos);
+    out.resize(first);
+    source = reorder_.data();
+  }
+  for (auto m = from; m != members_.end(); ++m) {
+    if (m != from) out += ',';
+    const std::size_t begin = out.size();
+    out.append(source + (m->begin - first), m->end - m->begin);
+    m->begin = begin;
+    m->end = out.size();
+  }
+  run_ = r_.position();  // on the object's '}'
+}
+
 bool CanonicalWriter::objectAt(int depth) {
   if (depth > maxDepth_ || !take('{')) return false;
   bytes_ += sizeof(json);
@@ -116,25 +141,21 @@ bool CanonicalWriter::objectAt(int depth) {
       break;  // the reader on the '}', taken below
     }
     const auto from = members_.begin() + static_cast<std::ptrdiff_t>(base);
-    const auto byKey = [](const Member& a, const Member& b) { return a.key < b.key; };
-    // std::string_view's order is std::string's (bytes as unsigned), the order of nlohmann's map.
+    // std::string_view's order is std::string's (bytes as unsigned), the order of nlohmann's map;
+    // keys mostly differ in their first byte, compared in place before the library's compare.
+    const auto byKey = [](const Member& a, const Member& b) {
+      if (!a.key.empty() && !b.key.empty() && a.key[0] != b.key[0])
+        return static_cast<unsigned char>(a.key[0]) < static_cast<unsigned char>(b.key[0]);
+      return a.key < b.key;
+    };
     if (!std::is_sorted(from, members_.end(), byKey)) {
       std::sort(from, members_.end(), byKey);
-      flushTo(r_.position());
-      std::string& out = *out_;
-      reorder_.assign(out, first, std::string::npos);
-      out.resize(first);
-      for (auto m = from; m != members_.end(); ++m) {
-        if (m != from) out += ',';
-        const std::size_t begin = out.size();
-        out.append(reorder_, m->begin - first, m->end - m->begin);
-        m->begin = begin;
-        m->end = out.size();
-      }
+      reorder(from, first);
     }
     // A repeated key: the tree keeps the last value (and approxBytes counts one); left to it.
-    if (std::adjacent_find(from, members_.end(), [](const Member& a, const Member& b) { return a.key == b.key; }) !=
-        members_.end())
+    if (std::adjacent_find(from, members_.end(), [](const Member& a, const Member& b) {
+          return a.key.size() == b.key.size() && a.key == b.key;
+        }) != members_.end())
       return false;
     r_.rewind(r_.position() + 1);  // '}'
   }

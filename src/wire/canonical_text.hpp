@@ -50,6 +50,7 @@ class CanonicalWriter {
   bool array(int depth);
   bool string();
   bool number();
+  void reorder(std::vector<Member>::iterator from, std::size_t first);
 
   // The text is written in runs: the input bytes from run_ to the reader are already canonical
   // (no white space, a string without escapes, an integer the tree writes back the same, keys in
