@@ -41,16 +41,17 @@ WriteResult Collection::upsertStored(const std::string& id, std::int64_t version
                                      std::size_t bytes, const json* tree) {
   lastWriteKeptData_ = false;
   const bool overlaid = hasOverlay(id);
-  auto it = entities_.find(id);
-  if (it == entities_.end()) {
-    Entity e;
+  // One lookup for a new entity and a known one alike (a server batch's new entities were looked
+  // up, then hashed again to be put in).
+  auto [it, added] = entities_.try_emplace(id);
+  if (added) {
+    Entity& e = it->second;
     if (tree != nullptr) bytes = syncore::approxBytes(*tree);
     e.bytes = kEntryOverhead + id.capacity() + bytes;
     e.text = given ? std::move(*given) : storedText(*tree);
     e.version = version;
     fillRow(e, tree);
     bytes_ += e.bytes;
-    entities_.emplace(id, std::move(e));
     ++live_;
     if (!overlaid) ++viewLive_;
     return WriteResult::Created;

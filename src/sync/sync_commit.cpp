@@ -13,10 +13,11 @@ namespace syncore {
 namespace {
 
 // A local write touches one entity, a server batch thousands: the first few touches are found by
-// a scan (no index node), the index is built once a commit has more. The index keeps only a hash
-// of (collection, id) and the touch's position: no copy of the key, and the equal keys are told
-// apart by comparing with the touch itself (a map of key pairs copied both strings per touch and
-// compared them ~log n times per lookup: ~2.2k of a remote upsert's ~13k instructions).
+// a scan (no index), the index is built once a commit has more. The index keeps only a hash of
+// (collection, id) and the touch's position: no copy of the key, and the equal hashes are told
+// apart by comparing with the touch itself. It is an open-addressed table of positions (a
+// node-based multimap allocated, and later freed, a node per touch of a large batch: ~300 of a
+// remote upsert's instructions).
 constexpr std::size_t kScannedTouches = 8;
 
 std::size_t touchHash(const Collection* c, const std::string& id) {
@@ -43,33 +44,50 @@ std::size_t findTouch(const Work& work, TouchKey& key) {
       if (work.touched[i].collection == key.collection && work.touched[i].id == key.id) return i;
     return work.touched.size();
   }
-  for (auto [it, end] = work.touchIndex.equal_range(key.hash()); it != end; ++it) {
-    const auto& t = work.touched[it->second];
-    if (t.collection == key.collection && t.id == key.id) return it->second;
+  const std::size_t mask = work.touchSlots.size() - 1;
+  for (std::size_t i = key.hash() & mask;; i = (i + 1) & mask) {
+    const std::uint32_t slot = work.touchSlots[i];
+    if (slot == 0) return work.touched.size();
+    const auto& t = work.touched[slot - 1];
+    if (work.touchHashes[slot - 1] == key.hash() && t.collection == key.collection && t.id == key.id) return slot - 1;
   }
-  return work.touched.size();
+}
+
+// Touch `at` in the table's first free slot from its hash on.
+template <class Work>
+void placeTouch(Work& work, std::size_t at) {
+  const std::size_t mask = work.touchSlots.size() - 1;
+  std::size_t i = work.touchHashes[at] & mask;
+  while (work.touchSlots[i] != 0) i = (i + 1) & mask;
+  work.touchSlots[i] = static_cast<std::uint32_t>(at + 1);
 }
 
 // Files the touch just appended (key) in the index, once the commit has more than the scan looks
-// at.
+// at. The table stays at most half full (short probes): past that it is made twice as large.
 template <class Work>
 void indexLastTouch(Work& work, const TouchKey& key) {
   const std::size_t n = work.touched.size();
   if (n <= kScannedTouches) return;
-  if (work.touchIndex.empty()) {  // the first time: all of them
-    work.touchIndex.reserve(2 * n);
-    for (std::size_t i = 0; i + 1 < n; ++i) work.touchIndex.emplace(touchHash(work.touched[i].collection, work.touched[i].id), i);
+  if (work.touchHashes.empty()) {  // the first time: the ones before it too
+    for (std::size_t i = 0; i + 1 < n; ++i) work.touchHashes.push_back(touchHash(work.touched[i].collection, work.touched[i].id));
   }
   const auto& last = work.touched.back();  // the key's own id may be gone with the push's reallocation
-  work.touchIndex.emplace(key.cached ? *key.cached : touchHash(last.collection, last.id), n - 1);
+  work.touchHashes.push_back(key.cached ? *key.cached : touchHash(last.collection, last.id));
+  if (2 * n <= work.touchSlots.size()) return placeTouch(work, n - 1);
+  std::size_t size = 64;
+  while (size < 4 * n) size *= 2;
+  work.touchSlots.assign(size, 0);
+  for (std::size_t i = 0; i < n; ++i) placeTouch(work, i);
 }
 
-// The touch index after a commit: dropped whole, not cleared. A hash table's clear() zeroes every
-// bucket a large batch left behind (libstdc++), on every later commit, and keeps that array; an
-// index that was never built (a commit of eight touches or fewer) is left alone.
+// The touch index after a commit: dropped whole (its memory freed), not kept for the next one,
+// whose touches are mostly few; an index that was never built (a commit of eight touches or
+// fewer) is left alone.
 template <class Work>
 void dropTouchIndex(Work& work) {
-  if (!work.touchIndex.empty()) work.touchIndex = decltype(work.touchIndex)();
+  if (work.touchHashes.empty()) return;
+  work.touchSlots = {};
+  work.touchHashes = {};
 }
 
 }  // namespace

@@ -361,7 +361,10 @@ class SyncCore {
   // beginCommit, drained by finishCommit (the change set) and persistEffect (the records).
   struct CommitWork {
     std::vector<Touch> touched;  // entities whose view may change, with their view before
-    std::unordered_multimap<std::size_t, std::size_t> touchIndex;  // hash of (collection, id) -> position in touched
+    // The touches' index once a commit has more than a few (sync_commit.cpp): an open-addressed
+    // table of positions in touched (+1; 0: empty) and, beside touched, each touch's hash.
+    std::vector<std::uint32_t> touchSlots;
+    std::vector<std::size_t> touchHashes;
     std::set<std::pair<std::string, std::string>> entities;  // records to write or delete
     std::set<std::uint64_t> outbox;                           // entries and dead letters, by seq
     std::set<std::string> conflicts;

@@ -43,16 +43,43 @@ class CanonicalWriter {
  private:
   struct Member {
     std::string_view key;    // raw bytes: keys with escapes are left to the tree
-    std::size_t begin, end;  // "key":value in out
+    std::size_t begin, end;  // "key":value in the output (pos())
   };
   bool value(int depth);
   bool objectAt(int depth);
   bool array(int depth);
   bool string();
+  bool number();
+  void reorder(std::vector<Member>::iterator from, std::size_t first);
+
+  // The text is written in runs: the input bytes from run_ to the reader are already canonical
+  // (no white space, a string without escapes, an integer the tree writes back the same, keys in
+  // order) and are appended at once when the output must differ from the input (flush); a
+  // compact, sorted entity is one append. pos(): where the reader's byte lands in the output.
+  std::size_t pos() const { return out_->size() + static_cast<std::size_t>(r_.position() - run_); }
+  void flushTo(const char* end) {
+    out_->append(run_, static_cast<std::size_t>(end - run_));
+    run_ = end;
+  }
+  // White space at the reader is left out of the output: the run ends before it.
+  void space() {
+    if (r_.atEnd() || !JsonReader::isSpace(r_.peek())) return;
+    flushTo(r_.position());
+    r_.skipSpace();
+    run_ = r_.position();
+  }
+  // c at the reader (after white space), kept in the run.
+  bool take(char c) {
+    space();
+    if (r_.atEnd() || r_.peek() != c) return false;
+    r_.rewind(r_.position() + 1);
+    return true;
+  }
 
   JsonReader& r_;
   int maxDepth_;
   std::string* out_ = nullptr;
+  const char* run_ = nullptr;
   std::string_view watchKey_;
   std::vector<Member> members_;  // a stack: each open object's members from its own base
   std::string reorder_;          // an object's members while they are put in key order

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -33,21 +34,36 @@ class JsonReader {
   char peek() const { return *p_; }  // !atEnd()
   // Skips white space, then takes c if it comes next.
   bool eat(char c) {
+    if (p_ < end_ && *p_ == c) return ++p_, true;  // compact text: no white space to skip
     skipSpace();
     if (p_ >= end_ || *p_ != c) return false;
     ++p_;
     return true;
   }
+  static bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
   int maxDepth() const { return maxDepth_; }
   // Where the reader is, and back there: wire/canonical_text.cpp tries a value its way first and
   // rewinds to parse it as a tree when it leaves the value to the tree.
   const char* position() const { return p_; }
+  const char* end() const { return end_; }
   void rewind(const char* p) { p_ = p; }
   // A string without escapes at the reader (on its opening quote): its raw bytes (valid UTF-8, no
   // control character: exactly what dumpJson writes back for it), the reader past it. False with
   // the reader unmoved for any other string: parseString decides about it.
   bool plainString(std::string_view& raw) {
     const char* q = p_ + 1;
+    // Eight bytes at a time up to the first one that is not plain ASCII ('"', '\\', a control
+    // character or a byte past ASCII); the loop below takes it from there.
+    while (end_ - q >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, q, 8);
+      const std::uint64_t special = notPlainAscii(w);
+      if (special != 0) {
+        q += lowestByte(special);
+        break;
+      }
+      q += 8;
+    }
     while (q < end_) {
       const unsigned char c = static_cast<unsigned char>(*q);
       if (c == '"') {
@@ -74,6 +90,18 @@ class JsonReader {
   const char* p_;
   const char* end_;
   int maxDepth_;
+
+  // The bytes of w (in memory order) that are '"', '\\', below 0x20 or past 0x7F, as their high
+  // bits; exact from the lowest one up, which is all plainString reads (borrows only run upward).
+  static std::uint64_t notPlainAscii(std::uint64_t w) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const auto zeroByte = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    return (w & highs) | ((w - 0x20 * ones) & ~w & highs) | zeroByte(w ^ (0x22 * ones)) | zeroByte(w ^ (0x5C * ones));
+  }
+  // Which byte (in memory order: x86 and wasm load little-endian) the lowest high bit marks;
+  // bits != 0.
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "plainString reads 8 bytes as a little-endian word");
+  static std::size_t lowestByte(std::uint64_t bits) { return static_cast<std::size_t>(__builtin_ctzll(bits)) / 8; }
 
  public:
 
@@ -259,6 +287,25 @@ class JsonReader {
         default: return false;
       }
     }
+  }
+
+  // An integer of at most 18 digits at the reader (no fraction, no exponent: it fits int64 as
+  // parseNumber would type it), the reader past it. False with the reader unmoved for any other
+  // number or text: parseNumber decides about it.
+  bool smallInteger(std::int64_t& out) {
+    const char* q = p_;
+    const bool negative = q < end_ && *q == '-';
+    if (negative) ++q;
+    const char* digits = q;
+    if (q < end_ && *q == '0') ++q;
+    else while (q < end_ && *q >= '0' && *q <= '9') ++q;
+    if (q == digits || q - digits > 18) return false;
+    if (q < end_ && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9'))) return false;
+    std::int64_t v = 0;
+    for (const char* d = digits; d < q; ++d) v = v * 10 + (*d - '0');
+    out = negative ? -v : v;
+    p_ = q;
+    return true;
   }
 
   // JSON number grammar; integers as int64 (negative) / uint64, else or on overflow a double,

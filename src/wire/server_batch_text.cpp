@@ -23,18 +23,57 @@ namespace {
 
 // key == word, without strlen and compare(const char*) on every field of every op.
 template <std::size_t N>
-bool is(const std::string& key, const char (&word)[N]) {
+bool is(std::string_view key, const char (&word)[N]) {
   return key.size() == N - 1 && std::memcmp(key.data(), word, N - 1) == 0;
 }
 
+// One of an op's own fields as the text has it: a string without escapes or a small integer read
+// in place (no json value, no copy), null, or anything else as a json tree, read as the tree path
+// reads it (idFromJson, int64FromJson) so that both paths take and refuse the same values.
+struct OpField {
+  enum class Kind : std::uint8_t { Absent, Null, Text, Integer, Tree } kind = Kind::Absent;
+  std::string_view text;     // Text: the raw bytes, which are the string itself
+  std::int64_t integer = 0;  // Integer
+  json tree;                 // Tree
+
+  bool present() const { return kind != Kind::Absent; }
+  bool isNull() const { return kind == Kind::Null || (kind == Kind::Tree && tree.is_null()); }
+  bool string(std::string_view& out) const {
+    if (kind == Kind::Text) return out = text, true;
+    if (kind != Kind::Tree || !tree.is_string()) return false;
+    out = tree.get_ref<const std::string&>();
+    return true;
+  }
+  // idFromJson's: a non-empty string or an integer; `scratch` holds the text when it is made.
+  bool id(std::string& scratch, std::string_view& out) const {
+    if (kind == Kind::Text) return out = text, !text.empty();
+    if (kind == Kind::Integer) scratch = std::to_string(integer);
+    else if (kind != Kind::Tree || !idFromJson(tree, scratch)) return false;
+    out = scratch;
+    return true;
+  }
+  bool int64(std::int64_t& out) const {
+    if (kind == Kind::Integer) return out = integer, true;
+    return kind == Kind::Tree && int64FromJson(tree, out);
+  }
+};
+
 // The fields of one operation that the writes read; absent ones stay unset.
 struct OpFields {
-  json op, collection, id, version, origin, key;
-  bool hasOp = false, hasCollection = false, hasId = false, hasVersion = false, hasOrigin = false, hasKey = false;
+  OpField op, collection, id, version, origin, key;
   json* data = nullptr;  // in ServerBatch::values: the writes point at it
   bool hasText = false;  // the data was written as canonical text (BatchTextReader::text_)
   std::string_view watchedKey;  // the data member the canonical writer located (the id field)
   json* ts = nullptr;
+
+  // Ready for the next op: one OpFields serves them all (its trees are not made and destroyed
+  // per op; a field's tree is only read while its kind says Tree).
+  void clear() {
+    for (OpField* field : {&op, &collection, &id, &version, &origin, &key}) field->kind = OpField::Kind::Absent;
+    data = ts = nullptr;
+    hasText = false;
+    watchedKey = {};
+  }
 };
 
 class BatchTextReader {
@@ -52,7 +91,7 @@ class BatchTextReader {
       json cursor;
       if (!r_.eat('}')) {
         for (;;) {
-          std::string key;
+          std::string_view key;
           if (!readKey(key)) return false;
           if (is(key, "ops")) {
             if (haveOps) return false;  // a repeated key: the tree path knows which one wins
@@ -91,11 +130,32 @@ class BatchTextReader {
   json scratch_;  // values of fields no write reads
   std::string lastName_;
   Collection* lastCollection_ = nullptr;
+  std::string escapedKey_;  // a key with escapes, decoded
+  std::string opId_, dataId_;  // ids made from integers or trees (OpField::id)
+  OpFields fields_;  // the op being read
 
-  bool readKey(std::string& key) {
+  // A key as a view: its raw bytes, or (escapes) the decoded key in escapedKey_.
+  bool readKey(std::string_view& key) {
     r_.skipSpace();
-    if (r_.atEnd() || r_.peek() != '"' || !r_.parseString(key)) return false;
+    if (r_.atEnd() || r_.peek() != '"') return false;
+    if (!r_.plainString(key)) {
+      escapedKey_.clear();
+      if (!r_.parseString(escapedKey_)) return false;
+      key = escapedKey_;
+    }
     return r_.eat(':') && (r_.skipSpace(), true);
+  }
+
+  // An op field's value (a repeated key: the last one wins, as in the tree).
+  bool readField(OpField& field, int depth) {
+    if (r_.atEnd()) return false;
+    const char c = r_.peek();
+    if (c == '"' && r_.plainString(field.text)) return field.kind = OpField::Kind::Text, true;
+    if ((c == '-' || (c >= '0' && c <= '9')) && r_.smallInteger(field.integer)) return field.kind = OpField::Kind::Integer, true;
+    if (c == 'n' && r_.literal("null", 4)) return field.kind = OpField::Kind::Null, true;
+    field.kind = OpField::Kind::Tree;
+    field.tree = json();
+    return r_.parseValue(field.tree, depth);
   }
 
   // The ops array, itself at nesting depth `depth`.
@@ -104,41 +164,98 @@ class BatchTextReader {
     if (r_.eat(']')) return true;
     for (;;) {
       r_.skipSpace();
+      const char* start = r_.position();
       if (!readOp(depth + 1)) return false;
+      if (out_.writes.size() == 1) reserveLike(static_cast<std::size_t>(r_.position() - start));
       if (r_.eat(',')) continue;
       return r_.eat(']');
     }
+  }
+
+  // Room for the writes of a batch whose ops are about as long as its first (opBytes): a large
+  // batch's writes are not moved at every growth of the vector. At most ~4 bytes of writes per
+  // byte of text, whatever the first op's length.
+  void reserveLike(std::size_t opBytes) {
+    const std::size_t rest = static_cast<std::size_t>(r_.end() - r_.position());
+    const std::size_t estimate = 1 + rest / std::max<std::size_t>(opBytes, 1);
+    const std::size_t cap = 1 + 4 * rest / sizeof(ServerWrite);
+    out_.writes.reserve(std::min(estimate, cap));
+  }
+
+  enum class Key { Op, Collection, Id, Version, Origin, Answer, Data, Ts, Other };
+
+  // The key at the reader, past its ':' and white space. The op's usual keys, written plainly, are
+  // matched in place (a fixed comparison, no scan); any other key is read as a string and named.
+  bool readOpKey(Key& key) {
+    const char* p = r_.position();
+    const std::size_t left = static_cast<std::size_t>(r_.end() - p);
+    bool matched = false;
+    const auto at = [&](const auto& quoted, Key k) {  // the key with its quotes, then ':'
+      constexpr std::size_t n = sizeof(quoted) - 1;
+      if (matched || left <= n || std::memcmp(p, quoted, n) != 0 || p[n] != ':') return;
+      r_.rewind(p + n + 1);
+      key = k;
+      matched = true;
+    };
+    if (left > 4) {
+      switch (p[1]) {
+        case 'o': at("\"op\"", Key::Op), at("\"origin\"", Key::Origin); break;
+        case 'c': at("\"collection\"", Key::Collection); break;
+        case 'i': at("\"id\"", Key::Id); break;
+        case 'v': at("\"version\"", Key::Version); break;
+        case 'k': at("\"key\"", Key::Answer); break;
+        case 'd': at("\"data\"", Key::Data); break;
+        case 't': at("\"ts\"", Key::Ts); break;
+        default: break;
+      }
+    }
+    if (matched) return r_.skipSpace(), true;
+    std::string_view name;
+    if (!readKey(name)) return false;
+    key = is(name, "op") ? Key::Op : is(name, "collection") ? Key::Collection : is(name, "id") ? Key::Id
+        : is(name, "version") ? Key::Version : is(name, "origin") ? Key::Origin : is(name, "key") ? Key::Answer
+        : is(name, "data") ? Key::Data : is(name, "ts") ? Key::Ts : Key::Other;
+    return true;
   }
 
   json* value() { return &out_.values.emplace_back(); }
 
   bool readOp(int depth) {
     if (depth > r_.maxDepth() || !r_.eat('{')) return false;
-    OpFields f;
+    OpFields& f = fields_;
+    f.clear();
     if (!r_.eat('}')) {
       for (;;) {
-        std::string key;
-        if (!readKey(key)) return false;
+        r_.skipSpace();
+        Key key = Key::Other;
+        if (!readOpKey(key)) return false;
+        OpField* field = nullptr;
         json* slot = &scratch_;
-        if (is(key, "op")) slot = &f.op, f.hasOp = true;
-        else if (is(key, "collection")) slot = &f.collection, f.hasCollection = true;
-        else if (is(key, "id")) slot = &f.id, f.hasId = true;
-        else if (is(key, "version")) slot = &f.version, f.hasVersion = true;
-        else if (is(key, "origin")) slot = &f.origin, f.hasOrigin = true;
-        else if (is(key, "key")) slot = &f.key, f.hasKey = true;
-        else if (is(key, "data")) {  // (repeated: the last one wins, as in the tree)
-          f.hasText = false;
-          if (dataText(f)) {
-            f.data = nullptr;
-            if (r_.eat(',')) continue;
-            if (r_.eat('}')) break;
-            return false;
-          }
-          slot = f.data != nullptr ? f.data : (f.data = value());
+        switch (key) {
+          case Key::Op: field = &f.op; break;
+          case Key::Collection: field = &f.collection; break;
+          case Key::Id: field = &f.id; break;
+          case Key::Version: field = &f.version; break;
+          case Key::Origin: field = &f.origin; break;
+          case Key::Answer: field = &f.key; break;
+          case Key::Data:  // (repeated: the last one wins, as in the tree)
+            f.hasText = false;
+            if (dataText(f)) {
+              f.data = nullptr;
+              slot = nullptr;
+              break;
+            }
+            slot = f.data != nullptr ? f.data : (f.data = value());
+            break;
+          case Key::Ts: slot = f.ts != nullptr ? f.ts : (f.ts = value()); break;
+          case Key::Other: break;
         }
-        else if (is(key, "ts")) slot = f.ts != nullptr ? f.ts : (f.ts = value());
-        *slot = json();  // a repeated key: the last value wins, as in the tree
-        if (!r_.parseValue(*slot, depth)) return false;
+        if (field != nullptr) {
+          if (!readField(*field, depth)) return false;
+        } else if (slot != nullptr) {
+          *slot = json();  // a repeated key: the last value wins, as in the tree
+          if (!r_.parseValue(*slot, depth)) return false;
+        }
         if (r_.eat(',')) continue;
         if (r_.eat('}')) break;
         return false;
@@ -152,9 +269,8 @@ class BatchTextReader {
   // collection when the op named it before its data (as most do), else "id".
   bool dataText(OpFields& f) {
     if (r_.atEnd() || r_.peek() != '{') return false;
-    Collection* c = f.hasCollection && f.collection.is_string()
-                        ? collection(f.collection.get_ref<const std::string&>())
-                        : nullptr;
+    std::string_view name;
+    Collection* c = f.collection.string(name) ? collection(name) : nullptr;
     f.watchedKey = c != nullptr ? std::string_view(c->options().idField) : std::string_view("id");
     const char* start = r_.position();
     text_.clear();
@@ -170,10 +286,10 @@ class BatchTextReader {
     f.hasText = false;
   }
 
-  Collection* collection(const std::string& name) {
+  Collection* collection(std::string_view name) {
     if (lastCollection_ == nullptr || name != lastName_) {
-      lastCollection_ = lookup_(name);
-      lastName_ = name;
+      lastName_.assign(name);
+      lastCollection_ = lookup_(lastName_);
     }
     return lastCollection_;
   }
@@ -181,7 +297,7 @@ class BatchTextReader {
   static bool present(const json* v) { return v != nullptr && !v->is_null(); }
 
   bool version(const OpFields& f, ServerWrite& w) const {
-    return f.hasVersion && int64FromJson(f.version, w.version) && w.version >= 0;
+    return f.version.int64(w.version) && w.version >= 0;
   }
 
   bool timestamp(const OpFields& f, ServerWrite& w) const {
@@ -193,18 +309,27 @@ class BatchTextReader {
   }
 
   // server_batch.cpp's readId: the op's id or the entity's id field, equal when both are there.
-  // dataId: the entity's id field, null when it has none.
-  bool id(const OpFields& f, const json* dataId, std::string& out) const {
-    std::string fromOp, fromData;
-    const bool haveOp = f.hasId;
-    if (haveOp && !idFromJson(f.id, fromOp)) return false;
-    bool haveData = false;
-    if (dataId != nullptr) {
-      if (!idFromJson(*dataId, fromData)) return false;
-      haveData = true;
+  // dataId: the entity's id field as idFromJson reads it, when the entity has one.
+  bool id(const OpFields& f, const std::string_view* dataId, std::string& out) {
+    std::string_view fromOp;
+    const bool haveOp = f.id.present();
+    if (haveOp && !f.id.id(opId_, fromOp)) return false;
+    if ((haveOp && dataId != nullptr && fromOp != *dataId) || (!haveOp && dataId == nullptr)) return false;
+    out.assign(haveOp ? fromOp : *dataId);
+    return true;
+  }
+
+  // The entity's id field from its canonical text: a string without escapes is its bytes between
+  // the quotes (the writer wrote it so); anything else is parsed as the tree path would read it.
+  bool dataIdFromText(std::string_view idText, std::string_view& out) {
+    if (idText.size() >= 2 && idText.front() == '"' && idText.find('\\') == std::string_view::npos) {
+      out = idText.substr(1, idText.size() - 2);
+      return !out.empty();
     }
-    if ((haveOp && haveData && fromOp != fromData) || (!haveOp && !haveData)) return false;
-    out = haveOp ? std::move(fromOp) : std::move(fromData);
+    json dataId;
+    JsonReader idReader(idText, limits_.forText().maxDepth);
+    if (!idReader.parseDocument(dataId) || !idFromJson(dataId, dataId_)) return false;
+    out = dataId_;
     return true;
   }
 
@@ -232,39 +357,41 @@ class BatchTextReader {
   }
 
   bool decode(OpFields& f) {
-    if (!f.hasOp || !f.op.is_string()) return false;
-    const std::string& kind = f.op.get_ref<const std::string&>();
-    ServerWrite w;
+    std::string_view kind;
+    if (!f.op.string(kind)) return false;
+    // Made in place (a refused op fails the whole batch: the caller empties it).
+    ServerWrite& w = out_.writes.emplace_back();
     if (kind == "ack") {  // readAnswer
-      if (!f.hasKey || !f.key.is_string() || f.key.get_ref<const std::string&>().empty()) return false;
+      std::string_view key;
+      if (!f.key.string(key) || key.empty()) return false;
       w.kind = ServerWrite::Kind::Ack;
-      w.key = std::move(f.key.get_ref<std::string&>());
-      if (f.hasVersion && !f.version.is_null() && !version(f, w)) return false;
+      w.key.assign(key);
+      if (f.version.present() && !f.version.isNull() && !version(f, w)) return false;
       if (f.hasText) dataTree(f);  // an ack folds its data as a tree (sync_answers.cpp)
       if (present(f.data)) {
         if (!f.data->is_object() || !checkDataDepth(*f.data, limits_, "data")) return false;
         w.data = f.data;
       }
-      if (f.hasId && !f.id.is_null() && !idFromJson(f.id, w.id)) return false;
+      if (f.id.present() && !f.id.isNull()) {
+        std::string_view id;
+        if (!f.id.id(opId_, id)) return false;
+        w.id.assign(id);
+      }
       if (!timestamp(f, w)) return false;
-      out_.writes.push_back(std::move(w));
       return true;
     }
     if (kind != "upsert" && kind != "delete") return false;  // the tree path's
-    if (!f.hasCollection || !f.collection.is_string()) return false;
-    Collection* c = collection(f.collection.get_ref<const std::string&>());
+    std::string_view name;
+    if (!f.collection.string(name)) return false;
+    Collection* c = collection(name);
     if (c == nullptr) return false;
     const std::string& idField = c->options().idField;
     w.collection = c;
     if (kind == "upsert" && f.hasText && f.watchedKey != idField) dataTree(f);
     if (kind == "upsert" && f.hasText) {  // readEntity, the entity as canonical text
-      std::string_view idText;
-      json dataId;
+      std::string_view idText, dataId;
       const bool haveDataId = canonical_.watched(idText);
-      if (haveDataId) {
-        JsonReader idReader(idText, limits_.forText().maxDepth);
-        if (!idReader.parseDocument(dataId)) return false;
-      }
+      if (haveDataId && !dataIdFromText(idText, dataId)) return false;
       if (!version(f, w) || !id(f, haveDataId ? &dataId : nullptr, w.id)) return false;
       w.kind = ServerWrite::Kind::Upsert;
       w.canonical.bytes = canonical_.approxBytes();
@@ -276,7 +403,12 @@ class BatchTextReader {
     } else if (kind == "upsert") {  // readEntity
       if (f.data == nullptr || !f.data->is_object() || !checkDataDepth(*f.data, limits_, "data")) return false;
       const auto dataId = f.data->find(idField);
-      if (!version(f, w) || !id(f, dataId != f.data->end() ? &*dataId : nullptr, w.id)) return false;
+      std::string_view dataIdText;
+      if (dataId != f.data->end()) {
+        if (!idFromJson(*dataId, dataId_)) return false;
+        dataIdText = dataId_;
+      }
+      if (!version(f, w) || !id(f, dataId != f.data->end() ? &dataIdText : nullptr, w.id)) return false;
       w.kind = ServerWrite::Kind::Upsert;
       w.data = f.data;
       if (!f.data->contains(idField)) (*f.data)[idField] = w.id;
@@ -285,12 +417,12 @@ class BatchTextReader {
       if (!version(f, w) || !id(f, nullptr, w.id)) return false;
     }
     // readOrigin
-    if (f.hasOrigin && !f.origin.is_null()) {
-      if (!f.origin.is_string()) return false;
-      w.key = std::move(f.origin.get_ref<std::string&>());
+    if (f.origin.present() && !f.origin.isNull()) {
+      std::string_view origin;
+      if (!f.origin.string(origin)) return false;
+      w.key.assign(origin);
     }
     if (!timestamp(f, w)) return false;
-    out_.writes.push_back(std::move(w));
     return true;
   }
 };

@@ -64,6 +64,17 @@ const char* const kDirect[] = {
     R"({"ops":[]})",
     R"([])",
     R"({"ops":[{"op":"upsert","collection":"todos","id":"n1","version":2,"data":{"id":"n1","big":-9223372036854775808,"f":1.5e300,"u":18446744073709551615}}]})",
+    // the op's own fields read in place, or (escapes, big integers) as trees: the same writes
+    R"({"ops":[{"\u006fp":"upse\u0072t","c\u006fllection":"tod\u006fs","i\u0064":"\u0061","version":2,"data":{"id":"a","t":1}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":2,"data":{"id":"\u0061","t":2}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":12,"version":2,"data":{"id":"12"}},{"op":"upsert","collection":"todos","id":"13","version":2,"data":{"id":13}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":-0,"version":-0,"data":{"id":0}},{"op":"delete","collection":"todos","id":-7,"version":0}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":1234567890123456789,"version":9223372036854775807,"data":{"id":"1234567890123456789"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":123456789012345678,"version":999999999999999999,"data":{"t":1}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":18446744073709551615,"version":3,"data":{"id":18446744073709551615}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"x","id":"a","version":1,"version":3,"data":{"id":"a"},"origin":"oth\u0065r:1"}]})",
+    R"({"ops":[ { "op" : "upsert" , "collection" : "todos" , "id" : 7 , "version" : 2 , "data" : { "id" : 7 } } ]})",
+    R"({"ops":[{"op":"ack","k\u0065y":"c1:\u0039\u0039","version":-0,"id":12},{"op":"ack","key":"c1:98","id":"\u0071"}]})",
 };
 
 const char* const kTreePath[] = {
@@ -90,6 +101,29 @@ const char* const kTreePath[] = {
     R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":2,"data":{"id":"a"}}])",
     R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":2,"data":{"id":"a"}}]} x)",
     R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":2,"data":{"id":"a","s":"\x01"}}]})",
+    // the op's own fields the tree path refuses, however the text reader meets them
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":9223372036854775808,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":2.0,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":"2","data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":01,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":-5,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":1.5,"version":2,"data":{"t":1}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":null,"version":2,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":true,"version":2,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"\u0062","version":2,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"7","version":2,"data":{"id":7.0}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"7","version":2,"data":{"id":"\u0038"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":2,"data":{"id":""}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":2,"data":{"id":"a"},"origin":"\u0000x","origin":{}}]})",
+    R"({"ops":[{"op":"upsert","collection":5,"id":"a","version":2,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"tod\u006f","id":"a","version":2,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":-,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":["upsert"],"collection":"todos","id":"a","version":2,"data":{"id":"a"}}]})",
+    R"({"ops":[{"op":"ack","key":"\u0000","version":1},{"op":"ack","key":7,"version":1}]})",
+    R"({"ops":[{"op":"ack","key":"c1:99","version":"1"}]})",
+    R"({"ops":[{"op":"ack","key":"c1:99","id":""}]})",
+    R"({"ops":[{"op":"ack","key":"c1:99","id":[1]}]})",
+    R"({"ops":[{"op":"upsert","collection":"todos","id":"a","version":2,"data":{"id":"a"},nul}]})",
     R"({"ops":{"op":"upsert"}})",
     R"({"cursor":1})",
     R"(42)",
@@ -135,6 +169,48 @@ TEST_CASE("batch_text: entity data too deep for the core, or for the text, gives
     CHECK_FALSE(readsDirectly(deep));
     checkSame(json::object(), deep);
   }
+}
+
+TEST_CASE("batch_text: random op fields, read in place or as trees, end as on the tree path") {
+  // Each field drawn from values the text reader reads in place (plain strings, small integers,
+  // null) and values it leaves to a tree (escapes, big or signed integers, floats, other types).
+  static const char* const kOps[] = {R"("upsert")", R"("upsert")", R"("delete")", R"("ack")", R"("upse\u0072t")", R"("load")", "1", "null"};
+  static const char* const kCollections[] = {R"("todos")", R"("todos")", R"("tod\u006fs")", R"("nope")", "null", "3"};
+  static const char* const kIds[] = {R"("a")", R"("b")", R"("\u0061")", R"("")", "7", "-0", "12", "-3", "1.5", "null",
+                                     "true", "1234567890123456789", "18446744073709551616", R"("7")", "[]"};
+  static const char* const kVersions[] = {"2", "5", "0", "-0", "-1", "2.0", R"("3")", "null", "999999999999999999",
+                                          "9223372036854775807", "9223372036854775808", "1e2"};
+  static const char* const kKeys[] = {R"("c1:1")", R"("c1:\u0031")", R"("other:2")", R"("")", "4", "null"};
+  static const char* const kData[] = {R"({"id":"a","t":1})", R"({"t":2})", R"({"id":"\u0061","t":3})", R"({"id":7})",
+                                      R"({"id":"7"})", R"({"id":12,"x":[1]})", "null", "[1]", R"({"id":""})"};
+  syncore::Prng prng(1512);
+  // Mostly the first (plainest) values, so that whole batches often read directly.
+  const auto pick = [&](const auto& pool) {
+    const std::size_t n = prng.next() % 3 != 0 ? 3 : std::size(pool);
+    return std::string(pool[prng.next() % n]);
+  };
+  int direct = 0;
+  for (int i = 0; i < 1500; ++i) {
+    std::string ops;
+    for (int k = 0, n = 1 + static_cast<int>(prng.next() % 2); k < n; ++k) {
+      std::vector<std::string> fields = {R"("op":)" + pick(kOps), R"("collection":)" + pick(kCollections)};
+      if (prng.next() % 8 != 0) fields.push_back(R"("id":)" + pick(kIds));
+      if (prng.next() % 8 != 0) fields.push_back(R"("version":)" + pick(kVersions));
+      if (prng.next() % 3 == 0) fields.push_back(R"("key":)" + pick(kKeys));
+      if (prng.next() % 3 == 0) fields.push_back(R"("origin":)" + pick(kKeys));
+      if (prng.next() % 4 != 0) fields.push_back(R"("data":)" + pick(kData));
+      if (prng.next() % 6 == 0) fields.push_back(R"("id":)" + pick(kIds));  // a repeated key: the last wins
+      for (std::size_t j = fields.size(); j > 1; --j) std::swap(fields[j - 1], fields[prng.next() % j]);
+      ops += k > 0 ? "," : "";
+      ops += "{";
+      for (std::size_t j = 0; j < fields.size(); ++j) ops += (j > 0 ? (prng.next() % 4 == 0 ? " , " : ",") : "") + fields[j];
+      ops += "}";
+    }
+    const std::string text = "{\"ops\":[" + ops + "]}";
+    if (readsDirectly(text)) ++direct;
+    checkSame(json::object(), text);
+  }
+  CHECK(direct > 100);  // both paths are exercised
 }
 
 TEST_CASE("json_util: dumpJson writes exactly nlohmann's dump, invalid UTF-8 and floats included") {

@@ -268,6 +268,40 @@ TEST_CASE("canonical batch: random entities are written byte for byte as the tre
   CHECK(left > 0);
 }
 
+TEST_CASE("canonical batch: an escape, a byte past ASCII or a bad byte at every place of a string") {
+  // The reader scans strings eight bytes at a time: what stops it must be seen wherever it falls.
+  const std::vector<std::string> valid = {"\\\"", "\\\\", "\\u0001", "\\n", "\xc3\xa9", "\xf0\x9f\x98\x80", "\x7f", "~", " "};
+  const std::vector<std::string> invalid = {"\x01", "\x1f", "\xff", "\xc3", "\xed\xa0\x80", std::string(1, '\0')};
+  for (std::size_t before = 0; before <= 24; ++before) {
+    for (std::size_t after : {0, 3, 9, 17}) {
+      for (const auto& part : valid) {
+        const std::string text = "{\"s\":\"" + std::string(before, 'a') + part + std::string(after, 'b') + "\",\"k\":1}";
+        INFO(text);
+        std::string mine, theirs;
+        REQUIRE(canonical(text, mine));
+        REQUIRE(reference(text, theirs));
+        CHECK(mine == theirs);
+      }
+      for (const auto& part : invalid) {
+        const std::string text = "{\"s\":\"" + std::string(before, 'a') + part + std::string(after, 'b') + "\"}";
+        INFO(text);
+        std::string mine, theirs;
+        CHECK_FALSE(canonical(text, mine));
+        CHECK_FALSE(reference(text, theirs));
+      }
+    }
+  }
+  // Keys too (an escaped key is left to the tree; the rest are written as they are).
+  for (std::size_t before = 0; before <= 20; ++before) {
+    std::string mine, theirs;
+    const std::string plain = "{\"" + std::string(before, 'k') + "\xc3\xa9\":1,\"a\":2}";
+    REQUIRE(canonical(plain, mine));
+    REQUIRE(reference(plain, theirs));
+    CHECK(mine == theirs);
+    CHECK_FALSE(canonical("{\"" + std::string(before, 'k') + "\\n\":1}", mine));
+  }
+}
+
 TEST_CASE("canonical batch: the writer's footprint estimate follows approxBytes for plain entities") {
   const std::string text = R"({"title":"a title long enough to leave the small buffer","n":1,"tags":["x",2],"m":{"k":null}})";
   JsonReader reader(text, 72);

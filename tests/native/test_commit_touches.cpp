@@ -66,4 +66,37 @@ TEST_CASE("commit touches: a large batch with the same id in two collections and
   CHECK(view(core, "e3", "notes") == json({{"id", "e3"}, {"n", 10}}));
 }
 
+TEST_CASE("commit touches: thousands of touches, the index grown several times, each entity once") {
+  // The index is an open-addressed table made larger as the commit's touches grow: every touch,
+  // filed before or after a growth, is found again (each id reported once, where it ended).
+  SyncCore core = twoCollections();
+  json ops = json::array();
+  for (int i = 0; i < 3000; ++i) ops.push_back(upsert(i % 3 == 0 ? "notes" : "todos", "k" + std::to_string(i % 1500), 1 + i / 1500, i));
+  for (int i = 0; i < 1500; i += 7) ops.push_back({{"op", "delete"}, {"collection", "todos"}, {"id", "k" + std::to_string(i)}, {"version", 9}});
+  Commit c = server(core, json{{"ops", ops}});
+  auto& todos = c.changes.collections["todos"];
+  auto& notes = c.changes.collections["notes"];
+  std::vector<std::string> all = todos.created;
+  all.insert(all.end(), notes.created.begin(), notes.created.end());
+  CHECK(todos.updated.empty());
+  CHECK(notes.updated.empty());
+  // k<j> for j < 1500 is written at i = j and i = j + 1500: in notes when i % 3 == 0, else todos.
+  std::size_t inTodos = 0, inNotes = 0, deleted = 0;
+  for (int j = 0; j < 1500; ++j) {
+    const bool todosHas = j % 3 != 0 || (j + 1500) % 3 != 0;
+    const bool notesHas = j % 3 == 0 || (j + 1500) % 3 == 0;
+    if (todosHas && j % 7 == 0) ++deleted;  // created and deleted in the same commit: no change
+    else if (todosHas) ++inTodos;
+    if (notesHas) ++inNotes;
+  }
+  CHECK(todos.created.size() == inTodos);
+  CHECK(notes.created.size() == inNotes);
+  CHECK(todos.deleted.empty());
+  std::sort(todos.created.begin(), todos.created.end());
+  CHECK(std::adjacent_find(todos.created.begin(), todos.created.end()) == todos.created.end());
+  CHECK(deleted > 0);
+  CHECK(view(core, "k1", "todos") == json({{"id", "k1"}, {"n", 1501}}));
+  CHECK(view(core, "k7", "todos") == nullptr);
+}
+
 }  // namespace test_commit_touches
