@@ -153,4 +153,64 @@ bool readStoredFields(std::string_view text, const std::vector<std::string>& nam
   return true;
 }
 
+namespace {
+
+// A key written as it is between quotes (nothing escaped or replaced), whose bytes order it as
+// nlohmann's object map does: printable ASCII only.
+bool plainKey(std::string_view key) {
+  for (char c : key)
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  return true;
+}
+
+}  // namespace
+
+bool patchStoredText(std::string_view text, const json& patch, std::string& out) {
+  if (!patch.is_object() || text.size() < 2 || text.front() != '{' || text.back() != '}') return false;
+  const auto& fields = patch.get_ref<const json::object_t&>();
+  for (const auto& [key, value] : fields)
+    if (value.is_object() || !plainKey(key)) return false;
+  out.reserve(out.size() + text.size() + 16 * fields.size());
+  out += '{';
+  bool first = true;
+  const auto comma = [&] {
+    if (!first) out += ',';
+    first = false;
+  };
+  // A set field written as appendJson writes it; a removal writes nothing.
+  const auto set = [&](const std::string& key, const json& value) {
+    if (value.is_null()) return;
+    comma();
+    out += '"';
+    out += key;
+    out += "\":";
+    appendJson(out, value);
+  };
+  // Both in key order (the text is canonical, the patch a std::map): one merge of two sorted runs.
+  auto next = fields.begin();
+  const char* p = text.data() + 1;
+  const char* end = text.data() + text.size() - 1;  // at the closing brace
+  while (p < end) {
+    if (*p != '"') return false;
+    const char* keyEnd = skipString(p, end);
+    if (keyEnd >= end || *keyEnd != ':') return false;
+    const std::string_view key(p + 1, static_cast<std::size_t>(keyEnd - p - 2));
+    if (key.find('\\') != std::string_view::npos) return false;
+    const char* valueEnd = skipValue(keyEnd + 1, end);
+    for (; next != fields.end() && std::string_view(next->first) < key; ++next) set(next->first, next->second);
+    if (next != fields.end() && next->first == key) {
+      set(next->first, next->second);
+      ++next;
+    } else {
+      comma();
+      out.append(p, static_cast<std::size_t>(valueEnd - p));
+    }
+    p = valueEnd;
+    if (p < end && (*p++ != ',' || p == end)) return false;
+  }
+  for (; next != fields.end(); ++next) set(next->first, next->second);
+  out += '}';
+  return true;
+}
+
 }  // namespace syncore

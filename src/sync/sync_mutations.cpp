@@ -267,19 +267,13 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   // delete it is that entity with this one entry applied. Made here from the tree in hand, not by
   // recomputeView parsing the confirmed text a second time.
   const bool fromView = !overlaid && kind != MutationKind::Create;
-  json confirmedTree;  // the confirmed entity as read above (fromView), the new entry's base
   json newView;
-  // The confirmed entity is the pending entry's base, but a fold into an entry made on the same
-  // version keeps the base it holds: so the stored text is parsed (or the tree read above taken)
-  // only when the outbox calls for it.
+  // The confirmed entity is the pending entry's base, kept as the store's text (a copy of the
+  // bytes, no tree): a rebase, an ack or persistence parses it when it reads it. A fold into an
+  // entry made on the same version keeps the base it holds.
   if (const Entity* e = confirmed; e != nullptr && !e->deleted) {
     m.meta = PendingMeta{clock_.tick(nowMs), json()};
-    if (fromView) {
-      confirmedTree = std::move(view).release();
-      m.confirmedBase.tree = &confirmedTree;
-    } else {
-      m.confirmedBase.text = &e->text;
-    }
+    m.confirmedBase.text = &e->text;
   } else {
     // An edit of an entity that exists only through its pending create was made on top of that
     // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
@@ -288,9 +282,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     m.meta = PendingMeta{clock_.tick(nowMs), std::move(base).release()};
   }
   if (fromView && kind == MutationKind::Update) {
-    // The base keeps the tree read above; the view gets a copy with the patch applied (cheaper
-    // than building it from the text again).
-    newView = applyMergePatch(confirmedTree, m.payload);
+    // The base is text: the tree read above becomes the view, patched in place (no copy).
+    newView = applyMergePatch(std::move(view).release(), m.payload);
   }
   // This mutation always changes the view (an update that changes nothing returned above), so its
   // view before is kept for a comparison only when this commit's pump may take entries out of the
