@@ -165,7 +165,7 @@ bool plainKey(std::string_view key) {
 
 }  // namespace
 
-bool patchStoredText(std::string_view text, const json& patch, std::string& out) {
+bool patchStoredText(std::string_view text, const json& patch, std::string& out, bool* changes) {
   if (!patch.is_object() || text.size() < 2 || text.front() != '{' || text.back() != '}') return false;
   const auto& fields = patch.get_ref<const json::object_t&>();
   for (const auto& [key, value] : fields)
@@ -177,6 +177,7 @@ bool patchStoredText(std::string_view text, const json& patch, std::string& out)
     if (!first) out += ',';
     first = false;
   };
+  bool changed = false;
   // A set field written as appendJson writes it; a removal writes nothing.
   const auto set = [&](const std::string& key, const json& value) {
     if (value.is_null()) return;
@@ -185,6 +186,11 @@ bool patchStoredText(std::string_view text, const json& patch, std::string& out)
     out += key;
     out += "\":";
     appendJson(out, value);
+  };
+  // A field the object lacks: a change when it is set, none when it is removed.
+  const auto add = [&](const std::string& key, const json& value) {
+    changed = changed || !value.is_null();
+    set(key, value);
   };
   // Both in key order (the text is canonical, the patch a std::map): one merge of two sorted runs.
   auto next = fields.begin();
@@ -197,8 +203,17 @@ bool patchStoredText(std::string_view text, const json& patch, std::string& out)
     const std::string_view key(p + 1, static_cast<std::size_t>(keyEnd - p - 2));
     if (key.find('\\') != std::string_view::npos) return false;
     const char* valueEnd = skipValue(keyEnd + 1, end);
-    for (; next != fields.end() && std::string_view(next->first) < key; ++next) set(next->first, next->second);
+    for (; next != fields.end() && std::string_view(next->first) < key; ++next) add(next->first, next->second);
     if (next != fields.end() && next->first == key) {
+      if (next->second.is_null()) {
+        changed = true;  // a removal of a member it has
+      } else if (changes != nullptr && !changed) {
+        // The member as the tree path's tree holds it, compared as that path compares.
+        json held;
+        JsonReader reader(std::string_view(keyEnd + 1, static_cast<std::size_t>(valueEnd - keyEnd - 1)), kNoLimit);
+        if (!reader.parseDocument(held)) return false;
+        changed = held != next->second;
+      }
       set(next->first, next->second);
       ++next;
     } else {
@@ -208,8 +223,9 @@ bool patchStoredText(std::string_view text, const json& patch, std::string& out)
     p = valueEnd;
     if (p < end && (*p++ != ',' || p == end)) return false;
   }
-  for (; next != fields.end(); ++next) set(next->first, next->second);
+  for (; next != fields.end(); ++next) add(next->first, next->second);
   out += '}';
+  if (changes != nullptr) *changes = changed;
   return true;
 }
 

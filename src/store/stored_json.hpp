@@ -37,6 +37,8 @@ bool readStoredFields(std::string_view text, const std::vector<std::string>& nam
 // the same on a 10 KB entity as on a small one. False (out then unspecified) for what it leaves to
 // the tree: a patch value that is an object (merged, not set), a key it would have to escape or
 // that is not ASCII, a text that is not an object or has an escaped key.
-bool patchStoredText(std::string_view text, const json& patch, std::string& out);
+// changes (when given): whether the patch changes the object at all, as the tree path compares
+// (json ==: 1 and 1.0 are equal), each patched member read from the text for it.
+bool patchStoredText(std::string_view text, const json& patch, std::string& out, bool* changes = nullptr);
 
 }  // namespace syncore

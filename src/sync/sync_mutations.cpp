@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/merge_patch.hpp"
+#include "store/stored_json.hpp"
 #include "sync/sync_core.hpp"
 #include "sync/sync_internal.hpp"
 
@@ -199,6 +200,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
 
   const std::uint64_t number = nextMutation_;
   EntityRef view;  // what the user sees now (an update's or a delete's), read once
+  std::string viewText;   // or, for an update patched on the stored text, the new view's text
+  bool textView = false;
   // The entity's overlay and confirmed entry, each searched once per mutate (an update or delete
   // looks them up to read its view; a create after its checks).
   bool looked = false, overlaid = false;
@@ -220,10 +223,29 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     looked = true;
     overlaid = c->hasOverlay(id);
     confirmed = c->find(id);
-    if (overlaid) view = c->get(id);
-    else if (confirmed != nullptr && !confirmed->deleted) view = EntityRef(confirmed->data());
-    if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
-    if (kind == MutationKind::Update) {
+    // An update by a patch of top-level fields of an entity with no view of its own: patched on
+    // the stored text (store/stored_json.hpp), no tree of the entity built, so its cost does not
+    // grow with the entity. Anything else (a nested patch, the id field) on the tree below.
+    if (kind == MutationKind::Update && !overlaid && confirmed != nullptr && !confirmed->deleted &&
+        request.patch.is_object() && !request.patch.contains(idField)) {
+      if (Status depth = checkDataDepth(request.patch, limits_, "patch"); !depth) return depth;
+      bool changes = false;
+      textView = patchStoredText(confirmed->text, request.patch, viewText, &changes);
+      if (textView && !changes) {  // as below: nothing changed, no mutation
+        out.cursor = cursor_;
+        out.counts = counts();
+        return Status::ok();
+      }
+      if (textView) m.payload = std::move(request.patch);
+    }
+    if (!textView) {
+      if (overlaid) view = c->get(id);
+      else if (confirmed != nullptr && !confirmed->deleted) view = EntityRef(confirmed->data());
+      if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
+    }
+    if (textView) {
+      // its payload is the patch, its view text in hand
+    } else if (kind == MutationKind::Update) {
       if (json* patch = &request.patch; !patch->is_null()) {
         if (!patch->is_object()) return Status::error(ErrorCode::WrongType, "patch must be an object (a JSON merge patch)");
         if (Status depth = checkDataDepth(*patch, limits_, "patch"); !depth) return depth;
@@ -281,7 +303,7 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     if (kind != MutationKind::Create) base = c->get(id);
     m.meta = PendingMeta{clock_.tick(nowMs), std::move(base).release()};
   }
-  if (fromView && kind == MutationKind::Update) {
+  if (fromView && kind == MutationKind::Update && !textView) {
     // The base is text: the tree read above becomes the view, patched in place (no copy).
     newView = applyMergePatch(std::move(view).release(), m.payload);
   }
@@ -301,7 +323,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     finishCommit(out);
     return s;
   }
-  if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
+  if (textView) c->setOverlayText(id, std::move(viewText));
+  else if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
   else if (!patchView) recomputeView(c, id);
   // Built field by field: nlohmann's initializer-list constructor cost 4k instructions here.
   // In key order, each at the end: no search of the map.

@@ -32,12 +32,19 @@ std::string reference(const std::string& stored, const json& patch) {
   return syncore::storedText(syncore::applyMergePatch(syncore::treeFromStored(stored), patch));
 }
 
-// True when the text path patched it (and then with the tree path's bytes).
+// True when the text path patched it (and then with the tree path's bytes, and its answer to
+// whether anything changed: the patched tree differs from the tree).
 bool checkSame(const std::string& stored, const json& patch) {
   INFO("stored " << stored << " patch " << syncore::dumpJson(patch));
   std::string mine = "junk before";  // appended to: what was there stays
-  if (!syncore::patchStoredText(stored, patch, mine)) return false;
+  bool changes = false;
+  if (!syncore::patchStoredText(stored, patch, mine, &changes)) return false;
   CHECK(mine == "junk before" + reference(stored, patch));
+  const json tree = syncore::treeFromStored(stored);
+  CHECK(changes == (syncore::applyMergePatch(tree, patch) != tree));
+  std::string again;  // the same text without the question
+  CHECK(syncore::patchStoredText(stored, patch, again));
+  CHECK("junk before" + again == mine);
   return true;
 }
 
@@ -63,6 +70,9 @@ const char* const kPatched[][2] = {
     {R"({"obj":{"x":[1,2]},"arr":[{"b":1,"a":2}]})", R"({"obj":7})"},  // an object replaced by a scalar
     {R"({"obj":{"x":[1,2]},"arr":[{"b":1,"a":2}]})", R"({"arr":[{"d":1,"c":null}],"obj":null})"},
     {R"({"s":"a,b}c\"d:e","t":[",","}"],"u":{"v":"}"}})", R"({"t":true,"w":false})"},  // punctuation inside values
+    {R"({"n":1,"m":[1,2]})", R"({"n":1.0})"},  // equal for the tree path (json ==): no change, 1.0 written
+    {R"({"n":1,"m":[1,2]})", R"({"m":[1.0,2],"x":null})"},
+    {R"({"n":-0.0})", R"({"n":0})"},
 };
 
 // (entity, patch): left to the tree.
@@ -205,6 +215,26 @@ TEST_CASE("patchStoredText matches the tree path on random entities and patches"
   // Both paths taken often: the comparison covers the text path, and the fallbacks happen.
   CHECK(patched > 10000);
   CHECK(left > 1000);
+}
+
+TEST_CASE("patchStoredText says whether the patch changes anything", "[stored_patch]") {
+  const std::string stored = syncore::storedText(read(R"({"a":1,"b":"x","c":[1,{"d":null}]})"));
+  const auto changes = [&](const char* patch) {
+    std::string out;
+    bool changed = true;
+    REQUIRE(syncore::patchStoredText(stored, read(patch), out, &changed));
+    return changed;
+  };
+  CHECK_FALSE(changes(R"({})"));
+  CHECK_FALSE(changes(R"({"a":1})"));
+  CHECK_FALSE(changes(R"({"a":1.0,"b":"x"})"));
+  CHECK_FALSE(changes(R"({"z":null})"));  // removing what is not there
+  CHECK_FALSE(changes(R"({"c":[1,{"d":null}]})"));
+  CHECK(changes(R"({"a":2})"));
+  CHECK(changes(R"({"b":null})"));
+  CHECK(changes(R"({"z":0})"));
+  CHECK(changes(R"({"a":1,"c":[1]})"));
+  CHECK(changes(R"({"a":"1"})"));
 }
 
 }  // namespace test_stored_patch
