@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <cstring>
 
 #include "wire/json_reader.hpp"
 
@@ -15,10 +16,17 @@ namespace {
 constexpr int kNoLimit = INT_MAX / 2;
 
 // Past one string starting at p (on its opening quote): the position after the closing quote.
+// memchr finds each quote (a 10 KB body is skipped at memchr's speed, not a byte per turn); a
+// quote after an odd run of backslashes is escaped, and the run never reaches past the opening
+// quote.
 const char* skipString(const char* p, const char* end) {
-  for (++p; p < end; ++p) {
-    if (*p == '\\') ++p;
-    else if (*p == '"') return p + 1;
+  for (const char* from = p + 1; from < end;) {
+    const char* quote = static_cast<const char*>(std::memchr(from, '"', static_cast<std::size_t>(end - from)));
+    if (quote == nullptr) return end;
+    std::size_t slashes = 0;
+    for (const char* b = quote - 1; *b == '\\'; --b) ++slashes;
+    if (slashes % 2 == 0) return quote + 1;
+    from = quote + 1;
   }
   return end;
 }

@@ -243,9 +243,9 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
       else if (confirmed != nullptr && !confirmed->deleted) view = EntityRef(confirmed->data());
       if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
     }
-    if (textView) {
-      // its payload is the patch, its view text in hand
-    } else if (kind == MutationKind::Update) {
+    if (kind == MutationKind::Delete) {
+      m.payload = nullptr;
+    } else if (!textView) {  // an update on the tree (textView: the payload and view are in hand)
       if (json* patch = &request.patch; !patch->is_null()) {
         if (!patch->is_object()) return Status::error(ErrorCode::WrongType, "patch must be an object (a JSON merge patch)");
         if (Status depth = checkDataDepth(*patch, limits_, "patch"); !depth) return depth;
@@ -264,8 +264,6 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
         out.counts = counts();
         return Status::ok();
       }
-    } else {
-      m.payload = nullptr;
     }
   }
 
