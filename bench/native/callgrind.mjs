@@ -23,6 +23,7 @@ const OPS = [
   ['op_restore', 'restore of one persisted ~1 KB entity (10,000 records, one call)', 10000],
   ['op_w1_with_view', 'W1 update of a watched ~10 KB entity, its view in the commit', 1000],
   ['op_w1_view_left_out', 'W1 update of a watched ~10 KB entity, view left out (JS makes it)', 1000],
+  ['op_w1_fresh_entity', 'one-field patch of a ~10 KB entity with no pending write (1,000 distinct), no view', 1000],
 ];
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
 

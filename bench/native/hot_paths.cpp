@@ -165,6 +165,12 @@ BENCH_OP void op_w1_view_left_out(SyncCore& core, const std::vector<std::string>
   for (const auto& t : texts) sink += mutateText(core, t, true);
 }
 
+// A one-field patch of a ~10 KB entity with no pending write of its own (each write a different
+// entity, no view asked for): the write that patches the stored text instead of building the tree.
+BENCH_OP void op_w1_fresh_entity(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) sink += mutateText(core, t, false, false);
+}
+
 template <typename F>
 void timed(const char* name, int ops, F&& run) {
   auto t0 = std::chrono::steady_clock::now();
@@ -290,7 +296,9 @@ int main(int argc, char** argv) {
     check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
     timed("restore (per record)", kEntities, [&] { op_restore(core, records); });
   }
-  for (int leaveOut = 0; leaveOut < 2; ++leaveOut) {  // W1: 1,600 ~10 KB entities, 20 hot, 5 subscriptions each
+  for (int variant = 0; variant < 3; ++variant) {  // W1: 1,600 ~10 KB entities, 20 hot, 5 subscriptions each
+    const bool leaveOut = variant == 1, fresh = variant == 2;
+    if (!want(fresh ? "w1_fresh_entity" : leaveOut ? "w1_view_left_out" : "w1_with_view")) continue;
     SyncCore core;
     check(core.defineCollection("e", json::object()), "defineCollection");
     check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", false}}), "configureClient");
@@ -303,15 +311,18 @@ int main(int argc, char** argv) {
                           {"data", {{"id", "e" + std::to_string(i)}, {"title", "entity"}, {"score", i % 1000}, {"body", body}}}});
     Commit load;
     check(core.applyServer(json{{"ops", json::array({{{"op", "load"}, {"collection", "e"}, {"entities", entities}}})}}, kNow, load), "load");
-    for (int k = 0; k < 20; ++k)
+    for (int k = 0; k < (fresh ? 0 : 20); ++k)
       for (int j = 0; j < 5; ++j) {
         std::uint32_t sub = 0;
         check(core.subscribe("e", "e" + std::to_string(k * 80), sub), "subscribe");
       }
     std::vector<std::string> texts;
-    for (int i = 0; i < mutations; ++i)
-      texts.push_back(json{{"collection", "e"}, {"op", "update"}, {"id", "e" + std::to_string((i % 20) * 80)}, {"patch", {{"score", 1000 + i}}}}.dump());
-    if (leaveOut) timed("w1_view_left_out", mutations, [&] { op_w1_view_left_out(core, texts); });
+    for (int i = 0; i < mutations; ++i) {
+      const int entity = fresh ? (i * 7 + 1) % 1600 : (i % 20) * 80;  // fresh: distinct entities (scale 1), unwatched
+      texts.push_back(json{{"collection", "e"}, {"op", "update"}, {"id", "e" + std::to_string(entity)}, {"patch", {{"score", 1000 + i}}}}.dump());
+    }
+    if (fresh) timed("w1_fresh_entity", mutations, [&] { op_w1_fresh_entity(core, texts); });
+    else if (leaveOut) timed("w1_view_left_out", mutations, [&] { op_w1_view_left_out(core, texts); });
     else timed("w1_with_view", mutations, [&] { op_w1_with_view(core, texts); });
   }
   return sink == 0;

@@ -97,7 +97,7 @@ class FieldReader {
 
 json pendingMetaToJson(const std::optional<PendingMeta>& meta) {
   if (!meta) return nullptr;
-  return {{"ts", meta->ts ? hlcToJson(*meta->ts) : json(nullptr)}, {"base", meta->base}};
+  return {{"ts", meta->ts ? hlcToJson(*meta->ts) : json(nullptr)}, {"base", meta->baseValue()}};
 }
 
 std::optional<PendingMeta> pendingMetaFromJson(const json& value) {

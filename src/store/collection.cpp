@@ -124,10 +124,24 @@ bool Collection::hasConfirmed(const std::string& id) const {
   return e != nullptr && !e->deleted;
 }
 
+const json& Collection::overlayTree(const Overlay& o) const {
+  if (!o.text.empty()) {
+    overlayBytes_ -= overlayFootprint(o);
+    o.tree = treeFromStored(o.text);
+    std::string().swap(o.text);
+    overlayBytes_ += overlayFootprint(o);
+  }
+  return o.tree;
+}
+
+std::size_t Collection::overlayFootprint(const Overlay& o) const {
+  return kEntryOverhead + (o.text.empty() ? syncore::approxBytes(o.tree) : o.text.capacity());
+}
+
 EntityRef Collection::get(const std::string& id) const {
   if (!overlay_.empty()) {
     auto o = overlay_.find(id);
-    if (o != overlay_.end()) return o->second.is_null() ? EntityRef() : EntityRef(&o->second);
+    if (o != overlay_.end()) return o->second.live() ? EntityRef(&overlayTree(o->second)) : EntityRef();
   }
   return confirmed(id);
 }
@@ -135,7 +149,7 @@ EntityRef Collection::get(const std::string& id) const {
 bool Collection::has(const std::string& id) const {
   if (!overlay_.empty()) {
     auto o = overlay_.find(id);
-    if (o != overlay_.end()) return !o->second.is_null();
+    if (o != overlay_.end()) return o->second.live();
   }
   return hasConfirmed(id);
 }
@@ -143,7 +157,7 @@ bool Collection::has(const std::string& id) const {
 EntityRef Collection::getFields(const std::string& id, const std::vector<std::string>& fields) const {
   if (!overlay_.empty()) {
     auto o = overlay_.find(id);
-    if (o != overlay_.end()) return o->second.is_null() ? EntityRef() : EntityRef(&o->second);
+    if (o != overlay_.end()) return o->second.live() ? EntityRef(&overlayTree(o->second)) : EntityRef();
   }
   const Entity* e = find(id);
   return (e == nullptr || e->deleted) ? EntityRef() : EntityRef(fieldsFromStored(e->text, fields));
@@ -159,27 +173,49 @@ void Collection::setOverlay(const std::string& id, json view) {
   // Live before: by the overlay held, or (none yet) by the confirmed entity; after: by the new
   // view. One search of the overlay, not three.
   auto [it, inserted] = overlay_.try_emplace(id);
-  const bool before = inserted ? hasConfirmed(id) : !it->second.is_null();
-  if (!inserted) overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
-  it->second = std::move(view);
-  overlayBytes_ += syncore::approxBytes(it->second) + kEntryOverhead;
-  const bool after = !it->second.is_null();
+  const bool before = inserted ? hasConfirmed(id) : it->second.live();
+  if (!inserted) overlayBytes_ -= overlayFootprint(it->second);
+  it->second.tree = std::move(view);
+  std::string().swap(it->second.text);
+  overlayBytes_ += overlayFootprint(it->second);
+  const bool after = it->second.live();
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
+}
+
+void Collection::setOverlayText(const std::string& id, std::string text) {
+  if (text.empty()) return;  // not canonical text of an entity: never given
+  auto [it, inserted] = overlay_.try_emplace(id);
+  const bool before = inserted ? hasConfirmed(id) : it->second.live();
+  if (!inserted) overlayBytes_ -= overlayFootprint(it->second);
+  it->second.tree = nullptr;
+  it->second.text = std::move(text);
+  overlayBytes_ += overlayFootprint(it->second);
+  viewLive_ = viewLive_ + 1 - (before ? 1 : 0);
 }
 
 void Collection::patchOverlay(const std::string& id, const json& patch) {
   auto it = overlay_.find(id);
-  if (it == overlay_.end() || !it->second.is_object()) return;  // liveness never changes here
-  overlayBytes_ -= syncore::approxBytes(it->second);
-  it->second.merge_patch(patch);  // applyMergePatch's own step, on the view itself
-  overlayBytes_ += syncore::approxBytes(it->second);
+  if (it == overlay_.end() || !it->second.live()) return;  // liveness never changes here
+  Overlay& o = it->second;
+  overlayBytes_ -= overlayFootprint(o);
+  std::string patched;
+  if (!o.text.empty() && patchStoredText(o.text, patch, patched)) {
+    o.text = std::move(patched);  // still no tree
+  } else {
+    if (!o.text.empty()) {
+      o.tree = treeFromStored(o.text);
+      std::string().swap(o.text);
+    }
+    if (o.tree.is_object()) o.tree.merge_patch(patch);  // applyMergePatch's own step, on the view itself
+  }
+  overlayBytes_ += overlayFootprint(o);
 }
 
 void Collection::clearOverlay(const std::string& id) {
   auto it = overlay_.find(id);
   if (it == overlay_.end()) return;
-  const bool before = !it->second.is_null();
-  overlayBytes_ -= syncore::approxBytes(it->second) + kEntryOverhead;
+  const bool before = it->second.live();
+  overlayBytes_ -= overlayFootprint(it->second);
   overlay_.erase(it);
   const bool after = hasConfirmed(id);
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
@@ -210,7 +246,7 @@ void Collection::forEachLive(
   for (const auto& [id, e] : entities_)
     if (!e.deleted && overlay_.count(id) == 0) visit(id, treeFromStored(e.text));
   for (const auto& [id, view] : overlay_)
-    if (!view.is_null()) visit(id, view);
+    if (view.live()) visit(id, overlayTree(view));
 }
 
 void Collection::forEachLiveFields(const std::vector<std::string>& fields,
@@ -222,7 +258,7 @@ void Collection::forEachLiveFields(const std::vector<std::string>& fields,
     visit(id, scratch);
   }
   for (const auto& [id, view] : overlay_)
-    if (!view.is_null()) visit(id, view);
+    if (view.live()) visit(id, overlayTree(view));
 }
 
 }  // namespace syncore

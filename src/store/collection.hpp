@@ -137,6 +137,9 @@ class Collection {
   // the confirmed state when nothing is pending.
   void setOverlay(const std::string& id, json view);
   void clearOverlay(const std::string& id);
+  // The same with the live view given as its canonical text (a local write patched on the text,
+  // store/stored_json.hpp's patchStoredText): no tree is built until a reader asks for one.
+  void setOverlayText(const std::string& id, std::string text);
   // Applies a merge patch to the view of an entity with pending mutations, in place (no copy of
   // the entity); nothing when it has no view of its own or that view is deleted.
   void patchOverlay(const std::string& id, const json& patch);
@@ -194,14 +197,26 @@ class Collection {
                        const std::vector<std::size_t>& columns, bool all, const json** out,
                        json& scratch) const;
 
+  // An entity's view while it has pending mutations: a tree, or (a local write's, until a reader
+  // needs the tree) its canonical text. Neither: deleted in the view. Built on first read (get
+  // and the other readers are const, hence mutable): W2's writes are never read back.
+  struct Overlay {
+    mutable json tree;
+    mutable std::string text;
+    bool live() const { return !text.empty() || !tree.is_null(); }
+  };
+  // The overlay's tree, built from its text on first read (the footprint moves with it).
+  const json& overlayTree(const Overlay& o) const;
+  std::size_t overlayFootprint(const Overlay& o) const;
+
   std::string name_;
   CollectionOptions options_;
   std::unordered_map<std::string, Entity> entities_;
-  std::unordered_map<std::string, json> overlay_;
+  std::unordered_map<std::string, Overlay> overlay_;
   std::size_t live_ = 0;      // confirmed live
   std::size_t viewLive_ = 0;  // live in the view
   std::size_t bytes_ = 0;
-  std::size_t overlayBytes_ = 0;
+  mutable std::size_t overlayBytes_ = 0;  // moves when a text overlay's tree is built
   bool lastWriteKeptData_ = false;
   FieldIndex index_;
 };

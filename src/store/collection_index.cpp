@@ -57,8 +57,8 @@ bool Collection::fieldValues(const std::string& id, const std::vector<std::strin
   if (!overlay_.empty()) {
     auto o = overlay_.find(id);
     if (o != overlay_.end()) {
-      if (o->second.is_null()) return false;
-      fromTree(o->second, fields, out);
+      if (!o->second.live()) return false;
+      fromTree(overlayTree(o->second), fields, out);
       return true;
     }
   }
@@ -84,8 +84,8 @@ void Collection::forEachLiveValues(
     visit(id, values.data());
   }
   for (const auto& [id, view] : overlay_) {
-    if (view.is_null()) continue;
-    fromTree(view, fields, values.data());
+    if (!view.live()) continue;
+    fromTree(overlayTree(view), fields, values.data());
     visit(id, values.data());
   }
 }

@@ -31,4 +31,14 @@ void fieldsFromStored(std::string_view text, const std::vector<std::string>& nam
 // not an object or has an escaped key; out is then to be read again another way.
 bool readStoredFields(std::string_view text, const std::vector<std::string>& names, json* out);
 
+// A merge patch that only sets or removes top-level fields applied to the stored object's text,
+// appended to out: storedText(applyMergePatch(treeFromStored(text), patch)), byte for byte, with no
+// tree of the entity (its untouched members are copied as they are), so a one-field write costs
+// the same on a 10 KB entity as on a small one. False (out then unspecified) for what it leaves to
+// the tree: a patch value that is an object (merged, not set), a key it would have to escape or
+// that is not ASCII, a text that is not an object or has an escaped key.
+// changes (when given): whether the patch changes the object at all, as the tree path compares
+// (json ==: 1 and 1.0 are equal), each patched member read from the text for it.
+bool patchStoredText(std::string_view text, const json& patch, std::string& out, bool* changes = nullptr);
+
 }  // namespace syncore

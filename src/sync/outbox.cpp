@@ -8,9 +8,19 @@
 
 namespace syncore {
 
-json ConfirmedBase::take() const {
-  if (tree != nullptr) return std::move(*tree);
-  return text != nullptr ? treeFromStored(*text) : json();
+void ConfirmedBase::giveTo(PendingMeta& meta) const {
+  if (text == nullptr) return;
+  meta.base = nullptr;
+  meta.baseText = *text;
+}
+
+json PendingMeta::baseValue() const { return baseText.empty() ? base : treeFromStored(baseText); }
+
+json PendingMeta::takeBase() {
+  json out = baseText.empty() ? std::move(base) : treeFromStored(baseText);
+  base = nullptr;
+  std::string().swap(baseText);
+  return out;
 }
 
 bool payloadFitsKind(MutationKind kind, const json& payload) {
@@ -189,7 +199,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
             last->baseVersion == m.baseVersion) {
           last->meta->ts = std::move(m.meta->ts);  // its base is that confirmed entity already
         } else {
-          if (m.confirmedBase) m.meta->base = m.confirmedBase.take();
+          m.confirmedBase.giveTo(*m.meta);
           last->meta = std::move(m.meta);
         }
       }
@@ -209,7 +219,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
   entry.baseVersion = m.baseVersion;
   entry.priority = m.priority;
   entry.strategy = std::move(m.strategy);
-  if (m.meta && m.confirmedBase) m.meta->base = m.confirmedBase.take();
+  if (m.meta) m.confirmedBase.giveTo(*m.meta);
   entry.meta = std::move(m.meta);
   entry.maxRetries = m.maxRetries;
   entry.expireAtMs = m.expireAtMs;

@@ -25,8 +25,18 @@ namespace syncore {
 // What the core keeps with a pending entry to rebase it (persisted as {"ts", "base"}): when the
 // change was made, and the confirmed entity it was made on (null: none).
 struct PendingMeta {
+  PendingMeta() = default;
+  PendingMeta(std::optional<HlcTimestamp> ts, json base) : ts(std::move(ts)), base(std::move(base)) {}
+
   std::optional<HlcTimestamp> ts;
   json base;
+  // The base as the store's canonical text (base then null), when it was taken from the store:
+  // a local write builds no tree for it, and one is parsed only where it is read (a rebase, an
+  // ack's fold, persistence). Read the base through baseValue / takeBase, not `base` alone.
+  std::string baseText;
+
+  json baseValue() const;  // the base as a tree (a copy, or parsed from baseText)
+  json takeBase();         // the same, moved out; both forms left empty
 };
 
 struct OutboxEntry {
@@ -57,15 +67,14 @@ struct OutboxEntry {
   std::int64_t expireAfterMs = -1;
 };
 
-// The confirmed entity a mutation was made on, as its caller has it: a tree it already read
-// (moved out when taken) or the store's canonical text (parsed when taken, store/stored_json.hpp).
-// Borrowed: both point into the caller's state, which must outlive the enqueue that takes it
-// (Outbox::enqueue takes it at most once, before it returns, and keeps nothing of it).
+// The confirmed entity a mutation was made on: the store's canonical text (store/stored_json.hpp),
+// borrowed from the caller's state, which must outlive the enqueue that reads it (Outbox::enqueue
+// reads it at most once, before it returns, and keeps only a copy of the bytes).
 struct ConfirmedBase {
-  json* tree = nullptr;
   const std::string* text = nullptr;
-  explicit operator bool() const { return tree != nullptr || text != nullptr; }
-  json take() const;
+  explicit operator bool() const { return text != nullptr; }
+  // Into meta as its base, kept as text (parsed only where the base is read).
+  void giveTo(PendingMeta& meta) const;
 };
 
 // What enqueue is given: one API-level mutation.
@@ -82,7 +91,7 @@ struct OutboxMutation {
   // copied into meta's base only where an entry needs it. A fold into a queued update made on the
   // same confirmed version keeps the base it holds (the same entity: every confirmed write of an
   // entity with pending entries rebases them, moving their base and version together), so a run
-  // of edits to one entity builds it once, not once per edit.
+  // of edits to one entity copies it once, not once per edit.
   ConfirmedBase confirmedBase;
   std::int64_t maxRetries = -1;  // see OutboxEntry
   std::int64_t expireAtMs = -1;

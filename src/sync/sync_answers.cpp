@@ -63,7 +63,7 @@ void SyncCore::handleAck(ServerWrite& w, Commit& out) {
     // delete was not pending (a dead letter retried since), so it too keeps its base.
     if (entry.kind == MutationKind::Delete && later->kind != MutationKind::Create) continue;
     PendingMeta meta = later->meta.value_or(PendingMeta{});
-    json base = std::move(meta.base);
+    json base = meta.takeBase();
     if (entry.kind == MutationKind::Create) {
       base = entry.payload;
       base[c->options().idField] = finalId;  // the server's id, as in confirmed state

@@ -41,7 +41,7 @@ inline ConflictCase caseFor(const OutboxEntry& e, const json& remote, const HlcT
   ConflictCase cc;
   cc.collection = e.collection;
   cc.id = e.entityId;
-  cc.base = e.meta ? e.meta->base : json(nullptr);
+  cc.base = e.meta ? e.meta->baseValue() : json(nullptr);
   cc.remote = remote;
   cc.local.kind = e.kind == MutationKind::Delete ? LocalChange::Kind::Delete : LocalChange::Kind::Update;
   if (e.kind != MutationKind::Delete) cc.local.patch = e.payload;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/merge_patch.hpp"
+#include "store/stored_json.hpp"
 #include "sync/sync_core.hpp"
 #include "sync/sync_internal.hpp"
 
@@ -199,6 +200,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
 
   const std::uint64_t number = nextMutation_;
   EntityRef view;  // what the user sees now (an update's or a delete's), read once
+  std::string viewText;   // or, for an update patched on the stored text, the new view's text
+  bool textView = false;
   // The entity's overlay and confirmed entry, each searched once per mutate (an update or delete
   // looks them up to read its view; a create after its checks).
   bool looked = false, overlaid = false;
@@ -220,10 +223,29 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     looked = true;
     overlaid = c->hasOverlay(id);
     confirmed = c->find(id);
-    if (overlaid) view = c->get(id);
-    else if (confirmed != nullptr && !confirmed->deleted) view = EntityRef(confirmed->data());
-    if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
-    if (kind == MutationKind::Update) {
+    // An update by a patch of top-level fields of an entity with no view of its own: patched on
+    // the stored text (store/stored_json.hpp), no tree of the entity built, so its cost does not
+    // grow with the entity. Anything else (a nested patch, the id field) on the tree below.
+    if (kind == MutationKind::Update && !overlaid && confirmed != nullptr && !confirmed->deleted &&
+        request.patch.is_object() && !request.patch.contains(idField)) {
+      if (Status depth = checkDataDepth(request.patch, limits_, "patch"); !depth) return depth;
+      bool changes = false;
+      textView = patchStoredText(confirmed->text, request.patch, viewText, &changes);
+      if (textView && !changes) {  // as below: nothing changed, no mutation
+        out.cursor = cursor_;
+        out.counts = counts();
+        return Status::ok();
+      }
+      if (textView) m.payload = std::move(request.patch);
+    }
+    if (!textView) {
+      if (overlaid) view = c->get(id);
+      else if (confirmed != nullptr && !confirmed->deleted) view = EntityRef(confirmed->data());
+      if (view == nullptr) return Status::error(ErrorCode::NotFound, "'" + id + "' does not exist");
+    }
+    if (kind == MutationKind::Delete) {
+      m.payload = nullptr;
+    } else if (!textView) {  // an update on the tree (textView: the payload and view are in hand)
       if (json* patch = &request.patch; !patch->is_null()) {
         if (!patch->is_object()) return Status::error(ErrorCode::WrongType, "patch must be an object (a JSON merge patch)");
         if (Status depth = checkDataDepth(*patch, limits_, "patch"); !depth) return depth;
@@ -242,8 +264,6 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
         out.counts = counts();
         return Status::ok();
       }
-    } else {
-      m.payload = nullptr;
     }
   }
 
@@ -267,19 +287,13 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   // delete it is that entity with this one entry applied. Made here from the tree in hand, not by
   // recomputeView parsing the confirmed text a second time.
   const bool fromView = !overlaid && kind != MutationKind::Create;
-  json confirmedTree;  // the confirmed entity as read above (fromView), the new entry's base
   json newView;
-  // The confirmed entity is the pending entry's base, but a fold into an entry made on the same
-  // version keeps the base it holds: so the stored text is parsed (or the tree read above taken)
-  // only when the outbox calls for it.
+  // The confirmed entity is the pending entry's base, kept as the store's text (a copy of the
+  // bytes, no tree): a rebase, an ack or persistence parses it when it reads it. A fold into an
+  // entry made on the same version keeps the base it holds.
   if (const Entity* e = confirmed; e != nullptr && !e->deleted) {
     m.meta = PendingMeta{clock_.tick(nowMs), json()};
-    if (fromView) {
-      confirmedTree = std::move(view).release();
-      m.confirmedBase.tree = &confirmedTree;
-    } else {
-      m.confirmedBase.text = &e->text;
-    }
+    m.confirmedBase.text = &e->text;
   } else {
     // An edit of an entity that exists only through its pending create was made on top of that
     // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
@@ -287,10 +301,9 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     if (kind != MutationKind::Create) base = c->get(id);
     m.meta = PendingMeta{clock_.tick(nowMs), std::move(base).release()};
   }
-  if (fromView && kind == MutationKind::Update) {
-    // The base keeps the tree read above; the view gets a copy with the patch applied (cheaper
-    // than building it from the text again).
-    newView = applyMergePatch(confirmedTree, m.payload);
+  if (fromView && kind == MutationKind::Update && !textView) {
+    // The base is text: the tree read above becomes the view, patched in place (no copy).
+    newView = applyMergePatch(std::move(view).release(), m.payload);
   }
   // This mutation always changes the view (an update that changes nothing returned above), so its
   // view before is kept for a comparison only when this commit's pump may take entries out of the
@@ -308,7 +321,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     finishCommit(out);
     return s;
   }
-  if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
+  if (textView) c->setOverlayText(id, std::move(viewText));
+  else if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
   else if (!patchView) recomputeView(c, id);
   // Built field by field: nlohmann's initializer-list constructor cost 4k instructions here.
   // In key order, each at the end: no search of the map.
