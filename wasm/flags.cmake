@@ -42,6 +42,7 @@ if(CMAKE_BUILD_TYPE STREQUAL "Debug")
   )
   set(SYNCORE_WASM_OUTPUT syncore-debug)
   set(SYNCORE_WASM_CORE_LINK syncore_core)
+  set(SYNCORE_WASM_MODE_SOURCES "")
 else()
   set(SYNCORE_WASM_COMPILE_FLAGS
     ${SYNCORE_WASM_OPT}
@@ -77,18 +78,23 @@ else()
     -sSUPPORT_ERRNO=0                # no syscall sets errno for JS to read (FILESYSTEM=0)
     -fno-rtti                        # links embind's no-RTTI build, as the objects are (else std::string is an unbound type)
     --emit-symbol-map                # build/wasm/syncore.mjs.symbols: names for bench/size_profile.mjs; the wasm is unchanged
+    "SHELL:--js-library ${CMAKE_SOURCE_DIR}/wasm/number_library.js"  # Number() for libc_overrides.cpp's strtod (SHELL: CMake would fold a second --js-library)
   )
+  # snprintf without floating point and strtod without long double in place of libc's (the
+  # file says why): ~20 KB of wasm.
+  set(SYNCORE_WASM_MODE_SOURCES ${CMAKE_SOURCE_DIR}/wasm/libc_overrides.cpp)
   set(SYNCORE_WASM_OUTPUT syncore)
 endif()
 
 target_compile_options(syncore_core PRIVATE ${SYNCORE_WASM_COMPILE_FLAGS})
 add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp
   ${CMAKE_SOURCE_DIR}/wasm/stored_restore.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle_text.cpp
-  ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp ${CMAKE_SOURCE_DIR}/wasm/persist_records.cpp)
+  ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp ${CMAKE_SOURCE_DIR}/wasm/persist_records.cpp
+  ${SYNCORE_WASM_MODE_SOURCES})
 target_include_directories(syncore_wasm PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
 target_link_libraries(syncore_wasm PRIVATE ${SYNCORE_WASM_CORE_LINK})
 target_compile_options(syncore_wasm PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS})
 target_compile_definitions(syncore_wasm PRIVATE ${SYNCORE_WASM_BINDING_DEFINES})
 target_link_options(syncore_wasm PRIVATE ${SYNCORE_WASM_LINK_FLAGS} ${SYNCORE_WASM_MODE_LINK_FLAGS})
 set_target_properties(syncore_wasm PROPERTIES OUTPUT_NAME ${SYNCORE_WASM_OUTPUT} SUFFIX ".mjs"
-  LINK_DEPENDS ${CMAKE_SOURCE_DIR}/wasm/idb_library.js)  # an edit of the library relinks
+  LINK_DEPENDS "${CMAKE_SOURCE_DIR}/wasm/idb_library.js;${CMAKE_SOURCE_DIR}/wasm/number_library.js")  # an edit of a library relinks
