@@ -42,6 +42,7 @@ if(CMAKE_BUILD_TYPE STREQUAL "Debug")
   )
   set(SYNCORE_WASM_OUTPUT syncore-debug)
   set(SYNCORE_WASM_CORE_LINK syncore_core)
+  set(SYNCORE_WASM_HANDLE_SOURCES ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp)
   set(SYNCORE_WASM_MODE_SOURCES "")
 else()
   set(SYNCORE_WASM_COMPILE_FLAGS
@@ -69,7 +70,17 @@ else()
   list(REMOVE_ITEM SYNCORE_CORE_ORDERED ${SYNCORE_WASM_COLD_SOURCES})
   list(APPEND SYNCORE_CORE_ORDERED ${SYNCORE_WASM_COLD_SOURCES})
   set_property(TARGET syncore_core PROPERTY SOURCES ${SYNCORE_CORE_ORDERED})
-  set(SYNCORE_WASM_CORE_LINK -Wl,--whole-archive syncore_core -Wl,--no-whole-archive)
+  # wasm/core_handle.cpp (collections, reads, the query cache, configuration: the boundary's
+  # cold half) at -Os too, in an archive of its own linked after the core's: an executable's own
+  # objects load first, so as one of them its -Os copies of shared inline code would stand in for
+  # the hot files' (docs/build.md, stop 25).
+  add_library(syncore_handle_cold STATIC ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp)
+  target_include_directories(syncore_handle_cold PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
+  target_link_libraries(syncore_handle_cold PRIVATE syncore_core)
+  target_compile_options(syncore_handle_cold PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS} -Os)
+  target_compile_definitions(syncore_handle_cold PRIVATE EMSCRIPTEN_HAS_UNBOUND_TYPE_NAMES=0)
+  set(SYNCORE_WASM_HANDLE_SOURCES "")
+  set(SYNCORE_WASM_CORE_LINK -Wl,--whole-archive syncore_core syncore_handle_cold -Wl,--no-whole-archive)
   set(SYNCORE_WASM_MODE_LINK_FLAGS
     ${SYNCORE_WASM_LINK_OPT}         # the link step optimises the wasm and minifies the glue too
     -sASSERTIONS=0                   # release: no glue checks
@@ -87,7 +98,7 @@ else()
 endif()
 
 target_compile_options(syncore_core PRIVATE ${SYNCORE_WASM_COMPILE_FLAGS})
-add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp
+add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${SYNCORE_WASM_HANDLE_SOURCES}
   ${CMAKE_SOURCE_DIR}/wasm/stored_restore.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle_text.cpp
   ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp ${CMAKE_SOURCE_DIR}/wasm/persist_records.cpp
   ${SYNCORE_WASM_MODE_SOURCES})
