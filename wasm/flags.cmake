@@ -60,7 +60,8 @@ else()
   set(SYNCORE_WASM_COLD_SOURCES
     src/records/restore.cpp src/records/redaction.cpp src/sync/sync_review.cpp
     src/sync/sync_incarnation.cpp src/store/query_cache.cpp
-    src/records/outbox_records.cpp src/sync/sync_answers.cpp src/sync/sync_references.cpp)
+    src/records/outbox_records.cpp src/sync/sync_answers.cpp src/sync/sync_references.cpp
+    src/base/int_format.cpp)  # snprintf for \u escapes and error texts (wasm/libc_overrides.cpp)
   list(TRANSFORM SYNCORE_WASM_COLD_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
   set_source_files_properties(${SYNCORE_WASM_COLD_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
   # An inline function (nlohmann's, libc++'s) has a copy in every object that uses it and the
