@@ -32,7 +32,7 @@ std::int64_t signedArg(Length length, std::va_list& args) {
     case Length::Long: return va_arg(args, long);
     case Length::LongLong: return va_arg(args, long long);
     case Length::IntMax: return va_arg(args, std::intmax_t);
-    case Length::Size: return static_cast<std::int64_t>(va_arg(args, std::size_t));
+    case Length::Size: return va_arg(args, std::ptrdiff_t);  // %zd: size_t's signed twin (32 bits in wasm)
     case Length::PtrDiff: return va_arg(args, std::ptrdiff_t);
     default: return va_arg(args, int);
   }
@@ -46,7 +46,7 @@ std::uint64_t unsignedArg(Length length, std::va_list& args) {
     case Length::LongLong: return va_arg(args, unsigned long long);
     case Length::IntMax: return va_arg(args, std::uintmax_t);
     case Length::Size: return va_arg(args, std::size_t);
-    case Length::PtrDiff: return static_cast<std::uint64_t>(va_arg(args, std::ptrdiff_t));
+    case Length::PtrDiff: return va_arg(args, std::size_t);  // %tx: ptrdiff_t's unsigned twin, not sign-extended
     default: return va_arg(args, unsigned);
   }
 }

@@ -50,6 +50,7 @@ TEST_CASE("int_format: flags, width, precision and lengths") {
   SAME_AS_LIBC("%hhd %hhu %hd %hu", 300, 300, 70000, 70000);
   SAME_AS_LIBC("%ld %lu %lld %llu", -5L, 5UL, -9000000000LL, 18000000000000000000ULL);
   SAME_AS_LIBC("%jd %zu %td", std::intmax_t{-1}, std::size_t{12}, std::ptrdiff_t{-3});
+  SAME_AS_LIBC("%zd %tx %tu", std::ptrdiff_t{-5}, std::size_t{0xabc}, std::size_t{7});
   SAME_AS_LIBC("[%c][%3c][%-3c]", 'a', 'b', 'c');
   SAME_AS_LIBC("[%s][%8s][%-8s][%.2s]", "abc", "abc", "abc", "abc");
   SAME_AS_LIBC("100%% %d", 1);
