@@ -200,10 +200,11 @@ for (const [file, o] of Object.entries(out.metafile.outputs)) {
   if (!out.staticGraph.has(file)) continue;  // import() chunks are not in the first download
   for (const [input, { bytesInOutput }] of Object.entries(o.inputs)) {
     const name = input.startsWith('dist/') ? `${input} (Emscripten glue)` : input.replace(/^js\/([^/]+)\/.*/, 'js/$1/');
-    inputs.set(name, (inputs.get(name) ?? 0) + bytesInOutput);
+    const row = inputs.get(name) ?? { bytes: 0, count: 0 };
+    inputs.set(name, { bytes: row.bytes + bytesInOutput, count: row.count + 1 });  // count: modules folded
   }
 }
-const jsRows = [...inputs].map(([name, bytes]) => ({ name, bytes, brotli: Math.round((bytes / out.js.length) * js.brotli) }))
+const jsRows = [...inputs].map(([name, { bytes, count }]) => ({ name, bytes, count, brotli: Math.round((bytes / out.js.length) * js.brotli) }))
   .sort((a, b) => b.bytes - a.bytes);
 console.log(`\nJS of createSyncClient (esbuild, minified): ${js.raw} B raw, ${js.brotli} B brotli; per module below, brotli pro rata`);
 table('JS by module (js/<dir>/ folded)', jsRows, out.js.length, TOP);

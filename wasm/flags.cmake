@@ -42,6 +42,8 @@ if(CMAKE_BUILD_TYPE STREQUAL "Debug")
   )
   set(SYNCORE_WASM_OUTPUT syncore-debug)
   set(SYNCORE_WASM_CORE_LINK syncore_core)
+  set(SYNCORE_WASM_HANDLE_SOURCES ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp)
+  set(SYNCORE_WASM_MODE_SOURCES "")
 else()
   set(SYNCORE_WASM_COMPILE_FLAGS
     ${SYNCORE_WASM_OPT}
@@ -58,7 +60,8 @@ else()
   set(SYNCORE_WASM_COLD_SOURCES
     src/records/restore.cpp src/records/redaction.cpp src/sync/sync_review.cpp
     src/sync/sync_incarnation.cpp src/store/query_cache.cpp
-    src/records/outbox_records.cpp src/sync/sync_answers.cpp src/sync/sync_references.cpp)
+    src/records/outbox_records.cpp src/sync/sync_answers.cpp src/sync/sync_references.cpp
+    src/base/int_format.cpp)  # snprintf for \u escapes and error texts (wasm/libc_overrides.cpp)
   list(TRANSFORM SYNCORE_WASM_COLD_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
   set_source_files_properties(${SYNCORE_WASM_COLD_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
   # An inline function (nlohmann's, libc++'s) has a copy in every object that uses it and the
@@ -68,7 +71,17 @@ else()
   list(REMOVE_ITEM SYNCORE_CORE_ORDERED ${SYNCORE_WASM_COLD_SOURCES})
   list(APPEND SYNCORE_CORE_ORDERED ${SYNCORE_WASM_COLD_SOURCES})
   set_property(TARGET syncore_core PROPERTY SOURCES ${SYNCORE_CORE_ORDERED})
-  set(SYNCORE_WASM_CORE_LINK -Wl,--whole-archive syncore_core -Wl,--no-whole-archive)
+  # wasm/core_handle.cpp (collections, reads, the query cache, configuration: the boundary's
+  # cold half) at -Os too, in an archive of its own linked after the core's: an executable's own
+  # objects load first, so as one of them its -Os copies of shared inline code would stand in for
+  # the hot files' (docs/build.md, stop 25).
+  add_library(syncore_handle_cold STATIC ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp)
+  target_include_directories(syncore_handle_cold PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
+  target_link_libraries(syncore_handle_cold PRIVATE syncore_core)
+  target_compile_options(syncore_handle_cold PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS} -Os)
+  target_compile_definitions(syncore_handle_cold PRIVATE EMSCRIPTEN_HAS_UNBOUND_TYPE_NAMES=0)
+  set(SYNCORE_WASM_HANDLE_SOURCES "")
+  set(SYNCORE_WASM_CORE_LINK -Wl,--whole-archive syncore_core syncore_handle_cold -Wl,--no-whole-archive)
   set(SYNCORE_WASM_MODE_LINK_FLAGS
     ${SYNCORE_WASM_LINK_OPT}         # the link step optimises the wasm and minifies the glue too
     -sASSERTIONS=0                   # release: no glue checks
@@ -77,18 +90,23 @@ else()
     -sSUPPORT_ERRNO=0                # no syscall sets errno for JS to read (FILESYSTEM=0)
     -fno-rtti                        # links embind's no-RTTI build, as the objects are (else std::string is an unbound type)
     --emit-symbol-map                # build/wasm/syncore.mjs.symbols: names for bench/size_profile.mjs; the wasm is unchanged
+    "SHELL:--js-library ${CMAKE_SOURCE_DIR}/wasm/number_library.js"  # Number() for libc_overrides.cpp's strtod (SHELL: CMake would fold a second --js-library)
   )
+  # snprintf without floating point and strtod without long double in place of libc's (the
+  # file says why): ~20 KB of wasm.
+  set(SYNCORE_WASM_MODE_SOURCES ${CMAKE_SOURCE_DIR}/wasm/libc_overrides.cpp)
   set(SYNCORE_WASM_OUTPUT syncore)
 endif()
 
 target_compile_options(syncore_core PRIVATE ${SYNCORE_WASM_COMPILE_FLAGS})
-add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle.cpp
+add_executable(syncore_wasm ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp ${SYNCORE_WASM_HANDLE_SOURCES}
   ${CMAKE_SOURCE_DIR}/wasm/stored_restore.cpp ${CMAKE_SOURCE_DIR}/wasm/core_handle_text.cpp
-  ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp ${CMAKE_SOURCE_DIR}/wasm/persist_records.cpp)
+  ${CMAKE_SOURCE_DIR}/wasm/core_handle_sync.cpp ${CMAKE_SOURCE_DIR}/wasm/persist_records.cpp
+  ${SYNCORE_WASM_MODE_SOURCES})
 target_include_directories(syncore_wasm PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
 target_link_libraries(syncore_wasm PRIVATE ${SYNCORE_WASM_CORE_LINK})
 target_compile_options(syncore_wasm PRIVATE -fno-exceptions -Wall -Wextra ${SYNCORE_WASM_COMPILE_FLAGS})
 target_compile_definitions(syncore_wasm PRIVATE ${SYNCORE_WASM_BINDING_DEFINES})
 target_link_options(syncore_wasm PRIVATE ${SYNCORE_WASM_LINK_FLAGS} ${SYNCORE_WASM_MODE_LINK_FLAGS})
 set_target_properties(syncore_wasm PROPERTIES OUTPUT_NAME ${SYNCORE_WASM_OUTPUT} SUFFIX ".mjs"
-  LINK_DEPENDS ${CMAKE_SOURCE_DIR}/wasm/idb_library.js)  # an edit of the library relinks
+  LINK_DEPENDS "${CMAKE_SOURCE_DIR}/wasm/idb_library.js;${CMAKE_SOURCE_DIR}/wasm/number_library.js")  # an edit of a library relinks

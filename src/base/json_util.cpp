@@ -43,10 +43,22 @@ Status parseJson(std::string_view text, json& out, const ParseLimits& limits) {
     return Status::error(ErrorCode::TooDeep,
                          "nesting deeper than " + std::to_string(limits.maxDepth) + " levels");
   }
-  json parsed = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return Status::error(ErrorCode::BadJson, "input is not valid JSON");
+  json parsed;
+  if (!parseJsonValue(text, parsed)) return Status::error(ErrorCode::BadJson, "input is not valid JSON");
   out = std::move(parsed);
   return Status::ok();
+}
+
+// json::parse takes its callback as a run-time std::function, so every call compiles both of
+// nlohmann's tree builders (with and without a callback) though none passes one; its parser
+// driven with the plain builder is the same code path without the other (its sax_parse would add
+// the binary formats' reader instead).
+bool parseJsonValue(std::string_view text, json& out) {
+  using Adapter = decltype(nlohmann::detail::input_adapter(text.data(), text.data() + text.size()));
+  nlohmann::detail::json_sax_dom_parser<json> builder(out, /*allow_exceptions_=*/false);
+  nlohmann::detail::parser<json, Adapter> parser(nlohmann::detail::input_adapter(text.data(), text.data() + text.size()),
+                                                 nullptr, /*allow_exceptions_=*/false, /*skip_comments=*/false);
+  return parser.sax_parse(&builder, /*strict=*/true) && !builder.is_errored();
 }
 
 int jsonDepth(const json& value, int limit) {

@@ -22,6 +22,25 @@ TEST_CASE("json_util: parse accepts valid JSON and rejects bad input with its ow
   CHECK(out["a"].size() == 3);
 }
 
+TEST_CASE("json_util: parseJsonValue reads one JSON value as json::parse does, or says false") {
+  for (const char* text : {"0", "-1.5e3", "18446744073709551615", "-9223372036854775808", "\"a\\u00e9\\ud83d\\ude00\"",
+                           " {\"a\":[1,{\"b\":null},true,false]} ", "[]", "{}", "\"\"", "[1e400]"}) {
+    INFO(text);
+    json mine;
+    const json theirs = json::parse(text, nullptr, false);
+    CHECK(parseJsonValue(text, mine) == !theirs.is_discarded());
+    if (!theirs.is_discarded()) {
+      CHECK(mine == theirs);
+      CHECK(mine.type() == theirs.type());
+    }
+  }
+  for (const char* text : {"", " ", "1 2", "[1,]", "{\"a\"}", "nul", "[1", "\"\\x\"", "// c\n1", "[1e400]", "\"\xff\""}) {
+    INFO(text);
+    json out;
+    CHECK_FALSE(parseJsonValue(text, out));
+  }
+}
+
 TEST_CASE("json_util: size and depth limits are enforced before parsing") {
   json out;
   ParseLimits limits;
