@@ -81,6 +81,7 @@ void Outbox::insertEntry(OutboxEntry&& moved, EntityIndex::iterator slot) {
   if (entry.priority == Priority::Critical) ++critical_;
   indexMentions(entry);
   trackCreate(entry);
+  countUncertain(entry, +1);
 }
 
 bool Outbox::findKey(const std::string& key, std::uint64_t& seq) const {
@@ -117,6 +118,7 @@ OutboxEntry Outbox::takeOut(std::uint64_t seq) {
   if (entry.priority == Priority::Critical && critical_ > 0) --critical_;
   unindexMentions(entry);
   untrackCreate(entry);
+  countUncertain(entry, -1);
   if (auto k = keys_.find(entry.key); k != keys_.end() && k->second == seq) keys_.erase(k);
   auto entity = index_.find(EntityView{entry.collection, entry.entityId});
   if (entity != index_.end()) {
@@ -449,10 +451,19 @@ void Outbox::hold(const std::string& collection, const std::string& entityId) {
   held_.insert({collection, entityId});
 }
 
+void Outbox::countUncertain(const OutboxEntry& entry, int delta) {
+  // Only unsent entries fold or change kind, so a sent create stays one until it leaves.
+  if (entry.kind != MutationKind::Create || !entry.sent) return;
+  if (delta > 0) {
+    ++uncertainCreates_[entry.collection];
+    return;
+  }
+  auto it = uncertainCreates_.find(entry.collection);
+  if (it != uncertainCreates_.end() && --it->second == 0) uncertainCreates_.erase(it);
+}
+
 bool Outbox::hasUncertainCreate(const std::string& collection) const {
-  for (const auto& [seq, entry] : log_)
-    if (entry.kind == MutationKind::Create && entry.sent && entry.collection == collection) return true;
-  return false;
+  return uncertainCreates_.count(collection) != 0;
 }
 
 bool Outbox::releaseHolds() {

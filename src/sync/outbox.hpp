@@ -342,6 +342,9 @@ class Outbox {
   // tempCreates_ upkeep: an entry that is a create of a temp id is filed under that id.
   void trackCreate(const OutboxEntry& entry);
   void untrackCreate(const OutboxEntry& entry);
+  // uncertainCreates_ upkeep: a create that has gone out at least once counts for its collection
+  // from the time it is marked sent (or filed already sent) until it leaves the log.
+  void countUncertain(const OutboxEntry& entry, int delta);
   // True when folding `patch` into the queued entry `into` would make it name a temp id created
   // later than it (it could then never wait for that create: see awaitsTempCreate).
   bool namesLaterCreate(const OutboxEntry& into, const json& patch) const;
@@ -366,6 +369,9 @@ class Outbox {
   std::unordered_map<std::uint64_t, std::vector<std::string>> mentionedBy_;
   // Temp id -> seqs of the creates of an entity under that id still in the log.
   std::unordered_map<std::string, std::set<std::uint64_t>> tempCreates_;
+  // Collection -> creates in log_ already sent (hasUncertainCreate): asked once per id a server
+  // batch shows for the first time, so a count, not a walk of the whole log.
+  std::unordered_map<std::string, std::size_t> uncertainCreates_;
   std::uint64_t nextSeq_ = 1;
   std::uint32_t nextBatch_ = 1;
   std::size_t serverMaxCount_ = 0;  // setBatchLimits; not persisted (every welcome says it again)

@@ -71,7 +71,10 @@ std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& byt
     OutboxEntry& entry = log_.find(seq)->second;
     entry.state = OutboxEntry::State::InFlight;
     entry.batch = batch.id;
-    entry.sent = true;
+    if (!entry.sent) {
+      entry.sent = true;
+      countUncertain(entry, +1);
+    }
     ++entry.attempts;
     ++index_.find(EntityView{entry.collection, entry.entityId})->second.inFlight;
   }
