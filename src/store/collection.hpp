@@ -143,7 +143,9 @@ class Collection {
   // Applies a merge patch to the view of an entity with pending mutations, in place (no copy of
   // the entity); nothing when it has no view of its own or that view is deleted.
   void patchOverlay(const std::string& id, const json& patch);
-  bool hasOverlay(const std::string& id) const { return overlay_.count(id) != 0; }
+  // (Empty checked first: libc++ hashes the key even to search an empty table, and every remote
+  // write asks this several times, usually with no pending write anywhere.)
+  bool hasOverlay(const std::string& id) const { return !overlay_.empty() && overlay_.count(id) != 0; }
 
   std::size_t count() const { return viewLive_; }  // entities in the view
   std::size_t tombstones() const { return entities_.size() - live_; }
