@@ -11,6 +11,7 @@
 #include "wire/commit_text.hpp"
 #include "wire/envelope.hpp"
 #include "wire/json_fast.hpp"
+#include "wire/local_write_numbers.hpp"
 #include "wire/mutation_request_text.hpp"
 
 namespace syncore {
@@ -112,6 +113,8 @@ double CoreHandle::mutateIn(double bytes, double nowMs, int flags) {
   const std::string_view kind = strings && known ? request.op.str() : std::string_view();
   const std::string_view collection = strings && known ? request.collection.str() : std::string_view();
   const bool byPatch = request.patch.is_object();
+  // The id as JS sent it (a string): the numbers answer leaves it out when it is the entity's.
+  const std::string_view requestId = request.id.isString() ? request.id.str() : std::string_view();
   Commit commit;
   std::string id;
   Status s = core_.mutate(std::move(request), now, commit, id, (flags & kWithView) != 0 && !known);
@@ -132,7 +135,14 @@ double CoreHandle::mutateIn(double bytes, double nowMs, int flags) {
       if (views->second.empty()) commit.views.erase(views);
     }
   }
-  // The plain write's short answer (wire/commit_text.hpp); anything else as the whole envelope.
+  // The plain write's answer as numbers when JS takes them (wire/local_write_numbers.hpp), else as
+  // the short text (wire/commit_text.hpp); anything else as the whole envelope.
+  if ((flags & kNumbers) != 0 &&
+      writeLocalWriteNumbers(numbers_, out_, commit, id, fromRequest, requestId, core_.clientId(), sentClientId_)) {
+    answerOut();
+    io_.numbersPtr = address(numbers_.data());
+    return -1.0 - static_cast<double>(out_.size());
+  }
   if (appendLocalWriteText(out_, commit, id, fromRequest)) return answerOut();
   out_ += fromRequest ? "{\"ok\":true,\"viewFromRequest\":true,\"commit\":" : "{\"ok\":true,\"commit\":";
   appendCommitText(out_, commit, id);
