@@ -29,7 +29,10 @@ function localWriteEnvelope(a) {
     counts: { conflicts: a[8], deadLetters: a[7], pending: a[6], resyncing: a[10] === 1, setAside: a[9] },
     cursor: a[5],
   };
-  if (a.length > 12) commit.effects = a[12];
+  // The answer made from numbers (js/wasm_text.js) is an object, not text parsed anew: a commit's
+  // persist records are replaced in place later (js/storage/sealed_records.js attachSealed), so
+  // the commit gets its own arrays and the answer stays as it crossed.
+  if (a.length > 12) commit.effects = a[12].map((e) => (Array.isArray(e.put) ? { ...e, put: e.put.slice() } : e));
   commit.events = [{ type: 'queued', collection, id, mutationId }];
   commit.mutationId = mutationId;
   commit.notify = a[11];
