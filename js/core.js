@@ -16,7 +16,7 @@ import { isDevelopment, QueryPathCheck } from './query_paths.js';
 import { CollectionSchemas } from './schema.js';
 import { RESTORE_CHUNK_CHARS } from './stored_restore.js';
 import { CoreRecoveryApi } from './core_recovery.js';
-import { openCoreHandle, WITH_VIEW, VIEW_KNOWN } from './wasm_text.js';
+import { openCoreHandle, WITH_VIEW, VIEW_KNOWN, NUMBERS } from './wasm_text.js';
 import { CommitListeners } from './commit_listeners.js';
 import { parseAnswer } from './local_write_answer.js';
 
@@ -25,6 +25,15 @@ export { RESTORE_CHUNK_CHARS };
 function randomSeed() {
   if (globalThis.crypto?.getRandomValues) return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
   return Math.floor(Math.random() * 2 ** 32);
+}
+
+// Whether JSON.stringify wrote the request's collection and id as they are (no toJSON of the
+// request, a string collection, the id a string, a number or absent): the numbers answer gives
+// them back from the request itself.
+function asWritten(request) {
+  const { id } = request;
+  return typeof request.collection === 'string' && typeof request.toJSON !== 'function' &&
+    (id === undefined || id === null || typeof id === 'string' || typeof id === 'number');
 }
 
 export class SyncCore {
@@ -328,8 +337,11 @@ export class SyncCore {
     const text = toJson(checked, 'mutation');
     // When JS can make the new view from the one it holds, the commit does not carry it back.
     const local = typeof checked === 'object' ? this._views.planLocalWrite(checked, text, this.idFieldOf(checked.collection)) : null;
-    const flags = (view === true ? WITH_VIEW : 0) | (local !== null ? VIEW_KNOWN : 0);
-    return this._commit(this._live().mutate(text, now, flags), undefined, local);
+    // A plain write answers numbers (js/wasm_text.js) when the request's collection and id are
+    // the values its text carries: the core leaves out what JS holds.
+    const numbers = typeof checked === 'object' && asWritten(checked) ? NUMBERS : 0;
+    const flags = (view === true ? WITH_VIEW : 0) | (local !== null ? VIEW_KNOWN : 0) | numbers;
+    return this._commit(this._live().mutate(text, now, flags, checked), undefined, local);
   }
 
   /**

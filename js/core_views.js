@@ -41,7 +41,11 @@ export class CoreViews {
   /** A frozen snapshot of the entity, or undefined. The same object until the entity changes. */
   get(collection, id) {
     requireName(collection, 'collection');
-    const key = requireId(id);
+    return this._snapshot(collection, requireId(id));
+  }
+
+  /** get() of a collection and id (a string) already checked. */
+  _snapshot(collection, key) {
     const cached = this._snapshots.get(collection, key) ?? this._fromLocal(collection, key) ?? this._fromFresh(collection, key);
     if (cached) return cached;
     if (this._local !== null && this._local.id === key && this._local.collection === collection) return undefined; // deleted here
@@ -194,18 +198,21 @@ export class CoreViews {
     this._freshIndex = null;
     this._local = local === null ? null : withChangedId(local, commit.changes);
     const madeHere = this._local;
-    for (const [collection, renames] of Object.entries(commit.renamed ?? {})) {
-      for (const entry of this._subscriptions.values()) {
-        if (entry.collection === collection && entry.id && renames[entry.id]) entry.id = renames[entry.id];
+    if (commit.renamed) {
+      for (const [collection, renames] of Object.entries(commit.renamed)) {
+        for (const entry of this._subscriptions.values()) {
+          if (entry.collection === collection && entry.id && renames[entry.id]) entry.id = renames[entry.id];
+        }
       }
     }
-    const touched = [];
-    for (const [qid, update] of Object.entries(commit.queries)) {
+    // Most commits (a local write) touch no query: nothing allocated for them.
+    let touched = null;
+    for (const qid in commit.queries) {
       const q = this._queries.get(Number(qid));
-      if (!q) continue;
-      if (q.apply(update)) touched.push(q); // else: the same rows, the same objects
+      if (!q || !Object.hasOwn(commit.queries, qid)) continue;
+      if (q.apply(commit.queries[qid])) (touched ??= []).push(q); // else: the same rows, the same objects
     }
-    for (const q of touched) {
+    for (const q of touched ?? []) {
       try {
         q.notify();
       } catch (err) {
@@ -216,7 +223,7 @@ export class CoreViews {
       const entry = this._subscriptions.get(sub);
       if (!entry) continue;
       try {
-        if (entry.id) entry.listener(this.get(entry.collection, entry.id));
+        if (entry.id) entry.listener(this._snapshot(entry.collection, entry.id)); // checked when subscribed
         else entry.listener(commit.changes[entry.collection]);
       } catch (err) {
         this._onListenerError(err);

@@ -4,7 +4,8 @@
 // "viewFromRequest", wasm/core_handle_text.cpp) and then leaves it out of the commit, so a write
 // to a 10 KB entity does not serialise, copy and parse the entity back. Values are taken from the
 // request's own JSON text (numbers, dates and undefined as the core saw them), keys in the
-// core's order (sorted, as its objects are), and unchanged parts stay the old frozen objects.
+// core's order (sorted, as its objects are), and unchanged parts stay the old frozen objects (a
+// flat patch of JSON primitives is copied as it is: the same values its text holds).
 import { isObject } from './merge_patch.js';
 
 // An own property even for '__proto__' (JSON.parse makes one; plain assignment would not).
@@ -92,7 +93,27 @@ export function localWrite(request, text, idField, held) {
   if (id === null) return null;
   const before = held(collection, id);
   if (before === undefined) return null;
-  return { collection, make: () => patched(before, JSON.parse(text).patch) };
+  // Read now, not when the view is first made: the caller may change its patch object meanwhile.
+  const patch = patchAsSent(request.patch, text);
+  return { collection, make: () => patched(before, patch) };
+}
+
+// The patch as the core read it. A flat patch of JSON primitives that JSON.stringify writes as they
+// are (strings, booleans, null, finite numbers but -0) is that text's patch already: copied as it
+// is, since parsing the request's text back cost a W1 write more than the patch itself. Anything
+// else (nested values, undefined, -0, dates, toJSON) is parsed back from the text.
+function patchAsSent(patch, text) {
+  const proto = Object.getPrototypeOf(patch);
+  if (proto !== Object.prototype && proto !== null) return JSON.parse(text).patch;
+  const copy = {};
+  for (const key of Object.keys(patch)) {
+    const value = patch[key];
+    const type = typeof value;
+    if (!(type === 'string' || type === 'boolean' || value === null || (type === 'number' && Number.isFinite(value) && !Object.is(value, -0))))
+      return JSON.parse(text).patch;
+    put(copy, key, value);
+  }
+  return copy;
 }
 
 /** Whether two parsed JSON values are equal (a snapshot and the view a commit brought). */

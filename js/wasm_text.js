@@ -15,10 +15,22 @@ const KEEP_BYTES = 1 << 20;
 const OUT_PTR = 0;
 const IN_PTR = 2;
 const IN_CAP = 3;
+const NUMBERS_PTR = 4;
 
-/** mutate flags (CoreHandle::kWithView, kViewKnown). */
+/** mutate flags (CoreHandle::kWithView, kViewKnown, kNumbers). */
 export const WITH_VIEW = 1;
 export const VIEW_KNOWN = 2;
+export const NUMBERS = 4;
+
+// A plain local write's numbers (src/wire/local_write_numbers.hpp's LocalWriteSlot), in doubles.
+const VIEW_FROM_REQUEST = 0;
+const HOW = 1;
+const MUTATION_NUMBER = 2;
+const CURSOR = 3;
+const TEXT_PARTS = 9;
+const NOTIFY_COUNT = 10;
+const NOTIFY_FIRST = 11;
+const EFFECTS_TEXT = 4; // LocalWriteText::kEffectsText
 
 export class WasmTextHandle {
   constructor(wasmModule) {
@@ -28,13 +40,19 @@ export class WasmTextHandle {
     this._inPtr = 0;
     this._inCap = 0;
     this._inView = null;
+    this._clientId = null; // the client id the last numbers answer carried
     delegateColdCalls(wasmModule.CoreHandle.prototype);
   }
 
-  /** The mutate's envelope text (flags: WITH_VIEW | VIEW_KNOWN). */
-  mutate(text, nowMs, flags) {
+  /**
+   * The mutate's envelope text (flags: WITH_VIEW | VIEW_KNOWN | NUMBERS); with NUMBERS (request:
+   * the request object the text was made from), a plain local write answers instead the short
+   * answer as js/local_write_answer.js reads it, an array, made from numbers read in place.
+   */
+  mutate(text, nowMs, flags, request) {
     const bytes = this._write(text);
-    return this._read(this._raw.mutateIn(bytes, nowMs, flags));
+    const answer = this._raw.mutateIn(bytes, nowMs, flags);
+    return answer >= 0 ? this._read(answer) : this._localWrite(-1 - answer, request);
   }
 
   /** A server batch's envelope text. */
@@ -124,6 +142,30 @@ export class WasmTextHandle {
     const words = this._module.HEAPU32;
     this._inPtr = words[this._io + IN_PTR];
     this._inCap = words[this._io + IN_CAP];
+  }
+
+  // [viewFromRequest, collection, how, id, mutationId, cursor, pending, deadLetters, conflicts,
+  // setAside, resyncing, notify, effects?] from the numbers the core wrote (no text to decode or
+  // parse) and the request: the collection is the request's, and so is the id unless the text
+  // part names it; the mutation id is the client id last received + '#' + its number.
+  _localWrite(textBytes, request) {
+    const numbers = this._module.HEAPF64;
+    const at = this._module.HEAPU32[this._io + NUMBERS_PTR] >>> 3;
+    let id = request.id;
+    let effects;
+    if (textBytes > 0) {
+      const parts = JSON.parse(this._read(textBytes)); // [id | null, clientId | null, effects?]
+      if (parts[0] !== null) id = parts[0];
+      if (parts[1] !== null) this._clientId = parts[1];
+      if ((numbers[at + TEXT_PARTS] & EFFECTS_TEXT) !== 0) effects = parts[2];
+    }
+    const notify = new Array(numbers[at + NOTIFY_COUNT]);
+    for (let i = 0; i < notify.length; i++) notify[i] = numbers[at + NOTIFY_FIRST + i];
+    const answer = [numbers[at + VIEW_FROM_REQUEST], request.collection, numbers[at + HOW], id,
+      `${this._clientId}#${numbers[at + MUTATION_NUMBER]}`, numbers[at + CURSOR], numbers[at + CURSOR + 1],
+      numbers[at + CURSOR + 2], numbers[at + CURSOR + 3], numbers[at + CURSOR + 4], numbers[at + CURSOR + 5], notify];
+    if (effects !== undefined) answer.push(effects);
+    return answer;
   }
 
   _read(bytes) {

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 // Error codes of a failed call (a SyncError's code in JS).
 #define SYNCORE_ERROR_CODES(X)                                                                  \
@@ -79,7 +80,7 @@ namespace syncore {
     return i < k##Type##Count ? k##Type##Names[i] : "unknown";                              \
   }                                                                                         \
   /* false (out untouched) if the name is not in the table */                               \
-  inline bool parseFn(const std::string& name, Type& out) {                                 \
+  inline bool parseFn(std::string_view name, Type& out) {                                 \
     for (std::size_t i = 0; i < k##Type##Count; ++i)                                        \
       if (name == k##Type##Names[i]) return out = static_cast<Type>(i), true;               \
     return false;                                                                           \

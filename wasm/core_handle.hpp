@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "js_resolver.hpp"
 #include "persist_records.hpp"
@@ -96,6 +97,7 @@ class CoreHandle {
     std::uint32_t outLen = 0;
     std::uint32_t inPtr = 0;
     std::uint32_t inCap = 0;
+    std::uint32_t numbersPtr = 0;  // a plain local write's numbers (wire/local_write_numbers.hpp), doubles
   };
   double ioAddress() const;  // where Io lives in wasm memory (JS reads it through HEAPU32)
   // At least `bytes` of input buffer (the memory may grow: JS re-takes its views after it).
@@ -108,6 +110,10 @@ class CoreHandle {
   // confirms the new view is exactly the request applied to that view, and leaves it out.
   static constexpr int kWithView = 1;
   static constexpr int kViewKnown = 2;
+  // kNumbers: JS reads a plain local write's answer as numbers (wire/local_write_numbers.hpp) at
+  // io().numbersPtr, and its text part, if any, at io().outPtr; mutateIn then answers
+  // -(1 + the text's bytes). Any other answer is the envelope's text as before.
+  static constexpr int kNumbers = 4;
   double mutateIn(double bytes, double nowMs, int flags);
   // A server batch (SyncCore::applyServer).
   double applyIn(double bytes, double nowMs);
@@ -149,6 +155,8 @@ class CoreHandle {
   std::string scalarError_;  // the envelope takeError() hands over
   std::string in_;           // the input buffer JS writes requests into
   std::string out_;          // the last In call's answer, read by JS in place
+  std::vector<double> numbers_;  // the last plain local write's numbers, read by JS in place
+  std::string sentClientId_;     // the client id the last numbers answer carried (JS keeps it)
   Io io_;
 
   SyncCore core_;

@@ -11,6 +11,7 @@
 #include "wire/commit_text.hpp"
 #include "wire/envelope.hpp"
 #include "wire/json_fast.hpp"
+#include "wire/local_write_numbers.hpp"
 #include "wire/mutation_request_text.hpp"
 
 namespace syncore {
@@ -18,6 +19,15 @@ namespace syncore {
 namespace {
 
 Status wrongType(std::string message) { return Status::error(ErrorCode::WrongType, std::move(message)); }
+
+// A commit's entry for a collection named by a view (the commit's maps compare std::strings
+// only); a commit names few collections, so a walk costs less than a string to search with.
+template <typename Map>
+auto findNamed(Map& map, std::string_view name) {
+  auto it = map.begin();
+  while (it != map.end() && it->first != name) ++it;
+  return it;
+}
 
 // The wasm address of a pointer (wasm32: fits 32 bits).
 std::uint32_t address(const void* p) { return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(p)); }
@@ -27,7 +37,7 @@ std::uint32_t address(const void* p) { return static_cast<std::uint32_t>(reinter
 // create, nothing for a delete). True when the mutation went into the log and nothing else moved
 // that entity in this commit: no other settled, cancelled, dead-lettered or parked mutation (each
 // would be an event), no rename, and the entity changed in the way the op says.
-bool viewFollowsRequest(const std::string& kind, const std::string& collection, bool byPatch, const Commit& commit) {
+bool viewFollowsRequest(std::string_view kind, std::string_view collection, bool byPatch, const Commit& commit) {
   if (!commit.renamed.empty()) return false;
   for (const Event& e : commit.events)
     if (e.type != EventType::Queued) return false;
@@ -36,7 +46,7 @@ bool viewFollowsRequest(const std::string& kind, const std::string& collection, 
   } else if (kind != "create" && kind != "delete") {
     return false;
   }
-  const auto changed = commit.changes.collections.find(collection);
+  const auto changed = findNamed(commit.changes.collections, collection);
   if (changed == commit.changes.collections.end()) return false;
   const CollectionChanges& c = changed->second;
   const std::size_t n = c.created.size() + c.updated.size() + c.deleted.size();
@@ -86,8 +96,9 @@ double CoreHandle::mutateIn(double bytes, double nowMs, int flags) {
   if (!readInput(bytes, text)) return answerIn(envelopeError(wrongType("the request is not in the input buffer")));
   std::int64_t now = 0;
   if (Status s = readJsTime(nowMs, now); !s) return answerIn(envelopeError(s));
-  // The request's fields straight from the text (no tree of the request itself); anything the
-  // reader does not take is parsed as before, for the parser's own error.
+  // The request's fields straight from the text (no tree of the request itself, its strings
+  // views into the input buffer); anything the reader does not take is parsed as before, for the
+  // parser's own error.
   MutationRequest request;
   const ParseLimits limits = core_.limits().forText();
   if (!readMutationRequest(text, limits, request)) {
@@ -95,12 +106,15 @@ double CoreHandle::mutateIn(double bytes, double nowMs, int flags) {
     if (Status s = parseJsonFast(text, tree, limits); !s) return answerIn(envelopeError(s));
     request = MutationRequest::fromJson(tree);
   }
-  // What viewFollowsRequest reads, taken before mutate takes the request apart.
+  // What viewFollowsRequest reads: views into the request, which mutate leaves in place (it
+  // takes only data and patch).
   const bool known = (flags & kViewKnown) != 0;
-  const bool strings = request.op.is_string() && request.collection.is_string();
-  const std::string kind = strings && known ? request.op.get_ref<const std::string&>() : std::string();
-  const std::string collection = strings && known ? request.collection.get_ref<const std::string&>() : std::string();
+  const bool strings = request.op.isString() && request.collection.isString();
+  const std::string_view kind = strings && known ? request.op.str() : std::string_view();
+  const std::string_view collection = strings && known ? request.collection.str() : std::string_view();
   const bool byPatch = request.patch.is_object();
+  // The id as JS sent it (a string): the numbers answer leaves it out when it is the entity's.
+  const std::string_view requestId = request.id.isString() ? request.id.str() : std::string_view();
   Commit commit;
   std::string id;
   Status s = core_.mutate(std::move(request), now, commit, id, (flags & kWithView) != 0 && !known);
@@ -114,14 +128,21 @@ double CoreHandle::mutateIn(double bytes, double nowMs, int flags) {
   if (fromRequest) {
     // JS makes this view from the one it holds: leave it out (a 10 KB entity costs more to write,
     // copy and parse than the whole write).
-    if (auto views = commit.views.find(collection); views != commit.views.end()) {
-      const CollectionChanges& c = commit.changes.collections.at(collection);
+    if (auto views = findNamed(commit.views, collection); views != commit.views.end()) {
+      const CollectionChanges& c = findNamed(commit.changes.collections, collection)->second;
       const std::string& changedId = !c.updated.empty() ? c.updated[0] : !c.created.empty() ? c.created[0] : c.deleted[0];
       views->second.erase(changedId);
       if (views->second.empty()) commit.views.erase(views);
     }
   }
-  // The plain write's short answer (wire/commit_text.hpp); anything else as the whole envelope.
+  // The plain write's answer as numbers when JS takes them (wire/local_write_numbers.hpp), else as
+  // the short text (wire/commit_text.hpp); anything else as the whole envelope.
+  if ((flags & kNumbers) != 0 &&
+      writeLocalWriteNumbers(numbers_, out_, commit, id, fromRequest, requestId, core_.clientId(), sentClientId_)) {
+    answerOut();
+    io_.numbersPtr = address(numbers_.data());
+    return -1.0 - static_cast<double>(out_.size());
+  }
   if (appendLocalWriteText(out_, commit, id, fromRequest)) return answerOut();
   out_ += fromRequest ? "{\"ok\":true,\"viewFromRequest\":true,\"commit\":" : "{\"ok\":true,\"commit\":";
   appendCommitText(out_, commit, id);

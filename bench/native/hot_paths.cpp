@@ -11,6 +11,7 @@
 
 #include "wire/commit_text.hpp"
 #include "wire/json_fast.hpp"
+#include "wire/local_write_numbers.hpp"
 #include "wire/mutation_request_text.hpp"
 #include "sync/sync_core.hpp"
 
@@ -59,8 +60,11 @@ json parseText(const std::string& text) {
 }
 
 // The binding's mutate (wasm/core_handle_text.cpp): the request's fields read from the text, the
-// commit written into an answer buffer kept between calls (the plain write's short answer).
+// commit written into an answer buffer kept between calls (the plain write's answer as numbers,
+// as js/core.js asks for it, else the text).
 std::string answer;
+std::vector<double> numbers;
+std::string sentClientId;
 syncore::MutationRequest readRequest(const std::string& text) {
   syncore::MutationRequest request;
   if (!syncore::readMutationRequest(text, syncore::ParseLimits{}, request)) request = syncore::MutationRequest::fromJson(parseText(text));
@@ -71,9 +75,13 @@ syncore::MutationRequest readRequest(const std::string& text) {
 std::size_t mutateText(SyncCore& core, const std::string& text, bool leaveViewOut = false, bool withView = true) {
   Commit c;
   std::string id;
-  check(core.mutate(readRequest(text), kNow, c, id, withView), "mutate");
+  syncore::MutationRequest request = readRequest(text);
+  const std::string_view requestId = request.id.isString() ? request.id.str() : std::string_view();
+  check(core.mutate(std::move(request), kNow, c, id, withView), "mutate");
   if (leaveViewOut) c.views.clear();
   answer.clear();
+  if (syncore::writeLocalWriteNumbers(numbers, answer, c, id, leaveViewOut, requestId, core.clientId(), sentClientId))
+    return numbers.size() + answer.size();
   if (!syncore::appendLocalWriteText(answer, c, id, leaveViewOut)) syncore::appendCommitText(answer, c, id);
   return answer.size();
 }

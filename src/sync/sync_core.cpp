@@ -106,12 +106,12 @@ const CollectionSyncOptions& SyncCore::syncOptions(const std::string& collection
   return it == syncOptions_.end() ? defaults : it->second;
 }
 
-Collection* SyncCore::findCollection(const std::string& name) {
+Collection* SyncCore::findCollection(std::string_view name) {
   auto it = collections_.find(name);
   return it == collections_.end() ? nullptr : &it->second;
 }
 
-const Collection* SyncCore::findCollection(const std::string& name) const {
+const Collection* SyncCore::findCollection(std::string_view name) const {
   auto it = collections_.find(name);
   return it == collections_.end() ? nullptr : &it->second;
 }

@@ -239,8 +239,8 @@ class SyncCore {
     json before;
   };
 
-  Collection* findCollection(const std::string& name);
-  const Collection* findCollection(const std::string& name) const;
+  Collection* findCollection(std::string_view name);
+  const Collection* findCollection(std::string_view name) const;
   Status unknownCollection(const std::string& name) const;
   const CollectionSyncOptions& syncOptions(const std::string& collection) const;
 
@@ -326,7 +326,7 @@ class SyncCore {
 
   ParseLimits limits_;
   ServerLimits serverLimits_;
-  std::map<std::string, Collection> collections_;
+  std::map<std::string, Collection, std::less<>> collections_;  // std::less<>: found by a string_view too
   std::map<std::string, CollectionSyncOptions> syncOptions_;
   std::map<std::string, CustomResolver*> customResolvers_;
   std::map<std::uint32_t, OpenQuery> queries_;

@@ -151,14 +151,14 @@ Status SyncCore::mutate(const json& request, std::int64_t nowMs, Commit& out, st
 Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& out, std::string& mutationId, bool withView) {
   mutationId.clear();
   if (!request.isObject) return Status::error(ErrorCode::WrongType, "a mutation is an object");
-  const json* col = &request.collection;
-  if (!col->is_string()) return Status::error(ErrorCode::WrongType, "collection must be a string");
-  Collection* c = findCollection(col->get_ref<const std::string&>());
-  if (c == nullptr) return unknownCollection(col->get_ref<const std::string&>());
+  // The string fields are views into the request (sync/mutation_request.hpp): read in place.
+  if (!request.collection.isString()) return Status::error(ErrorCode::WrongType, "collection must be a string");
+  const std::string_view collection = request.collection.str();
+  Collection* c = findCollection(collection);
+  if (c == nullptr) return unknownCollection(std::string(collection));
   const std::string& idField = c->options().idField;
-  const json* opIt = &request.op;
   MutationKind kind;
-  if (!opIt->is_string() || !mutationKindFromName(opIt->get_ref<const std::string&>(), kind))
+  if (!request.op.isString() || !mutationKindFromName(request.op.str(), kind))
     return Status::error(ErrorCode::UnknownOp, "op must be create, update or delete");
 
   json* data = nullptr;
@@ -169,8 +169,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   }
   std::string id, dataId;
   bool haveId = false;
-  if (const json* it = &request.id; !it->is_null()) {
-    if (!idFromJson(*it, id)) return Status::error(ErrorCode::WrongType, "id must be a non-empty string or an integer");
+  if (!request.id.isNull()) {
+    if (!idFromRequest(request.id, id)) return Status::error(ErrorCode::WrongType, "id must be a non-empty string or an integer");
     haveId = true;
   }
   if (data != nullptr) {
@@ -186,15 +186,15 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   m.collection = c->name();
   m.kind = kind;
   m.priority = syncOptions(c->name()).priority;
-  if (const json* p = &request.priority; !p->is_null()) {
-    if (!p->is_string() || !priorityFromName(p->get_ref<const std::string&>(), m.priority))
+  if (const RequestString& p = request.priority; !p.isNull()) {
+    if (!p.isString() || !priorityFromName(p.str(), m.priority))
       return Status::error(ErrorCode::WrongType, "priority must be low, normal, high or critical");
   }
-  if (const json* st = &request.strategy; !st->is_null()) {
+  if (const RequestString& st = request.strategy; !st.isNull()) {
     Strategy parsed;
-    if (!st->is_string() || !strategyFromName(st->get_ref<const std::string&>(), parsed))
+    if (!st.isString() || !strategyFromName(st.str(), parsed))
       return Status::error(ErrorCode::WrongType, "unknown conflict strategy");
-    m.strategy = st->get_ref<const std::string&>();
+    m.strategy = st.str();
   }
   if (Status s = readQueueOptions(request, nowMs, m); !s) return s;
 

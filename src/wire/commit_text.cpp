@@ -232,15 +232,29 @@ bool queuedNames(const json& fields, const std::string& collection, const std::s
 
 }  // namespace
 
-bool appendLocalWriteText(std::string& out, const Commit& commit, const std::string& mutationId, bool viewFromRequest) {
-  const std::string* collection = nullptr;
-  const std::string* id = nullptr;
-  int how = 0;
+bool plainLocalWrite(const Commit& commit, const std::string& mutationId, const std::string*& collection,
+                     const std::string*& id, int& how) {
   if (mutationId.empty() || !commit.queries.empty() || !commit.renamed.empty() || !commit.views.empty() ||
       commit.events.size() != 1 || !onlyChange(commit, collection, id, how))
     return false;
   const Event& queued = commit.events[0];
-  if (queued.type != EventType::Queued || !queuedNames(queued.fields, *collection, *id, mutationId)) return false;
+  return queued.type == EventType::Queued && queuedNames(queued.fields, *collection, *id, mutationId);
+}
+
+void appendEffectsText(std::string& out, const std::vector<Effect>& effects) {
+  out += '[';
+  for (std::size_t i = 0; i < effects.size(); ++i) {
+    if (i > 0) out += ',';
+    appendTyped(out, effectKindName(effects[i].kind), effects[i].fields);
+  }
+  out += ']';
+}
+
+bool appendLocalWriteText(std::string& out, const Commit& commit, const std::string& mutationId, bool viewFromRequest) {
+  const std::string* collection = nullptr;
+  const std::string* id = nullptr;
+  int how = 0;
+  if (!plainLocalWrite(commit, mutationId, collection, id, how)) return false;
   out += viewFromRequest ? "[1," : "[0,";
   appendString(out, *collection);
   out += ',';
@@ -267,12 +281,8 @@ bool appendLocalWriteText(std::string& out, const Commit& commit, const std::str
   }
   out += ']';
   if (!commit.effects.empty()) {
-    out += ",[";
-    for (std::size_t i = 0; i < commit.effects.size(); ++i) {
-      if (i > 0) out += ',';
-      appendTyped(out, effectKindName(commit.effects[i].kind), commit.effects[i].fields);
-    }
-    out += ']';
+    out += ',';
+    appendEffectsText(out, commit.effects);
   }
   out += ']';
   return true;

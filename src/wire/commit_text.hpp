@@ -4,6 +4,7 @@
 // mutate and every server batch.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "sync/commit.hpp"
 
@@ -20,5 +21,12 @@ void appendCommitText(std::string& out, const Commit& commit, const std::string&
 //    pending, deadLetters, conflicts, setAside, resyncing 0|1, [notify...], [effects...]?]
 // Appends nothing and answers false when the commit is not that plain.
 bool appendLocalWriteText(std::string& out, const Commit& commit, const std::string& mutationId, bool viewFromRequest);
+
+// Whether the commit is that plain local write; then its one changed entity's collection and id
+// (pointers into the commit) and how it changed (0 created, 1 updated, 2 deleted).
+bool plainLocalWrite(const Commit& commit, const std::string& mutationId, const std::string*& collection,
+                     const std::string*& id, int& how);
+// The effects as the JSON array the shim reads ([{"type": name, ...fields}, ...]).
+void appendEffectsText(std::string& out, const std::vector<Effect>& effects);
 
 }  // namespace syncore

@@ -1,6 +1,7 @@
 // Reads a local write's request text straight into a MutationRequest (sync/mutation_request.hpp):
 // the top-level object field by field with the boundary's reader (wire/json_reader.hpp), only the
-// values a mutation reads (data, patch) built as trees.
+// values a mutation reads (data, patch) built as trees, its string fields views into the text
+// (which must outlive the request).
 #pragma once
 #include <string_view>
 

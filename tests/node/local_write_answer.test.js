@@ -52,7 +52,7 @@ for (const persist of [false, true]) {
       long.calls.length = 0;
       const mine = short.core.mutate({ collection: 'todos', op: 'update', ...rest, patch });
       const theirs = long.core.mutate({ collection: 'todos', op: 'update', ...rest, data }, { view: true });
-      assert.equal(short.calls.find((c) => c.name === 'mutate').answer[0], '[');
+      assert.ok(Array.isArray(short.calls.find((c) => c.name === 'mutate').answer)); // the short answer, made from numbers (js/wasm_text.js)
       assert.equal(long.calls.find((c) => c.name === 'mutate').answer[0], '{');
       assert.deepEqual(mine, theirs);
       const a = seen(short.commits.at(-1));
@@ -90,7 +90,7 @@ test('a plain create and delete cross as the short answer; listeners get the who
   for (const [request, expected] of cases) {
     calls.length = 0;
     const result = core.mutate(request);
-    assert.equal(calls[0].answer[0], '[');
+    assert.ok(Array.isArray(calls[0].answer)); // the short answer, made from numbers (js/wasm_text.js)
     const got = seen(commits.at(-1));
     assert.deepEqual(got, expected);
     assert.deepEqual(Object.keys(got), Object.keys(expected));
