@@ -5,11 +5,13 @@
 // __multf3, __addtf3, ...): ~20 KB of wasm. docs/build.md, "Size" has the bytes.
 //
 // - snprintf: the integer and string conversions of src/base/int_format.hpp, all
-//   that is formatted here (nlohmann's "\u%04x" escapes and "<U+%.4X>" error tokens, the
-//   outbox's "%016llx"); libc++'s to_string(double) would need %f, and nothing calls it.
+//   that is formatted here (nlohmann's "\u%04x" escapes, the outbox's "%016llx"; nlohmann's
+//   lexer and its "<U+%.4X>" error tokens are no longer linked, stop 28); libc++'s
+//   to_string(double) would need %f, and nothing calls it.
 // - strtod: the number's extent by src/base/decimal_text.hpp, its value by the host's Number()
 //   (wasm/number_library.js), correctly rounded as glibc's strtod is in the native build. Its
-//   callers (nlohmann's lexer, src/wire/json_reader.hpp) hand it JSON numbers already scanned.
+//   one caller (src/wire/json_reader.hpp, the core's only JSON parser in the wasm since stop 28)
+//   hands it JSON numbers already scanned.
 // - strtof / strtold: only so that strtod.o (which defines all three) is never pulled in by
 //   libc++'s std::stof / std::stold, which nothing calls.
 #include <cerrno>

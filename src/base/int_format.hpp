@@ -1,7 +1,8 @@
 // printf for integers and strings, without floating point. The release wasm links it in place of
 // libc's snprintf (wasm/libc_overrides.cpp): musl's printf core always carries %f/%g/%La (fmt_fp,
 // fmodl, 128-bit long-double soft float), ~8 KB of wasm, for callers that only ever format
-// integers: nlohmann's "\u%04x" escapes and "<U+%.4X>" error tokens, the outbox's "%016llx".
+// integers: nlohmann's "\u%04x" escapes, the outbox's "%016llx" (and, in the native build,
+// the "<U+%.4X>" error tokens of nlohmann's lexer, which the wasm no longer links).
 // Pure and deterministic; tests/native/test_int_format.cpp holds it to glibc's snprintf.
 #pragma once
 #include <cstdarg>

@@ -1,5 +1,7 @@
 #include "base/json_util.hpp"
 
+#include "wire/json_reader.hpp"
+
 #include <charconv>
 
 #include <algorithm>
@@ -49,16 +51,17 @@ Status parseJson(std::string_view text, json& out, const ParseLimits& limits) {
   return Status::ok();
 }
 
-// json::parse takes its callback as a run-time std::function, so every call compiles both of
-// nlohmann's tree builders (with and without a callback) though none passes one; its parser
-// driven with the plain builder is the same code path without the other (its sax_parse would add
-// the binary formats' reader instead).
+// The core's own reader (wire/json_reader.hpp), not nlohmann's parser: it accepts the same texts
+// and builds the same values (tests/native/test_json_fast.cpp and the json_parse fuzzer hold it to
+// nlohmann's json::parse), and every parse already went through it first (parseJsonFast), so
+// nlohmann's lexer, parser and error texts were a second parser in the wasm (~14 KB) for
+// refusals and a byte order mark. No depth limit: parseJson counts the nesting before this runs,
+// and the other caller reads the store's own text.
 bool parseJsonValue(std::string_view text, json& out) {
-  using Adapter = decltype(nlohmann::detail::input_adapter(text.data(), text.data() + text.size()));
-  nlohmann::detail::json_sax_dom_parser<json> builder(out, /*allow_exceptions_=*/false);
-  nlohmann::detail::parser<json, Adapter> parser(nlohmann::detail::input_adapter(text.data(), text.data() + text.size()),
-                                                 nullptr, /*allow_exceptions_=*/false, /*skip_comments=*/false);
-  return parser.sax_parse(&builder, /*strict=*/true) && !builder.is_errored();
+  // nlohmann's lexer skips a UTF-8 byte order mark at the very start (and only there): so does this.
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  JsonReader reader(text, std::numeric_limits<int>::max() / 2);
+  return reader.parseDocument(out);
 }
 
 int jsonDepth(const json& value, int limit) {

@@ -35,8 +35,10 @@ Status checkDataDepth(const json& value, const ParseLimits& limits, const char* 
 // Parses text into out. Rejects invalid JSON / UTF-8 (BadJson), oversize (TooLarge) and
 // over-deep nesting (TooDeep) before building anything.
 Status parseJson(std::string_view text, json& out, const ParseLimits& limits = {});
-// nlohmann's parser alone, no limits: true and out the value, or false (out unspecified) when text
-// is not one valid JSON value. The one entry to nlohmann's parser, so the wasm keeps one copy.
+// One JSON document, no limits: true and out the value, or false (out unspecified) when text is
+// not one valid JSON value; what nlohmann's json::parse accepts and builds, read by the core's own
+// reader (wire/json_reader.hpp: nlohmann's parser is not linked into the wasm). Recursive: text
+// from outside goes through parseJson, which bounds the nesting first.
 bool parseJsonValue(std::string_view text, json& out);
 
 // Serialises without throwing: invalid UTF-8 inside strings is replaced, never an abort.

@@ -4,33 +4,6 @@ namespace syncore {
 
 namespace {
 
-// Unescapes one RFC 6901 reference token.
-std::string unescapeToken(const std::string& token) {
-  std::string out;
-  out.reserve(token.size());
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    if (token[i] == '~' && i + 1 < token.size()) {
-      out += token[i + 1] == '1' ? '/' : '~';
-      ++i;
-    } else {
-      out += token[i];
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> splitPointer(const std::string& pointer) {
-  std::vector<std::string> tokens;
-  std::size_t start = 1;  // pointers from json::diff start with '/'
-  while (start <= pointer.size()) {
-    std::size_t slash = pointer.find('/', start);
-    if (slash == std::string::npos) slash = pointer.size();
-    tokens.push_back(unescapeToken(pointer.substr(start, slash - start)));
-    start = slash + 1;
-  }
-  return tokens;
-}
-
 void collectPaths(const json& patch, const std::string& prefix, std::vector<std::string>& out) {
   for (auto it = patch.begin(); it != patch.end(); ++it) {
     std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
@@ -39,44 +12,39 @@ void collectPaths(const json& patch, const std::string& prefix, std::vector<std:
   }
 }
 
+// Writes into patch (an object) the fields that turn object `from` into object `to`: a field gone
+// is null, a new or changed one is to's value, an object in both is diffed field by field; arrays
+// and scalars are replaced whole. Hand-written rather than json::diff + JSON pointers (what this
+// was): the same patch (tests/native/test_merge_patch_diff.cpp compares them), without RFC 6902's
+// operations and pointer code in the wasm.
+void diffObjects(const json::object_t& from, const json::object_t& to, json::object_t& patch) {
+  for (const auto& [key, before] : from) {
+    auto after = to.find(key);
+    if (after == to.end()) {
+      patch.emplace(key, nullptr);
+    } else if (before == after->second) {
+      continue;
+    } else if (before.is_object() && after->second.is_object()) {
+      json child(json::value_t::object);
+      diffObjects(before.get_ref<const json::object_t&>(), after->second.get_ref<const json::object_t&>(),
+                  child.get_ref<json::object_t&>());
+      patch.emplace(key, std::move(child));
+    } else {
+      patch.emplace(key, after->second);
+    }
+  }
+  for (const auto& [key, after] : to) {
+    if (from.find(key) == from.end()) patch.emplace(key, after);
+  }
+}
+
 }  // namespace
 
 json createMergePatch(const json& from, const json& to) {
-  json patch = json::object();
   if (!from.is_object() || !to.is_object()) return to;
-  // json::diff gives RFC 6902 operations; each becomes a merge-patch field. A path that runs
-  // through an array is cut at the array, which is then replaced whole.
-  const json ops = json::diff(from, to);
-  for (const json& op : ops) {
-    const auto& kind = op["op"].get_ref<const std::string&>();
-    const auto tokens = splitPointer(op["path"].get_ref<const std::string&>());
-    if (tokens.empty()) continue;
-    const json* source = &to;
-    json* target = &patch;
-    bool replacedWhole = false;
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
-      const std::string& key = tokens[i];
-      const bool last = i + 1 == tokens.size();
-      auto next = source->is_object() ? source->find(key) : source->end();
-      if (!last && next != source->end() && next->is_array()) {
-        (*target)[key] = *next;  // arrays are atomic in merge patches
-        replacedWhole = true;
-        break;
-      }
-      if (last) {
-        if (kind == "remove") (*target)[key] = nullptr;
-        else (*target)[key] = next != source->end() ? *next : json(nullptr);
-        replacedWhole = true;
-        break;
-      }
-      if (next == source->end() || !next->is_object()) break;
-      json& child = (*target)[key];
-      if (!child.is_object()) child = json::object();
-      target = &child;
-      source = &*next;
-    }
-    (void)replacedWhole;
-  }
+  json patch(json::value_t::object);
+  diffObjects(from.get_ref<const json::object_t&>(), to.get_ref<const json::object_t&>(),
+              patch.get_ref<json::object_t&>());
   return patch;
 }
 

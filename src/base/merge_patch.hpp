@@ -1,5 +1,5 @@
 // Field-level patches (RFC 7396 JSON merge patch) for optimistic updates: made by diffing an
-// edited entity against the view with nlohmann's json::diff, applied with json::merge_patch
+// edited entity against the view (a recursive diff of the two objects), applied with json::merge_patch
 // (which cannot fail), and composed when the outbox coalesces edits.
 #pragma once
 #include <string>

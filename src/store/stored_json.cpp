@@ -68,9 +68,10 @@ json treeFromStored(std::string_view text) {
   json out;
   JsonReader reader(text, kNoLimit);
   if (reader.parseDocument(out)) return out;
-  // Not expected (the text is dumpJson's): nlohmann's parser as the last word.
-  json parsed = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  return parsed.is_discarded() ? json(nullptr) : parsed;
+  // Not expected (the text is dumpJson's): nlohmann's parser as the last word, through the one
+  // entry the rest of the core uses (a direct json::parse is a second copy of the parser in the wasm).
+  json parsed;
+  return parseJsonValue(text, parsed) ? parsed : json(nullptr);
 }
 
 json fieldsFromStored(std::string_view text, const std::vector<std::string>& names) {

@@ -257,14 +257,14 @@ Status SyncCore::get(const std::string& collection, const std::string& id, Entit
 Status SyncCore::list(const std::string& collection, json& out) const {
   const Collection* c = findCollection(collection);
   if (c == nullptr) return unknownCollection(collection);
-  // Sorted by id so that list() is deterministic whatever the hash map's order.
-  // The trees are built for this read (confirmed entities are held as text): kept by value.
-  std::vector<std::pair<const std::string*, json>> rows;
-  rows.reserve(c->count());
-  c->forEachLive([&](const std::string& id, const json& data) { rows.emplace_back(&id, data); });
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  // Sorted by id so that list() is deterministic whatever the hash map's order. The trees are
+  // built for this read (confirmed entities are held as text): kept by value, ordered by a json
+  // object's own map (its code is in the wasm already; a std::sort of rows was ~6 KB more of it).
+  json::object_t rows;
+  c->forEachLive([&](const std::string& id, const json& data) { rows[id] = data; });
   out = json::array();
-  for (auto& [id, data] : rows) out.push_back(std::move(data));
+  out.get_ref<json::array_t&>().reserve(rows.size());
+  for (auto& row : rows) out.push_back(std::move(row.second));
   return Status::ok();
 }
 

@@ -1,5 +1,6 @@
 // parseJsonFast must answer exactly as parseJson does: the same value (types included, so the
-// dumps are compared) or the same error code. Hand-picked edge cases, then seeded random mutations.
+// dumps are compared) or the same error code; and both as nlohmann's json::parse does, within the
+// limits. Hand-picked edge cases, then seeded random mutations.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -25,6 +26,12 @@ void checkSame(const std::string& text, const ParseLimits& limits = ParseLimits{
   INFO("input: " << text);
   REQUIRE(s.code == f.code);
   if (s.isOk()) CHECK(syncore::dumpJson(fast) == syncore::dumpJson(slow));
+  // Both read with the core's reader, so both are also held to nlohmann's own parser: within the
+  // limits (parseJson's own checks), the same texts accepted and the same values built.
+  if (s.code == syncore::ErrorCode::TooLarge || s.code == syncore::ErrorCode::TooDeep) return;
+  const json reference = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  REQUIRE(s.isOk() == !reference.is_discarded());
+  if (s.isOk()) CHECK(syncore::dumpJson(slow) == syncore::dumpJson(reference));
 }
 
 }  // namespace

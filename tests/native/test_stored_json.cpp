@@ -113,4 +113,14 @@ TEST_CASE("stored json: a projection reused across entities holds only each enti
   CHECK(scratch == json::object());
 }
 
+TEST_CASE("stored json: text that is not one JSON value reads back as null") {
+  // The fast reader refuses these and so does the last word (parseJsonValue, held to nlohmann's
+  // parser by test_json_fast): the answer is null, never a partial tree.
+  for (const char* text : {"", "{", R"({"a":1,})", R"({"a":1} x)", R"({"a":"\x"})", "[1,2", "nul"}) {
+    INFO(text);
+    CHECK(treeFromStored(text).is_null());
+  }
+  CHECK(treeFromStored(R"( {"a" : [1, {"b":null}] } )") == parsed(R"({"a":[1,{"b":null}]})"));
+}
+
 }  // namespace test_stored_json
