@@ -225,6 +225,39 @@ json Outbox::headerToJson() const {
   return header;
 }
 
+void Outbox::appendHeaderText(std::string& out) const {
+  // The keys in the order of headerToJson's std::map: format, held, nextBatch, nextSeq, paused, prng.
+  out += "{\"format\":";
+  out += std::to_string(kFormat);
+  if (!held_.empty()) {
+    out += ",\"held\":[";
+    bool first = true;
+    for (const auto& [collection, id] : held_) {
+      out += first ? "[" : ",[";
+      first = false;
+      appendJsonString(out, collection);
+      out += ',';
+      appendJsonString(out, id);
+      out += ']';
+    }
+    out += ']';
+  }
+  out += ",\"nextBatch\":";
+  out += std::to_string(nextBatch_);
+  out += ",\"nextSeq\":";
+  out += std::to_string(nextSeq_);
+  out += paused_ ? ",\"paused\":true,\"prng\":[" : ",\"paused\":false,\"prng\":[";
+  bool first = true;
+  for (std::uint64_t word : prng_.state()) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += toHex(word);  // hex digits: nothing to escape
+    out += '"';
+  }
+  out += "]}";
+}
+
 json Outbox::toJson() const {
   json entries = json::array();
   for (const auto& [seq, entry] : log_) entries.push_back(outboxEntryToJson(entry));
