@@ -102,6 +102,15 @@ TEST_CASE("record text: every record of a client's life is the dump of its tree,
     {"op":"delete","collection":"todos","id":"b","version":4}]})")));
   records += both(trees, texts, [](SyncCore& core, Commit& c) { ok(core.setOnline(false, 1006, c)); });
   CHECK(records >= 12);
+  // The meta record's PRNG words: sixteen lower-case hex digits each (as "%016llx" wrote them).
+  const json meta = trees.exportRecords().back();
+  REQUIRE(meta["store"] == "meta");
+  REQUIRE(meta["value"]["outbox"]["prng"].size() == 4);
+  for (const json& word : meta["value"]["outbox"]["prng"]) {
+    const std::string hex = word.get<std::string>();
+    CHECK(hex.size() == 16);
+    CHECK(hex.find_first_not_of("0123456789abcdef") == std::string::npos);
+  }
   CHECK(texts.deadLetters().size() == 1);
   CHECK(texts.conflicts().size() == trees.conflicts().size());
 }
