@@ -122,6 +122,7 @@ class CoreHandle {
 
   // The write direction through wasm/idb_library.js (persist_records.hpp; wasm/bindings.cpp).
   SealedRecords& sealedRecords() { return sealed_; }
+  SyncCore& core() { return core_; }  // the core behind the handle (persistSeal turns its text records on)
 
  private:
   std::string apply(std::string_view batchJson, double nowMs);

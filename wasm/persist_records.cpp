@@ -2,7 +2,9 @@
 // here are the bytes hydrate checks.
 #include "persist_records.hpp"
 
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "core_handle.hpp"
@@ -57,33 +59,40 @@ bool eachId(const std::string& ids, Fn&& fn) {
   return true;
 }
 
-// The stored form, the value written straight after the header (base/json_util's appendJson: the
-// bytes nlohmann's dump writes, runs of plain bytes copied at once; nlohmann's serializer escapes
-// one byte at a time, the largest part of sealing a 1 KB record, W4).
-// Byte 3 (reserved before) says the text is the core's own canonical dump (kCanonicalText): a
-// hydrate keeps an entity's data text as it is instead of writing it again (stored_restore.cpp).
-std::string sealValue(const std::string& store, const std::string& keyText, const json& value) {
-  std::string out;
-  out.append({'S', 'R', static_cast<char>(kFormat), static_cast<char>(kCanonicalText), 0, 0, 0, 0});
-  appendJson(out, value);
-  const std::uint32_t crc =
-      recordCrc(store, keyText, kCanonicalText, reinterpret_cast<const unsigned char*>(out.data()) + 8, out.size() - 8);
-  for (int b = 0; b < 4; ++b) out[4 + b] = static_cast<char>((crc >> (8 * b)) & 0xFFu);
-  return out;
+// A key's JSON text: an outbox seq (most records) written directly.
+std::string keyTextOf(const json& key) {
+  if (!key.is_number_unsigned()) return dumpJson(key);
+  char digits[24];
+  return std::string(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, key.get<std::uint64_t>()).ptr - digits));
+}
+
+// The record the commit carries for a sealed one: {"key", "sealed": id, "store"} (in key order,
+// each at the end: no search of the map).
+json sealedRef(json key, std::uint32_t id, const char* store) {
+  json ref = json::object();
+  auto& fields = ref.get_ref<json::object_t&>();
+  fields.emplace_hint(fields.end(), "key", std::move(key));
+  fields.emplace_hint(fields.end(), "sealed", id);
+  fields.emplace_hint(fields.end(), "store", store);
+  return ref;
 }
 
 }  // namespace
 
 void SealedRecords::seal(Commit& commit) {
-  if (!enabled_) return;
   for (Effect& effect : commit.effects) {
     if (effect.kind != EffectKind::Persist) continue;
+    if (!enabled_) {
+      valuesOf(effect);
+      continue;
+    }
     // A deleted seq was seen: a later put of it is not a first put.
     auto del = effect.fields.find("delete");
     std::uint64_t seq = 0;
     if (del != effect.fields.end() && del->is_array())
       for (const json& record : *del)
         if (outboxSeq(record, seq) && seq > outboxSeen_) outboxSeen_ = seq;
+    if (!effect.texts.empty()) sealTexts(effect);
     auto put = effect.fields.find("put");
     if (put == effect.fields.end() || !put->is_array()) continue;
     for (json& record : *put) {
@@ -94,16 +103,64 @@ void SealedRecords::seal(Commit& commit) {
       const std::uint32_t id = next_++;
       Sealed sealed;
       sealed.keyText = dumpJson(*key);
-      sealed.bytes = sealValue(store->get_ref<const std::string&>(), sealed.keyText, *value);
-      if (outboxSeq(record, seq)) {
-        sealed.firstPut = !restoring_ && seq > outboxSeen_;
-        if (seq > outboxSeen_) outboxSeen_ = seq;
-      }
+      std::string text;
+      appendJson(text, *value);
+      sealInto(sealed, store->get_ref<const std::string&>(), std::move(text));
+      if (outboxSeq(record, seq)) markOutboxPut(sealed, seq);
       live_.emplace(id, std::move(sealed));
       record.erase(value);
       record["sealed"] = id;
     }
   }
+}
+
+// The stored form (docs/record_format.md): the header, then the value's text, the bytes
+// nlohmann's dump writes (the core's own text, SyncCore::setPersistText, or base/json_util's
+// appendJson of a tree). Byte 3 (reserved before) says the text is the core's own canonical dump
+// (kCanonicalText): a hydrate keeps an entity's data text as it is instead of writing it again
+// (stored_restore.cpp). The CRC-32 is taken over the text where it lies: no copy of it is made.
+void SealedRecords::sealInto(Sealed& sealed, const std::string& store, std::string text) {
+  const std::uint32_t crc =
+      recordCrc(store, sealed.keyText, kCanonicalText, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  const char header[4] = {'S', 'R', static_cast<char>(kFormat), static_cast<char>(kCanonicalText)};
+  std::memcpy(sealed.header, header, 4);
+  for (int b = 0; b < 4; ++b) sealed.header[4 + b] = static_cast<char>((crc >> (8 * b)) & 0xFFu);
+  sealed.text = std::move(text);
+}
+
+void SealedRecords::markOutboxPut(Sealed& sealed, std::uint64_t seq) {
+  sealed.firstPut = !restoring_ && seq > outboxSeen_;
+  if (seq > outboxSeen_) outboxSeen_ = seq;
+}
+
+void SealedRecords::sealTexts(Effect& effect) {
+  json& put = effect.fields["put"];
+  if (!put.is_array()) put = json::array();
+  for (RecordText& r : effect.texts) {
+    const std::uint32_t id = next_++;
+    Sealed sealed;
+    sealed.keyText = keyTextOf(r.key);
+    const std::string store = r.store;
+    sealInto(sealed, store, std::move(r.text));
+    if (store == "outbox" && r.key.is_number_unsigned()) markOutboxPut(sealed, r.key.get<std::uint64_t>());
+    live_.emplace(id, std::move(sealed));
+    put.push_back(sealedRef(std::move(r.key), id, r.store));
+  }
+  effect.texts.clear();
+}
+
+// Sealing off while the core writes text records: they go as plain {store, key, value} records,
+// as a core that writes trees has them (nothing is dropped on the way to the commit's text).
+void SealedRecords::valuesOf(Effect& effect) {
+  if (effect.texts.empty()) return;
+  json& put = effect.fields["put"];
+  if (!put.is_array()) put = json::array();
+  for (RecordText& r : effect.texts) {
+    json value;
+    if (!parseJsonValue(r.text, value)) value = nullptr;  // the core's own dump: always valid
+    put.push_back({{"store", r.store}, {"key", std::move(r.key)}, {"value", std::move(value)}});
+  }
+  effect.texts.clear();
 }
 
 void SealedRecords::restoredOutbox(std::uint64_t restoredSeq) {
@@ -133,7 +190,7 @@ int SealedRecords::write(const std::string& ids) {
   if (paged) {
     std::size_t size = 8;
     for (const Sealed* r : records)
-      if (r->firstPut) size += 8 + r->keyText.size() + r->bytes.size();
+      if (r->firstPut) size += 8 + r->keyText.size() + r->size();
     page.reserve(size);
     page.append(kPageMagic, 4);
     appendU32(page, static_cast<std::size_t>(firstPuts));
@@ -144,11 +201,17 @@ int SealedRecords::write(const std::string& ids) {
     if (paged && r.firstPut) {
       appendU32(page, r.keyText.size());
       page += r.keyText;
-      appendU32(page, r.bytes.size());
-      page += r.bytes;
+      appendU32(page, r.size());
+      page.append(r.header, 8);
+      page += r.text;
       positions.push_back(static_cast<int>(i));
-    } else if (syncore_idb_put(static_cast<int>(i), reinterpret_cast<const unsigned char*>(r.bytes.data()), static_cast<int>(r.bytes.size())) != 1) {
-      return -1 - static_cast<int>(i);
+    } else {
+      std::string stored;
+      stored.reserve(r.size());
+      stored.append(r.header, 8);
+      stored += r.text;
+      if (syncore_idb_put(static_cast<int>(i), reinterpret_cast<const unsigned char*>(stored.data()), static_cast<int>(stored.size())) != 1)
+        return -1 - static_cast<int>(i);
     }
   }
   if (paged && syncore_idb_put_page(positions.data(), firstPuts, reinterpret_cast<const unsigned char*>(page.data()), static_cast<int>(page.size())) != 1)
@@ -170,17 +233,23 @@ void SealedRecords::settled(const std::string& ids, int code) {
 
 std::string SealedRecords::text(std::uint32_t id) const {
   auto it = live_.find(id);
-  return it == live_.end() ? std::string() : it->second.bytes.substr(8);
+  return it == live_.end() ? std::string() : it->second.text;
 }
 
 std::string SealedRecords::stats() const {
   std::size_t bytes = 0;
-  for (const auto& [id, sealed] : live_) bytes += sealed.bytes.size();
+  for (const auto& [id, sealed] : live_) bytes += sealed.size();
   return "{\"live\":" + std::to_string(live_.size()) + ",\"bytes\":" + std::to_string(bytes) + ",\"failures\":" +
          std::to_string(failures_) + ",\"lastFailure\":" + std::to_string(lastFailure_) + "}";
 }
 
-void persistSeal(CoreHandle& h, bool on) { h.sealedRecords().enable(on); }
+void persistSeal(CoreHandle& h, bool on) {
+  h.sealedRecords().enable(on);
+  // Sealing from the text the commit writes (SyncCore::setPersistText) stays off: with it on,
+  // tests/node/client_resync.test.js "the server database replaced by an older backup" times out
+  // (passes with it off); not yet understood (notes/s28/w4-seal.md).
+  h.core().setPersistText(false);
+}
 int persistWrite(CoreHandle& h, const std::string& ids) { return h.sealedRecords().write(ids); }
 void persistSettled(CoreHandle& h, const std::string& ids, int code) { h.sealedRecords().settled(ids, code); }
 std::string persistText(CoreHandle& h, double id) {

@@ -28,7 +28,8 @@ class SealedRecords {
   void enable(bool on) { enabled_ = on; }
   bool enabled() const { return enabled_; }
 
-  // Seals the puts of the commit's persist effects (when enabled).
+  // Seals the puts of the commit's persist effects (when enabled): records the core wrote as text
+  // (Effect::texts, SyncCore::setPersistText) from that text, others from their value trees.
   void seal(Commit& commit);
 
   // Hands the sealed records `ids` ("1,2,3", in order) to the library's open write, the i-th as
@@ -53,10 +54,20 @@ class SealedRecords {
 
  private:
   struct Sealed {
-    std::string bytes;    // the stored form
+    // The stored form is header + text: the 8-byte header (magic, format, flag, CRC-32) apart from
+    // the value's text, which is the core's own string moved here (Effect::texts), not copied
+    // behind a header; the two are joined where one value needs them together (a page, a put).
+    char header[8] = {};
+    std::string text;
+    std::size_t size() const { return 8 + text.size(); }
     std::string keyText;  // the key as JSON text (a page entry's key)
     bool firstPut = false;  // an outbox entry's first put: it may go into a page
   };
+  // An outbox put of seq: a first put when no word on a later seq was seen.
+  void markOutboxPut(Sealed& sealed, std::uint64_t seq);
+  static void sealInto(Sealed& sealed, const std::string& store, std::string text);
+  void sealTexts(Effect& effect);  // the effect's text records, sealed into its put list
+  static void valuesOf(Effect& effect);  // sealing off: text records as {store, key, value}
   bool enabled_ = false;
   bool restoring_ = false;
   std::uint32_t next_ = 1;

@@ -24,6 +24,8 @@ const OPS = [
   ['op_w1_with_view', 'W1 update of a watched ~10 KB entity, its view in the commit', 1000],
   ['op_w1_view_left_out', 'W1 update of a watched ~10 KB entity, view left out (JS makes it)', 1000],
   ['op_w1_fresh_entity', 'one-field patch of a ~10 KB entity with no pending write (1,000 distinct), no view', 1000],
+  ['op_durable_create', 'W4: create of a ~1 KB entity, persisted, records as trees dumped (as sealing did)', 1000],
+  ['op_durable_create_text', 'W4: the same, records written as text by the core (SyncCore::setPersistText)', 1000],
 ];
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
 

@@ -104,6 +104,54 @@ std::string remoteBatch(int first, int n) {
   return json{{"ops", ops}}.dump();
 }
 
+// W4's create: a ~1 KB entity (bench/lib/durable.mjs kbEntity: a title, a score, a 950-character
+// note of words) as JS sends it, on a client that persists; each persisted record then handled as
+// wasm/persist_records.cpp seals it: its key's text and its value's text (the value tree dumped,
+// or the text the core wrote: SyncCore::setPersistText), the record replaced by its sealed ref.
+// (The CRC-32 and the header are the same bytes either way and are not counted.)
+std::string kbCreateText(int i) {
+  static const char* const kWords[] = {"lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit"};
+  std::string note = "#" + std::to_string(i);
+  for (unsigned x = static_cast<unsigned>(i) * 2654435761u + 1; note.size() < 950; x = x * 1103515245u + 12345u) {
+    note += ' ';
+    note += kWords[(x >> 16) % 8];
+  }
+  note.resize(950);
+  const std::string id = "k" + std::to_string(i);
+  return json{{"collection", "k"}, {"op", "create"}, {"data", {{"id", id}, {"title", "entity " + std::to_string(i)}, {"score", i % 1000}, {"note", note}}}}.dump();
+}
+SyncCore durableCore(bool asText) {
+  SyncCore core;
+  check(core.defineCollection("k", json::object()), "defineCollection");
+  check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
+  core.setPersistText(asText);
+  return core;
+}
+std::size_t durableCreate(SyncCore& core, const std::string& text) {
+  Commit c;
+  std::string id;
+  check(core.mutate(readRequest(text), kNow, c, id, false), "mutate");
+  std::size_t bytes = 0;
+  std::uint32_t sealed = 0;
+  for (syncore::Effect& e : c.effects) {
+    if (e.kind != syncore::EffectKind::Persist) continue;
+    for (json& r : e.fields["put"]) {  // records as trees: dumped
+      bytes += syncore::dumpJson(r["key"]).size() + syncore::dumpJson(r["value"]).size();
+      r.erase("value");
+      r["sealed"] = ++sealed;
+    }
+    for (syncore::RecordText& r : e.texts) {  // records as text: copied
+      std::string stored = r.text;
+      bytes += syncore::dumpJson(r.key).size() + stored.size();
+      e.fields["put"].push_back({{"key", std::move(r.key)}, {"sealed", ++sealed}, {"store", r.store}});
+    }
+    e.texts.clear();
+  }
+  answer.clear();
+  if (!syncore::appendLocalWriteText(answer, c, id, false)) syncore::appendCommitText(answer, c, id);
+  return bytes + answer.size();
+}
+
 std::size_t sink = 0;
 
 // noipa: GCC's identical-code folding would otherwise merge the op_* functions into one symbol.
@@ -113,6 +161,12 @@ std::size_t sink = 0;
 #define BENCH_OP __attribute__((noinline))
 #endif
 
+BENCH_OP void op_durable_create(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) sink += durableCreate(core, t);
+}
+BENCH_OP void op_durable_create_text(SyncCore& core, const std::vector<std::string>& texts) {
+  for (const auto& t : texts) sink += durableCreate(core, t);
+}
 BENCH_OP void op_local_mutate(SyncCore& core, const std::vector<std::string>& texts) {
   for (const auto& t : texts) sink += mutateText(core, t);
 }
@@ -196,6 +250,16 @@ int main(int argc, char** argv) {
   const std::string only = argc > 2 ? argv[2] : "";
   const auto want = [&](const std::string& name) { return only.empty() || only == name; };
 
+  if (want("durable_create") || want("durable_create_text")) {  // W4's 1 KB creates, persisted
+    std::vector<std::string> texts;
+    for (int i = 0; i < mutations; ++i) texts.push_back(kbCreateText(i));
+    for (bool asText : {false, true}) {
+      if (!want(asText ? "durable_create_text" : "durable_create")) continue;
+      SyncCore core = durableCore(asText);
+      if (asText) timed("durable_create_text", mutations, [&] { op_durable_create_text(core, texts); });
+      else timed("durable_create", mutations, [&] { op_durable_create(core, texts); });
+    }
+  }
   if (want("local_mutate")) {  // local optimistic update of distinct entities (the pending log grows to `mutations`)
     SyncCore core = loadedCore(false);
     std::vector<std::string> texts;

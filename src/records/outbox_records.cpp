@@ -1,7 +1,6 @@
 // Outbox persistence. The state is written to IndexedDB by the JS shim and read back after a
 // reload, so the reader trusts nothing: every field is type- and range-checked, and a bad
 // document yields a Status instead of a half-restored outbox.
-#include <cstdio>
 #include <limits>
 #include <set>
 
@@ -13,11 +12,14 @@ namespace {
 
 constexpr std::int64_t kFormat = 1;
 
-// 64-bit PRNG words go out as hex text: JS numbers would silently round them.
+// 64-bit PRNG words go out as hex text: JS numbers would silently round them. Sixteen lower-case
+// digits, zero-padded (what "%016llx" writes), without snprintf: the meta record that every local
+// write persists holds four of them, and snprintf's format machinery was most of writing it (W4).
 std::string toHex(std::uint64_t value) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(value));
-  return buf;
+  static const char* const kDigits = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = kDigits[value & 0xFu];
+  return out;
 }
 
 bool fromHex(const json& value, std::uint64_t& out) {
@@ -223,6 +225,39 @@ json Outbox::headerToJson() const {
     header["held"] = std::move(held);
   }
   return header;
+}
+
+void Outbox::appendHeaderText(std::string& out) const {
+  // The keys in the order of headerToJson's std::map: format, held, nextBatch, nextSeq, paused, prng.
+  out += "{\"format\":";
+  out += std::to_string(kFormat);
+  if (!held_.empty()) {
+    out += ",\"held\":[";
+    bool first = true;
+    for (const auto& [collection, id] : held_) {
+      out += first ? "[" : ",[";
+      first = false;
+      appendJsonString(out, collection);
+      out += ',';
+      appendJsonString(out, id);
+      out += ']';
+    }
+    out += ']';
+  }
+  out += ",\"nextBatch\":";
+  out += std::to_string(nextBatch_);
+  out += ",\"nextSeq\":";
+  out += std::to_string(nextSeq_);
+  out += paused_ ? ",\"paused\":true,\"prng\":[" : ",\"paused\":false,\"prng\":[";
+  bool first = true;
+  for (std::uint64_t word : prng_.state()) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += toHex(word);  // hex digits: nothing to escape
+    out += '"';
+  }
+  out += "]}";
 }
 
 json Outbox::toJson() const {

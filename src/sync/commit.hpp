@@ -8,6 +8,7 @@
 #include <list>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/json_util.hpp"
@@ -22,11 +23,26 @@ struct QueryUpdate {
   std::size_t total = 0;         // matches before offset / limit
 };
 
+// A persisted record whose value the core wrote as its canonical text (the bytes dumpJson writes
+// for the value's tree), for a shim that seals records as text (SyncCore::setPersistText).
+struct RecordText {
+  const char* store = "";  // a store name of the record format (a literal)
+  json key;
+  std::string text;
+};
+
 // An effect for the shim, in order: set-aside {changes}, persist {put: [records], delete: [keys]},
-// send {batch, mutations}, wake {at}. fields: everything but the kind.
+// send {batch, mutations}, wake {at}. fields: everything but the kind. A persist effect of a core
+// that writes records as text holds its puts in `texts` instead (in order; `put` is then empty):
+// the shim seals them (wasm/persist_records.cpp); toJson gives them as put records.
 struct Effect {
+  Effect() = default;
+  Effect(EffectKind kind, json fields, std::vector<RecordText> texts = {})
+      : kind(kind), fields(std::move(fields)), texts(std::move(texts)) {}
+
   EffectKind kind = EffectKind::Persist;
   json fields = json::object();
+  std::vector<RecordText> texts;
   json toJson() const;  // {"type": kind name, ...fields}
 };
 

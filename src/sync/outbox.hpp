@@ -294,6 +294,8 @@ class Outbox {
   // toJson without entries and dead letters: counters, paused flag, PRNG, held entities. The core
   // persists entries one record each and rebuilds the whole document for fromJson on restart.
   json headerToJson() const;
+  // dumpJson(headerToJson()) appended to out, written without the tree (records/record_text.hpp).
+  void appendHeaderText(std::string& out) const;
   // Replaces out's durable state with the one in `state`, validated first: on error out is left
   // untouched. In-flight entries come back queued with the same keys, as after a disconnect.
   static Status fromJson(const json& state, Outbox& out);

@@ -260,7 +260,7 @@ void SyncCore::updateQueries(Commit& out) {
 void SyncCore::emitEffects(Commit& out, std::size_t first) {
   if (persist_) {
     Effect persist = persistEffect();
-    if (!persist.fields["put"].empty() || !persist.fields["delete"].empty())
+    if (!persist.texts.empty() || !persist.fields["put"].empty() || !persist.fields["delete"].empty())
       out.effects.insert(out.effects.begin() + static_cast<std::ptrdiff_t>(first), std::move(persist));
   } else {
     work_.clearRecords();

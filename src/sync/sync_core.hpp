@@ -200,6 +200,10 @@ class SyncCore {
 
   // Every durable record ({"store","key","value"}), as the persist effects have written them.
   json exportRecords() const;
+  // Persist effects with their put records' values written as canonical text (Effect::texts), for
+  // a shim that seals records as text; off (trees in `put`) by default. Records of a core with
+  // sensitive fields stay trees (they are redacted as trees).
+  void setPersistText(bool on) { persistText_ = on; }
   // Rebuilds a fresh core (collections defined, nothing loaded yet) from persisted records, all
   // or nothing: the first record it cannot read fails it and leaves the core as it was.
   Status restore(const json& records, Commit& out);
@@ -319,7 +323,9 @@ class SyncCore {
   // Persistence internals (sync_persistence.cpp, sync_restore.cpp).
   Effect persistEffect();
   void redact(json& records) const;  // sensitive fields out of records about to be persisted
+  bool anySensitive() const;         // a collection has sensitive fields
   json metaRecord() const;
+  void appendMetaValueText(std::string& out) const;  // its value as text (setPersistText)
   struct RestoreSession;
   void refuseRecord(RestoreSession& rs, std::size_t index, std::string store, json key, Status why);
   Status finishRestore(bool strict, bool entitiesLost, Commit& out);
@@ -344,6 +350,7 @@ class SyncCore {
   std::uint64_t nextConflict_ = 1;
   bool online_ = false;
   bool persist_ = false;
+  bool persistText_ = false;  // setPersistText
   std::int64_t lastNow_ = 0;
   std::uint64_t setAside_ = 0;  // server changes set aside (applyServerChanges), persisted
   std::unique_ptr<RestoreSession> restoring_;

@@ -36,6 +36,15 @@ void appendTyped(std::string& out, const char* type, const json& fields) {
 json Effect::toJson() const {
   json out = fields.is_object() ? fields : json::object();
   out["type"] = effectKindName(kind);
+  if (!texts.empty()) {
+    json& put = out["put"];
+    if (!put.is_array()) put = json::array();
+    for (const RecordText& r : texts) {
+      json value;
+      if (!parseJsonValue(r.text, value)) value = nullptr;  // the core's own dump: always valid
+      put.push_back({{"store", r.store}, {"key", r.key}, {"value", std::move(value)}});
+    }
+  }
   return out;
 }
 

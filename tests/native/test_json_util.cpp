@@ -97,4 +97,30 @@ TEST_CASE("json_util: approximate size grows with content") {
   CHECK(approxBytes(small) > 0);
   CHECK(approxBytes(big) > approxBytes(small));
 }
+TEST_CASE("json_util: a string is written as nlohmann's dump writes it, a special byte at any offset") {
+  // appendJsonString skips plain bytes 8 at a time: each byte that needs a look (an escape, a
+  // control byte, UTF-8 of two to four bytes, invalid UTF-8) at every position of runs longer and
+  // shorter than a word, and next to each other.
+  const std::vector<std::string> specials = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x80\xa8",
+                                             "\xf0\x9f\x98\x80", "\xff", "\xc3", " ", "\x20\x21"};
+  std::size_t checked = 0;
+  for (const std::string& special : specials) {
+    for (std::size_t before = 0; before <= 17; ++before) {
+      for (std::size_t after : {0, 1, 7, 8, 9}) {
+        const std::string text = std::string(before, 'a') + special + std::string(after, 'b') + special;
+        std::string out = "x";
+        appendJsonString(out, text);
+        INFO("special " << json(special).dump(-1, ' ', true, json::error_handler_t::replace) << " after " << before);
+        CHECK(out == "x" + json(text).dump(-1, ' ', false, json::error_handler_t::replace));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == specials.size() * 18 * 5);
+  std::string plain(1000, 'q');
+  std::string out;
+  appendJsonString(out, plain);
+  CHECK(out == "\"" + plain + "\"");
+}
+
 }  // namespace test_json_util
