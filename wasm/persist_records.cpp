@@ -245,10 +245,7 @@ std::string SealedRecords::stats() const {
 
 void persistSeal(CoreHandle& h, bool on) {
   h.sealedRecords().enable(on);
-  // Sealing from the text the commit writes (SyncCore::setPersistText) stays off: with it on,
-  // tests/node/client_resync.test.js "the server database replaced by an older backup" times out
-  // (passes with it off); not yet understood (notes/s28/w4-seal.md).
-  h.core().setPersistText(false);
+  h.core().setPersistText(on);  // sealed from the text the commit writes (no record trees)
 }
 int persistWrite(CoreHandle& h, const std::string& ids) { return h.sealedRecords().write(ids); }
 void persistSettled(CoreHandle& h, const std::string& ids, int code) { h.sealedRecords().settled(ids, code); }
