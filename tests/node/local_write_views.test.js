@@ -37,6 +37,10 @@ const writes = [
   { collection: 'todos', op: 'update', id: 'a', patch: { ['__proto__']: { polluted: true }, title: 'ünïcödé 😀 中文', when: new Date(0) } },
   { collection: 'todos', op: 'create', data: { id: 'c', title: 'new', z: 1, a: { y: null, x: 1 }, '😀': 1, '\uFFFD': 2, é: 3 } },
   { collection: 'n', op: 'create', data: { key: 7, v: 1 } },
+  // Flat creates: JS copies the data object itself, not the request text parsed back.
+  { collection: 'todos', op: 'create', data: JSON.parse('{"id":"f","__proto__":1,"t":"\u00fc\ud83d\ude00","n":null,"big":1152921504606846976,"neg":-1.5e-7,"b":false,"e":""}') },
+  { collection: 'todos', op: 'create', data: Object.assign(Object.create(null), { id: 'g', z: 'last', a: 'first' }) },
+  { collection: 'todos', op: 'create', data: { id: 'h', minusZero: -0, date: new Date(0), gone: undefined } },
   { collection: 'n', op: 'update', id: 7, patch: { v: 2 } },
   { collection: 'todos', op: 'delete', id: 'gone' },
 ];
@@ -118,4 +122,17 @@ test('text of any size and script crosses through wasm memory, also after the me
   const { changes } = core.applyServerChanges([{ op: 'upsert', collection: 't', id: 'e1', version: 2, data: { id: 'e1', body: 'ok ✓' } }]);
   assert.deepEqual(changes.t.updated, ['e1']);
   assert.equal(core.get('t', 'e1').body, 'ok ✓');
+});
+
+test('a create\'s view is the data as it was sent, whatever the caller does to its object after', async (t) => {
+  const { core, coreView } = await pair();
+  t.after(() => core.dispose());
+  const data = { id: 'm', title: 'sent', n: 1 };
+  core.mutate({ collection: 'todos', op: 'create', data });
+  data.title = 'changed after';
+  data.extra = true;
+  const view = core.get('todos', 'm');
+  assert.deepEqual(view, { id: 'm', n: 1, title: 'sent' });
+  assert.deepEqual(view, coreView('todos', 'm'));
+  assert.ok(Object.isFrozen(view));
 });
