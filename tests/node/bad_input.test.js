@@ -62,6 +62,10 @@ const apiRows = [
   ['nesting past the limit (object)', (c) => c.mutate({ collection: 'todos', op: 'create', data: { x: deepArray(100) } }), 'TOO_DEEP'],
   ['nesting that exhausts the JS stack', (c) => c.applyServer([{ op: 'upsert', collection: 'todos', id: 'd', version: 1, data: { x: deepArray(200_000) } }]), 'TOO_DEEP'],
   ['NaN in a mutation', (c) => c.mutate({ collection: 'todos', op: 'create', data: { n: NaN } }), 'WRONG_TYPE'],
+  // Every place JSON.stringify writes a non-finite number as null, beside strings that hold "null".
+  ['NaN first in an array', (c) => c.mutate({ collection: 'todos', op: 'create', data: { s: 'nullable', a: [NaN, 1] } }), 'WRONG_TYPE'],
+  ['NaN last in a nested array', (c) => c.mutate({ collection: 'todos', op: 'create', data: { s: 'a null here', a: [[1, -Infinity]] } }), 'WRONG_TYPE'],
+  ['NaN in a nested object', (c) => c.mutate({ collection: 'todos', op: 'create', data: { n: { s: '"null"', m: { x: NaN } } } }), 'WRONG_TYPE'],
   ['Infinity in a patch', (c) => c.mutate({ collection: 'todos', op: 'update', id: 'a', patch: { n: Infinity } }), 'WRONG_TYPE'],
   ['-Infinity from the server', (c) => c.applyServer([{ op: 'upsert', collection: 'todos', id: 'b', version: 2, data: { n: -Infinity } }]), 'WRONG_TYPE'],
   ['NaN as a version', (c) => c.applyServer([{ op: 'upsert', collection: 'todos', id: 'b', version: NaN, data: {} }]), 'WRONG_TYPE'],
