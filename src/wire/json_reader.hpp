@@ -246,8 +246,19 @@ class JsonReader {
   bool parseString(std::string& s) {
     ++p_;  // '"'
     for (;;) {
-      // The fast path: a run of printable ASCII and valid UTF-8, appended at once.
+      // The fast path: a run of printable ASCII and valid UTF-8, appended at once; plain ASCII
+      // eight bytes at a time (a 1 KB note was ~15 instructions a byte one by one, W4).
       const char* run = p_;
+      while (end_ - p_ >= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p_, 8);
+        const std::uint64_t special = notPlainAscii(w);
+        if (special != 0) {
+          p_ += lowestByte(special);
+          break;
+        }
+        p_ += 8;
+      }
       while (p_ < end_) {
         const unsigned char c = static_cast<unsigned char>(*p_);
         if (c == '"' || c == '\\' || c < 0x20) break;

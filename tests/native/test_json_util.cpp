@@ -123,4 +123,30 @@ TEST_CASE("json_util: a string is written as nlohmann's dump writes it, a specia
   CHECK(out == "\"" + plain + "\"");
 }
 
+TEST_CASE("json_util: a string is read as json::parse reads it, a special byte at any offset") {
+  // JsonReader::parseString skips plain bytes 8 at a time: each text that needs a look (an
+  // escape, a \u escape and a surrogate pair, UTF-8 of two to four bytes, a raw control byte, an
+  // invalid byte, the closing quote itself) at every position of runs longer and shorter than a word.
+  const std::vector<std::string> specials = {"\\\"", "\\\\", "\\n", "\\u00e9", "\\ud83d\\ude00", "\xc3\xa9",
+                                             "\xe2\x80\xa8", "\xf0\x9f\x98\x80", "\x7f", "\x01", "\xff", "\xc3", "\\x"};
+  std::size_t checked = 0;
+  for (const std::string& special : specials) {
+    for (std::size_t before = 0; before <= 17; ++before) {
+      for (std::size_t after : {0, 1, 7, 8, 9}) {
+        const std::string text = "\"" + std::string(before, 'a') + special + std::string(after, 'b') + special + "\"";
+        INFO("text " << json(text).dump(-1, ' ', true, json::error_handler_t::replace));
+        json mine;
+        const json theirs = json::parse(text, nullptr, false);
+        CHECK(parseJsonValue(text, mine) == !theirs.is_discarded());
+        if (!theirs.is_discarded()) CHECK(mine == theirs);
+        ++checked;
+      }
+    }
+    // Unterminated: the run reaches the end of the text inside the 8-byte loop.
+    json out;
+    CHECK_FALSE(parseJsonValue("\"" + std::string(16, 'a') + special, out));
+  }
+  CHECK(checked == specials.size() * 18 * 5);
+}
+
 }  // namespace test_json_util
