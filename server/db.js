@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const isPostgresUrl = (target) => typeof target === 'string' && /^postgres(ql)?:\/\//.test(target);
 
@@ -117,15 +117,27 @@ async function openPostgres(url, poolSize) {
   };
 }
 
+// The installed PGlite's version, or null. Its package.json is not in its `exports`, so a
+// require of '@electric-sql/pglite/package.json' throws (ERR_PACKAGE_PATH_NOT_EXPORTED): read the
+// package.json of the folder its entry resolves into instead.
+function pgliteVersion() {
+  try {
+    for (let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')); dir !== dirname(dir); dir = dirname(dir)) {
+      const file = join(dir, 'package.json');
+      if (!existsSync(file)) continue;
+      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      if (pkg.name === '@electric-sql/pglite') return pkg.version ?? null;
+    }
+  } catch {}
+  return null;
+}
+
 // initdb inside PGlite costs seconds; a fresh database is loaded from a template dump made once
 // (kept in the temp folder across processes, keyed by the PGlite version).
 let templatePromise = null;
 async function pgliteTemplate(PGlite) {
   templatePromise ??= (async () => {
-    let version = null;
-    try {
-      version = createRequire(import.meta.url)('@electric-sql/pglite/package.json').version;
-    } catch {}
+    const version = pgliteVersion();
     if (!version) {
       const fresh = await PGlite.create();
       const dump = await fresh.dumpDataDir('none');

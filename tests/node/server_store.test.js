@@ -4,7 +4,7 @@
 // history (compaction, horizon, answer expiry), and the importer of the retired JSON-log store.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -320,6 +320,19 @@ test('import refuses a log with a corrupt line followed by good ones', async () 
   const store = await openStore({ db: mkdtempSync(join(scratchRoot, 'pglite-')) });
   try {
     await assert.rejects(importJsonLog(folder, store), /corrupt/);
+  } finally {
+    await store.close();
+  }
+});
+
+// initdb runs once per PGlite version, not once per process: a fresh PGlite database (the tests'
+// in-memory stores, a new data folder) loads the dump kept in the temp folder (server/db.js).
+test('a fresh PGlite database leaves the initdb template in the temp folder, keyed by the PGlite version', async () => {
+  const { version } = JSON.parse(readFileSync(fileURLToPath(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url)), 'utf8'));
+  const store = await openStore({});
+  try {
+    assert.equal(store.kind, 'pglite');
+    assert.ok(existsSync(join(tmpdir(), `syncore-pglite-template-${version}.tar`)), `syncore-pglite-template-${version}.tar in ${tmpdir()}`);
   } finally {
     await store.close();
   }
