@@ -1,7 +1,6 @@
 #include "sync/outbox.hpp"
 
 #include <algorithm>
-#include <iterator>
 
 #include "base/merge_patch.hpp"
 #include "store/stored_json.hpp"
@@ -445,64 +444,6 @@ bool Outbox::replacePayload(std::uint64_t seq, json payload, std::int64_t baseVe
   indexMentions(it->second);
   it->second.baseVersion = baseVersion;
   return true;
-}
-
-void Outbox::hold(const std::string& collection, const std::string& entityId) {
-  held_.insert({collection, entityId});
-}
-
-void Outbox::countUncertain(const OutboxEntry& entry, int delta) {
-  // Only unsent entries fold or change kind, so a sent create stays one until it leaves.
-  if (entry.kind != MutationKind::Create || !entry.sent) return;
-  if (delta > 0) {
-    ++uncertainCreates_[entry.collection];
-    return;
-  }
-  auto it = uncertainCreates_.find(entry.collection);
-  if (it != uncertainCreates_.end() && --it->second == 0) uncertainCreates_.erase(it);
-}
-
-bool Outbox::hasUncertainCreate(const std::string& collection) const {
-  return uncertainCreates_.count(collection) != 0;
-}
-
-bool Outbox::releaseHolds() {
-  bool released = false;
-  for (auto it = held_.begin(); it != held_.end();) {
-    if (hasUncertainCreate(it->first)) {
-      ++it;
-    } else {
-      it = held_.erase(it);
-      released = true;
-    }
-  }
-  return released;
-}
-
-void Outbox::renameEntity(const std::string& collection, const std::string& from,
-                          const std::string& to) {
-  if (from == to || to.empty()) return;
-  if (held_.erase({collection, from}) != 0) held_.insert({collection, to});
-  for (DeadLetter& letter : dead_) {
-    if (letter.entry.collection == collection && letter.entry.entityId == from) letter.entry.entityId = to;
-  }
-  auto source = index_.find({collection, from});
-  if (source == index_.end()) return;
-  EntityLog moved = std::move(source->second);
-  index_.erase(source);
-  for (std::uint64_t seq : moved.seqs) {
-    OutboxEntry& entry = log_.find(seq)->second;
-    untrackCreate(entry);
-    entry.entityId = to;
-    trackCreate(entry);
-  }
-  EntityLog& target = index_[{collection, to}];
-  std::vector<std::uint64_t> merged;
-  merged.reserve(target.seqs.size() + moved.seqs.size());
-  std::merge(target.seqs.begin(), target.seqs.end(), moved.seqs.begin(), moved.seqs.end(),
-             std::back_inserter(merged));
-  target.seqs = std::move(merged);
-  target.inFlight += moved.inFlight;
 }
 
 }  // namespace syncore
