@@ -50,17 +50,17 @@ void Outbox::renameEntity(const std::string& collection, const std::string& from
   for (DeadLetter& letter : dead_) {
     if (letter.entry.collection == collection && letter.entry.entityId == from) letter.entry.entityId = to;
   }
-  auto source = index_.find({collection, from});
-  if (source == index_.end()) return;
-  EntityLog moved = std::move(source->second);
-  index_.erase(source);
+  EntityLog* source = findEntity(collection, from);
+  if (source == nullptr) return;
+  EntityLog moved = std::move(*source);
+  dropEntity(collection, from);
   for (std::uint64_t seq : moved.seqs) {
     OutboxEntry& entry = log_.find(seq)->second;
     untrackCreate(entry);
     entry.entityId = to;
     trackCreate(entry);
   }
-  EntityLog& target = index_[{collection, to}];
+  EntityLog& target = fileEntity(collection, to);
   std::vector<std::uint64_t> merged;
   merged.reserve(target.seqs.size() + moved.seqs.size());
   std::merge(target.seqs.begin(), target.seqs.end(), moved.seqs.begin(), moved.seqs.end(),
