@@ -55,7 +55,15 @@ bool Outbox::requeueRebased(OutboxEntry entry, json payload, std::int64_t baseVe
   return true;
 }
 
-std::string Outbox::freshKey() { return clientId_ + ":" + std::to_string(nextSeq_++); }
+std::string Outbox::freshKey() {
+  // Written in place, reserved once: `+` made a temporary per part (~300 instructions a write).
+  std::string key;
+  key.reserve(clientId_.size() + 21);
+  key = clientId_;
+  key += ':';
+  appendDecimal(key, nextSeq_++);
+  return key;
+}
 
 Outbox::EntityLog* Outbox::findEntity(const std::string& collection, const std::string& entityId) {
   auto logs = index_.find(collection);
@@ -156,7 +164,7 @@ OutboxEntry Outbox::takeOut(std::uint64_t seq) {
   return entry;
 }
 
-EnqueueResult Outbox::enqueue(OutboxMutation m) {
+EnqueueResult Outbox::enqueue(OutboxMutation&& m) {
   EnqueueResult result;
   if (m.collection.empty() || m.entityId.empty()) {
     result.status = Status::error(ErrorCode::MissingId, "a mutation needs a collection and an entity id");

@@ -166,7 +166,9 @@ class Outbox {
   // maxRetries or with an expiry (each keeps its own deadline). Priority becomes the max of both,
   // meta the newest non-null one, baseVersion stays the earlier one. A critical entry appended
   // behind queued entries of its entity lifts them to critical (they must go first).
-  EnqueueResult enqueue(OutboxMutation mutation);
+  // Taken apart (its strings and payload move into the entry): pass it moved; a const one is copied.
+  EnqueueResult enqueue(OutboxMutation&& mutation);
+  EnqueueResult enqueue(const OutboxMutation& mutation) { return enqueue(OutboxMutation(mutation)); }
 
   const OutboxEntry* find(std::uint64_t seq) const;
   std::vector<const OutboxEntry*> entriesFor(const std::string& collection,

@@ -120,7 +120,7 @@ bool SyncCore::findByKey(const std::string& key, std::uint64_t& seq) const {
   return outbox_->findKey(key, seq);
 }
 
-Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq) {
+Status SyncCore::enqueueMutation(OutboxMutation&& m, Commit& out, std::uint64_t& seq) {
   const bool critical = m.priority == Priority::Critical;
   EnqueueResult r = outbox_->enqueue(std::move(m));
   if (r.outcome == EnqueueOutcome::Rejected) return r.status;
@@ -274,7 +274,11 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   beginCommit(nowMs);
   ++nextMutation_;
   markMeta();
-  mutationId = clientId_ + "#" + std::to_string(number);
+  // Written in place (no temporaries); the entry gets the one copy it keeps.
+  mutationId.reserve(clientId_.size() + 21);
+  mutationId += clientId_;
+  mutationId += '#';
+  appendDecimal(mutationId, number);
   m.mutationId = mutationId;
   m.entityId = id;
   if (!looked) {
