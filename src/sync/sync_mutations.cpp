@@ -328,14 +328,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   if (textView) c->setOverlayText(id, std::move(viewText));
   else if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
   else if (!patchView) recomputeView(c, id);
-  // Built field by field: nlohmann's initializer-list constructor cost 4k instructions here.
-  // In key order, each at the end: no search of the map.
-  json queued = json::object();
-  auto& fields = queued.get_ref<json::object_t&>();
-  fields.emplace_hint(fields.end(), "collection", c->name());
-  fields.emplace_hint(fields.end(), "id", id);
-  fields.emplace_hint(fields.end(), "mutationId", mutationId);
-  out.events.push_back({EventType::Queued, std::move(queued)});
+  // Its names as strings: the tree is made only where the event is written (Event::queued).
+  out.events.push_back(Event::queuedWrite(c->name(), id, mutationId));
   finishCommit(out);
   if (withView) addView(out, *c, id);  // the caller shows the value it just wrote
   return Status::ok();
