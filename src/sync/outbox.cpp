@@ -1,6 +1,7 @@
 #include "sync/outbox.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "base/merge_patch.hpp"
 #include "store/stored_json.hpp"
@@ -107,7 +108,11 @@ void Outbox::insertEntry(OutboxEntry&& moved, EntityLog* known) {
   // there: the entry is moved once.
   const std::uint64_t seq = moved.seq;
   const auto hint = log_.empty() || log_.rbegin()->first < seq ? log_.end() : log_.lower_bound(seq);
-  const OutboxEntry& entry = log_.emplace_hint(hint, seq, std::move(moved))->second;
+  indexEntry(log_.emplace_hint(hint, seq, std::move(moved))->second, known);
+}
+
+void Outbox::indexEntry(const OutboxEntry& entry, EntityLog* known) {
+  const std::uint64_t seq = entry.seq;
   EntityLog& entity = known != nullptr ? *known : fileEntity(entry.collection, entry.entityId);
   entity.seqs.insert(std::upper_bound(entity.seqs.begin(), entity.seqs.end(), seq), seq);
   if (entry.state == OutboxEntry::State::InFlight) ++entity.inFlight;
@@ -125,14 +130,6 @@ bool Outbox::findKey(const std::string& key, std::uint64_t& seq) const {
   if (it == keys_.end()) return false;
   seq = it->second;
   return true;
-}
-
-std::uint64_t Outbox::appendEntry(OutboxEntry&& entry, EntityLog* entity) {
-  entry.seq = nextSeq_;
-  entry.key = freshKey();
-  const std::uint64_t seq = entry.seq;
-  insertEntry(std::move(entry), entity);
-  return seq;
 }
 
 void Outbox::land(OutboxEntry& entry) {
@@ -179,7 +176,7 @@ EnqueueResult Outbox::enqueue(OutboxMutation&& m) {
   }
 
   // One search of the index: the entity's entries, or (filed now, empty) where a new entity's go:
-  // a new entity's mutation is always appended (appendEntry), nothing returns before.
+  // a new entity's mutation is always appended (below), nothing returns before.
   EntityLog& entity = fileEntity(m.collection, m.entityId);
   const bool found = !entity.seqs.empty();
   OutboxEntry* last = nullptr;
@@ -247,7 +244,12 @@ EnqueueResult Outbox::enqueue(OutboxMutation&& m) {
     }
   }
 
-  OutboxEntry entry;
+  // A new entry, made in its place at the log's end (the newest seq), not here and moved there.
+  const std::uint64_t seq = nextSeq_;
+  OutboxEntry& entry =
+      log_.emplace_hint(log_.end(), std::piecewise_construct, std::forward_as_tuple(seq), std::forward_as_tuple())->second;
+  entry.seq = seq;
+  entry.key = freshKey();
   entry.mutationIds.push_back(std::move(m.mutationId));
   entry.collection = std::move(m.collection);
   entry.entityId = std::move(m.entityId);
@@ -270,8 +272,9 @@ EnqueueResult Outbox::enqueue(OutboxMutation&& m) {
       ++critical_;
     }
   }
+  indexEntry(entry, &entity);
   result.outcome = EnqueueOutcome::Appended;
-  result.seq = appendEntry(std::move(entry), &entity);
+  result.seq = seq;
   return result;
 }
 

@@ -356,8 +356,8 @@ class Outbox {
     return !held_.empty() && held_.count(EntityView{collection, entityId}) != 0;
   }
   // entity: the entry's entity log when the caller has it already (it may be empty), else null.
-  std::uint64_t appendEntry(OutboxEntry&& entry, EntityLog* entity);
   void insertEntry(OutboxEntry&& entry, EntityLog* entity = nullptr);  // files by seq into log and index
+  void indexEntry(const OutboxEntry& entry, EntityLog* entity);  // an entry in log_: the rest of insertEntry
   OutboxEntry takeOut(std::uint64_t seq);         // removes from log, index and batch
   void land(OutboxEntry& entry);                  // in flight → queued
   std::string freshKey();
