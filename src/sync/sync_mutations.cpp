@@ -274,8 +274,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   beginCommit(nowMs);
   ++nextMutation_;
   markMeta();
-  // Written in place (no temporaries); the entry gets the one copy it keeps.
-  mutationId.reserve(clientId_.size() + 21);
+  // Written in place (no temporaries, and no reserve: a short id stays in the string's own
+  // buffer); the entry gets the one copy it keeps.
   mutationId += clientId_;
   mutationId += '#';
   appendDecimal(mutationId, number);
