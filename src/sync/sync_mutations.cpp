@@ -296,14 +296,14 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   // bytes, no tree): a rebase, an ack or persistence parses it when it reads it. A fold into an
   // entry made on the same version keeps the base it holds.
   if (const Entity* e = confirmed; e != nullptr && !e->deleted) {
-    m.meta = PendingMeta{clock_.tick(nowMs), json()};
+    m.meta.emplace(clock_.tick(nowMs), json());  // made in place, not moved in
     m.confirmedBase.text = &e->text;
   } else {
     // An edit of an entity that exists only through its pending create was made on top of that
     // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
     EntityRef base;
     if (kind != MutationKind::Create) base = c->get(id);
-    m.meta = PendingMeta{clock_.tick(nowMs), std::move(base).release()};
+    m.meta.emplace(clock_.tick(nowMs), std::move(base).release());
   }
   if (fromView && kind == MutationKind::Update && !textView) {
     // The base is text: the tree read above becomes the view, patched in place (no copy).
@@ -312,7 +312,10 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   // This mutation always changes the view (an update that changes nothing returned above), so its
   // view before is kept for a comparison only when this commit's pump may take entries out of the
   // log again: online (too large, broken references) or with entries that expire.
-  touch(c, id, online_ || outbox_->nextExpiry(-1) >= 0);
+  // Without a view of its own the entity is live in the view exactly when its confirmed entry is
+  // (both looked up above): touchKnown spares touch's two lookups to find that out again.
+  if (const bool compare = online_ || outbox_->nextExpiry(-1) >= 0; compare || overlaid) touch(c, id, compare);
+  else touchKnown(c, id, confirmed != nullptr && !confirmed->deleted);
   // An update of an entity that already has a view of its own moves that view by this patch alone
   // (the entries before it are applied there; a fold into the last entry composes exactly, see
   // Outbox::enqueue): patched in place, not rebuilt from a copy of the confirmed entity.
