@@ -48,6 +48,8 @@ void appendJson(std::string& out, const json& value);
 // s as a JSON string literal, the bytes nlohmann's dump writes for json(s) (invalid UTF-8
 // replaced): the one escaper of the core, for text written without a json value.
 void appendJsonString(std::string& out, std::string_view s);
+// n in decimal appended to out, as std::to_string writes it (no temporary string).
+void appendDecimal(std::string& out, std::uint64_t n);
 
 // A dotted field path ("meta.owner.name", "tags.0") split once, then walked without allocation.
 using FieldPath = std::vector<std::string>;

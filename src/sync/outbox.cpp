@@ -1,7 +1,7 @@
 #include "sync/outbox.hpp"
 
 #include <algorithm>
-#include <iterator>
+#include <tuple>
 
 #include "base/merge_patch.hpp"
 #include "store/stored_json.hpp"
@@ -56,23 +56,63 @@ bool Outbox::requeueRebased(OutboxEntry entry, json payload, std::int64_t baseVe
   return true;
 }
 
-std::string Outbox::freshKey() { return clientId_ + ":" + std::to_string(nextSeq_++); }
-
-void Outbox::insertEntry(OutboxEntry&& moved) {
-  const auto slot = index_.lower_bound(EntityView{moved.collection, moved.entityId});
-  insertEntry(std::move(moved), slot);
+std::string Outbox::freshKey() {
+  // Written in place: `+` made a temporary per part (~300 instructions a write). Not reserved: a
+  // short key stays in the string's own buffer, which reserving a guessed size would leave.
+  std::string key = clientId_;
+  key += ':';
+  appendDecimal(key, nextSeq_++);
+  return key;
 }
 
-void Outbox::insertEntry(OutboxEntry&& moved, EntityIndex::iterator slot) {
+Outbox::EntityLog* Outbox::findEntity(const std::string& collection, const std::string& entityId) {
+  auto logs = index_.find(collection);
+  if (logs == index_.end()) return nullptr;
+  auto entity = logs->second.find(entityId);
+  return entity == logs->second.end() ? nullptr : &entity->second;
+}
+
+const Outbox::EntityLog* Outbox::findEntity(const std::string& collection, const std::string& entityId) const {
+  return const_cast<Outbox*>(this)->findEntity(collection, entityId);
+}
+
+Outbox::EntityLog& Outbox::fileEntity(const std::string& collection, const std::string& entityId) {
+  return index_[collection].try_emplace(entityId).first->second;
+}
+
+void Outbox::dropEntity(const std::string& collection, const std::string& entityId) {
+  // A collection's (empty) map stays: collections are few, and their entities come back.
+  if (auto logs = index_.find(collection); logs != index_.end()) logs->second.erase(entityId);
+}
+
+bool Outbox::indexMatchesLog() const {
+  std::map<EntityKey, EntityLog> walked;
+  for (const auto& [seq, entry] : log_) {
+    EntityLog& entity = walked[{entry.collection, entry.entityId}];
+    entity.seqs.push_back(seq);
+    if (entry.state == OutboxEntry::State::InFlight) ++entity.inFlight;
+  }
+  std::size_t entities = 0;
+  bool same = true;
+  forEachEntity([&](const std::string& collection, const std::string& id, const EntityLog& entity) {
+    ++entities;
+    auto it = walked.find({collection, id});
+    same = same && it != walked.end() && it->second.seqs == entity.seqs && it->second.inFlight == entity.inFlight;
+  });
+  return same && entities == walked.size();
+}
+
+void Outbox::insertEntry(OutboxEntry&& moved, EntityLog* known) {
   // Filed in the log first (at its end when it is the newest, the usual case) and indexed from
   // there: the entry is moved once.
   const std::uint64_t seq = moved.seq;
   const auto hint = log_.empty() || log_.rbegin()->first < seq ? log_.end() : log_.lower_bound(seq);
-  const OutboxEntry& entry = log_.emplace_hint(hint, seq, std::move(moved))->second;
-  const EntityView at{entry.collection, entry.entityId};
-  if (slot == index_.end() || index_.key_comp()(at, slot->first))
-    slot = index_.emplace_hint(slot, EntityKey{entry.collection, entry.entityId}, EntityLog{});
-  EntityLog& entity = slot->second;
+  indexEntry(log_.emplace_hint(hint, seq, std::move(moved))->second, known);
+}
+
+void Outbox::indexEntry(const OutboxEntry& entry, EntityLog* known) {
+  const std::uint64_t seq = entry.seq;
+  EntityLog& entity = known != nullptr ? *known : fileEntity(entry.collection, entry.entityId);
   entity.seqs.insert(std::upper_bound(entity.seqs.begin(), entity.seqs.end(), seq), seq);
   if (entry.state == OutboxEntry::State::InFlight) ++entity.inFlight;
   keys_[entry.key] = seq;
@@ -91,20 +131,12 @@ bool Outbox::findKey(const std::string& key, std::uint64_t& seq) const {
   return true;
 }
 
-std::uint64_t Outbox::appendEntry(OutboxEntry&& entry, EntityIndex::iterator slot) {
-  entry.seq = nextSeq_;
-  entry.key = freshKey();
-  const std::uint64_t seq = entry.seq;
-  insertEntry(std::move(entry), slot);
-  return seq;
-}
-
 void Outbox::land(OutboxEntry& entry) {
   if (entry.state != OutboxEntry::State::InFlight) return;
   auto batch = batches_.find(entry.batch);
   if (batch != batches_.end() && --batch->second.open == 0) batches_.erase(batch);
-  auto entity = index_.find(EntityView{entry.collection, entry.entityId});
-  if (entity != index_.end() && entity->second.inFlight > 0) --entity->second.inFlight;
+  EntityLog* entity = findEntity(entry.collection, entry.entityId);
+  if (entity != nullptr && entity->inFlight > 0) --entity->inFlight;
   entry.state = OutboxEntry::State::Queued;
   entry.batch = 0;
 }
@@ -120,16 +152,15 @@ OutboxEntry Outbox::takeOut(std::uint64_t seq) {
   untrackCreate(entry);
   countUncertain(entry, -1);
   if (auto k = keys_.find(entry.key); k != keys_.end() && k->second == seq) keys_.erase(k);
-  auto entity = index_.find(EntityView{entry.collection, entry.entityId});
-  if (entity != index_.end()) {
-    auto& seqs = entity->second.seqs;
+  if (EntityLog* entity = findEntity(entry.collection, entry.entityId); entity != nullptr) {
+    auto& seqs = entity->seqs;
     seqs.erase(std::remove(seqs.begin(), seqs.end(), seq), seqs.end());
-    if (seqs.empty()) index_.erase(entity);
+    if (seqs.empty()) dropEntity(entry.collection, entry.entityId);
   }
   return entry;
 }
 
-EnqueueResult Outbox::enqueue(OutboxMutation m) {
+EnqueueResult Outbox::enqueue(OutboxMutation&& m) {
   EnqueueResult result;
   if (m.collection.empty() || m.entityId.empty()) {
     result.status = Status::error(ErrorCode::MissingId, "a mutation needs a collection and an entity id");
@@ -143,20 +174,20 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     return result;
   }
 
-  // One search of the index: the entity's entries, or where a new entity's go (appendEntry).
-  const auto slot = index_.lower_bound(EntityView{m.collection, m.entityId});
-  const bool found = slot != index_.end() && !index_.key_comp()(EntityView{m.collection, m.entityId}, slot->first);
-  const auto entity = found ? slot : index_.end();
+  // One search of the index: the entity's entries, or (filed now, empty) where a new entity's go:
+  // a new entity's mutation is always appended (below), nothing returns before.
+  EntityLog& entity = fileEntity(m.collection, m.entityId);
+  const bool found = !entity.seqs.empty();
   OutboxEntry* last = nullptr;
-  if (entity != index_.end()) {
-    OutboxEntry& candidate = log_.find(entity->second.seqs.back())->second;
+  if (found) {
+    OutboxEntry& candidate = log_.find(entity.seqs.back())->second;
     // No folding while the entity may merge with a suspect (see hold): a held entity, or one whose
     // create is uncertain while its collection has suspects. Its entries keep their own seqs so
     // that a merged queue is still in the order the mutations were made.
-    const OutboxEntry& first = log_.find(entity->second.seqs.front())->second;
-    auto suspect = held_.lower_bound({m.collection, std::string()});
+    const OutboxEntry& first = log_.find(entity.seqs.front())->second;
+    auto suspect = held_.lower_bound(EntityView{m.collection, std::string_view()});
     const bool suspects = suspect != held_.end() && suspect->first == m.collection;
-    const bool mayMerge = held_.count(entity->first) != 0 ||
+    const bool mayMerge = held(m.collection, m.entityId) ||
                           (suspects && first.kind == MutationKind::Create && first.sent);
     // Queue options stay the mutation's own: an expiry is a deadline per mutation, a retry limit
     // a promise about that mutation (docs/queue_control.md).
@@ -212,7 +243,12 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
     }
   }
 
-  OutboxEntry entry;
+  // A new entry, made in its place at the log's end (the newest seq), not here and moved there.
+  const std::uint64_t seq = nextSeq_;
+  OutboxEntry& entry =
+      log_.emplace_hint(log_.end(), std::piecewise_construct, std::forward_as_tuple(seq), std::forward_as_tuple())->second;
+  entry.seq = seq;
+  entry.key = freshKey();
   entry.mutationIds.push_back(std::move(m.mutationId));
   entry.collection = std::move(m.collection);
   entry.entityId = std::move(m.entityId);
@@ -226,17 +262,18 @@ EnqueueResult Outbox::enqueue(OutboxMutation m) {
   entry.maxRetries = m.maxRetries;
   entry.expireAtMs = m.expireAtMs;
   entry.expireAfterMs = m.expireAfterMs;
-  if (entry.priority == Priority::Critical && entity != index_.end()) {
+  if (entry.priority == Priority::Critical) {
     // Per-entity order holds: what is queued before it goes first, so it goes as critical too.
-    for (std::uint64_t earlier : entity->second.seqs) {
+    for (std::uint64_t earlier : entity.seqs) {
       OutboxEntry& e = log_.find(earlier)->second;
       if (e.state != OutboxEntry::State::Queued || e.priority == Priority::Critical) continue;
       e.priority = Priority::Critical;
       ++critical_;
     }
   }
+  indexEntry(entry, &entity);
   result.outcome = EnqueueOutcome::Appended;
-  result.seq = appendEntry(std::move(entry), slot);
+  result.seq = seq;
   return result;
 }
 
@@ -248,10 +285,10 @@ const OutboxEntry* Outbox::find(std::uint64_t seq) const {
 std::vector<const OutboxEntry*> Outbox::entriesFor(const std::string& collection,
                                                    const std::string& entityId) const {
   std::vector<const OutboxEntry*> out;
-  auto entity = index_.find(EntityView{collection, entityId});
-  if (entity == index_.end()) return out;
-  out.reserve(entity->second.seqs.size());
-  for (std::uint64_t seq : entity->second.seqs) out.push_back(&log_.find(seq)->second);
+  const EntityLog* entity = findEntity(collection, entityId);
+  if (entity == nullptr) return out;
+  out.reserve(entity->seqs.size());
+  for (std::uint64_t seq : entity->seqs) out.push_back(&log_.find(seq)->second);
   return out;
 }
 
@@ -360,13 +397,13 @@ std::int64_t Outbox::wakeAt(std::int64_t nowMs) const {
   // latestNotBefore_, so none can be in the future. Saves a pass over the index per commit.
   if (paused_ || latestNotBefore_ <= nowMs) return -1;
   std::int64_t earliest = -1;
-  for (const auto& [key, entity] : index_) {
-    if (entity.inFlight > 0 || held_.count(key) != 0) continue;
+  forEachEntity([&](const std::string& collection, const std::string& id, const EntityLog& entity) {
+    if (entity.inFlight > 0 || held(collection, id)) return;
     const OutboxEntry& head = log_.find(entity.seqs.front())->second;
     if (head.notBeforeMs > nowMs && (earliest < 0 || head.notBeforeMs < earliest)) {
       earliest = head.notBeforeMs;
     }
-  }
+  });
   return earliest;
 }
 
@@ -445,64 +482,6 @@ bool Outbox::replacePayload(std::uint64_t seq, json payload, std::int64_t baseVe
   indexMentions(it->second);
   it->second.baseVersion = baseVersion;
   return true;
-}
-
-void Outbox::hold(const std::string& collection, const std::string& entityId) {
-  held_.insert({collection, entityId});
-}
-
-void Outbox::countUncertain(const OutboxEntry& entry, int delta) {
-  // Only unsent entries fold or change kind, so a sent create stays one until it leaves.
-  if (entry.kind != MutationKind::Create || !entry.sent) return;
-  if (delta > 0) {
-    ++uncertainCreates_[entry.collection];
-    return;
-  }
-  auto it = uncertainCreates_.find(entry.collection);
-  if (it != uncertainCreates_.end() && --it->second == 0) uncertainCreates_.erase(it);
-}
-
-bool Outbox::hasUncertainCreate(const std::string& collection) const {
-  return uncertainCreates_.count(collection) != 0;
-}
-
-bool Outbox::releaseHolds() {
-  bool released = false;
-  for (auto it = held_.begin(); it != held_.end();) {
-    if (hasUncertainCreate(it->first)) {
-      ++it;
-    } else {
-      it = held_.erase(it);
-      released = true;
-    }
-  }
-  return released;
-}
-
-void Outbox::renameEntity(const std::string& collection, const std::string& from,
-                          const std::string& to) {
-  if (from == to || to.empty()) return;
-  if (held_.erase({collection, from}) != 0) held_.insert({collection, to});
-  for (DeadLetter& letter : dead_) {
-    if (letter.entry.collection == collection && letter.entry.entityId == from) letter.entry.entityId = to;
-  }
-  auto source = index_.find({collection, from});
-  if (source == index_.end()) return;
-  EntityLog moved = std::move(source->second);
-  index_.erase(source);
-  for (std::uint64_t seq : moved.seqs) {
-    OutboxEntry& entry = log_.find(seq)->second;
-    untrackCreate(entry);
-    entry.entityId = to;
-    trackCreate(entry);
-  }
-  EntityLog& target = index_[{collection, to}];
-  std::vector<std::uint64_t> merged;
-  merged.reserve(target.seqs.size() + moved.seqs.size());
-  std::merge(target.seqs.begin(), target.seqs.end(), moved.seqs.begin(), moved.seqs.end(),
-             std::back_inserter(merged));
-  target.seqs = std::move(merged);
-  target.inFlight += moved.inFlight;
 }
 
 }  // namespace syncore

@@ -166,7 +166,9 @@ class Outbox {
   // maxRetries or with an expiry (each keeps its own deadline). Priority becomes the max of both,
   // meta the newest non-null one, baseVersion stays the earlier one. A critical entry appended
   // behind queued entries of its entity lifts them to critical (they must go first).
-  EnqueueResult enqueue(OutboxMutation mutation);
+  // Taken apart (its strings and payload move into the entry): pass it moved; a const one is copied.
+  EnqueueResult enqueue(OutboxMutation&& mutation);
+  EnqueueResult enqueue(const OutboxMutation& mutation) { return enqueue(OutboxMutation(mutation)); }
 
   const OutboxEntry* find(std::uint64_t seq) const;
   std::vector<const OutboxEntry*> entriesFor(const std::string& collection,
@@ -178,6 +180,9 @@ class Outbox {
   // The entry holding an idempotency key (acks and echoes name it): O(1), not a scan of the log.
   bool findKey(const std::string& key, std::uint64_t& seq) const;
   std::size_t size() const { return log_.size(); }  // queued + in flight
+  // A check for tests: the entity index (each entity's entries in seq order, its in-flight count)
+  // is exactly what a walk of the log gives.
+  bool indexMatchesLog() const;
   std::size_t inFlightBatches() const { return batches_.size(); }
 
   // The next batch to send at nowMs, or nullopt (paused, too many batches in flight, nothing
@@ -311,7 +316,7 @@ class Outbox {
 
  private:
   using EntityKey = std::pair<std::string, std::string>;  // collection, entity id
-  // The same pair borrowed (a mutation's own strings): index_ is searched with it, no copies made.
+  // The same pair borrowed (an entry's own strings): held_ is searched with it, no copies made.
   using EntityView = std::pair<std::string_view, std::string_view>;
   // EntityKey's own order (by collection, then id), comparing an EntityKey with an EntityView too.
   struct EntityKeyLess {
@@ -331,11 +336,28 @@ class Outbox {
     std::size_t open = 0;  // entries of the batch still in flight
   };
 
-  using EntityIndex = std::map<EntityKey, EntityLog, EntityKeyLess>;
-  // slot: index_.lower_bound of the entry's entity, searched already by the caller.
-  std::uint64_t appendEntry(OutboxEntry&& entry, EntityIndex::iterator slot);
-  void insertEntry(OutboxEntry&& entry);          // files by seq into log and index
-  void insertEntry(OutboxEntry&& entry, EntityIndex::iterator slot);
+  // The entity index, collection -> entity id -> its entries: hashed, searched with the entry's
+  // own strings (an ordered map's string compares down ~17 levels were ~5 % of a local write into
+  // a large log, issue 15). Nothing may depend on its order: takeBatch sorts what it asks `waits`
+  // about (the events that asks for are in entity order) and its candidates; wakeAt takes a minimum.
+  using EntityLogs = std::unordered_map<std::string, EntityLog>;
+  using EntityIndex = std::unordered_map<std::string, EntityLogs>;
+  EntityLog* findEntity(const std::string& collection, const std::string& entityId);
+  const EntityLog* findEntity(const std::string& collection, const std::string& entityId) const;
+  EntityLog& fileEntity(const std::string& collection, const std::string& entityId);  // found or made
+  void dropEntity(const std::string& collection, const std::string& entityId);
+  // Calls fn(collection, entityId, EntityLog&) for every entity, in no particular order.
+  template <class Fn>
+  void forEachEntity(Fn&& fn) const {
+    for (const auto& [collection, logs] : index_)
+      for (const auto& [id, entity] : logs) fn(collection, id, entity);
+  }
+  bool held(const std::string& collection, const std::string& entityId) const {
+    return !held_.empty() && held_.count(EntityView{collection, entityId}) != 0;
+  }
+  // entity: the entry's entity log when the caller has it already (it may be empty), else null.
+  void insertEntry(OutboxEntry&& entry, EntityLog* entity = nullptr);  // files by seq into log and index
+  void indexEntry(const OutboxEntry& entry, EntityLog* entity);  // an entry in log_: the rest of insertEntry
   OutboxEntry takeOut(std::uint64_t seq);         // removes from log, index and batch
   void land(OutboxEntry& entry);                  // in flight → queued
   std::string freshKey();
@@ -363,7 +385,7 @@ class Outbox {
   std::int64_t latestNotBefore_ = 0;  // >= every notBeforeMs in log_ (an upper bound, for wakeAt)
   std::map<std::uint32_t, BatchState> batches_;
   std::vector<DeadLetter> dead_;
-  std::set<EntityKey> held_;
+  std::set<EntityKey, EntityKeyLess> held_;  // ordered: persisted in this order
   // Temp id -> seqs of log entries whose payload holds it as a string value (see entriesMentioning).
   std::unordered_map<std::string, std::set<std::uint64_t>> mentions_;
   // Seq -> the temp ids its payload holds other than its own entity id (entries naming none are

@@ -22,14 +22,25 @@ std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& byt
   if (paused_ || batches_.size() >= 2 * config_.maxInFlightBatches) return std::nullopt;
   if (full && critical_ == 0) return std::nullopt;  // nothing could go: no need to look
   // Only an entity's head can be eligible, so one pass over the index finds every candidate.
-  std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
-  for (auto& [key, entity] : index_) {
-    if (entity.inFlight > 0 || held_.count(key) != 0) continue;
+  std::vector<const OutboxEntry*> heads;
+  forEachEntity([&](const std::string& collection, const std::string& id, const EntityLog& entity) {
+    if (entity.inFlight > 0 || held(collection, id)) return;
     const OutboxEntry& head = log_.find(entity.seqs.front())->second;
-    if (head.notBeforeMs > nowMs || (full && head.priority != Priority::Critical)) continue;
-    if (awaitsTempCreate(head)) continue;  // its temp id's create first, then the rename
-    if (waits && waits(head)) continue;
-    candidates.emplace_back(kLanes - 1 - laneOf(head.priority), head.seq);
+    if (head.notBeforeMs > nowMs || (full && head.priority != Priority::Critical)) return;
+    if (awaitsTempCreate(head)) return;  // its temp id's create first, then the rename
+    heads.push_back(&head);
+  });
+  if (waits) {
+    // waits may add to the commit (a reference asked for): asked in entity order, not the hash's.
+    std::sort(heads.begin(), heads.end(), [](const OutboxEntry* a, const OutboxEntry* b) {
+      return EntityKeyLess()(EntityView{a->collection, a->entityId}, EntityView{b->collection, b->entityId});
+    });
+  }
+  std::vector<std::pair<std::size_t, std::uint64_t>> candidates;  // (inverted lane, seq)
+  candidates.reserve(heads.size());
+  for (const OutboxEntry* head : heads) {
+    if (waits && waits(*head)) continue;
+    candidates.emplace_back(kLanes - 1 - laneOf(head->priority), head->seq);
   }
   if (candidates.empty()) return std::nullopt;
   std::size_t maxCount = config_.batchSize;
@@ -76,7 +87,7 @@ std::optional<Batch> Outbox::takeBatch(std::int64_t nowMs, const EntryBytes& byt
       countUncertain(entry, +1);
     }
     ++entry.attempts;
-    ++index_.find(EntityView{entry.collection, entry.entityId})->second.inFlight;
+    ++findEntity(entry.collection, entry.entityId)->inFlight;
   }
   batch.seqs = std::move(chosen);
   batches_[batch.id] = BatchState{batch.seqs, batch.seqs.size()};

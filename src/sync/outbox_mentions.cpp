@@ -22,7 +22,13 @@ void forEachTempId(const json& value, Fn&& fn) {
     if (value.is_string() && isTempId(value.get_ref<const std::string&>())) fn(value.get_ref<const std::string&>());
     return;
   }
-  std::vector<const json*> stack{&value};
+  // The root's own values first, without the stack: a flat patch or entity (the usual payload,
+  // once per write) allocates none. The order fn sees them in does not matter to its callers.
+  std::vector<const json*> stack;
+  for (const json& child : value) {
+    if (child.is_structured()) stack.push_back(&child);
+    else if (child.is_string() && isTempId(child.get_ref<const std::string&>())) fn(child.get_ref<const std::string&>());
+  }
   while (!stack.empty()) {
     const json* v = stack.back();
     stack.pop_back();

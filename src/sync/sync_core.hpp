@@ -287,7 +287,7 @@ class SyncCore {
   // or both): everything held moves to the server's id.
   void renameHeld(Collection* c, const std::string& from, const std::string& to, Commit& out);
   void settle(Commit& out, const std::vector<std::string>& ids, SettleStatus status, json extra = json::object());
-  Status enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq);
+  Status enqueueMutation(OutboxMutation&& m, Commit& out, std::uint64_t& seq);
   // Only a core that persists writes records (emitEffects drops them otherwise): no set node per
   // local write for one that does not.
   void markOutbox(std::uint64_t seq) {

@@ -120,7 +120,7 @@ bool SyncCore::findByKey(const std::string& key, std::uint64_t& seq) const {
   return outbox_->findKey(key, seq);
 }
 
-Status SyncCore::enqueueMutation(OutboxMutation m, Commit& out, std::uint64_t& seq) {
+Status SyncCore::enqueueMutation(OutboxMutation&& m, Commit& out, std::uint64_t& seq) {
   const bool critical = m.priority == Priority::Critical;
   EnqueueResult r = outbox_->enqueue(std::move(m));
   if (r.outcome == EnqueueOutcome::Rejected) return r.status;
@@ -274,7 +274,11 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   beginCommit(nowMs);
   ++nextMutation_;
   markMeta();
-  mutationId = clientId_ + "#" + std::to_string(number);
+  // Written in place (no temporaries, and no reserve: a short id stays in the string's own
+  // buffer); the entry gets the one copy it keeps.
+  mutationId += clientId_;
+  mutationId += '#';
+  appendDecimal(mutationId, number);
   m.mutationId = mutationId;
   m.entityId = id;
   if (!looked) {
@@ -292,14 +296,14 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   // bytes, no tree): a rebase, an ack or persistence parses it when it reads it. A fold into an
   // entry made on the same version keeps the base it holds.
   if (const Entity* e = confirmed; e != nullptr && !e->deleted) {
-    m.meta = PendingMeta{clock_.tick(nowMs), json()};
+    m.meta.emplace(clock_.tick(nowMs), json());  // made in place, not moved in
     m.confirmedBase.text = &e->text;
   } else {
     // An edit of an entity that exists only through its pending create was made on top of that
     // create: the view is its base (a null base would make a rebase see the bare patch as the entity).
     EntityRef base;
     if (kind != MutationKind::Create) base = c->get(id);
-    m.meta = PendingMeta{clock_.tick(nowMs), std::move(base).release()};
+    m.meta.emplace(clock_.tick(nowMs), std::move(base).release());
   }
   if (fromView && kind == MutationKind::Update && !textView) {
     // The base is text: the tree read above becomes the view, patched in place (no copy).
@@ -308,7 +312,10 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   // This mutation always changes the view (an update that changes nothing returned above), so its
   // view before is kept for a comparison only when this commit's pump may take entries out of the
   // log again: online (too large, broken references) or with entries that expire.
-  touch(c, id, online_ || outbox_->nextExpiry(-1) >= 0);
+  // Without a view of its own the entity is live in the view exactly when its confirmed entry is
+  // (both looked up above): touchKnown spares touch's two lookups to find that out again.
+  if (const bool compare = online_ || outbox_->nextExpiry(-1) >= 0; compare || overlaid) touch(c, id, compare);
+  else touchKnown(c, id, confirmed != nullptr && !confirmed->deleted);
   // An update of an entity that already has a view of its own moves that view by this patch alone
   // (the entries before it are applied there; a fold into the last entry composes exactly, see
   // Outbox::enqueue): patched in place, not rebuilt from a copy of the confirmed entity.
@@ -324,14 +331,8 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   if (textView) c->setOverlayText(id, std::move(viewText));
   else if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
   else if (!patchView) recomputeView(c, id);
-  // Built field by field: nlohmann's initializer-list constructor cost 4k instructions here.
-  // In key order, each at the end: no search of the map.
-  json queued = json::object();
-  auto& fields = queued.get_ref<json::object_t&>();
-  fields.emplace_hint(fields.end(), "collection", c->name());
-  fields.emplace_hint(fields.end(), "id", id);
-  fields.emplace_hint(fields.end(), "mutationId", mutationId);
-  out.events.push_back({EventType::Queued, std::move(queued)});
+  // Its names as strings: the tree is made only where the event is written (Event::queued).
+  out.events.push_back(Event::queuedWrite(c->name(), id, mutationId));
   finishCommit(out);
   if (withView) addView(out, *c, id);  // the caller shows the value it just wrote
   return Status::ok();

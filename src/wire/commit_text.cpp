@@ -31,6 +31,19 @@ void appendTyped(std::string& out, const char* type, const json& fields) {
   }
 }
 
+// The queued names as appendTyped writes their object: the type, then the keys in their order.
+void appendQueued(std::string& out, const char* type, const QueuedNames& names) {
+  out += "{\"type\":\"";
+  out += type;
+  out += "\",\"collection\":";
+  appendString(out, names.collection);
+  out += ",\"id\":";
+  appendString(out, names.id);
+  out += ",\"mutationId\":";
+  appendString(out, names.mutationId);
+  out += '}';
+}
+
 }  // namespace
 
 json Effect::toJson() const {
@@ -48,8 +61,17 @@ json Effect::toJson() const {
   return out;
 }
 
+json Event::fieldsJson() const {
+  if (!queued) return fields.is_object() ? fields : json::object();
+  json out = json::object();
+  out["collection"] = queued->collection;
+  out["id"] = queued->id;
+  out["mutationId"] = queued->mutationId;
+  return out;
+}
+
 json Event::toJson() const {
-  json out = fields.is_object() ? fields : json::object();
+  json out = fieldsJson();
   out["type"] = eventTypeName(type);
   return out;
 }
@@ -139,7 +161,9 @@ void appendCommitText(std::string& out, const Commit& commit, const std::string&
     out += ",\"events\":[";
     for (std::size_t i = 0; i < commit.events.size(); ++i) {
       if (i > 0) out += ',';
-      appendTyped(out, eventTypeName(commit.events[i].type), commit.events[i].fields);
+      const Event& e = commit.events[i];
+      if (e.queued) appendQueued(out, eventTypeName(e.type), *e.queued);
+      else appendTyped(out, eventTypeName(e.type), e.fields);
     }
     out += ']';
   }
@@ -247,7 +271,10 @@ bool plainLocalWrite(const Commit& commit, const std::string& mutationId, const 
       commit.events.size() != 1 || !onlyChange(commit, collection, id, how))
     return false;
   const Event& queued = commit.events[0];
-  return queued.type == EventType::Queued && queuedNames(queued.fields, *collection, *id, mutationId);
+  if (queued.type != EventType::Queued) return false;
+  if (queued.queued)
+    return queued.queued->collection == *collection && queued.queued->id == *id && queued.queued->mutationId == mutationId;
+  return queuedNames(queued.fields, *collection, *id, mutationId);
 }
 
 void appendEffectsText(std::string& out, const std::vector<Effect>& effects) {

@@ -69,4 +69,30 @@ TEST_CASE("commit_text: real commits of a mutate and a server batch") {
   REQUIRE(core.applyServer(json::parse(R"({"ops":[{"op":"upsert","collection":"todos","id":"9","version":1,"data":{"id":"9"}}],"cursor":5})"), 1001, s).isOk());
   checkSame(s);
 }
+
+TEST_CASE("commit_text: a queued event kept as its names is written as the same event as a tree") {
+  // mutate keeps a local write's queued event as strings (Event::queuedWrite) and builds no tree:
+  // every writer must say exactly what the tree form says.
+  const std::string collection = "todos", id = "quote\"d\tid", mutationId = "c1#12";
+  Commit byNames, byTree;
+  for (Commit* c : {&byNames, &byTree}) {
+    c->changes.collections[collection].updated = {id};
+    c->cursor = 3;
+    c->counts = {1, 0, 0, 0, false};
+  }
+  byNames.events.push_back(syncore::Event::queuedWrite(collection, id, mutationId));
+  byTree.events.push_back({EventType::Queued, {{"collection", collection}, {"id", id}, {"mutationId", mutationId}}});
+  CHECK(byNames.events[0].toJson() == byTree.events[0].toJson());
+  CHECK(syncore::commitToText(byNames, mutationId) == syncore::commitToText(byTree, mutationId));
+  checkSame(byNames, mutationId);
+  std::string a, b;
+  REQUIRE(syncore::appendLocalWriteText(a, byNames, mutationId, false));
+  REQUIRE(syncore::appendLocalWriteText(b, byTree, mutationId, false));
+  CHECK(a == b);
+  // Names that do not match the commit's one change make it no plain write, in either form.
+  Commit other = byNames;
+  other.events[0].queued->id = "someone else";
+  CHECK_FALSE(syncore::appendLocalWriteText(a, other, mutationId, false));
+  CHECK_FALSE(syncore::appendLocalWriteText(a, byNames, "c1#13", false));
+}
 }  // namespace test_commit_text
