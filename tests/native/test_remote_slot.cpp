@@ -4,8 +4,8 @@
 // reader sees: over random batches (upserts, stale ones, deletes, renames, the same entity
 // several times, two collections, with and without pending local edits), each id's entry is
 // exactly what its view before and after the batch says: created, deleted, or updated (every
-// write brings a value never seen, so an accepted write always changes the data). The same
-// oracle holds for the path before the slots (checked on that tree when this file was written).
+// write brings a value never seen, so an accepted write always changes the data): the rule the
+// path before the slots followed too (this file passes against that core's library as well).
 #include <map>
 #include <set>
 #include <string>
