@@ -25,11 +25,33 @@ Collection::Collection(std::string name, CollectionOptions options)
 WriteResult Collection::upsert(const std::string& id, std::int64_t version, json data,
                                std::optional<std::string> canonicalText) {
   // The tree gives the footprint and the index row; the text too unless the caller has it.
-  return upsertStored(id, version, std::move(canonicalText), 0, &data);
+  return upsertStored(slot(id), version, std::move(canonicalText), 0, &data);
 }
 
 WriteResult Collection::upsertText(const std::string& id, std::int64_t version, EntityText entity) {
-  return upsertStored(id, version, std::move(entity.text), entity.bytes, nullptr);
+  return upsertTextAt(slot(id), version, std::move(entity));
+}
+
+WriteResult Collection::upsertAt(Slot s, std::int64_t version, json data) {
+  return upsertStored(s, version, std::nullopt, 0, &data);
+}
+
+WriteResult Collection::upsertTextAt(Slot s, std::int64_t version, EntityText entity) {
+  return upsertStored(s, version, std::move(entity.text), entity.bytes, nullptr);
+}
+
+Collection::Slot Collection::slot(const std::string& id) {
+  // One lookup for a new entity and a known one alike (a server batch's new entities were looked
+  // up, then hashed again to be put in).
+  auto [it, added] = entities_.try_emplace(id);
+  if (added) it->second.overlaid = hasOverlay(id);  // a local create's, say (free with no overlay)
+  return {&it->first, &it->second, added};
+}
+
+Collection::Slot Collection::existing(const std::string& id) {
+  auto it = entities_.find(id);
+  if (it == entities_.end()) return {};
+  return {&it->first, &it->second, false};
 }
 
 void Collection::fillRow(Entity& e, const json* tree) const {
@@ -37,15 +59,13 @@ void Collection::fillRow(Entity& e, const json* tree) const {
   else index_.fillFromText(e.indexed, e.text);  // the text path: open queries stay current too
 }
 
-WriteResult Collection::upsertStored(const std::string& id, std::int64_t version, std::optional<std::string> given,
-                                     std::size_t bytes, const json* tree) {
+WriteResult Collection::upsertStored(Slot s, std::int64_t version, std::optional<std::string> given, std::size_t bytes,
+                                     const json* tree) {
   lastWriteKeptData_ = false;
-  const bool overlaid = hasOverlay(id);
-  // One lookup for a new entity and a known one alike (a server batch's new entities were looked
-  // up, then hashed again to be put in).
-  auto [it, added] = entities_.try_emplace(id);
-  if (added) {
-    Entity& e = it->second;
+  Entity& e = *s.entity;
+  const std::string& id = *s.id;
+  const bool overlaid = e.overlaid;
+  if (s.fresh) {
     if (tree != nullptr) bytes = syncore::approxBytes(*tree);
     e.bytes = kEntryOverhead + id.capacity() + bytes;
     e.text = given ? std::move(*given) : storedText(*tree);
@@ -56,7 +76,6 @@ WriteResult Collection::upsertStored(const std::string& id, std::int64_t version
     if (!overlaid) ++viewLive_;
     return WriteResult::Created;
   }
-  Entity& e = it->second;
   // A tombstone wins over an upsert of its own version: only a newer write can bring it back.
   if (version < e.version || (e.deleted && version == e.version)) return WriteResult::Ignored;
   std::string text = given ? std::move(*given) : storedText(*tree);  // not before: a stale write needs none
@@ -79,19 +98,18 @@ WriteResult Collection::upsertStored(const std::string& id, std::int64_t version
   return WriteResult::Updated;
 }
 
-WriteResult Collection::remove(const std::string& id, std::int64_t version) {
-  auto it = entities_.find(id);
-  if (it == entities_.end()) {
+WriteResult Collection::remove(const std::string& id, std::int64_t version) { return removeAt(slot(id), version); }
+
+WriteResult Collection::removeAt(Slot s, std::int64_t version) {
+  Entity& e = *s.entity;
+  if (s.fresh) {
     // Remember the delete even for an entity never seen, so its older upserts stay dead.
-    Entity e;
     e.version = version;
     e.deleted = true;
-    e.bytes = kEntryOverhead + id.capacity();
+    e.bytes = kEntryOverhead + s.id->capacity();
     bytes_ += e.bytes;
-    entities_.emplace(id, std::move(e));
     return WriteResult::Ignored;
   }
-  Entity& e = it->second;
   if (version < e.version) return WriteResult::Ignored;
   if (e.deleted) {
     e.version = version;
@@ -102,10 +120,10 @@ WriteResult Collection::remove(const std::string& id, std::int64_t version) {
   e.indexed.reset();
   e.version = version;
   e.deleted = true;
-  e.bytes = kEntryOverhead + id.capacity();
+  e.bytes = kEntryOverhead + s.id->capacity();
   bytes_ += e.bytes;
   --live_;
-  if (!hasOverlay(id)) --viewLive_;
+  if (!e.overlaid) --viewLive_;
   return WriteResult::Deleted;
 }
 
@@ -173,7 +191,7 @@ void Collection::setOverlay(const std::string& id, json view) {
   // Live before: by the overlay held, or (none yet) by the confirmed entity; after: by the new
   // view. One search of the overlay, not three.
   auto [it, inserted] = overlay_.try_emplace(id);
-  const bool before = inserted ? hasConfirmed(id) : it->second.live();
+  const bool before = inserted ? markOverlaid(id, true) : it->second.live();
   if (!inserted) overlayBytes_ -= overlayFootprint(it->second);
   it->second.tree = std::move(view);
   std::string().swap(it->second.text);
@@ -185,7 +203,7 @@ void Collection::setOverlay(const std::string& id, json view) {
 void Collection::setOverlayText(const std::string& id, std::string text) {
   if (text.empty()) return;  // not canonical text of an entity: never given
   auto [it, inserted] = overlay_.try_emplace(id);
-  const bool before = inserted ? hasConfirmed(id) : it->second.live();
+  const bool before = inserted ? markOverlaid(id, true) : it->second.live();
   if (!inserted) overlayBytes_ -= overlayFootprint(it->second);
   it->second.tree = nullptr;
   it->second.text = std::move(text);
@@ -211,13 +229,20 @@ void Collection::patchOverlay(const std::string& id, const json& patch) {
   overlayBytes_ += overlayFootprint(o);
 }
 
+bool Collection::markOverlaid(const std::string& id, bool overlaid) {
+  auto it = entities_.find(id);
+  if (it == entities_.end()) return false;
+  it->second.overlaid = overlaid;
+  return !it->second.deleted;
+}
+
 void Collection::clearOverlay(const std::string& id) {
   auto it = overlay_.find(id);
   if (it == overlay_.end()) return;
   const bool before = it->second.live();
   overlayBytes_ -= overlayFootprint(it->second);
   overlay_.erase(it);
-  const bool after = hasConfirmed(id);
+  const bool after = markOverlaid(id, false);
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
 }
 
@@ -228,6 +253,7 @@ std::size_t Collection::compact(std::int64_t upToVersion) {
       bytes_ -= it->second.bytes;
       it = entities_.erase(it);
       ++dropped;
+      ++erasures_;
     } else {
       ++it;
     }
@@ -266,31 +292,36 @@ void Collection::forEachLiveFields(const std::vector<std::string>& fields,
 namespace syncore {
 
 WriteResult Collection::overwrite(const std::string& id, std::int64_t version, json* data) {
-  if (data == nullptr) return overwriteStored(id, version, std::string(), 0, nullptr);
-  std::string text = storedText(*data);
-  return overwriteStored(id, version, std::move(text), syncore::approxBytes(*data), data);
+  return overwriteAt(slot(id), version, data);
 }
 
 WriteResult Collection::overwriteText(const std::string& id, std::int64_t version, EntityText entity) {
-  return overwriteStored(id, version, std::move(entity.text), entity.bytes, nullptr);
+  return overwriteTextAt(slot(id), version, std::move(entity));
+}
+
+WriteResult Collection::overwriteAt(Slot s, std::int64_t version, json* data) {
+  if (data == nullptr) return overwriteStored(s, version, std::string(), 0, nullptr);
+  std::string text = storedText(*data);
+  return overwriteStored(s, version, std::move(text), syncore::approxBytes(*data), data);
+}
+
+WriteResult Collection::overwriteTextAt(Slot s, std::int64_t version, EntityText entity) {
+  return overwriteStored(s, version, std::move(entity.text), entity.bytes, nullptr);
 }
 
 // text empty: a tombstone (an entity's canonical text is never empty).
-WriteResult Collection::overwriteStored(const std::string& id, std::int64_t version, std::string text,
-                                        std::size_t bytes, const json* tree) {
+WriteResult Collection::overwriteStored(Slot s, std::int64_t version, std::string text, std::size_t bytes,
+                                        const json* tree) {
   lastWriteKeptData_ = false;
-  auto it = entities_.find(id);
-  const bool overlaid = hasOverlay(id);
-  const bool wasLive = it != entities_.end() && !it->second.deleted;
+  Entity& e = *s.entity;
+  const bool overlaid = e.overlaid;
+  const bool wasLive = !s.fresh && !e.deleted;
   const bool live = !text.empty();
-  if (it != entities_.end() && it->second.version == version && wasLive == live &&
-      (!live || sameData(it->second, text, tree)))
+  if (!s.fresh && e.version == version && wasLive == live && (!live || sameData(e, text, tree)))
     return WriteResult::Ignored;  // already the server's word
-  if (it == entities_.end()) it = entities_.emplace(id, Entity{}).first;
-  Entity& e = it->second;
   lastWriteKeptData_ = wasLive && live && e.text == text;
   bytes_ -= e.bytes;
-  e.bytes = kEntryOverhead + id.capacity() + (live ? bytes : 0);
+  e.bytes = kEntryOverhead + s.id->capacity() + (live ? bytes : 0);
   e.text = std::move(text);
   if (live) fillRow(e, tree);
   else e.indexed.reset();
@@ -314,6 +345,7 @@ bool Collection::erase(const std::string& id) {
   }
   bytes_ -= it->second.bytes;
   entities_.erase(it);
+  ++erasures_;
   return true;
 }
 

@@ -29,6 +29,12 @@ struct Entity {
   std::string text;          // the entity object as dumpJson writes it (empty for a tombstone)
   std::size_t bytes = 0;     // approximate footprint of the tree it stands for, kept for stats
   bool deleted = false;      // tombstone
+  // Whether the collection holds a view of its own for this id (an overlay): kept with the
+  // overlay, so that a write holding the entity's slot asks without hashing the id again.
+  bool overlaid = false;
+  // The owner's commit bookkeeping (sync_commit.cpp): 1 + the position of this entity's touch in
+  // the open commit, 0 when not touched. The store only keeps it.
+  std::uint32_t commitMark = 0;
   // The values of the query index's columns (store/field_index.hpp); null while no query is open.
   FieldIndex::Row indexed;
   // The entity object as a tree (null for a tombstone), built for this reader.
@@ -117,6 +123,33 @@ class Collection {
   WriteResult overwriteText(const std::string& id, std::int64_t version, EntityText entity);
   // Forgets the confirmed entity (live or tombstone) entirely: the server no longer has it.
   bool erase(const std::string& id);
+  // How many entities erase and compact have taken out so far: a Slot (below) taken when it was
+  // n is valid while it is still n.
+  std::uint64_t erasures() const { return erasures_; }
+
+  // A confirmed entity's place in the store, found or made with one hash of its id: a remote
+  // write looks its entity up once and hands the slot to the write and to the commit's
+  // bookkeeping, which then hash nothing. entity stays valid while erasures() is unchanged
+  // (std::unordered_map keeps its elements in place when it rehashes; only an erase frees one).
+  // fresh: made by slot(), blank until one of the *At writes fills it (always: an upsert makes
+  // the entity, a remove its tombstone); nothing but the overlay may be read in between.
+  struct Slot {
+    const std::string* id = nullptr;  // the map's own key
+    Entity* entity = nullptr;
+    bool fresh = false;
+  };
+  Slot slot(const std::string& id);
+  // The entity's slot when the store has it (live or tombstone); entity null otherwise.
+  Slot existing(const std::string& id);
+  // upsert / upsertText / remove / overwrite / overwriteText on a slot: the same rules and results.
+  WriteResult upsertAt(Slot s, std::int64_t version, json data);
+  WriteResult upsertTextAt(Slot s, std::int64_t version, EntityText entity);
+  WriteResult removeAt(Slot s, std::int64_t version);
+  WriteResult overwriteAt(Slot s, std::int64_t version, json* data);
+  WriteResult overwriteTextAt(Slot s, std::int64_t version, EntityText entity);
+  // has(id) for a slot not fresh, held while erasures() is unchanged: no hash of the id unless
+  // it has an overlay.
+  bool hasAt(const Slot& s) const { return s.entity->overlaid ? has(*s.id) : !s.entity->deleted; }
   // After an upsert or overwrite that was not ignored: whether the entity's data stayed the same
   // text (only its version moved). Compared on the texts the write has anyway.
   bool lastWriteKeptData() const { return lastWriteKeptData_; }
@@ -190,10 +223,12 @@ class Collection {
   // upsert given a tree takes its footprint from it, and its text too when none is given (a
   // hydrate gives its canonical text), only once the write is known not to be stale. given or
   // tree: at least one of them.
-  WriteResult upsertStored(const std::string& id, std::int64_t version, std::optional<std::string> given,
-                           std::size_t bytes, const json* tree);
-  WriteResult overwriteStored(const std::string& id, std::int64_t version, std::string text, std::size_t bytes,
-                              const json* tree);
+  WriteResult upsertStored(Slot s, std::int64_t version, std::optional<std::string> given, std::size_t bytes,
+                           const json* tree);
+  WriteResult overwriteStored(Slot s, std::int64_t version, std::string text, std::size_t bytes, const json* tree);
+  // Sets the entity's overlaid flag when the store has it (its overlay was just made or dropped)
+  // and answers hasConfirmed(id), with the same one lookup.
+  bool markOverlaid(const std::string& id, bool overlaid);
   void fillRow(Entity& e, const json* tree) const;
   void confirmedValues(const Entity& e, const std::vector<std::string>& fields,
                        const std::vector<std::size_t>& columns, bool all, const json** out,
@@ -220,6 +255,7 @@ class Collection {
   std::size_t bytes_ = 0;
   mutable std::size_t overlayBytes_ = 0;  // moves when a text overlay's tree is built
   bool lastWriteKeptData_ = false;
+  std::uint64_t erasures_ = 0;
   FieldIndex index_;
 };
 

@@ -12,45 +12,19 @@ namespace syncore {
 
 namespace {
 
-// A local write touches one entity, a server batch thousands: the first few touches are found by
-// a scan (no index), the index is built once a commit has more. The index keeps only a hash of
-// (collection, id) and the touch's position: no copy of the key, and the equal hashes are told
-// apart by comparing with the touch itself. It is an open-addressed table of positions (a
-// node-based multimap allocated, and later freed, a node per touch of a large batch: ~300 of a
-// remote upsert's instructions).
+// A commit's touches are found three ways. An entity the store holds carries its touch's
+// position (Entity::commitMark): a remote write, holding the entity's slot, finds it with no hash
+// of the id. A touch of an id the store did not hold (a local create), or any after an erase,
+// is found by its id: the first few by a scan, then through an index built on that first need
+// (so a server batch, all of whose touches are marked, never builds it). The index keeps only a
+// hash of (collection, id) and the touch's position: no copy of the key, and the equal hashes
+// are told apart by comparing with the touch itself. It is an open-addressed table of positions
+// (a node-based multimap allocated, and later freed, a node per touch of a large batch: ~300 of
+// a remote upsert's instructions).
 constexpr std::size_t kScannedTouches = 8;
 
 std::size_t touchHash(const Collection* c, const std::string& id) {
   return std::hash<std::string_view>{}(id) ^ (std::hash<const Collection*>{}(c) * 0x9E3779B97F4A7C15ull);
-}
-
-// The (collection, id) being touched, hashed only once the index is in use: a local write's few
-// touches never are.
-struct TouchKey {
-  const Collection* collection;
-  const std::string& id;
-  std::optional<std::size_t> cached;
-  std::size_t hash() {
-    if (!cached) cached = touchHash(collection, id);
-    return *cached;
-  }
-};
-
-// Where the key is among the commit's touches, or touched.size() when it is not.
-template <class Work>
-std::size_t findTouch(const Work& work, TouchKey& key) {
-  if (work.touched.size() <= kScannedTouches) {
-    for (std::size_t i = 0; i < work.touched.size(); ++i)
-      if (work.touched[i].collection == key.collection && work.touched[i].id == key.id) return i;
-    return work.touched.size();
-  }
-  const std::size_t mask = work.touchSlots.size() - 1;
-  for (std::size_t i = key.hash() & mask;; i = (i + 1) & mask) {
-    const std::uint32_t slot = work.touchSlots[i];
-    if (slot == 0) return work.touched.size();
-    const auto& t = work.touched[slot - 1];
-    if (work.touchHashes[slot - 1] == key.hash() && t.collection == key.collection && t.id == key.id) return slot - 1;
-  }
 }
 
 // Touch `at` in the table's first free slot from its hash on.
@@ -62,27 +36,25 @@ void placeTouch(Work& work, std::size_t at) {
   work.touchSlots[i] = static_cast<std::uint32_t>(at + 1);
 }
 
-// Files the touch just appended (key) in the index, once the commit has more than the scan looks
-// at. The table stays at most half full (short probes): past that it is made twice as large.
+// Brings the index up to the commit's touches (those made since it was last used are hashed
+// now). The table stays at most half full (short probes): past that it is made twice as large.
 template <class Work>
-void indexLastTouch(Work& work, const TouchKey& key) {
+void indexTouches(Work& work) {
   const std::size_t n = work.touched.size();
-  if (n <= kScannedTouches) return;
-  if (work.touchHashes.empty()) {  // the first time: the ones before it too
-    for (std::size_t i = 0; i + 1 < n; ++i) work.touchHashes.push_back(touchHash(work.touched[i].collection, work.touched[i].id));
+  std::size_t from = work.touchHashes.size();
+  if (from == n) return;
+  for (std::size_t i = from; i < n; ++i) work.touchHashes.push_back(touchHash(work.touched[i].collection, work.touched[i].id));
+  if (2 * n > work.touchSlots.size()) {
+    std::size_t size = 64;
+    while (size < 4 * n) size *= 2;
+    work.touchSlots.assign(size, 0);
+    from = 0;
   }
-  const auto& last = work.touched.back();  // the key's own id may be gone with the push's reallocation
-  work.touchHashes.push_back(key.cached ? *key.cached : touchHash(last.collection, last.id));
-  if (2 * n <= work.touchSlots.size()) return placeTouch(work, n - 1);
-  std::size_t size = 64;
-  while (size < 4 * n) size *= 2;
-  work.touchSlots.assign(size, 0);
-  for (std::size_t i = 0; i < n; ++i) placeTouch(work, i);
+  for (std::size_t i = from; i < n; ++i) placeTouch(work, i);
 }
 
 // The touch index after a commit: dropped whole (its memory freed), not kept for the next one,
-// whose touches are mostly few; an index that was never built (a commit of eight touches or
-// fewer) is left alone.
+// whose touches are mostly few; an index that was never built is left alone.
 template <class Work>
 void dropTouchIndex(Work& work) {
   if (work.touchHashes.empty()) return;
@@ -95,25 +67,94 @@ void dropTouchIndex(Work& work) {
 // loop does not allocate every call.
 constexpr std::size_t kKeptTouches = 1024;
 template <class Work>
-void clearTouches(Work& work) {
+void emptyTouchList(Work& work) {
   if (work.touched.capacity() > kKeptTouches) decltype(work.touched)().swap(work.touched);
   else work.touched.clear();
-  dropTouchIndex(work);
 }
 
 }  // namespace
 
 void SyncCore::beginCommit(std::int64_t nowMs) {
   if (nowMs > lastNow_) lastNow_ = nowMs;
-  clearTouches(work_);
+  clearTouches();  // (a commit left unfinished: its marks go)
+  work_.erasuresAtBegin.clear();
+  for (const auto& [name, c] : collections_) work_.erasuresAtBegin.emplace_back(&c, c.erasures());
+}
+
+// Where (c, id) is among the commit's touches, or touched.size() when it is not. entity: the
+// store's entity for id when the caller has it, whose mark answers without the id while every
+// touch is marked (none of an id the store lacked) and c erased nothing since the commit began.
+std::size_t SyncCore::findTouch(const Collection* c, const std::string& id, const Entity* entity) {
+  if (entity != nullptr) {
+    if (entity->commitMark != 0) return entity->commitMark - 1;
+    if (work_.unmarkedTouches == 0) {
+      for (const auto& [col, erasures] : work_.erasuresAtBegin)
+        if (col == c && c->erasures() == erasures) return work_.touched.size();
+    }
+  }
+  return findTouchById(c, id);
+}
+
+std::size_t SyncCore::findTouchById(const Collection* c, const std::string& id) {
+  const auto& touched = work_.touched;
+  if (touched.size() <= kScannedTouches) {
+    for (std::size_t i = 0; i < touched.size(); ++i)
+      if (touched[i].collection == c && touched[i].id == id) return i;
+    return touched.size();
+  }
+  indexTouches(work_);
+  const std::size_t hash = touchHash(c, id);
+  const std::size_t mask = work_.touchSlots.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const std::uint32_t slot = work_.touchSlots[i];
+    if (slot == 0) return touched.size();
+    const Touch& t = touched[slot - 1];
+    if (work_.touchHashes[slot - 1] == hash && t.collection == c && t.id == id) return slot - 1;
+  }
+}
+
+void SyncCore::addTouch(Touch t) {
+  if (t.entity != nullptr) {
+    t.entity->commitMark = static_cast<std::uint32_t>(work_.touched.size() + 1);
+    t.erasures = t.collection->erasures();
+  } else {
+    ++work_.unmarkedTouches;
+  }
+  work_.touched.push_back(std::move(t));
+}
+
+// Touch `at`'s entity loses its mark (the commit is over).
+void SyncCore::unmarkTouch(std::size_t at) {
+  const Touch& t = work_.touched[at];
+  if (t.entity == nullptr) return;  // no mark was set
+  if (t.collection->erasures() == t.erasures) {
+    t.entity->commitMark = 0;
+    return;
+  }
+  // An erase since: the entity may be gone with it; one still held loses its mark.
+  const Collection::Slot s = t.collection->existing(t.id);
+  if (s.entity != nullptr && s.entity->commitMark == at + 1) s.entity->commitMark = 0;
+}
+
+// The commit's touches forgotten (their marks already gone: unmarkTouch).
+void SyncCore::forgetTouches() {
+  emptyTouchList(work_);
+  work_.unmarkedTouches = 0;
+  dropTouchIndex(work_);
+}
+
+void SyncCore::clearTouches() {
+  for (std::size_t i = 0; i < work_.touched.size(); ++i) unmarkTouch(i);
+  forgetTouches();
 }
 
 // Remembers an entity's view before its first change in this commit. compare: keep a copy to
 // tell a real change from a rewrite with the same content (acks, rebases); server writes on
 // entities without pending mutations skip the copy, the store already ignores no-op writes.
 void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
-  TouchKey key{c, id, std::nullopt};
-  if (const std::size_t at = findTouch(work_, key); at < work_.touched.size()) {
+  const Collection::Slot slot = c->existing(id);
+  if (slot.entity != nullptr) return touch(c, slot, compare);
+  if (const std::size_t at = findTouchById(c, id); at < work_.touched.size()) {
     Touch& t = work_.touched[at];
     if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
     return;
@@ -121,24 +162,48 @@ void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
   const bool liveBefore = c->has(id);
   Touch t{c, id, liveBefore, compare, json()};
   if (compare && liveBefore) t.before = c->get(id).release();
-  work_.touched.push_back(std::move(t));
-  indexLastTouch(work_, key);
+  addTouch(std::move(t));
+}
+
+void SyncCore::touch(Collection* c, const Collection::Slot& slot, bool compare) {
+  const std::string& id = *slot.id;
+  if (const std::size_t at = findTouch(c, id, slot.entity); at < work_.touched.size()) {
+    Touch& t = work_.touched[at];
+    if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
+    return;
+  }
+  // A fresh slot is blank: only its overlay (if any) tells.
+  const bool liveBefore = slot.fresh ? slot.entity->overlaid && c->has(id) : c->hasAt(slot);
+  Touch t{c, id, liveBefore, compare, json(), slot.entity};
+  if (compare && liveBefore) t.before = c->get(id).release();
+  addTouch(std::move(t));
 }
 
 // For a write already made on an entity without pending mutations: its liveness before the
 // write is known from the store's answer, so nothing needs copying.
 void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore) {
-  TouchKey key{c, id, std::nullopt};
-  if (findTouch(work_, key) < work_.touched.size()) return;
-  work_.touched.push_back(Touch{c, id, liveBefore, false, json()});
-  indexLastTouch(work_, key);
+  const Collection::Slot slot = c->existing(id);
+  if (slot.entity != nullptr) return touchKnown(c, slot, liveBefore);
+  if (findTouchById(c, id) < work_.touched.size()) return;
+  addTouch(Touch{c, id, liveBefore, false, json()});
+}
+
+void SyncCore::touchKnown(Collection* c, const Collection::Slot& slot, bool liveBefore) {
+  if (findTouch(c, *slot.id, slot.entity) < work_.touched.size()) return;
+  addTouch(Touch{c, *slot.id, liveBefore, false, json(), slot.entity});
 }
 
 void SyncCore::collectChanges(Commit& out) {
   const Collection* last = nullptr;  // touches come in runs of one collection: look it up once a run
   CollectionChanges* changes = nullptr;
-  for (Touch& t : work_.touched) {
-    const bool liveAfter = t.collection->has(t.id);
+  for (std::size_t i = 0; i < work_.touched.size(); ++i) {
+    Touch& t = work_.touched[i];
+    // An entity held since the touch (no erase in its collection) is read in place, by no hash
+    // of its id unless it has an overlay.
+    const bool held = t.entity != nullptr && t.collection->erasures() == t.erasures;
+    const bool liveAfter = held ? (t.entity->overlaid ? t.collection->has(t.id) : !t.entity->deleted)
+                                : t.collection->has(t.id);
+    unmarkTouch(i);  // before its id moves out
     if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *t.collection->get(t.id) == t.before))) continue;
     if (t.collection != last) {
       last = t.collection;
@@ -148,7 +213,7 @@ void SyncCore::collectChanges(Commit& out) {
     else if (liveAfter) changes->created.push_back(std::move(t.id));
     else changes->deleted.push_back(std::move(t.id));
   }
-  clearTouches(work_);
+  forgetTouches();
 }
 
 void SyncCore::finishCommit(Commit& out) {

@@ -241,6 +241,10 @@ class SyncCore {
     bool liveBefore;
     bool compare;
     json before;
+    // The confirmed entity when the store had it at the touch (null otherwise), with the
+    // collection's erasures() then: valid while that is unchanged (Collection::Slot).
+    Entity* entity = nullptr;
+    std::uint64_t erasures = 0;
   };
 
   Collection* findCollection(std::string_view name);
@@ -252,6 +256,17 @@ class SyncCore {
   void beginCommit(std::int64_t nowMs);
   void touch(Collection* c, const std::string& id, bool compare);
   void touchKnown(Collection* c, const std::string& id, bool liveBefore);
+  // The same for an entity whose slot the caller holds (a remote write): the entity's mark tells
+  // whether it was touched, so its id is not hashed again. slot may be fresh for touch (read
+  // through the overlay: the entity is overlaid), not for touchKnown.
+  void touch(Collection* c, const Collection::Slot& slot, bool compare);
+  void touchKnown(Collection* c, const Collection::Slot& slot, bool liveBefore);
+  void addTouch(Touch t);
+  std::size_t findTouch(const Collection* c, const std::string& id, const Entity* entity);
+  std::size_t findTouchById(const Collection* c, const std::string& id);
+  void unmarkTouch(std::size_t at);
+  void forgetTouches();
+  void clearTouches();
   void finishCommit(Commit& out);
   void collectChanges(Commit& out);
   void updateQueries(Commit& out);
@@ -303,7 +318,8 @@ class SyncCore {
   void applyServerWrite(ServerWrite& w, Commit& out);
   // The confirmed write of a remote change: newer-wins, or the server's word during a resync.
   WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, json* data);
-  WriteResult writeConfirmed(Collection* c, const std::string& id, std::int64_t version, EntityText&& text);
+  WriteResult writeConfirmed(Collection* c, const Collection::Slot& slot, std::int64_t version, json* data);
+  WriteResult writeConfirmed(Collection* c, const Collection::Slot& slot, std::int64_t version, EntityText&& text);
   void restoreResyncMeta(const json* meta);
 
   // Server limits (server_limits.cpp).
@@ -370,8 +386,15 @@ class SyncCore {
     std::vector<Touch> touched;  // entities whose view may change, with their view before
     // The touches' index once a commit has more than a few (sync_commit.cpp): an open-addressed
     // table of positions in touched (+1; 0: empty) and, beside touched, each touch's hash.
+    // Built only when a touch is looked up by id among more than a few: one that entity marks
+    // (Entity::commitMark) cannot answer.
     std::vector<std::uint32_t> touchSlots;
     std::vector<std::size_t> touchHashes;
+    // Touches of an id the store did not hold then (no mark to find them by), and each
+    // collection's erasures() at the commit's start (after an erase an entity's mark may be
+    // gone with it): while neither moved, an entity without a mark was not touched.
+    std::size_t unmarkedTouches = 0;
+    std::vector<std::pair<const Collection*, std::uint64_t>> erasuresAtBegin;
     std::set<std::pair<std::string, std::string>> entities;  // records to write or delete
     std::set<std::uint64_t> outbox;                           // entries and dead letters, by seq
     std::set<std::string> conflicts;

@@ -13,14 +13,17 @@ using detail::outcomeName;
 void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t version, json* data, EntityText* text,
                            const json* ts, Commit& out) {
   const bool live = data != nullptr || text != nullptr;
-  const bool overlaid = c->hasOverlay(id);
-  const bool known = c->find(id) != nullptr;
-  if (overlaid) touch(c, id, true);
+  // The entity's one lookup: its slot (made here when new: every remote write leaves the store
+  // holding the entity or its tombstone) goes to the write and to the commit's touch.
+  const Collection::Slot slot = c->slot(id);
+  const bool overlaid = slot.entity->overlaid;
+  const bool known = !slot.fresh;
+  if (overlaid) touch(c, slot, true);
   // A newer version with the data the view already shows changes nothing a reader sees: its
   // version is taken, but no subscriber is told (compared before the write moves the data in).
   // (The store compares the stored texts as it writes: no tree of the held entity is built.)
   // (The text path's entity goes in as it came: a rebase below builds the one tree it reads.)
-  WriteResult r = text != nullptr ? writeConfirmed(c, id, version, std::move(*text)) : writeConfirmed(c, id, version, data);
+  WriteResult r = text != nullptr ? writeConfirmed(c, slot, version, std::move(*text)) : writeConfirmed(c, slot, version, data);
   const bool sameData = !overlaid && live && c->lastWriteKeptData();
   if (r == WriteResult::Ignored) {
     if (!live) markEntity(c->name(), id);  // a tombstone may have been recorded
@@ -43,7 +46,7 @@ void SyncCore::remoteWrite(Collection* c, const std::string& id, std::int64_t ve
     markMeta();
   }
   if (!overlaid) {
-    if (!sameData) touchKnown(c, id, r != WriteResult::Created);
+    if (!sameData) touchKnown(c, slot, r != WriteResult::Created);
     return;
   }
   // Without its own timestamp a remote change counts as made when it arrived.

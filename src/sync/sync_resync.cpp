@@ -9,15 +9,20 @@
 namespace syncore {
 
 WriteResult SyncCore::writeConfirmed(Collection* c, const std::string& id, std::int64_t version, json* data) {
-  if (!resyncing_) return data != nullptr ? c->upsert(id, version, std::move(*data)) : c->remove(id, version);
-  resyncSeen_.insert({c->name(), id});
-  return c->overwrite(id, version, data);
+  return writeConfirmed(c, c->slot(id), version, data);
 }
 
-WriteResult SyncCore::writeConfirmed(Collection* c, const std::string& id, std::int64_t version, EntityText&& text) {
-  if (!resyncing_) return c->upsertText(id, version, std::move(text));
-  resyncSeen_.insert({c->name(), id});
-  return c->overwriteText(id, version, std::move(text));
+WriteResult SyncCore::writeConfirmed(Collection* c, const Collection::Slot& slot, std::int64_t version, json* data) {
+  if (!resyncing_) return data != nullptr ? c->upsertAt(slot, version, std::move(*data)) : c->removeAt(slot, version);
+  resyncSeen_.insert({c->name(), *slot.id});
+  return c->overwriteAt(slot, version, data);
+}
+
+WriteResult SyncCore::writeConfirmed(Collection* c, const Collection::Slot& slot, std::int64_t version,
+                                     EntityText&& text) {
+  if (!resyncing_) return c->upsertTextAt(slot, version, std::move(text));
+  resyncSeen_.insert({c->name(), *slot.id});
+  return c->overwriteTextAt(slot, version, std::move(text));
 }
 
 Status SyncCore::beginResync(std::int64_t nowMs, Commit& out) {
