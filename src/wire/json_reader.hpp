@@ -51,19 +51,8 @@ class JsonReader {
   // control character: exactly what dumpJson writes back for it), the reader past it. False with
   // the reader unmoved for any other string: parseString decides about it.
   bool plainString(std::string_view& raw) {
-    const char* q = p_ + 1;
-    // Eight bytes at a time up to the first one that is not plain ASCII ('"', '\\', a control
-    // character or a byte past ASCII); the loop below takes it from there.
-    while (end_ - q >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, q, 8);
-      const std::uint64_t special = notPlainAscii(w);
-      if (special != 0) {
-        q += lowestByte(special);
-        break;
-      }
-      q += 8;
-    }
+    // Plain ASCII skipped eight bytes at a time; the loop below takes it from the first other byte.
+    const char* q = skipPlainAscii(p_ + 1, end_);
     while (q < end_) {
       const unsigned char c = static_cast<unsigned char>(*q);
       if (c == '"') {
@@ -102,6 +91,19 @@ class JsonReader {
   // bits != 0.
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "plainString reads 8 bytes as a little-endian word");
   static std::size_t lowestByte(std::uint64_t bits) { return static_cast<std::size_t>(__builtin_ctzll(bits)) / 8; }
+  // q moved past the plain ASCII bytes before end, eight at a time: to the first '"', '\\',
+  // control character or byte past ASCII, or to within eight bytes of end (the caller's byte loop
+  // goes on from there).
+  static const char* skipPlainAscii(const char* q, const char* end) {
+    while (end - q >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, q, 8);
+      const std::uint64_t special = notPlainAscii(w);
+      if (special != 0) return q + lowestByte(special);
+      q += 8;
+    }
+    return q;
+  }
 
  public:
 
@@ -249,16 +251,7 @@ class JsonReader {
       // The fast path: a run of printable ASCII and valid UTF-8, appended at once; plain ASCII
       // eight bytes at a time (a 1 KB note was ~15 instructions a byte one by one, W4).
       const char* run = p_;
-      while (end_ - p_ >= 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p_, 8);
-        const std::uint64_t special = notPlainAscii(w);
-        if (special != 0) {
-          p_ += lowestByte(special);
-          break;
-        }
-        p_ += 8;
-      }
+      p_ = skipPlainAscii(p_, end_);
       while (p_ < end_) {
         const unsigned char c = static_cast<unsigned char>(*p_);
         if (c == '"' || c == '\\' || c < 0x20) break;

@@ -20,6 +20,15 @@ inline SyncCore makeClient(const json& todosOptions = json::object(), bool persi
   return core;
 }
 
+// "todos" and "notes", not persisted: the commit and remote-write tests over two collections.
+inline SyncCore twoCollections() {
+  SyncCore core;
+  REQUIRE(core.defineCollection("todos", json::object()).isOk());
+  REQUIRE(core.defineCollection("notes", json::object()).isOk());
+  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", false}}).isOk());
+  return core;
+}
+
 inline std::string mutate(SyncCore& core, json request, std::int64_t now = 1000, Commit* commit = nullptr) {
   Commit local;
   std::string id;

@@ -20,14 +20,6 @@ json upsert(const char* collection, const std::string& id, int version, int n) {
   return {{"op", "upsert"}, {"collection", collection}, {"id", id}, {"version", version}, {"data", {{"id", id}, {"n", n}}}};
 }
 
-SyncCore twoCollections() {
-  SyncCore core;
-  REQUIRE(core.defineCollection("todos", json::object()).isOk());
-  REQUIRE(core.defineCollection("notes", json::object()).isOk());
-  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", false}}).isOk());
-  return core;
-}
-
 }  // namespace
 
 TEST_CASE("commit touches: a large batch with the same id in two collections and an entity written twice") {

@@ -22,14 +22,6 @@ namespace {
 
 const char* const kCollections[] = {"todos", "notes"};
 
-SyncCore twoCollections() {
-  SyncCore core;
-  REQUIRE(core.defineCollection("todos", json::object()).isOk());
-  REQUIRE(core.defineCollection("notes", json::object()).isOk());
-  REQUIRE(core.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", false}}).isOk());
-  return core;
-}
-
 using Views = std::map<std::pair<std::string, std::string>, json>;
 
 Views viewsOf(const SyncCore& core, const std::set<std::pair<std::string, std::string>>& keys) {
