@@ -311,9 +311,4 @@ std::size_t approxBytes(const json& value) {
   return total;
 }
 
-void appendDecimal(std::string& out, std::uint64_t n) {
-  char digits[24];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-}
-
 }  // namespace syncore

@@ -2,6 +2,7 @@
 // (parse, dump of invalid UTF-8, typed get) is wrapped here in a form that cannot.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -48,8 +49,12 @@ void appendJson(std::string& out, const json& value);
 // s as a JSON string literal, the bytes nlohmann's dump writes for json(s) (invalid UTF-8
 // replaced): the one escaper of the core, for text written without a json value.
 void appendJsonString(std::string& out, std::string_view s);
-// n in decimal appended to out, as std::to_string writes it (no temporary string).
-void appendDecimal(std::string& out, std::uint64_t n);
+// n (any integer type) in decimal appended to out, as std::to_string writes it (no temporary string).
+template <class Int>
+void appendDecimal(std::string& out, Int n) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+}
 
 // A dotted field path ("meta.owner.name", "tags.0") split once, then walked without allocation.
 using FieldPath = std::vector<std::string>;

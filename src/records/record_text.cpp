@@ -2,7 +2,7 @@
 // numbers and strings through the same writers appendJson uses, so the text is dump's own.
 #include "records/record_text.hpp"
 
-#include <charconv>
+#include "base/json_util.hpp"
 
 namespace syncore {
 
@@ -15,12 +15,6 @@ void field(std::string& out, const char* name, bool first = false) {
   out += '"';
   out += name;
   out += "\":";
-}
-
-template <class Int>
-void number(std::string& out, Int n) {
-  char digits[24];
-  out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, n).ptr - digits));
 }
 
 void boolean(std::string& out, bool b) { out += b ? "true" : "false"; }
@@ -49,29 +43,29 @@ void appendMetaText(std::string& out, const std::optional<PendingMeta>& meta) {
 void appendHlcText(std::string& out, const HlcTimestamp& t) {
   out += '{';
   field(out, "counter", true);
-  number(out, t.counter);
+  appendDecimal(out, t.counter);
   field(out, "node");
   appendJsonString(out, t.node);
   field(out, "wall");
-  number(out, t.wallMs);
+  appendDecimal(out, t.wallMs);
   out += '}';
 }
 
 void appendOutboxEntryText(std::string& out, const OutboxEntry& e) {
   out += '{';
   field(out, "attempts", true);
-  number(out, e.attempts);
+  appendDecimal(out, e.attempts);
   field(out, "baseVersion");
-  number(out, e.baseVersion);
+  appendDecimal(out, e.baseVersion);
   field(out, "collection");
   appendJsonString(out, e.collection);
   field(out, "entityId");
   appendJsonString(out, e.entityId);
   if (e.expireAtMs >= 0) {  // queue control: only when set (outboxEntryToJson)
     field(out, "expireAfterMs");
-    number(out, e.expireAfterMs);
+    appendDecimal(out, e.expireAfterMs);
     field(out, "expireAtMs");
-    number(out, e.expireAtMs);
+    appendDecimal(out, e.expireAtMs);
   }
   field(out, "key");
   appendJsonString(out, e.key);
@@ -79,7 +73,7 @@ void appendOutboxEntryText(std::string& out, const OutboxEntry& e) {
   appendJsonString(out, mutationKindName(e.kind));
   if (e.maxRetries >= 0) {
     field(out, "maxRetries");
-    number(out, e.maxRetries);
+    appendDecimal(out, e.maxRetries);
   }
   field(out, "meta");
   appendMetaText(out, e.meta);
@@ -91,7 +85,7 @@ void appendOutboxEntryText(std::string& out, const OutboxEntry& e) {
   }
   out += ']';
   field(out, "notBeforeMs");
-  number(out, e.notBeforeMs);
+  appendDecimal(out, e.notBeforeMs);
   field(out, "payload");
   appendJson(out, e.payload);
   field(out, "priority");
@@ -99,7 +93,7 @@ void appendOutboxEntryText(std::string& out, const OutboxEntry& e) {
   field(out, "sent");
   boolean(out, e.sent);
   field(out, "seq");
-  number(out, e.seq);
+  appendDecimal(out, e.seq);
   field(out, "state");
   out += e.state == OutboxEntry::State::InFlight ? "\"inFlight\"" : "\"queued\"";
   field(out, "strategy");
@@ -115,7 +109,7 @@ void appendEntityValueText(std::string& out, const Entity& e) {
   out += ",\"deleted\":";
   boolean(out, e.deleted);
   out += ",\"version\":";
-  number(out, e.version);
+  appendDecimal(out, e.version);
   out += '}';
 }
 

@@ -50,7 +50,7 @@ Collection::Slot Collection::slot(const std::string& id) {
 
 Collection::Slot Collection::existing(const std::string& id) {
   auto it = entities_.find(id);
-  if (it == entities_.end()) return {};
+  if (it == entities_.end()) return {&id, nullptr, false};
   return {&it->first, &it->second, false};
 }
 

@@ -139,7 +139,8 @@ class Collection {
     bool fresh = false;
   };
   Slot slot(const std::string& id);
-  // The entity's slot when the store has it (live or tombstone); entity null otherwise.
+  // The entity's slot when the store has it (live or tombstone); otherwise entity null and id the
+  // caller's own (valid as long as the argument).
   Slot existing(const std::string& id);
   // upsert / upsertText / remove / overwrite / overwriteText on a slot: the same rules and results.
   WriteResult upsertAt(Slot s, std::int64_t version, json data);

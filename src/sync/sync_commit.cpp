@@ -151,19 +151,7 @@ void SyncCore::clearTouches() {
 // Remembers an entity's view before its first change in this commit. compare: keep a copy to
 // tell a real change from a rewrite with the same content (acks, rebases); server writes on
 // entities without pending mutations skip the copy, the store already ignores no-op writes.
-void SyncCore::touch(Collection* c, const std::string& id, bool compare) {
-  const Collection::Slot slot = c->existing(id);
-  if (slot.entity != nullptr) return touch(c, slot, compare);
-  if (const std::size_t at = findTouchById(c, id); at < work_.touched.size()) {
-    Touch& t = work_.touched[at];
-    if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
-    return;
-  }
-  const bool liveBefore = c->has(id);
-  Touch t{c, id, liveBefore, compare, json()};
-  if (compare && liveBefore) t.before = c->get(id).release();
-  addTouch(std::move(t));
-}
+void SyncCore::touch(Collection* c, const std::string& id, bool compare) { touch(c, c->existing(id), compare); }
 
 void SyncCore::touch(Collection* c, const Collection::Slot& slot, bool compare) {
   const std::string& id = *slot.id;
@@ -172,8 +160,8 @@ void SyncCore::touch(Collection* c, const Collection::Slot& slot, bool compare) 
     if (compare && !t.compare && !t.liveBefore) t.compare = true;  // nothing to copy: was absent
     return;
   }
-  // A fresh slot is blank: only its overlay (if any) tells.
-  const bool liveBefore = slot.fresh ? slot.entity->overlaid && c->has(id) : c->hasAt(slot);
+  // Not held: the view (an overlay, if any) tells; a fresh slot is blank: only its overlay tells.
+  const bool liveBefore = slot.entity == nullptr ? c->has(id) : slot.fresh ? slot.entity->overlaid && c->has(id) : c->hasAt(slot);
   Touch t{c, id, liveBefore, compare, json(), slot.entity};
   if (compare && liveBefore) t.before = c->get(id).release();
   addTouch(std::move(t));
@@ -182,10 +170,7 @@ void SyncCore::touch(Collection* c, const Collection::Slot& slot, bool compare) 
 // For a write already made on an entity without pending mutations: its liveness before the
 // write is known from the store's answer, so nothing needs copying.
 void SyncCore::touchKnown(Collection* c, const std::string& id, bool liveBefore) {
-  const Collection::Slot slot = c->existing(id);
-  if (slot.entity != nullptr) return touchKnown(c, slot, liveBefore);
-  if (findTouchById(c, id) < work_.touched.size()) return;
-  addTouch(Touch{c, id, liveBefore, false, json()});
+  touchKnown(c, c->existing(id), liveBefore);
 }
 
 void SyncCore::touchKnown(Collection* c, const Collection::Slot& slot, bool liveBefore) {
@@ -201,8 +186,7 @@ void SyncCore::collectChanges(Commit& out) {
     // An entity held since the touch (no erase in its collection) is read in place, by no hash
     // of its id unless it has an overlay.
     const bool held = t.entity != nullptr && t.collection->erasures() == t.erasures;
-    const bool liveAfter = held ? (t.entity->overlaid ? t.collection->has(t.id) : !t.entity->deleted)
-                                : t.collection->has(t.id);
+    const bool liveAfter = held ? t.collection->hasAt({&t.id, t.entity, false}) : t.collection->has(t.id);
     unmarkTouch(i);  // before its id moves out
     if (t.liveBefore == liveAfter && (!liveAfter || (t.compare && *t.collection->get(t.id) == t.before))) continue;
     if (t.collection != last) {

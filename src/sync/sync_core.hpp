@@ -258,7 +258,8 @@ class SyncCore {
   void touchKnown(Collection* c, const std::string& id, bool liveBefore);
   // The same for an entity whose slot the caller holds (a remote write): the entity's mark tells
   // whether it was touched, so its id is not hashed again. slot may be fresh for touch (read
-  // through the overlay: the entity is overlaid), not for touchKnown.
+  // through the overlay: the entity is overlaid), not for touchKnown; with no entity (an id the
+  // store does not hold: Collection::existing) the touch is found by its id.
   void touch(Collection* c, const Collection::Slot& slot, bool compare);
   void touchKnown(Collection* c, const Collection::Slot& slot, bool liveBefore);
   void addTouch(Touch t);

@@ -1,6 +1,5 @@
 #include "wire/commit_text.hpp"
 
-#include <charconv>
 
 namespace syncore {
 
@@ -300,20 +299,16 @@ bool appendLocalWriteText(std::string& out, const Commit& commit, const std::str
   out += ',';
   appendString(out, mutationId);
   // Numbers straight into the answer (std::to_string made a string of each first).
-  const auto number = [&out](std::int64_t n) {
-    char digits[24];
-    out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, n).ptr - digits));
-  };
   for (std::int64_t n : {commit.cursor, static_cast<std::int64_t>(commit.counts.pending),
                          static_cast<std::int64_t>(commit.counts.deadLetters), static_cast<std::int64_t>(commit.counts.conflicts),
                          static_cast<std::int64_t>(commit.counts.setAside)}) {
     out += ',';
-    number(n);
+    appendDecimal(out, n);
   }
   out += commit.counts.resyncing ? ",1,[" : ",0,[";
   for (std::size_t i = 0; i < commit.notify.size(); ++i) {
     if (i > 0) out += ',';
-    number(commit.notify[i]);
+    appendDecimal(out, commit.notify[i]);
   }
   out += ']';
   if (!commit.effects.empty()) {
