@@ -247,3 +247,31 @@ test('tabs: false, a custom storage object or no url keep the plain single clien
   assert.equal(noUrl.status.tab, null);
   await noUrl.close();
 });
+
+test('a leader alone in its origin posts no changes; a follower that comes later still gets everything', async (t) => {
+  const server = await startSyncServer();
+  const origin = { idb: new IDBFactory(), name: 'alone' };
+  const posted = [];
+  const counting = lossyChannel({ out: (m) => (posted.push(m?.type), false) });
+  const leader = await openTab(server, origin, { BroadcastChannel: counting });
+  const tabs = [leader];
+  t.after(async () => {
+    for (const c of tabs) await c.close();
+    await server.close();
+  });
+  await until(() => leader.status.tab === 'leader' && leader.status.connected, 'the lone tab leads and is connected');
+  for (let i = 0; i < 5; i++) leader.collection('todos').create({ title: `a${i}`, n: i });
+  await until(async () => (await server.store.list('todos')).length === 5 && leader.status.pending === 0, 'the creates on the server');
+  // Commits happened (local creates, their acks with renames): none became a post.
+  assert.equal(posted.filter((type) => type === 'changes' || type === 'status').length, 0, `posted: ${posted}`);
+
+  const follower = await openTab(server, origin);
+  tabs.push(follower);
+  await until(() => follower.status.tab === 'follower' && follower.collection('todos').count() === 5, 'the follower holds the 5 entities');
+  assert.deepEqual(titles(follower), titles(leader));
+  leader.collection('todos').create({ title: 'b', n: 9 });
+  follower.collection('todos').create({ title: 'c', n: 10 });
+  await until(settled(tabs, server, 7), 'both new creates in both tabs and on the server');
+  assert.ok(posted.filter((type) => type === 'changes').length > 0, 'with a follower, changes are posted');
+  for (const c of tabs) assert.deepEqual(titles(c), await serverTitles(server));
+});
