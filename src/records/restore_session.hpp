@@ -19,6 +19,10 @@ struct SyncCore::RestoreSession {
     bool deleted;
     json data;
     std::optional<std::string> text;  // data's canonical text when the record carried it (else written from data)
+    // Only the text was read (data is then a placeholder `{}`: the index row comes from the text),
+    // with the footprint the canonical writer reckoned for it.
+    bool textOnly = false;
+    std::size_t textBytes = 0;
   };
   // A record kept as read until the meta record (client id, counters) is known.
   struct Held {
@@ -38,6 +42,7 @@ struct SyncCore::RestoreSession {
   std::optional<Held> meta;
   std::vector<Refused> refused;
   std::size_t next = 0;  // the index of the next record added
+  std::string scratch;   // restoreAdd's canonical text, before its exact-size copy
   bool entityRefused = false;
 };
 

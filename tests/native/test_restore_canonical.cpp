@@ -2,6 +2,8 @@
 // restore (wasm/stored_restore.cpp) marks them `"canonical":true`, SyncCore::restoreAdd cuts the
 // data text out of the record as it is, and Collection::upsert keeps it instead of writing the
 // text again from the parsed tree.
+#include <random>
+
 #include "store/collection.hpp"
 #include "sync_test_util.hpp"
 
@@ -34,7 +36,100 @@ json restoredGet(const std::vector<std::string>& lines, const std::string& id) {
   return e == nullptr ? json(nullptr) : *e;
 }
 
+// A restored core's view of the line set: every entity as read back, the stats, a query on a
+// field the collection indexes, and the events of the finish (refusals).
+struct Restored {
+  json stats, events, queryIds;
+  std::vector<std::string> texts;
+};
+
+Restored restoreAll(const std::vector<std::string>& lines, const std::vector<std::string>& ids) {
+  SyncCore again;
+  REQUIRE(again.defineCollection("todos", json::object()).isOk());
+  REQUIRE(again.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}}).isOk());
+  REQUIRE(again.restoreBegin().isOk());
+  for (const std::string& line : lines) REQUIRE(again.restoreAdd(line).isOk());
+  Commit c;
+  REQUIRE(again.restoreFinish(false, c).isOk());
+  Restored out;
+  out.stats = again.stats();
+  out.events = json::array();
+  for (const json& e : syncore::commitToJson(c)["events"]) out.events.push_back(e);
+  syncore::QueryUpdate q;
+  REQUIRE(again.openQuery(json::parse(R"({"collection":"todos","where":[["n","gt",3]],"orderBy":["n","id"]})"), q).isOk());
+  out.queryIds = q.ids;
+  for (const std::string& id : ids) {
+    EntityRef e;
+    REQUIRE(again.get("todos", id, e).isOk());
+    out.texts.push_back(e == nullptr ? "" : syncore::dumpJson(*e));
+  }
+  return out;
+}
+
+// The same record without the canonical mark: restored from its parsed tree (the reference).
+std::string plainLine(const std::string& id, const std::string& valueText) {
+  return R"({"store":"entities","key":["todos",")" + id + R"("],"value":)" + valueText + "}";
+}
+
+json nested(int depth) {
+  json v = 1;
+  for (int i = 1; i < depth; ++i) v = json{{"d", v}};
+  return json{{"id", "deep"}, {"n", 5}, {"x", v}};
+}
+
 }  // namespace
+
+TEST_CASE("restore: a canonical record read as text only restores what its parsed tree restores") {
+  // Random data: escapes, non-ASCII, nested objects and arrays, numbers of every kind (an
+  // exponent or a long one sends the whole record to the tree), keys that need escapes (the same).
+  std::mt19937 rng(11);
+  const std::vector<json> values = {json("plain"), json("a \"quoted\" \\ line\nnext\t"), json("日本 😀 ü"),
+                                    json(std::string("ctl\x01")), json(-0.5), json(1e300), json(12345678901234567890ull),
+                                    json(-42), json(true), json(nullptr), json::array({1, "x", json::object()}),
+                                    json{{"k", {{"deep", {1, 2}}}}}, json(3.25), json(0)};
+  for (int seed = 0; seed < 40; ++seed) {
+    std::vector<std::string> canonicalLines, plainLines, ids;
+    for (int i = 0; i < 12; ++i) {
+      const std::string id = "e" + std::to_string(seed) + "_" + std::to_string(i);
+      json data = {{"id", id}, {"n", static_cast<int>(rng() % 10)}};
+      const int fields = static_cast<int>(rng() % 5);
+      for (int f = 0; f < fields; ++f) {
+        std::string key = "f" + std::to_string(rng() % 7);
+        if (rng() % 9 == 0) key += "\"q";  // a key with an escape: left to the tree
+        data[key] = values[rng() % values.size()];
+      }
+      const bool deleted = rng() % 8 == 0;
+      const std::string value = syncore::dumpJson(json{{"data", deleted ? json(nullptr) : data}, {"deleted", deleted}, {"version", 1 + i}});
+      canonicalLines.push_back(canonicalLine(id, value));
+      plainLines.push_back(plainLine(id, value));
+      ids.push_back(id);
+    }
+    const Restored text = restoreAll(canonicalLines, ids), tree = restoreAll(plainLines, ids);
+    INFO("seed " << seed);
+    CHECK(text.texts == tree.texts);
+    CHECK(text.stats == tree.stats);
+    CHECK(text.queryIds == tree.queryIds);
+    CHECK(text.events == tree.events);
+  }
+}
+
+TEST_CASE("restore: a canonical record's data past the depth limit, or not JSON, is refused as the full parse refuses it") {
+  const auto value = [](const std::string& dataText) { return R"({"data":)" + dataText + R"(,"deleted":false,"version":1})"; };
+  const std::string atLimit = syncore::dumpJson(nested(syncore::ParseLimits{}.maxDepth));
+  const std::string overLimit = syncore::dumpJson(nested(syncore::ParseLimits{}.maxDepth + 1));
+  for (const std::string& data : {atLimit, overLimit, std::string(R"({"id":"deep","s":"bad \x"})"),
+                                  std::string(R"({"id":"deep","s":"\xff"})"), std::string(R"({"id":"deep","n":01})")}) {
+    INFO(data.substr(0, 60));
+    const Restored text = restoreAll({canonicalLine("deep", value(data))}, {"deep"});
+    const Restored tree = restoreAll({plainLine("deep", value(data))}, {"deep"});
+    CHECK(text.events == tree.events);
+    CHECK(text.texts == tree.texts);
+    CHECK(text.stats == tree.stats);
+  }
+  // And the limit is where it was: the entity at the limit is there, the one past it is not.
+  CHECK(!restoreAll({canonicalLine("deep", value(atLimit))}, {"deep"}).texts[0].empty());
+  CHECK(restoreAll({canonicalLine("deep", value(overLimit))}, {"deep"}).texts[0].empty());
+}
 
 TEST_CASE("Collection::upsert keeps a canonical text it is given, and writes one from the data otherwise") {
   Collection c("todos", CollectionOptions{});
