@@ -21,6 +21,7 @@ const OPS = [
   ['op_live_query_open', 'live query first answer over 10,000 entities (10 opens), per entity', 100000],
   ['op_live_query_open_indexed', 'the same, its fields already indexed (another query on them open), per entity', 100000],
   ['op_restore', 'restore of one persisted ~1 KB entity (10,000 records, one call)', 10000],
+  ['op_restore_stored', 'W5: the same as the stored-form restore hands it (restoreAdd per line, canonical entity records)', 10000],
   ['op_w1_with_view', 'W1 update of a watched ~10 KB entity, its view in the commit', 1000],
   ['op_w1_view_left_out', 'W1 update of a watched ~10 KB entity, view left out (JS makes it)', 1000],
   ['op_w1_fresh_entity', 'one-field patch of a ~10 KB entity with no pending write (1,000 distinct), no view', 1000],

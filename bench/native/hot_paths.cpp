@@ -194,6 +194,15 @@ BENCH_OP void op_restore(SyncCore& core, const std::string& records) {
   check(core.restore(parseText(records), c), "restore");
   sink += syncore::commitToText(c).size();
 }
+// W5's core: the stored-form restore (wasm/stored_restore.cpp) hands restoreAdd one line per
+// record, entity records marked canonical (their data text kept as it is).
+BENCH_OP void op_restore_stored(SyncCore& core, const std::vector<std::string>& lines) {
+  check(core.restoreBegin(), "restoreBegin");
+  for (const std::string& line : lines) check(core.restoreAdd(line), "restoreAdd");
+  Commit c;
+  check(core.restoreFinish(false, c), "restoreFinish");
+  sink += c.events.size();
+}
 // The bench's live query (score > 500, by score descending, first 20) opened over the loaded
 // collection: its first answer (bench row "live query ... first answer").
 BENCH_OP void op_live_query_open(SyncCore& core, const json& spec, int times) {
@@ -348,7 +357,7 @@ int main(int argc, char** argv) {
     check(core.openQuery(spec, holder), "openQuery");
     timed("live_query_open_indexed (per entity)", 10 * kEntities, [&] { op_live_query_open_indexed(core, spec, 10); });
   }
-  if (want("restore")) {  // restart: 10,000 persisted ~1 KB entities (what W5 hydrates) read back into a fresh core
+  if (want("restore") || want("restore_stored")) {  // restart: 10,000 persisted ~1 KB entities (what W5 hydrates) read back into a fresh core
     std::string records;
     {
       SyncCore source;
@@ -366,7 +375,18 @@ int main(int argc, char** argv) {
     SyncCore core;
     check(core.defineCollection("k", json::object()), "defineCollection");
     check(core.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
-    timed("restore (per record)", kEntities, [&] { op_restore(core, records); });
+    if (want("restore")) timed("restore (per record)", kEntities, [&] { op_restore(core, records); });
+    std::vector<std::string> lines;
+    for (const json& r : json::parse(records)) {
+      if (r["store"] == "entities")
+        lines.push_back(R"({"store":"entities","key":)" + r["key"].dump() + R"(,"canonical":true,"value":)" + syncore::dumpJson(r["value"]) + "}");
+      else
+        lines.push_back(r.dump());
+    }
+    SyncCore stored;
+    check(stored.defineCollection("k", json::object()), "defineCollection");
+    check(stored.configureClient({{"clientId", "bench"}, {"seed", 1}, {"persist", true}}), "configureClient");
+    if (want("restore_stored")) timed("restore_stored (per record)", kEntities, [&] { op_restore_stored(stored, lines); });
   }
   for (int variant = 0; variant < 3; ++variant) {  // W1: 1,600 ~10 KB entities, 20 hot, 5 subscriptions each
     const bool leaveOut = variant == 1, fresh = variant == 2;

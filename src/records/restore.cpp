@@ -5,9 +5,8 @@
 
 #include <algorithm>
 
-#include "wire/canonical_text.hpp"
+#include "records/canonical_entity_record.hpp"
 #include "wire/json_fast.hpp"
-#include "wire/json_reader.hpp"
 #include "sync/sync_internal.hpp"
 
 namespace syncore {
@@ -115,54 +114,38 @@ std::optional<std::string_view> canonicalDataText(std::string_view recordText) {
   return data;
 }
 
-// A canonical record's data read once, straight as canonical text (wire/canonical_text.hpp, the
-// server batch's way: valid JSON within the data's depth limit, its footprint reckoned), and only
-// the envelope around it parsed, with the data as `{}`: a hydrate built, checked and freed a tree
-// of every entity only to keep its text (W5: ~45 % of the core's restore). False when the writer
-// leaves the data to the tree: the caller parses the whole record, so every refusal and its
-// message stay the full parse's.
-bool canonicalEnvelope(std::string_view recordText, std::string_view data, const ParseLimits& limits, json& record,
-                       std::string& scratch, std::size_t& bytes) {
-  if (recordText.size() > limits.maxBytes) return false;
-  JsonReader reader(data, limits.maxDepth);
-  CanonicalWriter writer(reader, limits.maxDepth);
-  scratch.clear();
-  if (!writer.object({}, scratch) || !reader.atEnd()) return false;
-  bytes = writer.approxBytes();
-  const std::size_t at = static_cast<std::size_t>(data.data() - recordText.data());
-  std::string envelope;
-  envelope.reserve(recordText.size() - data.size() + 2);
-  envelope.append(recordText.substr(0, at)).append("{}").append(recordText.substr(at + data.size()));
-  return static_cast<bool>(parseJsonFast(envelope, record, limits.forText()));
-}
-
 }  // namespace
 
 Status SyncCore::restoreAdd(std::string_view recordText) {
   if (!restoring_) return Status::error(ErrorCode::InvalidArgument, "no restore under way: call restoreBegin first");
-  json record;
-  const auto data = canonicalDataText(recordText);
-  std::size_t bytes = 0;
-  const bool textOnly = data && canonicalEnvelope(recordText, *data, limits_, record, restoring_->scratch, bytes);
-  if (!textOnly) {
-    if (Status s = parseJsonFast(recordText, record, limits_.forText()); !s) {
-      refuseRecord(*restoring_, restoring_->next++, "", nullptr, std::move(s));
-      return Status::ok();
+  RestoreSession& rs = *restoring_;
+  // The core's own entity record: read in one pass, no tree (records/canonical_entity_record.hpp).
+  if (CanonicalEntityRecord r; readCanonicalEntityRecord(recordText, limits_.maxDepth, r, rs.scratch)) {
+    ++rs.next;  // its index, as restoreAddValue counts records
+    Collection* c = findCollection(r.collection);
+    if (c == nullptr) return Status::ok();  // a collection the app no longer defines
+    RestoreSession::EntityRecord e{c, std::string(r.id), r.version, r.deleted, nullptr, std::nullopt};
+    if (!r.deleted) {
+      e.text = std::string(rs.scratch);  // a string of exactly its size, as storedText's
+      e.textOnly = true;
+      e.textBytes = r.bytes;
     }
+    rs.entities.push_back(std::move(e));
+    return Status::ok();
+  }
+  json record;
+  if (Status s = parseJsonFast(recordText, record, limits_.forText()); !s) {
+    refuseRecord(rs, rs.next++, "", nullptr, std::move(s));
+    return Status::ok();
   }
   auto canonical = record.find("canonical");
   if (canonical == record.end()) return restoreAddValue(std::move(record));
   record.erase(canonical);
-  const std::size_t before = restoring_->entities.size();
+  const std::size_t before = rs.entities.size();
   Status s = restoreAddValue(std::move(record));
-  // The record went in as a live entity: its data text as stored (with textOnly, as the writer
-  // wrote it: the same bytes for the core's own canonical text; a string of exactly its size).
-  if (data && restoring_ && restoring_->entities.size() == before + 1 && !restoring_->entities.back().deleted) {
-    RestoreSession::EntityRecord& e = restoring_->entities.back();
-    e.text = textOnly ? std::string(restoring_->scratch) : std::string(*data);
-    e.textOnly = textOnly;
-    e.textBytes = bytes;
-  }
+  // The record went in as a live entity: its data text as stored.
+  if (restoring_ && rs.entities.size() == before + 1 && !rs.entities.back().deleted)
+    if (const auto text = canonicalDataText(recordText)) rs.entities.back().text = std::string(*text);
   return s;
 }
 

@@ -131,6 +131,36 @@ TEST_CASE("restore: a canonical record's data past the depth limit, or not JSON,
   CHECK(restoreAll({canonicalLine("deep", value(overLimit))}, {"deep"}).texts[0].empty());
 }
 
+TEST_CASE("restore: canonical records of other shapes restore exactly as the full parse restores them") {
+  // Each line read as canonical and as plain: the same entities, stats and refusals. The shapes
+  // the one-pass reader leaves to the parse (an escaped id, a fraction or a long version, data
+  // that is not an object) and those it takes (a tombstone with data, an unknown collection).
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"(["todos","a"b"])", R"({"data":{"id":"a"b","n":5},"deleted":false,"version":1})"},
+      {R"(["gone","x"])", R"({"data":{"id":"x","n":5},"deleted":false,"version":1})"},
+      {R"(["todos","x"])", R"({"data":{"id":"x","n":5},"deleted":false,"version":1.5})"},
+      {R"(["todos","x"])", R"({"data":{"id":"x","n":5},"deleted":false,"version":12345678901234567890})"},
+      {R"(["todos","x"])", R"({"data":null,"deleted":false,"version":1})"},
+      {R"(["todos","x"])", R"({"data":[1],"deleted":false,"version":1})"},
+      {R"(["todos","x"])", R"({"data":{"id":"x","n":5},"deleted":true,"version":4})"},
+      {R"(["todos","x"])", R"({"data":{"id":"x","n":5},"deleted":"no","version":1})"},
+      {R"(["todos","x",3])", R"({"data":{"id":"x","n":5},"deleted":false,"version":1})"},
+      {R"(["todos","x"])", R"({"data":{"id":"x","n":5},"deleted":false,"version":-3})"},
+  };
+  for (const auto& [key, value] : cases) {
+    INFO(key << " " << value);
+    const std::string canonical = R"({"store":"entities","key":)" + key + R"(,"canonical":true,"value":)" + value + "}";
+    const std::string plain = R"({"store":"entities","key":)" + key + R"(,"value":)" + value + "}";
+    // A live entity before it: a tombstone or a refusal must act on something.
+    const std::string before = canonicalLine("x", R"({"data":{"id":"x","n":9},"deleted":false,"version":2})");
+    const Restored text = restoreAll({before, canonical}, {"x", "a\"b"}), tree = restoreAll({before, plain}, {"x", "a\"b"});
+    CHECK(text.events == tree.events);
+    CHECK(text.texts == tree.texts);
+    CHECK(text.stats == tree.stats);
+    CHECK(text.queryIds == tree.queryIds);
+  }
+}
+
 TEST_CASE("Collection::upsert keeps a canonical text it is given, and writes one from the data otherwise") {
   Collection c("todos", CollectionOptions{});
   const json data = {{"id", "a"}, {"n", 1}};
