@@ -102,10 +102,10 @@ export class SyncCore {
    * it: { changes, cursor, counts: { pending, deadLetters, conflicts, setAside, resyncing },
    * effects?, events?, renamed?, mutationId?, views? } (views: { collection: { id: view } }, built
    * when read from viewList, the [collection, id, view] triples the core sent). Returns the
-   * function that removes it.
+   * function that removes it. (@internal { views: false }: fn never reads commit.views.)
    */
-  onCommit(fn) {
-    return this._listeners.add(fn);
+  onCommit(fn, options) {
+    return this._listeners.add(fn, options);
   }
 
   /** The counters as of the last commit: { pending, deadLetters, conflicts, setAside, resyncing }. */

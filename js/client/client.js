@@ -95,7 +95,7 @@ class SyncClient {
 
   async #start() {
     const { core } = this;
-    this._offCommit = core.onCommit((commit) => this._committed(commit));
+    this._offCommit = core.onCommit((commit) => this._committed(commit), { views: false }); // reads no views
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
     // IndexedDB takes each record's stored bytes straight from wasm memory (docs/storage.md).
     if (this._local.storage.kind === 'indexeddb') core.sealPersistRecords?.(true);

@@ -218,7 +218,9 @@ export class ClientEvents {
 
   /** Calls each listener of `event` (those there when it starts); a throw is rethrown on a fresh stack. */
   emit(event, payload) {
-    for (const fn of [...(this._listeners.get(event) ?? [])]) {
+    const listeners = this._listeners.get(event);
+    if (listeners === undefined || listeners.size === 0) return; // most events of a write have none
+    for (const fn of [...listeners]) {
       try {
         fn(payload);
       } catch (err) {

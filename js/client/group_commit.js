@@ -45,7 +45,10 @@ export function groupEffects(lists) {
   return [...setAside, { type: EffectType.PERSIST, put, delete: del, parts: persists.flatMap((p) => p.parts ?? [p]) }, ...rest];
 }
 
-const monotonic = () => globalThis.performance?.now?.() ?? Date.now();
+// performance taken once: in a page globalThis.performance is a getter on the window, and every
+// commit reads the clock.
+const performance = typeof globalThis.performance?.now === 'function' ? globalThis.performance : null;
+const monotonic = performance ? () => performance.now() : () => Date.now();
 
 const recordsOf = (effects) => {
   let n = 0;

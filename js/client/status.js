@@ -28,8 +28,9 @@ export class ClientStatus {
     const up = this._upstream;
     if (up) patch = { ...patch, connected: Boolean(up.connected), connection: up.connection ?? 'offline', retryInMs: up.retryInMs ?? null, syncing: Boolean(up.syncing) };
     let changed = false;
-    for (const [k, v] of Object.entries(patch)) {
-      if (this.current[k] !== v) {
+    // for-in, not Object.entries: the counts change on every write (no array per field).
+    for (const k in patch) {
+      if (Object.hasOwn(patch, k) && this.current[k] !== patch[k]) {
         changed = true;
         break;
       }
