@@ -16,14 +16,16 @@ export class MutationHistory {
    * @param {number} [o.limit] settled entries kept
    * @param {() => number} o.now wall clock (ms)
    * @param {(entries: object[]) => void} o.changed after a change, once per turn, with the entries changed
+   * @param {() => boolean} [o.watched] whether changed has anyone to tell (else the entries are not made)
    * @param {(err: Error) => void} o.failed a write to the history store failed
    */
-  constructor({ store, limit = DEFAULT_HISTORY_LIMIT, now, changed, failed }) {
+  constructor({ store, limit = DEFAULT_HISTORY_LIMIT, now, changed, failed, watched = () => true }) {
     this._store = store;
     this._limit = Math.max(0, Math.floor(Number(limit)));
     if (!Number.isFinite(this._limit)) this._limit = DEFAULT_HISTORY_LIMIT;
     this._now = now;
     this._changed = changed;
+    this._watched = watched;
     this._failed = failed;
     this._live = new Map(); // mutationId -> entry still in the outbox, in queue order
     this._liveOf = new Map(); // entity key -> Set of its mutation ids in _live (a rename visits only those)
@@ -78,15 +80,15 @@ export class MutationHistory {
   queued(event) {
     const entry = { mutationId: event.mutationId, collection: event.collection, id: event.id, op: null, attempts: 0,
       createdAt: this._now(), sentAt: null, settledAt: null, lastError: null, inFlight: false };
-    this._setLive(entry);
-    this._addUnsent(event.collection, event.id, event.mutationId);
+    const key = entityKey(event.collection, event.id);
+    this._setLive(entry, key);
+    this._addUnsent(event.collection, event.id, event.mutationId, key);
     this._touch(entry);
   }
 
-  _setLive(entry) {
+  _setLive(entry, key = entityKey(entry.collection, entry.id)) {
     if (this._live.has(entry.mutationId)) this._deleteLive(entry.mutationId);
     this._live.set(entry.mutationId, entry);
-    const key = entityKey(entry.collection, entry.id);
     let ids = this._liveOf.get(key);
     if (!ids) this._liveOf.set(key, (ids = new Set()));
     ids.add(entry.mutationId);
@@ -102,8 +104,7 @@ export class MutationHistory {
     if (ids?.size === 0) this._liveOf.delete(key);
   }
 
-  _addUnsent(collection, id, mutationId) {
-    const key = entityKey(collection, id);
+  _addUnsent(collection, id, mutationId, key = entityKey(collection, id)) {
     let ids = this._unsent.get(key);
     if (!ids) this._unsent.set(key, (ids = new Set()));
     ids.add(mutationId);
@@ -335,6 +336,10 @@ export class MutationHistory {
     this._announcing = true;
     queueMicrotask(() => {
       this._announcing = false;
+      if (!this._watched()) {
+        this._announced.clear(); // nobody to tell: a burst's entries are not made
+        return;
+      }
       const changed = [...this._announced.values()].map((e) => (this._live.get(e.mutationId) === e ? this._liveView(e) : e));
       this._announced.clear();
       this._changed(changed);
