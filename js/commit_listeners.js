@@ -38,6 +38,9 @@ const lazyViews = (local) => ({
 export class CommitListeners {
   constructor({ onEffects = null, onEvent = null, onListenerError = rethrowLater } = {}) {
     this._listeners = new Set();
+    // The listeners as an array, made again when one is added or removed (not on every commit):
+    // a commit is told to those there when it started.
+    this._told = [];
     this._viewReaders = 0; // listeners that may read commit.views
     this._onEffects = onEffects;
     this._onEvent = onEvent;
@@ -53,14 +56,18 @@ export class CommitListeners {
     if (typeof fn !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a commit listener is a function');
     const entry = { fn, views: views !== false };
     this._listeners.add(entry);
+    this._told = [...this._listeners];
     if (entry.views) this._viewReaders++;
     return () => {
-      if (this._listeners.delete(entry) && entry.views) this._viewReaders--;
+      if (!this._listeners.delete(entry)) return;
+      this._told = [...this._listeners];
+      if (entry.views) this._viewReaders--;
     };
   }
 
   clear() {
     this._listeners.clear();
+    this._told = [];
     this._viewReaders = 0;
   }
 
@@ -92,7 +99,14 @@ export class CommitListeners {
   }
 
   _tell(commit) {
-    for (const { fn } of [...this._listeners]) this._guard(() => fn(commit));
+    const told = this._told;
+    for (let i = 0; i < told.length; i++) {
+      try {
+        told[i].fn(commit);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
   }
 
   _guard(call) {

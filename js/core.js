@@ -41,6 +41,9 @@ export class SyncCore {
   constructor(wasmModule, options = {}) {
     // options.wrapHandle(handle) -> handle: a test seam (e.g. a Proxy counting boundary crossings).
     this._handle = openCoreHandle(wasmModule, options.wrapHandle);
+    // A local write's answer (an array js/wasm_text.js made) is seen by nobody else unless wrapped.
+    this._answersOwned = typeof options.wrapHandle !== 'function';
+    this._conflictsById = null; // the conflicts of one commit, read once when a resolver needs them
     this._listeners = new CommitListeners(options); // onCommit, onEffects, onEvent, onListenerError
     this._views = new CoreViews({
       call: (method, ...args) => this._value(this._live()[method](...args)),
@@ -78,7 +81,7 @@ export class SyncCore {
 
   /** @internal The envelope of one call, parsed; a SyncError (with store, key, index when the core named them) if it failed. */
   _unwrap(text) {
-    const envelope = parseAnswer(text);
+    const envelope = parseAnswer(text, this._answersOwned);
     if (envelope.ok) return envelope;
     const { code, message, ...where } = envelope.error;
     throw Object.assign(new SyncError(code, message), where);
@@ -225,9 +228,8 @@ export class SyncCore {
       throw err;
     }
     if (adjust) adjust(commit);
-    let conflictsById = null; // read once, and only when an async resolver started in this commit
-    this._resolvers.afterCommit(commit, (id) =>
-      (conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
+    this._conflictsById = null; // read once, and only when an async resolver started in this commit
+    this._resolvers.afterCommit(commit, this._conflictOf);
     this._cursor = commit.cursor;
     this._counts = commit.counts;
     if (this._sealer && commit.effects) attachSealed(commit.effects, this._sealer);
@@ -240,6 +242,9 @@ export class SyncCore {
     this._listeners.deliver(commit, madeHere);
     return result;
   }
+
+  /** @internal A conflict by id for afterCommit (one function for every commit, not a closure each). */
+  _conflictOf = (id) => (this._conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id);
 
   /** Bulk load (an initial sync): entities are { id?, version, data } items. */
   load(collection, entities, { cursor } = {}) {

@@ -91,25 +91,20 @@ export function localWrite(request, text, idField, held) {
     if (!isObject(request.data)) return null;
     // Copied now, not when the view is made: the caller may change its object meanwhile.
     const sent = flatAsSent(request.data, true);
-    let view;
-    let viewId;
+    let taken = false;
     return {
       collection,
-      // Made once (a listener's commit.views and the snapshot are then the same object).
       make: (id) => {
-        if (view !== undefined && viewId === id) return view;
         if (sent === null) {
           const data = { ...JSON.parse(text).data };
           put(data, idField, id);
-          view = canonical(data);
-        } else {
-          // The flat copy is this side's own: it becomes the view itself (unless already made for another id).
-          const data = view === undefined ? sent : { ...sent };
-          put(data, idField, id);
-          view = canonicalFlat(data);
+          return canonical(data);
         }
-        viewId = id;
-        return view;
+        // The flat copy is this side's own: the first view made is that object itself.
+        const data = taken ? { ...sent } : sent;
+        taken = true;
+        put(data, idField, id);
+        return canonicalFlat(data);
       },
     };
   }

@@ -10,15 +10,18 @@ const CHANGED = ['created', 'updated', 'deleted'];
 /**
  * The envelope { ok, viewFromRequest?, commit | value | error } of a call's answer: its text, or
  * the short answer a plain local write's numbers made (already an array: js/wasm_text.js).
+ * owned: nobody else holds that array (no wrapHandle seam saw it), so its effects become the
+ * commit's as they are.
  */
-export function parseAnswer(answer) {
-  const parsed = typeof answer === 'string' ? JSON.parse(answer) : answer;
-  return Array.isArray(parsed) ? localWriteEnvelope(parsed) : parsed;
+export function parseAnswer(answer, owned = false) {
+  if (typeof answer !== 'string') return Array.isArray(answer) ? localWriteEnvelope(answer, owned) : answer;
+  const parsed = JSON.parse(answer);
+  return Array.isArray(parsed) ? localWriteEnvelope(parsed, true) : parsed; // parsed here: its own
 }
 
 // [viewFromRequest, collection, 0 created | 1 updated | 2 deleted, id, mutationId, cursor,
 //  pending, deadLetters, conflicts, setAside, resyncing, notify, effects?]
-function localWriteEnvelope(a) {
+function localWriteEnvelope(a, owned) {
   const collection = a[1];
   const id = a[3];
   const mutationId = a[4];
@@ -31,8 +34,9 @@ function localWriteEnvelope(a) {
   };
   // The answer made from numbers (js/wasm_text.js) is an object, not text parsed anew: a commit's
   // persist records are replaced in place later (js/storage/sealed_records.js attachSealed), so
-  // the commit gets its own arrays and the answer stays as it crossed.
-  if (a.length > 12) commit.effects = a[12].map((e) => (Array.isArray(e.put) ? { ...e, put: e.put.slice() } : e));
+  // unless the answer is this side's alone, the commit gets its own arrays and the answer stays
+  // as it crossed (a wrapHandle seam may keep it).
+  if (a.length > 12) commit.effects = owned ? a[12] : a[12].map((e) => (Array.isArray(e.put) ? { ...e, put: e.put.slice() } : e));
   commit.events = [{ type: 'queued', collection, id, mutationId }];
   commit.mutationId = mutationId;
   commit.notify = a[11];

@@ -138,7 +138,8 @@ class SyncClient {
     // Every commit carries the core's counts (pending, deadLetters, conflicts, setAside, resyncing).
     if (commit.counts) this._setCounts(commit.counts);
     if (commit.effects) this._runner.push(commit.effects);
-    for (const event of commit.events ?? []) this._coreEvent(event);
+    const events = commit.events;
+    if (events) for (let i = 0; i < events.length; i++) this._coreEvent(events[i]);
     // Parked conflicts decided since: their history entries are synced (features.js).
     this._decisions.counted(commit.counts?.conflicts);
   }
