@@ -20,23 +20,21 @@ const monotonicSource = performance ? () => performance.now() : () => Date.now()
 export function monotonicClock(wall = () => Date.now(), elapsed = monotonicSource) {
   if (typeof wall !== 'function') wall = () => Date.now();
   if (typeof elapsed !== 'function') elapsed = monotonicSource;
-  // The last reading, as three numbers (no object per reading: the clock is read on every write).
-  let started = false;
-  let lastAt = 0; // core time
-  let lastWall = 0; // the wall reading it follows
-  let lastMono = 0; // monotonic reading
+  // The last reading, one object updated in place (its number fields are stored unboxed, where
+  // a new object or a closure variable per reading allocated: the clock is read on every write).
+  const last = { started: false, at: 0, wall: 0, mono: 0 }; // at: core time, wall: the wall reading it follows, mono: monotonic reading
   return function now() {
     const w = Number(wall());
     const mono = elapsed();
     const sane = Number.isFinite(w);
     let at;
-    if (!started) at = sane ? w : Date.now();
-    else if (sane && w >= lastWall) at = lastAt + (w - lastWall);
-    else at = lastAt + Math.max(0, mono - lastMono); // the wall clock stepped back
-    lastWall = sane ? w : started ? lastWall : at;
-    lastAt = at;
-    lastMono = mono;
-    started = true;
+    if (!last.started) at = sane ? w : Date.now();
+    else if (sane && w >= last.wall) at = last.at + (w - last.wall);
+    else at = last.at + Math.max(0, mono - last.mono); // the wall clock stepped back
+    last.wall = sane ? w : last.started ? last.wall : at;
+    last.at = at;
+    last.mono = mono;
+    last.started = true;
     return Math.floor(at); // the core counts whole milliseconds
   };
 }
