@@ -243,6 +243,9 @@ export class SyncCore {
     return result;
   }
 
+  /** @internal An entity's view for a schema check (one function for every write). */
+  _viewOf = (collection, id) => this.get(collection, id);
+
   /** @internal A conflict by id for afterCommit (one function for every commit, not a closure each). */
   _conflictOf = (id) => (this._conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id);
 
@@ -338,7 +341,7 @@ export class SyncCore {
     // A create without an id gets the client's UUIDv7 here (js/entity_ids.js), unless the server names the collection's entities.
     const filled = this._entityIds.fill(request, this._idFields.get(request.collection), now);
     // A collection's schema sees the entity the write would make first: VALIDATION changes nothing.
-    const checked = this._schemas.check(filled, (collection, id) => this.get(collection, id));
+    const checked = this._schemas.check(filled, this._viewOf);
     const text = toJson(checked, 'mutation');
     // When JS can make the new view from the one it holds, the commit does not carry it back.
     const local = typeof checked === 'object' ? this._views.planLocalWrite(checked, text, this.idFieldOf(checked.collection)) : null;
