@@ -7,8 +7,11 @@ import { IdsByKey } from '../../js/client/ids_by_key.js';
 test('add, delete and take answer as a Map of Sets would', () => {
   let seed = 7;
   const random = (n) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
   };
   const ids = new IdsByKey();
   const model = new Map();
