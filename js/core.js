@@ -230,6 +230,7 @@ export class SyncCore {
     if (adjust) adjust(commit);
     this._conflictsById = null; // read once, and only when an async resolver started in this commit
     this._resolvers.afterCommit(commit, this._conflictOf);
+    this._conflictsById = null;
     this._cursor = commit.cursor;
     this._counts = commit.counts;
     if (this._sealer && commit.effects) attachSealed(commit.effects, this._sealer);
