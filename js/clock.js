@@ -6,7 +6,10 @@
 // source (performance.now) instead. A wall clock that only moves forwards (or stands still, as a
 // virtual clock in a test may) is followed exactly.
 
-const monotonicSource = () => globalThis.performance?.now?.() ?? Date.now();
+// performance taken once: in a page, globalThis.performance is a getter on the window (a Blink
+// call), read twice per write before (W4's profile: ~1-2 % of its 1,000 creates).
+const performance = typeof globalThis.performance?.now === 'function' ? globalThis.performance : null;
+const monotonicSource = performance ? () => performance.now() : () => Date.now();
 
 /**
  * @param {() => number} [wall] wall time in ms (the app's `now` option, else Date.now)
@@ -17,16 +20,21 @@ const monotonicSource = () => globalThis.performance?.now?.() ?? Date.now();
 export function monotonicClock(wall = () => Date.now(), elapsed = monotonicSource) {
   if (typeof wall !== 'function') wall = () => Date.now();
   if (typeof elapsed !== 'function') elapsed = monotonicSource;
-  let last = null; // { at: core time, wall: the wall reading it follows, mono: monotonic reading }
+  // The last reading, one object updated in place (its number fields are stored unboxed, where
+  // a new object or a closure variable per reading allocated: the clock is read on every write).
+  const last = { started: false, at: 0, wall: 0, mono: 0 }; // at: core time, wall: the wall reading it follows, mono: monotonic reading
   return function now() {
     const w = Number(wall());
     const mono = elapsed();
     const sane = Number.isFinite(w);
     let at;
-    if (last === null) at = sane ? w : Date.now();
+    if (!last.started) at = sane ? w : Date.now();
     else if (sane && w >= last.wall) at = last.at + (w - last.wall);
     else at = last.at + Math.max(0, mono - last.mono); // the wall clock stepped back
-    last = { at, wall: sane ? w : last?.wall ?? at, mono };
+    last.wall = sane ? w : last.started ? last.wall : at;
+    last.at = at;
+    last.mono = mono;
+    last.started = true;
     return Math.floor(at); // the core counts whole milliseconds
   };
 }

@@ -38,27 +38,43 @@ const lazyViews = (local) => ({
 export class CommitListeners {
   constructor({ onEffects = null, onEvent = null, onListenerError = rethrowLater } = {}) {
     this._listeners = new Set();
+    // The listeners as an array, made again when one is added or removed (not on every commit):
+    // a commit is told to those there when it started.
+    this._told = [];
+    this._viewReaders = 0; // listeners that may read commit.views
     this._onEffects = onEffects;
     this._onEvent = onEvent;
     this.onListenerError = onListenerError;
   }
 
-  /** fn(commit) after every commit; returns the function that removes it. */
-  add(fn) {
+  /**
+   * fn(commit) after every commit; returns the function that removes it. views false: fn never
+   * reads commit.views (the client's own listener), so a commit only it hears is not given the
+   * lazy accessor (defining one on each commit was ~3 % of W4's 1,000 creates in Chromium).
+   */
+  add(fn, { views = true } = {}) {
     if (typeof fn !== 'function') throw new SyncError(ErrorCodes.WRONG_TYPE, 'a commit listener is a function');
-    const entry = { fn };
+    const entry = { fn, views: views !== false };
     this._listeners.add(entry);
-    return () => this._listeners.delete(entry);
+    this._told = [...this._listeners];
+    if (entry.views) this._viewReaders++;
+    return () => {
+      if (!this._listeners.delete(entry)) return;
+      this._told = [...this._listeners];
+      if (entry.views) this._viewReaders--;
+    };
   }
 
   clear() {
     this._listeners.clear();
+    this._told = [];
+    this._viewReaders = 0;
   }
 
   /** A routed commit to everyone who listens; madeHere: the local write's view JS made, or null. */
   deliver(commit, madeHere) {
     if (this._listeners.size > 0) {
-      if (commit.viewList || madeHere) Object.defineProperty(commit, 'views', lazyViews(madeHere));
+      if (this._viewReaders > 0 && (commit.viewList || madeHere)) Object.defineProperty(commit, 'views', lazyViews(madeHere));
       this._tell(commit);
     }
     if (commit.effects && this._onEffects) this._guard(() => this._onEffects(commit.effects));
@@ -83,7 +99,14 @@ export class CommitListeners {
   }
 
   _tell(commit) {
-    for (const { fn } of [...this._listeners]) this._guard(() => fn(commit));
+    const told = this._told;
+    for (let i = 0; i < told.length; i++) {
+      try {
+        told[i].fn(commit);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
   }
 
   _guard(call) {

@@ -41,6 +41,9 @@ export class SyncCore {
   constructor(wasmModule, options = {}) {
     // options.wrapHandle(handle) -> handle: a test seam (e.g. a Proxy counting boundary crossings).
     this._handle = openCoreHandle(wasmModule, options.wrapHandle);
+    // A local write's answer (an array js/wasm_text.js made) is seen by nobody else unless wrapped.
+    this._answersOwned = typeof options.wrapHandle !== 'function';
+    this._conflictsById = null; // the conflicts of one commit, read once when a resolver needs them
     this._listeners = new CommitListeners(options); // onCommit, onEffects, onEvent, onListenerError
     this._views = new CoreViews({
       call: (method, ...args) => this._value(this._live()[method](...args)),
@@ -78,7 +81,7 @@ export class SyncCore {
 
   /** @internal The envelope of one call, parsed; a SyncError (with store, key, index when the core named them) if it failed. */
   _unwrap(text) {
-    const envelope = parseAnswer(text);
+    const envelope = parseAnswer(text, this._answersOwned);
     if (envelope.ok) return envelope;
     const { code, message, ...where } = envelope.error;
     throw Object.assign(new SyncError(code, message), where);
@@ -102,10 +105,10 @@ export class SyncCore {
    * it: { changes, cursor, counts: { pending, deadLetters, conflicts, setAside, resyncing },
    * effects?, events?, renamed?, mutationId?, views? } (views: { collection: { id: view } }, built
    * when read from viewList, the [collection, id, view] triples the core sent). Returns the
-   * function that removes it.
+   * function that removes it. (@internal { views: false }: fn never reads commit.views.)
    */
-  onCommit(fn) {
-    return this._listeners.add(fn);
+  onCommit(fn, options) {
+    return this._listeners.add(fn, options);
   }
 
   /** The counters as of the last commit: { pending, deadLetters, conflicts, setAside, resyncing }. */
@@ -225,9 +228,9 @@ export class SyncCore {
       throw err;
     }
     if (adjust) adjust(commit);
-    let conflictsById = null; // read once, and only when an async resolver started in this commit
-    this._resolvers.afterCommit(commit, (id) =>
-      (conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id));
+    this._conflictsById = null; // read once, and only when an async resolver started in this commit
+    this._resolvers.afterCommit(commit, this._conflictOf);
+    this._conflictsById = null;
     this._cursor = commit.cursor;
     this._counts = commit.counts;
     if (this._sealer && commit.effects) attachSealed(commit.effects, this._sealer);
@@ -240,6 +243,12 @@ export class SyncCore {
     this._listeners.deliver(commit, madeHere);
     return result;
   }
+
+  /** @internal An entity's view for a schema check (one function for every write). */
+  _viewOf = (collection, id) => this.get(collection, id);
+
+  /** @internal A conflict by id for afterCommit (one function for every commit, not a closure each). */
+  _conflictOf = (id) => (this._conflictsById ??= new Map(this._value(this._handle.conflicts()).map((c) => [c.id, c]))).get(id);
 
   /** Bulk load (an initial sync): entities are { id?, version, data } items. */
   load(collection, entities, { cursor } = {}) {
@@ -333,7 +342,7 @@ export class SyncCore {
     // A create without an id gets the client's UUIDv7 here (js/entity_ids.js), unless the server names the collection's entities.
     const filled = this._entityIds.fill(request, this._idFields.get(request.collection), now);
     // A collection's schema sees the entity the write would make first: VALIDATION changes nothing.
-    const checked = this._schemas.check(filled, (collection, id) => this.get(collection, id));
+    const checked = this._schemas.check(filled, this._viewOf);
     const text = toJson(checked, 'mutation');
     // When JS can make the new view from the one it holds, the commit does not carry it back.
     const local = typeof checked === 'object' ? this._views.planLocalWrite(checked, text, this.idFieldOf(checked.collection)) : null;

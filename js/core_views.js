@@ -219,7 +219,9 @@ export class CoreViews {
         this._onListenerError(err);
       }
     }
-    for (const sub of commit.notify) {
+    const notify = commit.notify;
+    for (let i = 0; i < notify.length; i++) {
+      const sub = notify[i];
       const entry = this._subscriptions.get(sub);
       if (!entry) continue;
       try {

@@ -40,6 +40,16 @@ export function canonical(value) {
   return Object.freeze(out);
 }
 
+// canonical() of a flat object of JSON primitives this side owns: the object itself, frozen, when
+// its keys are in the core's order already (no copy), else a sorted copy.
+function canonicalFlat(obj) {
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    if (WIDE.test(keys[i]) || (i > 0 && keys[i - 1] > keys[i])) return canonical(obj);
+  }
+  return Object.freeze(obj);
+}
+
 /** target (a frozen snapshot) with patch (parsed JSON) applied; untouched members are shared. */
 export function patched(target, patch) {
   if (!isObject(patch)) return canonical(patch);
@@ -80,13 +90,21 @@ export function localWrite(request, text, idField, held) {
   if (op === 'create') {
     if (!isObject(request.data)) return null;
     // Copied now, not when the view is made: the caller may change its object meanwhile.
-    const sent = flatAsSent(request.data);
+    const sent = flatAsSent(request.data, true);
+    let taken = false;
     return {
       collection,
       make: (id) => {
-        const data = sent ?? { ...JSON.parse(text).data };
+        if (sent === null) {
+          const data = { ...JSON.parse(text).data };
+          put(data, idField, id);
+          return canonical(data);
+        }
+        // The flat copy is this side's own: the first view made is that object itself.
+        const data = taken ? { ...sent } : sent;
+        taken = true;
         put(data, idField, id);
-        return canonical(data);
+        return canonicalFlat(data);
       },
     };
   }
@@ -110,11 +128,12 @@ function patchAsSent(patch, text) {
 // parsing the request's text back cost a W1 write more than the patch itself (and a W4 create of
 // 1 KB ~15 % of its JS). Anything else (nested values, undefined, -0, dates, toJSON, a class
 // instance) answers null: the caller parses it back from the text.
-function flatAsSent(obj) {
+// inOrder: the copy's keys in the core's order (a create's copy becomes its view).
+function flatAsSent(obj, inOrder = false) {
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) return null;
   const copy = {};
-  for (const key of Object.keys(obj)) {
+  for (const key of inOrder ? sortedKeys(obj) : Object.keys(obj)) {
     const value = obj[key];
     const type = typeof value;
     if (!(type === 'string' || type === 'boolean' || value === null || (type === 'number' && Number.isFinite(value) && !Object.is(value, -0))))

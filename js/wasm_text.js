@@ -159,13 +159,16 @@ export class WasmTextHandle {
       if (parts[1] !== null) this._clientId = parts[1];
       if ((numbers[at + TEXT_PARTS] & EFFECTS_TEXT) !== 0) effects = parts[2];
     }
-    const notify = new Array(numbers[at + NOTIFY_COUNT]);
-    for (let i = 0; i < notify.length; i++) notify[i] = numbers[at + NOTIFY_FIRST + i];
-    const answer = [numbers[at + VIEW_FROM_REQUEST], request.collection, numbers[at + HOW], id,
-      `${this._clientId}#${numbers[at + MUTATION_NUMBER]}`, numbers[at + CURSOR], numbers[at + CURSOR + 1],
-      numbers[at + CURSOR + 2], numbers[at + CURSOR + 3], numbers[at + CURSOR + 4], numbers[at + CURSOR + 5], notify];
-    if (effects !== undefined) answer.push(effects);
-    return answer;
+    const count = numbers[at + NOTIFY_COUNT];
+    const notify = count === 0 ? [] : new Array(count);
+    for (let i = 0; i < count; i++) notify[i] = numbers[at + NOTIFY_FIRST + i];
+    const mutationId = `${this._clientId}#${numbers[at + MUTATION_NUMBER]}`;
+    // One literal either way (a push after it grew the array's store to twice its size).
+    return effects === undefined
+      ? [numbers[at + VIEW_FROM_REQUEST], request.collection, numbers[at + HOW], id, mutationId, numbers[at + CURSOR], numbers[at + CURSOR + 1],
+        numbers[at + CURSOR + 2], numbers[at + CURSOR + 3], numbers[at + CURSOR + 4], numbers[at + CURSOR + 5], notify]
+      : [numbers[at + VIEW_FROM_REQUEST], request.collection, numbers[at + HOW], id, mutationId, numbers[at + CURSOR], numbers[at + CURSOR + 1],
+        numbers[at + CURSOR + 2], numbers[at + CURSOR + 3], numbers[at + CURSOR + 4], numbers[at + CURSOR + 5], notify, effects];
   }
 
   _read(bytes) {

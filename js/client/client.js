@@ -37,11 +37,13 @@ class SyncClient {
     this._unsaved = []; // accepted mutations not yet stored: { no: the commit's number, id }
     this._closed = false;
     this._closeAround = null; // wrapClose()
+    this._cancelOf = (mutationId) => () => this.cancel(mutationId); // a mutation handle's cancel
     const storage = options.storage ?? createMemoryStorage();
     /** @type {import('./features.js').ClientPorts} what the features may ask of this client */
     const ports = { core, options, emit: (event, payload) => this._emit(event, payload), setStatus: (patch) => this._setStatus(patch),
       call: (fn) => this._guard(fn), closed: () => this._closed, transport: () => this._transport, status: () => this.status,
-      nudge: () => this._nudge(), on: (event, fn) => this.on(event, fn), refreshCounts: () => this._refreshCounts() };
+      nudge: () => this._nudge(), on: (event, fn) => this.on(event, fn), refreshCounts: () => this._refreshCounts(),
+      watched: (event) => this._events.watched(event) };
     this._history = mutationHistory(ports, storage.history ?? null); // docs/history.md
     this._decisions = new ConflictDecisions(core, this._history);
     this._round = new SyncRound();
@@ -54,7 +56,8 @@ class SyncClient {
       call: (fn) => this._guard(fn),
       readUsage: () => this._usage.read(),
     });
-    this._statusKeeper = new ClientStatus(initialStatus({ storage: storage.kind ?? 'custom', storageWarning: this._local.warning }), (s) => this._emit('statusChanged', s));
+    this._statusKeeper = new ClientStatus(initialStatus({ storage: storage.kind ?? 'custom', storageWarning: this._local.warning }), (s) => this._emit('statusChanged', s),
+      () => this._events.watched('statusChanged'));
     this._runner = new EffectsRunner({
       core: { batchTimedOut: (batch) => this._guard(() => core.batchTimedOut(batch)), tick: () => this._guard(() => core.tick()) },
       storage: { current: () => this._local.storage, keepSetAside: (changes) => this._local.keepSetAside(changes) },
@@ -95,7 +98,7 @@ class SyncClient {
 
   async #start() {
     const { core } = this;
-    this._offCommit = core.onCommit((commit) => this._committed(commit));
+    this._offCommit = core.onCommit((commit) => this._committed(commit), { views: false }); // reads no views
     core.configureClient({ ...(this._options.client ?? {}), persist: true });
     // IndexedDB takes each record's stored bytes straight from wasm memory (docs/storage.md).
     if (this._local.storage.kind === 'indexeddb') core.sealPersistRecords?.(true);
@@ -135,7 +138,8 @@ class SyncClient {
     // Every commit carries the core's counts (pending, deadLetters, conflicts, setAside, resyncing).
     if (commit.counts) this._setCounts(commit.counts);
     if (commit.effects) this._runner.push(commit.effects);
-    for (const event of commit.events ?? []) this._coreEvent(event);
+    const events = commit.events;
+    if (events) for (let i = 0; i < events.length; i++) this._coreEvent(events[i]);
     // Parked conflicts decided since: their history entries are synced (features.js).
     this._decisions.counted(commit.counts?.conflicts);
   }
@@ -259,8 +263,7 @@ class SyncClient {
 
   /** A mutation: returns { value, mutationId, id, result } — value at once, result settled by the server. */
   mutate(request) {
-    const handle = startMutation(this.core, request, this._waiting);
-    if (handle.mutationId) handle.cancel = () => this.cancel(handle.mutationId); // stored before it resolves
+    const handle = startMutation(this.core, request, this._waiting, this._cancelOf); // cancel: stored before it resolves
     if (handle.mutationId) this._history.noteOp(handle.mutationId, request.op);
     return handle;
   }

@@ -28,13 +28,14 @@ import { StorageUsage } from './storage_usage.js';
  * @property {() => object} status the client's status
  * @property {() => void} nudge retry now + catch up + flush the outbox
  * @property {(event: string, fn: Function) => () => void} on the client's events
+ * @property {(event: string) => boolean} watched whether an event has a listener now
  * @property {() => void} refreshCounts the status counts from the core's last commit
  */
 
 /** Seed 004's audit trail, kept where the storage keeps it (`store`, or in memory). */
-export function mutationHistory({ options, emit }, store) {
+export function mutationHistory({ options, emit, watched }, store) {
   return new MutationHistory({ store, limit: options.historyLimit, now: () => Date.now(),
-    changed: (entries) => emit('historyChanged', { entries }),
+    changed: (entries) => emit('historyChanged', { entries }), watched: () => watched('historyChanged'),
     failed: (err) => emit('error', new SyncError(err?.code ?? 'STORAGE_FAILED', `the sync history could not be stored: ${err?.message ?? err}`)) });
 }
 
@@ -216,9 +217,16 @@ export class ClientEvents {
     return () => set.delete(fn);
   }
 
+  /** Whether `event` has a listener now. */
+  watched(event) {
+    return (this._listeners.get(event)?.size ?? 0) > 0;
+  }
+
   /** Calls each listener of `event` (those there when it starts); a throw is rethrown on a fresh stack. */
   emit(event, payload) {
-    for (const fn of [...(this._listeners.get(event) ?? [])]) {
+    const listeners = this._listeners.get(event);
+    if (listeners === undefined || listeners.size === 0) return; // most events of a write have none
+    for (const fn of [...listeners]) {
       try {
         fn(payload);
       } catch (err) {

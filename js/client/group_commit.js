@@ -33,25 +33,48 @@ export function groupEffects(lists) {
   const rest = [];
   for (const list of lists) for (const e of list) (e.type === EffectType.SET_ASIDE ? setAside : e.type === EffectType.PERSIST ? persists : rest).push(e);
   if (persists.length <= 1) return [...setAside, ...persists, ...rest];
-  const last = new Map(); // recordId(store, key) -> { record, put }
-  for (const p of persists) {
-    for (const r of p.delete ?? []) last.set(recordId(r), { record: r, put: false });
-    for (const r of p.put ?? []) last.set(recordId(r), { record: r, put: true });
+  // recordId(store, key) -> the record, and whether its last word is a put (a record put and
+  // deleted in one group is the same key: the later list wins). Indexed loops: a burst's group
+  // holds hundreds of commits.
+  const last = new Map();
+  const deleted = new Set(); // the records (by identity) whose last word is a delete
+  for (let i = 0; i < persists.length; i++) {
+    const p = persists[i];
+    const dels = p.delete ?? [];
+    for (let j = 0; j < dels.length; j++) {
+      last.set(recordId(dels[j]), dels[j]); // a key keeps the place where it first came
+      deleted.add(dels[j]);
+    }
+    const puts = p.put ?? [];
+    for (let j = 0; j < puts.length; j++) {
+      last.set(recordId(puts[j]), puts[j]);
+    }
   }
   const put = [];
   const del = [];
-  for (const { record, put: isPut } of last.values()) (isPut ? put : del).push(record);
+  for (const record of last.values()) (deleted.has(record) ? del : put).push(record);
   // parts lists the commits' own effects, also when a group is grouped again (a retry folds
   // several writes): storage wrappers know an effect by identity (js/tabs/forwarded_storage.js).
   return [...setAside, { type: EffectType.PERSIST, put, delete: del, parts: persists.flatMap((p) => p.parts ?? [p]) }, ...rest];
 }
 
-const monotonic = () => globalThis.performance?.now?.() ?? Date.now();
+// performance taken once: in a page globalThis.performance is a getter on the window, and every
+// commit reads the clock.
+const performance = typeof globalThis.performance?.now === 'function' ? globalThis.performance : null;
+const monotonic = performance ? () => performance.now() : () => Date.now();
 
+// The records of one commit's effects, and whether one sends a critical mutation (indexed: every commit comes here).
 const recordsOf = (effects) => {
   let n = 0;
-  for (const e of effects) if (e.type === EffectType.PERSIST) n += (e.put?.length ?? 0) + (e.delete?.length ?? 0);
+  for (let i = 0; i < effects.length; i++) {
+    const e = effects[i];
+    if (e.type === EffectType.PERSIST) n += (e.put?.length ?? 0) + (e.delete?.length ?? 0);
+  }
   return n;
+};
+const sendsCritical = (effects) => {
+  for (let i = 0; i < effects.length; i++) if (effects[i].type === EffectType.SEND && effects[i].critical) return true;
+  return false;
 };
 
 export class GroupCommit {
@@ -105,7 +128,7 @@ export class GroupCommit {
     this._waiting.push({ no, effects, records, at: monotonic() });
     this._waitingRecords += records;
     // A critical mutation's send (the core marks it) waits for no group: its write goes at once.
-    if (effects.some((e) => e.type === EffectType.SEND && e.critical)) this._critical = true;
+    if (sendsCritical(effects)) this._critical = true;
     // Mid-burst: a full group starts its write now, while the burst goes on. Anything else goes
     // in a microtask (a synchronous burst shares one write), before the page can stop running.
     if (!this._failing && this._waitingRecords >= this._maxRecords && this._pipelined()) this._issue();

@@ -4,6 +4,7 @@
 // mutation), and the settled ones, kept in storage (js/storage/history_store.js), at most
 // `limit` of them, the oldest dropped first. docs/history.md has the mapping.
 import { HistoryStatus, HISTORY_STATUS_OF_SETTLED, SettledStatus } from '../vocabulary.js';
+import { IdsByKey } from './ids_by_key.js';
 
 export const DEFAULT_HISTORY_LIMIT = 2000;
 
@@ -16,21 +17,23 @@ export class MutationHistory {
    * @param {number} [o.limit] settled entries kept
    * @param {() => number} o.now wall clock (ms)
    * @param {(entries: object[]) => void} o.changed after a change, once per turn, with the entries changed
+   * @param {() => boolean} [o.watched] whether changed has anyone to tell (else the entries are not made)
    * @param {(err: Error) => void} o.failed a write to the history store failed
    */
-  constructor({ store, limit = DEFAULT_HISTORY_LIMIT, now, changed, failed }) {
+  constructor({ store, limit = DEFAULT_HISTORY_LIMIT, now, changed, failed, watched = () => true }) {
     this._store = store;
     this._limit = Math.max(0, Math.floor(Number(limit)));
     if (!Number.isFinite(this._limit)) this._limit = DEFAULT_HISTORY_LIMIT;
     this._now = now;
     this._changed = changed;
+    this._watched = watched;
     this._failed = failed;
     this._live = new Map(); // mutationId -> entry still in the outbox, in queue order
-    this._liveOf = new Map(); // entity key -> Set of its mutation ids in _live (a rename visits only those)
+    this._liveOf = new IdsByKey(); // entity key -> its mutation ids in _live (a rename visits only those)
     this._settled = new Map(); // mutationId -> settled entry, oldest settled first
     this._keys = new Map(); // wire key -> Set of mutation ids sent under it
     this._keyOf = new Map(); // mutationId -> its wire key
-    this._unsent = new Map(); // entity key -> Set of its mutation ids not bound to a wire key yet
+    this._unsent = new IdsByKey(); // entity key -> its mutation ids not bound to a wire key yet
     this._batches = new Map(); // batch -> wire keys in flight
     this._n = 0; // order of settlement, kept with each entry
     this._toPut = new Map();
@@ -78,43 +81,31 @@ export class MutationHistory {
   queued(event) {
     const entry = { mutationId: event.mutationId, collection: event.collection, id: event.id, op: null, attempts: 0,
       createdAt: this._now(), sentAt: null, settledAt: null, lastError: null, inFlight: false };
-    this._setLive(entry);
-    this._addUnsent(event.collection, event.id, event.mutationId);
+    const key = entityKey(event.collection, event.id);
+    this._setLive(entry, key);
+    this._addUnsent(event.collection, event.id, event.mutationId, key);
     this._touch(entry);
   }
 
-  _setLive(entry) {
+  _setLive(entry, key = entityKey(entry.collection, entry.id)) {
     if (this._live.has(entry.mutationId)) this._deleteLive(entry.mutationId);
     this._live.set(entry.mutationId, entry);
-    const key = entityKey(entry.collection, entry.id);
-    let ids = this._liveOf.get(key);
-    if (!ids) this._liveOf.set(key, (ids = new Set()));
-    ids.add(entry.mutationId);
+    this._liveOf.add(key, entry.mutationId);
   }
 
   _deleteLive(mutationId) {
     const entry = this._live.get(mutationId);
     if (!entry) return;
     this._live.delete(mutationId);
-    const key = entityKey(entry.collection, entry.id);
-    const ids = this._liveOf.get(key);
-    ids?.delete(mutationId);
-    if (ids?.size === 0) this._liveOf.delete(key);
+    this._liveOf.delete(entityKey(entry.collection, entry.id), mutationId);
   }
 
-  _addUnsent(collection, id, mutationId) {
-    const key = entityKey(collection, id);
-    let ids = this._unsent.get(key);
-    if (!ids) this._unsent.set(key, (ids = new Set()));
-    ids.add(mutationId);
+  _addUnsent(collection, id, mutationId, key = entityKey(collection, id)) {
+    this._unsent.add(key, mutationId);
   }
 
   _dropUnsent(entry) {
-    const key = entityKey(entry.collection, entry.id);
-    const ids = this._unsent.get(key);
-    if (!ids) return;
-    ids.delete(entry.mutationId);
-    if (ids.size === 0) this._unsent.delete(key);
+    this._unsent.delete(entityKey(entry.collection, entry.id), entry.mutationId);
   }
 
   /** The op the app asked for (client.mutate), more telling than the wire kind it may become. */
@@ -152,9 +143,7 @@ export class MutationHistory {
   // entry per entity at a time, in order, so these are this entry's (and, rarely, a later entry's:
   // the settled event names the exact ids, and those it does not name are unbound again).
   _bind(m) {
-    const want = entityKey(m.collection, m.id);
-    const ids = this._unsent.get(want) ?? new Set();
-    this._unsent.delete(want);
+    const ids = this._unsent.take(entityKey(m.collection, m.id));
     for (const id of ids) this._keyOf.set(id, m.key);
     return ids;
   }
@@ -250,22 +239,13 @@ export class MutationHistory {
   }
 
   _renamed(collection, from, to) {
-    const live = this._liveOf.get(entityKey(collection, from));
-    if (live) {
-      this._liveOf.delete(entityKey(collection, from));
-      for (const mutationId of live) {
-        const entry = this._live.get(mutationId);
-        if (!entry) continue;
-        entry.id = to;
-        let ids = this._liveOf.get(entityKey(collection, to));
-        if (!ids) this._liveOf.set(entityKey(collection, to), (ids = new Set()));
-        ids.add(mutationId);
-      }
+    for (const mutationId of this._liveOf.take(entityKey(collection, from))) {
+      const entry = this._live.get(mutationId);
+      if (!entry) continue;
+      entry.id = to;
+      this._liveOf.add(entityKey(collection, to), mutationId);
     }
-    const ids = this._unsent.get(entityKey(collection, from));
-    if (!ids) return;
-    this._unsent.delete(entityKey(collection, from));
-    for (const id of ids) this._addUnsent(collection, to, id);
+    for (const id of this._unsent.take(entityKey(collection, from))) this._addUnsent(collection, to, id);
   }
 
   _unbind(mutationId) {
@@ -335,6 +315,10 @@ export class MutationHistory {
     this._announcing = true;
     queueMicrotask(() => {
       this._announcing = false;
+      if (!this._watched()) {
+        this._announced.clear(); // nobody to tell: a burst's entries are not made
+        return;
+      }
       const changed = [...this._announced.values()].map((e) => (this._live.get(e.mutationId) === e ? this._liveView(e) : e));
       this._announced.clear();
       this._changed(changed);

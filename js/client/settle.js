@@ -10,16 +10,19 @@ import { takeBack } from './queue_control.js';
  * @param {object} core
  * @param {object} request
  * @param {Map<string, { resolve, reject }>} waiting mutationId -> the promise's settlers
+ * @param {((mutationId: string) => () => Promise<string[]>) | null} [cancelOf] the handle's cancel for a mutation id
  */
-export function startMutation(core, request, waiting) {
+const ignore = () => {};
+
+export function startMutation(core, request, waiting, cancelOf = null) {
   const r = core.mutate(request, { view: true }); // the value below comes with the commit
   const entityId = request.id !== undefined ? String(request.id) : r.changes?.[request.collection]?.created?.[0];
   const value = entityId !== undefined ? core.get(request.collection, entityId) : undefined;
   if (!r.mutationId) return { value, mutationId: null, id: entityId, result: Promise.resolve({ status: 'unchanged' }), cancel: async () => [] };
   const result = new Promise((resolve, reject) => waiting.set(r.mutationId, { resolve, reject }));
-  result.catch(() => {}); // callers may ignore it; a rejection is also an event
-  // docs/queue_control.md; a SyncClient replaces it with its own (which also waits for storage)
-  const cancel = () => takeBack(() => core.cancelMutation(r.mutationId), async () => {});
+  result.catch(ignore); // callers may ignore it; a rejection is also an event
+  // docs/queue_control.md; a SyncClient's cancelOf(mutationId) gives its own (which also waits for storage)
+  const cancel = cancelOf !== null ? cancelOf(r.mutationId) : () => takeBack(() => core.cancelMutation(r.mutationId), async () => {});
   return { value, mutationId: r.mutationId, id: entityId, result, cancel };
 }
 

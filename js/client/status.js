@@ -12,10 +12,28 @@ export function initialStatus({ storage, storageWarning }) {
  * client has an upstream (its leader's connection and counts), which the status shows too.
  */
 export class ClientStatus {
-  constructor(first, onChange) {
-    this.current = Object.freeze(first);
+  /**
+   * @param {object} first
+   * @param {(status: object) => void} onChange
+   * @param {() => boolean} [watched] whether onChange has anyone to tell now: while it has not,
+   *   changes are only noted and the frozen status is made when next read (the counts change on
+   *   every write; a burst of 1,000 writes made 1,000 statuses nobody saw)
+   */
+  constructor(first, onChange, watched = () => true) {
+    this._current = Object.freeze(first);
+    this._unseen = null; // changes since _current was made, not told to anyone: { field: value }
     this._onChange = onChange;
+    this._watched = watched;
     this._upstream = null;
+  }
+
+  /** The status now, frozen: the same object until it changes. */
+  get current() {
+    if (this._unseen !== null) {
+      this._current = Object.freeze({ ...this._current, ...this._unseen });
+      this._unseen = null;
+    }
+    return this._current;
   }
 
   /** The leader's status for a follower tab (js/tabs/), or null. */
@@ -28,15 +46,22 @@ export class ClientStatus {
     const up = this._upstream;
     if (up) patch = { ...patch, connected: Boolean(up.connected), connection: up.connection ?? 'offline', retryInMs: up.retryInMs ?? null, syncing: Boolean(up.syncing) };
     let changed = false;
-    for (const [k, v] of Object.entries(patch)) {
-      if (this.current[k] !== v) {
+    // for-in, not Object.entries: the counts change on every write (no array per field).
+    const unseen = this._unseen;
+    for (const k in patch) {
+      if (Object.hasOwn(patch, k) && (unseen !== null && Object.hasOwn(unseen, k) ? unseen[k] : this._current[k]) !== patch[k]) {
         changed = true;
         break;
       }
     }
     if (!changed) return false;
-    this.current = Object.freeze({ ...this.current, ...patch });
-    this._onChange(this.current);
+    if (!this._watched()) {
+      this._unseen = unseen === null ? { ...patch } : Object.assign(unseen, patch);
+      return true;
+    }
+    const next = Object.freeze({ ...this.current, ...patch });
+    this._current = next;
+    this._onChange(next);
     return true;
   }
 

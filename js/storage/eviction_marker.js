@@ -28,7 +28,9 @@ export function defaultMarkerStore() {
   }
 }
 
-const keyOf = (key) => (typeof key === 'string' ? `s${key}` : JSON.stringify(key));
+// A number key (an outbox seq: most records of a burst) as it is, a string key prefixed, any other
+// key as its JSON text ('['...): the three never meet, and a burst's writes make no string per seq.
+const keyOf = (key) => (typeof key === 'number' ? key : typeof key === 'string' ? `s${key}` : JSON.stringify(key));
 
 /**
  * @param {{ getItem(k: string): string | null, setItem(k: string, v: string): void, removeItem?(k: string): void } | null} store

@@ -75,7 +75,8 @@ class SealedRecord {
 
 /** Replaces, in a commit's effects, each sealed put record by a record whose value is read lazily. */
 export function attachSealed(effects, sealer) {
-  for (const effect of effects) {
+  for (let e = 0; e < effects.length; e++) {
+    const effect = effects[e];
     if (effect.type !== 'persist' || !Array.isArray(effect.put)) continue;
     const put = effect.put;
     for (let i = 0; i < put.length; i++) {
