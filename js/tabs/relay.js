@@ -89,8 +89,15 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
     if (changes.length > 0 || renamed.length > 0) post({ type: 'changes', changes, renamed });
   });
 
-  // The same for status and the engine's events: a welcome carries the status of its moment.
-  const offStatus = client.on('statusChanged', (s) => followed && post({ type: 'status', status: pickStatus(s) }));
+  // The same for status and the engine's events: a welcome carries the status of its moment. The
+  // status listener is added only then: while nobody listens, the client's status is not even
+  // made per write (js/client/status.js).
+  let offStatus = () => {};
+  const follow = () => {
+    if (followed) return;
+    followed = true;
+    offStatus = client.on('statusChanged', (s) => post({ type: 'status', status: pickStatus(s) }));
+  };
   const offAuth = client.on('authRequired', (e) => followed && post({ type: 'authRequired', message: e?.message ?? '' }));
   const offNote = client.on('notification', (n) => followed && post({ type: 'notification', notification: n }));
 
@@ -223,7 +230,7 @@ export function startTabRelay({ client, name, tabId, BroadcastChannel, forwarded
       watch(msg);
     }
     if (msg.type === 'hello') {
-      followed = true;
+      follow();
       post({ type: 'welcome', to: msg.from, changes: snapshot(), status: pickStatus(client.status) });
       return;
     }
