@@ -333,11 +333,12 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     finishCommit(out);
     return s;
   }
-  if (textView) c->setOverlayText(id, std::move(viewText));
+  if (textView) c->setOverlayText(slot, std::move(viewText));  // its entity in hand: no lookup
   else if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
   else if (!patchView) recomputeView(c, id);
   // Its names as strings: the tree is made only where the event is written (Event::queued).
-  out.events.push_back(Event::queuedWrite(c->name(), id, mutationId));
+  // Made in its place in the list (Event::queuedWrite took three copies and moved them twice).
+  out.events.emplace_back(EventType::Queued, json()).queued.emplace(QueuedNames{c->name(), id, mutationId});
   finishCommit(out);
   if (withView) addView(out, *c, id);  // the caller shows the value it just wrote
   return Status::ok();
