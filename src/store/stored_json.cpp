@@ -175,11 +175,12 @@ bool plainKey(std::string_view key) {
 // Two values' canonical texts (dumpJson's bytes) compared as json == compares their trees,
 // where the bytes alone tell: the same bytes are the same value, and a string, true, false or
 // null, or two integers (whose canonical text is unique), differ when their bytes do. A float
-// or an array may equal another text (1.0 == 1, [1.0] == [1]): Unsure, for the tree to tell.
+// or an array may equal another text (1.0 == 1, [1.0] == [1]): Unsure, for the tree to tell;
+// so may an integer past int64's range (nlohmann compares 2^64-1 with -1 as int64: equal).
 enum class Canonical { Same, Differ, Unsure };
 bool integerText(std::string_view t) {
   if (!t.empty() && t.front() == '-') t.remove_prefix(1);
-  if (t.empty()) return false;
+  if (t.empty() || t.size() > 18) return false;  // 18 digits: within int64 either sign
   for (char c : t)
     if (c < '0' || c > '9') return false;
   return true;
