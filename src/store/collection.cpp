@@ -200,10 +200,21 @@ void Collection::setOverlay(const std::string& id, json view) {
   viewLive_ = viewLive_ + (after ? 1 : 0) - (before ? 1 : 0);
 }
 
-void Collection::setOverlayText(const std::string& id, std::string text) {
+void Collection::setOverlayText(const std::string& id, std::string text) { placeOverlayText(id, nullptr, std::move(text)); }
+
+void Collection::setOverlayText(const Slot& s, std::string text) { placeOverlayText(*s.id, s.entity, std::move(text)); }
+
+// held: the store's entity for id when the caller has it (null: looked up here if need be).
+void Collection::placeOverlayText(const std::string& id, Entity* held, std::string text) {
   if (text.empty()) return;  // not canonical text of an entity: never given
   auto [it, inserted] = overlay_.try_emplace(id);
-  const bool before = inserted ? markOverlaid(id, true) : it->second.live();
+  bool before = !inserted && it->second.live();
+  if (inserted && held != nullptr) {
+    held->overlaid = true;  // as markOverlaid sets it, on the entity in hand
+    before = !held->deleted;
+  } else if (inserted) {
+    before = markOverlaid(id, true);
+  }
   if (!inserted) overlayBytes_ -= overlayFootprint(it->second);
   it->second.tree = nullptr;
   it->second.text = std::move(text);

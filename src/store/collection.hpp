@@ -174,6 +174,9 @@ class Collection {
   // The same with the live view given as its canonical text (a local write patched on the text,
   // store/stored_json.hpp's patchStoredText): no tree is built until a reader asks for one.
   void setOverlayText(const std::string& id, std::string text);
+  // The same for the entity at a slot the caller holds (Collection::existing, erasures() not
+  // moved since): its overlaid flag set without looking the id up again.
+  void setOverlayText(const Slot& s, std::string text);
   // Applies a merge patch to the view of an entity with pending mutations, in place (no copy of
   // the entity); nothing when it has no view of its own or that view is deleted.
   void patchOverlay(const std::string& id, const json& patch);
@@ -230,6 +233,7 @@ class Collection {
   // Sets the entity's overlaid flag when the store has it (its overlay was just made or dropped)
   // and answers hasConfirmed(id), with the same one lookup.
   bool markOverlaid(const std::string& id, bool overlaid);
+  void placeOverlayText(const std::string& id, Entity* held, std::string text);
   void fillRow(Entity& e, const json* tree) const;
   void confirmedValues(const Entity& e, const std::vector<std::string>& fields,
                        const std::vector<std::size_t>& columns, bool all, const json** out,

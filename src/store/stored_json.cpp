@@ -172,6 +172,28 @@ bool plainKey(std::string_view key) {
   return true;
 }
 
+// Two values' canonical texts (dumpJson's bytes) compared as json == compares their trees,
+// where the bytes alone tell: the same bytes are the same value, and a string, true, false or
+// null, or two integers (whose canonical text is unique), differ when their bytes do. A float
+// or an array may equal another text (1.0 == 1, [1.0] == [1]): Unsure, for the tree to tell;
+// so may an integer past int64's range (nlohmann compares 2^64-1 with -1 as int64: equal).
+enum class Canonical { Same, Differ, Unsure };
+bool integerText(std::string_view t) {
+  if (!t.empty() && t.front() == '-') t.remove_prefix(1);
+  if (t.empty() || t.size() > 18) return false;  // 18 digits: within int64 either sign
+  for (char c : t)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+bool notNumberText(std::string_view t) {
+  return !t.empty() && (t.front() == '"' || t.front() == 't' || t.front() == 'f' || t.front() == 'n');
+}
+Canonical compareCanonical(std::string_view a, std::string_view b) {
+  if (a == b) return Canonical::Same;
+  if (notNumberText(a) || notNumberText(b) || (integerText(a) && integerText(b))) return Canonical::Differ;
+  return Canonical::Unsure;
+}
+
 }  // namespace
 
 bool patchStoredText(std::string_view text, const json& patch, std::string& out, bool* changes) {
@@ -216,15 +238,30 @@ bool patchStoredText(std::string_view text, const json& patch, std::string& out,
     if (next != fields.end() && next->first == key) {
       if (next->second.is_null()) {
         changed = true;  // a removal of a member it has
-      } else if (changes != nullptr && !changed) {
-        // The member as the tree path's tree holds it, compared as that path compares.
-        json held;
-        JsonReader reader(std::string_view(keyEnd + 1, static_cast<std::size_t>(valueEnd - keyEnd - 1)), kNoLimit);
-        if (!reader.parseDocument(held)) return false;
-        changed = held != next->second;
+        ++next;
+      } else {
+        comma();
+        out += '"';
+        out += next->first;
+        out += "\":";
+        const std::size_t written = out.size();
+        appendJson(out, next->second);
+        if (changes != nullptr && !changed) {
+          const std::string_view held(keyEnd + 1, static_cast<std::size_t>(valueEnd - keyEnd - 1));
+          switch (compareCanonical(held, std::string_view(out).substr(written))) {
+            case Canonical::Same: break;
+            case Canonical::Differ: changed = true; break;
+            case Canonical::Unsure: {
+              // The member as the tree path's tree holds it, compared as that path compares.
+              json tree;
+              JsonReader reader(held, kNoLimit);
+              if (!reader.parseDocument(tree)) return false;
+              changed = tree != next->second;
+            }
+          }
+        }
+        ++next;
       }
-      set(next->first, next->second);
-      ++next;
     } else {
       comma();
       out.append(p, static_cast<std::size_t>(valueEnd - p));

@@ -77,21 +77,25 @@ void emptyTouchList(Work& work) {
 void SyncCore::beginCommit(std::int64_t nowMs) {
   if (nowMs > lastNow_) lastNow_ = nowMs;
   clearTouches();  // (a commit left unfinished: its marks go)
-  work_.erasuresAtBegin.clear();
-  for (const auto& [name, c] : collections_) work_.erasuresAtBegin.emplace_back(&c, c.erasures());
+}
+
+// c's erasures() when the commit first touched it; null while nothing of c is touched. Taken
+// then, not for every collection at the commit's start: an erase before c's first touch can
+// take no touched entity (nor its mark) with it.
+const std::uint64_t* SyncCore::erasuresAtFirstTouch(const Collection* c) const {
+  for (const auto& [col, erasures] : work_.erasuresAtFirstTouch)
+    if (col == c) return &erasures;
+  return nullptr;
 }
 
 // Where (c, id) is among the commit's touches, or touched.size() when it is not. entity: the
 // store's entity for id when the caller has it, whose mark answers without the id while every
-// touch is marked (none of an id the store lacked) and c erased nothing since the commit began.
+// touch is marked (none of an id the store lacked) and c erased nothing since its first touch.
 std::size_t SyncCore::findTouch(const Collection* c, const std::string& id, const Entity* entity) {
-  if (entity != nullptr) {
-    if (entity->commitMark != 0) return entity->commitMark - 1;
-    if (work_.unmarkedTouches == 0) {
-      for (const auto& [col, erasures] : work_.erasuresAtBegin)
-        if (col == c && c->erasures() == erasures) return work_.touched.size();
-    }
-  }
+  if (entity != nullptr && entity->commitMark != 0) return entity->commitMark - 1;
+  const std::uint64_t* since = erasuresAtFirstTouch(c);
+  if (since == nullptr) return work_.touched.size();  // nothing of c touched yet
+  if (entity != nullptr && work_.unmarkedTouches == 0 && c->erasures() == *since) return work_.touched.size();
   return findTouchById(c, id);
 }
 
@@ -114,6 +118,8 @@ std::size_t SyncCore::findTouchById(const Collection* c, const std::string& id) 
 }
 
 void SyncCore::addTouch(Touch t) {
+  if (erasuresAtFirstTouch(t.collection) == nullptr)
+    work_.erasuresAtFirstTouch.emplace_back(t.collection, t.collection->erasures());
   if (t.entity != nullptr) {
     t.entity->commitMark = static_cast<std::uint32_t>(work_.touched.size() + 1);
     t.erasures = t.collection->erasures();
@@ -140,6 +146,7 @@ void SyncCore::unmarkTouch(std::size_t at) {
 void SyncCore::forgetTouches() {
   emptyTouchList(work_);
   work_.unmarkedTouches = 0;
+  work_.erasuresAtFirstTouch.clear();
   dropTouchIndex(work_);
 }
 

@@ -264,6 +264,7 @@ class SyncCore {
   void touchKnown(Collection* c, const Collection::Slot& slot, bool liveBefore);
   void addTouch(Touch t);
   std::size_t findTouch(const Collection* c, const std::string& id, const Entity* entity);
+  const std::uint64_t* erasuresAtFirstTouch(const Collection* c) const;
   std::size_t findTouchById(const Collection* c, const std::string& id);
   void unmarkTouch(std::size_t at);
   void forgetTouches();
@@ -391,11 +392,11 @@ class SyncCore {
     // (Entity::commitMark) cannot answer.
     std::vector<std::uint32_t> touchSlots;
     std::vector<std::size_t> touchHashes;
-    // Touches of an id the store did not hold then (no mark to find them by), and each
-    // collection's erasures() at the commit's start (after an erase an entity's mark may be
-    // gone with it): while neither moved, an entity without a mark was not touched.
+    // Touches of an id the store did not hold then (no mark to find them by), and each touched
+    // collection's erasures() at its first touch in the commit (after an erase an entity's mark
+    // may be gone with it): while neither moved, an entity without a mark was not touched.
     std::size_t unmarkedTouches = 0;
-    std::vector<std::pair<const Collection*, std::uint64_t>> erasuresAtBegin;
+    std::vector<std::pair<const Collection*, std::uint64_t>> erasuresAtFirstTouch;
     std::set<std::pair<std::string, std::string>> entities;  // records to write or delete
     std::set<std::uint64_t> outbox;                           // entries and dead letters, by seq
     std::set<std::string> conflicts;

@@ -204,7 +204,9 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   bool textView = false;
   // The entity's overlay and confirmed entry, each searched once per mutate (an update or delete
   // looks them up to read its view; a create after its checks).
+  // Its place in the store (Collection::existing) is taken once and handed to the commit's touch.
   bool looked = false, overlaid = false;
+  Collection::Slot slot;
   const Entity* confirmed = nullptr;
   if (kind == MutationKind::Create) {
     if (data == nullptr) return Status::error(ErrorCode::WrongType, "a create needs data (an object)");
@@ -221,8 +223,9 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   } else {
     if (!haveId) return Status::error(ErrorCode::MissingId, "an " + std::string(mutationKindName(kind)) + " needs an id");
     looked = true;
-    overlaid = c->hasOverlay(id);
-    confirmed = c->find(id);
+    slot = c->existing(id);
+    confirmed = slot.entity;
+    overlaid = confirmed != nullptr ? confirmed->overlaid : c->hasOverlay(id);  // kept with the overlay
     // An update by a patch of top-level fields of an entity with no view of its own: patched on
     // the stored text (store/stored_json.hpp), no tree of the entity built, so its cost does not
     // grow with the entity. Anything else (a nested patch, the id field) on the tree below.
@@ -282,8 +285,9 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   m.mutationId = mutationId;
   m.entityId = id;
   if (!looked) {
-    confirmed = c->find(id);
-    overlaid = c->hasOverlay(id);
+    slot = c->existing(id);
+    confirmed = slot.entity;
+    overlaid = confirmed != nullptr ? confirmed->overlaid : c->hasOverlay(id);
   }
   m.baseVersion = confirmed != nullptr ? confirmed->version : -1;
   // An entity without a view of its own has no pending entries (recomputeView keeps the two
@@ -313,9 +317,10 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
   // view before is kept for a comparison only when this commit's pump may take entries out of the
   // log again: online (too large, broken references) or with entries that expire.
   // Without a view of its own the entity is live in the view exactly when its confirmed entry is
-  // (both looked up above): touchKnown spares touch's two lookups to find that out again.
-  if (const bool compare = online_ || outbox_->nextExpiry(-1) >= 0; compare || overlaid) touch(c, id, compare);
-  else touchKnown(c, id, confirmed != nullptr && !confirmed->deleted);
+  // (both looked up above): touchKnown spares touch's lookups to find that out again. Either way
+  // the touch gets the slot found above (nothing was erased since), not the id to look up again.
+  if (const bool compare = online_ || outbox_->nextExpiry(-1) >= 0; compare || overlaid) touch(c, slot, compare);
+  else touchKnown(c, slot, confirmed != nullptr && !confirmed->deleted);
   // An update of an entity that already has a view of its own moves that view by this patch alone
   // (the entries before it are applied there; a fold into the last entry composes exactly, see
   // Outbox::enqueue): patched in place, not rebuilt from a copy of the confirmed entity.
@@ -328,11 +333,12 @@ Status SyncCore::mutate(MutationRequest&& request, std::int64_t nowMs, Commit& o
     finishCommit(out);
     return s;
   }
-  if (textView) c->setOverlayText(id, std::move(viewText));
+  if (textView) c->setOverlayText(slot, std::move(viewText));  // its entity in hand: no lookup
   else if (fromView) c->setOverlay(id, std::move(newView));  // null for a delete: deleted in the view
   else if (!patchView) recomputeView(c, id);
   // Its names as strings: the tree is made only where the event is written (Event::queued).
-  out.events.push_back(Event::queuedWrite(c->name(), id, mutationId));
+  // Made in its place in the list (Event::queuedWrite took three copies and moved them twice).
+  out.events.emplace_back(EventType::Queued, json()).queued.emplace(QueuedNames{c->name(), id, mutationId});
   finishCommit(out);
   if (withView) addView(out, *c, id);  // the caller shows the value it just wrote
   return Status::ok();
