@@ -28,7 +28,7 @@ export class SnapshotCache {
   invalidate(changes) {
     for (const collection of Object.keys(changes)) {
       const map = this.byCollection.get(collection);
-      if (!map) continue;
+      if (!map || map.size === 0) continue; // its ids stay unread (js/change_lines.js)
       const c = changes[collection];
       for (const id of c.created) map.delete(id);
       for (const id of c.updated) map.delete(id);
