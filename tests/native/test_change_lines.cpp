@@ -55,7 +55,7 @@ void checkSame(const Commit& c) {
   std::size_t at = 0;
   for (const auto& [collection, change] : c.changes.collections) {
     if (change.empty()) continue;
-    const std::size_t found = head.find(dumpJson(json(collection)) + ":[", at);
+    const std::size_t found = head.find(syncore::dumpJson(json(collection)) + ":[", at);
     REQUIRE(found != std::string::npos);
     at = found;
   }
