@@ -3,14 +3,17 @@
 // busy machine weighs on every tree alike, with JSON.parse of the same bytes (the floor) in each
 // round. Each tree runs its own bench/systems/syncore.mjs w3 (its own js/ and dist/).
 // (bench/run.mjs runs W3 only with every other workload: this runs it alone.)
-//   node --expose-gc bench/ab_w3.mjs <treeA> <treeB> ... [--rounds N] [--pending 0,100,1000]
+//   node --expose-gc bench/ab_w3.mjs <treeA> <treeB> ... [--rounds N] [--pending 0,100,1000] [--read-ids]
+// --read-ids: every batch's updated ids read inside the timed loop (a tree whose bench predates
+// the option always reads them).
 import { loadavg } from 'node:os';
 
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const rounds = Number(option('--rounds') ?? 5);
 const pendingLevels = (option('--pending') ?? '0').split(',').map(Number);
-const trees = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+const readIds = args.includes('--read-ids');
+const trees = args.filter((a, i) => !a.startsWith('--') && !['--rounds', '--pending'].includes(args[i - 1]));
 if (trees.length === 0) throw new Error('usage: node --expose-gc bench/ab_w3.mjs <tree>... [--rounds N] [--pending 0,100,1000]');
 
 const { SIZES, w3Batches } = await import(`${trees[0]}/bench/lib/data.mjs`);
@@ -20,6 +23,7 @@ for (const tree of trees) systems.push(await import(`${tree}/bench/systems/synco
 const batches = w3Batches(SIZES.w3Entities, SIZES.w3Batch, SIZES.w3Updates);
 const rates = pendingLevels.map(() => trees.map(() => []));
 const floor = [];
+console.log(`W3, ${readIds ? "every batch's ids read" : 'ids not read in the timed loop'}`);
 console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 for (let round = 0; round < rounds; round++) {
   globalThis.gc?.();
@@ -27,7 +31,7 @@ for (let round = 0; round < rounds; round++) {
   for (let p = 0; p < pendingLevels.length; p++) {
     for (let k = 0; k < trees.length; k++) {
       globalThis.gc?.();
-      rates[p][k].push(await systems[k].w3(batches, pendingLevels[p]));
+      rates[p][k].push(await systems[k].w3(batches, pendingLevels[p], undefined, { readIds }));
     }
   }
 }

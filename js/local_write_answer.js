@@ -5,15 +5,18 @@
 // long form parses to, keys in the same order. With the numbers answer
 // (src/wire/local_write_numbers.hpp) js/wasm_text.js makes that array from numbers read in wasm
 // memory, and there is no text to decode or parse at all.
+import { isChangeLines, parseChangeLines } from './change_lines.js';
 
 /**
- * The envelope { ok, viewFromRequest?, commit | value | error } of a call's answer: its text, or
- * the short answer a plain local write's numbers made (already an array: js/wasm_text.js).
+ * The envelope { ok, viewFromRequest?, commit | value | error } of a call's answer: its text (a
+ * server batch's in the lines form: js/change_lines.js), or the short answer a plain local
+ * write's numbers made (already an array: js/wasm_text.js).
  * owned: nobody else holds that array (no wrapHandle seam saw it), so its effects become the
  * commit's as they are.
  */
 export function parseAnswer(answer, owned = false) {
   if (typeof answer !== 'string') return Array.isArray(answer) ? localWriteEnvelope(answer, owned) : answer;
+  if (isChangeLines(answer)) return parseChangeLines(answer);
   const parsed = JSON.parse(answer);
   return Array.isArray(parsed) ? localWriteEnvelope(parsed, true) : parsed; // parsed here: its own
 }

@@ -34,7 +34,7 @@ export class SnapshotCache {
     for (const collection in changes) {
       if (!Object.hasOwn(changes, collection)) continue;
       const map = this.byCollection.get(collection);
-      if (!map) continue;
+      if (!map || map.size === 0) continue; // its ids stay unread (js/change_lines.js)
       const c = changes[collection];
       dropAll(map, c.created);
       dropAll(map, c.updated);

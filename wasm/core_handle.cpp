@@ -85,11 +85,12 @@ Status readJsTime(double nowMs, std::int64_t& out) {
 
 CoreHandle::CoreHandle() = default;
 
-std::string CoreHandle::commitOr(const Status& s, Commit& commit, const std::string& mutationId) {
+std::string CoreHandle::commitOr(const Status& s, Commit& commit, const std::string& mutationId, ChangeIds ids) {
   if (!s) return envelopeError(s);
   commit.counts = core_.counts();  // also for a call that changed nothing (no finishCommit)
   sealed_.seal(commit);
-  return envelopeCommit(commit, mutationId);  // written directly: no json tree, no copied effects
+  // written directly: no json tree, no copied effects
+  return ids == ChangeIds::Lines ? envelopeCommitLines(commit) : envelopeCommit(commit, mutationId);
 }
 
 // ---- collections, server data, reads -------------------------------------------------------------
@@ -114,7 +115,7 @@ std::string CoreHandle::apply(std::string_view batchJson, double nowMs) {
   if (Status s = readTime(nowMs, now); !s) return envelopeError(s);
   Commit commit;
   Status s = core_.applyServerText(batchJson, now, commit);  // parses the text itself
-  return commitOr(s, commit);
+  return commitOr(s, commit, {}, ChangeIds::Lines);
 }
 
 std::string CoreHandle::get(const std::string& collection, const std::string& id) {

@@ -17,6 +17,7 @@
 #include "js_resolver.hpp"
 #include "persist_records.hpp"
 #include "sync/sync_core.hpp"
+#include "wire/commit_text.hpp"
 
 namespace syncore {
 
@@ -130,7 +131,10 @@ class CoreHandle {
   bool readInput(double bytes, std::string_view& text);
   double answerIn(std::string text);
   double answerOut();  // out_ as it stands is the answer
-  std::string commitOr(const Status& s, Commit& commit, const std::string& mutationId = {});
+  // The commit's envelope, or the error's. ChangeIds::Lines: a server batch's answer, its changed
+  // ids on lines after the document (envelopeCommitLines; a mutationId is not written there).
+  std::string commitOr(const Status& s, Commit& commit, const std::string& mutationId = {},
+                       ChangeIds ids = ChangeIds::Inline);
   // One core call that fills a commit, as a pointer to the caller's lambda and a trampoline: the
   // cold methods (wasm/core_handle_sync.cpp) share withCommit's one copy of a Commit's
   // construction, destruction and envelope instead of inlining each (2-3 KiB of wasm apiece).

@@ -145,7 +145,9 @@ std::string CoreHandle::applyChanges(std::string_view lines, double cursor, doub
   if (hasCursor) {
     if (Status s = readCursor(cursor, at); !s) return envelopeError(s);
   }
-  return withCommit([&](Commit& c) { return core_.applyServerChanges(splitLines(lines), hasCursor, at, now, c); });
+  Commit commit;
+  Status s = core_.applyServerChanges(splitLines(lines), hasCursor, at, now, commit);
+  return commitOr(s, commit, {}, ChangeIds::Lines);
 }
 
 std::string CoreHandle::clearSetAside(double nowMs) {

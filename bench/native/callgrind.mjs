@@ -1,7 +1,9 @@
 // Native instruction counts of the core's hot paths: builds syncore_bench (RelWithDebInfo, the
 // -DSYNCORE_BENCH=ON target), runs it under callgrind with collection only inside the op_*
 // functions, and prints instructions per operation as a markdown table.
-//   node bench/native/callgrind.mjs [--json file]
+//   node bench/native/callgrind.mjs [--json file] [--build-dir dir]
+// --build-dir: another folder configured RelWithDebInfo with -DSYNCORE_BENCH=ON (e.g. a worktree's
+// build/native: the same flags as build/bench, and no third build of the core).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,13 +32,13 @@ const OPS = [
 ];
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
 
-export function callgrind() {
+export function callgrind(buildDir = 'build/bench') {
   // Its own build folder, always -O2 -g: counts from another build type would not compare.
-  run('bash', ['-c', `cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCORE_BENCH=ON >/dev/null
-    cmake --build build/bench --target syncore_bench -j ${process.env.JOBS ?? 2} >/dev/null`]);
+  run('bash', ['-c', `cmake -S . -B ${buildDir} -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCORE_BENCH=ON >/dev/null
+    cmake --build ${buildDir} --target syncore_bench -j ${process.env.JOBS ?? 2} >/dev/null`]);
   mkdirSync(`${ROOT}test-output`, { recursive: true });
   run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${OUT}`, '--collect-atstart=no',
-    ...OPS.map(([fn]) => `--toggle-collect=*${fn}(*`), 'build/bench/syncore_bench', '1']);
+    ...OPS.map(([fn]) => `--toggle-collect=*${fn}(*`), `${buildDir}/syncore_bench`, '1']);
   const annotated = run('callgrind_annotate', ['--inclusive=yes', '--threshold=100', OUT]);
   const rows = [];
   for (const [fn, label, ops] of OPS) {
@@ -55,7 +57,8 @@ export function formatCallgrind(rows) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = callgrind();
+  const at = process.argv.indexOf('--build-dir');
+  const rows = callgrind(at > 0 ? process.argv[at + 1] : undefined);
   const i = process.argv.indexOf('--json');
   if (i > 0) writeFileSync(process.argv[i + 1], JSON.stringify(rows, null, 1));
   console.log(formatCallgrind(rows));

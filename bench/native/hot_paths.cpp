@@ -98,10 +98,16 @@ std::size_t mutateText(SyncCore& core, const std::string& text, bool leaveViewOu
   if (!syncore::appendLocalWriteText(answer, c, id, leaveViewOut)) syncore::appendCommitText(answer, c, id);
   return answer.size();
 }
+// A server batch's answer as CoreHandle::apply writes it: the changed ids on lines after the
+// document (wire/commit_text.hpp, ChangeIds::Lines), without the envelope's constant prefix.
 std::size_t applyText(SyncCore& core, const std::string& text) {
   Commit c;
   check(core.applyServerText(text, kNow, c), "applyServerText");
-  return syncore::commitToText(c).size();
+  std::string out;
+  out.reserve(160);  // as commitToText
+  syncore::appendCommitText(out, c, std::string(), syncore::ChangeIds::Lines);
+  syncore::appendChangeLines(out, c);
+  return out.size();
 }
 
 std::string updateText(int i, int score) {

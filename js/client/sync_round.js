@@ -4,6 +4,7 @@
 // own writes); conflicts: conflicts detected (whatever decided them); failed: mutations that went
 // to the dead letters.
 import { SettledStatus } from '../vocabulary.js';
+import { changedCount } from '../change_lines.js';
 
 const ACKED = 'acked';
 
@@ -33,7 +34,7 @@ export class SyncRound {
 
   /** What applyServerChanges changed: { collection: { created, updated, deleted } }. */
   pulledChanges(changes) {
-    for (const c of Object.values(changes ?? {})) this.pulled += (c.created?.length ?? 0) + (c.updated?.length ?? 0) + (c.deleted?.length ?? 0);
+    this.pulled += changedCount(changes); // the counts: no ids parsed for this (js/change_lines.js)
   }
 
   /** The counts so far; the next round starts at 0. */

@@ -4,13 +4,16 @@
 import { CLIENT_EVENT_OF_CORE_EVENT } from '../vocabulary.js';
 import { startMutation, settleWaiters } from '../client/settle.js';
 import { coreOnlyStatus, coreOnlyStatusMessage } from '../client/status.js';
+import { changedCount } from '../change_lines.js';
 
 const sources = new WeakMap();
 
-/** @internal Whether a commit's changes ({ collection: { created, updated, deleted } }) name any entity. */
+/**
+ * @internal Whether a commit's changes ({ collection: { created, updated, deleted } }) name any
+ * entity: from the counts, no id parsed for it (js/change_lines.js).
+ */
 export function hasChanges(changes) {
-  for (const c of Object.values(changes ?? {})) if (c.created?.length || c.updated?.length || c.deleted?.length) return true;
-  return false;
+  return changedCount(changes) > 0;
 }
 
 /** @internal The source for a SyncClient, or for a bare SyncCore when there is no client. */

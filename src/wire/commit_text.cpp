@@ -120,7 +120,30 @@ std::string commitToText(const Commit& commit, const std::string& mutationId) {
   return out;
 }
 
-void appendCommitText(std::string& out, const Commit& commit, const std::string& mutationId) {
+namespace {
+
+// {"created":[...],"deleted":[...],"updated":[...]}
+void appendChangeObject(std::string& out, const CollectionChanges& c) {
+  out += "{\"created\":";
+  appendIds(out, c.created);
+  out += ",\"deleted\":";
+  appendIds(out, c.deleted);
+  out += ",\"updated\":";
+  appendIds(out, c.updated);
+  out += '}';
+}
+
+}  // namespace
+
+void appendChangeLines(std::string& out, const Commit& commit) {
+  for (const auto& [name, c] : commit.changes.collections) {
+    if (c.empty()) continue;
+    out += '\n';
+    appendChangeObject(out, c);
+  }
+}
+
+void appendCommitText(std::string& out, const Commit& commit, const std::string& mutationId, ChangeIds ids) {
   out += "{\"changes\":{";
   bool first = true;
   for (const auto& [name, c] : commit.changes.collections) {
@@ -128,13 +151,18 @@ void appendCommitText(std::string& out, const Commit& commit, const std::string&
     if (!first) out += ',';
     first = false;
     appendString(out, name);
-    out += ":{\"created\":";
-    appendIds(out, c.created);
-    out += ",\"deleted\":";
-    appendIds(out, c.deleted);
-    out += ",\"updated\":";
-    appendIds(out, c.updated);
-    out += '}';
+    out += ':';
+    if (ids == ChangeIds::Inline) {
+      appendChangeObject(out, c);
+      continue;
+    }
+    out += '[';
+    appendDecimal(out, c.created.size());
+    out += ',';
+    appendDecimal(out, c.deleted.size());
+    out += ',';
+    appendDecimal(out, c.updated.size());
+    out += ']';
   }
   out += "},\"counts\":{\"conflicts\":";
   out += std::to_string(commit.counts.conflicts);

@@ -10,8 +10,21 @@
 
 namespace syncore {
 
+// How a commit's changed ids are written. Inline: in the document, "changes": {collection:
+// {"created": [...], "deleted": [...], "updated": [...]}}. Lines (a server batch's answer): the
+// document's "changes" holds only the counts, {collection: [created, deleted, updated]}, and each
+// of those collections' {"created", "deleted", "updated"} object follows the document on a line of
+// its own (appendChangeLines), in the same order. JS parses a line only when something reads that
+// collection's ids (js/change_lines.js): parsing the ~500 ids of a W3 batch cost more in JS than
+// anything else it did with the answer, and most batches are read by nobody.
+enum class ChangeIds { Inline, Lines };
+
 std::string commitToText(const Commit& commit, const std::string& mutationId = std::string());
-void appendCommitText(std::string& out, const Commit& commit, const std::string& mutationId = std::string());
+void appendCommitText(std::string& out, const Commit& commit, const std::string& mutationId = std::string(),
+                      ChangeIds ids = ChangeIds::Inline);
+// "\n" + one collection's change object, for each collection the commit changed (ChangeIds::Lines).
+// A line holds no raw newline: the JSON writer escapes every control character in a string.
+void appendChangeLines(std::string& out, const Commit& commit);
 
 // The plain local write's short answer (js/local_write_answer.js reads it back into the same
 // commit): one entity created, updated or deleted, its one "queued" event, no query, rename or

@@ -13,6 +13,16 @@ std::string envelopeCommit(const Commit& commit, const std::string& mutationId) 
   return out;
 }
 
+std::string envelopeCommitLines(const Commit& commit) {
+  std::string out;
+  out.reserve(192);
+  out += "{\"ok\":true,\"lines\":true,\"commit\":";
+  appendCommitText(out, commit, std::string(), ChangeIds::Lines);
+  out += '}';
+  appendChangeLines(out, commit);
+  return out;
+}
+
 std::string envelopeValueText(std::string_view valueText) {
   std::string out;
   out.reserve(valueText.size() + 22);

@@ -13,6 +13,9 @@
 namespace syncore {
 
 std::string envelopeCommit(const Commit& commit, const std::string& mutationId = std::string());
+// A server batch's answer: {"ok":true,"lines":true,"commit":{...}} with the changed ids as counts,
+// then each changed collection's ids on a line of its own (wire/commit_text.hpp, ChangeIds::Lines).
+std::string envelopeCommitLines(const Commit& commit);
 std::string envelopeValue(const json& value);
 std::string envelopeValueText(std::string_view valueText);  // the value already written as JSON
 std::string envelopeOk();                                   // {"ok":true}

@@ -42,7 +42,7 @@ test("a commit's views cross as [collection, id, view] triples; listeners still 
   calls.length = 0;
   // A server write: a local one's view is made in JS instead (tests/node/local_write_views.test.js).
   core.applyServer({ ops: [{ op: 'upsert', collection: 'todos', id: '__proto__', version: 1, data: { id: '__proto__', title: 'odd id' } }] });
-  const wire = JSON.parse(calls.find((c) => c.name === 'apply').answer);
+  const wire = parseAnswer(calls.find((c) => c.name === 'apply').answer); // the lines form (js/change_lines.js)
   assert.deepEqual(wire.commit.viewList, [['todos', '__proto__', { id: '__proto__', title: 'odd id' }]]);
   assert.equal(wire.commit.views, undefined);
   const { views } = commits[0];
