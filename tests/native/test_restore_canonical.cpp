@@ -23,14 +23,19 @@ std::string canonicalLine(const std::string& id, const std::string& valueText) {
   return R"({"store":"entities","key":["todos",")" + id + R"("],"canonical":true,"value":)" + valueText + "}";
 }
 
-json restoredGet(const std::vector<std::string>& lines, const std::string& id) {
-  SyncCore again;
+// A fresh core with a "todos" collection, the lines restored into it; c: the finish's commit.
+void restoreLines(SyncCore& again, const std::vector<std::string>& lines, Commit& c) {
   REQUIRE(again.defineCollection("todos", json::object()).isOk());
   REQUIRE(again.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}}).isOk());
   REQUIRE(again.restoreBegin().isOk());
   for (const std::string& line : lines) REQUIRE(again.restoreAdd(line).isOk());
-  Commit c;
   REQUIRE(again.restoreFinish(false, c).isOk());
+}
+
+json restoredGet(const std::vector<std::string>& lines, const std::string& id) {
+  SyncCore again;
+  Commit c;
+  restoreLines(again, lines, c);
   EntityRef e;
   REQUIRE(again.get("todos", id, e).isOk());
   return e == nullptr ? json(nullptr) : *e;
@@ -45,12 +50,8 @@ struct Restored {
 
 Restored restoreAll(const std::vector<std::string>& lines, const std::vector<std::string>& ids) {
   SyncCore again;
-  REQUIRE(again.defineCollection("todos", json::object()).isOk());
-  REQUIRE(again.configureClient({{"clientId", "c1"}, {"seed", 7}, {"persist", true}}).isOk());
-  REQUIRE(again.restoreBegin().isOk());
-  for (const std::string& line : lines) REQUIRE(again.restoreAdd(line).isOk());
   Commit c;
-  REQUIRE(again.restoreFinish(false, c).isOk());
+  restoreLines(again, lines, c);
   Restored out;
   out.stats = again.stats();
   out.events = json::array();
