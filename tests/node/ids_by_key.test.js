@@ -3,16 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IdsByKey } from '../../js/client/ids_by_key.js';
+import { prng } from './prng.js';
 
 test('add, delete and take answer as a Map of Sets would', () => {
-  let seed = 7;
-  const random = (n) => {
-    // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
+  const next = prng(7);
+  const random = (n) => next() % n;
   const ids = new IdsByKey();
   const model = new Map();
   const keys = ['a', 'b', 'c'];

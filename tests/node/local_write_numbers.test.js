@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createSyncCore } from '../../js/node.js';
 import { NUMBERS } from '../../js/wasm_text.js';
 import { recordingHandle } from '../support/recording_handle.js';
+import { prng } from './prng.js';
 
 const NOW = () => 1_700_000_000_000;
 const COLLECTIONS = { todos: {}, keyed: { idField: 'key' }, named: { ids: 'server' } };
@@ -35,16 +36,10 @@ async function core(numbers, persist, clientId = 'c1') {
   return { core: c, calls, commits };
 }
 
-// A deterministic PRNG (mulberry32): the same writes on every run.
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+// The same writes on every run: a number in [0, 1) from the shared PRNG.
+function floats(seed) {
+  const next = prng(seed);
+  return () => next() / 4294967296;
 }
 
 const UNICODE = ['é', '日本', '😀', 'a b', '"q"', '\\', 'ü\u0301', '\u2028', 'x#1'];
@@ -88,7 +83,7 @@ for (const persist of [false, true]) {
     B.core.subscribeEntity('todos', 'a', (s) => watched.push(['B', s]));
     A.core.subscribe('todos', () => {});
     B.core.subscribe('todos', () => {});
-    const rand = prng(persist ? 7 : 3);
+    const rand = floats(persist ? 7 : 3);
     const live = new Map([['todos\0a', ['todos', 'a']], ['todos\0__proto__', ['todos', '__proto__']]]);
     const forms = { numbers: 0, text: 0, effects: 0, setAside: 0, cursor: 0 };
     for (let i = 0; i < 400; i++) {

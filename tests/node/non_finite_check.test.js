@@ -4,15 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toJson } from '../../js/args.js';
+import { prng } from './prng.js';
 
-let seed = 11;
-const random = (n) => {
-  // mulberry32
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) % n;
-};
+const next = prng(11);
+const random = (n) => next() % n;
 const STRINGS = ['null', 'nulla', ':null,', '[null]', 'x,null}', 'a"null"b', '', 'nul', 'ull'];
 const BAD = [NaN, Infinity, -Infinity];
 
